@@ -1,0 +1,45 @@
+"""What the registry tells the ledger: one event per change an auditor cares about.
+
+The registry does not know the ledger; its services hand each event to a ``Journal`` that the caller
+provides (settlement implements it and writes the events in the same database transaction). Event
+bodies carry opaque party ids, serial ranges and decimal strings — never names or personal ids, since
+the ledger is public.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol, TypeAlias
+
+JSONValue: TypeAlias = None | bool | int | str | list["JSONValue"] | dict[str, "JSONValue"]
+
+SYSTEM = "system"
+
+PARTY_ONBOARDED = "party.onboarded"
+APPLICATION_FILED = "application.filed"
+APPLICATION_REJECTED = "application.rejected"
+ISSUANCE_CONFIRMED = "issuance.confirmed"
+UNITS_TRANSFERRED = "units.transferred"
+UNITS_RETIRED = "units.retired"
+UNITS_CANCELLED = "units.cancelled"
+UNITS_FROZEN = "units.frozen"
+UNITS_UNFROZEN = "units.unfrozen"
+UNITS_EXPIRED = "units.expired"
+CASH_DEPOSITED = "cash.deposited"
+CASH_WITHDRAWN = "cash.withdrawn"
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerEvent:
+    kind: str
+    actor: str
+    body: dict[str, JSONValue]
+
+
+class Journal(Protocol):
+    """Where registry services record their events; the unit of work appends them on commit."""
+
+    def record(self, event: LedgerEvent) -> None: ...
+
+
+def ranges_json(ranges: Sequence[tuple[int, int]]) -> list[JSONValue]:
+    return [[first, last] for first, last in ranges]

@@ -1,0 +1,39 @@
+"""Decimal strings on the wire, integers of the smallest unit inside.
+
+A quantity or price never passes through a float: the wire form is parsed digit by digit into an
+integer count of base units (``10**-scale`` of the display unit) and formatted back the same way.
+"""
+
+import re
+
+from registry.errors import InvalidAmount
+
+_DECIMAL = re.compile(r"(0|[1-9][0-9]*)(?:\.([0-9]+))?")
+MAX_UNITS = 2**53 - 1  # the ledger's integers must survive every JSON reader
+
+
+def parse_units(text: object, scale: int, *, field: str) -> int:
+    """Parse a positive decimal string with at most ``scale`` decimals into base units."""
+    if not isinstance(text, str):
+        raise InvalidAmount(field, 'must be a decimal string such as "12.345", not a JSON number')
+    match = _DECIMAL.fullmatch(text)
+    if match is None:
+        raise InvalidAmount(field, f"{text!r} is not a plain decimal (digits, optional point)")
+    whole, fraction = match.group(1), match.group(2) or ""
+    if len(fraction) > scale:
+        raise InvalidAmount(field, f"{text!r} has more than {scale} decimal places")
+    units = int(whole) * 10**scale + int(fraction.ljust(scale, "0") or "0")
+    if units <= 0:
+        raise InvalidAmount(field, "must be greater than zero")
+    if units > MAX_UNITS:
+        raise InvalidAmount(field, f"{text!r} is too large")
+    return units
+
+
+def format_units(units: int, scale: int) -> str:
+    """Format base units as a decimal string with exactly ``scale`` decimals."""
+    sign = "-" if units < 0 else ""
+    whole, fraction = divmod(abs(units), 10**scale)
+    if scale == 0:
+        return f"{sign}{whole}"
+    return f"{sign}{whole}.{fraction:0{scale}d}"
