@@ -22,7 +22,7 @@ def parse_units(text: object, scale: int, *, field: str) -> int:
     whole, fraction = match.group(1), match.group(2) or ""
     if len(fraction) > scale:
         raise InvalidAmount(field, f"{text!r} has more than {scale} decimal places")
-    units = int(whole) * 10**scale + int(fraction.ljust(scale, "0") or "0")
+    units = int(whole + fraction.ljust(scale, "0"))
     if units <= 0:
         raise InvalidAmount(field, "must be greater than zero")
     if units > MAX_UNITS:
@@ -33,7 +33,7 @@ def parse_units(text: object, scale: int, *, field: str) -> int:
 def format_units(units: int, scale: int) -> str:
     """Format base units as a decimal string with exactly ``scale`` decimals."""
     sign = "-" if units < 0 else ""
-    whole, fraction = divmod(abs(units), 10**scale)
+    whole, fraction = divmod(abs(units), int(10**scale))
     if scale == 0:
         return f"{sign}{whole}"
     return f"{sign}{whole}.{fraction:0{scale}d}"

@@ -1,0 +1,148 @@
+"""Asset classes and instruments: a new kind of right is data plus a JSON Schema, not new code.
+
+An asset class declares its unit, decimal scale, price basis, which attributes make two units
+interchangeable (``fungible_by``, optionally only ``fungible_when`` some attributes hold) and which
+attribute ends its term. Confirmed issuances of a fungible class are grouped into instruments by the
+values of those attributes; the market trades instruments.
+"""
+
+import json
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import SchemaError
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from registry import context as c
+from registry.errors import Conflict, InvalidAttributes, InvalidInput, NotFound
+from registry.tables import AssetClassRow, InstrumentRow
+
+PRICE_BASES = ("unit", "unit_year")
+PSEUDO_ATTRIBUTES = ("division", "vintage")  # columns of an issuance that may define fungibility
+
+
+@dataclass(frozen=True, slots=True)
+class AssetClass:
+    code: str
+    name: str
+    name_zh: str
+    unit: str
+    scale: int
+    price_basis: str
+    retirable: bool
+    fungible_by: tuple[str, ...] | None
+    fungible_when: dict[str, Any] | None
+    term_attribute: str | None
+    attribute_schema: dict[str, Any]
+
+    def validate(self, attributes: object) -> dict[str, Any]:
+        if not isinstance(attributes, dict):
+            raise InvalidAttributes("attributes", "must be an object")
+        validator = Draft202012Validator(
+            self.attribute_schema, format_checker=Draft202012Validator.FORMAT_CHECKER
+        )
+        for error in sorted(validator.iter_errors(attributes), key=lambda e: list(e.path)):
+            where = ".".join(str(p) for p in error.path)
+            raise InvalidAttributes(f"attributes.{where}" if where else "attributes", error.message)
+        return attributes
+
+    def instrument_key(
+        self, attributes: dict[str, Any], division: str, vintage: int
+    ) -> dict[str, Any] | None:
+        """The attribute values that make units of this issuance interchangeable, or None if unique."""
+        if self.fungible_by is None:
+            return None
+        if self.fungible_when and any(attributes.get(k) != v for k, v in self.fungible_when.items()):
+            return None
+        known = {**attributes, "division": division, "vintage": vintage}
+        return {name: known[name] for name in self.fungible_by}
+
+    def symbol(self, key: dict[str, Any]) -> str:
+        return "-".join([self.code, *(str(key[name]) for name in self.fungible_by or ())])
+
+
+def _asset_class(row: AssetClassRow) -> AssetClass:
+    return AssetClass(
+        row.code, row.name, row.name_zh, row.unit, row.scale, row.price_basis, row.retirable,
+        tuple(row.fungible_by) if row.fungible_by else None, row.fungible_when, row.term_attribute,
+        row.attribute_schema,
+    )  # fmt: skip
+
+
+@cache
+def builtin_asset_classes() -> list[dict[str, Any]]:
+    """The four kinds of DESIGN §2, as the first migration loads them."""
+    text = resources.files("registry").joinpath("data/asset_classes.json").read_text("utf-8")
+    classes: list[dict[str, Any]] = json.loads(text)
+    return classes
+
+
+async def get_asset_class(session: AsyncSession, code: str, *, field: str = "asset_class") -> AssetClass:
+    row = await session.get(AssetClassRow, code)
+    if row is None:
+        raise NotFound(field, f"no asset class {code!r}")
+    return _asset_class(row)
+
+
+async def list_asset_classes(session: AsyncSession) -> list[AssetClass]:
+    rows = await session.execute(select(AssetClassRow).order_by(AssetClassRow.code))
+    return [_asset_class(row) for row in rows.scalars()]
+
+
+async def define_asset_class(work: c.Work, actor: c.Actor, definition: dict[str, Any]) -> AssetClass:
+    """Add a new kind of right (用水权, 林票 …) from its definition; the registrar alone may."""
+    actor.require(c.REGISTRAR)
+    _check_definition(definition)
+    if await work.session.get(AssetClassRow, definition["code"]) is not None:
+        raise Conflict("code", f"asset class {definition['code']!r} already exists")
+    row = AssetClassRow(**definition)
+    work.session.add(row)
+    return _asset_class(row)
+
+
+def _check_definition(definition: dict[str, Any]) -> None:
+    if not 0 <= definition["scale"] <= 6:
+        raise InvalidInput("scale", "scale must be between 0 and 6 decimals")
+    if definition["price_basis"] not in PRICE_BASES:
+        raise InvalidInput("price_basis", f"price_basis must be one of {', '.join(PRICE_BASES)}")
+    try:
+        Draft202012Validator.check_schema(definition["attribute_schema"])
+    except SchemaError as exc:
+        raise InvalidInput("attribute_schema", f"not a JSON Schema: {exc.message}") from None
+    declared = set(definition["attribute_schema"].get("properties", {})) | set(PSEUDO_ATTRIBUTES)
+    for name in (definition.get("fungible_by") or []) + [definition.get("term_attribute")]:
+        if name is not None and name not in declared:
+            raise InvalidInput("fungible_by", f"{name!r} is not an attribute of the schema")
+
+
+async def instrument_for(
+    session: AsyncSession, asset_class: AssetClass, key: dict[str, Any], new_id: str
+) -> str:
+    """Return the id of the instrument that groups units with ``key``, creating it on first use."""
+    symbol = asset_class.symbol(key)
+    found = (await session.execute(select(InstrumentRow.id).where(InstrumentRow.symbol == symbol))).scalar()
+    if found is not None:
+        return found
+    session.add(InstrumentRow(id=new_id, symbol=symbol, asset_class=asset_class.code, key=key))
+    return new_id
+
+
+@dataclass(frozen=True, slots=True)
+class Instrument:
+    id: str
+    symbol: str
+    asset_class: str
+    key: dict[str, Any]
+
+
+async def list_instruments(session: AsyncSession, asset_class: str | None) -> list[Instrument]:
+    query = select(InstrumentRow).order_by(InstrumentRow.symbol)
+    if asset_class is not None:
+        query = query.where(InstrumentRow.asset_class == asset_class)
+    return [
+        Instrument(r.id, r.symbol, r.asset_class, r.key) for r in (await session.execute(query)).scalars()
+    ]

@@ -1,0 +1,65 @@
+"""Who is acting, and the unit of work a use case runs in.
+
+Use cases receive the acting ``Actor`` and check it against the object they touch (per-object
+authorisation), and a ``Work`` that gives them the session, the time, fresh ids and the journal. The
+settlement unit of work satisfies ``Work``; the registry never imports it.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Protocol
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from registry.errors import Forbidden
+from registry.events import LedgerEvent
+
+ENTERPRISE = "enterprise"
+COLLECTIVE = "collective"  # 村集体经济组织
+PERSON = "person"  # 农户 / natural person
+OPERATOR = "operator"  # 两山银行
+BANK = "bank"
+REGULATOR = "regulator"
+REGISTRAR = "registrar"
+PARTY_KINDS = (ENTERPRISE, COLLECTIVE, PERSON, OPERATOR, BANK, REGULATOR, REGISTRAR)
+HOLDER_KINDS = frozenset({ENTERPRISE, COLLECTIVE, PERSON, OPERATOR})
+
+MANAGER = "manager"  # acts for its party
+VIEWER = "viewer"  # reads what its party may read
+ROLES = (MANAGER, VIEWER)
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    party_id: str
+    kind: str
+    user_id: str
+    role: str
+
+    def require(self, *kinds: str, write: bool = True) -> None:
+        """Refuse unless the actor's party is of one of ``kinds`` and, to write, is a manager."""
+        if self.kind not in kinds:
+            raise Forbidden(None, f"a {self.kind} party may not do this; it is for: {', '.join(kinds)}")
+        if write and self.role != MANAGER:
+            raise Forbidden(None, "a viewer key may only read")
+
+    @property
+    def supervises(self) -> bool:
+        """Regulators and the registrar see every party's records."""
+        return self.kind in (REGULATOR, REGISTRAR)
+
+    def may_see(self, party_id: str) -> bool:
+        return self.party_id == party_id or self.supervises
+
+    def require_sight_of(self, party_id: str) -> None:
+        if not self.may_see(party_id):
+            raise Forbidden(None, "only the party itself and regulators may see this")
+
+
+class Work(Protocol):
+    session: AsyncSession
+    now: dt.datetime
+
+    def record(self, event: LedgerEvent) -> None: ...
+
+    def new_id(self) -> str: ...

@@ -1,0 +1,161 @@
+"""Parties, their users and API keys: onboarding by the registrar, and authentication.
+
+An API key is shown once, when it is issued; only its SHA-256 is stored (the key has 256 bits of
+entropy, so a plain hash is as strong as a slow one and lets a request find its key by index).
+"""
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from registry import context as c
+from registry import events as ev
+from registry.divisions import division
+from registry.errors import Conflict, InvalidInput, NotFound
+from registry.identifiers import mask_resident_id, validate_credit_code, validate_resident_id
+from registry.tables import ApiKeyRow, CashAccountRow, PartyRow, UserRow
+
+KEY_PREFIX = "ls_"
+
+
+@dataclass(frozen=True, slots=True)
+class Party:
+    id: str
+    kind: str
+    name: str
+    credit_code: str | None
+    resident_id_masked: str | None
+    division: str
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedKey:
+    user_id: str
+    party_id: str
+    role: str
+    key: str  # shown once
+
+
+def _party(row: PartyRow) -> Party:
+    masked = mask_resident_id(row.resident_id) if row.resident_id else None
+    return Party(row.id, row.kind, row.name, row.credit_code, masked, row.division)
+
+
+def hash_key(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+async def onboard_party(
+    work: c.Work,
+    actor: c.Actor,
+    *,
+    kind: str,
+    name: str,
+    division_code: str,
+    credit_code: str | None = None,
+    resident_id: str | None = None,
+) -> Party:
+    """Register a party, checking its identifier; natural persons by resident ID, others by credit code."""
+    actor.require(c.REGISTRAR)
+    if kind not in c.PARTY_KINDS:
+        raise InvalidInput("kind", f"kind must be one of {', '.join(c.PARTY_KINDS)}")
+    division(division_code, on=work.now.date())
+    credit_code, resident_id = _identifiers(kind, credit_code, resident_id)
+    await _refuse_duplicate(work.session, credit_code, resident_id)
+    row = PartyRow(
+        id=work.new_id(), kind=kind, name=name.strip(), credit_code=credit_code,
+        resident_id=resident_id, division=division_code, created_at=work.now,
+    )  # fmt: skip
+    work.session.add(row)
+    work.session.add(CashAccountRow(party_id=row.id, balance=0, reserved=0))
+    work.record(
+        ev.LedgerEvent(
+            ev.PARTY_ONBOARDED, actor.party_id, {"party": row.id, "kind": kind, "division": division_code}
+        )
+    )
+    return _party(row)
+
+
+def _identifiers(
+    kind: str, credit_code: str | None, resident_id: str | None
+) -> tuple[str | None, str | None]:
+    if kind == c.PERSON:
+        if resident_id is None or credit_code is not None:
+            raise InvalidInput("resident_id", "a natural person is identified by a resident ID only")
+        return None, validate_resident_id(resident_id)
+    if credit_code is None or resident_id is not None:
+        raise InvalidInput("credit_code", "an organisation is identified by its 统一社会信用代码 only")
+    validate_credit_code(credit_code)
+    if (kind == c.COLLECTIVE) != credit_code.startswith("N"):
+        raise InvalidInput("credit_code", "village collectives, and only they, have codes beginning with N")
+    return credit_code, None
+
+
+async def _refuse_duplicate(session: AsyncSession, credit_code: str | None, resident_id: str | None) -> None:
+    query = select(PartyRow.id).where(
+        (PartyRow.credit_code == credit_code) if credit_code else (PartyRow.resident_id == resident_id)
+    )
+    if (await session.execute(query)).first() is not None:
+        field = "credit_code" if credit_code else "resident_id"
+        raise Conflict(field, "a party with this identifier is already registered")
+
+
+async def add_user(work: c.Work, actor: c.Actor, *, party_id: str, name: str, role: str) -> IssuedKey:
+    """Create a user of a party with one role, and its first API key."""
+    actor.require(c.REGISTRAR)
+    if role not in c.ROLES:
+        raise InvalidInput("role", f"role must be one of {', '.join(c.ROLES)}")
+    await get_party(work.session, actor, party_id, field="party")
+    user = UserRow(id=work.new_id(), party_id=party_id, name=name.strip(), role=role, created_at=work.now)
+    work.session.add(user)
+    return await _issue(work, user)
+
+
+async def issue_key(work: c.Work, actor: c.Actor, *, user_id: str) -> IssuedKey:
+    """Give a user another API key (rotation); earlier keys stay valid until revoked."""
+    actor.require(c.REGISTRAR)
+    user = await work.session.get(UserRow, user_id)
+    if user is None:
+        raise NotFound("user", f"no user {user_id}")
+    return await _issue(work, user)
+
+
+async def _issue(work: c.Work, user: UserRow) -> IssuedKey:
+    key = KEY_PREFIX + secrets.token_urlsafe(32)
+    work.session.add(
+        ApiKeyRow(
+            id=work.new_id(), user_id=user.id, key_hash=hash_key(key), prefix=key[:10], created_at=work.now
+        )
+    )
+    return IssuedKey(user.id, user.party_id, user.role, key)
+
+
+async def authenticate(session: AsyncSession, key: str) -> c.Actor | None:
+    query = (
+        select(PartyRow.id, PartyRow.kind, UserRow.id, UserRow.role)
+        .join(UserRow, UserRow.party_id == PartyRow.id)
+        .join(ApiKeyRow, ApiKeyRow.user_id == UserRow.id)
+        .where(ApiKeyRow.key_hash == hash_key(key), ApiKeyRow.revoked_at.is_(None))
+    )
+    found = (await session.execute(query)).first()
+    return c.Actor(*found) if found else None
+
+
+async def get_party(session: AsyncSession, actor: c.Actor, party_id: str, *, field: str = "party") -> Party:
+    row = await session.get(PartyRow, party_id)
+    if row is None:
+        raise NotFound(field, f"no party {party_id}")
+    return _party(row)
+
+
+async def list_parties(
+    session: AsyncSession, actor: c.Actor, *, after: str | None, limit: int
+) -> list[Party]:
+    actor.require(c.REGISTRAR, c.REGULATOR, write=False)
+    query = select(PartyRow).order_by(PartyRow.id).limit(limit)
+    if after is not None:
+        query = query.where(PartyRow.id > after)
+    return [_party(row) for row in (await session.execute(query)).scalars()]

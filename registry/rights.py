@@ -1,0 +1,229 @@
+"""Confirmation of rights (确权登记): an application, the regulator's review, and the issuance.
+
+An application names the holder, the kind of right, where it lies and how much; a regulator confirms
+it (one issuance of N units with serials 1…N, all to the holder) or rejects it with a reason.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from registry import blocks as b
+from registry import context as c
+from registry import events as ev
+from registry.assets import AssetClass, get_asset_class, instrument_for
+from registry.divisions import division
+from registry.errors import Conflict, Forbidden, InvalidInput, NotFound
+from registry.quantities import format_units, parse_units
+from registry.tables import ApplicationRow, BlockRow, IssuanceRow, MovementRow, PartyRow
+
+PENDING, CONFIRMED, REJECTED = "pending", "confirmed", "rejected"
+EARLIEST_VINTAGE = 1990
+
+
+@dataclass(frozen=True, slots=True)
+class Application:
+    id: str
+    applicant: str
+    holder: str
+    asset_class: str
+    division: str
+    vintage: int
+    quantity: str
+    attributes: dict[str, Any]
+    status: str
+    reason: str | None
+    issuance: int | None
+    filed_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Issuance:
+    id: int
+    serial: str
+    asset_class: str
+    instrument: str | None
+    holder: str
+    division: str
+    vintage: int
+    quantity: str
+    unit: str
+    attributes: dict[str, Any]
+    term_end: dt.date | None
+    confirmed_at: dt.datetime
+
+
+def serial(row: IssuanceRow, first: int, last: int) -> str:
+    """``<class>-<division>-<vintage>-<issuance>-<first>-<last>`` (DESIGN §5)."""
+    return f"{row.asset_class}-{row.division}-{row.vintage}-{row.id}-{first}-{last}"
+
+
+def _application(row: ApplicationRow, scale: int) -> Application:
+    return Application(
+        row.id, row.applicant_id, row.holder_id, row.asset_class, row.division, row.vintage,
+        format_units(row.quantity, scale), row.attributes, row.status, row.reason, row.issuance_id,
+        row.filed_at,
+    )  # fmt: skip
+
+
+def issuance_value(row: IssuanceRow, asset_class: AssetClass) -> Issuance:
+    return Issuance(
+        row.id, serial(row, 1, row.quantity),
+        row.asset_class, row.instrument_id, row.holder_id, row.division, row.vintage,
+        format_units(row.quantity, asset_class.scale), asset_class.unit, row.attributes, row.term_end,
+        row.confirmed_at,
+    )  # fmt: skip
+
+
+async def file_application(
+    work: c.Work,
+    actor: c.Actor,
+    *,
+    holder_id: str,
+    asset_class: str,
+    division_code: str,
+    vintage: int,
+    quantity: str,
+    attributes: object,
+) -> Application:
+    """File a right for confirmation, by its holder or by an operator (两山银行) on the holder's behalf."""
+    actor.require(*c.HOLDER_KINDS)
+    if holder_id != actor.party_id and actor.kind != c.OPERATOR:
+        raise Forbidden("holder", "only an operator (两山银行) may apply on another holder's behalf")
+    await _holder(work.session, holder_id)
+    cls = await get_asset_class(work.session, asset_class)
+    division(division_code, on=work.now.date())
+    if not EARLIEST_VINTAGE <= vintage <= work.now.year:
+        raise InvalidInput("vintage", f"vintage must be a year from {EARLIEST_VINTAGE} to {work.now.year}")
+    units = parse_units(quantity, cls.scale, field="quantity")
+    checked = cls.validate(attributes)
+    _check_term(cls, checked, work.now.date())
+    row = ApplicationRow(
+        id=work.new_id(), applicant_id=actor.party_id, holder_id=holder_id, asset_class=cls.code,
+        division=division_code, vintage=vintage, quantity=units, attributes=checked, status=PENDING,
+        filed_at=work.now,
+    )  # fmt: skip
+    work.session.add(row)
+    work.record(ev.LedgerEvent(ev.APPLICATION_FILED, actor.party_id, {
+        "application": row.id, "holder": holder_id, "asset_class": cls.code, "division": division_code,
+        "vintage": vintage, "quantity": format_units(units, cls.scale),
+    }))  # fmt: skip
+    return _application(row, cls.scale)
+
+
+def _check_term(cls: AssetClass, attributes: dict[str, Any], today: dt.date) -> None:
+    if cls.term_attribute is None:
+        return
+    end = dt.date.fromisoformat(attributes[cls.term_attribute])
+    if end <= today:
+        raise InvalidInput(f"attributes.{cls.term_attribute}", "the term has already ended")
+    start = attributes.get("term_start")
+    if start is not None and dt.date.fromisoformat(start) >= end:
+        raise InvalidInput("attributes.term_start", "term_start must be before term_end")
+
+
+async def _holder(session: AsyncSession, party_id: str) -> PartyRow:
+    row = await session.get(PartyRow, party_id)
+    if row is None:
+        raise NotFound("holder", f"no party {party_id}")
+    if row.kind not in c.HOLDER_KINDS:
+        raise InvalidInput("holder", f"a {row.kind} party cannot hold rights")
+    return row
+
+
+async def get_application(session: AsyncSession, actor: c.Actor, application_id: str) -> Application:
+    row = await session.get(ApplicationRow, application_id)
+    if row is None or not (actor.may_see(row.holder_id) or actor.party_id == row.applicant_id):
+        raise NotFound("application", f"no application {application_id} that you may see")
+    return _application(row, (await get_asset_class(session, row.asset_class)).scale)
+
+
+async def list_applications(
+    session: AsyncSession, actor: c.Actor, *, status: str | None, after: str | None, limit: int
+) -> list[Application]:
+    query = select(ApplicationRow).order_by(ApplicationRow.id).limit(limit)
+    if not actor.supervises:
+        query = query.where(
+            (ApplicationRow.holder_id == actor.party_id) | (ApplicationRow.applicant_id == actor.party_id)
+        )
+    if status is not None:
+        query = query.where(ApplicationRow.status == status)
+    if after is not None:
+        query = query.where(ApplicationRow.id > after)
+    rows = list((await session.execute(query)).scalars())
+    scales = {r.asset_class: (await get_asset_class(session, r.asset_class)).scale for r in rows}
+    return [_application(r, scales[r.asset_class]) for r in rows]
+
+
+async def _pending(work: c.Work, actor: c.Actor, application_id: str) -> ApplicationRow:
+    actor.require(c.REGULATOR)
+    query = select(ApplicationRow).where(ApplicationRow.id == application_id).with_for_update()
+    row = (await work.session.execute(query)).scalar()
+    if row is None:
+        raise NotFound("application", f"no application {application_id}")
+    if row.status != PENDING:
+        raise Conflict("application", f"application is already {row.status}")
+    return row
+
+
+async def confirm_application(work: c.Work, actor: c.Actor, application_id: str) -> Issuance:
+    """Confirm the right: issue serials 1…N to the holder, grouped into its instrument if fungible."""
+    app = await _pending(work, actor, application_id)
+    cls = await get_asset_class(work.session, app.asset_class)
+    key = cls.instrument_key(app.attributes, app.division, app.vintage)
+    instrument = await instrument_for(work.session, cls, key, work.new_id()) if key else None
+    term_end = app.attributes.get(cls.term_attribute) if cls.term_attribute else None
+    row = IssuanceRow(
+        application_id=app.id, asset_class=cls.code, instrument_id=instrument, holder_id=app.holder_id,
+        division=app.division, vintage=app.vintage, quantity=app.quantity, attributes=app.attributes,
+        term_end=dt.date.fromisoformat(term_end) if term_end else None, confirmed_at=work.now,
+    )  # fmt: skip
+    work.session.add(row)
+    await work.session.flush()
+    app.status, app.reviewer_id, app.issuance_id, app.reviewed_at = (
+        CONFIRMED,
+        actor.party_id,
+        row.id,
+        work.now,
+    )
+    work.session.add(
+        BlockRow(issuance_id=row.id, first=1, last=app.quantity, owner_id=app.holder_id, state=b.ACTIVE)
+    )
+    work.session.add(MovementRow(
+        party_id=app.holder_id, issuance_id=row.id, kind="issued", quantity=app.quantity, first=1,
+        last=app.quantity, at=work.now,
+    ))  # fmt: skip
+    issued = issuance_value(row, cls)
+    work.record(ev.LedgerEvent(ev.ISSUANCE_CONFIRMED, actor.party_id, {
+        "issuance": row.id, "serial": issued.serial, "application": app.id, "asset_class": cls.code,
+        "instrument": instrument, "holder": app.holder_id, "division": app.division, "vintage": app.vintage,
+        "first": 1, "last": app.quantity, "quantity": issued.quantity, "unit": cls.unit,
+        "term_end": term_end, "attributes": app.attributes,
+    }))  # fmt: skip
+    return issued
+
+
+async def reject_application(work: c.Work, actor: c.Actor, application_id: str, reason: str) -> Application:
+    app = await _pending(work, actor, application_id)
+    if not reason.strip():
+        raise InvalidInput("reason", "a rejection must give its reason")
+    app.status, app.reason, app.reviewer_id, app.reviewed_at = (
+        REJECTED,
+        reason.strip(),
+        actor.party_id,
+        work.now,
+    )
+    work.record(
+        ev.LedgerEvent(ev.APPLICATION_REJECTED, actor.party_id, {"application": app.id, "reason": app.reason})
+    )
+    return _application(app, (await get_asset_class(work.session, app.asset_class)).scale)
+
+
+async def get_issuance(session: AsyncSession, issuance_id: int, *, field: str = "issuance") -> Issuance:
+    row = await session.get(IssuanceRow, issuance_id)
+    if row is None:
+        raise NotFound(field, f"no issuance {issuance_id}")
+    return issuance_value(row, await get_asset_class(session, row.asset_class))

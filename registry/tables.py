@@ -1,0 +1,209 @@
+"""SQLAlchemy tables of the registry. Rows never leave the package: services map them to values.
+
+Quantities are BIGINT counts of base units (10^-scale of the display unit), cash is BIGINT fen.
+The schema is created only by the Alembic migrations; this module is what they are checked against.
+"""
+
+import datetime as dt
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+ID = String(36)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class PartyRow(Base):
+    __tablename__ = "parties"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(200))
+    credit_code: Mapped[str | None] = mapped_column(String(18), unique=True)
+    resident_id: Mapped[str | None] = mapped_column(String(18), unique=True)
+    division: Mapped[str] = mapped_column(String(6))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class UserRow(Base):
+    __tablename__ = "users"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    party_id: Mapped[str] = mapped_column(ForeignKey("parties.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ApiKeyRow(Base):
+    __tablename__ = "api_keys"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(12))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class AssetClassRow(Base):
+    __tablename__ = "asset_classes"
+    code: Mapped[str] = mapped_column(String(8), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    name_zh: Mapped[str] = mapped_column(String(50))
+    unit: Mapped[str] = mapped_column(String(16))
+    scale: Mapped[int] = mapped_column(Integer)
+    price_basis: Mapped[str] = mapped_column(String(16))
+    retirable: Mapped[bool]
+    fungible_by: Mapped[list[Any] | None]
+    fungible_when: Mapped[dict[str, Any] | None]
+    attribute_schema: Mapped[dict[str, Any]]
+    term_attribute: Mapped[str | None] = mapped_column(String(50))
+
+
+class InstrumentRow(Base):
+    __tablename__ = "instruments"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    symbol: Mapped[str] = mapped_column(String(120), unique=True)
+    asset_class: Mapped[str] = mapped_column(ForeignKey("asset_classes.code"))
+    key: Mapped[dict[str, Any]]
+
+
+class ApplicationRow(Base):
+    __tablename__ = "applications"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    applicant_id: Mapped[str] = mapped_column(ForeignKey("parties.id"), index=True)
+    holder_id: Mapped[str] = mapped_column(ForeignKey("parties.id"), index=True)
+    asset_class: Mapped[str] = mapped_column(ForeignKey("asset_classes.code"))
+    division: Mapped[str] = mapped_column(String(6))
+    vintage: Mapped[int] = mapped_column(Integer)
+    quantity: Mapped[int] = mapped_column(BigInteger)
+    attributes: Mapped[dict[str, Any]]
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    reason: Mapped[str | None] = mapped_column(Text)
+    reviewer_id: Mapped[str | None] = mapped_column(ForeignKey("parties.id"))
+    issuance_id: Mapped[int | None] = mapped_column(Integer)
+    filed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    reviewed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class IssuanceRow(Base):
+    __tablename__ = "issuances"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    application_id: Mapped[str] = mapped_column(ForeignKey("applications.id"), unique=True)
+    asset_class: Mapped[str] = mapped_column(ForeignKey("asset_classes.code"))
+    instrument_id: Mapped[str | None] = mapped_column(ForeignKey("instruments.id"), index=True)
+    holder_id: Mapped[str] = mapped_column(ForeignKey("parties.id"))
+    division: Mapped[str] = mapped_column(String(6))
+    vintage: Mapped[int] = mapped_column(Integer)
+    quantity: Mapped[int] = mapped_column(BigInteger)
+    attributes: Mapped[dict[str, Any]]
+    term_end: Mapped[dt.date | None] = mapped_column(Date, index=True)
+    confirmed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class BlockRow(Base):
+    """A run of serials with one owner and one state; the rows of an issuance tile its range."""
+
+    __tablename__ = "serial_blocks"
+    __table_args__ = (
+        CheckConstraint("first <= last", name="nonempty"),
+        Index("ix_serial_blocks_lookup", "issuance_id", "owner_id", "state"),
+        Index("ix_serial_blocks_owner", "owner_id", "state"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    issuance_id: Mapped[int] = mapped_column(ForeignKey("issuances.id"))
+    first: Mapped[int] = mapped_column(BigInteger)
+    last: Mapped[int] = mapped_column(BigInteger)
+    owner_id: Mapped[str] = mapped_column(ForeignKey("parties.id"))
+    state: Mapped[str] = mapped_column(String(16))
+    ref: Mapped[str | None] = mapped_column(String(64))
+
+
+class MovementRow(Base):
+    """One line of a party's unit statement; transfers also answer provenance questions."""
+
+    __tablename__ = "movements"
+    __table_args__ = (Index("ix_movements_party_issuance", "party_id", "issuance_id", "id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    party_id: Mapped[str] = mapped_column(ForeignKey("parties.id"))
+    issuance_id: Mapped[int] = mapped_column(ForeignKey("issuances.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(24))
+    quantity: Mapped[int] = mapped_column(BigInteger)  # signed: + in, - out
+    first: Mapped[int] = mapped_column(BigInteger)
+    last: Mapped[int] = mapped_column(BigInteger)
+    counterparty_id: Mapped[str | None] = mapped_column(ForeignKey("parties.id"))
+    reference: Mapped[str | None] = mapped_column(String(64))
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class RetirementRow(Base):
+    __tablename__ = "retirements"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)  # the certificate number
+    issuance_id: Mapped[int] = mapped_column(ForeignKey("issuances.id"))
+    owner_id: Mapped[str] = mapped_column(ForeignKey("parties.id"), index=True)
+    quantity: Mapped[int] = mapped_column(BigInteger)
+    ranges: Mapped[list[Any]]
+    beneficiary: Mapped[str] = mapped_column(String(200))
+    purpose: Mapped[str] = mapped_column(String(24))
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class FreezeRow(Base):
+    __tablename__ = "freezes"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    issuance_id: Mapped[int] = mapped_column(ForeignKey("issuances.id"))
+    owner_id: Mapped[str] = mapped_column(ForeignKey("parties.id"), index=True)
+    quantity: Mapped[int] = mapped_column(BigInteger)
+    ranges: Mapped[list[Any]]
+    reason: Mapped[str] = mapped_column(Text)
+    regulator_id: Mapped[str] = mapped_column(ForeignKey("parties.id"))
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    released_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class CashAccountRow(Base):
+    __tablename__ = "cash_accounts"
+    __table_args__ = (
+        CheckConstraint("balance >= 0", name="not_negative"),
+        CheckConstraint("reserved >= 0 AND reserved <= balance", name="reserved_within_balance"),
+    )
+    party_id: Mapped[str] = mapped_column(ForeignKey("parties.id"), primary_key=True)
+    balance: Mapped[int] = mapped_column(BigInteger)
+    reserved: Mapped[int] = mapped_column(BigInteger)
+
+
+class CashMovementRow(Base):
+    __tablename__ = "cash_movements"
+    __table_args__ = (UniqueConstraint("bank_id", "reference"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    party_id: Mapped[str] = mapped_column(ForeignKey("parties.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(24))
+    amount: Mapped[int] = mapped_column(BigInteger)  # signed fen
+    balance_after: Mapped[int] = mapped_column(BigInteger)
+    bank_id: Mapped[str] = mapped_column(ForeignKey("parties.id"))
+    reference: Mapped[str] = mapped_column(String(64))
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))

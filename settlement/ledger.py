@@ -1,0 +1,153 @@
+"""The ledger in the database: append entries with their Merkle nodes, serve entries, roots and proofs.
+
+Appends run inside the caller's transaction, so a change and its entry commit together or not at all.
+Proofs read only the O(log n) stored perfect subtrees they need (one query), never the whole tree.
+"""
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy import insert, select, tuple_, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from registry.events import LedgerEvent
+from settlement import merkle
+from settlement.checkpoint import Checkpoint, sign, verifier_key
+from settlement.entries import Entry, encode, format_time
+from settlement.tables import LedgerEntryRow, LedgerHeadRow, LedgerNodeRow
+
+HEAD_ID = 1
+
+
+class LedgerRangeError(ValueError):
+    """Asked for entries or proofs beyond what the ledger holds; ``field`` names the parameter."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass(frozen=True, slots=True)
+class InclusionProof:
+    seq: int
+    size: int
+    leaf_hash: bytes
+    path: list[bytes]
+    root: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class ConsistencyProof:
+    first: int
+    second: int
+    path: list[bytes]
+    first_root: bytes
+    second_root: bytes
+
+
+def _pack(frontier: Sequence[tuple[int, bytes]]) -> bytes:
+    return b"".join(bytes([level]) + digest for level, digest in frontier)
+
+
+def _unpack(blob: bytes) -> list[tuple[int, bytes]]:
+    return [(blob[i], blob[i + 1 : i + 33]) for i in range(0, len(blob), 33)]
+
+
+class Ledger:
+    """One append-only log with its origin and signing key."""
+
+    def __init__(self, origin: str, key: Ed25519PrivateKey) -> None:
+        self.origin = origin
+        self._key = key
+        self.verifier_key = verifier_key(origin, key.public_key())
+        self._notes: dict[int, str] = {}
+
+    async def append(self, session: AsyncSession, events: Sequence[LedgerEvent], at: dt.datetime) -> int:
+        """Append ``events`` in order inside the session's transaction; return the new size."""
+        head = (
+            await session.execute(select(LedgerHeadRow).where(LedgerHeadRow.id == HEAD_ID).with_for_update())
+        ).scalar_one()
+        size, prev, stamp = head.size, head.last_leaf, format_time(at)
+        rows, leaves = [], []
+        for offset, event in enumerate(events):
+            entry = Entry(size + offset, prev.hex(), event.kind, stamp, event.actor, event.body)
+            raw = encode(self.origin, entry)
+            prev = merkle.leaf_hash(raw)
+            rows.append({"seq": entry.seq, "kind": entry.kind, "canonical": raw})
+            leaves.append(prev)
+        frontier, nodes = merkle.append(_unpack(head.frontier), size, leaves)
+        await session.execute(insert(LedgerEntryRow), rows)
+        await session.execute(
+            insert(LedgerNodeRow), [{"level": lv, "idx": i, "hash": h} for lv, i, h in nodes]
+        )
+        new_size = size + len(rows)
+        await session.execute(
+            update(LedgerHeadRow)
+            .where(LedgerHeadRow.id == HEAD_ID, LedgerHeadRow.size == size)
+            .values(size=new_size, last_leaf=prev, frontier=_pack(frontier))
+        )
+        return new_size
+
+    async def size(self, session: AsyncSession) -> int:
+        return (
+            await session.execute(select(LedgerHeadRow.size).where(LedgerHeadRow.id == HEAD_ID))
+        ).scalar_one()
+
+    async def entries(self, session: AsyncSession, start: int, end: int) -> list[bytes]:
+        await self._check_range(session, "end", end)
+        if not 0 <= start <= end:
+            raise LedgerRangeError("start", f"start must be between 0 and end ({end})")
+        rows = await session.execute(
+            select(LedgerEntryRow.canonical)
+            .where(LedgerEntryRow.seq >= start, LedgerEntryRow.seq < end)
+            .order_by(LedgerEntryRow.seq)
+        )
+        return list(rows.scalars())
+
+    async def checkpoint(self, session: AsyncSession) -> str:
+        """The signed note for the current size; signed on first read of each size (Ed25519 is
+        deterministic, so every reader of a size sees the same bytes)."""
+        size = await self.size(session)
+        note = self._notes.get(size)
+        if note is None:
+            nodes = await self._nodes(session, merkle.tiles_needed([(0, size)]))
+            note = sign(Checkpoint(self.origin, size, merkle.root(nodes, size)), self.origin, self._key)
+            self._notes = {size: note}
+        return note
+
+    async def inclusion(self, session: AsyncSession, seq: int, size: int) -> InclusionProof:
+        await self._check_range(session, "size", size)
+        if not 0 <= seq < size:
+            raise LedgerRangeError("seq", f"seq must be at least 0 and below size ({size})")
+        ranges = merkle.inclusion_ranges(seq, size)
+        nodes = await self._nodes(session, merkle.tiles_needed([*ranges, (0, size), (seq, seq + 1)]))
+        path = [merkle.subtree_hash(nodes, a, b) for a, b in ranges]
+        return InclusionProof(seq, size, nodes[(0, seq)], path, merkle.root(nodes, size))
+
+    async def consistency(self, session: AsyncSession, first: int, second: int) -> ConsistencyProof:
+        await self._check_range(session, "second", second)
+        if not 0 < first <= second:
+            raise LedgerRangeError("first", f"first must be at least 1 and at most second ({second})")
+        ranges = merkle.consistency_ranges(first, second)
+        nodes = await self._nodes(session, merkle.tiles_needed([*ranges, (0, first), (0, second)]))
+        path = [merkle.subtree_hash(nodes, a, b) for a, b in ranges]
+        return ConsistencyProof(first, second, path, merkle.root(nodes, first), merkle.root(nodes, second))
+
+    async def _check_range(self, session: AsyncSession, field: str, value: int) -> None:
+        size = await self.size(session)
+        if not 0 <= value <= size:
+            raise LedgerRangeError(field, f"{field} must be between 0 and the ledger size ({size})")
+
+    async def _nodes(
+        self, session: AsyncSession, wanted: set[merkle.Coordinate]
+    ) -> dict[merkle.Coordinate, bytes]:
+        if not wanted:
+            return {}
+        rows = await session.execute(
+            select(LedgerNodeRow.level, LedgerNodeRow.idx, LedgerNodeRow.hash).where(
+                tuple_(LedgerNodeRow.level, LedgerNodeRow.idx).in_(sorted(wanted))
+            )
+        )
+        return {(level, idx): digest for level, idx, digest in rows}

@@ -1,0 +1,32 @@
+"""Ledger tables: the stored canonical entries, the completed Merkle nodes and the head row.
+
+The head row is the append lock: every writer updates it, so appends are serialised per ledger (on
+PostgreSQL by the row lock, on SQLite by the database write lock) and ``seq`` has no gaps or forks.
+"""
+
+from sqlalchemy import BigInteger, Integer, LargeBinary, SmallInteger, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from registry.tables import Base
+
+
+class LedgerHeadRow(Base):
+    __tablename__ = "ledger_head"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    last_leaf: Mapped[bytes] = mapped_column(LargeBinary(32))
+    frontier: Mapped[bytes] = mapped_column(LargeBinary)  # (level byte ‖ 32-byte hash)*
+
+
+class LedgerEntryRow(Base):
+    __tablename__ = "ledger_entries"
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    kind: Mapped[str] = mapped_column(String(32))
+    canonical: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class LedgerNodeRow(Base):
+    __tablename__ = "ledger_nodes"
+    level: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
+    idx: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    hash: Mapped[bytes] = mapped_column(LargeBinary(32))

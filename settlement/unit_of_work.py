@@ -1,0 +1,65 @@
+"""The unit of work: one database transaction that ends with the ledger entries of what it changed.
+
+Registry services record events on it (it is their ``Journal``); ``commit`` appends them to the ledger
+in the same transaction and then commits, so the change and its entry land together or not at all.
+Leaving the block without ``commit`` rolls everything back.
+"""
+
+import datetime as dt
+import uuid
+from collections.abc import Callable
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from registry.events import LedgerEvent
+from settlement.ledger import Ledger
+
+Clock = Callable[[], dt.datetime]
+
+
+def system_clock() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def random_id() -> str:
+    return str(uuid.uuid4())
+
+
+class UnitOfWork:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        ledger: Ledger,
+        clock: Clock = system_clock,
+        ids: Callable[[], str] = random_id,
+    ) -> None:
+        self._sessions = sessions
+        self.ledger = ledger
+        self._ids = ids
+        self.now = clock()
+        self.events: list[LedgerEvent] = []
+
+    async def __aenter__(self) -> Self:
+        self.session = self._sessions()
+        await self.session.begin()
+        return self
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.session.rollback()
+        await self.session.close()
+
+    def record(self, event: LedgerEvent) -> None:
+        self.events.append(event)
+
+    def new_id(self) -> str:
+        return self._ids()
+
+    async def commit(self) -> None:
+        if self.events:
+            await self.ledger.append(self.session, self.events, self.now)
+        await self.session.commit()
+        self.events = []
