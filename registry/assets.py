@@ -6,10 +6,7 @@ attribute ends its term. Confirmed issuances of a fungible class are grouped int
 values of those attributes; the market trades instruments.
 """
 
-import json
 from dataclasses import dataclass
-from functools import cache
-from importlib import resources
 from typing import Any
 
 from jsonschema import Draft202012Validator
@@ -67,18 +64,18 @@ class AssetClass:
 
 def _asset_class(row: AssetClassRow) -> AssetClass:
     return AssetClass(
-        row.code, row.name, row.name_zh, row.unit, row.scale, row.price_basis, row.retirable,
-        tuple(row.fungible_by) if row.fungible_by else None, row.fungible_when, row.term_attribute,
+        row.code,
+        row.name,
+        row.name_zh,
+        row.unit,
+        row.scale,
+        row.price_basis,
+        row.retirable,
+        tuple(row.fungible_by) if row.fungible_by else None,
+        row.fungible_when,
+        row.term_attribute,
         row.attribute_schema,
-    )  # fmt: skip
-
-
-@cache
-def builtin_asset_classes() -> list[dict[str, Any]]:
-    """The four kinds of DESIGN §2, as the first migration loads them."""
-    text = resources.files("registry").joinpath("data/asset_classes.json").read_text("utf-8")
-    classes: list[dict[str, Any]] = json.loads(text)
-    return classes
+    )
 
 
 async def get_asset_class(session: AsyncSession, code: str, *, field: str = "asset_class") -> AssetClass:

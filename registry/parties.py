@@ -66,9 +66,14 @@ async def onboard_party(
     credit_code, resident_id = _identifiers(kind, credit_code, resident_id)
     await _refuse_duplicate(work.session, credit_code, resident_id)
     row = PartyRow(
-        id=work.new_id(), kind=kind, name=name.strip(), credit_code=credit_code,
-        resident_id=resident_id, division=division_code, created_at=work.now,
-    )  # fmt: skip
+        id=work.new_id(),
+        kind=kind,
+        name=name.strip(),
+        credit_code=credit_code,
+        resident_id=resident_id,
+        division=division_code,
+        created_at=work.now,
+    )
     work.session.add(row)
     work.session.add(CashAccountRow(party_id=row.id, balance=0, reserved=0))
     work.record(

@@ -63,19 +63,36 @@ def serial(row: IssuanceRow, first: int, last: int) -> str:
 
 def _application(row: ApplicationRow, scale: int) -> Application:
     return Application(
-        row.id, row.applicant_id, row.holder_id, row.asset_class, row.division, row.vintage,
-        format_units(row.quantity, scale), row.attributes, row.status, row.reason, row.issuance_id,
+        row.id,
+        row.applicant_id,
+        row.holder_id,
+        row.asset_class,
+        row.division,
+        row.vintage,
+        format_units(row.quantity, scale),
+        row.attributes,
+        row.status,
+        row.reason,
+        row.issuance_id,
         row.filed_at,
-    )  # fmt: skip
+    )
 
 
 def issuance_value(row: IssuanceRow, asset_class: AssetClass) -> Issuance:
     return Issuance(
-        row.id, serial(row, 1, row.quantity),
-        row.asset_class, row.instrument_id, row.holder_id, row.division, row.vintage,
-        format_units(row.quantity, asset_class.scale), asset_class.unit, row.attributes, row.term_end,
+        row.id,
+        serial(row, 1, row.quantity),
+        row.asset_class,
+        row.instrument_id,
+        row.holder_id,
+        row.division,
+        row.vintage,
+        format_units(row.quantity, asset_class.scale),
+        asset_class.unit,
+        row.attributes,
+        row.term_end,
         row.confirmed_at,
-    )  # fmt: skip
+    )
 
 
 async def file_application(
@@ -102,15 +119,32 @@ async def file_application(
     checked = cls.validate(attributes)
     _check_term(cls, checked, work.now.date())
     row = ApplicationRow(
-        id=work.new_id(), applicant_id=actor.party_id, holder_id=holder_id, asset_class=cls.code,
-        division=division_code, vintage=vintage, quantity=units, attributes=checked, status=PENDING,
+        id=work.new_id(),
+        applicant_id=actor.party_id,
+        holder_id=holder_id,
+        asset_class=cls.code,
+        division=division_code,
+        vintage=vintage,
+        quantity=units,
+        attributes=checked,
+        status=PENDING,
         filed_at=work.now,
-    )  # fmt: skip
+    )
     work.session.add(row)
-    work.record(ev.LedgerEvent(ev.APPLICATION_FILED, actor.party_id, {
-        "application": row.id, "holder": holder_id, "asset_class": cls.code, "division": division_code,
-        "vintage": vintage, "quantity": format_units(units, cls.scale),
-    }))  # fmt: skip
+    work.record(
+        ev.LedgerEvent(
+            ev.APPLICATION_FILED,
+            actor.party_id,
+            {
+                "application": row.id,
+                "holder": holder_id,
+                "asset_class": cls.code,
+                "division": division_code,
+                "vintage": vintage,
+                "quantity": format_units(units, cls.scale),
+            },
+        )
+    )
     return _application(row, cls.scale)
 
 
@@ -177,10 +211,17 @@ async def confirm_application(work: c.Work, actor: c.Actor, application_id: str)
     instrument = await instrument_for(work.session, cls, key, work.new_id()) if key else None
     term_end = app.attributes.get(cls.term_attribute) if cls.term_attribute else None
     row = IssuanceRow(
-        application_id=app.id, asset_class=cls.code, instrument_id=instrument, holder_id=app.holder_id,
-        division=app.division, vintage=app.vintage, quantity=app.quantity, attributes=app.attributes,
-        term_end=dt.date.fromisoformat(term_end) if term_end else None, confirmed_at=work.now,
-    )  # fmt: skip
+        application_id=app.id,
+        asset_class=cls.code,
+        instrument_id=instrument,
+        holder_id=app.holder_id,
+        division=app.division,
+        vintage=app.vintage,
+        quantity=app.quantity,
+        attributes=app.attributes,
+        term_end=dt.date.fromisoformat(term_end) if term_end else None,
+        confirmed_at=work.now,
+    )
     work.session.add(row)
     await work.session.flush()
     app.status, app.reviewer_id, app.issuance_id, app.reviewed_at = (
@@ -192,17 +233,40 @@ async def confirm_application(work: c.Work, actor: c.Actor, application_id: str)
     work.session.add(
         BlockRow(issuance_id=row.id, first=1, last=app.quantity, owner_id=app.holder_id, state=b.ACTIVE)
     )
-    work.session.add(MovementRow(
-        party_id=app.holder_id, issuance_id=row.id, kind="issued", quantity=app.quantity, first=1,
-        last=app.quantity, at=work.now,
-    ))  # fmt: skip
+    work.session.add(
+        MovementRow(
+            party_id=app.holder_id,
+            issuance_id=row.id,
+            kind="issued",
+            quantity=app.quantity,
+            first=1,
+            last=app.quantity,
+            at=work.now,
+        )
+    )
     issued = issuance_value(row, cls)
-    work.record(ev.LedgerEvent(ev.ISSUANCE_CONFIRMED, actor.party_id, {
-        "issuance": row.id, "serial": issued.serial, "application": app.id, "asset_class": cls.code,
-        "instrument": instrument, "holder": app.holder_id, "division": app.division, "vintage": app.vintage,
-        "first": 1, "last": app.quantity, "quantity": issued.quantity, "unit": cls.unit,
-        "term_end": term_end, "attributes": app.attributes,
-    }))  # fmt: skip
+    work.record(
+        ev.LedgerEvent(
+            ev.ISSUANCE_CONFIRMED,
+            actor.party_id,
+            {
+                "issuance": row.id,
+                "serial": issued.serial,
+                "application": app.id,
+                "asset_class": cls.code,
+                "instrument": instrument,
+                "holder": app.holder_id,
+                "division": app.division,
+                "vintage": app.vintage,
+                "first": 1,
+                "last": app.quantity,
+                "quantity": issued.quantity,
+                "unit": cls.unit,
+                "term_end": term_end,
+                "attributes": app.attributes,
+            },
+        )
+    )
     return issued
 
 

@@ -132,9 +132,15 @@ def _confirmed(state: LedgerState, body: dict[str, JSONValue]) -> None:
 def _transferred(state: LedgerState, body: dict[str, JSONValue]) -> None:
     sender = _str(body, "from")
     state.move(
-        _int(body, "issuance"), body["ranges"], owner=sender, states=_FREE, ref=None,
-        to_owner=_str(body, "to"), to_state=b.ACTIVE, to_ref=None,
-    )  # fmt: skip
+        _int(body, "issuance"),
+        body["ranges"],
+        owner=sender,
+        states=_FREE,
+        ref=None,
+        to_owner=_str(body, "to"),
+        to_state=b.ACTIVE,
+        to_ref=None,
+    )
 
 
 def _lien(to_state: str, ref_key: str | None, states: frozenset[str]) -> Handler:
@@ -143,9 +149,15 @@ def _lien(to_state: str, ref_key: str | None, states: frozenset[str]) -> Handler
     def handler(state: LedgerState, body: dict[str, JSONValue]) -> None:
         owner = _str(body, "owner")
         state.move(
-            _int(body, "issuance"), body["ranges"], owner=owner, states=states, ref=None,
-            to_owner=owner, to_state=to_state, to_ref=_str(body, ref_key) if ref_key else None,
-        )  # fmt: skip
+            _int(body, "issuance"),
+            body["ranges"],
+            owner=owner,
+            states=states,
+            ref=None,
+            to_owner=owner,
+            to_state=to_state,
+            to_ref=_str(body, ref_key) if ref_key else None,
+        )
 
     return handler
 
@@ -153,9 +165,15 @@ def _lien(to_state: str, ref_key: str | None, states: frozenset[str]) -> Handler
 def _unfrozen(state: LedgerState, body: dict[str, JSONValue]) -> None:
     owner = _str(body, "owner")
     state.move(
-        _int(body, "issuance"), body["ranges"], owner=owner, states=frozenset({b.FROZEN}),
-        ref=_str(body, "freeze"), to_owner=owner, to_state=b.ACTIVE, to_ref=None,
-    )  # fmt: skip
+        _int(body, "issuance"),
+        body["ranges"],
+        owner=owner,
+        states=frozenset({b.FROZEN}),
+        ref=_str(body, "freeze"),
+        to_owner=owner,
+        to_state=b.ACTIVE,
+        to_ref=None,
+    )
 
 
 def _deposited(state: LedgerState, body: dict[str, JSONValue]) -> None:

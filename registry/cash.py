@@ -1,0 +1,144 @@
+"""Cash accounts in CNY, fen inside: deposits and withdrawals that a bank confirms.
+
+A bank party confirms money it received for a party (deposit) or paid out to it (withdrawal); the
+bank's own reference is unique per bank, so a confirmation sent twice is refused rather than counted
+twice. ``reserved`` is the part of a balance promised to open bids and orders; it is never withdrawn.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from registry import context as c
+from registry import events as ev
+from registry.errors import Conflict, InsufficientCash, InvalidInput, NotFound
+from registry.quantities import format_units, parse_units
+from registry.tables import CashAccountRow, CashMovementRow, PartyRow
+
+CNY_SCALE = 2
+
+
+@dataclass(frozen=True, slots=True)
+class CashAccount:
+    party: str
+    balance: str
+    reserved: str
+    available: str
+
+
+@dataclass(frozen=True, slots=True)
+class CashLine:
+    id: int
+    kind: str
+    amount: str
+    balance: str
+    bank: str
+    reference: str
+    at: dt.datetime
+
+
+def _account(row: CashAccountRow) -> CashAccount:
+    return CashAccount(
+        row.party_id,
+        format_units(row.balance, CNY_SCALE),
+        format_units(row.reserved, CNY_SCALE),
+        format_units(row.balance - row.reserved, CNY_SCALE),
+    )
+
+
+async def _locked_account(session: AsyncSession, party_id: str) -> CashAccountRow:
+    query = select(CashAccountRow).where(CashAccountRow.party_id == party_id).with_for_update()
+    row = (await session.execute(query)).scalar()
+    if row is None:
+        raise NotFound("party", f"no party {party_id}")
+    return row
+
+
+async def _post(
+    work: c.Work, actor: c.Actor, *, party_id: str, amount: str, reference: str, sign: int
+) -> CashAccount:
+    actor.require(c.BANK)
+    fen = parse_units(amount, CNY_SCALE, field="amount")
+    if not reference.strip():
+        raise InvalidInput("reference", "give the bank's own reference for this payment")
+    party = await work.session.get(PartyRow, party_id)
+    if party is None:
+        raise NotFound("party", f"no party {party_id}")
+    duplicate = select(CashMovementRow.id).where(
+        CashMovementRow.bank_id == actor.party_id, CashMovementRow.reference == reference
+    )
+    if (await work.session.execute(duplicate)).first() is not None:
+        raise Conflict("reference", f"this bank already confirmed a payment with reference {reference!r}")
+    account = await _locked_account(work.session, party_id)
+    if sign < 0 and fen > account.balance - account.reserved:
+        raise InsufficientCash(
+            "amount", f"only {format_units(account.balance - account.reserved, CNY_SCALE)} CNY is free"
+        )
+    account.balance += sign * fen
+    kind = "deposit" if sign > 0 else "withdrawal"
+    work.session.add(
+        CashMovementRow(
+            party_id=party_id,
+            kind=kind,
+            amount=sign * fen,
+            balance_after=account.balance,
+            bank_id=actor.party_id,
+            reference=reference,
+            at=work.now,
+        )
+    )
+    work.record(
+        ev.LedgerEvent(
+            ev.CASH_DEPOSITED if sign > 0 else ev.CASH_WITHDRAWN,
+            actor.party_id,
+            {
+                "party": party_id,
+                "bank": actor.party_id,
+                "amount": format_units(fen, CNY_SCALE),
+                "currency": "CNY",
+            },
+        )
+    )
+    return _account(account)
+
+
+async def deposit(work: c.Work, actor: c.Actor, *, party_id: str, amount: str, reference: str) -> CashAccount:
+    return await _post(work, actor, party_id=party_id, amount=amount, reference=reference, sign=+1)
+
+
+async def withdraw(
+    work: c.Work, actor: c.Actor, *, party_id: str, amount: str, reference: str
+) -> CashAccount:
+    return await _post(work, actor, party_id=party_id, amount=amount, reference=reference, sign=-1)
+
+
+async def account(session: AsyncSession, actor: c.Actor, party_id: str) -> CashAccount:
+    actor.require_sight_of(party_id)
+    row = await session.get(CashAccountRow, party_id)
+    if row is None:
+        raise NotFound("party", f"no party {party_id}")
+    return _account(row)
+
+
+async def cash_statement(
+    session: AsyncSession, actor: c.Actor, party_id: str, *, after: int | None, limit: int
+) -> list[CashLine]:
+    actor.require_sight_of(party_id)
+    query = select(CashMovementRow).where(CashMovementRow.party_id == party_id).order_by(CashMovementRow.id)
+    if after is not None:
+        query = query.where(CashMovementRow.id > after)
+    rows = (await session.execute(query.limit(limit))).scalars()
+    return [
+        CashLine(
+            r.id,
+            r.kind,
+            format_units(r.amount, CNY_SCALE),
+            format_units(r.balance_after, CNY_SCALE),
+            r.bank_id,
+            r.reference,
+            r.at,
+        )
+        for r in rows
+    ]

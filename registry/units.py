@@ -1,0 +1,349 @@
+"""Moving and encumbering confirmed units: transfer, retirement, cancellation, freeze, expiry.
+
+Each use case locks the blocks it reads (``FOR UPDATE`` on PostgreSQL; SQLite serialises writers), cuts
+them with the pure block arithmetic, writes the statement lines and records one ledger event. A unit
+that is not free (reserved, pledged, frozen, final) is simply not among the candidates, so it can
+never be sold, retired or frozen twice.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import delete, insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from registry import blocks as b
+from registry import context as c
+from registry import events as ev
+from registry.assets import AssetClass, get_asset_class
+from registry.errors import Conflict, InvalidInput, NotFound
+from registry.quantities import format_units, parse_units
+from registry.rights import serial
+from registry.tables import BlockRow, FreezeRow, IssuanceRow, MovementRow, PartyRow, RetirementRow
+
+PURPOSES = ("compliance", "voluntary", "damage_compensation")  # 清缴履约 / 自愿 / 以碳代赔
+LIVE = (b.ACTIVE, b.RESERVED, b.PLEDGED, b.FROZEN)
+
+
+@dataclass(frozen=True, slots=True)
+class Moved:
+    """What a use case did: which serials, how many, and its reference (certificate, freeze id)."""
+
+    issuance: int
+    quantity: str
+    serials: list[str]
+    reference: str | None = None
+
+
+async def _issuance(session: AsyncSession, issuance_id: int) -> tuple[IssuanceRow, AssetClass]:
+    row = await session.get(IssuanceRow, issuance_id)
+    if row is None:
+        raise NotFound("issuance", f"no issuance {issuance_id}")
+    return row, await get_asset_class(session, row.asset_class)
+
+
+async def _locked(
+    session: AsyncSession, issuance_id: int, owner: str, states: tuple[str, ...], ref: str | None = None
+) -> list[BlockRow]:
+    query = (
+        select(BlockRow)
+        .where(BlockRow.issuance_id == issuance_id, BlockRow.owner_id == owner, BlockRow.state.in_(states))
+        .order_by(BlockRow.first)
+        .with_for_update()
+    )
+    if ref is not None:
+        query = query.where(BlockRow.ref == ref)
+    return list((await session.execute(query)).scalars())
+
+
+async def _reassign(
+    session: AsyncSession,
+    rows: list[BlockRow],
+    ranges: list[tuple[int, int]],
+    *,
+    owner: str,
+    state: str,
+    ref: str | None = None,
+) -> None:
+    """Rewrite the locked ``rows`` so that ``ranges`` get the new owner, state and lien."""
+    before = {b.Block(r.first, r.last, r.owner_id, r.state, r.ref): r for r in rows}
+    after = list(before)
+    for first, last in ranges:
+        after = b.reassign(after, first, last, owner=owner, state=state, ref=ref)
+    gone = [row.id for block, row in before.items() if block not in set(after)]
+    new = [block for block in after if block not in before]
+    issuance_id = rows[0].issuance_id
+    await session.execute(delete(BlockRow).where(BlockRow.id.in_(gone)))
+    await session.execute(
+        insert(BlockRow),
+        [
+            {
+                "issuance_id": issuance_id,
+                "first": x.first,
+                "last": x.last,
+                "owner_id": x.owner,
+                "state": x.state,
+                "ref": x.ref,
+            }
+            for x in new
+        ],
+    )
+
+
+def _lines(
+    work: c.Work,
+    party: str,
+    issuance: int,
+    ranges: list[tuple[int, int]],
+    *,
+    kind: str,
+    sign: int,
+    **extra: str,
+) -> None:
+    work.session.add_all(
+        MovementRow(
+            party_id=party,
+            issuance_id=issuance,
+            kind=kind,
+            quantity=sign * (last - first + 1),
+            first=first,
+            last=last,
+            at=work.now,
+            **extra,
+        )
+        for first, last in ranges
+    )
+
+
+async def _free_ranges(
+    work: c.Work, row: IssuanceRow, cls: AssetClass, owner: str, quantity: str
+) -> tuple[int, list[BlockRow], list[tuple[int, int]]]:
+    units = parse_units(quantity, cls.scale, field="quantity")
+    blocks = await _locked(work.session, row.id, owner, (b.ACTIVE,))
+    values = [b.Block(r.first, r.last, r.owner_id, r.state) for r in blocks]
+    return units, blocks, b.highest_ranges(values, units)
+
+
+async def transfer(work: c.Work, actor: c.Actor, *, issuance_id: int, to: str, quantity: str) -> Moved:
+    """Deliver free units to another holder, free of payment; the sender keeps the low serials."""
+    actor.require(*c.HOLDER_KINDS)
+    receiver = await work.session.get(PartyRow, to)
+    if receiver is None:
+        raise NotFound("to", f"no party {to}")
+    if receiver.kind not in c.HOLDER_KINDS:
+        raise InvalidInput("to", f"a {receiver.kind} party cannot hold rights")
+    if to == actor.party_id:
+        raise InvalidInput("to", "a transfer needs a different receiver")
+    row, cls = await _issuance(work.session, issuance_id)
+    units, blocks, ranges = await _free_ranges(work, row, cls, actor.party_id, quantity)
+    await _reassign(work.session, blocks, ranges, owner=to, state=b.ACTIVE)
+    _lines(work, actor.party_id, row.id, ranges, kind="transfer_out", sign=-1, counterparty_id=to)
+    _lines(work, to, row.id, ranges, kind="transfer_in", sign=+1, counterparty_id=actor.party_id)
+    text = format_units(units, cls.scale)
+    work.record(
+        ev.LedgerEvent(
+            ev.UNITS_TRANSFERRED,
+            actor.party_id,
+            {
+                "issuance": row.id,
+                "from": actor.party_id,
+                "to": to,
+                "ranges": ev.ranges_json(ranges),
+                "quantity": text,
+            },
+        )
+    )
+    return Moved(row.id, text, [serial(row, f, last) for f, last in ranges])
+
+
+async def retire(
+    work: c.Work, actor: c.Actor, *, issuance_id: int, quantity: str, beneficiary: str, purpose: str
+) -> Moved:
+    """Retire units for offsetting or compliance (清缴/核销): final, with a certificate number."""
+    actor.require(*c.HOLDER_KINDS)
+    if purpose not in PURPOSES:
+        raise InvalidInput("purpose", f"purpose must be one of {', '.join(PURPOSES)}")
+    if not beneficiary.strip():
+        raise InvalidInput("beneficiary", "name who the retirement is for")
+    row, cls = await _issuance(work.session, issuance_id)
+    if not cls.retirable:
+        raise InvalidInput("issuance", f"{cls.name} ({cls.name_zh}) units cannot be retired")
+    units, blocks, ranges = await _free_ranges(work, row, cls, actor.party_id, quantity)
+    certificate = f"RT-{work.now:%Y%m%d}-{work.new_id()[:8].upper()}"
+    await _reassign(work.session, blocks, ranges, owner=actor.party_id, state=b.RETIRED, ref=certificate)
+    _lines(work, actor.party_id, row.id, ranges, kind="retired", sign=-1, reference=certificate)
+    work.session.add(
+        RetirementRow(
+            id=certificate,
+            issuance_id=row.id,
+            owner_id=actor.party_id,
+            quantity=units,
+            ranges=ev.ranges_json(ranges),
+            beneficiary=beneficiary.strip(),
+            purpose=purpose,
+            at=work.now,
+        )
+    )
+    text = format_units(units, cls.scale)
+    work.record(
+        ev.LedgerEvent(
+            ev.UNITS_RETIRED,
+            actor.party_id,
+            {
+                "issuance": row.id,
+                "owner": actor.party_id,
+                "ranges": ev.ranges_json(ranges),
+                "quantity": text,
+                "certificate": certificate,
+                "purpose": purpose,
+            },
+        )
+    )
+    return Moved(row.id, text, [serial(row, f, last) for f, last in ranges], certificate)
+
+
+async def cancel(
+    work: c.Work, actor: c.Actor, *, issuance_id: int, owner: str, quantity: str, reason: str
+) -> Moved:
+    """Administrative cancellation (注销) by a regulator: final, and distinct from retirement."""
+    actor.require(c.REGULATOR)
+    if not reason.strip():
+        raise InvalidInput("reason", "a cancellation must give its reason")
+    row, cls = await _issuance(work.session, issuance_id)
+    units, blocks, ranges = await _free_ranges(work, row, cls, owner, quantity)
+    await _reassign(work.session, blocks, ranges, owner=owner, state=b.CANCELLED)
+    _lines(work, owner, row.id, ranges, kind="cancelled", sign=-1)
+    text = format_units(units, cls.scale)
+    work.record(
+        ev.LedgerEvent(
+            ev.UNITS_CANCELLED,
+            actor.party_id,
+            {
+                "issuance": row.id,
+                "owner": owner,
+                "ranges": ev.ranges_json(ranges),
+                "quantity": text,
+                "reason": reason.strip(),
+            },
+        )
+    )
+    return Moved(row.id, text, [serial(row, f, last) for f, last in ranges])
+
+
+async def freeze(
+    work: c.Work, actor: c.Actor, *, issuance_id: int, owner: str, quantity: str, reason: str
+) -> Moved:
+    """Freeze (冻结) an owner's free units; they can be neither moved nor retired until released."""
+    actor.require(c.REGULATOR)
+    if not reason.strip():
+        raise InvalidInput("reason", "a freeze must give its reason")
+    row, cls = await _issuance(work.session, issuance_id)
+    units, blocks, ranges = await _free_ranges(work, row, cls, owner, quantity)
+    freeze_id = work.new_id()
+    await _reassign(work.session, blocks, ranges, owner=owner, state=b.FROZEN, ref=freeze_id)
+    _lines(work, owner, row.id, ranges, kind="frozen", sign=0, reference=freeze_id)
+    work.session.add(
+        FreezeRow(
+            id=freeze_id,
+            issuance_id=row.id,
+            owner_id=owner,
+            quantity=units,
+            ranges=ev.ranges_json(ranges),
+            reason=reason.strip(),
+            regulator_id=actor.party_id,
+            at=work.now,
+        )
+    )
+    text = format_units(units, cls.scale)
+    work.record(
+        ev.LedgerEvent(
+            ev.UNITS_FROZEN,
+            actor.party_id,
+            {
+                "freeze": freeze_id,
+                "issuance": row.id,
+                "owner": owner,
+                "ranges": ev.ranges_json(ranges),
+                "quantity": text,
+            },
+        )
+    )
+    return Moved(row.id, text, [serial(row, f, last) for f, last in ranges], freeze_id)
+
+
+async def unfreeze(work: c.Work, actor: c.Actor, *, freeze_id: str) -> Moved:
+    actor.require(c.REGULATOR)
+    held = (
+        await work.session.execute(select(FreezeRow).where(FreezeRow.id == freeze_id).with_for_update())
+    ).scalar()
+    if held is None:
+        raise NotFound("freeze", f"no freeze {freeze_id}")
+    if held.released_at is not None:
+        raise Conflict("freeze", "this freeze was already released")
+    row, cls = await _issuance(work.session, held.issuance_id)
+    ranges = [(first, last) for first, last in held.ranges]
+    blocks = await _locked(work.session, row.id, held.owner_id, (b.FROZEN,), ref=freeze_id)
+    await _reassign(work.session, blocks, ranges, owner=held.owner_id, state=b.ACTIVE)
+    _lines(work, held.owner_id, row.id, ranges, kind="unfrozen", sign=0, reference=freeze_id)
+    held.released_at = work.now
+    text = format_units(held.quantity, cls.scale)
+    work.record(
+        ev.LedgerEvent(
+            ev.UNITS_UNFROZEN,
+            actor.party_id,
+            {
+                "freeze": freeze_id,
+                "issuance": row.id,
+                "owner": held.owner_id,
+                "ranges": held.ranges,
+                "quantity": text,
+            },
+        )
+    )
+    return Moved(row.id, text, [serial(row, f, last) for f, last in ranges], freeze_id)
+
+
+async def expire_due(work: c.Work, today: dt.date) -> int:
+    """Expire every live unit of issuances whose term ended before ``today``; return how many issuances.
+
+    Run by the server's scheduler and on start, so a missed day is caught up.
+    """
+    due = (
+        select(IssuanceRow)
+        .where(IssuanceRow.term_end < today)
+        .join(BlockRow, BlockRow.issuance_id == IssuanceRow.id)
+        .where(BlockRow.state.in_(LIVE))
+        .distinct()
+    )
+    issuances = list((await work.session.execute(due)).scalars())
+    for row in issuances:
+        await _expire(work, row)
+    return len(issuances)
+
+
+async def _expire(work: c.Work, row: IssuanceRow) -> None:
+    cls = await get_asset_class(work.session, row.asset_class)
+    owners = (
+        await work.session.execute(
+            select(BlockRow.owner_id)
+            .where(BlockRow.issuance_id == row.id, BlockRow.state.in_(LIVE))
+            .distinct()
+        )
+    ).scalars()
+    for owner in sorted(owners):
+        blocks = await _locked(work.session, row.id, owner, LIVE)
+        ranges = [(x.first, x.last) for x in blocks]
+        await _reassign(work.session, blocks, ranges, owner=owner, state=b.EXPIRED)
+        _lines(work, owner, row.id, ranges, kind="expired", sign=-1)
+        work.record(
+            ev.LedgerEvent(
+                ev.UNITS_EXPIRED,
+                ev.SYSTEM,
+                {
+                    "issuance": row.id,
+                    "owner": owner,
+                    "ranges": ev.ranges_json(ranges),
+                    "quantity": format_units(sum(x.last - x.first + 1 for x in blocks), cls.scale),
+                },
+            )
+        )
