@@ -347,3 +347,34 @@ async def _expire(work: c.Work, row: IssuanceRow) -> None:
                 },
             )
         )
+
+
+@dataclass(frozen=True, slots=True)
+class Retirement:
+    certificate: str
+    issuance: int
+    owner: str
+    quantity: str
+    serials: list[str]
+    beneficiary: str
+    purpose: str
+    at: dt.datetime
+
+
+async def get_retirement(session: AsyncSession, certificate: str) -> Retirement:
+    """A retirement certificate is public: anyone may check that units were retired, and for whom."""
+    found = await session.get(RetirementRow, certificate)
+    if found is None:
+        raise NotFound("certificate", f"no retirement certificate {certificate}")
+    row, cls = await _issuance(session, found.issuance_id)
+    serials = [serial(row, first, last) for first, last in found.ranges]
+    return Retirement(
+        found.id,
+        row.id,
+        found.owner_id,
+        format_units(found.quantity, cls.scale),
+        serials,
+        found.beneficiary,
+        found.purpose,
+        found.at,
+    )

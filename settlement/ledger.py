@@ -47,6 +47,11 @@ class ConsistencyProof:
     second_root: bytes
 
 
+async def current_size(session: AsyncSession) -> int:
+    query = select(LedgerHeadRow.size).where(LedgerHeadRow.id == HEAD_ID)
+    return (await session.execute(query)).scalar_one()
+
+
 def _pack(frontier: Sequence[tuple[int, bytes]]) -> bytes:
     return b"".join(bytes([level]) + digest for level, digest in frontier)
 
@@ -95,10 +100,13 @@ class Ledger:
             await session.execute(select(LedgerHeadRow.size).where(LedgerHeadRow.id == HEAD_ID))
         ).scalar_one()
 
-    async def entries(self, session: AsyncSession, start: int, end: int) -> list[bytes]:
+    async def check_entries_range(self, session: AsyncSession, start: int, end: int) -> None:
         await self._check_range(session, "end", end)
         if not 0 <= start <= end:
             raise LedgerRangeError("start", f"start must be between 0 and end ({end})")
+
+    async def entries(self, session: AsyncSession, start: int, end: int) -> list[bytes]:
+        """Stored canonical bytes of entries ``start`` … ``end - 1``; check the range first."""
         rows = await session.execute(
             select(LedgerEntryRow.canonical)
             .where(LedgerEntryRow.seq >= start, LedgerEntryRow.seq < end)

@@ -1,0 +1,107 @@
+"""The Litestar application factory: one process serves the API and runs the registry's scheduler.
+
+Start is crash-only: every start applies migrations, opens the ledger (refusing to run without the
+key that signed it) and catches up on expiries, by the same code path as a first start.
+"""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+from litestar import Litestar, get
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
+
+from api.auth import current_actor, services_of
+from api.config import Settings
+from api.controllers.ledger import LedgerController
+from api.controllers.parties import PartyController
+from api.controllers.registry import ReferenceController, RightsController
+from api.controllers.units import CashController, UnitsController
+from api.database import Database, connect, upgrade
+from api.errors import HANDLERS
+from api.work import Services
+from registry.units import expire_due
+from settlement.ledger import Ledger, current_size
+from settlement.signing_key import load_or_create
+from settlement.unit_of_work import Clock, system_clock
+
+log = logging.getLogger("liangshan")
+
+
+async def open_ledger(database: Database, settings: Settings) -> Ledger:
+    async with database.reads() as session:
+        size = await current_size(session)
+    return Ledger(settings.ledger_origin, load_or_create(settings.ledger_key, ledger_size=size))
+
+
+async def run_expiries(services: Services) -> None:
+    async with services.unit_of_work() as work:
+        expired = await expire_due(work, work.now.date())
+        await work.commit()
+    if expired:
+        log.info("expired the units of %d issuances whose term ended", expired)
+
+
+async def _expiry_loop(services: Services, interval_s: float) -> None:
+    while True:
+        try:
+            await run_expiries(services)
+        except Exception:
+            log.exception("expiry run failed; retrying at the next interval")
+        await asyncio.sleep(interval_s)
+
+
+@get("/health", tags=["system"], summary="Liveness, database reachability and ledger size")
+async def health(services: Services) -> dict[str, Any]:
+    async with services.database.reads() as session:
+        size = await current_size(session)
+    return {"status": "ok", "ledger_size": size}
+
+
+def create_app(settings: Settings | None = None, clock: Clock = system_clock) -> Litestar:
+    settings = settings or Settings.from_env()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        database = connect(settings.database_url)
+        try:
+            await upgrade(database)
+            services = Services(database, await open_ledger(database, settings), clock)
+            app.state.services = services
+            expiries = asyncio.create_task(_expiry_loop(services, settings.expiry_interval_s))
+            try:
+                yield
+            finally:
+                expiries.cancel()
+        finally:
+            await database.dispose()
+
+    return Litestar(
+        route_handlers=[
+            health,
+            PartyController,
+            ReferenceController,
+            RightsController,
+            UnitsController,
+            CashController,
+            LedgerController,
+        ],
+        lifespan=[lifespan],
+        dependencies={
+            "services": Provide(services_of, sync_to_thread=False),
+            "actor": Provide(current_actor),
+        },
+        exception_handlers=HANDLERS,
+        openapi_config=OpenAPIConfig(
+            title="Liangshan 两山 — ecological asset registry and ledger",
+            version="0.1.0",
+            path="/schema",
+            render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin()],
+        ),
+        state=State({}),
+    )

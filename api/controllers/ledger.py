@@ -1,0 +1,82 @@
+"""The public, unauthenticated read side of the ledger (DESIGN §5), for outside verifiers.
+
+Entries are served as the stored canonical bytes, byte for byte; proofs are hex, checkpoints and the
+verifier key are the C2SP text formats.
+"""
+
+from collections.abc import AsyncIterator
+
+from litestar import Controller, Response, get
+from litestar.params import Parameter
+from litestar.response import Stream
+
+from api.work import Services
+
+TEXT = "text/plain; charset=utf-8"
+NDJSON = "application/x-ndjson"
+CHUNK = 5_000  # entries per database read while streaming
+
+
+class LedgerController(Controller):
+    path = "/api/v1/ledger"
+    tags = ["ledger"]
+
+    @get("/key", summary="C2SP verifier key of the ledger", media_type=TEXT)
+    async def key(self, services: Services) -> Response[str]:
+        return Response(services.ledger.verifier_key + "\n", media_type=TEXT)
+
+    @get(
+        "/checkpoint",
+        summary="Latest signed checkpoint (C2SP tlog-checkpoint in a signed note)",
+        media_type=TEXT,
+    )
+    async def checkpoint(self, services: Services) -> Response[str]:
+        async with services.database.reads() as session:
+            note = await services.ledger.checkpoint(session)
+        return Response(note, media_type=TEXT, headers={"Cache-Control": "no-cache"})
+
+    @get("/entries", summary="Stored canonical entries start … end-1, one per line")
+    async def entries(
+        self,
+        services: Services,
+        start: int = Parameter(ge=0),
+        end: int = Parameter(ge=0),
+    ) -> Stream:
+        async with services.database.reads() as session:
+            await services.ledger.check_entries_range(session, start, end)
+
+        async def lines() -> AsyncIterator[bytes]:
+            for chunk in range(start, end, CHUNK):
+                async with services.database.reads() as session:
+                    raw = await services.ledger.entries(session, chunk, min(end, chunk + CHUNK))
+                yield b"".join(entry + b"\n" for entry in raw)
+
+        return Stream(lines(), media_type=NDJSON)
+
+    @get("/proof/inclusion", summary="RFC 9162 inclusion proof of entry seq in the tree of the given size")
+    async def inclusion(
+        self, services: Services, seq: int = Parameter(ge=0), size: int = Parameter(ge=1)
+    ) -> dict[str, object]:
+        async with services.database.reads() as session:
+            proof = await services.ledger.inclusion(session, seq, size)
+        return {
+            "seq": proof.seq,
+            "size": proof.size,
+            "leaf_hash": proof.leaf_hash.hex(),
+            "path": [h.hex() for h in proof.path],
+            "root": proof.root.hex(),
+        }
+
+    @get("/proof/consistency", summary="RFC 9162 consistency proof between two tree sizes")
+    async def consistency(
+        self, services: Services, first: int = Parameter(ge=1), second: int = Parameter(ge=1)
+    ) -> dict[str, object]:
+        async with services.database.reads() as session:
+            proof = await services.ledger.consistency(session, first, second)
+        return {
+            "first": proof.first,
+            "second": proof.second,
+            "path": [h.hex() for h in proof.path],
+            "first_root": proof.first_root.hex(),
+            "second_root": proof.second_root.hex(),
+        }

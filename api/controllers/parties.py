@@ -1,0 +1,116 @@
+"""Parties, users and keys (the registrar onboards), and what a party holds and owes."""
+
+from typing import Any
+
+from litestar import Controller, Request, Response, get, post
+
+from api.paging import Page, after, after_int, check_limit, page
+from api.schemas import PartyIn, UserIn
+from api.work import Services, perform
+from registry import cash, holdings, parties
+from registry.context import Actor
+
+
+class PartyController(Controller):
+    path = "/api/v1"
+    tags = ["parties"]
+
+    @post("/parties", summary="Onboard a party (registrar)")
+    async def onboard(
+        self, request: Request[Any, Any, Any], data: PartyIn, services: Services, actor: Actor
+    ) -> Response[parties.Party]:
+        return await perform(
+            request,
+            services,
+            actor,
+            lambda work: parties.onboard_party(
+                work,
+                actor,
+                kind=data.kind,
+                name=data.name,
+                division_code=data.division,
+                credit_code=data.credit_code,
+                resident_id=data.resident_id,
+            ),
+        )
+
+    @get("/parties", summary="List parties (registrar, regulator)")
+    async def list_parties(
+        self, services: Services, actor: Actor, cursor: str | None = None, limit: int = 50
+    ) -> Page[parties.Party]:
+        check_limit(limit)
+        async with services.database.reads() as session:
+            found = await parties.list_parties(session, actor, after=after(cursor), limit=limit)
+        return page(found, limit, lambda p: p.id)
+
+    @get("/parties/{party_id:str}", summary="A party's public record")
+    async def get_party(self, party_id: str, services: Services, actor: Actor) -> parties.Party:
+        async with services.database.reads() as session:
+            return await parties.get_party(session, actor, party_id)
+
+    @get("/me", summary="Who this API key acts for")
+    async def me(self, services: Services, actor: Actor) -> dict[str, Any]:
+        async with services.database.reads() as session:
+            party = await parties.get_party(session, actor, actor.party_id)
+        return {"user": actor.user_id, "role": actor.role, "party": party}
+
+    @post("/parties/{party_id:str}/users", summary="Add a user with one role; its API key is shown once")
+    async def add_user(
+        self, request: Request[Any, Any, Any], party_id: str, data: UserIn, services: Services, actor: Actor
+    ) -> Response[parties.IssuedKey]:
+        return await perform(
+            request,
+            services,
+            actor,
+            lambda work: parties.add_user(
+                work,
+                actor,
+                party_id=party_id,
+                name=data.name,
+                role=data.role,
+            ),
+        )
+
+    @post("/users/{user_id:str}/keys", summary="Issue another API key to a user (rotation)")
+    async def issue_key(
+        self, request: Request[Any, Any, Any], user_id: str, services: Services, actor: Actor
+    ) -> Response[parties.IssuedKey]:
+        return await perform(
+            request, services, actor, lambda work: parties.issue_key(work, actor, user_id=user_id)
+        )
+
+    @get("/parties/{party_id:str}/holdings", summary="Units held, by issuance and state, with their serials")
+    async def party_holdings(self, party_id: str, services: Services, actor: Actor) -> list[holdings.Holding]:
+        async with services.database.reads() as session:
+            return await holdings.holdings(session, actor, party_id)
+
+    @get("/parties/{party_id:str}/statement", summary="Every unit movement with its running balance")
+    async def statement(
+        self,
+        party_id: str,
+        services: Services,
+        actor: Actor,
+        issuance: int | None = None,
+        cursor: str | None = None,
+        limit: int = 50,
+    ) -> Page[holdings.StatementLine]:
+        check_limit(limit)
+        async with services.database.reads() as session:
+            lines = await holdings.statement(
+                session, actor, party_id, issuance_id=issuance, after=after_int(cursor), limit=limit
+            )
+        return page(lines, limit, lambda line: line.id)
+
+    @get("/parties/{party_id:str}/cash", summary="Cash balance, reserved and available (CNY)")
+    async def cash_account(self, party_id: str, services: Services, actor: Actor) -> cash.CashAccount:
+        async with services.database.reads() as session:
+            return await cash.account(session, actor, party_id)
+
+    @get("/parties/{party_id:str}/cash/statement", summary="Every cash movement with the balance after it")
+    async def cash_statement(
+        self, party_id: str, services: Services, actor: Actor, cursor: str | None = None, limit: int = 50
+    ) -> Page[cash.CashLine]:
+        check_limit(limit)
+        async with services.database.reads() as session:
+            lines = await cash.cash_statement(session, actor, party_id, after=after_int(cursor), limit=limit)
+        return page(lines, limit, lambda line: line.id)

@@ -1,0 +1,131 @@
+"""Reference data, applications for confirmation (确权), issuances and provenance."""
+
+from typing import Any
+
+from litestar import Controller, Request, Response, get, post
+
+from api.paging import Page, after, check_limit, page
+from api.schemas import ApplicationIn, AssetClassIn, ReasonIn
+from api.work import Services, perform
+from registry import assets, holdings, rights
+from registry.context import Actor
+from registry.divisions import Division, all_divisions
+
+
+class ReferenceController(Controller):
+    path = "/api/v1"
+    tags = ["reference"]
+
+    @get("/divisions", summary="GB/T 2260 divisions of Jiangxi, with validity dates")
+    async def divisions(self, parent: str | None = None) -> list[Division]:
+        return [d for d in all_divisions().values() if parent is None or d.parent == parent]
+
+    @get("/asset-classes", summary="Kinds of rights: unit, scale, price basis, attribute schema")
+    async def asset_classes(self, services: Services) -> list[assets.AssetClass]:
+        async with services.database.reads() as session:
+            return await assets.list_asset_classes(session)
+
+    @get("/asset-classes/{code:str}", summary="One kind of right")
+    async def asset_class(self, code: str, services: Services) -> assets.AssetClass:
+        async with services.database.reads() as session:
+            return await assets.get_asset_class(session, code, field="code")
+
+    @post("/asset-classes", summary="Define a new kind of right as data plus a JSON Schema (registrar)")
+    async def define(
+        self, request: Request[Any, Any, Any], data: AssetClassIn, services: Services, actor: Actor
+    ) -> Response[assets.AssetClass]:
+        return await perform(
+            request, services, actor, lambda work: assets.define_asset_class(work, actor, data.model_dump())
+        )
+
+    @get("/instruments", summary="Fungible groupings of issuances that trade on an order book")
+    async def instruments(
+        self, services: Services, asset_class: str | None = None
+    ) -> list[assets.Instrument]:
+        async with services.database.reads() as session:
+            return await assets.list_instruments(session, asset_class)
+
+
+class RightsController(Controller):
+    path = "/api/v1"
+    tags = ["rights"]
+
+    @post("/applications", summary="Apply for confirmation of a right (holder, or operator on its behalf)")
+    async def file(
+        self, request: Request[Any, Any, Any], data: ApplicationIn, services: Services, actor: Actor
+    ) -> Response[rights.Application]:
+        return await perform(
+            request,
+            services,
+            actor,
+            lambda work: rights.file_application(
+                work,
+                actor,
+                holder_id=data.holder or actor.party_id,
+                asset_class=data.asset_class,
+                division_code=data.division,
+                vintage=data.vintage,
+                quantity=data.quantity,
+                attributes=data.attributes,
+            ),
+        )
+
+    @get("/applications", summary="Applications you filed or hold; regulators see all")
+    async def list_applications(
+        self,
+        services: Services,
+        actor: Actor,
+        status: str | None = None,
+        cursor: str | None = None,
+        limit: int = 50,
+    ) -> Page[rights.Application]:
+        check_limit(limit)
+        async with services.database.reads() as session:
+            found = await rights.list_applications(
+                session, actor, status=status, after=after(cursor), limit=limit
+            )
+        return page(found, limit, lambda a: a.id)
+
+    @get("/applications/{application_id:str}", summary="One application")
+    async def get_application(
+        self, application_id: str, services: Services, actor: Actor
+    ) -> rights.Application:
+        async with services.database.reads() as session:
+            return await rights.get_application(session, actor, application_id)
+
+    @post("/applications/{application_id:str}/confirm", summary="Confirm and issue the units (regulator)")
+    async def confirm(
+        self, request: Request[Any, Any, Any], application_id: str, services: Services, actor: Actor
+    ) -> Response[rights.Issuance]:
+        return await perform(
+            request, services, actor, lambda work: rights.confirm_application(work, actor, application_id)
+        )
+
+    @post("/applications/{application_id:str}/reject", summary="Reject with a reason (regulator)")
+    async def reject(
+        self,
+        request: Request[Any, Any, Any],
+        application_id: str,
+        data: ReasonIn,
+        services: Services,
+        actor: Actor,
+    ) -> Response[rights.Application]:
+        return await perform(
+            request,
+            services,
+            actor,
+            lambda work: rights.reject_application(work, actor, application_id, data.reason),
+            status=200,
+        )
+
+    @get("/issuances/{issuance_id:int}", summary="An issuance: its serial range, attributes and term")
+    async def issuance(self, issuance_id: int, services: Services, actor: Actor) -> rights.Issuance:
+        async with services.database.reads() as session:
+            return await rights.get_issuance(session, issuance_id)
+
+    @get("/issuances/{issuance_id:int}/serials/{serial:int}", summary="Provenance of one unit: every owner")
+    async def provenance(
+        self, issuance_id: int, serial: int, services: Services, actor: Actor
+    ) -> holdings.Provenance:
+        async with services.database.reads() as session:
+            return await holdings.provenance(session, issuance_id, serial)

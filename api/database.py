@@ -1,0 +1,81 @@
+"""Engines, sessions and migrations for SQLite (embedded default) and PostgreSQL.
+
+SQLite gets WAL, foreign keys and ``BEGIN IMMEDIATE`` for writers, so two writers never both read
+the same free units and then race to spend them: the second waits for the first. Readers use a second
+engine with plain deferred transactions, so they never wait for writers.
+"""
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Connection, event
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+BUSY_TIMEOUT_MS = 30_000
+
+
+@dataclass(frozen=True, slots=True)
+class Database:
+    writer: AsyncEngine
+    reader: AsyncEngine
+    writes: async_sessionmaker[AsyncSession]
+    reads: async_sessionmaker[AsyncSession]
+
+    async def dispose(self) -> None:
+        await self.writer.dispose()
+        if self.reader is not self.writer:
+            await self.reader.dispose()
+
+
+def connect(url: str) -> Database:
+    if url.startswith("sqlite"):
+        writer, reader = _sqlite(url, "BEGIN IMMEDIATE"), _sqlite(url, "BEGIN")
+    else:
+        writer = reader = create_async_engine(url, pool_size=10, max_overflow=20)
+    return Database(
+        writer,
+        reader,
+        async_sessionmaker(writer, expire_on_commit=False),
+        async_sessionmaker(reader, expire_on_commit=False),
+    )
+
+
+def _sqlite(url: str, begin: str) -> AsyncEngine:
+    engine = create_async_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def on_connect(dbapi_connection: Any, _record: object) -> None:
+        dbapi_connection.isolation_level = None  # let SQLAlchemy's BEGIN below start transactions
+        cursor = dbapi_connection.cursor()
+        for pragma in (
+            "journal_mode=WAL",
+            "foreign_keys=ON",
+            "synchronous=FULL",
+            f"busy_timeout={BUSY_TIMEOUT_MS}",
+        ):
+            cursor.execute(f"PRAGMA {pragma}")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def on_begin(connection: Connection) -> None:
+        connection.exec_driver_sql(begin)
+
+    return engine
+
+
+def alembic_config(connection: Connection | None = None) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = connection
+    return config
+
+
+async def upgrade(database: Database) -> None:
+    """Bring the schema to the newest migration; the only way tables are ever created."""
+    async with database.writer.connect() as connection:
+        await connection.run_sync(lambda sync: command.upgrade(alembic_config(sync), "head"))
+        await connection.commit()

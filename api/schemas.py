@@ -1,0 +1,91 @@
+"""Request bodies: strict pydantic models, so a JSON number where a decimal string belongs, an unknown
+field or a wrong type is refused at the edge with the field named. Quantities and amounts stay strings
+here; the use case parses them with the scale of their asset class."""
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+
+from registry.context import PARTY_KINDS, ROLES
+
+
+def _decimal_string(value: object) -> object:
+    if not isinstance(value, str):
+        raise ValueError('must be a decimal string such as "12.345", not a JSON number')  # noqa: TRY004
+    return value
+
+
+Decimal = Annotated[str, BeforeValidator(_decimal_string), Field(max_length=32, examples=["96.000"])]
+Text = Annotated[str, Field(min_length=1, max_length=200)]
+PartyId = Annotated[str, Field(min_length=1, max_length=36)]
+IssuanceId = Annotated[int, Field(ge=1)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, str_strip_whitespace=True)
+
+
+class PartyIn(Strict):
+    kind: Literal[PARTY_KINDS]  # type: ignore[valid-type]
+    name: Text
+    division: Annotated[str, Field(pattern=r"^[0-9]{6}$", examples=["360100"])]
+    credit_code: Annotated[str, Field(examples=["91360100MA3ABCDE1C"])] | None = None
+    resident_id: str | None = None
+
+
+class UserIn(Strict):
+    name: Text
+    role: Literal[ROLES]  # type: ignore[valid-type]
+
+
+class AssetClassIn(Strict):
+    code: Annotated[str, Field(pattern=r"^[A-Z]{2,8}$")]
+    name: Text
+    name_zh: Text
+    unit: Annotated[str, Field(min_length=1, max_length=16)]
+    scale: int
+    price_basis: str
+    retirable: bool
+    fungible_by: list[str] | None = None
+    fungible_when: dict[str, Any] | None = None
+    term_attribute: str | None = None
+    attribute_schema: dict[str, Any]
+
+
+class ApplicationIn(Strict):
+    holder: PartyId | None = Field(None, description="defaults to the applicant; operators may name another")
+    asset_class: Annotated[str, Field(examples=["EP"])]
+    division: Annotated[str, Field(pattern=r"^[0-9]{6}$")]
+    vintage: Annotated[int, Field(examples=[2025])]
+    quantity: Decimal
+    attributes: dict[str, Any]
+
+
+class ReasonIn(Strict):
+    reason: Text
+
+
+class TransferIn(Strict):
+    issuance: IssuanceId
+    to: PartyId
+    quantity: Decimal
+
+
+class RetireIn(Strict):
+    issuance: IssuanceId
+    quantity: Decimal
+    beneficiary: Text
+    purpose: Literal["compliance", "voluntary", "damage_compensation"]
+
+
+class EncumberIn(Strict):
+    issuance: IssuanceId
+    owner: PartyId
+    quantity: Decimal
+    reason: Text
+
+
+class CashIn(Strict):
+    party: PartyId
+    amount: Decimal
+    reference: Annotated[str, Field(min_length=1, max_length=64)]

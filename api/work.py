@@ -1,0 +1,71 @@
+"""Run a use case in a unit of work, with the caller's Idempotency-Key honoured atomically."""
+
+import datetime as dt
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from litestar import Request, Response
+from litestar.serialization import encode_json
+
+from api.database import Database
+from api.idempotency import IdempotencyRow, recall, request_hash
+from registry.context import Actor
+from settlement.ledger import Ledger
+from settlement.unit_of_work import Clock, UnitOfWork, random_id
+
+T = TypeVar("T")
+JSON = "application/json"
+
+
+@dataclass(frozen=True, slots=True)
+class Services:
+    """What every handler needs, built once by the app factory."""
+
+    database: Database
+    ledger: Ledger
+    clock: Clock
+    ids: Callable[[], str] = random_id
+
+    def unit_of_work(self) -> UnitOfWork:
+        return UnitOfWork(self.database.writes, self.ledger, self.clock, self.ids)
+
+    def now(self) -> dt.datetime:
+        return self.clock()
+
+
+async def perform(
+    request: Request[Any, Any, Any],
+    services: Services,
+    actor: Actor,
+    use_case: Callable[[UnitOfWork], Awaitable[T]],
+    *,
+    status: int = 201,
+) -> Response[Any]:
+    """Run ``use_case`` and commit it with its ledger entries; replay the stored answer on a retry."""
+    key = request.headers.get("idempotency-key")
+    digest = request_hash(request.method, request.url.path, await request.body())
+    async with services.unit_of_work() as work:
+        if key is not None:
+            stored = await recall(work.session, actor.user_id, key, digest)
+            if stored is not None:
+                return Response(
+                    stored.body,
+                    status_code=stored.status,
+                    media_type=JSON,
+                    headers={"Idempotent-Replayed": "true"},
+                )
+        content = encode_json(await use_case(work))
+        if key is not None:
+            work.session.add(
+                IdempotencyRow(
+                    user_id=actor.user_id,
+                    key=key,
+                    request_hash=digest,
+                    status=status,
+                    body=content,
+                    created_at=work.now,
+                )
+            )
+        await work.commit()
+    return Response(content, status_code=status, media_type=JSON)
