@@ -5,8 +5,8 @@ the problem type, so clients can branch on ``type`` without parsing ``detail``.
 """
 
 import logging
-from http import HTTPStatus
 import re
+from http import HTTPStatus
 from typing import Any
 
 from litestar import Request, Response
@@ -104,14 +104,11 @@ def validation(request: Request[Any, Any, Any], exc: ValidationException) -> Res
 
 
 def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, Any]]:
-    return problem(
-        request,
-        exc.status_code,
-        str(exc.detail),
-        str(exc.detail),
-        kind=f"http-{exc.status_code}",
-        errors=None,
-    )
+    title = HTTPStatus(exc.status_code).phrase
+    response = problem(request, exc.status_code, title, str(exc.detail), kind=_slug(title.replace(" ", "")))
+    if exc.status_code == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="liangshan"'
+    return response
 
 
 def integrity(request: Request[Any, Any, Any], exc: IntegrityError) -> Response[dict[str, Any]]:
