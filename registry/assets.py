@@ -125,6 +125,7 @@ async def instrument_for(
     if found is not None:
         return found
     session.add(InstrumentRow(id=new_id, symbol=symbol, asset_class=asset_class.code, key=key))
+    await session.flush()
     return new_id
 
 

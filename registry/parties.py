@@ -75,6 +75,7 @@ async def onboard_party(
         created_at=work.now,
     )
     work.session.add(row)
+    await work.session.flush()  # the tables have no ORM relationships, so parents are flushed first
     work.session.add(CashAccountRow(party_id=row.id, balance=0, reserved=0))
     work.record(
         ev.LedgerEvent(
@@ -116,6 +117,7 @@ async def add_user(work: c.Work, actor: c.Actor, *, party_id: str, name: str, ro
     await get_party(work.session, actor, party_id, field="party")
     user = UserRow(id=work.new_id(), party_id=party_id, name=name.strip(), role=role, created_at=work.now)
     work.session.add(user)
+    await work.session.flush()
     return await _issue(work, user)
 
 
@@ -164,3 +166,17 @@ async def list_parties(
     if after is not None:
         query = query.where(PartyRow.id > after)
     return [_party(row) for row in (await session.execute(query)).scalars()]
+
+
+async def bootstrap_registrar(
+    work: c.Work, *, name: str, credit_code: str, division_code: str, user_name: str
+) -> IssuedKey:
+    """Create the platform's registrar and its first user: the one act with no party behind it,
+    allowed only while no registrar exists."""
+    if (await work.session.execute(select(PartyRow.id).where(PartyRow.kind == c.REGISTRAR))).first():
+        raise Conflict("kind", "a registrar exists already; it onboards every further party")
+    system = c.Actor(ev.SYSTEM, c.REGISTRAR, ev.SYSTEM, c.MANAGER)
+    party = await onboard_party(
+        work, system, kind=c.REGISTRAR, name=name, division_code=division_code, credit_code=credit_code
+    )
+    return await add_user(work, system, party_id=party.id, name=user_name, role=c.MANAGER)

@@ -49,7 +49,7 @@ def verifier_key(name: str, key: Ed25519PublicKey) -> str:
 def parse_verifier_key(text: str) -> tuple[str, bytes, Ed25519PublicKey]:
     """Return the name, key id and public key of a verifier key string."""
     try:
-        name, hex_id, encoded = text.strip().split("+")
+        name, hex_id, encoded = text.strip().split("+", 2)
         blob = base64.b64decode(encoded, validate=True)
         claimed = bytes.fromhex(hex_id)
     except (ValueError, binascii.Error) as exc:

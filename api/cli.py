@@ -1,0 +1,207 @@
+"""``liangshan``: serve the platform, migrate, seed demo data, and export, verify or audit the ledger.
+
+``ledger verify`` needs no database and none of the server's settings: a regulator or bank runs it on
+an export (entries, checkpoint, key) with nothing else.
+"""
+
+import argparse
+import asyncio
+import os
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import TypeVar
+
+import uvicorn
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from api.app import open_ledger
+from api.config import Settings
+from api.database import Database, connect, upgrade
+from api.demo import Demo
+from api.work import Services
+from settlement.audit import audit, stored_entries
+from settlement.ledger import current_size
+from settlement.signing_key import SigningKeyError
+from settlement.unit_of_work import system_clock
+from settlement.verify import VerificationFailed, verify
+
+T = TypeVar("T")
+console = Console(stderr=True)
+
+
+async def _with_services(settings: Settings, job: Callable[[Services], Awaitable[T]]) -> T:
+    database = connect(settings.database_url)
+    try:
+        await upgrade(database)
+        return await job(Services(database, await open_ledger(database, settings), system_clock))
+    finally:
+        await database.dispose()
+
+
+def serve(args: argparse.Namespace) -> int:
+    uvicorn.run("api.app:create_app", factory=True, host=args.host, port=args.port, log_level="info")
+    return 0
+
+
+def db_upgrade(args: argparse.Namespace) -> int:
+    async def run() -> None:
+        database: Database = connect(Settings.from_env().database_url)
+        try:
+            await upgrade(database)
+        finally:
+            await database.dispose()
+
+    asyncio.run(run())
+    console.print("schema is at the newest migration")
+    return 0
+
+
+def demo_seed(args: argparse.Namespace) -> int:
+    async def run(services: Services) -> None:
+        async with services.database.reads() as session:
+            size = await current_size(session)
+        if size and args.if_empty:
+            console.print(f"the ledger already holds {size} entries; demo data not added (keys: see README)")
+            return
+        cast = await Demo(services).seed()
+        async with services.database.reads() as session:
+            size = await current_size(session)
+        lines = [f"# Liangshan demo API keys (demo data only); the ledger holds {size} entries"]
+        for kind, issued in [("registrar", cast.registrar), *cast.keys.items()]:
+            lines += [f"{kind.upper()}_KEY={issued.key}", f"{kind.upper()}_PARTY={issued.party_id}"]
+        text = "\n".join(lines) + "\n"
+        descriptor = os.open(args.keys_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w") as file:
+            file.write(text)
+        sys.stdout.write(text)
+        console.print(f"saved to {args.keys_file}; load them with: set -a; . ./{args.keys_file}; set +a")
+
+    asyncio.run(_with_services(Settings.from_env(), run))
+    return 0
+
+
+def ledger_export(args: argparse.Namespace) -> int:
+    target = Path(args.dir)
+
+    async def run(services: Services) -> int:
+        async with services.database.reads() as session:
+            note = await services.ledger.checkpoint(session)
+            size = int(note.split("\n")[1])
+            with (target / "entries.jsonl").open("wb") as out:
+                async for raw in stored_entries(session, services.ledger, size):
+                    out.write(raw + b"\n")
+        (target / "checkpoint").write_text(note, encoding="utf-8")
+        (target / "key").write_text(services.ledger.verifier_key + "\n", encoding="utf-8")
+        return size
+
+    target.mkdir(parents=True, exist_ok=True)
+    size = asyncio.run(_with_services(Settings.from_env(), run))
+    console.print(f"exported {size} entries, their checkpoint and the verifier key to {target}")
+    return 0
+
+
+def ledger_verify(args: argparse.Namespace) -> int:
+    source = Path(args.dir)
+    try:
+        note = (source / "checkpoint").read_text(encoding="utf-8")
+        key = (source / "key").read_text(encoding="utf-8").strip()
+        size = int(note.split("\n")[1]) if note.count("\n") > 1 and note.split("\n")[1].isdigit() else 0
+        with (source / "entries.jsonl").open("rb") as lines, ProgressBar(size) as advance:
+            result = verify((line.rstrip(b"\n") for line in lines), note, key, progress=advance)
+    except OSError as exc:
+        console.print(f"[red]cannot read the export: {exc}")
+        return 2
+    except VerificationFailed as exc:
+        console.print(f"[red]FAILED[/red] {exc}")
+        return 1
+    holdings = result.state.holdings()
+    console.print(
+        f"[green]OK[/green] {result.checkpoint.size} entries of {result.checkpoint.origin}: canonical, "
+        f"chained, root {result.checkpoint.root.hex()} signed; replay gives {len(holdings)} holdings and "
+        f"{sum(1 for v in result.state.cash.values() if v)} cash balances"
+    )
+    return 0
+
+
+class ProgressBar:
+    """A progress bar on long runs, silent on short ones."""
+
+    def __init__(self, total: int) -> None:
+        self.bar = Progress(
+            TextColumn("verifying"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+            console=console,
+            disable=total < 50_000,
+        )
+        self.task = self.bar.add_task("verify", total=total)
+
+    def __enter__(self) -> Callable[[int], None]:
+        self.bar.start()
+        return lambda seq: self.bar.update(self.task, completed=seq)
+
+    def __exit__(self, *exc: object) -> None:
+        self.bar.stop()
+
+
+def ledger_audit(args: argparse.Namespace) -> int:
+    async def run(services: Services) -> list[str]:
+        async with services.database.reads() as session:
+            return await audit(session, services.ledger)
+
+    differences = asyncio.run(_with_services(Settings.from_env(), run))
+    for difference in differences:
+        console.print(f"[red]DIFFERENCE[/red] {difference}")
+    if not differences:
+        console.print(
+            "[green]OK[/green] replaying the ledger gives exactly the holdings and balances in the database"
+        )
+    return 1 if differences else 0
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(
+        prog="liangshan", description="Liangshan 两山: ecological asset registry and ledger"
+    )
+    commands = top.add_subparsers(required=True, metavar="command")
+    run = commands.add_parser("serve", help="serve the API (migrates first)")
+    run.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+    run.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+    run.set_defaults(handler=serve)
+    db = commands.add_parser("db", help="database schema").add_subparsers(required=True, metavar="action")
+    db.add_parser("upgrade", help="apply every migration").set_defaults(handler=db_upgrade)
+    demo = commands.add_parser("demo", help="demo data").add_subparsers(required=True, metavar="action")
+    seed = demo.add_parser("seed", help="add deterministic Jiangxi demo data and print an API key per role")
+    seed.add_argument("--if-empty", action="store_true", help="do nothing if the ledger has entries")
+    seed.add_argument("--keys-file", default="demo-keys.env", help="where to save the demo API keys")
+    seed.set_defaults(handler=demo_seed)
+    ledger = commands.add_parser("ledger", help="the public ledger").add_subparsers(
+        required=True, metavar="action"
+    )
+    export = ledger.add_parser("export", help="write DIR/entries.jsonl, DIR/checkpoint and DIR/key")
+    export.add_argument("dir")
+    export.set_defaults(handler=ledger_export)
+    check = ledger.add_parser("verify", help="verify an export offline, with no database")
+    check.add_argument("dir")
+    check.set_defaults(handler=ledger_verify)
+    ledger.add_parser("audit", help="replay the ledger against the live database").set_defaults(
+        handler=ledger_audit
+    )
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        code: int = args.handler(args)
+    except SigningKeyError as exc:
+        console.print(f"[red]refusing to start:[/red] {exc}")
+        return 3
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

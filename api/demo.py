@@ -1,0 +1,365 @@
+"""Deterministic demo data for Jiangxi: parties in every city, rights of all four kinds, and some
+transfers, retirements, freezes and payments, so the ledger has a few hundred entries to verify.
+
+Everything goes through the same use cases as the API, so the demo is also a smoke test of them.
+Names come from Faker's ``zh_CN`` locale, identifiers carry valid check characters, and the same
+seed gives the same parties, rights and quantities every time.
+"""
+
+import datetime as dt
+import random
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any, TypeVar
+
+from faker import Faker
+
+from api.work import Services
+from registry import cash, parties, rights, units
+from registry import context as c
+from registry.identifiers import CREDIT_CODE_ALPHABET, credit_code_check_char, resident_id_check_char
+from settlement.unit_of_work import UnitOfWork
+
+T = TypeVar("T")
+SEED = 2026
+CITIES = {  # city → counties the demo places rights in
+    "360100": ["360121", "360123", "360124"],
+    "360200": ["360222", "360281"],
+    "360300": ["360321", "360323"],
+    "360400": ["360423", "360424", "360483"],
+    "360500": ["360521"],
+    "360600": ["360681"],
+    "360700": ["360725", "360734", "360781"],
+    "360800": ["360827", "360881"],
+    "360900": ["360925", "360926"],
+    "361000": ["361028", "361023"],
+    "361100": ["361130", "361124"],
+}
+POLLUTANTS = [("COD", "water"), ("NH3-N", "water"), ("SO2", "air"), ("NOx", "air")]
+SPECIES = ["杉木", "马尾松", "毛竹", "湿地松", "香樟", "木荷", "油茶"]
+
+
+@dataclass
+class Cast:
+    """The parties the demo creates and one manager key per kind of user."""
+
+    registrar: parties.IssuedKey
+    keys: dict[str, parties.IssuedKey] = field(default_factory=dict)
+    actors: dict[str, c.Actor] = field(default_factory=dict)
+    by_kind: dict[str, list[str]] = field(default_factory=dict)
+
+
+class Demo:
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.rng = random.Random(SEED)
+        self.fake = Faker("zh_CN")
+        self.fake.seed_instance(SEED)
+
+    def _ids(self) -> str:
+        return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
+
+    async def run(self, use_case: Callable[[UnitOfWork], Awaitable[T]]) -> T:
+        work = UnitOfWork(self.services.database.writes, self.services.ledger, self.services.clock, self._ids)
+        async with work:
+            result = await use_case(work)
+            await work.commit()
+        return result
+
+    def credit_code(self, head: str, division: str) -> str:
+        body = head + division + "".join(self.rng.choice(CREDIT_CODE_ALPHABET) for _ in range(9))
+        return body + credit_code_check_char(body)
+
+    def resident_id(self, division: str) -> str:
+        born = dt.date(1950, 1, 1) + dt.timedelta(days=self.rng.randrange(20_000))
+        body = f"{division}{born:%Y%m%d}{self.rng.randrange(1000):03d}"
+        return body + resident_id_check_char(body)
+
+    async def seed(self) -> Cast:
+        key = await self.run(
+            lambda w: parties.bootstrap_registrar(
+                w,
+                name="江西省公共资源交易集团（两山平台运营）",
+                credit_code=self.credit_code("91", "360100"),
+                division_code="360100",
+                user_name=self.fake.name(),
+            )
+        )
+        cast = Cast(registrar=key)
+        cast.actors["registrar"] = c.Actor(key.party_id, c.REGISTRAR, key.user_id, c.MANAGER)
+        await self._parties(cast)
+        await self._rights(cast)
+        return cast
+
+    async def _party(self, cast: Cast, kind: str, name: str, division: str, **identifier: str) -> str:
+        registrar = cast.actors["registrar"]
+        party = await self.run(
+            lambda w: parties.onboard_party(
+                w, registrar, kind=kind, name=name, division_code=division, **identifier
+            )
+        )
+        issued = await self.run(
+            lambda w: parties.add_user(w, registrar, party_id=party.id, name=self.fake.name(), role=c.MANAGER)
+        )
+        cast.by_kind.setdefault(kind, []).append(party.id)
+        cast.actors[party.id] = c.Actor(party.id, kind, issued.user_id, c.MANAGER)
+        cast.keys.setdefault(kind, issued)
+        return party.id
+
+    async def _parties(self, cast: Cast) -> None:
+        await self._party(
+            cast, c.REGULATOR, "江西省生态环境厅", "360000", credit_code=self.credit_code("11", "360000")
+        )
+        for name, city in [("江西银行", "360100"), ("九江银行", "360400")]:
+            await self._party(
+                cast, c.BANK, name + "股份有限公司", city, credit_code=self.credit_code("91", city)
+            )
+        for name, county in [("资溪县两山转化中心", "361028"), ("婺源县生态资源储蓄运营有限公司", "361130")]:
+            await self._party(cast, c.OPERATOR, name, county, credit_code=self.credit_code("91", county))
+        for city in CITIES:
+            await self._party(
+                cast, c.ENTERPRISE, self.fake.company(), city, credit_code=self.credit_code("91", city)
+            )
+        for city, counties in CITIES.items():
+            county = counties[0]
+            village = f"{self.fake.last_name()}家村股份经济合作社"
+            await self._party(cast, c.COLLECTIVE, village, county, credit_code=self.credit_code("N1", county))
+            if city in ("360700", "361000", "361100", "360800"):
+                await self._party(
+                    cast, c.PERSON, self.fake.name(), county, resident_id=self.resident_id(county)
+                )
+
+    async def apply_and_confirm(
+        self,
+        cast: Cast,
+        holder: str,
+        *,
+        asset_class: str,
+        division: str,
+        vintage: int,
+        quantity: str,
+        attributes: dict[str, Any],
+    ) -> int:
+        applicant = cast.actors[holder]
+        if applicant.kind == c.PERSON:  # households apply through an operator (两山银行)
+            applicant = cast.actors[cast.by_kind[c.OPERATOR][0]]
+        app = await self.run(
+            lambda w: rights.file_application(
+                w,
+                applicant,
+                holder_id=holder,
+                asset_class=asset_class,
+                division_code=division,
+                vintage=vintage,
+                quantity=quantity,
+                attributes=attributes,
+            )
+        )
+        regulator = cast.actors[cast.by_kind[c.REGULATOR][0]]
+        issued = await self.run(lambda w: rights.confirm_application(w, regulator, app.id))
+        return issued.id
+
+    async def _rights(self, cast: Cast) -> None:
+        await self._permits(cast)
+        await self._carbon(cast)
+        await self._forest(cast)
+        await self._wetland(cast)
+        await self._money(cast)
+        await self._supervision(cast)
+
+    async def _permits(self, cast: Cast) -> None:
+        """排污权: each enterprise holds two pollutants for the 2024-2028 term; some trade and surrender."""
+        enterprises = cast.by_kind[c.ENTERPRISE]
+        self.permits: list[tuple[str, int]] = []
+        for n, holder in enumerate(enterprises):
+            city = list(CITIES)[n % len(CITIES)]
+            for pollutant, medium in self.rng.sample(POLLUTANTS, 2):
+                tonnes = f"{self.rng.randrange(20, 400)}.{self.rng.randrange(1000):03d}"
+                issuance = await self.apply_and_confirm(
+                    cast,
+                    holder,
+                    asset_class="EP",
+                    division=city,
+                    vintage=2024,
+                    quantity=tonnes,
+                    attributes={
+                        "pollutant": pollutant,
+                        "medium": medium,
+                        "permit_no": f"91{city}PW{n:04d}{pollutant[:2]}",
+                        "basin": "鄱阳湖流域",
+                        "term_start": "2024-01-01",
+                        "term_end": "2028-12-31",
+                    },
+                )
+                self.permits.append((holder, issuance))
+        for (seller, issuance), (buyer, _) in zip(self.permits[::3], self.permits[1::3], strict=False):
+            if seller != buyer:
+                await self.run(
+                    partial(
+                        units.transfer,
+                        actor=cast.actors[seller],
+                        issuance_id=issuance,
+                        to=buyer,
+                        quantity="12.500",
+                    )
+                )
+
+    async def _carbon(self, cast: Cast) -> None:
+        """碳汇: collectives and operators hold forest carbon by vintage; enterprises buy and retire."""
+        holders = cast.by_kind[c.COLLECTIVE] + cast.by_kind[c.OPERATOR]
+        enterprises = cast.by_kind[c.ENTERPRISE]
+        for n, holder in enumerate(holders):
+            county = self.rng.choice(self.rng.choice(list(CITIES.values())))
+            for vintage in (2022, 2023, 2024):
+                issuance = await self.apply_and_confirm(
+                    cast,
+                    holder,
+                    asset_class="CS",
+                    division=county,
+                    vintage=vintage,
+                    quantity=str(self.rng.randrange(2_000, 40_000)),
+                    attributes={
+                        "project_id": f"JX-FC-{county}-{n:03d}",
+                        "standard": "JX-FCER",
+                        "methodology": "AR-CM-001-V01",
+                        "project_type": self.rng.choice(["afforestation", "forest_management"]),
+                        "monitoring_start": f"{vintage}-01-01",
+                        "monitoring_end": f"{vintage}-12-31",
+                        "verifier": "中环联合（北京）认证中心有限公司",
+                        "parcels": [
+                            f"{county}-{self.rng.randrange(1, 80):03d}-{self.rng.randrange(1, 40):03d}"
+                        ],
+                    },
+                )
+                buyer = enterprises[(n + vintage) % len(enterprises)]
+                await self.run(
+                    partial(
+                        units.transfer,
+                        actor=cast.actors[holder],
+                        issuance_id=issuance,
+                        to=buyer,
+                        quantity="1000",
+                    )
+                )
+                await self.run(
+                    partial(
+                        units.retire,
+                        actor=cast.actors[buyer],
+                        issuance_id=issuance,
+                        quantity="300",
+                        beneficiary="2025年度大型活动碳中和",
+                        purpose=self.rng.choice(["voluntary", "damage_compensation"]),
+                    )
+                )
+
+    async def _forest(self, cast: Cast) -> None:
+        """林权: households and collectives hold parcels; some are taken into an operator's inventory."""
+        holders = cast.by_kind[c.PERSON] + cast.by_kind[c.COLLECTIVE]
+        operator = cast.by_kind[c.OPERATOR][0]
+        for n, holder in enumerate(holders * 2):
+            county = self.rng.choice(self.rng.choice(list(CITIES.values())))
+            area = f"{self.rng.randrange(30, 900)}.{self.rng.randrange(100):02d}"
+            unit_no = f"{county}{self.rng.randrange(1000):03d}{self.rng.randrange(1000):03d}JL{n:05d}L{n:08d}"
+            issuance = await self.apply_and_confirm(
+                cast,
+                holder,
+                asset_class="FR",
+                division=county,
+                vintage=2021,
+                quantity=area,
+                attributes={
+                    "unit_no": unit_no,
+                    "right_kind": self.rng.choice(["林地使用权", "林木所有权"]),
+                    "lin_ban": str(self.rng.randrange(1, 120)),
+                    "xiao_ban": str(self.rng.randrange(1, 60)),
+                    "place": f"{self.fake.street_name()}{self.rng.randrange(1, 30)}组后山",
+                    "species": self.rng.choice(SPECIES),
+                    "forest_type": self.rng.choice(["商品林", "公益林"]),
+                    "term_end": f"{2050 + self.rng.randrange(25)}-12-31",
+                },
+            )
+            if n % 3 == 0:
+                await self.run(
+                    partial(
+                        units.transfer,
+                        actor=cast.actors[holder],
+                        issuance_id=issuance,
+                        to=operator,
+                        quantity=area,
+                    )
+                )
+
+    async def _wetland(self, cast: Cast) -> None:
+        """湿地占补平衡指标: restored wetland in a county becomes indicators an enterprise can use."""
+        operator = cast.by_kind[c.OPERATOR][1]
+        for n, county in enumerate(["361128", "360428", "361127", "360425"]):
+            await self.apply_and_confirm(
+                cast,
+                operator,
+                asset_class="WL",
+                division=county,
+                vintage=2024,
+                quantity=f"{self.rng.randrange(50, 600)}.00",
+                attributes={
+                    "form": "indicator",
+                    "wetland_type": self.rng.choice(["湖泊湿地", "沼泽湿地", "河流湿地"]),
+                    "quality_grade": self.rng.choice(["I", "II", "III"]),
+                    "restoration_project": f"鄱阳湖退田还湿{n + 1}期",
+                    "acceptance_date": "2024-10-15",
+                },
+            )
+
+    async def _money(self, cast: Cast) -> None:
+        """Banks confirm deposits for buyers and operators, and a withdrawal or two."""
+        banks = cast.by_kind[c.BANK]
+        for n, party in enumerate(cast.by_kind[c.ENTERPRISE] + cast.by_kind[c.OPERATOR]):
+            bank = cast.actors[banks[n % 2]]
+            amount = f"{self.rng.randrange(200_000, 5_000_000)}.00"
+            await self.run(
+                partial(cash.deposit, actor=bank, party_id=party, amount=amount, reference=f"DEP{n:06d}")
+            )
+            if n % 4 == 0:
+                await self.run(
+                    partial(
+                        cash.withdraw, actor=bank, party_id=party, amount="50000.00", reference=f"WDR{n:06d}"
+                    )
+                )
+
+    async def _supervision(self, cast: Cast) -> None:
+        """A regulator freezes a disputed permit and releases it; rejects one application."""
+        regulator = cast.actors[cast.by_kind[c.REGULATOR][0]]
+        holder, issuance = self.permits[-1]
+        frozen = await self.run(
+            lambda w: units.freeze(
+                w,
+                regulator,
+                issuance_id=issuance,
+                owner=holder,
+                quantity="5.000",
+                reason="排污许可证执行报告待核查",
+            )
+        )
+        assert frozen.reference is not None
+        await self.run(lambda w: units.unfreeze(w, regulator, freeze_id=frozen.reference or ""))
+        enterprise = cast.by_kind[c.ENTERPRISE][0]
+        app = await self.run(
+            lambda w: rights.file_application(
+                w,
+                cast.actors[enterprise],
+                holder_id=enterprise,
+                asset_class="EP",
+                division_code="360100",
+                vintage=2024,
+                quantity="999.000",
+                attributes={
+                    "pollutant": "SO2",
+                    "medium": "air",
+                    "permit_no": "91360100PW9999SO",
+                    "term_start": "2024-01-01",
+                    "term_end": "2028-12-31",
+                },
+            )
+        )
+        await self.run(lambda w: rights.reject_application(w, regulator, app.id, "申请量超过总量控制指标"))
