@@ -16,7 +16,7 @@ from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 
-from api.auth import current_actor, services_of
+from api.auth import ServicesDep, current_actor, services_of
 from api.config import Settings
 from api.controllers.ledger import LedgerController
 from api.controllers.parties import PartyController
@@ -39,7 +39,7 @@ async def open_ledger(database: Database, settings: Settings) -> Ledger:
     return Ledger(settings.ledger_origin, load_or_create(settings.ledger_key, ledger_size=size))
 
 
-async def run_expiries(services: Services) -> None:
+async def run_expiries(services: ServicesDep) -> None:
     async with services.unit_of_work() as work:
         expired = await expire_due(work, work.now.date())
         await work.commit()
@@ -47,7 +47,7 @@ async def run_expiries(services: Services) -> None:
         log.info("expired the units of %d issuances whose term ended", expired)
 
 
-async def _expiry_loop(services: Services, interval_s: float) -> None:
+async def _expiry_loop(services: ServicesDep, interval_s: float) -> None:
     while True:
         try:
             await run_expiries(services)
@@ -57,7 +57,7 @@ async def _expiry_loop(services: Services, interval_s: float) -> None:
 
 
 @get("/health", tags=["system"], summary="Liveness, database reachability and ledger size")
-async def health(services: Services) -> dict[str, Any]:
+async def health(services: ServicesDep) -> dict[str, Any]:
     async with services.database.reads() as session:
         size = await current_size(session)
     return {"status": "ok", "ledger_size": size}

@@ -4,6 +4,7 @@ from typing import Any
 
 from litestar import Request
 from litestar.datastructures import State
+from litestar.di import NamedDependency
 from litestar.exceptions import NotAuthorizedException
 
 from api.work import Services
@@ -16,7 +17,7 @@ def services_of(state: State) -> Services:
     return services
 
 
-async def current_actor(request: Request[Any, Any, Any], services: Services) -> Actor:
+async def current_actor(request: Request[Any, Any, Any], services: NamedDependency[Services]) -> Actor:
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise NotAuthorizedException("send the header Authorization: Bearer <API key>")
@@ -25,3 +26,7 @@ async def current_actor(request: Request[Any, Any, Any], services: Services) -> 
     if actor is None:
         raise NotAuthorizedException("unknown or revoked API key")
     return actor
+
+
+ServicesDep = NamedDependency[Services]
+ActorDep = NamedDependency[Actor]

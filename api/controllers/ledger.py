@@ -5,12 +5,13 @@ verifier key are the C2SP text formats.
 """
 
 from collections.abc import AsyncIterator
+from typing import Annotated
 
 from litestar import Controller, Response, get
-from litestar.params import Parameter
+from litestar.params import QueryParameter
 from litestar.response import Stream
 
-from api.work import Services
+from api.auth import ServicesDep
 
 TEXT = "text/plain; charset=utf-8"
 NDJSON = "application/x-ndjson"
@@ -22,7 +23,7 @@ class LedgerController(Controller):
     tags = ["ledger"]
 
     @get("/key", summary="C2SP verifier key of the ledger", media_type=TEXT)
-    async def key(self, services: Services) -> Response[str]:
+    async def key(self, services: ServicesDep) -> Response[str]:
         return Response(services.ledger.verifier_key + "\n", media_type=TEXT)
 
     @get(
@@ -30,7 +31,7 @@ class LedgerController(Controller):
         summary="Latest signed checkpoint (C2SP tlog-checkpoint in a signed note)",
         media_type=TEXT,
     )
-    async def checkpoint(self, services: Services) -> Response[str]:
+    async def checkpoint(self, services: ServicesDep) -> Response[str]:
         async with services.database.reads() as session:
             note = await services.ledger.checkpoint(session)
         return Response(note, media_type=TEXT, headers={"Cache-Control": "no-cache"})
@@ -38,9 +39,9 @@ class LedgerController(Controller):
     @get("/entries", summary="Stored canonical entries start … end-1, one per line")
     async def entries(
         self,
-        services: Services,
-        start: int = Parameter(ge=0),
-        end: int = Parameter(ge=0),
+        services: ServicesDep,
+        start: Annotated[int, QueryParameter(ge=0)],
+        end: Annotated[int, QueryParameter(ge=0)],
     ) -> Stream:
         async with services.database.reads() as session:
             await services.ledger.check_entries_range(session, start, end)
@@ -55,7 +56,10 @@ class LedgerController(Controller):
 
     @get("/proof/inclusion", summary="RFC 9162 inclusion proof of entry seq in the tree of the given size")
     async def inclusion(
-        self, services: Services, seq: int = Parameter(ge=0), size: int = Parameter(ge=1)
+        self,
+        services: ServicesDep,
+        seq: Annotated[int, QueryParameter(ge=0)],
+        size: Annotated[int, QueryParameter(ge=1)],
     ) -> dict[str, object]:
         async with services.database.reads() as session:
             proof = await services.ledger.inclusion(session, seq, size)
@@ -69,7 +73,10 @@ class LedgerController(Controller):
 
     @get("/proof/consistency", summary="RFC 9162 consistency proof between two tree sizes")
     async def consistency(
-        self, services: Services, first: int = Parameter(ge=1), second: int = Parameter(ge=1)
+        self,
+        services: ServicesDep,
+        first: Annotated[int, QueryParameter(ge=1)],
+        second: Annotated[int, QueryParameter(ge=1)],
     ) -> dict[str, object]:
         async with services.database.reads() as session:
             proof = await services.ledger.consistency(session, first, second)

@@ -3,12 +3,13 @@
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
+from litestar.params import FromPath, FromQuery, JSONBody
 
+from api.auth import ActorDep, ServicesDep
 from api.paging import Page, after, check_limit, page
 from api.schemas import ApplicationIn, AssetClassIn, ReasonIn
-from api.work import Services, perform
+from api.work import perform
 from registry import assets, holdings, rights
-from registry.context import Actor
 from registry.divisions import Division, all_divisions
 
 
@@ -17,22 +18,26 @@ class ReferenceController(Controller):
     tags = ["reference"]
 
     @get("/divisions", summary="GB/T 2260 divisions of Jiangxi, with validity dates")
-    async def divisions(self, parent: str | None = None) -> list[Division]:
+    async def divisions(self, parent: FromQuery[str | None] = None) -> list[Division]:
         return [d for d in all_divisions().values() if parent is None or d.parent == parent]
 
     @get("/asset-classes", summary="Kinds of rights: unit, scale, price basis, attribute schema")
-    async def asset_classes(self, services: Services) -> list[assets.AssetClass]:
+    async def asset_classes(self, services: ServicesDep) -> list[assets.AssetClass]:
         async with services.database.reads() as session:
             return await assets.list_asset_classes(session)
 
     @get("/asset-classes/{code:str}", summary="One kind of right")
-    async def asset_class(self, code: str, services: Services) -> assets.AssetClass:
+    async def asset_class(self, code: FromPath[str], services: ServicesDep) -> assets.AssetClass:
         async with services.database.reads() as session:
             return await assets.get_asset_class(session, code, field="code")
 
     @post("/asset-classes", summary="Define a new kind of right as data plus a JSON Schema (registrar)")
     async def define(
-        self, request: Request[Any, Any, Any], data: AssetClassIn, services: Services, actor: Actor
+        self,
+        request: Request[Any, Any, Any],
+        data: JSONBody[AssetClassIn],
+        services: ServicesDep,
+        actor: ActorDep,
     ) -> Response[assets.AssetClass]:
         return await perform(
             request, services, actor, lambda work: assets.define_asset_class(work, actor, data.model_dump())
@@ -40,7 +45,7 @@ class ReferenceController(Controller):
 
     @get("/instruments", summary="Fungible groupings of issuances that trade on an order book")
     async def instruments(
-        self, services: Services, asset_class: str | None = None
+        self, services: ServicesDep, asset_class: FromQuery[str | None] = None
     ) -> list[assets.Instrument]:
         async with services.database.reads() as session:
             return await assets.list_instruments(session, asset_class)
@@ -52,7 +57,11 @@ class RightsController(Controller):
 
     @post("/applications", summary="Apply for confirmation of a right (holder, or operator on its behalf)")
     async def file(
-        self, request: Request[Any, Any, Any], data: ApplicationIn, services: Services, actor: Actor
+        self,
+        request: Request[Any, Any, Any],
+        data: JSONBody[ApplicationIn],
+        services: ServicesDep,
+        actor: ActorDep,
     ) -> Response[rights.Application]:
         return await perform(
             request,
@@ -73,11 +82,11 @@ class RightsController(Controller):
     @get("/applications", summary="Applications you filed or hold; regulators see all")
     async def list_applications(
         self,
-        services: Services,
-        actor: Actor,
-        status: str | None = None,
-        cursor: str | None = None,
-        limit: int = 50,
+        services: ServicesDep,
+        actor: ActorDep,
+        status: FromQuery[str | None] = None,
+        cursor: FromQuery[str | None] = None,
+        limit: FromQuery[int] = 50,
     ) -> Page[rights.Application]:
         check_limit(limit)
         async with services.database.reads() as session:
@@ -88,14 +97,18 @@ class RightsController(Controller):
 
     @get("/applications/{application_id:str}", summary="One application")
     async def get_application(
-        self, application_id: str, services: Services, actor: Actor
+        self, application_id: FromPath[str], services: ServicesDep, actor: ActorDep
     ) -> rights.Application:
         async with services.database.reads() as session:
             return await rights.get_application(session, actor, application_id)
 
     @post("/applications/{application_id:str}/confirm", summary="Confirm and issue the units (regulator)")
     async def confirm(
-        self, request: Request[Any, Any, Any], application_id: str, services: Services, actor: Actor
+        self,
+        request: Request[Any, Any, Any],
+        application_id: FromPath[str],
+        services: ServicesDep,
+        actor: ActorDep,
     ) -> Response[rights.Issuance]:
         return await perform(
             request, services, actor, lambda work: rights.confirm_application(work, actor, application_id)
@@ -105,10 +118,10 @@ class RightsController(Controller):
     async def reject(
         self,
         request: Request[Any, Any, Any],
-        application_id: str,
-        data: ReasonIn,
-        services: Services,
-        actor: Actor,
+        application_id: FromPath[str],
+        data: JSONBody[ReasonIn],
+        services: ServicesDep,
+        actor: ActorDep,
     ) -> Response[rights.Application]:
         return await perform(
             request,
@@ -119,13 +132,15 @@ class RightsController(Controller):
         )
 
     @get("/issuances/{issuance_id:int}", summary="An issuance: its serial range, attributes and term")
-    async def issuance(self, issuance_id: int, services: Services, actor: Actor) -> rights.Issuance:
+    async def issuance(
+        self, issuance_id: FromPath[int], services: ServicesDep, actor: ActorDep
+    ) -> rights.Issuance:
         async with services.database.reads() as session:
             return await rights.get_issuance(session, issuance_id)
 
     @get("/issuances/{issuance_id:int}/serials/{serial:int}", summary="Provenance of one unit: every owner")
     async def provenance(
-        self, issuance_id: int, serial: int, services: Services, actor: Actor
+        self, issuance_id: FromPath[int], serial: FromPath[int], services: ServicesDep, actor: ActorDep
     ) -> holdings.Provenance:
         async with services.database.reads() as session:
             return await holdings.provenance(session, issuance_id, serial)

@@ -3,11 +3,13 @@
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
+from litestar.params import FromPath, JSONBody
 
+from api.auth import ActorDep, ServicesDep
 from api.schemas import CashIn, EncumberIn, RetireIn, TransferIn
-from api.work import Services, perform
+from api.work import perform
 from registry import cash, units
-from registry.context import REGULATOR, Actor
+from registry.context import REGULATOR
 from settlement.unit_of_work import UnitOfWork
 
 
@@ -17,7 +19,11 @@ class UnitsController(Controller):
 
     @post("/transfers", summary="Transfer units free of payment; the sender keeps the low serials")
     async def transfer(
-        self, request: Request[Any, Any, Any], data: TransferIn, services: Services, actor: Actor
+        self,
+        request: Request[Any, Any, Any],
+        data: JSONBody[TransferIn],
+        services: ServicesDep,
+        actor: ActorDep,
     ) -> Response[units.Moved]:
         return await perform(
             request,
@@ -30,7 +36,11 @@ class UnitsController(Controller):
 
     @post("/retirements", summary="Retire units (清缴/核销): final, with a certificate number")
     async def retire(
-        self, request: Request[Any, Any, Any], data: RetireIn, services: Services, actor: Actor
+        self,
+        request: Request[Any, Any, Any],
+        data: JSONBody[RetireIn],
+        services: ServicesDep,
+        actor: ActorDep,
     ) -> Response[units.Moved]:
         return await perform(
             request,
@@ -47,13 +57,17 @@ class UnitsController(Controller):
         )
 
     @get("/retirements/{certificate:str}", summary="A retirement certificate (public)")
-    async def retirement(self, certificate: str, services: Services) -> units.Retirement:
+    async def retirement(self, certificate: FromPath[str], services: ServicesDep) -> units.Retirement:
         async with services.database.reads() as session:
             return await units.get_retirement(session, certificate)
 
     @post("/cancellations", summary="Cancel units administratively (注销, regulator)")
     async def cancel(
-        self, request: Request[Any, Any, Any], data: EncumberIn, services: Services, actor: Actor
+        self,
+        request: Request[Any, Any, Any],
+        data: JSONBody[EncumberIn],
+        services: ServicesDep,
+        actor: ActorDep,
     ) -> Response[units.Moved]:
         return await perform(
             request,
@@ -71,7 +85,11 @@ class UnitsController(Controller):
 
     @post("/freezes", summary="Freeze an owner's free units (冻结, regulator)")
     async def freeze(
-        self, request: Request[Any, Any, Any], data: EncumberIn, services: Services, actor: Actor
+        self,
+        request: Request[Any, Any, Any],
+        data: JSONBody[EncumberIn],
+        services: ServicesDep,
+        actor: ActorDep,
     ) -> Response[units.Moved]:
         return await perform(
             request,
@@ -89,7 +107,11 @@ class UnitsController(Controller):
 
     @post("/freezes/{freeze_id:str}/release", summary="Release a freeze (regulator)")
     async def release(
-        self, request: Request[Any, Any, Any], freeze_id: str, services: Services, actor: Actor
+        self,
+        request: Request[Any, Any, Any],
+        freeze_id: FromPath[str],
+        services: ServicesDep,
+        actor: ActorDep,
     ) -> Response[units.Moved]:
         return await perform(
             request,
@@ -104,7 +126,7 @@ class UnitsController(Controller):
         summary="Expire units whose term has ended, now (regulator; the server also does it hourly)",
     )
     async def expire(
-        self, request: Request[Any, Any, Any], services: Services, actor: Actor
+        self, request: Request[Any, Any, Any], services: ServicesDep, actor: ActorDep
     ) -> Response[dict[str, int]]:
         async def run(work: UnitOfWork) -> dict[str, int]:
             actor.require(REGULATOR)
@@ -119,7 +141,7 @@ class CashController(Controller):
 
     @post("/deposits", summary="Confirm money received for a party (bank)")
     async def deposit(
-        self, request: Request[Any, Any, Any], data: CashIn, services: Services, actor: Actor
+        self, request: Request[Any, Any, Any], data: JSONBody[CashIn], services: ServicesDep, actor: ActorDep
     ) -> Response[cash.CashAccount]:
         return await perform(
             request,
@@ -132,7 +154,7 @@ class CashController(Controller):
 
     @post("/withdrawals", summary="Confirm money paid out to a party (bank)")
     async def withdraw(
-        self, request: Request[Any, Any, Any], data: CashIn, services: Services, actor: Actor
+        self, request: Request[Any, Any, Any], data: JSONBody[CashIn], services: ServicesDep, actor: ActorDep
     ) -> Response[cash.CashAccount]:
         return await perform(
             request,

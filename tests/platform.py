@@ -1,0 +1,206 @@
+"""The platform as a test sees it: the real app over HTTP (Litestar's test client), plus helpers
+that onboard parties and confirm rights the way their users would, through the API."""
+
+import itertools
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from httpx import Response
+from litestar.testing import AsyncTestClient
+from sqlalchemy import text
+
+from api.app import create_app
+from api.config import Settings
+from api.work import Services
+from registry.identifiers import credit_code_check_char, resident_id_check_char
+from registry.parties import bootstrap_registrar
+from settlement.audit import audit
+
+ATTRIBUTES: dict[str, dict[str, Any]] = {
+    "CS": {
+        "project_id": "JX-FC-361028-001",
+        "standard": "JX-FCER",
+        "methodology": "AR-CM-001-V01",
+        "project_type": "afforestation",
+        "monitoring_start": "2024-01-01",
+        "monitoring_end": "2024-12-31",
+        "verifier": "中环联合（北京）认证中心有限公司",
+    },
+    "EP": {
+        "pollutant": "SO2",
+        "medium": "air",
+        "permit_no": "91360100PW0001SO",
+        "term_start": "2024-01-01",
+        "term_end": "2028-12-31",
+    },
+    "FR": {
+        "unit_no": "361028001002JL00001L00000001",
+        "right_kind": "林地使用权",
+        "lin_ban": "12",
+        "xiao_ban": "3",
+        "place": "嵩市镇草坪村5组后山",
+        "species": "杉木",
+        "forest_type": "商品林",
+        "term_end": "2060-12-31",
+    },
+    "WL": {
+        "form": "indicator",
+        "wetland_type": "湖泊湿地",
+        "quality_grade": "II",
+        "acceptance_date": "2024-10-15",
+    },
+}
+QUANTITY = {"CS": "1000", "EP": "96.000", "FR": "156.35", "WL": "120.00"}
+FINGERPRINT_TABLES = (
+    "parties",
+    "users",
+    "api_keys",
+    "applications",
+    "issuances",
+    "serial_blocks",
+    "movements",
+    "retirements",
+    "freezes",
+    "cash_accounts",
+    "cash_movements",
+    "ledger_head",
+    "ledger_entries",
+    "idempotency_keys",
+)
+
+
+@dataclass(frozen=True)
+class Member:
+    party: str
+    key: str
+    kind: str
+
+    @property
+    def auth(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.key}"}
+
+
+class Platform:
+    def __init__(self, client: AsyncTestClient[Any], services: Services, registrar: Member) -> None:
+        self.client = client
+        self.services = services
+        self.registrar = registrar
+        self._numbers = itertools.count(1)
+        self._regulator: Member | None = None
+        self._bank: Member | None = None
+
+    @classmethod
+    @asynccontextmanager
+    async def start(cls, database_url: str, key_path: Path) -> AsyncIterator["Platform"]:
+        app = create_app(Settings(database_url=database_url, ledger_key=key_path))
+        async with AsyncTestClient(app) as client:
+            services: Services = app.state.services
+            async with services.unit_of_work() as work:
+                issued = await bootstrap_registrar(
+                    work,
+                    name="江西省公共资源交易中心",
+                    credit_code=credit_code("91", "360100", 0),
+                    division_code="360100",
+                    user_name="登记员",
+                )
+                await work.commit()
+            yield cls(client, services, Member(issued.party_id, issued.key, "registrar"))
+
+    async def post(self, path: str, member: Member | None, body: Any = None, **headers: str) -> Response:
+        auth = member.auth if member else {}
+        return await self.client.post(path, json=body, headers={**auth, **headers})
+
+    async def get(self, path: str, member: Member | None = None, **params: Any) -> Response:
+        return await self.client.get(path, params=params, headers=member.auth if member else {})
+
+    async def onboard(self, kind: str, division: str = "360100", role: str = "manager") -> Member:
+        n = next(self._numbers)
+        identifier = (
+            {"resident_id": resident_id(division, n)}
+            if kind == "person"
+            else {"credit_code": credit_code("N1" if kind == "collective" else "91", division, n)}
+        )
+        party = await self.post(
+            "/api/v1/parties",
+            self.registrar,
+            {"kind": kind, "name": f"测试{kind}{n}", "division": division, **identifier},
+        )
+        assert party.status_code == 201, party.text
+        user = await self.post(
+            f"/api/v1/parties/{party.json()['id']}/users", self.registrar, {"name": f"用户{n}", "role": role}
+        )
+        assert user.status_code == 201, user.text
+        return Member(party.json()["id"], user.json()["key"], kind)
+
+    async def regulator(self) -> Member:
+        if self._regulator is None:
+            self._regulator = await self.onboard("regulator", "360000")
+        return self._regulator
+
+    async def bank(self) -> Member:
+        if self._bank is None:
+            self._bank = await self.onboard("bank")
+        return self._bank
+
+    async def apply(
+        self, member: Member, template: str = "CS", quantity: str | None = None, **overrides: Any
+    ) -> Response:
+        """File an application for a right of the ``template`` class; ``overrides`` replace body fields."""
+        body = {
+            "asset_class": template,
+            "division": "361028",
+            "vintage": 2024,
+            "quantity": quantity or QUANTITY[template],
+            "attributes": dict(ATTRIBUTES[template]),
+        }
+        body.update(overrides)
+        return await self.post("/api/v1/applications", member, body)
+
+    async def confirmed(
+        self, member: Member, template: str = "CS", quantity: str | None = None, **overrides: Any
+    ) -> dict[str, Any]:
+        filed = await self.apply(member, template, quantity, **overrides)
+        assert filed.status_code == 201, filed.text
+        issued = await self.post(f"/api/v1/applications/{filed.json()['id']}/confirm", await self.regulator())
+        assert issued.status_code == 201, issued.text
+        result: dict[str, Any] = issued.json()
+        return result
+
+    async def deposit(self, member: Member, amount: str) -> Response:
+        reference = f"REF{next(self._numbers)}"
+        return await self.post(
+            "/api/v1/cash/deposits",
+            await self.bank(),
+            {"party": member.party, "amount": amount, "reference": reference},
+        )
+
+    async def holdings(self, member: Member) -> dict[tuple[int, str], str]:
+        found = await self.get(f"/api/v1/parties/{member.party}/holdings", member)
+        assert found.status_code == 200, found.text
+        return {(h["issuance"], h["state"]): h["quantity"] for h in found.json()}
+
+    async def audit(self) -> list[str]:
+        async with self.services.database.reads() as session:
+            return await audit(session, self.services.ledger)
+
+    async def fingerprint(self) -> dict[str, list[tuple[Any, ...]]]:
+        """Every row of every table a request could change: equal fingerprints mean nothing changed."""
+        result = {}
+        async with self.services.database.reads() as session:
+            for table in FINGERPRINT_TABLES:
+                rows = await session.execute(text(f"SELECT * FROM {table}"))  # noqa: S608 (fixed names)
+                result[table] = sorted(tuple(map(repr, row)) for row in rows)
+        return result
+
+
+def credit_code(head: str, division: str, n: int) -> str:
+    body = f"{head}{division}{n:09d}"
+    return body + credit_code_check_char(body)
+
+
+def resident_id(division: str, n: int) -> str:
+    body = f"{division}19800101{n % 1000:03d}"
+    return body + resident_id_check_char(body)
