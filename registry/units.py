@@ -309,13 +309,13 @@ async def expire_due(work: c.Work, today: dt.date) -> int:
     Run by the server's scheduler and on start, so a missed day is caught up.
     """
     due = (
-        select(IssuanceRow)
-        .where(IssuanceRow.term_end < today)
+        select(IssuanceRow.id)
         .join(BlockRow, BlockRow.issuance_id == IssuanceRow.id)
-        .where(BlockRow.state.in_(LIVE))
+        .where(IssuanceRow.term_end < today, BlockRow.state.in_(LIVE))
         .distinct()
     )
-    issuances = list((await work.session.execute(due)).scalars())
+    ids = sorted((await work.session.execute(due)).scalars())
+    issuances = [row for row in [await work.session.get(IssuanceRow, i) for i in ids] if row is not None]
     for row in issuances:
         await _expire(work, row)
     return len(issuances)

@@ -14,10 +14,14 @@ from sqlalchemy import text
 
 from api.app import create_app
 from api.config import Settings
+from api.database import connect
 from api.work import Services
 from registry.identifiers import credit_code_check_char, resident_id_check_char
 from registry.parties import bootstrap_registrar
 from settlement.audit import audit
+from settlement.ledger import Ledger
+from settlement.signing_key import load
+from settlement.unit_of_work import system_clock
 
 ATTRIBUTES: dict[str, dict[str, Any]] = {
     "CS": {
@@ -95,9 +99,12 @@ class Platform:
     @classmethod
     @asynccontextmanager
     async def start(cls, database_url: str, key_path: Path) -> AsyncIterator["Platform"]:
-        app = create_app(Settings(database_url=database_url, ledger_key=key_path))
-        async with AsyncTestClient(app) as client:
-            services: Services = app.state.services
+        settings = Settings(database_url=database_url, ledger_key=key_path)
+        async with AsyncTestClient(create_app(settings)) as client:
+            # The test client runs the app on its own event loop; the test reads the database through
+            # an engine of its own, on the test's loop.
+            database = connect(database_url)
+            services = Services(database, Ledger(settings.ledger_origin, load(key_path)), system_clock)
             async with services.unit_of_work() as work:
                 issued = await bootstrap_registrar(
                     work,
@@ -107,7 +114,10 @@ class Platform:
                     user_name="登记员",
                 )
                 await work.commit()
-            yield cls(client, services, Member(issued.party_id, issued.key, "registrar"))
+            try:
+                yield cls(client, services, Member(issued.party_id, issued.key, "registrar"))
+            finally:
+                await database.dispose()
 
     async def post(self, path: str, member: Member | None, body: Any = None, **headers: str) -> Response:
         auth = member.auth if member else {}
