@@ -2,6 +2,7 @@
 
 import base64
 import binascii
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
@@ -10,6 +11,7 @@ from registry.errors import InvalidInput
 
 T = TypeVar("T")
 MAX_LIMIT = 500
+_CURSOR = re.compile(r"[A-Za-z0-9_-]{1,200}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,6 +24,8 @@ def after(cursor: str | None) -> str | None:
     """The key the cursor points past, or None for the first page."""
     if cursor is None:
         return None
+    if not _CURSOR.fullmatch(cursor):
+        raise InvalidInput("cursor", "not a cursor this API gave out")
     try:
         return base64.urlsafe_b64decode(cursor.encode() + b"==").decode()
     except (binascii.Error, UnicodeDecodeError):
