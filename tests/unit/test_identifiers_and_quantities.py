@@ -1,0 +1,71 @@
+"""Identifiers with check characters, and decimal strings that never pass through a float."""
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from registry.errors import InvalidAmount, InvalidIdentifier
+from registry.identifiers import (
+    CREDIT_CODE_ALPHABET,
+    mask_resident_id,
+    validate_credit_code,
+    validate_resident_id,
+)
+from registry.quantities import format_units, parse_units
+
+GOOD_CODE = "91360100MA3ABCDE1C"
+
+
+def test_the_design_example_credit_code_is_valid() -> None:
+    assert validate_credit_code(GOOD_CODE) == GOOD_CODE
+
+
+@given(st.integers(0, 17), st.sampled_from(CREDIT_CODE_ALPHABET))
+def test_changing_any_character_of_a_credit_code_invalidates_it(position: int, char: str) -> None:
+    if GOOD_CODE[position] == char:
+        return
+    changed = GOOD_CODE[:position] + char + GOOD_CODE[position + 1 :]
+    with pytest.raises(InvalidIdentifier):
+        validate_credit_code(changed)
+
+
+@pytest.mark.parametrize("code", ["", "91360100MA3ABCDE1", "91360100MA3ABCDEIC", "91360100ma3abcde1c"])
+def test_malformed_credit_codes(code: str) -> None:
+    with pytest.raises(InvalidIdentifier):
+        validate_credit_code(code)
+
+
+@pytest.mark.parametrize("number", ["11010519491231002X", "440524188001010014", "360102199003072394"])
+def test_known_good_resident_ids(number: str) -> None:
+    assert validate_resident_id(number) == number
+
+
+@pytest.mark.parametrize(
+    "number", ["110105194912310021", "11010519491231002", "440524188013010014", "36010219900307239X"]
+)
+def test_known_bad_resident_ids(number: str) -> None:
+    with pytest.raises(InvalidIdentifier):
+        validate_resident_id(number)
+
+
+def test_resident_ids_are_masked() -> None:
+    assert mask_resident_id("11010519491231002X") == "1101**********002X"
+
+
+@given(st.integers(1, 2**53 - 1), st.integers(0, 6))
+def test_quantities_round_trip_exactly(units: int, scale: int) -> None:
+    assert parse_units(format_units(units, scale), scale, field="q") == units
+
+
+@pytest.mark.parametrize(
+    "text", ["1e3", "-1", "NaN", "Infinity", "0", "0.000", "1.2345", " 1", "1.", ".5", "01"]
+)
+def test_quantities_that_are_refused(text: str) -> None:
+    with pytest.raises(InvalidAmount):
+        parse_units(text, 3, field="q")
+
+
+def test_a_json_number_is_refused_with_the_field_named() -> None:
+    with pytest.raises(InvalidAmount) as refused:
+        parse_units(12.5, 3, field="quantity")
+    assert refused.value.field == "quantity"
