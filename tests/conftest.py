@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from api.database import connect, upgrade
+from tests.platform import Platform
 
 BACKEND = os.environ.get("LIANGSHAN_TEST_DATABASE", "sqlite")
 POSTGRES_URL = os.environ.get(
@@ -39,13 +40,6 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_report_header() -> str:
     return f"liangshan test database: {BACKEND}"
 
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    if BACKEND != "postgres":
-        skip = pytest.mark.skip(reason="needs PostgreSQL row locks; runs in the PostgreSQL pass")
-        for item in items:
-            if "postgres_only" in item.keywords:
-                item.add_marker(skip)
 
 
 async def _admin(*statements: str) -> None:
@@ -113,8 +107,6 @@ def database_url(template: str, tmp_path: Path) -> Iterator[str]:
 
 
 @pytest.fixture
-async def platform(database_url: str, tmp_path: Path) -> AsyncIterator["Platform"]:
-    from tests.platform import Platform  # noqa: PLC0415  (keeps conftest importable without the app)
-
+async def platform(database_url: str, tmp_path: Path) -> AsyncIterator[Platform]:
     async with Platform.start(database_url, tmp_path / "ledger.key") as running:
         yield running

@@ -201,7 +201,7 @@ class Platform:
         result = {}
         async with self.services.database.reads() as session:
             for table in FINGERPRINT_TABLES:
-                rows = await session.execute(text(f"SELECT * FROM {table}"))  # noqa: S608 (fixed names)
+                rows = await session.execute(text(f"SELECT * FROM {table}"))
                 result[table] = sorted(tuple(map(repr, row)) for row in rows)
         return result
 

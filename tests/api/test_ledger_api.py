@@ -1,8 +1,8 @@
 """The public ledger endpoints, checked by an independent verifier as a bank or regulator would."""
 
 import math
-from functools import partial
 import shutil
+from functools import partial
 from pathlib import Path
 
 import anyio
@@ -117,7 +117,7 @@ async def test_export_verifies_offline_and_tampering_is_named(
     assert await cli("ledger", "export", str(export)) == 0
     assert await cli("ledger", "verify", str(export)) == 0
     assert await cli("ledger", "audit") == 0
-    key, note, lines = await served(platform)
+    _key, note, lines = await served(platform)
     assert (export / "entries.jsonl").read_bytes().split(b"\n")[:-1] == lines
     assert (export / "checkpoint").read_text() == note
 

@@ -1,5 +1,7 @@
 """Serial-block arithmetic: moving units never creates, loses or duplicates a serial."""
 
+import itertools
+
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -17,7 +19,7 @@ def books(draw: st.DrawFn) -> list[b.Block]:
     cuts = sorted(draw(st.sets(st.integers(2, 60), max_size=8)) | {1, 61})
     return [
         b.Block(first, nxt - 1, draw(st.sampled_from("ABC")), draw(st.sampled_from([b.ACTIVE, b.FROZEN])))
-        for first, nxt in zip(cuts, cuts[1:], strict=False)
+        for first, nxt in itertools.pairwise(cuts)
     ]
 
 
@@ -57,5 +59,5 @@ def test_the_sender_keeps_the_low_part(book: list[b.Block], quantity: int) -> No
 def test_normalise_keeps_serials_and_merges_neighbours(book: list[b.Block]) -> None:
     merged = b.normalise(book)
     assert serials(merged) == serials(book)
-    for left, right in zip(merged, merged[1:], strict=False):
+    for left, right in itertools.pairwise(merged):
         assert (left.owner, left.state, left.ref) != (right.owner, right.state, right.ref)
