@@ -26,9 +26,42 @@ _encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys
 
 
 def canonical_bytes(value: JSONValue) -> bytes:
-    """Return the RFC 8785 bytes of ``value``, refusing anything outside the ledger's domain."""
-    _check(value, "$")
-    return _encoder.encode(value).encode("utf-8")
+    """Return the RFC 8785 bytes of a value we built.
+
+    Numbers need no walk here: ``JSONValue`` admits no float (mypy holds every caller to it) and our
+    integers are bounded where they are parsed (``MAX_UNITS``). Text needs the exact walk only when
+    it is not pure ASCII (NFC, ASCII keys, no lone surrogates), which typical entries are.
+    """
+    try:
+        text = _encoder.encode(value)
+    except (TypeError, ValueError) as exc:
+        raise NotCanonicalisable(str(exc)) from None
+    if not text.isascii():
+        _check(value, "$")
+    return text.encode("utf-8")
+
+
+def parse(raw: bytes) -> JSONValue:
+    """Parse bytes we read (stored or exported entries), refusing floats, NaN and big integers in the
+    C parser's own pass; non-ASCII text gets the exact walk."""
+    try:
+        value: JSONValue = _decoder.decode(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise NotCanonicalisable(f"not JSON: {exc}") from None
+    if not raw.isascii():
+        _check(value, "$")
+    return value
+
+
+def _refuse_float(token: str) -> float:
+    raise NotCanonicalisable(f"number {token} is not an integer; ledger entries carry decimal strings")
+
+
+def _bounded_int(token: str) -> int:
+    number = int(token)
+    if abs(number) > MAX_SAFE_INTEGER:
+        raise NotCanonicalisable(f"integer {token} is beyond 2^53")
+    return number
 
 
 def _check(value: Any, path: str) -> None:
@@ -59,3 +92,6 @@ def _check_string(value: str, path: str) -> None:
             value.encode("utf-8")
         except UnicodeEncodeError:
             raise NotCanonicalisable(f"{path}: string holds a lone surrogate") from None
+
+
+_decoder = json.JSONDecoder(parse_float=_refuse_float, parse_constant=_refuse_float, parse_int=_bounded_int)

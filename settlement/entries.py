@@ -5,11 +5,10 @@ RFC 8785 form of this object, and ``prev`` chains each entry to the leaf hash of
 """
 
 import datetime as dt
-import json
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from registry.events import JSONValue
-from settlement.canonical import NotCanonicalisable, canonical_bytes
+from settlement.canonical import NotCanonicalisable, canonical_bytes, parse
 
 VERSION = 1
 GENESIS_PREV = "0" * 64
@@ -20,8 +19,7 @@ class MalformedEntry(ValueError):
     """Stored bytes that are not a canonical entry of this ledger."""
 
 
-@dataclass(frozen=True, slots=True)
-class Entry:
+class Entry(NamedTuple):
     seq: int
     prev: str
     kind: str
@@ -55,19 +53,19 @@ def encode(origin: str, entry: Entry) -> bytes:
 def decode(raw: bytes, origin: str) -> Entry:
     """Parse stored bytes, insisting that they are exactly the canonical form of a valid entry."""
     try:
-        value = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise MalformedEntry(f"not JSON: {exc}") from None
-    if not isinstance(value, dict) or set(value) != FIELDS:
-        raise MalformedEntry("not an object with exactly the fields v, log, seq, prev, kind, at, actor, body")
-    try:
+        value = parse(raw)
         again = canonical_bytes(value)
     except NotCanonicalisable as exc:
         raise MalformedEntry(str(exc)) from None
+    if not isinstance(value, dict) or value.keys() != FIELDS:
+        raise MalformedEntry("not an object with exactly the fields v, log, seq, prev, kind, at, actor, body")
     if again != raw:
         raise MalformedEntry("bytes are not the RFC 8785 canonical form of the entry")
     if value["v"] != VERSION or value["log"] != origin:
         raise MalformedEntry(f"entry is for log {value['log']!r} version {value['v']!r}")
-    if not isinstance(value["seq"], int) or not isinstance(value["body"], dict):
-        raise MalformedEntry("seq must be an integer and body an object")
-    return Entry(value["seq"], value["prev"], value["kind"], value["at"], value["actor"], value["body"])
+    seq, body = value["seq"], value["body"]
+    texts = [value[name] for name in ("prev", "kind", "at", "actor")]
+    if not isinstance(seq, int) or not isinstance(body, dict) or not all(isinstance(t, str) for t in texts):
+        raise MalformedEntry("seq must be an integer, body an object, prev, kind, at and actor strings")
+    prev, kind, at, actor = (str(t) for t in texts)
+    return Entry(seq, prev, kind, at, actor, body)

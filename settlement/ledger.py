@@ -7,18 +7,24 @@ Proofs read only the O(log n) stored perfect subtrees they need (one query), nev
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import cast
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import insert, select, tuple_, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.events import LedgerEvent
 from settlement import merkle
 from settlement.checkpoint import Checkpoint, sign, verifier_key
 from settlement.entries import Entry, encode, format_time
-from settlement.tables import LedgerEntryRow, LedgerHeadRow, LedgerNodeRow
+from settlement.tables import LedgerEntryRow, LedgerHeadRow, LedgerNodeRow, node_key
 
 HEAD_ID = 1
+_ENTRIES = cast(Table, LedgerEntryRow.__table__)
+_NODES = cast(Table, LedgerNodeRow.__table__)
+_NODES_BY_KEY = select(LedgerNodeRow.key, LedgerNodeRow.hash).where(
+    LedgerNodeRow.key.in_(bindparam("keys", expanding=True))
+)
 
 
 class LedgerRangeError(ValueError):
@@ -83,10 +89,9 @@ class Ledger:
             rows.append({"seq": entry.seq, "kind": entry.kind, "canonical": raw})
             leaves.append(prev)
         frontier, nodes = merkle.append(_unpack(head.frontier), size, leaves)
-        await session.execute(insert(LedgerEntryRow), rows)
-        await session.execute(
-            insert(LedgerNodeRow), [{"level": lv, "idx": i, "hash": h} for lv, i, h in nodes]
-        )
+        # Core inserts (executemany), not the ORM's bulk path: a third of the append cost otherwise.
+        await session.execute(insert(_ENTRIES), rows)
+        await session.execute(insert(_NODES), [{"level": lv, "idx": i, "hash": h} for lv, i, h in nodes])
         new_size = size + len(rows)
         await session.execute(
             update(LedgerHeadRow)
@@ -120,26 +125,24 @@ class Ledger:
         size = await self.size(session)
         note = self._notes.get(size)
         if note is None:
-            nodes = await self._nodes(session, merkle.tiles_needed([(0, size)]))
+            nodes = await self._nodes(session, merkle.tiles_needed([(0, size)]), "size")
             note = sign(Checkpoint(self.origin, size, merkle.root(nodes, size)), self.origin, self._key)
             self._notes = {size: note}
         return note
 
     async def inclusion(self, session: AsyncSession, seq: int, size: int) -> InclusionProof:
-        await self._check_range(session, "size", size)
         if not 0 <= seq < size:
             raise LedgerRangeError("seq", f"seq must be at least 0 and below size ({size})")
         ranges = merkle.inclusion_ranges(seq, size)
-        nodes = await self._nodes(session, merkle.tiles_needed([*ranges, (0, size), (seq, seq + 1)]))
+        nodes = await self._nodes(session, merkle.tiles_needed([*ranges, (0, size), (seq, seq + 1)]), "size")
         path = [merkle.subtree_hash(nodes, a, b) for a, b in ranges]
         return InclusionProof(seq, size, nodes[(0, seq)], path, merkle.root(nodes, size))
 
     async def consistency(self, session: AsyncSession, first: int, second: int) -> ConsistencyProof:
-        await self._check_range(session, "second", second)
         if not 0 < first <= second:
             raise LedgerRangeError("first", f"first must be at least 1 and at most second ({second})")
         ranges = merkle.consistency_ranges(first, second)
-        nodes = await self._nodes(session, merkle.tiles_needed([*ranges, (0, first), (0, second)]))
+        nodes = await self._nodes(session, merkle.tiles_needed([*ranges, (0, first), (0, second)]), "second")
         path = [merkle.subtree_hash(nodes, a, b) for a, b in ranges]
         return ConsistencyProof(first, second, path, merkle.root(nodes, first), merkle.root(nodes, second))
 
@@ -149,13 +152,16 @@ class Ledger:
             raise LedgerRangeError(field, f"{field} must be between 0 and the ledger size ({size})")
 
     async def _nodes(
-        self, session: AsyncSession, wanted: set[merkle.Coordinate]
+        self, session: AsyncSession, wanted: set[merkle.Coordinate], field: str
     ) -> dict[merkle.Coordinate, bytes]:
+        """Fetch stored subtrees in one query. All of them exist exactly when the tree size asked for
+        is at most the ledger's: the rightmost tile needs the last leaf. So this checks ``field``."""
         if not wanted:
             return {}
-        rows = await session.execute(
-            select(LedgerNodeRow.level, LedgerNodeRow.idx, LedgerNodeRow.hash).where(
-                tuple_(LedgerNodeRow.level, LedgerNodeRow.idx).in_(sorted(wanted))
-            )
-        )
-        return {(level, idx): digest for level, idx, digest in rows}
+        keys = {node_key(level, index): (level, index) for level, index in wanted}
+        rows = await session.execute(_NODES_BY_KEY, {"keys": list(keys)})
+        found = {keys[key]: digest for key, digest in rows}
+        if len(found) < len(wanted):
+            size = await current_size(session)
+            raise LedgerRangeError(field, f"{field} must be at most the ledger size ({size})")
+        return found

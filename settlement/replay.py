@@ -6,6 +6,7 @@ that was not there. The offline verifier and the live audit both use it, so "the
 database" is checked by one piece of code.
 """
 
+from bisect import bisect_right
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -59,20 +60,20 @@ class LedgerState:
         to_state: str,
         to_ref: str | None,
     ) -> None:
-        book = self.issuances[issuance]
+        book = self.issuances[issuance]  # blocks tiling the issuance, ordered by first serial
         for first, last in _ranges(ranges):
-            candidates = [
-                block
-                for block in book
-                if block.owner == owner
-                and block.state in states
-                and (ref is None or block.ref == ref)
-                and block.last >= first
-                and block.first <= last
-            ]
-            untouched = [block for block in book if block not in candidates]
-            moved = b.reassign(candidates, first, last, owner=to_owner, state=to_state, ref=to_ref)
-            book[:] = b.normalise(untouched + moved)
+            low = bisect_right(book, first, key=_first) - 1
+            high = bisect_right(book, last, key=_first)
+            touched = book[max(low, 0) : high]
+            if low < 0 or not all(
+                x.owner == owner and x.state in states and (ref is None or x.ref == ref) for x in touched
+            ):
+                raise InsufficientUnits("ranges", f"serials {first}-{last} are not all free units of {owner}")
+            book[low:high] = b.reassign(touched, first, last, owner=to_owner, state=to_state, ref=to_ref)
+
+
+def _first(block: b.Block) -> int:
+    return block.first
 
 
 Handler = Callable[[LedgerState, dict[str, JSONValue]], None]

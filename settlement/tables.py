@@ -4,7 +4,7 @@ The head row is the append lock: every writer updates it, so appends are seriali
 PostgreSQL by the row lock, on SQLite by the database write lock) and ``seq`` has no gaps or forks.
 """
 
-from sqlalchemy import BigInteger, Integer, LargeBinary, SmallInteger, String
+from sqlalchemy import BigInteger, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from registry.tables import Base
@@ -26,7 +26,13 @@ class LedgerEntryRow(Base):
 
 
 class LedgerNodeRow(Base):
+    """A completed perfect subtree, keyed by ``level · 2^48 + index`` so that any set of them is one
+    primary-key ``IN`` lookup with a statement of one shape."""
+
     __tablename__ = "ledger_nodes"
-    level: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
-    idx: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    key: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+
+
+def node_key(level: int, index: int) -> int:
+    return (level << 48) | index

@@ -41,7 +41,6 @@ def pytest_report_header() -> str:
     return f"liangshan test database: {BACKEND}"
 
 
-
 async def _admin(*statements: str) -> None:
     url = make_url(POSTGRES_URL)
     connection = await asyncpg.connect(

@@ -59,10 +59,9 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_ledger_head'))
     )
     op.create_table('ledger_nodes',
-    sa.Column('level', sa.SmallInteger(), autoincrement=False, nullable=False),
-    sa.Column('idx', sa.BigInteger(), autoincrement=False, nullable=False),
+    sa.Column('key', sa.BigInteger(), autoincrement=False, nullable=False),
     sa.Column('hash', sa.LargeBinary(length=32), nullable=False),
-    sa.PrimaryKeyConstraint('level', 'idx', name=op.f('pk_ledger_nodes'))
+    sa.PrimaryKeyConstraint('key', name=op.f('pk_ledger_nodes'))
     )
     op.create_table('parties',
     sa.Column('id', sa.String(length=36), nullable=False),

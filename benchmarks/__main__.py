@@ -1,0 +1,50 @@
+"""Run every benchmark and print ``name: value unit`` lines.
+
+PostgreSQL figures need ``LIANGSHAN_BENCH_POSTGRES_URL`` (default: a ``liangshan_bench`` database on
+the local server, created if missing); without a reachable server they are skipped with a note.
+"""
+
+import asyncio
+import os
+import sys
+
+import asyncpg
+from sqlalchemy.engine import make_url
+
+from benchmarks import ledger
+
+DEFAULT = "postgresql+asyncpg://postgres@127.0.0.1:5432/liangshan_bench"
+
+
+def report(name: str, value: float, unit: str) -> None:
+    print(f"{name}: {value:,.1f} {unit}".replace(",", "_"), flush=True)
+
+
+async def _ensure_database(url: str) -> None:
+    parsed = make_url(url)
+    admin = await asyncpg.connect(
+        host=parsed.host,
+        port=parsed.port or 5432,
+        user=parsed.username,
+        password=parsed.password,
+        database="postgres",
+    )
+    try:
+        await admin.execute(f"DROP DATABASE IF EXISTS {parsed.database} WITH (FORCE)")
+        await admin.execute(f"CREATE DATABASE {parsed.database}")
+    finally:
+        await admin.close()
+
+
+def postgres() -> str | None:
+    url = os.environ.get("LIANGSHAN_BENCH_POSTGRES_URL", DEFAULT)
+    try:
+        asyncio.run(_ensure_database(url))
+    except (OSError, asyncpg.PostgresError) as exc:
+        print(f"# PostgreSQL figures skipped: {exc}", file=sys.stderr)
+        return None
+    return url
+
+
+if __name__ == "__main__":
+    ledger.run(report, postgres())

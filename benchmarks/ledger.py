@@ -1,0 +1,179 @@
+"""Ledger figures: persisted appends (group commit), offline verification, proof time against size.
+
+Each throughput is the median of several runs; proof times are the median over many random leaves.
+"""
+
+import asyncio
+import datetime as dt
+import os
+import random
+import statistics
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy import insert, update
+
+from api.database import Database, connect, upgrade
+from registry import events as ev
+from settlement import merkle
+from settlement.checkpoint import Checkpoint, sign, verifier_key
+from settlement.entries import Entry, encode
+from settlement.ledger import HEAD_ID, Ledger, _pack
+from settlement.tables import LedgerHeadRow, LedgerNodeRow, node_key
+from settlement.verify import verify
+
+ORIGIN = "bench.liangshan.local/ledger"
+BATCH = 1_000
+RUNS = 3
+AT = dt.datetime(2026, 11, 28, tzinfo=dt.UTC)
+
+
+def transfer_events(n: int, rng: random.Random) -> Iterator[ev.LedgerEvent]:
+    """Events shaped like the registry's busiest kind: a transfer of a serial range."""
+    parties = [f"{rng.getrandbits(128):032x}" for _ in range(50)]
+    for i in range(n):
+        sender, receiver = rng.sample(parties, 2)
+        yield ev.LedgerEvent(
+            ev.UNITS_TRANSFERRED,
+            sender,
+            {
+                "issuance": i % 500 + 1,
+                "from": sender,
+                "to": receiver,
+                "ranges": [[i * 10 + 1, i * 10 + 7]],
+                "quantity": "7",
+            },
+        )
+
+
+async def _append_run(database: Database, entries: int) -> float:
+    ledger = Ledger(ORIGIN, Ed25519PrivateKey.generate())
+    events = list(transfer_events(entries, random.Random(1)))
+    started = time.perf_counter()
+    for start in range(0, entries, BATCH):
+        async with database.writes() as session, session.begin():
+            await ledger.append(session, events[start : start + BATCH], AT)
+    return entries / (time.perf_counter() - started)
+
+
+async def appends_per_second(url: str, entries: int = 20_000) -> float:
+    rates = []
+    for _ in range(RUNS):
+        database = connect(url)
+        try:
+            await upgrade(database)
+            rates.append(await _append_run(database, entries))
+        finally:
+            await database.dispose()
+        await _reset(url)
+    return statistics.median(rates)
+
+
+async def _reset(url: str) -> None:
+    if url.startswith("sqlite"):
+        path = Path(url.split("///", 1)[1])
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        return
+    database = connect(url)
+    async with database.writer.begin() as connection:
+        await connection.exec_driver_sql("DROP SCHEMA public CASCADE")
+        await connection.exec_driver_sql("CREATE SCHEMA public")
+    await database.dispose()
+
+
+def export(n: int) -> tuple[list[bytes], str, str]:
+    """An export of ``n`` entries that replays: issuances, then transfers of their serials."""
+    key = Ed25519PrivateKey.generate()
+    rng = random.Random(2)
+    parties = [f"{rng.getrandbits(128):032x}" for _ in range(20)]
+    owner = {}
+    lines, prev = [], "0" * 64
+    issuances = max(1, n // 10)
+    for seq in range(n):
+        if seq < issuances:
+            owner[seq] = parties[seq % 20]
+            event = ev.LedgerEvent(
+                ev.ISSUANCE_CONFIRMED,
+                "regulator",
+                {"issuance": seq, "holder": owner[seq], "first": 1, "last": 1_000_000, "quantity": "1000000"},
+            )
+        else:
+            issuance = rng.randrange(issuances)
+            sender, receiver = owner[issuance], rng.choice(parties)
+            low = (seq % 100_000) * 10 + 1
+            event = ev.LedgerEvent(
+                ev.UNITS_TRANSFERRED,
+                sender,
+                {
+                    "issuance": issuance,
+                    "from": sender,
+                    "to": receiver,
+                    "ranges": [[low, low + 4]],
+                    "quantity": "5",
+                },
+            )
+            owner[issuance] = sender  # the sender keeps the low serials; the next transfer takes others
+        raw = encode(
+            ORIGIN, Entry(seq, prev, event.kind, "2026-11-28T00:00:00.000000Z", event.actor, event.body)
+        )
+        lines.append(raw)
+        prev = merkle.leaf_hash(raw).hex()
+    frontier, _ = merkle.append([], 0, [merkle.leaf_hash(x) for x in lines])
+    note = sign(Checkpoint(ORIGIN, n, merkle.fold([h for _, h in frontier])), ORIGIN, key)
+    return lines, note, verifier_key(ORIGIN, key.public_key())
+
+
+def verify_per_second(n: int = 100_000) -> float:
+    lines, note, key = export(n)
+    rates = []
+    for _ in range(RUNS):
+        started = time.perf_counter()
+        verify(lines, note, key)
+        rates.append(n / (time.perf_counter() - started))
+    return statistics.median(rates)
+
+
+async def proof_microseconds(url: str, size: int, samples: int = 300) -> float:
+    """Median time to serve an inclusion proof from a ledger of ``size`` entries in the database."""
+    database = connect(url)
+    try:
+        await upgrade(database)
+        leaves = (os.urandom(32) for _ in range(size))
+        frontier, nodes = merkle.append([], 0, leaves)
+        async with database.writes() as session, session.begin():
+            for start in range(0, len(nodes), 50_000):
+                rows = [{"key": node_key(lv, i), "hash": h} for lv, i, h in nodes[start : start + 50_000]]
+                await session.execute(insert(LedgerNodeRow), rows)
+            await session.execute(
+                update(LedgerHeadRow)
+                .where(LedgerHeadRow.id == HEAD_ID)
+                .values(size=size, frontier=_pack(frontier))
+            )
+        ledger = Ledger(ORIGIN, Ed25519PrivateKey.generate())
+        rng = random.Random(3)
+        times = []
+        async with database.reads() as session:
+            for _ in range(samples):
+                seq = rng.randrange(size)
+                started = time.perf_counter()
+                await ledger.inclusion(session, seq, size)
+                times.append(time.perf_counter() - started)
+        return statistics.median(times) * 1e6
+    finally:
+        await database.dispose()
+        await _reset(url)
+
+
+def run(report: Callable[[str, float, str], None], postgres_url: str | None) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        sqlite = f"sqlite+aiosqlite:///{folder}/bench.db"
+        report("ledger_append_sqlite", asyncio.run(appends_per_second(sqlite)), "entries/s")
+        if postgres_url:
+            report("ledger_append_postgres", asyncio.run(appends_per_second(postgres_url)), "entries/s")
+        report("ledger_verify_offline", verify_per_second(), "entries/s")
+        for size in (10_000, 100_000, 1_000_000):
+            report(f"inclusion_proof_sqlite_{size}", asyncio.run(proof_microseconds(sqlite, size)), "us")
