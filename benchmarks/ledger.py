@@ -74,15 +74,18 @@ async def appends_per_second(url: str, entries: int = 20_000) -> float:
 
 async def _reset(url: str) -> None:
     if url.startswith("sqlite"):
-        path = Path(url.split("///", 1)[1])
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        _remove_sqlite(Path(url.split("///", 1)[1]))
         return
     database = connect(url)
     async with database.writer.begin() as connection:
         await connection.exec_driver_sql("DROP SCHEMA public CASCADE")
         await connection.exec_driver_sql("CREATE SCHEMA public")
     await database.dispose()
+
+
+def _remove_sqlite(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
 def export(n: int) -> tuple[list[bytes], str, str]:

@@ -91,7 +91,7 @@ class Ledger:
         frontier, nodes = merkle.append(_unpack(head.frontier), size, leaves)
         # Core inserts (executemany), not the ORM's bulk path: a third of the append cost otherwise.
         await session.execute(insert(_ENTRIES), rows)
-        await session.execute(insert(_NODES), [{"level": lv, "idx": i, "hash": h} for lv, i, h in nodes])
+        await session.execute(insert(_NODES), [{"key": node_key(lv, i), "hash": h} for lv, i, h in nodes])
         new_size = size + len(rows)
         await session.execute(
             update(LedgerHeadRow)
