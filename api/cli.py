@@ -21,6 +21,8 @@ from api.config import Settings
 from api.database import Database, connect, upgrade
 from api.demo import Demo
 from api.work import Services
+from registry.errors import RegistryError
+from registry.parties import IssuedKey, bootstrap_registrar
 from settlement.audit import audit, stored_entries
 from settlement.ledger import current_size
 from settlement.signing_key import SigningKeyError
@@ -79,6 +81,29 @@ def demo_seed(args: argparse.Namespace) -> int:
         console.print(f"saved to {args.keys_file}; load them with: set -a; . ./{args.keys_file}; set +a")
 
     asyncio.run(_with_services(Settings.from_env(), run))
+    return 0
+
+
+def registrar_create(args: argparse.Namespace) -> int:
+    async def run(services: Services) -> IssuedKey:
+        async with services.unit_of_work() as work:
+            issued = await bootstrap_registrar(
+                work,
+                name=args.name,
+                credit_code=args.credit_code,
+                division_code=args.division,
+                user_name=args.user,
+            )
+            await work.commit()
+        return issued
+
+    try:
+        issued = asyncio.run(_with_services(Settings.from_env(), run))
+    except RegistryError as exc:
+        console.print(f"[red]refused:[/red] {exc.field}: {exc.message}")
+        return 2
+    sys.stdout.write(f"REGISTRAR_PARTY={issued.party_id}\nREGISTRAR_KEY={issued.key}\n")
+    console.print("the key is shown once; the registrar onboards every further party with it")
     return 0
 
 
@@ -178,6 +203,17 @@ def parser() -> argparse.ArgumentParser:
     seed.add_argument("--if-empty", action="store_true", help="do nothing if the ledger has entries")
     seed.add_argument("--keys-file", default="demo-keys.env", help="where to save the demo API keys")
     seed.set_defaults(handler=demo_seed)
+    registrar = commands.add_parser("registrar", help="the platform operator").add_subparsers(
+        required=True, metavar="action"
+    )
+    create = registrar.add_parser(
+        "create", help="create the registrar of an empty registry and print its key"
+    )
+    create.add_argument("--name", required=True)
+    create.add_argument("--credit-code", required=True, help="统一社会信用代码")
+    create.add_argument("--division", default="360000", help="GB/T 2260 code")
+    create.add_argument("--user", default="registrar", help="name of its first user")
+    create.set_defaults(handler=registrar_create)
     ledger = commands.add_parser("ledger", help="the public ledger").add_subparsers(
         required=True, metavar="action"
     )

@@ -5,6 +5,7 @@ the same free units and then race to spend them: the second waits for the first.
 engine with plain deferred transactions, so they never wait for writers.
 """
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -76,6 +77,7 @@ def alembic_config(connection: Connection | None = None) -> Config:
 
 async def upgrade(database: Database) -> None:
     """Bring the schema to the newest migration; the only way tables are ever created."""
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # one line per migration on every start is noise
     async with database.writer.connect() as connection:
         await connection.run_sync(lambda sync: command.upgrade(alembic_config(sync), "head"))
         await connection.commit()
