@@ -8,12 +8,12 @@ draft on the header recommends.
 import datetime as dt
 import hashlib
 
-from sqlalchemy import DateTime, Integer, LargeBinary, String, select
+from sqlalchemy import Integer, LargeBinary, String, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from registry.errors import InvalidInput
-from registry.tables import Base
+from registry.tables import Base, UTCDateTime
 
 MAX_KEY_LENGTH = 200
 
@@ -25,7 +25,7 @@ class IdempotencyRow(Base):
     request_hash: Mapped[str] = mapped_column(String(64))
     status: Mapped[int] = mapped_column(Integer)
     body: Mapped[bytes] = mapped_column(LargeBinary)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
 
 def request_hash(method: str, path: str, body: bytes) -> str:

@@ -13,12 +13,14 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     DateTime,
+    Dialect,
     ForeignKey,
     Index,
     Integer,
     MetaData,
     String,
     Text,
+    TypeDecorator,
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -34,6 +36,23 @@ NAMING = {
 ID = String(36)
 
 
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """Timestamps are stored and read back as aware UTC on both engines (SQLite keeps no zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("naive datetimes are not stored; take the time from the clock in UTC")
+        return value
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
     type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: JSON, list[Any]: JSON}
@@ -47,7 +66,7 @@ class PartyRow(Base):
     credit_code: Mapped[str | None] = mapped_column(String(18), unique=True)
     resident_id: Mapped[str | None] = mapped_column(String(18), unique=True)
     division: Mapped[str] = mapped_column(String(6))
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
 
 class UserRow(Base):
@@ -56,7 +75,7 @@ class UserRow(Base):
     party_id: Mapped[str] = mapped_column(ForeignKey("parties.id"), index=True)
     name: Mapped[str] = mapped_column(String(100))
     role: Mapped[str] = mapped_column(String(16))
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
 
 class ApiKeyRow(Base):
@@ -65,8 +84,8 @@ class ApiKeyRow(Base):
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
     prefix: Mapped[str] = mapped_column(String(12))
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
-    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
 
 class AssetClassRow(Base):
@@ -106,8 +125,8 @@ class ApplicationRow(Base):
     reason: Mapped[str | None] = mapped_column(Text)
     reviewer_id: Mapped[str | None] = mapped_column(ForeignKey("parties.id"))
     issuance_id: Mapped[int | None] = mapped_column(Integer)
-    filed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
-    reviewed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    filed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    reviewed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
 
 class IssuanceRow(Base):
@@ -122,7 +141,7 @@ class IssuanceRow(Base):
     quantity: Mapped[int] = mapped_column(BigInteger)
     attributes: Mapped[dict[str, Any]]
     term_end: Mapped[dt.date | None] = mapped_column(Date, index=True)
-    confirmed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    confirmed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
 
 class BlockRow(Base):
@@ -157,7 +176,7 @@ class MovementRow(Base):
     last: Mapped[int] = mapped_column(BigInteger)
     counterparty_id: Mapped[str | None] = mapped_column(ForeignKey("parties.id"))
     reference: Mapped[str | None] = mapped_column(String(64))
-    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
 
 class RetirementRow(Base):
@@ -169,7 +188,7 @@ class RetirementRow(Base):
     ranges: Mapped[list[Any]]
     beneficiary: Mapped[str] = mapped_column(String(200))
     purpose: Mapped[str] = mapped_column(String(24))
-    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
 
 class FreezeRow(Base):
@@ -181,8 +200,8 @@ class FreezeRow(Base):
     ranges: Mapped[list[Any]]
     reason: Mapped[str] = mapped_column(Text)
     regulator_id: Mapped[str] = mapped_column(ForeignKey("parties.id"))
-    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
-    released_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    released_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
 
 class CashAccountRow(Base):
@@ -206,4 +225,4 @@ class CashMovementRow(Base):
     balance_after: Mapped[int] = mapped_column(BigInteger)
     bank_id: Mapped[str] = mapped_column(ForeignKey("parties.id"))
     reference: Mapped[str] = mapped_column(String(64))
-    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime)

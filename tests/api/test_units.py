@@ -42,6 +42,7 @@ async def test_statement_has_running_balance_and_provenance_lists_every_owner(pl
     await transfer(platform, a, issued["id"], b.party, "400")
     await transfer(platform, b, issued["id"], c.party, "100")
     lines = (await platform.get(f"/api/v1/parties/{a.party}/statement", a)).json()["items"]
+    assert all(x["at"].endswith(("Z", "+00:00")) for x in lines)  # UTC, with its zone, on every engine
     assert [(x["kind"], x["quantity"], x["balance"]) for x in lines] == [
         ("issued", "1000", "1000"),
         ("transfer_out", "-400", "600"),
