@@ -35,6 +35,10 @@ class Moved:
     reference: str | None = None
 
 
+def _moved(row: IssuanceRow, text: str, ranges: list[tuple[int, int]], reference: str | None = None) -> Moved:
+    return Moved(row.id, text, [serial(row, first, last) for first, last in ranges], reference)
+
+
 async def _issuance(session: AsyncSession, issuance_id: int) -> tuple[IssuanceRow, AssetClass]:
     row = await session.get(IssuanceRow, issuance_id)
     if row is None:
@@ -153,7 +157,7 @@ async def transfer(work: c.Work, actor: c.Actor, *, issuance_id: int, to: str, q
             },
         )
     )
-    return Moved(row.id, text, [serial(row, f, last) for f, last in ranges])
+    return _moved(row, text, ranges)
 
 
 async def retire(
@@ -199,19 +203,37 @@ async def retire(
             },
         )
     )
-    return Moved(row.id, text, [serial(row, f, last) for f, last in ranges], certificate)
+    return _moved(row, text, ranges, certificate)
+
+
+async def _regulate(
+    work: c.Work,
+    actor: c.Actor,
+    *,
+    issuance_id: int,
+    owner: str,
+    quantity: str,
+    reason: str,
+    state: str,
+    ref: str | None = None,
+) -> tuple[IssuanceRow, AssetClass, int, list[tuple[int, int]]]:
+    """A regulator puts an owner's free units into ``state``, for a stated reason."""
+    actor.require(c.REGULATOR)
+    if not reason.strip():
+        raise InvalidInput("reason", "give the reason for this decision")
+    row, cls = await _issuance(work.session, issuance_id)
+    units, blocks, ranges = await _free_ranges(work, row, cls, owner, quantity)
+    await _reassign(work.session, blocks, ranges, owner=owner, state=state, ref=ref)
+    return row, cls, units, ranges
 
 
 async def cancel(
     work: c.Work, actor: c.Actor, *, issuance_id: int, owner: str, quantity: str, reason: str
 ) -> Moved:
     """Administrative cancellation (注销) by a regulator: final, and distinct from retirement."""
-    actor.require(c.REGULATOR)
-    if not reason.strip():
-        raise InvalidInput("reason", "a cancellation must give its reason")
-    row, cls = await _issuance(work.session, issuance_id)
-    units, blocks, ranges = await _free_ranges(work, row, cls, owner, quantity)
-    await _reassign(work.session, blocks, ranges, owner=owner, state=b.CANCELLED)
+    row, cls, units, ranges = await _regulate(
+        work, actor, issuance_id=issuance_id, owner=owner, quantity=quantity, reason=reason, state=b.CANCELLED
+    )
     _lines(work, owner, row.id, ranges, kind="cancelled", sign=-1)
     text = format_units(units, cls.scale)
     work.record(
@@ -227,20 +249,24 @@ async def cancel(
             },
         )
     )
-    return Moved(row.id, text, [serial(row, f, last) for f, last in ranges])
+    return _moved(row, text, ranges)
 
 
 async def freeze(
     work: c.Work, actor: c.Actor, *, issuance_id: int, owner: str, quantity: str, reason: str
 ) -> Moved:
     """Freeze (冻结) an owner's free units; they can be neither moved nor retired until released."""
-    actor.require(c.REGULATOR)
-    if not reason.strip():
-        raise InvalidInput("reason", "a freeze must give its reason")
-    row, cls = await _issuance(work.session, issuance_id)
-    units, blocks, ranges = await _free_ranges(work, row, cls, owner, quantity)
     freeze_id = work.new_id()
-    await _reassign(work.session, blocks, ranges, owner=owner, state=b.FROZEN, ref=freeze_id)
+    row, cls, units, ranges = await _regulate(
+        work,
+        actor,
+        issuance_id=issuance_id,
+        owner=owner,
+        quantity=quantity,
+        reason=reason,
+        state=b.FROZEN,
+        ref=freeze_id,
+    )
     _lines(work, owner, row.id, ranges, kind="frozen", sign=0, reference=freeze_id)
     work.session.add(
         FreezeRow(
@@ -268,7 +294,7 @@ async def freeze(
             },
         )
     )
-    return Moved(row.id, text, [serial(row, f, last) for f, last in ranges], freeze_id)
+    return _moved(row, text, ranges, freeze_id)
 
 
 async def unfreeze(work: c.Work, actor: c.Actor, *, freeze_id: str) -> Moved:
@@ -300,7 +326,7 @@ async def unfreeze(work: c.Work, actor: c.Actor, *, freeze_id: str) -> Moved:
             },
         )
     )
-    return Moved(row.id, text, [serial(row, f, last) for f, last in ranges], freeze_id)
+    return _moved(row, text, ranges, freeze_id)
 
 
 async def expire_due(work: c.Work, today: dt.date) -> int:
