@@ -43,6 +43,10 @@ async def _with_services(settings: Settings, job: Callable[[Services], Awaitable
 
 
 def serve(args: argparse.Namespace) -> int:
+    async def ready(services: Services) -> None:
+        """Migrate and open the ledger here first, so a missing key is a clear refusal, not a trace."""
+
+    asyncio.run(_with_services(Settings.from_env(), ready))
     uvicorn.run("api.app:create_app", factory=True, host=args.host, port=args.port, log_level="info")
     return 0
 
