@@ -8,7 +8,7 @@ import datetime as dt
 from typing import NamedTuple
 
 from registry.events import JSONValue
-from settlement.canonical import NotCanonicalisable, canonical_bytes, parse
+from settlement.canonical import NotCanonicalisable, canonical_bytes, parse_canonical
 
 VERSION = 1
 GENESIS_PREV = "0" * 64
@@ -53,19 +53,19 @@ def encode(origin: str, entry: Entry) -> bytes:
 def decode(raw: bytes, origin: str) -> Entry:
     """Parse stored bytes, insisting that they are exactly the canonical form of a valid entry."""
     try:
-        value = parse(raw)
-        again = canonical_bytes(value)
+        value = parse_canonical(raw)
     except NotCanonicalisable as exc:
         raise MalformedEntry(str(exc)) from None
     if not isinstance(value, dict) or value.keys() != FIELDS:
         raise MalformedEntry("not an object with exactly the fields v, log, seq, prev, kind, at, actor, body")
-    if again != raw:
-        raise MalformedEntry("bytes are not the RFC 8785 canonical form of the entry")
     if value["v"] != VERSION or value["log"] != origin:
         raise MalformedEntry(f"entry is for log {value['log']!r} version {value['v']!r}")
-    seq, body = value["seq"], value["body"]
-    texts = [value[name] for name in ("prev", "kind", "at", "actor")]
-    if not isinstance(seq, int) or not isinstance(body, dict) or not all(isinstance(t, str) for t in texts):
+    seq, prev, kind, at, actor, body = (
+        value[name] for name in ("seq", "prev", "kind", "at", "actor", "body")
+    )
+    if not (
+        type(seq) is int and type(body) is dict
+        and type(prev) is str and type(kind) is str and type(at) is str and type(actor) is str
+    ):  # fmt: skip
         raise MalformedEntry("seq must be an integer, body an object, prev, kind, at and actor strings")
-    prev, kind, at, actor = (str(t) for t in texts)
     return Entry(seq, prev, kind, at, actor, body)

@@ -52,6 +52,17 @@ def append(
     return edge, completed
 
 
+def root_of(leaves: Iterable[bytes]) -> bytes:
+    """The root over leaf hashes, keeping only the right edge: what an offline verifier needs."""
+    edge: list[tuple[int, bytes]] = []
+    for leaf in leaves:
+        edge.append((0, leaf))
+        while len(edge) > 1 and edge[-1][0] == edge[-2][0]:
+            (level, right), (_, left) = edge.pop(), edge.pop()
+            edge.append((level + 1, node_hash(left, right)))
+    return fold([h for _, h in edge]) if edge else EMPTY_ROOT
+
+
 def cover(start: int, end: int) -> list[Coordinate]:
     """The perfect subtrees that tile leaves ``start`` … ``end - 1``, left to right.
 

@@ -41,7 +41,7 @@ def verify(
     except CheckpointError as exc:
         raise VerificationFailed(None, f"checkpoint: {exc}") from None
     result = Verified(checkpoint)
-    frontier: list[tuple[int, bytes]] = []
+    leaves: list[bytes] = []
     prev_hash = GENESIS_PREV
     seq = -1
     for seq, raw, next_raw in _with_next(lines):
@@ -49,7 +49,7 @@ def verify(
         if entry.prev != prev_hash:
             raise VerificationFailed(*_blame_chain(seq, raw, next_raw, checkpoint.origin))
         leaf = merkle.leaf_hash(raw)
-        frontier, _ = merkle.append(frontier, seq, [leaf])
+        leaves.append(leaf)
         prev_hash = leaf.hex()
         try:
             result.state.apply(entry)
@@ -57,7 +57,7 @@ def verify(
             raise VerificationFailed(seq, f"does not replay: {exc}") from None
         if progress is not None and seq % 10_000 == 0:
             progress(seq)
-    _check_tree(checkpoint, seq + 1, frontier)
+    _check_tree(checkpoint, seq + 1, leaves)
     return result
 
 
@@ -84,12 +84,12 @@ def _blame_chain(seq: int, raw: bytes, next_raw: bytes | None, origin: str) -> t
     return seq, "prev does not match the leaf hash of the entry before it"
 
 
-def _check_tree(checkpoint: Checkpoint, size: int, frontier: list[tuple[int, bytes]]) -> None:
+def _check_tree(checkpoint: Checkpoint, size: int, leaves: list[bytes]) -> None:
     if size != checkpoint.size:
         raise VerificationFailed(
             min(size, checkpoint.size), f"export holds {size} entries, the checkpoint signs {checkpoint.size}"
         )
-    computed = merkle.fold([h for _, h in frontier]) if frontier else merkle.EMPTY_ROOT
+    computed = merkle.root_of(leaves)
     if computed != checkpoint.root:
         raise VerificationFailed(
             size - 1 if size else None,
