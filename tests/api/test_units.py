@@ -205,3 +205,11 @@ async def test_a_viewer_key_reads_but_cannot_move_units(platform: Platform) -> N
         "/api/v1/transfers", viewer, {"issuance": issued["id"], "to": buyer.party, "quantity": "1"}
     )
     assert refused.status_code == 403
+
+
+async def test_regulators_can_run_expiry_now(platform: Platform) -> None:
+    holder = await platform.onboard("enterprise")
+    await platform.confirmed(holder, "EP")  # its term runs to 2028: nothing is due today
+    assert (await platform.post("/api/v1/expiries", holder)).status_code == 403
+    ran = await platform.post("/api/v1/expiries", await platform.regulator())
+    assert ran.status_code == 200 and ran.json() == {"issuances_expired": 0}
