@@ -1,0 +1,412 @@
+"""The matching engine: one price-time priority book per instrument, pure and deterministic.
+
+Prices are integer ticks' worth of fen and quantities integer base units; time and ids come in with
+the commands. The same sequence of commands always gives the same events, so a book is rebuilt after a
+restart by replaying the open orders through the same code.
+
+Continuous trading matches on entry at the resting order's price. While halted (and before the
+first ``open``) orders are collected without matching; ``open``/``resume`` runs a call auction
+(集合竞价) at the single price that maximises executed volume, then minimises the imbalance, then lies
+closest to the reference price, filling in price-time order.
+
+Events are plain tuples, cheapest to build; their first element names them:
+
+    ("accepted", order_id)
+    ("rejected", order_id, reason)
+    ("trade", buy_id, sell_id, price, quantity, aggressor_side)   # aggressor None in an auction
+    ("cancelled", order_id, quantity_cancelled, reason)           # an order may stay open with the rest
+    ("amended", order_id, price, quantity, kept_priority)
+    ("auction", price, quantity)                                  # the uncross, before its trades
+"""
+
+from bisect import bisect_left, insort
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+BUY, SELL = "buy", "sell"
+GTC, DAY, GTD, IOC, FOK = "GTC", "DAY", "GTD", "IOC", "FOK"
+TIME_IN_FORCE = (GTC, DAY, GTD, IOC, FOK)
+CANCEL_NEWEST, CANCEL_OLDEST, CANCEL_BOTH, DECREMENT = (
+    "cancel_newest",
+    "cancel_oldest",
+    "cancel_both",
+    "decrement",
+)
+SELF_TRADE = (CANCEL_NEWEST, CANCEL_OLDEST, CANCEL_BOTH, DECREMENT)
+
+Event = tuple[Any, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Rules:
+    """What an instrument accepts. ``band_bps`` bounds limit prices around the reference price
+    (1000 = ±10%, as China's national carbon market); None means no band."""
+
+    tick: int = 1
+    lot: int = 1
+    min_quantity: int = 1
+    max_quantity: int = 10**15
+    band_bps: int | None = None
+
+
+class Order:
+    __slots__ = ("expires", "id", "party", "price", "quantity", "self_trade", "side", "tif")
+
+    def __init__(  # noqa: PLR0917  (built on every submit: positional arguments are the cheapest)
+        self,
+        order_id: str,
+        party: str,
+        side: str,
+        price: int | None,
+        quantity: int,
+        tif: str,
+        expires: int | None,
+        self_trade: str,
+    ) -> None:
+        self.id = order_id
+        self.party = party
+        self.side = side
+        self.price = price  # None: a market order
+        self.quantity = quantity  # remaining; 0 once filled or cancelled
+        self.tif = tif
+        self.expires = expires
+        self.self_trade = self_trade
+
+
+class Side:
+    """One side of the book: FIFO queues per price, and the sorted prices that have live orders."""
+
+    __slots__ = ("buy", "levels", "prices", "volume")
+
+    def __init__(self, buy: bool) -> None:
+        self.buy = buy
+        self.levels: dict[int, deque[Order]] = {}
+        self.volume: dict[int, int] = {}  # live quantity per price
+        self.prices: list[int] = []  # ascending
+
+    def best(self) -> int | None:
+        if not self.prices:
+            return None
+        return self.prices[-1] if self.buy else self.prices[0]
+
+    def add(self, order: Order) -> None:
+        price = order.price
+        assert price is not None
+        queue = self.levels.get(price)
+        if queue is None:
+            queue = self.levels[price] = deque()
+            self.volume[price] = 0
+            insort(self.prices, price)
+        queue.append(order)
+        self.volume[price] += order.quantity
+
+    def reduce(self, price: int, quantity: int) -> None:
+        """Take ``quantity`` off a level's live volume, dropping the level when it empties."""
+        left = self.volume[price] - quantity
+        if left:
+            self.volume[price] = left
+            return
+        del self.volume[price], self.levels[price]
+        del self.prices[bisect_left(self.prices, price)]
+
+    def depth(self, levels: int) -> list[tuple[int, int]]:
+        prices = self.prices[::-1] if self.buy else self.prices
+        return [(price, self.volume[price]) for price in prices[:levels]]
+
+
+class Book:
+    """The order book of one instrument."""
+
+    def __init__(self, rules: Rules, reference: int | None = None, *, open_: bool = True) -> None:
+        self.rules = rules
+        self.reference = reference
+        self.halted = not open_
+        self.bids = Side(buy=True)
+        self.asks = Side(buy=False)
+        self.orders: dict[str, Order] = {}
+
+    # -- commands -------------------------------------------------------------------------------
+
+    def submit(
+        self,
+        order_id: str,
+        party: str,
+        side: str,
+        quantity: int,
+        price: int | None = None,
+        *,
+        tif: str = GTC,
+        expires: int | None = None,
+        self_trade: str = CANCEL_NEWEST,
+    ) -> list[Event]:
+        """Enter an order; ``price`` None is a market order (immediate or cancel at any price in band)."""
+        order = Order(order_id, party, side, price, quantity, tif, expires, self_trade)
+        reason = self._refuse(order)
+        if reason is not None:
+            return [("rejected", order_id, reason)]
+        events: list[Event] = [("accepted", order_id)]
+        if self.halted:
+            if tif in (IOC, FOK) or price is None:
+                return [("rejected", order_id, "halted: only limit orders that rest join the call auction")]
+            self._rest(order)
+            return events
+        if tif == FOK and not self._can_fill(order):
+            events.append(("cancelled", order_id, quantity, "fill or kill: not enough at acceptable prices"))
+            return events
+        self._match(order, events)
+        if order.quantity:
+            if price is None or tif in (IOC, FOK):
+                events.append(("cancelled", order_id, order.quantity, "unfilled remainder"))
+            else:
+                self._rest(order)
+        return events
+
+    def cancel(self, order_id: str, reason: str = "cancelled by its owner") -> list[Event]:
+        order = self.orders.pop(order_id, None)
+        if order is None:
+            return [("rejected", order_id, "no such open order")]
+        assert order.price is not None
+        remaining = order.quantity
+        (self.bids if order.side == BUY else self.asks).reduce(order.price, remaining)
+        order.quantity = 0  # the queue drops it lazily
+        return [("cancelled", order_id, remaining, reason)]
+
+    def amend(self, order_id: str, quantity: int, price: int | None = None) -> list[Event]:
+        """Quantity down at the same price keeps time priority; a new price or more quantity loses it."""
+        order = self.orders.get(order_id)
+        if order is None:
+            return [("rejected", order_id, "no such open order")]
+        assert order.price is not None
+        new_price = order.price if price is None else price
+        reason = self._check_size(quantity) or self._check_price(new_price)
+        if reason is not None:
+            return [("rejected", order_id, reason)]
+        side = self.bids if order.side == BUY else self.asks
+        if new_price == order.price and quantity <= order.quantity:
+            side.reduce(order.price, order.quantity - quantity)
+            order.quantity = quantity
+            return [("amended", order_id, new_price, quantity, True)]
+        self.cancel(order_id)
+        replacement = Order(
+            order_id, order.party, order.side, new_price, quantity, order.tif, order.expires, order.self_trade
+        )
+        events: list[Event] = [("amended", order_id, new_price, quantity, False)]
+        if self.halted:
+            self._rest(replacement)
+        else:
+            self._match(replacement, events)
+            if replacement.quantity:
+                self._rest(replacement)
+        return events
+
+    def expire(self, now: int, *, end_of_day: bool = False) -> list[Event]:
+        """Cancel GTD orders due by ``now`` and, at the day's end, every DAY order."""
+        due = [
+            o.id
+            for o in self.orders.values()
+            if (o.tif == GTD and o.expires is not None and o.expires <= now) or (end_of_day and o.tif == DAY)
+        ]
+        events: list[Event] = []
+        for order_id in due:
+            events += self.cancel(order_id, "expired")
+        return events
+
+    def halt(self) -> list[Event]:
+        self.halted = True
+        return []
+
+    def open(self) -> list[Event]:
+        """Open (or resume after a halt) with a call auction, then trade continuously."""
+        events = self._uncross() if self.halted else []
+        self.halted = False
+        return events
+
+    def set_reference(self, price: int) -> None:
+        self.reference = price
+
+    # -- checks ---------------------------------------------------------------------------------
+
+    def _refuse(self, order: Order) -> str | None:
+        if order.id in self.orders:
+            return "an open order already has this id"
+        if order.side not in (BUY, SELL):
+            return "side must be buy or sell"
+        if order.tif not in TIME_IN_FORCE or order.self_trade not in SELF_TRADE:
+            return "unknown time in force or self-trade prevention"
+        if order.tif == GTD and order.expires is None:
+            return "a GTD order needs its expiry"
+        if order.price is not None and (reason := self._check_price(order.price)) is not None:
+            return reason
+        return self._check_size(order.quantity)
+
+    def _check_size(self, quantity: int) -> str | None:
+        rules = self.rules
+        if quantity % rules.lot:
+            return f"quantity is not a multiple of the lot ({rules.lot})"
+        if not rules.min_quantity <= quantity <= rules.max_quantity:
+            return f"quantity must be between {rules.min_quantity} and {rules.max_quantity}"
+        return None
+
+    def _check_price(self, price: int) -> str | None:
+        if price <= 0 or price % self.rules.tick:
+            return f"price must be a positive multiple of the tick ({self.rules.tick})"
+        low, high = self.band()
+        if not low <= price <= high:
+            return f"price is outside the band {low}-{high}"
+        return None
+
+    def band(self) -> tuple[int, int]:
+        """The lowest and highest acceptable prices (whole ticks inside the band)."""
+        bps, reference, tick = self.rules.band_bps, self.reference, self.rules.tick
+        if bps is None or reference is None:
+            return tick, 10**18
+        low = -(-reference * (10_000 - bps) // 10_000 // tick) * tick  # rounded up to a tick
+        high = reference * (10_000 + bps) // 10_000 // tick * tick
+        return max(low, tick), high
+
+    # -- matching -------------------------------------------------------------------------------
+
+    def _rest(self, order: Order) -> None:
+        self.orders[order.id] = order
+        (self.bids if order.side == BUY else self.asks).add(order)
+
+    def _limit_of(self, order: Order) -> int | None:
+        """A market order trades only inside the band, when there is one."""
+        if order.price is not None or self.rules.band_bps is None or self.reference is None:
+            return order.price
+        low, high = self.band()
+        return high if order.side == BUY else low
+
+    def _can_fill(self, order: Order) -> bool:
+        """Whether a fill-or-kill order fills completely before meeting its own party's orders."""
+        opposite = self.asks if order.side == BUY else self.bids
+        limit, wanted = self._limit_of(order), order.quantity
+        for price in opposite.prices if order.side == BUY else reversed(opposite.prices):
+            if not _acceptable(order.side, limit, price):
+                return False
+            for resting in opposite.levels[price]:
+                if resting.quantity and resting.party == order.party:
+                    return False
+                wanted -= resting.quantity
+                if wanted <= 0:
+                    return True
+        return False
+
+    def _match(self, order: Order, events: list[Event]) -> None:
+        buy = order.side == BUY
+        opposite = self.asks if buy else self.bids
+        limit = self._limit_of(order)
+        while order.quantity and opposite.prices:
+            price = opposite.prices[0] if buy else opposite.prices[-1]
+            if not _acceptable(order.side, limit, price):
+                return
+            queue = opposite.levels[price]
+            while order.quantity and queue:
+                resting = queue[0]
+                if not resting.quantity:  # cancelled or amended away: drop lazily
+                    queue.popleft()
+                    continue
+                if resting.party == order.party:
+                    if self._prevent_self_trade(order, resting, opposite, price, events):
+                        return
+                    continue
+                quantity = min(order.quantity, resting.quantity)
+                order.quantity -= quantity
+                resting.quantity -= quantity
+                if buy:
+                    events.append(("trade", order.id, resting.id, price, quantity, BUY))
+                else:
+                    events.append(("trade", resting.id, order.id, price, quantity, SELL))
+                if not resting.quantity:
+                    queue.popleft()
+                    del self.orders[resting.id]
+                opposite.reduce(price, quantity)
+                if price not in opposite.volume:
+                    break
+
+    def _prevent_self_trade(
+        self, order: Order, resting: Order, opposite: Side, price: int, events: list[Event]
+    ) -> bool:
+        """Apply the incoming order's self-trade rule; return True when the incoming order is done."""
+        mode = order.self_trade
+        if mode == DECREMENT:  # both shrink by the overlap; nothing trades
+            overlap = min(order.quantity, resting.quantity)
+            order.quantity -= overlap
+            events.append(("cancelled", order.id, overlap, "self-trade prevented"))
+            if overlap == resting.quantity:
+                events += self.cancel(resting.id, "self-trade prevented")
+            else:
+                resting.quantity -= overlap
+                opposite.reduce(price, overlap)
+                events.append(("cancelled", resting.id, overlap, "self-trade prevented"))
+            return not order.quantity
+        if mode in (CANCEL_OLDEST, CANCEL_BOTH):
+            events += self.cancel(resting.id, "self-trade prevented")
+        if mode in (CANCEL_NEWEST, CANCEL_BOTH):
+            events.append(("cancelled", order.id, order.quantity, "self-trade prevented"))
+            order.quantity = 0
+            return True
+        return False
+
+    def _uncross(self) -> list[Event]:
+        price = self._auction_price()
+        if price is None:
+            return []
+        events: list[Event] = [("auction", price, 0)]
+        traded = 0
+        while self.bids.prices and self.asks.prices:
+            bid, ask = self.bids.prices[-1], self.asks.prices[0]
+            if bid < price or ask > price:
+                break
+            buyer, seller = _head(self.bids.levels[bid]), _head(self.asks.levels[ask])
+            quantity = min(buyer.quantity, seller.quantity)
+            buyer.quantity -= quantity
+            seller.quantity -= quantity
+            events.append(("trade", buyer.id, seller.id, price, quantity, None))
+            traded += quantity
+            for side, level, done in ((self.bids, bid, buyer), (self.asks, ask, seller)):
+                side.reduce(level, quantity)
+                if not done.quantity:
+                    del self.orders[done.id]
+        events[0] = ("auction", price, traded)
+        return events
+
+    def _auction_price(self) -> int | None:
+        """Maximum volume, then minimum imbalance, then nearest the reference, then the lower price."""
+        candidates = sorted(set(self.bids.prices) | set(self.asks.prices))
+        best: tuple[int, int, int, int] | None = None
+        choice = None
+        for price in candidates:
+            demand = sum(v for p, v in self.bids.volume.items() if p >= price)
+            supply = sum(v for p, v in self.asks.volume.items() if p <= price)
+            volume = min(demand, supply)
+            if not volume:
+                continue
+            distance = abs(price - self.reference) if self.reference is not None else 0
+            key = (-volume, abs(demand - supply), distance, price)
+            if best is None or key < best:
+                best, choice = key, price
+        return choice
+
+    # -- views ----------------------------------------------------------------------------------
+
+    def depth(self, levels: int = 10) -> dict[str, list[tuple[int, int]]]:
+        return {"bids": self.bids.depth(levels), "asks": self.asks.depth(levels)}
+
+    def open_orders(self) -> Iterable[Order]:
+        return self.orders.values()
+
+
+def _acceptable(side: str, limit: int | None, price: int) -> bool:
+    if limit is None:
+        return True
+    return price <= limit if side == BUY else price >= limit
+
+
+def _head(queue: deque[Order]) -> Order:
+    """The first live order of a level (cancelled ones are dropped lazily)."""
+    while not queue[0].quantity:
+        queue.popleft()
+    return queue[0]
