@@ -11,7 +11,7 @@ import sys
 import asyncpg
 from sqlalchemy.engine import make_url
 
-from benchmarks import ledger
+from benchmarks import engine, ledger
 
 DEFAULT = "postgresql+asyncpg://postgres@127.0.0.1:5432/liangshan_bench"
 
@@ -47,4 +47,5 @@ def postgres() -> str | None:
 
 
 if __name__ == "__main__":
+    engine.run(report)
     ledger.run(report, postgres())

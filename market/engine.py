@@ -35,6 +35,7 @@ CANCEL_NEWEST, CANCEL_OLDEST, CANCEL_BOTH, DECREMENT = (
     "decrement",
 )
 SELF_TRADE = (CANCEL_NEWEST, CANCEL_OLDEST, CANCEL_BOTH, DECREMENT)
+_TIME_IN_FORCE, _SELF_TRADE = frozenset(TIME_IN_FORCE), frozenset(SELF_TRADE)
 
 Event = tuple[Any, ...]
 
@@ -122,6 +123,7 @@ class Book:
     def __init__(self, rules: Rules, reference: int | None = None, *, open_: bool = True) -> None:
         self.rules = rules
         self.reference = reference
+        self._band = self._compute_band()
         self.halted = not open_
         self.bids = Side(buy=True)
         self.asks = Side(buy=False)
@@ -143,9 +145,18 @@ class Book:
     ) -> list[Event]:
         """Enter an order; ``price`` None is a market order (immediate or cancel at any price in band)."""
         order = Order(order_id, party, side, price, quantity, tif, expires, self_trade)
-        reason = self._refuse(order)
-        if reason is not None:
-            return [("rejected", order_id, reason)]
+        rules, (low, high) = self.rules, self._band
+        if (  # one cheap test on the hot path; the reason is worked out only for a refusal
+            order_id in self.orders
+            or tif not in _TIME_IN_FORCE
+            or self_trade not in _SELF_TRADE
+            or side not in (BUY, SELL)
+            or (tif == GTD and expires is None)
+            or (price is not None and (price % rules.tick or not low <= price <= high))
+            or quantity % rules.lot
+            or not rules.min_quantity <= quantity <= rules.max_quantity
+        ):
+            return [("rejected", order_id, self._refuse(order))]
         events: list[Event] = [("accepted", order_id)]
         if self.halted:
             if tif in (IOC, FOK) or price is None:
@@ -155,12 +166,20 @@ class Book:
         if tif == FOK and not self._can_fill(order):
             events.append(("cancelled", order_id, quantity, "fill or kill: not enough at acceptable prices"))
             return events
-        self._match(order, events)
+        if side == BUY:
+            opposite, same = self.asks, self.bids
+            crosses = bool(opposite.prices) and (price is None or opposite.prices[0] <= price)
+        else:
+            opposite, same = self.bids, self.asks
+            crosses = bool(opposite.prices) and (price is None or opposite.prices[-1] >= price)
+        if crosses:
+            self._match(order, events)
         if order.quantity:
             if price is None or tif in (IOC, FOK):
                 events.append(("cancelled", order_id, order.quantity, "unfilled remainder"))
             else:
-                self._rest(order)
+                self.orders[order_id] = order
+                same.add(order)
         return events
 
     def cancel(self, order_id: str, reason: str = "cancelled by its owner") -> list[Event]:
@@ -225,10 +244,11 @@ class Book:
 
     def set_reference(self, price: int) -> None:
         self.reference = price
+        self._band = self._compute_band()
 
     # -- checks ---------------------------------------------------------------------------------
 
-    def _refuse(self, order: Order) -> str | None:
+    def _refuse(self, order: Order) -> str:
         if order.id in self.orders:
             return "an open order already has this id"
         if order.side not in (BUY, SELL):
@@ -237,9 +257,8 @@ class Book:
             return "unknown time in force or self-trade prevention"
         if order.tif == GTD and order.expires is None:
             return "a GTD order needs its expiry"
-        if order.price is not None and (reason := self._check_price(order.price)) is not None:
-            return reason
-        return self._check_size(order.quantity)
+        reason = self._check_price(order.price) if order.price is not None else None
+        return reason or self._check_size(order.quantity) or "refused"
 
     def _check_size(self, quantity: int) -> str | None:
         rules = self.rules
@@ -252,13 +271,16 @@ class Book:
     def _check_price(self, price: int) -> str | None:
         if price <= 0 or price % self.rules.tick:
             return f"price must be a positive multiple of the tick ({self.rules.tick})"
-        low, high = self.band()
+        low, high = self._band
         if not low <= price <= high:
             return f"price is outside the band {low}-{high}"
         return None
 
     def band(self) -> tuple[int, int]:
         """The lowest and highest acceptable prices (whole ticks inside the band)."""
+        return self._band
+
+    def _compute_band(self) -> tuple[int, int]:
         bps, reference, tick = self.rules.band_bps, self.reference, self.rules.tick
         if bps is None or reference is None:
             return tick, 10**18
@@ -276,7 +298,7 @@ class Book:
         """A market order trades only inside the band, when there is one."""
         if order.price is not None or self.rules.band_bps is None or self.reference is None:
             return order.price
-        low, high = self.band()
+        low, high = self._band
         return high if order.side == BUY else low
 
     def _can_fill(self, order: Order) -> bool:

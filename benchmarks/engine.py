@@ -1,0 +1,175 @@
+"""Matching-engine figures: a seeded 1,000,000-event stream fed straight to the engine.
+
+60% passive limit orders behind the best price, 25% cancels of resting orders, 15% aggressive orders
+(half market, half limits crossing 0-3 ticks), around a steady book of about 3,000 orders on about
+100 levels. The same stream also runs through a bare sorted-dict book with none of our features, in
+the same process, so the ratio between the two reads true on a noisy machine.
+"""
+
+import random
+import statistics
+import time
+import tracemalloc
+from bisect import bisect_left, insort
+from collections import deque
+from collections.abc import Callable
+
+from market.engine import BUY, IOC, SELL, Book, Rules
+
+EVENTS = 1_000_000
+STEADY_ORDERS = 3_000
+RUNS = 3
+
+Command = tuple[str, tuple[object, ...]]
+
+
+def stream(n: int = EVENTS, seed: int = 7) -> list[Command]:
+    """Generate the stream against a live book, so cancels name orders that are really resting."""
+    rng = random.Random(seed)
+    book = Book(Rules(), reference=100_000)
+    live: list[str] = []
+    where: dict[str, int] = {}
+    commands: list[Command] = []
+
+    def forget(order_id: str) -> None:
+        index = where.pop(order_id)
+        last = live.pop()
+        if last != order_id:
+            live[index] = last
+            where[last] = index
+
+    for i in range(n):
+        roll = rng.random()
+        bid, ask = book.bids.best() or 99_990, book.asks.best() or 100_010
+        if roll < 0.25 and live:
+            command: Command = ("cancel", (live[rng.randrange(len(live))],))
+        elif roll < 0.85 or not live:
+            side = BUY if rng.random() < 0.5 else SELL
+            price = bid - rng.randrange(50) if side == BUY else ask + rng.randrange(50)
+            if len(live) > STEADY_ORDERS:
+                command = ("cancel", (live[rng.randrange(len(live))],))
+            else:
+                command = ("submit", (f"o{i}", f"p{rng.randrange(50)}", side, rng.randrange(1, 100), price))
+        else:
+            side = BUY if rng.random() < 0.5 else SELL
+            limit = (
+                None
+                if rng.random() < 0.5
+                else (ask + rng.randrange(4) if side == BUY else bid - rng.randrange(4))
+            )
+            command = ("submit", (f"o{i}", f"p{rng.randrange(50)}", side, rng.randrange(1, 100), limit, IOC))
+        commands.append(command)
+        for event in _apply(book, command):
+            if event[0] == "accepted" and command[0] == "submit" and len(command[1]) == 5:
+                where[event[1]] = len(live)
+                live.append(event[1])
+            elif event[0] == "trade":
+                for order_id in event[1:3]:
+                    if order_id in where and order_id not in book.orders:
+                        forget(order_id)
+            elif event[0] == "cancelled" and event[1] in where and event[1] not in book.orders:
+                forget(event[1])
+    return commands
+
+
+def _apply(book: Book, command: Command) -> list[tuple[object, ...]]:
+    name, args = command
+    if name == "cancel":
+        return book.cancel(*args)  # type: ignore[arg-type]
+    order_id, party, side, quantity, price, *tif = args
+    return book.submit(order_id, party, side, quantity, price, tif=tif[0] if tif else "GTC")  # type: ignore[arg-type]
+
+
+def run_engine(commands: list[Command]) -> float:
+    book = Book(Rules(), reference=100_000)
+    submit, cancel = book.submit, book.cancel
+    started = time.perf_counter()
+    for name, args in commands:
+        if name == "cancel":
+            cancel(*args)
+        elif len(args) == 5:
+            submit(*args)
+        else:
+            submit(*args[:5], tif=args[5])
+    return len(commands) / (time.perf_counter() - started)
+
+
+class BareBook:
+    """The reference: price levels in a dict of deques and a sorted price list, nothing else."""
+
+    def __init__(self) -> None:
+        self.levels = ({}, {})
+        self.prices: tuple[list[int], list[int]] = ([], [])
+        self.orders: dict[str, list[object]] = {}
+
+    def submit(self, order_id: str, side: str, quantity: int, price: int | None, keep: bool) -> None:
+        mine, other = (0, 1) if side == BUY else (1, 0)
+        prices, levels = self.prices[other], self.levels[other]
+        while quantity and prices:
+            best = prices[0] if side == BUY else prices[-1]
+            if price is not None and (best > price if side == BUY else best < price):
+                break
+            queue = levels[best]
+            while quantity and queue:
+                resting = queue[0]
+                if resting[2] == 0:
+                    queue.popleft()
+                    continue
+                traded = min(quantity, resting[2])
+                quantity -= traded
+                resting[2] -= traded
+                if not resting[2]:
+                    queue.popleft()
+                    del self.orders[resting[0]]
+            if not queue:
+                del levels[best]
+                prices.remove(best)
+        if quantity and keep and price is not None:
+            order = [order_id, mine, quantity, price]
+            self.orders[order_id] = order
+            if price not in self.levels[mine]:
+                self.levels[mine][price] = deque()
+                insort(self.prices[mine], price)
+            self.levels[mine][price].append(order)
+
+    def cancel(self, order_id: str) -> None:
+        order = self.orders.pop(order_id, None)
+        if order is not None:
+            order[2] = 0
+            side, price = order[1], order[3]
+            queue = self.levels[side][price]
+            if all(o[2] == 0 for o in queue):
+                del self.levels[side][price]
+                prices = self.prices[side]
+                del prices[bisect_left(prices, price)]
+
+
+def run_bare(commands: list[Command]) -> float:
+    book = BareBook()
+    started = time.perf_counter()
+    for name, args in commands:
+        if name == "cancel":
+            book.cancel(*args)  # type: ignore[arg-type]
+        else:
+            book.submit(args[0], args[2], args[3], args[4], len(args) == 5)  # type: ignore[arg-type]
+    return len(commands) / (time.perf_counter() - started)
+
+
+def peak_memory_mb(commands: list[Command]) -> float:
+    tracemalloc.start()
+    book = Book(Rules(), reference=100_000)
+    for command in commands[:200_000]:
+        _apply(book, command)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return peak / 2**20
+
+
+def run(report: Callable[[str, float, str], None]) -> None:
+    commands = stream()
+    engine = statistics.median(run_engine(commands) for _ in range(RUNS))
+    bare = statistics.median(run_bare(commands) for _ in range(RUNS))
+    report("engine_events_per_s", engine, "events/s")
+    report("bare_sorted_dict_book_events_per_s", bare, "events/s")
+    report("engine_to_bare_ratio", engine / bare, "x")
+    report("engine_peak_memory_200k_events", peak_memory_mb(commands), "MiB")
