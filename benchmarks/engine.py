@@ -57,7 +57,7 @@ def stream(n: int = EVENTS, seed: int = 7) -> list[Command]:
                 if rng.random() < 0.5
                 else (ask + rng.randrange(4) if side == BUY else bid - rng.randrange(4))
             )
-            command = ("submit", (f"o{i}", f"p{rng.randrange(50)}", side, rng.randrange(1, 100), limit, IOC))
+            command = ("submit", (f"o{i}", f"p{rng.randrange(50)}", side, rng.randrange(1, 200), limit, IOC))
         commands.append(command)
         for event in _apply(book, command):
             if event[0] == "accepted" and command[0] == "submit" and len(command[1]) == 5:

@@ -317,35 +317,42 @@ class Book:
         return False
 
     def _match(self, order: Order, events: list[Event]) -> None:
+        """Trade ``order`` against the opposite side at the resting prices. The hottest loop of the
+        engine: attributes are read into locals and the level bookkeeping is inlined."""
         buy = order.side == BUY
         opposite = self.asks if buy else self.bids
-        limit = self._limit_of(order)
-        while order.quantity and opposite.prices:
-            price = opposite.prices[0] if buy else opposite.prices[-1]
-            if not _acceptable(order.side, limit, price):
+        prices, levels, volume, orders = opposite.prices, opposite.levels, opposite.volume, self.orders
+        limit, party, order_id, append = self._limit_of(order), order.party, order.id, events.append
+        while order.quantity and prices:
+            price = prices[0] if buy else prices[-1]
+            if limit is not None and (price > limit if buy else price < limit):
                 return
-            queue = opposite.levels[price]
+            queue = levels[price]
             while order.quantity and queue:
                 resting = queue[0]
                 if not resting.quantity:  # cancelled or amended away: drop lazily
                     queue.popleft()
                     continue
-                if resting.party == order.party:
+                if resting.party == party:
                     if self._prevent_self_trade(order, resting, opposite, price, events):
                         return
                     continue
-                quantity = min(order.quantity, resting.quantity)
-                order.quantity -= quantity
-                resting.quantity -= quantity
+                wanted, offered = order.quantity, resting.quantity
+                quantity = wanted if wanted < offered else offered
+                order.quantity = wanted - quantity
+                resting.quantity = offered - quantity
                 if buy:
-                    events.append(("trade", order.id, resting.id, price, quantity, BUY))
+                    append(("trade", order_id, resting.id, price, quantity, BUY))
                 else:
-                    events.append(("trade", resting.id, order.id, price, quantity, SELL))
+                    append(("trade", resting.id, order_id, price, quantity, SELL))
                 if not resting.quantity:
                     queue.popleft()
-                    del self.orders[resting.id]
-                opposite.reduce(price, quantity)
-                if price not in opposite.volume:
+                    del orders[resting.id]
+                left = volume[price] - quantity
+                if left:
+                    volume[price] = left
+                else:
+                    opposite.reduce(price, quantity)  # drops the emptied level
                     break
 
     def _prevent_self_trade(
