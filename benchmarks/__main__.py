@@ -17,7 +17,8 @@ DEFAULT = "postgresql+asyncpg://postgres@127.0.0.1:5432/liangshan_bench"
 
 
 def report(name: str, value: float, unit: str) -> None:
-    print(f"{name}: {value:,.1f} {unit}".replace(",", "_"), flush=True)
+    digits = 2 if abs(value) < 10 else 1
+    print(f"{name}: {value:,.{digits}f} {unit}".replace(",", "_"), flush=True)
 
 
 async def _ensure_database(url: str) -> None:

@@ -156,9 +156,10 @@ def run_bare(commands: list[Command]) -> float:
 
 
 def peak_memory_mb(commands: list[Command]) -> float:
+    """Peak memory the engine allocates over the whole stream (the stream itself not counted)."""
     tracemalloc.start()
     book = Book(Rules(), reference=100_000)
-    for command in commands[:200_000]:
+    for command in commands:
         _apply(book, command)
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
@@ -172,4 +173,4 @@ def run(report: Callable[[str, float, str], None]) -> None:
     report("engine_events_per_s", engine, "events/s")
     report("bare_sorted_dict_book_events_per_s", bare, "events/s")
     report("engine_to_bare_ratio", engine / bare, "x")
-    report("engine_peak_memory_200k_events", peak_memory_mb(commands), "MiB")
+    report("engine_peak_memory", peak_memory_mb(commands), "MiB")
