@@ -69,7 +69,9 @@ def demo_seed(args: argparse.Namespace) -> int:
         async with services.database.reads() as session:
             size = await current_size(session)
         if size and args.if_empty:
-            console.print(f"the ledger already holds {size} entries; demo data not added (keys: see README)")
+            console.print(
+                f"the ledger holds {size} entries already; no demo data added (keys: {args.keys_file})"
+            )
             return
         cast = await Demo(services).seed()
         async with services.database.reads() as session:
