@@ -5,14 +5,17 @@ import itertools
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
+import anyio
 from httpx import Response
 from litestar.testing import AsyncTestClient
 from sqlalchemy import text
 
 from api.app import create_app
+from api.cli import main
 from api.config import Settings
 from api.database import connect
 from api.work import Services
@@ -214,3 +217,8 @@ def credit_code(head: str, division: str, n: int) -> str:
 def resident_id(division: str, n: int) -> str:
     body = f"{division}19800101{n % 1000:03d}"
     return body + resident_id_check_char(body)
+
+
+async def cli(*args: str) -> int:
+    """Run the command line as a user would: it starts its own event loop, so off the test's one."""
+    return await anyio.to_thread.run_sync(partial(main, list(args)))

@@ -2,15 +2,12 @@
 
 import math
 import shutil
-from functools import partial
 from pathlib import Path
 
-import anyio
 import pytest
 
-from api.cli import main
 from tests import independent_verifier as outsider
-from tests.platform import Platform
+from tests.platform import Platform, cli
 
 pytestmark = pytest.mark.anyio
 
@@ -142,8 +139,3 @@ async def test_export_verifies_offline_and_tampering_is_named(
         capfd.readouterr()
         assert await cli("ledger", "verify", str(tampered(change))) == 1
         assert named in capfd.readouterr().err.replace("\n", " ")
-
-
-async def cli(*args: str) -> int:
-    """Run the command line as a user would: it starts its own event loop, so off this one."""
-    return await anyio.to_thread.run_sync(partial(main, list(args)))

@@ -1,16 +1,13 @@
 """The platform as an operator starts and extends it: keys, new kinds of rights, demo data."""
 
-from functools import partial
 from pathlib import Path
 
-import anyio
 import pytest
 
 from api.app import create_app
-from api.cli import main
 from api.config import Settings
 from settlement.signing_key import SigningKeyError
-from tests.platform import Platform
+from tests.platform import Platform, cli
 
 pytestmark = pytest.mark.anyio
 
@@ -89,17 +86,16 @@ async def test_demo_seed_builds_a_ledger_that_verifies(
     monkeypatch.setenv("LIANGSHAN_DATABASE_URL", database_url)
     monkeypatch.setenv("LIANGSHAN_LEDGER_KEY", str(tmp_path / "demo.key"))
     keys = tmp_path / "demo-keys.env"
-    run = partial(anyio.to_thread.run_sync)
-    assert await run(partial(main, ["demo", "seed", "--keys-file", str(keys)])) == 0
+    assert await cli("demo", "seed", "--keys-file", str(keys)) == 0
     text = keys.read_text()
     for role in ("REGISTRAR", "REGULATOR", "BANK", "OPERATOR", "ENTERPRISE"):
         assert f"{role}_KEY=ls_" in text
-    assert await run(partial(main, ["demo", "seed", "--if-empty", "--keys-file", str(keys)])) == 0
-    assert await run(partial(main, ["ledger", "export", str(tmp_path / "export")])) == 0
+    assert await cli("demo", "seed", "--if-empty", "--keys-file", str(keys)) == 0
+    assert await cli("ledger", "export", str(tmp_path / "export")) == 0
     lines = (tmp_path / "export" / "entries.jsonl").read_bytes().splitlines()
     assert len(lines) >= 300
-    assert await run(partial(main, ["ledger", "verify", str(tmp_path / "export")])) == 0
-    assert await run(partial(main, ["ledger", "audit"])) == 0
+    assert await cli("ledger", "verify", str(tmp_path / "export")) == 0
+    assert await cli("ledger", "audit") == 0
 
 
 async def test_serve_refuses_with_a_clear_message_when_the_key_is_missing(
@@ -112,5 +108,5 @@ async def test_serve_refuses_with_a_clear_message_when_the_key_is_missing(
     await platform.onboard("enterprise")
     monkeypatch.setenv("LIANGSHAN_DATABASE_URL", database_url)
     monkeypatch.setenv("LIANGSHAN_LEDGER_KEY", str(tmp_path / "lost.key"))
-    assert await anyio.to_thread.run_sync(partial(main, ["serve", "--port", "1"])) == 3
+    assert await cli("serve", "--port", "1") == 3
     assert "refusing to start" in capfd.readouterr().err
