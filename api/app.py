@@ -7,7 +7,7 @@ key that signed it) and catches up on expiries, by the same code path as a first
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 from litestar import Litestar, get
@@ -19,12 +19,14 @@ from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from api.auth import ServicesDep, current_actor, services_of
 from api.config import Settings
 from api.controllers.ledger import LedgerController
+from api.controllers.market import OfferController
 from api.controllers.parties import PartyController
 from api.controllers.registry import ReferenceController, RightsController
 from api.controllers.units import CashController, UnitsController
 from api.database import Database, connect, upgrade
 from api.errors import HANDLERS
 from api.work import Services
+from market.negotiated import lapse_due
 from registry.units import expire_due
 from settlement.ledger import Ledger, current_size
 from settlement.signing_key import load_or_create
@@ -39,7 +41,7 @@ async def open_ledger(database: Database, settings: Settings) -> Ledger:
     return Ledger(settings.ledger_origin, load_or_create(settings.ledger_key, ledger_size=size))
 
 
-async def run_expiries(services: ServicesDep) -> None:
+async def run_expiries(services: Services) -> None:
     async with services.unit_of_work() as work:
         expired = await expire_due(work, work.now.date())
         await work.commit()
@@ -47,12 +49,21 @@ async def run_expiries(services: ServicesDep) -> None:
         log.info("expired the units of %d issuances whose term ended", expired)
 
 
-async def _expiry_loop(services: ServicesDep, interval_s: float) -> None:
+async def run_lapses(services: Services) -> None:
+    async with services.unit_of_work() as work:
+        lapsed = await lapse_due(work)
+        await work.commit()
+    if lapsed:
+        log.info("%d offers lapsed at their deadline; their units are released", lapsed)
+
+
+async def _every(interval_s: float, job: Callable[[Services], Awaitable[None]], services: Services) -> None:
+    """Run ``job`` now and then every ``interval_s``: a missed run is caught up by the next one."""
     while True:
         try:
-            await run_expiries(services)
+            await job(services)
         except Exception:
-            log.exception("expiry run failed; retrying at the next interval")
+            log.exception("%s failed; retrying at the next interval", job.__name__)
         await asyncio.sleep(interval_s)
 
 
@@ -71,13 +82,17 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
         database = connect(settings.database_url)
         try:
             await upgrade(database)
-            services = Services(database, await open_ledger(database, settings), clock)
+            services = Services(database, await open_ledger(database, settings), clock, settings.fee_bps)
             app.state.services = services
-            expiries = asyncio.create_task(_expiry_loop(services, settings.expiry_interval_s))
+            schedule = [
+                asyncio.create_task(_every(settings.expiry_interval_s, run_expiries, services)),
+                asyncio.create_task(_every(settings.market_interval_s, run_lapses, services)),
+            ]
             try:
                 yield
             finally:
-                expiries.cancel()
+                for task in schedule:
+                    task.cancel()
         finally:
             await database.dispose()
 
@@ -89,6 +104,7 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
             RightsController,
             UnitsController,
             CashController,
+            OfferController,
             LedgerController,
         ],
         lifespan=[lifespan],

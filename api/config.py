@@ -13,6 +13,8 @@ class Settings:
     ledger_key: Path = Path("liangshan-ledger.key")
     ledger_origin: str = "liangshan.local/ledger"
     expiry_interval_s: float = 3600.0
+    market_interval_s: float = 5.0
+    fee_bps: int = 0
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -21,4 +23,6 @@ class Settings:
             ledger_key=Path(os.environ.get("LIANGSHAN_LEDGER_KEY", "liangshan-ledger.key")),
             ledger_origin=os.environ.get("LIANGSHAN_LEDGER_ORIGIN", "liangshan.local/ledger"),
             expiry_interval_s=float(os.environ.get("LIANGSHAN_EXPIRY_INTERVAL_S", "3600")),
+            market_interval_s=float(os.environ.get("LIANGSHAN_MARKET_INTERVAL_S", "5")),
+            fee_bps=int(os.environ.get("LIANGSHAN_FEE_BPS", "0")),
         )

@@ -4,7 +4,7 @@ here; the use case parses them with the scale of their asset class."""
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
 
 from registry.context import PARTY_KINDS, ROLES
 
@@ -89,3 +89,11 @@ class CashIn(Strict):
     party: PartyId
     amount: Decimal
     reference: Annotated[str, Field(min_length=1, max_length=64)]
+
+
+class OfferIn(Strict):
+    buyer: PartyId
+    issuance: IssuanceId
+    quantity: Decimal
+    price: Annotated[str, BeforeValidator(_decimal_string), Field(max_length=32, examples=["389.00"])]
+    deadline: Annotated[AwareDatetime, Field(strict=False, description="RFC 3339, with its time zone")]

@@ -25,6 +25,7 @@ class Services:
     database: Database
     ledger: Ledger
     clock: Clock
+    fee_bps: int = 0  # per side, on every settled trade
     ids: Callable[[], str] = random_id
 
     def unit_of_work(self) -> UnitOfWork:

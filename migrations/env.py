@@ -8,6 +8,7 @@ from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
 import api.idempotency  # noqa: F401  (registers its table on the shared metadata)
+import market.tables  # noqa: F401  (registers the market tables on the shared metadata)
 import settlement.tables  # noqa: F401  (registers the ledger tables on the shared metadata)
 from registry.tables import Base
 

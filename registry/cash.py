@@ -34,7 +34,8 @@ class CashLine:
     kind: str
     amount: str
     balance: str
-    bank: str
+    bank: str | None  # who confirmed a deposit or withdrawal
+    counterparty: str | None  # who paid or was paid, in a settlement
     reference: str
     at: dt.datetime
 
@@ -137,8 +138,39 @@ async def cash_statement(
             format_units(r.amount, CNY_SCALE),
             format_units(r.balance_after, CNY_SCALE),
             r.bank_id,
+            r.counterparty_id,
             r.reference,
             r.at,
         )
         for r in rows
     ]
+
+
+async def pay(work: c.Work, *, payer: str, payee: str, fen: int, reference: str, kind: str) -> None:
+    """Move ``fen`` from payer's free cash to payee, with both statement lines.
+
+    The caller records the settlement event that carries this leg.
+    """
+    if fen == 0:
+        return
+    source = await _locked_account(work.session, payer)
+    if fen > source.balance - source.reserved:
+        raise InsufficientCash(
+            "amount", f"only {format_units(source.balance - source.reserved, CNY_SCALE)} CNY is free"
+        )
+    target = await _locked_account(work.session, payee)
+    source.balance -= fen
+    target.balance += fen
+    for account, amount, other in ((source, -fen, payee), (target, fen, payer)):
+        work.session.add(
+            CashMovementRow(
+                party_id=account.party_id,
+                kind=kind,
+                amount=amount,
+                balance_after=account.balance,
+                bank_id=None,
+                counterparty_id=other,
+                reference=reference,
+                at=work.now,
+            )
+        )

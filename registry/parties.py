@@ -180,3 +180,11 @@ async def bootstrap_registrar(
         work, system, kind=c.REGISTRAR, name=name, division_code=division_code, credit_code=credit_code
     )
     return await add_user(work, system, party_id=party.id, name=user_name, role=c.MANAGER)
+
+
+async def platform_party(session: AsyncSession) -> str:
+    """The registrar's party: the platform operator, whose account collects trading fees."""
+    found = (await session.execute(select(PartyRow.id).where(PartyRow.kind == c.REGISTRAR))).scalar()
+    if found is None:
+        raise NotFound("registrar", "the platform has no registrar yet")
+    return found

@@ -223,6 +223,7 @@ class CashMovementRow(Base):
     kind: Mapped[str] = mapped_column(String(24))
     amount: Mapped[int] = mapped_column(BigInteger)  # signed fen
     balance_after: Mapped[int] = mapped_column(BigInteger)
-    bank_id: Mapped[str] = mapped_column(ForeignKey("parties.id"))
+    bank_id: Mapped[str | None] = mapped_column(ForeignKey("parties.id"))  # for deposits and withdrawals
+    counterparty_id: Mapped[str | None] = mapped_column(ForeignKey("parties.id"))  # for payments
     reference: Mapped[str] = mapped_column(String(64))
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime)

@@ -16,7 +16,7 @@ from registry import blocks as b
 from registry import context as c
 from registry import events as ev
 from registry.assets import AssetClass, get_asset_class
-from registry.errors import Conflict, InvalidInput, NotFound
+from registry.errors import Conflict, InsufficientUnits, InvalidInput, NotFound
 from registry.quantities import format_units, parse_units
 from registry.rights import serial
 from registry.tables import BlockRow, FreezeRow, IssuanceRow, MovementRow, PartyRow, RetirementRow
@@ -404,3 +404,74 @@ async def get_retirement(session: AsyncSession, certificate: str) -> Retirement:
         found.purpose,
         found.at,
     )
+
+
+async def reserve(
+    work: c.Work, *, issuance_id: int, owner: str, units: int, ref: str
+) -> list[tuple[int, int]]:
+    """Set free units aside for an offer or order (``ref``): they cannot be moved, retired or
+    offered again until delivered or released."""
+    row, cls = await _issuance(work.session, issuance_id)
+    blocks = await _locked(work.session, row.id, owner, (b.ACTIVE,))
+    ranges = b.highest_ranges([b.Block(x.first, x.last, x.owner_id, x.state) for x in blocks], units)
+    await _reassign(work.session, blocks, ranges, owner=owner, state=b.RESERVED, ref=ref)
+    work.record(
+        ev.LedgerEvent(
+            ev.UNITS_RESERVED,
+            owner,
+            {
+                "issuance": row.id,
+                "owner": owner,
+                "ranges": ev.ranges_json(ranges),
+                "quantity": format_units(units, cls.scale),
+                "ref": ref,
+            },
+        )
+    )
+    return ranges
+
+
+async def release(work: c.Work, *, issuance_id: int, owner: str, ref: str, actor: str) -> int:
+    """Return the units reserved for ``ref`` to the owner's free units; returns how many."""
+    row, cls = await _issuance(work.session, issuance_id)
+    blocks = await _locked(work.session, row.id, owner, (b.RESERVED,), ref=ref)
+    if not blocks:
+        return 0
+    ranges = [(x.first, x.last) for x in blocks]
+    await _reassign(work.session, blocks, ranges, owner=owner, state=b.ACTIVE)
+    units = sum(last - first + 1 for first, last in ranges)
+    work.record(
+        ev.LedgerEvent(
+            ev.UNITS_RELEASED,
+            actor,
+            {
+                "issuance": row.id,
+                "owner": owner,
+                "ranges": ev.ranges_json(ranges),
+                "quantity": format_units(units, cls.scale),
+                "ref": ref,
+            },
+        )
+    )
+    return units
+
+
+async def deliver(
+    work: c.Work, *, issuance_id: int, seller: str, buyer: str, ref: str
+) -> list[tuple[int, int]]:
+    """Move the units reserved for ``ref`` from seller to buyer, with both statement lines.
+
+    The caller records the settlement event that carries these ranges with the cash legs.
+    """
+    blocks = await _locked(work.session, issuance_id, seller, (b.RESERVED,), ref=ref)
+    if not blocks:
+        raise InsufficientUnits("quantity", "nothing is reserved for this trade")
+    ranges = [(x.first, x.last) for x in blocks]
+    await _reassign(work.session, blocks, ranges, owner=buyer, state=b.ACTIVE)
+    _lines(
+        work, seller, issuance_id, ranges, kind="transfer_out", sign=-1, counterparty_id=buyer, reference=ref
+    )
+    _lines(
+        work, buyer, issuance_id, ranges, kind="transfer_in", sign=+1, counterparty_id=seller, reference=ref
+    )
+    return ranges

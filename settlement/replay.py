@@ -179,6 +179,44 @@ def _unfrozen(state: LedgerState, body: dict[str, JSONValue]) -> None:
     )
 
 
+def _released(state: LedgerState, body: dict[str, JSONValue]) -> None:
+    owner = _str(body, "owner")
+    state.move(
+        _int(body, "issuance"),
+        body["ranges"],
+        owner=owner,
+        states=frozenset({b.RESERVED}),
+        ref=_str(body, "ref"),
+        to_owner=owner,
+        to_state=b.ACTIVE,
+        to_ref=None,
+    )
+
+
+def _settled(state: LedgerState, body: dict[str, JSONValue]) -> None:
+    seller, buyer, fees = _str(body, "seller"), _str(body, "buyer"), _str(body, "fee_account")
+    state.move(
+        _int(body, "issuance"),
+        body["ranges"],
+        owner=seller,
+        states=frozenset({b.RESERVED}),
+        ref=_str(body, "ref"),
+        to_owner=buyer,
+        to_state=b.ACTIVE,
+        to_ref=None,
+    )
+    value, buyer_fee, seller_fee = _fen(body, "value"), _fen(body, "buyer_fee"), _fen(body, "seller_fee")
+    for party, change in (
+        (buyer, -value - buyer_fee),
+        (seller, value - seller_fee),
+        (fees, buyer_fee + seller_fee),
+    ):
+        balance = state.cash.get(party, 0) + change
+        if balance < 0:
+            raise ValueError(f"party {party} would have a negative balance")
+        state.cash[party] = balance
+
+
 def _deposited(state: LedgerState, body: dict[str, JSONValue]) -> None:
     party = _str(body, "party")
     state.cash[party] = state.cash.get(party, 0) + _fen(body, "amount")
@@ -200,6 +238,9 @@ _HANDLERS: dict[str, Handler] = {
     ev.UNITS_FROZEN: _lien(b.FROZEN, "freeze", _FREE),
     ev.UNITS_UNFROZEN: _unfrozen,
     ev.UNITS_EXPIRED: _lien(b.EXPIRED, None, _LIVE),
+    ev.UNITS_RESERVED: _lien(b.RESERVED, "ref", _FREE),
+    ev.UNITS_RELEASED: _released,
+    ev.TRADE_SETTLED: _settled,
     ev.CASH_DEPOSITED: _deposited,
     ev.CASH_WITHDRAWN: _withdrawn,
 }

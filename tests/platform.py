@@ -76,6 +76,7 @@ FINGERPRINT_TABLES = (
     "ledger_head",
     "ledger_entries",
     "idempotency_keys",
+    "offers",
 )
 
 
@@ -101,8 +102,10 @@ class Platform:
 
     @classmethod
     @asynccontextmanager
-    async def start(cls, database_url: str, key_path: Path) -> AsyncIterator["Platform"]:
-        settings = Settings(database_url=database_url, ledger_key=key_path)
+    async def start(cls, database_url: str, key_path: Path, fee_bps: int = 0) -> AsyncIterator["Platform"]:
+        settings = Settings(
+            database_url=database_url, ledger_key=key_path, fee_bps=fee_bps, market_interval_s=0.2
+        )
         async with AsyncTestClient(create_app(settings)) as client:
             # The test client runs the app on its own event loop; the test reads the database through
             # an engine of its own, on the test's loop.

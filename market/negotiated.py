@@ -1,0 +1,180 @@
+"""Negotiated transfer (协议转让): a seller offers a quantity at a price to one named buyer; the buyer
+accepts before the deadline and it settles delivery versus payment, or the offer lapses (or is
+declined or withdrawn) and the reserved units are released.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from market.pricing import fee, term_years, trade_value
+from market.tables import OfferRow
+from registry import context as c
+from registry import events as ev
+from registry import units
+from registry.assets import get_asset_class
+from registry.cash import CNY_SCALE
+from registry.errors import Conflict, Forbidden, InvalidInput, NotFound
+from registry.quantities import format_units, parse_units
+from registry.tables import IssuanceRow, PartyRow
+from settlement.dvp import Trade, settle
+
+OPEN, ACCEPTED, DECLINED, WITHDRAWN, LAPSED = "open", "accepted", "declined", "withdrawn", "lapsed"
+
+
+@dataclass(frozen=True, slots=True)
+class Offer:
+    id: str
+    seller: str
+    buyer: str
+    issuance: int
+    quantity: str
+    price: str
+    years: int
+    value: str
+    status: str
+    deadline: dt.datetime
+    trade: str | None
+
+
+async def _offer(session: AsyncSession, row: OfferRow) -> Offer:
+    issuance = await session.get(IssuanceRow, row.issuance_id)
+    assert issuance is not None
+    scale = (await get_asset_class(session, issuance.asset_class)).scale
+    return Offer(
+        row.id,
+        row.seller_id,
+        row.buyer_id,
+        row.issuance_id,
+        format_units(row.quantity, scale),
+        format_units(row.price, CNY_SCALE),
+        row.years,
+        format_units(row.value, CNY_SCALE),
+        row.status,
+        row.deadline,
+        row.trade_id,
+    )
+
+
+async def propose(
+    work: c.Work,
+    actor: c.Actor,
+    *,
+    buyer: str,
+    issuance_id: int,
+    quantity: str,
+    price: str,
+    deadline: dt.datetime,
+) -> Offer:
+    """Offer units to one buyer; they are reserved at once, so they cannot be sold twice."""
+    actor.require(*c.HOLDER_KINDS)
+    counterparty = await work.session.get(PartyRow, buyer)
+    if counterparty is None:
+        raise NotFound("buyer", f"no party {buyer}")
+    if counterparty.kind not in c.HOLDER_KINDS or buyer == actor.party_id:
+        raise InvalidInput("buyer", "name another party that can hold rights")
+    if deadline <= work.now:
+        raise InvalidInput("deadline", "the deadline must be in the future")
+    issuance = await work.session.get(IssuanceRow, issuance_id)
+    if issuance is None:
+        raise NotFound("issuance", f"no issuance {issuance_id}")
+    cls = await get_asset_class(work.session, issuance.asset_class)
+    amount = parse_units(quantity, cls.scale, field="quantity")
+    price_fen = parse_units(price, CNY_SCALE, field="price")
+    years = term_years(cls.price_basis, issuance.attributes)
+    row = OfferRow(
+        id=work.new_id(),
+        seller_id=actor.party_id,
+        buyer_id=buyer,
+        issuance_id=issuance_id,
+        quantity=amount,
+        price=price_fen,
+        value=trade_value(price_fen, amount, cls.scale, years),
+        status=OPEN,
+        deadline=deadline,
+        created_at=work.now,
+        years=years,
+    )
+    await units.reserve(work, issuance_id=issuance_id, owner=actor.party_id, units=amount, ref=row.id)
+    work.session.add(row)
+    await work.session.flush()
+    return await _offer(work.session, row)
+
+
+async def _open_offer(work: c.Work, offer_id: str) -> OfferRow:
+    query = select(OfferRow).where(OfferRow.id == offer_id).with_for_update()
+    row = (await work.session.execute(query)).scalar()
+    if row is None:
+        raise NotFound("offer", f"no offer {offer_id}")
+    if row.status != OPEN:
+        raise Conflict("offer", f"the offer is {row.status}")
+    return row
+
+
+async def accept(work: c.Work, actor: c.Actor, offer_id: str, *, fee_bps: int, fee_account: str) -> Offer:
+    """The named buyer accepts: units, price and fees settle together, or nothing happens."""
+    actor.require(*c.HOLDER_KINDS)
+    row = await _open_offer(work, offer_id)
+    if row.buyer_id != actor.party_id:
+        raise Forbidden("offer", "only the buyer the offer names may accept it")
+    if row.deadline <= work.now:
+        raise Conflict("offer", "the offer lapsed at its deadline")
+    cls = await get_asset_class(work.session, (await _issuance(work.session, row.issuance_id)).asset_class)
+    charge = fee(row.value, fee_bps)
+    trade = Trade(
+        trade_id=work.new_id(),
+        issuance=row.issuance_id,
+        seller=row.seller_id,
+        buyer=row.buyer_id,
+        units=row.quantity,
+        scale=cls.scale,
+        price_fen=row.price,
+        value_fen=row.value,
+        buyer_fee_fen=charge,
+        seller_fee_fen=charge,
+        fee_account=fee_account,
+        ref=row.id,
+    )
+    await settle(work, trade, actor=actor.party_id)
+    row.status, row.closed_at, row.trade_id = ACCEPTED, work.now, trade.trade_id
+    return await _offer(work.session, row)
+
+
+async def _issuance(session: AsyncSession, issuance_id: int) -> IssuanceRow:
+    row = await session.get(IssuanceRow, issuance_id)
+    assert row is not None
+    return row
+
+
+async def close(work: c.Work, actor: c.Actor, offer_id: str, *, status: str) -> Offer:
+    """The buyer declines or the seller withdraws; the reserved units go back to the seller."""
+    row = await _open_offer(work, offer_id)
+    party = row.buyer_id if status == DECLINED else row.seller_id
+    if actor.party_id != party:
+        raise Forbidden("offer", f"only the {'buyer' if status == DECLINED else 'seller'} may do this")
+    await units.release(
+        work, issuance_id=row.issuance_id, owner=row.seller_id, ref=row.id, actor=actor.party_id
+    )
+    row.status, row.closed_at = status, work.now
+    return await _offer(work.session, row)
+
+
+async def lapse_due(work: c.Work) -> int:
+    """Lapse every open offer past its deadline, releasing its units; run by the scheduler."""
+    query = select(OfferRow).where(OfferRow.status == OPEN, OfferRow.deadline <= work.now).with_for_update()
+    due = list((await work.session.execute(query)).scalars())
+    for row in due:
+        await units.release(
+            work, issuance_id=row.issuance_id, owner=row.seller_id, ref=row.id, actor=ev.SYSTEM
+        )
+        row.status, row.closed_at = LAPSED, work.now
+    return len(due)
+
+
+async def get_offer(session: AsyncSession, actor: c.Actor, offer_id: str) -> Offer:
+    row = await session.get(OfferRow, offer_id)
+    if row is None or not (actor.party_id in (row.seller_id, row.buyer_id) or actor.supervises):
+        raise NotFound("offer", f"no offer {offer_id} that you may see")
+    return await _offer(session, row)
