@@ -57,14 +57,18 @@ async def run_lapses(services: Services) -> None:
         log.info("%d offers lapsed at their deadline; their units are released", lapsed)
 
 
-async def _every(interval_s: float, job: Callable[[Services], Awaitable[None]], services: Services) -> None:
-    """Run ``job`` now and then every ``interval_s``: a missed run is caught up by the next one."""
-    while True:
+async def _every(
+    interval_s: float, job: Callable[[Services], Awaitable[None]], services: Services, stop: asyncio.Event
+) -> None:
+    """Run ``job`` now and then every ``interval_s`` until ``stop``; a missed run is caught up by the
+    next one. Stopping waits for a running job to finish rather than cancelling it mid-transaction."""
+    while not stop.is_set():
         try:
             await job(services)
         except Exception:
             log.exception("%s failed; retrying at the next interval", job.__name__)
-        await asyncio.sleep(interval_s)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), interval_s)
 
 
 @get("/health", tags=["system"], summary="Liveness, database reachability and ledger size")
@@ -84,15 +88,16 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
             await upgrade(database)
             services = Services(database, await open_ledger(database, settings), clock, settings.fee_bps)
             app.state.services = services
+            stop = asyncio.Event()
             schedule = [
-                asyncio.create_task(_every(settings.expiry_interval_s, run_expiries, services)),
-                asyncio.create_task(_every(settings.market_interval_s, run_lapses, services)),
+                asyncio.create_task(_every(settings.expiry_interval_s, run_expiries, services, stop)),
+                asyncio.create_task(_every(settings.market_interval_s, run_lapses, services, stop)),
             ]
             try:
                 yield
             finally:
-                for task in schedule:
-                    task.cancel()
+                stop.set()
+                await asyncio.gather(*schedule)
         finally:
             await database.dispose()
 
