@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 from faker import Faker
 
 from api.work import Services
+from market import negotiated
 from registry import cash, parties, rights, units
 from registry import context as c
 from registry.identifiers import CREDIT_CODE_ALPHABET, credit_code_check_char, resident_id_check_char
@@ -167,6 +168,7 @@ class Demo:
         await self._forest(cast)
         await self._wetland(cast)
         await self._money(cast)
+        await self._negotiated(cast)
         await self._supervision(cast)
 
     async def _permits(self, cast: Cast) -> None:
@@ -326,6 +328,32 @@ class Demo:
                         cash.withdraw, actor=bank, party_id=party, amount="50000.00", reference=f"WDR{n:06d}"
                     )
                 )
+
+    async def _negotiated(self, cast: Cast) -> None:
+        """协议转让: a few permit holders sell part of their permits to other enterprises, DvP."""
+        enterprises = cast.by_kind[c.ENTERPRISE]
+        for n, (seller, issuance) in enumerate(self.permits[:6:2]):
+            buyer = enterprises[(enterprises.index(seller) + 1 + n) % len(enterprises)]
+            made = await self.run(
+                partial(
+                    negotiated.propose,
+                    actor=cast.actors[seller],
+                    buyer=buyer,
+                    issuance_id=issuance,
+                    quantity="5.000",
+                    price=f"{self.rng.randrange(300, 450)}.00",
+                    deadline=self.services.now() + dt.timedelta(days=7),
+                )
+            )
+            await self.run(
+                partial(
+                    negotiated.accept,
+                    actor=cast.actors[buyer],
+                    offer_id=made.id,
+                    fee_bps=self.services.fee_bps,
+                    fee_account=cast.registrar.party_id,
+                )
+            )
 
     async def _supervision(self, cast: Cast) -> None:
         """A regulator freezes a disputed permit and releases it; rejects one application."""
