@@ -124,7 +124,7 @@ def ledger_export(args: argparse.Namespace) -> int:
                 async for raw in stored_entries(session, services.ledger, size):
                     out.write(raw + b"\n")
         (target / "checkpoint").write_text(note, encoding="utf-8")
-        (target / "key").write_text(services.ledger.verifier_key + "\n", encoding="utf-8")
+        (target / "key").write_text(services.ledger.verifier_key, encoding="utf-8")
         return size
 
     target.mkdir(parents=True, exist_ok=True)

@@ -22,9 +22,9 @@ class LedgerController(Controller):
     path = "/api/v1/ledger"
     tags = ["ledger"]
 
-    @get("/key", summary="C2SP verifier key of the ledger", media_type=TEXT)
+    @get("/key", summary="C2SP verifier key of the ledger (one token, no line break)", media_type=TEXT)
     async def key(self, services: ServicesDep) -> Response[str]:
-        return Response(services.ledger.verifier_key + "\n", media_type=TEXT)
+        return Response(services.ledger.verifier_key, media_type=TEXT)
 
     @get(
         "/checkpoint",

@@ -30,6 +30,7 @@ async def busy_ledger(platform: Platform) -> None:
 
 async def served(platform: Platform) -> tuple[str, str, list[bytes]]:
     key = (await platform.get("/api/v1/ledger/key")).text
+    assert key == key.strip() and key.count("+") >= 2  # exactly the C2SP vkey token
     note = (await platform.get("/api/v1/ledger/checkpoint")).text
     size = int(note.split("\n")[1])
     entries = await platform.get("/api/v1/ledger/entries", start=0, end=size)
