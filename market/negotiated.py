@@ -178,3 +178,17 @@ async def get_offer(session: AsyncSession, actor: c.Actor, offer_id: str) -> Off
     if row is None or not (actor.party_id in (row.seller_id, row.buyer_id) or actor.supervises):
         raise NotFound("offer", f"no offer {offer_id} that you may see")
     return await _offer(session, row)
+
+
+async def list_offers(
+    session: AsyncSession, actor: c.Actor, *, status: str | None, after: str | None, limit: int
+) -> list[Offer]:
+    """Offers the actor made or received (so a buyer finds what it may accept); regulators see all."""
+    query = select(OfferRow).order_by(OfferRow.id).limit(limit)
+    if not actor.supervises:
+        query = query.where((OfferRow.seller_id == actor.party_id) | (OfferRow.buyer_id == actor.party_id))
+    if status is not None:
+        query = query.where(OfferRow.status == status)
+    if after is not None:
+        query = query.where(OfferRow.id > after)
+    return [await _offer(session, row) for row in (await session.execute(query)).scalars()]

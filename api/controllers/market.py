@@ -3,9 +3,10 @@
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath, FromQuery, JSONBody
 
 from api.auth import ActorDep, ServicesDep
+from api.paging import Page, after, check_limit, page
 from api.schemas import OfferIn
 from api.work import perform
 from market import negotiated
@@ -35,6 +36,22 @@ class OfferController(Controller):
                 deadline=data.deadline,
             ),
         )
+
+    @get("", summary="Offers you made or received, by status (open, accepted, declined, withdrawn, lapsed)")
+    async def list_offers(
+        self,
+        services: ServicesDep,
+        actor: ActorDep,
+        status: FromQuery[str | None] = None,
+        cursor: FromQuery[str | None] = None,
+        limit: FromQuery[int] = 50,
+    ) -> Page[negotiated.Offer]:
+        check_limit(limit)
+        async with services.database.reads() as session:
+            found = await negotiated.list_offers(
+                session, actor, status=status, after=after(cursor), limit=limit
+            )
+        return page(found, limit, lambda offer: offer.id)
 
     @get("/{offer_id:str}", summary="An offer (its seller, its buyer and regulators may see it)")
     async def get_offer(

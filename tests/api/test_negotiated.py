@@ -50,6 +50,8 @@ async def test_jiangxis_first_permit_trade_settles_delivery_versus_payment(platf
     await platform.deposit(buyer, "200000.00")
     made = await offer(platform, seller, buyer, issued["id"], "96.000", "389.00")
     assert (made["value"], made["years"], made["status"]) == ("186720.00", 5, "open")
+    waiting = (await platform.get("/api/v1/offers", buyer, status="open")).json()["items"]
+    assert [o["id"] for o in waiting] == [made["id"]]  # the buyer finds the offer made to it
     assert await platform.holdings(seller) == {(issued["id"], "reserved"): "96.000"}
     accepted = await platform.post(f"/api/v1/offers/{made['id']}/accept", buyer)
     assert accepted.status_code == 200, accepted.text
