@@ -4,6 +4,7 @@ here; the use case parses them with the scale of their asset class."""
 
 from typing import Annotated, Any, Literal
 
+from litestar.params import PathParameter
 from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
 
 from registry.context import PARTY_KINDS, ROLES
@@ -18,7 +19,9 @@ def _decimal_string(value: object) -> object:
 Decimal = Annotated[str, BeforeValidator(_decimal_string), Field(max_length=32, examples=["96.000"])]
 Text = Annotated[str, Field(min_length=1, max_length=200)]
 PartyId = Annotated[str, Field(min_length=1, max_length=36)]
-IssuanceId = Annotated[int, Field(ge=1)]
+MAX_INTEGER = 2**53 - 1  # every id and serial fits the ledger's integers (and every database's)
+IssuanceId = Annotated[int, Field(ge=1, le=MAX_INTEGER)]
+PathInteger = Annotated[int, PathParameter(ge=1, le=MAX_INTEGER)]
 
 
 class Strict(BaseModel):

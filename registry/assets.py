@@ -110,10 +110,22 @@ def _check_definition(definition: dict[str, Any]) -> None:
         Draft202012Validator.check_schema(definition["attribute_schema"])
     except SchemaError as exc:
         raise InvalidInput("attribute_schema", f"not a JSON Schema: {exc.message}") from None
-    declared = set(definition["attribute_schema"].get("properties", {})) | set(PSEUDO_ATTRIBUTES)
-    for name in (definition.get("fungible_by") or []) + [definition.get("term_attribute")]:
-        if name is not None and name not in declared:
-            raise InvalidInput("fungible_by", f"{name!r} is not an attribute of the schema")
+    # Confirmation and pricing read these attributes, so every valid application must carry them.
+    schema = definition["attribute_schema"]
+    required = set(schema.get("required", [])) & set(schema.get("properties", {})) | set(PSEUDO_ATTRIBUTES)
+    for field, names in (
+        ("fungible_by", definition.get("fungible_by") or []),
+        ("term_attribute", [definition["term_attribute"]] if definition.get("term_attribute") else []),
+        ("price_basis", ["term_start", "term_end"] if definition["price_basis"] == "unit_year" else []),
+    ):
+        missing = [name for name in names if name not in required]
+        if missing:
+            raise InvalidInput(field, f"the attribute schema must require {', '.join(missing)}")
+        undated = [
+            n for n in names if field != "fungible_by" and schema["properties"][n].get("format") != "date"
+        ]
+        if undated:
+            raise InvalidInput(field, f'{", ".join(undated)} must have "format": "date" in the schema')
 
 
 async def instrument_for(

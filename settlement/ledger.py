@@ -16,7 +16,7 @@ from registry.events import LedgerEvent
 from settlement import merkle
 from settlement.checkpoint import Checkpoint, sign, verifier_key
 from settlement.entries import Entry, encode, format_time
-from settlement.tables import LedgerEntryRow, LedgerHeadRow, LedgerNodeRow, node_key
+from settlement.tables import NODE_INDEX_BITS, LedgerEntryRow, LedgerHeadRow, LedgerNodeRow, node_key
 
 HEAD_ID = 1
 _NODES_BY_KEY = select(LedgerNodeRow.key, LedgerNodeRow.hash).where(
@@ -175,6 +175,8 @@ class Ledger:
         is at most the ledger's: the rightmost tile needs the last leaf. So this checks ``field``."""
         if not wanted:
             return {}
+        if any(index >> NODE_INDEX_BITS for _, index in wanted):
+            raise LedgerRangeError(field, f"{field} is beyond any ledger this store can hold")
         keys = {node_key(level, index): (level, index) for level, index in wanted}
         rows = await session.execute(_NODES_BY_KEY, {"keys": list(keys)})
         found = {keys[key]: digest for key, digest in rows}

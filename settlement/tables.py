@@ -34,5 +34,8 @@ class LedgerNodeRow(Base):
     hash: Mapped[bytes] = mapped_column(LargeBinary(32))
 
 
+NODE_INDEX_BITS = 48  # 2^48 leaves: far beyond any ledger, and keys stay unique below 2^63
+
+
 def node_key(level: int, index: int) -> int:
-    return (level << 48) | index
+    return (level << NODE_INDEX_BITS) | index

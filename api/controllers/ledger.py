@@ -12,6 +12,7 @@ from litestar.params import QueryParameter
 from litestar.response import Stream
 
 from api.auth import ServicesDep
+from api.schemas import MAX_INTEGER
 
 TEXT = "text/plain; charset=utf-8"
 NDJSON = "application/x-ndjson"
@@ -40,8 +41,8 @@ class LedgerController(Controller):
     async def entries(
         self,
         services: ServicesDep,
-        start: Annotated[int, QueryParameter(ge=0)],
-        end: Annotated[int, QueryParameter(ge=0)],
+        start: Annotated[int, QueryParameter(ge=0, le=MAX_INTEGER)],
+        end: Annotated[int, QueryParameter(ge=0, le=MAX_INTEGER)],
     ) -> Stream:
         async with services.database.reads() as session:
             await services.ledger.check_entries_range(session, start, end)
@@ -58,8 +59,8 @@ class LedgerController(Controller):
     async def inclusion(
         self,
         services: ServicesDep,
-        seq: Annotated[int, QueryParameter(ge=0)],
-        size: Annotated[int, QueryParameter(ge=1)],
+        seq: Annotated[int, QueryParameter(ge=0, le=MAX_INTEGER)],
+        size: Annotated[int, QueryParameter(ge=1, le=MAX_INTEGER)],
     ) -> dict[str, object]:
         async with services.database.reads() as session:
             proof = await services.ledger.inclusion(session, seq, size)
@@ -75,8 +76,8 @@ class LedgerController(Controller):
     async def consistency(
         self,
         services: ServicesDep,
-        first: Annotated[int, QueryParameter(ge=1)],
-        second: Annotated[int, QueryParameter(ge=1)],
+        first: Annotated[int, QueryParameter(ge=1, le=MAX_INTEGER)],
+        second: Annotated[int, QueryParameter(ge=1, le=MAX_INTEGER)],
     ) -> dict[str, object]:
         async with services.database.reads() as session:
             proof = await services.ledger.consistency(session, first, second)

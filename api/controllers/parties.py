@@ -1,13 +1,13 @@
 """Parties, users and keys (the registrar onboards), and what a party holds and owes."""
 
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from api.auth import ActorDep, ServicesDep
 from api.paging import Page, after, after_int, check_limit, page
-from api.schemas import PartyIn, UserIn
+from api.schemas import MAX_INTEGER, PartyIn, UserIn
 from api.work import perform
 from registry import cash, holdings, parties
 
@@ -104,7 +104,7 @@ class PartyController(Controller):
         party_id: FromPath[str],
         services: ServicesDep,
         actor: ActorDep,
-        issuance: FromQuery[int | None] = None,
+        issuance: Annotated[int | None, QueryParameter(ge=1, le=MAX_INTEGER)] = None,
         cursor: FromQuery[str | None] = None,
         limit: FromQuery[int] = 50,
     ) -> Page[holdings.StatementLine]:

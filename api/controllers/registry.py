@@ -7,7 +7,7 @@ from litestar.params import FromPath, FromQuery, JSONBody
 
 from api.auth import ActorDep, ServicesDep
 from api.paging import Page, after, check_limit, page
-from api.schemas import ApplicationIn, AssetClassIn, ReasonIn
+from api.schemas import ApplicationIn, AssetClassIn, PathInteger, ReasonIn
 from api.work import perform
 from registry import assets, holdings, rights
 from registry.divisions import Division, all_divisions
@@ -133,14 +133,14 @@ class RightsController(Controller):
 
     @get("/issuances/{issuance_id:int}", summary="An issuance: its serial range, attributes and term")
     async def issuance(
-        self, issuance_id: FromPath[int], services: ServicesDep, actor: ActorDep
+        self, issuance_id: PathInteger, services: ServicesDep, actor: ActorDep
     ) -> rights.Issuance:
         async with services.database.reads() as session:
             return await rights.get_issuance(session, issuance_id)
 
     @get("/issuances/{issuance_id:int}/serials/{serial:int}", summary="Provenance of one unit: every owner")
     async def provenance(
-        self, issuance_id: FromPath[int], serial: FromPath[int], services: ServicesDep, actor: ActorDep
+        self, issuance_id: PathInteger, serial: PathInteger, services: ServicesDep, actor: ActorDep
     ) -> holdings.Provenance:
         async with services.database.reads() as session:
             return await holdings.provenance(session, issuance_id, serial)
