@@ -41,30 +41,13 @@ async def settle(work: c.Work, trade: Trade, *, actor: str) -> list[tuple[int, i
     delivered = sum(last - first + 1 for first, last in ranges)
     if delivered != trade.units:
         raise InsufficientUnits("quantity", f"{delivered} units were reserved, {trade.units} traded")
-    await cash.pay(
-        work,
-        payer=trade.buyer,
-        payee=trade.seller,
-        fen=trade.value_fen,
-        reference=trade.trade_id,
-        kind="trade",
+    legs = (
+        (trade.buyer, trade.seller, trade.value_fen, "trade"),
+        (trade.buyer, trade.fee_account, trade.buyer_fee_fen, "fee"),
+        (trade.seller, trade.fee_account, trade.seller_fee_fen, "fee"),  # paid out of the proceeds
     )
-    await cash.pay(
-        work,
-        payer=trade.buyer,
-        payee=trade.fee_account,
-        fen=trade.buyer_fee_fen,
-        reference=trade.trade_id,
-        kind="fee",
-    )
-    await cash.pay(
-        work,
-        payer=trade.seller,
-        payee=trade.fee_account,
-        fen=trade.seller_fee_fen,
-        reference=trade.trade_id,
-        kind="fee",
-    )
+    for payer, payee, fen, kind in legs:
+        await cash.pay(work, payer=payer, payee=payee, fen=fen, reference=trade.trade_id, kind=kind)
     money = {
         name: format_units(amount, CNY_SCALE)
         for name, amount in (

@@ -165,34 +165,6 @@ def _lien(to_state: str, ref_key: str | None, states: frozenset[str]) -> Handler
     return handler
 
 
-def _unfrozen(state: LedgerState, body: dict[str, JSONValue]) -> None:
-    owner = _str(body, "owner")
-    state.move(
-        _int(body, "issuance"),
-        body["ranges"],
-        owner=owner,
-        states=frozenset({b.FROZEN}),
-        ref=_str(body, "freeze"),
-        to_owner=owner,
-        to_state=b.ACTIVE,
-        to_ref=None,
-    )
-
-
-def _released(state: LedgerState, body: dict[str, JSONValue]) -> None:
-    owner = _str(body, "owner")
-    state.move(
-        _int(body, "issuance"),
-        body["ranges"],
-        owner=owner,
-        states=frozenset({b.RESERVED}),
-        ref=_str(body, "ref"),
-        to_owner=owner,
-        to_state=b.ACTIVE,
-        to_ref=None,
-    )
-
-
 def _settled(state: LedgerState, body: dict[str, JSONValue]) -> None:
     seller, buyer, fees = _str(body, "seller"), _str(body, "buyer"), _str(body, "fee_account")
     state.move(
@@ -217,6 +189,25 @@ def _settled(state: LedgerState, body: dict[str, JSONValue]) -> None:
         state.cash[party] = balance
 
 
+def _restore(state_from: str, ref_key: str) -> Handler:
+    """A handler that returns an owner's units held under a lien (freeze, reservation) to free."""
+
+    def handler(state: LedgerState, body: dict[str, JSONValue]) -> None:
+        owner = _str(body, "owner")
+        state.move(
+            _int(body, "issuance"),
+            body["ranges"],
+            owner=owner,
+            states=frozenset({state_from}),
+            ref=_str(body, ref_key),
+            to_owner=owner,
+            to_state=b.ACTIVE,
+            to_ref=None,
+        )
+
+    return handler
+
+
 def _deposited(state: LedgerState, body: dict[str, JSONValue]) -> None:
     party = _str(body, "party")
     state.cash[party] = state.cash.get(party, 0) + _fen(body, "amount")
@@ -236,10 +227,10 @@ _HANDLERS: dict[str, Handler] = {
     ev.UNITS_RETIRED: _lien(b.RETIRED, "certificate", _FREE),
     ev.UNITS_CANCELLED: _lien(b.CANCELLED, None, _FREE),
     ev.UNITS_FROZEN: _lien(b.FROZEN, "freeze", _FREE),
-    ev.UNITS_UNFROZEN: _unfrozen,
+    ev.UNITS_UNFROZEN: _restore(b.FROZEN, "freeze"),
     ev.UNITS_EXPIRED: _lien(b.EXPIRED, None, _LIVE),
     ev.UNITS_RESERVED: _lien(b.RESERVED, "ref", _FREE),
-    ev.UNITS_RELEASED: _released,
+    ev.UNITS_RELEASED: _restore(b.RESERVED, "ref"),
     ev.TRADE_SETTLED: _settled,
     ev.CASH_DEPOSITED: _deposited,
     ev.CASH_WITHDRAWN: _withdrawn,
