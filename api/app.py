@@ -18,15 +18,19 @@ from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 
 from api.auth import ServicesDep, current_actor, services_of
 from api.config import Settings
+from api.controllers.books import BookController
 from api.controllers.ledger import LedgerController
 from api.controllers.market import OfferController
+from api.controllers.orders import FillController, OrderController
 from api.controllers.parties import PartyController
 from api.controllers.registry import ReferenceController, RightsController
 from api.controllers.units import CashController, UnitsController
 from api.database import Database, connect, upgrade
 from api.errors import HANDLERS
 from api.work import Services
+from market import orders
 from market.negotiated import lapse_due
+from registry.parties import platform_party
 from registry.units import expire_due
 from settlement.ledger import Ledger, current_size
 from settlement.signing_key import load_or_create
@@ -55,6 +59,31 @@ async def run_lapses(services: Services) -> None:
         await work.commit()
     if lapsed:
         log.info("%d offers lapsed at their deadline; their units are released", lapsed)
+    await run_order_expiries(services)
+
+
+async def run_order_expiries(services: Services) -> None:
+    """Expire DAY and GTD orders that are due, one instrument at a time, as its book's writer."""
+    async with services.database.reads() as session:
+        due = await orders.instruments_with_due_orders(session, services.now())
+    for instrument in due:
+        async with (
+            services.exchange.writer(services.database.reads, instrument) as market,
+            services.unit_of_work() as work,
+        ):
+            fees = orders.Fees(services.fee_bps, await platform_party(work.session))
+            expired = await orders.expire_due(work, market, fees=fees)
+            await work.commit()
+        log.info("%d orders on instrument %s expired", expired, instrument)
+
+
+async def open_books(services: Services) -> None:
+    """Build every book that has open orders from the database, before the first request."""
+    async with services.database.reads() as session:
+        instruments = await orders.instruments_with_open_orders(session)
+    for instrument in instruments:
+        async with services.exchange.writer(services.database.reads, instrument):
+            pass
 
 
 async def _every(
@@ -87,6 +116,7 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
         try:
             await upgrade(database)
             services = Services(database, await open_ledger(database, settings), clock, settings.fee_bps)
+            await open_books(services)
             app.state.services = services
             stop = asyncio.Event()
             schedule = [
@@ -110,6 +140,9 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
             UnitsController,
             CashController,
             OfferController,
+            OrderController,
+            FillController,
+            BookController,
             LedgerController,
         ],
         lifespan=[lifespan],

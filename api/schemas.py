@@ -17,6 +17,7 @@ def _decimal_string(value: object) -> object:
 
 
 Decimal = Annotated[str, BeforeValidator(_decimal_string), Field(max_length=32, examples=["96.000"])]
+Price = Annotated[str, BeforeValidator(_decimal_string), Field(max_length=32, examples=["389.00"])]
 Text = Annotated[str, Field(min_length=1, max_length=200)]
 PartyId = Annotated[str, Field(min_length=1, max_length=36)]
 MAX_INTEGER = 2**53 - 1  # every id and serial fits the ledger's integers (and every database's)
@@ -98,5 +99,30 @@ class OfferIn(Strict):
     buyer: PartyId
     issuance: IssuanceId
     quantity: Decimal
-    price: Annotated[str, BeforeValidator(_decimal_string), Field(max_length=32, examples=["389.00"])]
+    price: Price
     deadline: Annotated[AwareDatetime, Field(strict=False, description="RFC 3339, with its time zone")]
+
+
+class OrderIn(Strict):
+    instrument: Annotated[str, Field(min_length=1, max_length=36)]
+    side: Literal["buy", "sell"]
+    quantity: Decimal
+    price: Annotated[Price | None, Field(description="CNY per unit; omit for a market order")] = None
+    time_in_force: Literal["GTC", "DAY", "GTD", "IOC", "FOK"] = "GTC"
+    expires_at: Annotated[AwareDatetime | None, Field(strict=False, description="for GTD, RFC 3339")] = None
+    self_trade: Literal["cancel_newest", "cancel_oldest", "cancel_both", "decrement"] = "cancel_newest"
+    issuance: Annotated[IssuanceId | None, Field(description="a sell's issuance; the oldest that can")] = None
+
+
+class AmendIn(Strict):
+    quantity: Annotated[Decimal, Field(description="the new open quantity")]
+    price: Price | None = None
+
+
+class RulesIn(Strict):
+    tick: Price | None = None
+    lot: Decimal | None = None
+    min_quantity: Decimal | None = None
+    max_quantity: Decimal | None = None
+    band_bps: Annotated[int | None, Field(ge=1, le=9999, examples=[1000])] = None
+    reference_price: Price | None = None

@@ -2,7 +2,7 @@
 
 import datetime as dt
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from litestar import Request, Response
@@ -10,7 +10,9 @@ from litestar.serialization import encode_json
 
 from api.database import Database
 from api.idempotency import IdempotencyRow, recall, request_hash
+from market.orders import Exchange, Fees, Market
 from registry.context import Actor
+from registry.parties import platform_party
 from settlement.ledger import Ledger
 from settlement.unit_of_work import Clock, UnitOfWork, random_id
 
@@ -27,6 +29,7 @@ class Services:
     clock: Clock
     fee_bps: int = 0  # per side, on every settled trade
     ids: Callable[[], str] = random_id
+    exchange: Exchange = field(default_factory=Exchange)
 
     def unit_of_work(self) -> UnitOfWork:
         return UnitOfWork(self.database.writes, self.ledger, self.clock, self.ids)
@@ -70,3 +73,22 @@ async def perform(
             )
         await work.commit()
     return Response(content, status_code=status, media_type=JSON)
+
+
+async def perform_on_book(
+    request: Request[Any, Any, Any],
+    services: Services,
+    actor: Actor,
+    instrument_id: str,
+    use_case: Callable[[UnitOfWork, Market, Fees], Awaitable[T]],
+    *,
+    status: int = 201,
+) -> Response[Any]:
+    """``perform`` as the one writer of an instrument's book, which is held until the commit."""
+    async with services.exchange.writer(services.database.reads, instrument_id) as market:
+
+        async def run(work: UnitOfWork) -> T:
+            fees = Fees(services.fee_bps, await platform_party(work.session))
+            return await use_case(work, market, fees)
+
+        return await perform(request, services, actor, run, status=status)

@@ -38,6 +38,7 @@ SELF_TRADE = (CANCEL_NEWEST, CANCEL_OLDEST, CANCEL_BOTH, DECREMENT)
 _TIME_IN_FORCE, _SELF_TRADE = frozenset(TIME_IN_FORCE), frozenset(SELF_TRADE)
 
 Event = tuple[Any, ...]
+_HALTED = "halted: only limit orders that rest join the call auction"
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,11 +157,11 @@ class Book:
             or quantity % rules.lot
             or not rules.min_quantity <= quantity <= rules.max_quantity
         ):
-            return [("rejected", order_id, self._refuse(order))]
+            return [("rejected", order_id, self.refusal(order) or "refused")]
         events: list[Event] = [("accepted", order_id)]
         if self.halted:
             if tif in (IOC, FOK) or price is None:
-                return [("rejected", order_id, "halted: only limit orders that rest join the call auction")]
+                return [("rejected", order_id, _HALTED)]
             self._rest(order)
             return events
         if tif == FOK and not self._can_fill(order):
@@ -221,16 +222,22 @@ class Book:
         return events
 
     def expire(self, now: int, *, end_of_day: bool = False) -> list[Event]:
-        """Cancel GTD orders due by ``now`` and, at the day's end, every DAY order."""
+        """Cancel orders due by ``now`` (GTD, and DAY orders handed the day's end as their expiry)
+        and, at the day's end, every DAY order."""
         due = [
             o.id
             for o in self.orders.values()
-            if (o.tif == GTD and o.expires is not None and o.expires <= now) or (end_of_day and o.tif == DAY)
+            if (o.expires is not None and o.expires <= now) or (end_of_day and o.tif == DAY)
         ]
         events: list[Event] = []
         for order_id in due:
             events += self.cancel(order_id, "expired")
         return events
+
+    def restore(self, order: Order) -> None:
+        """Put back an order that rested on this book before, with its remaining quantity and in
+        its turn: rebuilding a book from the database, so no checks and no matching."""
+        self._rest(order)
 
     def halt(self) -> list[Event]:
         self.halted = True
@@ -248,7 +255,8 @@ class Book:
 
     # -- checks ---------------------------------------------------------------------------------
 
-    def _refuse(self, order: Order) -> str:
+    def refusal(self, order: Order) -> str | None:
+        """Why ``submit`` would reject ``order``, or None: callers check before they reserve."""
         if order.id in self.orders:
             return "an open order already has this id"
         if order.side not in (BUY, SELL):
@@ -257,8 +265,10 @@ class Book:
             return "unknown time in force or self-trade prevention"
         if order.tif == GTD and order.expires is None:
             return "a GTD order needs its expiry"
+        if self.halted and (order.tif in (IOC, FOK) or order.price is None):
+            return _HALTED
         reason = self._check_price(order.price) if order.price is not None else None
-        return reason or self._check_size(order.quantity) or "refused"
+        return reason or self._check_size(order.quantity)
 
     def _check_size(self, quantity: int) -> str | None:
         rules = self.rules
@@ -281,12 +291,7 @@ class Book:
         return self._band
 
     def _compute_band(self) -> tuple[int, int]:
-        bps, reference, tick = self.rules.band_bps, self.reference, self.rules.tick
-        if bps is None or reference is None:
-            return tick, 10**18
-        low = -(-reference * (10_000 - bps) // 10_000 // tick) * tick  # rounded up to a tick
-        high = reference * (10_000 + bps) // 10_000 // tick * tick
-        return max(low, tick), high
+        return price_band(self.rules, self.reference) or (self.rules.tick, 10**18)
 
     # -- matching -------------------------------------------------------------------------------
 
@@ -426,6 +431,16 @@ class Book:
 
     def open_orders(self) -> Iterable[Order]:
         return self.orders.values()
+
+
+def price_band(rules: Rules, reference: int | None) -> tuple[int, int] | None:
+    """The lowest and highest limit prices the band allows, on the tick; None without a band."""
+    bps, tick = rules.band_bps, rules.tick
+    if bps is None or reference is None:
+        return None
+    low = -(-reference * (10_000 - bps) // 10_000 // tick) * tick  # rounded up to a tick
+    high = reference * (10_000 + bps) // 10_000 // tick * tick
+    return max(low, tick), high
 
 
 def _acceptable(side: str, limit: int | None, price: int) -> bool:

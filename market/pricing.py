@@ -24,6 +24,17 @@ def fee(value_fen: int, bps: int) -> int:
     return round_half_even(Fraction(value_fen * bps, 10_000))
 
 
+def hold_per_lot(price_fen: int, lot: int, scale: int, years: int, bps: int) -> int:
+    """Cash a buy order holds per lot at its limit: the value and the fee, each rounded up.
+
+    Every fill is a whole number of lots at a price no higher than the limit, and its value and fee
+    round half-even to at most these ceilings, so releasing this much per lot filled always covers
+    what the fill costs.
+    """
+    value: int = -(-price_fen * lot * years // 10**scale)
+    return value - (-value * bps // 10_000)
+
+
 def term_years(price_basis: str, attributes: dict[str, Any]) -> int:
     """How many years a unit_year price counts: the whole years from term_start to term_end."""
     if price_basis != "unit_year":

@@ -2,7 +2,7 @@
 
 import datetime as dt
 
-from sqlalchemy import BigInteger, ForeignKey, Integer, String
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from registry.tables import ID, Base, UTCDateTime
@@ -25,3 +25,63 @@ class OfferRow(Base):
     closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     trade_id: Mapped[str | None] = mapped_column(String(36))
     years: Mapped[int] = mapped_column(Integer)
+
+
+class MarketRulesRow(Base):
+    """What an instrument's book accepts, and whether it trades; an instrument without a row trades
+    under the defaults (tick 0.01 CNY, lot of one base unit, no band)."""
+
+    __tablename__ = "market_rules"
+    instrument_id: Mapped[str] = mapped_column(ForeignKey("instruments.id"), primary_key=True)
+    tick: Mapped[int] = mapped_column(BigInteger)  # fen
+    lot: Mapped[int] = mapped_column(BigInteger)  # base units
+    min_quantity: Mapped[int] = mapped_column(BigInteger)
+    max_quantity: Mapped[int] = mapped_column(BigInteger)
+    band_bps: Mapped[int | None] = mapped_column(Integer)
+    reference_price: Mapped[int | None] = mapped_column(BigInteger)  # fen; the band's centre
+    halted: Mapped[bool] = mapped_column(Boolean)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class OrderRow(Base):
+    """An order on an instrument's book; the open ones, in ``priority`` order, are the book."""
+
+    __tablename__ = "orders"
+    __table_args__ = (Index("ix_orders_book", "instrument_id", "status", "priority"),)
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    instrument_id: Mapped[str] = mapped_column(ForeignKey("instruments.id"))
+    party_id: Mapped[str] = mapped_column(ForeignKey("parties.id"), index=True)
+    side: Mapped[str] = mapped_column(String(4))
+    price: Mapped[int | None] = mapped_column(BigInteger)  # fen; None for a market order
+    quantity: Mapped[int] = mapped_column(BigInteger)  # as entered (or last amended)
+    remaining: Mapped[int] = mapped_column(BigInteger)
+    filled: Mapped[int] = mapped_column(BigInteger)
+    tif: Mapped[str] = mapped_column(String(3))
+    expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True)
+    self_trade: Mapped[str] = mapped_column(String(16))
+    issuance_id: Mapped[int | None] = mapped_column(ForeignKey("issuances.id"))  # what a sell delivers
+    cash_per_lot: Mapped[int] = mapped_column(BigInteger)  # fen a buy holds per lot still open
+    status: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(String(120))
+    priority: Mapped[int] = mapped_column(BigInteger)  # time priority; renewed when lost on amend
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class FillRow(Base):
+    """One execution on a book, settled delivery versus payment with its ledger entry: the tape."""
+
+    __tablename__ = "fills"
+    __table_args__ = (Index("ix_fills_tape", "instrument_id", "id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    trade_id: Mapped[str] = mapped_column(ID, unique=True)
+    instrument_id: Mapped[str] = mapped_column(ForeignKey("instruments.id"))
+    buy_order_id: Mapped[str] = mapped_column(ForeignKey("orders.id"), index=True)
+    sell_order_id: Mapped[str] = mapped_column(ForeignKey("orders.id"), index=True)
+    price: Mapped[int] = mapped_column(BigInteger)
+    quantity: Mapped[int] = mapped_column(BigInteger)
+    value: Mapped[int] = mapped_column(BigInteger)
+    buyer_fee: Mapped[int] = mapped_column(BigInteger)
+    seller_fee: Mapped[int] = mapped_column(BigInteger)
+    aggressor: Mapped[str | None] = mapped_column(String(4))  # None in a call auction
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime)

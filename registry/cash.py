@@ -174,3 +174,39 @@ async def pay(work: c.Work, *, payer: str, payee: str, fen: int, reference: str,
                 at=work.now,
             )
         )
+
+
+async def hold(work: c.Work, *, party: str, fen: int, ref: str, actor: str) -> None:
+    """Set ``fen`` of the party's free cash aside for an order or bid (``ref``); it cannot be
+    withdrawn or promised again until released."""
+    await _reservation(work, party=party, fen=fen, ref=ref, actor=actor, kind=ev.CASH_RESERVED)
+
+
+async def unhold(work: c.Work, *, party: str, fen: int, ref: str, actor: str) -> None:
+    """Return ``fen`` held for ``ref`` to the party's free cash."""
+    await _reservation(work, party=party, fen=fen, ref=ref, actor=actor, kind=ev.CASH_RELEASED)
+
+
+async def _reservation(work: c.Work, *, party: str, fen: int, ref: str, actor: str, kind: str) -> None:
+    if fen == 0:
+        return
+    account = await _locked_account(work.session, party)
+    if kind == ev.CASH_RESERVED:
+        free = account.balance - account.reserved
+        if fen > free:
+            raise InsufficientCash(
+                "price",
+                f"this needs {format_units(fen, CNY_SCALE)} CNY of free cash; "
+                f"{format_units(free, CNY_SCALE)} CNY is free",
+            )
+        account.reserved += fen
+    else:
+        assert fen <= account.reserved, "released more cash than was held"
+        account.reserved -= fen
+    work.record(
+        ev.LedgerEvent(
+            kind,
+            actor,
+            {"party": party, "amount": format_units(fen, CNY_SCALE), "currency": "CNY", "ref": ref},
+        )
+    )

@@ -29,6 +29,8 @@ UNITS_RELEASED = "units.released"
 TRADE_SETTLED = "trade.settled"
 CASH_DEPOSITED = "cash.deposited"
 CASH_WITHDRAWN = "cash.withdrawn"
+CASH_RESERVED = "cash.reserved"
+CASH_RELEASED = "cash.released"
 
 
 @dataclass(frozen=True, slots=True)

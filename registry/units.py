@@ -16,7 +16,7 @@ from registry import blocks as b
 from registry import context as c
 from registry import events as ev
 from registry.assets import AssetClass, get_asset_class
-from registry.errors import Conflict, InsufficientUnits, InvalidInput, NotFound
+from registry.errors import Conflict, InvalidInput, NotFound
 from registry.quantities import format_units, parse_units
 from registry.rights import serial
 from registry.tables import BlockRow, FreezeRow, IssuanceRow, MovementRow, PartyRow, RetirementRow
@@ -58,6 +58,10 @@ async def _locked(
     if ref is not None:
         query = query.where(BlockRow.ref == ref)
     return list((await session.execute(query)).scalars())
+
+
+def _as_blocks(rows: list[BlockRow]) -> list[b.Block]:
+    return [b.Block(x.first, x.last, x.owner_id, x.state, x.ref) for x in rows]
 
 
 async def _reassign(
@@ -431,13 +435,21 @@ async def reserve(
     return ranges
 
 
-async def release(work: c.Work, *, issuance_id: int, owner: str, ref: str, actor: str) -> int:
-    """Return the units reserved for ``ref`` to the owner's free units; returns how many."""
+async def release(
+    work: c.Work, *, issuance_id: int, owner: str, ref: str, actor: str, units: int | None = None
+) -> int:
+    """Return the units reserved for ``ref`` (all, or the top ``units`` of them) to the owner's free
+    units; returns how many."""
     row, cls = await _issuance(work.session, issuance_id)
     blocks = await _locked(work.session, row.id, owner, (b.RESERVED,), ref=ref)
-    if not blocks:
+    if not blocks or units == 0:
         return 0
-    ranges = [(x.first, x.last) for x in blocks]
+    if units is None:
+        ranges = [(x.first, x.last) for x in blocks]
+    else:
+        ranges = b.highest_ranges(
+            [b.Block(x.first, x.last, x.owner_id, x.state, x.ref) for x in blocks], units
+        )
     await _reassign(work.session, blocks, ranges, owner=owner, state=b.ACTIVE)
     units = sum(last - first + 1 for first, last in ranges)
     work.record(
@@ -457,16 +469,15 @@ async def release(work: c.Work, *, issuance_id: int, owner: str, ref: str, actor
 
 
 async def deliver(
-    work: c.Work, *, issuance_id: int, seller: str, buyer: str, ref: str
+    work: c.Work, *, issuance_id: int, seller: str, buyer: str, ref: str, units: int
 ) -> list[tuple[int, int]]:
-    """Move the units reserved for ``ref`` from seller to buyer, with both statement lines.
+    """Move ``units`` of those reserved for ``ref`` from seller to buyer, with both statement lines;
+    the seller keeps the low serials, still reserved, for the rest of its order.
 
     The caller records the settlement event that carries these ranges with the cash legs.
     """
     blocks = await _locked(work.session, issuance_id, seller, (b.RESERVED,), ref=ref)
-    if not blocks:
-        raise InsufficientUnits("quantity", "nothing is reserved for this trade")
-    ranges = [(x.first, x.last) for x in blocks]
+    ranges = b.highest_ranges(_as_blocks(blocks), units)
     await _reassign(work.session, blocks, ranges, owner=buyer, state=b.ACTIVE)
     _lines(
         work, seller, issuance_id, ranges, kind="transfer_out", sign=-1, counterparty_id=buyer, reference=ref

@@ -55,11 +55,15 @@ async def _compare_blocks(session: AsyncSession, state: LedgerState) -> list[str
 
 
 async def _compare_cash(session: AsyncSession, state: LedgerState) -> list[str]:
-    rows = (await session.execute(select(CashAccountRow.party_id, CashAccountRow.balance))).all()
-    database = {party: balance for party, balance in rows if balance}
-    ledger = {party: balance for party, balance in state.cash.items() if balance}
+    query = select(CashAccountRow.party_id, CashAccountRow.balance, CashAccountRow.reserved)
+    database = {party: (balance, held) for party, balance, held in (await session.execute(query)).all()}
+    ledger = {
+        party: (state.cash.get(party, 0), state.reserved.get(party, 0))
+        for party in set(state.cash) | set(state.reserved)
+    }
     return [
-        f"cash of party {party}: database {database.get(party, 0)} fen, ledger {ledger.get(party, 0)} fen"
+        f"cash of party {party} (balance, held) in fen: database {database.get(party, (0, 0))}, "
+        f"ledger {ledger.get(party, (0, 0))}"
         for party in sorted(set(database) | set(ledger))
-        if database.get(party, 0) != ledger.get(party, 0)
+        if database.get(party, (0, 0)) != ledger.get(party, (0, 0))
     ]

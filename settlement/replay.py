@@ -30,6 +30,7 @@ class LedgerState:
 
     issuances: dict[int, list[b.Block]] = field(default_factory=dict)
     cash: dict[str, int] = field(default_factory=dict)
+    reserved: dict[str, int] = field(default_factory=dict)  # cash held for open orders and bids
     # The first serial of each block, parallel to ``issuances``: bisecting plain ints runs in C.
     firsts: dict[int, list[int]] = field(default_factory=dict)
 
@@ -183,10 +184,28 @@ def _settled(state: LedgerState, body: dict[str, JSONValue]) -> None:
         (seller, value - seller_fee),
         (fees, buyer_fee + seller_fee),
     ):
-        balance = state.cash.get(party, 0) + change
-        if balance < 0:
-            raise ValueError(f"party {party} would have a negative balance")
-        state.cash[party] = balance
+        _credit(state, party, change)
+
+
+def _credit(state: LedgerState, party: str, change: int) -> None:
+    """Change a balance, refusing to take it below the cash held for the party's orders and bids."""
+    balance = state.cash.get(party, 0) + change
+    if balance < state.reserved.get(party, 0):
+        raise ValueError(f"party {party} would pay out cash it does not have free")
+    state.cash[party] = balance
+
+
+def _hold(sign: int) -> Handler:
+    """A handler that holds (+1) or releases (-1) cash for an order or bid."""
+
+    def handler(state: LedgerState, body: dict[str, JSONValue]) -> None:
+        party = _str(body, "party")
+        held = state.reserved.get(party, 0) + sign * _fen(body, "amount")
+        if not 0 <= held <= state.cash.get(party, 0):
+            raise ValueError(f"party {party} cannot hold {held} fen of its cash")
+        state.reserved[party] = held
+
+    return handler
 
 
 def _restore(state_from: str, ref_key: str) -> Handler:
@@ -209,16 +228,11 @@ def _restore(state_from: str, ref_key: str) -> Handler:
 
 
 def _deposited(state: LedgerState, body: dict[str, JSONValue]) -> None:
-    party = _str(body, "party")
-    state.cash[party] = state.cash.get(party, 0) + _fen(body, "amount")
+    _credit(state, _str(body, "party"), _fen(body, "amount"))
 
 
 def _withdrawn(state: LedgerState, body: dict[str, JSONValue]) -> None:
-    party = _str(body, "party")
-    balance = state.cash.get(party, 0) - _fen(body, "amount")
-    if balance < 0:
-        raise ValueError(f"party {party} would have a negative balance")
-    state.cash[party] = balance
+    _credit(state, _str(body, "party"), -_fen(body, "amount"))
 
 
 _HANDLERS: dict[str, Handler] = {
@@ -234,4 +248,6 @@ _HANDLERS: dict[str, Handler] = {
     ev.TRADE_SETTLED: _settled,
     ev.CASH_DEPOSITED: _deposited,
     ev.CASH_WITHDRAWN: _withdrawn,
+    ev.CASH_RESERVED: _hold(+1),
+    ev.CASH_RELEASED: _hold(-1),
 }

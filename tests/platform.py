@@ -77,6 +77,9 @@ FINGERPRINT_TABLES = (
     "ledger_entries",
     "idempotency_keys",
     "offers",
+    "market_rules",
+    "orders",
+    "fills",
 )
 
 

@@ -1,0 +1,184 @@
+"""Public market data — depth, the trades tape, daily open/high/low/close/volume — and each party's
+own fills. Read from the database, so it shows only what has been committed.
+
+Public data names no party: the tape carries trade ids, prices, quantities and the aggressor's side.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from market import engine as e
+from market.orders import CHINA_STANDARD_TIME, OPEN, terms_of
+from market.tables import FillRow, OrderRow
+from registry import context as c
+from registry.cash import CNY_SCALE
+from registry.quantities import format_units
+
+
+@dataclass(frozen=True, slots=True)
+class Level:
+    price: str
+    quantity: str
+    orders: int
+
+
+@dataclass(frozen=True, slots=True)
+class Depth:
+    instrument: str
+    bids: list[Level]  # best (highest) first
+    asks: list[Level]  # best (lowest) first
+
+
+@dataclass(frozen=True, slots=True)
+class Print:
+    id: int  # the tape's order; page with it
+    trade: str
+    price: str
+    quantity: str
+    aggressor: str | None  # the side that crossed the spread; None in a call auction
+    at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Bar:
+    day: dt.date  # trading day in China Standard Time
+    open: str
+    high: str
+    low: str
+    close: str
+    volume: str
+    value: str  # CNY
+    trades: int
+
+
+@dataclass(frozen=True, slots=True)
+class OwnFill:
+    id: int
+    trade: str
+    instrument: str
+    order: str
+    side: str
+    price: str
+    quantity: str
+    value: str
+    fee: str
+    at: dt.datetime
+
+
+def _price(fen: int) -> str:
+    return format_units(fen, CNY_SCALE)
+
+
+async def depth(session: AsyncSession, instrument_id: str, levels: int) -> Depth:
+    scale = (await terms_of(session, instrument_id)).scale
+    query = (
+        select(OrderRow.side, OrderRow.price, func.sum(OrderRow.remaining), func.count())
+        .where(OrderRow.instrument_id == instrument_id, OrderRow.status == OPEN)
+        .group_by(OrderRow.side, OrderRow.price)
+    )
+    rows = (await session.execute(query)).all()
+    sides: dict[str, list[tuple[int, int, int]]] = {e.BUY: [], e.SELL: []}
+    for side, price, quantity, count in rows:
+        assert price is not None  # market orders never rest
+        sides[side].append((price, int(quantity), count))
+    bids = sorted(sides[e.BUY], reverse=True)[:levels]
+    asks = sorted(sides[e.SELL])[:levels]
+    return Depth(
+        instrument_id,
+        [Level(_price(p), format_units(q, scale), n) for p, q, n in bids],
+        [Level(_price(p), format_units(q, scale), n) for p, q, n in asks],
+    )
+
+
+async def tape(session: AsyncSession, instrument_id: str, *, after: int | None, limit: int) -> list[Print]:
+    scale = (await terms_of(session, instrument_id)).scale
+    query = select(FillRow).where(FillRow.instrument_id == instrument_id).order_by(FillRow.id).limit(limit)
+    if after is not None:
+        query = query.where(FillRow.id > after)
+    return [
+        Print(r.id, r.trade_id, _price(r.price), format_units(r.quantity, scale), r.aggressor, r.at)
+        for r in (await session.execute(query)).scalars()
+    ]
+
+
+async def daily_bars(
+    session: AsyncSession, instrument_id: str, *, since: dt.date | None, until: dt.date | None
+) -> list[Bar]:
+    """One bar per trading day with trades, oldest first."""
+    scale = (await terms_of(session, instrument_id)).scale
+    query = (
+        select(FillRow.price, FillRow.quantity, FillRow.value, FillRow.at)
+        .where(FillRow.instrument_id == instrument_id)
+        .order_by(FillRow.id)
+    )
+    if since is not None:
+        query = query.where(FillRow.at >= _day_start(since))
+    if until is not None:
+        query = query.where(FillRow.at < _day_start(until + dt.timedelta(days=1)))
+    days: dict[dt.date, list[tuple[int, int, int]]] = {}
+    for price, quantity, value, at in (await session.execute(query)).all():
+        days.setdefault(at.astimezone(CHINA_STANDARD_TIME).date(), []).append((price, quantity, value))
+    return [
+        Bar(
+            day,
+            _price(fills[0][0]),
+            _price(max(p for p, _, _ in fills)),
+            _price(min(p for p, _, _ in fills)),
+            _price(fills[-1][0]),
+            format_units(sum(q for _, q, _ in fills), scale),
+            _price(sum(v for _, _, v in fills)),
+            len(fills),
+        )
+        for day, fills in days.items()
+    ]
+
+
+def _day_start(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(), CHINA_STANDARD_TIME).astimezone(dt.UTC)
+
+
+async def last_price(session: AsyncSession, instrument_id: str) -> int | None:
+    query = (
+        select(FillRow.price)
+        .where(FillRow.instrument_id == instrument_id)
+        .order_by(FillRow.id.desc())
+        .limit(1)
+    )
+    return (await session.execute(query)).scalar()
+
+
+async def own_fills(session: AsyncSession, actor: c.Actor, *, after: int | None, limit: int) -> list[OwnFill]:
+    """The actor's party's fills on either side, with its own fee."""
+    buy, sell = OrderRow.__table__.alias("buy"), OrderRow.__table__.alias("sell")
+    query = (
+        select(FillRow, buy.c.party_id, sell.c.party_id)
+        .join(buy, buy.c.id == FillRow.buy_order_id)
+        .join(sell, sell.c.id == FillRow.sell_order_id)
+        .where(or_(buy.c.party_id == actor.party_id, sell.c.party_id == actor.party_id))
+        .order_by(FillRow.id)
+        .limit(limit)
+    )
+    if after is not None:
+        query = query.where(FillRow.id > after)
+    found: list[OwnFill] = []
+    for fill, buyer, _seller in (await session.execute(query)).all():
+        scale = (await terms_of(session, fill.instrument_id)).scale
+        bought = buyer == actor.party_id
+        found.append(
+            OwnFill(
+                fill.id,
+                fill.trade_id,
+                fill.instrument_id,
+                fill.buy_order_id if bought else fill.sell_order_id,
+                e.BUY if bought else e.SELL,
+                _price(fill.price),
+                format_units(fill.quantity, scale),
+                _price(fill.value),
+                _price(fill.buyer_fee if bought else fill.seller_fee),
+                fill.at,
+            )
+        )
+    return found

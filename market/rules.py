@@ -1,0 +1,144 @@
+"""Market rules per instrument, set by the registrar or a regulator: tick, lot, order size limits, the
+price band around a reference price, and halting and resuming trading (resumption opens with a call
+auction, 集合竞价)."""
+
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from market.engine import price_band
+from market.orders import DEFAULT_RULES, Fees, Market, apply, terms_of
+from market.tables import MarketRulesRow
+from registry import context as c
+from registry.cash import CNY_SCALE
+from registry.errors import Conflict, InvalidInput
+from registry.quantities import MAX_UNITS, format_units, parse_units
+
+MAX_BAND_BPS = 10_000
+
+
+@dataclass(frozen=True, slots=True)
+class RulesView:
+    instrument: str
+    tick: str
+    lot: str
+    min_quantity: str
+    max_quantity: str
+    band_bps: int | None
+    reference_price: str | None
+    band: tuple[str, str] | None  # the prices a limit order may have now
+    halted: bool
+
+
+@dataclass(frozen=True, slots=True)
+class RulesChange:
+    """New rules in display units; a field left None keeps its value."""
+
+    tick: str | None = None
+    lot: str | None = None
+    min_quantity: str | None = None
+    max_quantity: str | None = None
+    band_bps: int | None = None
+    reference_price: str | None = None
+
+
+async def rules_of(session: AsyncSession, instrument_id: str) -> RulesView:
+    terms = await terms_of(session, instrument_id)
+    rules = terms.rules
+
+    def units(n: int) -> str:
+        return format_units(n, terms.scale)
+
+    band = price_band(rules, terms.reference)
+    return RulesView(
+        instrument_id,
+        format_units(rules.tick, CNY_SCALE),
+        units(rules.lot),
+        units(rules.min_quantity),
+        units(rules.max_quantity),
+        rules.band_bps,
+        None if terms.reference is None else format_units(terms.reference, CNY_SCALE),
+        None if band is None else (format_units(band[0], CNY_SCALE), format_units(band[1], CNY_SCALE)),
+        terms.halted,
+    )
+
+
+async def _rules_row(work: c.Work, market: Market) -> MarketRulesRow:
+    row = await work.session.get(MarketRulesRow, market.terms.instrument, with_for_update=True)
+    if row is None:
+        d = DEFAULT_RULES
+        row = MarketRulesRow(
+            instrument_id=market.terms.instrument,
+            tick=d.tick,
+            lot=d.lot,
+            min_quantity=d.min_quantity,
+            max_quantity=d.max_quantity,
+            band_bps=d.band_bps,
+            reference_price=None,
+            halted=False,
+            updated_at=work.now,
+        )
+        work.session.add(row)
+    return row
+
+
+async def change_rules(work: c.Work, market: Market, actor: c.Actor, change: RulesChange) -> RulesView:
+    """New rules apply to orders entered from now on; resting orders keep their place."""
+    actor.require(c.REGISTRAR, c.REGULATOR)
+    row = await _rules_row(work, market)
+    scale = market.terms.scale
+    for name, value, unit_scale in (
+        ("tick", change.tick, CNY_SCALE),
+        ("lot", change.lot, scale),
+        ("min_quantity", change.min_quantity, scale),
+        ("max_quantity", change.max_quantity, scale),
+        ("reference_price", change.reference_price, CNY_SCALE),
+    ):
+        if value is not None:
+            setattr(row, name, parse_units(value, unit_scale, field=name))
+    if change.band_bps is not None:
+        if not 0 < change.band_bps < MAX_BAND_BPS:
+            raise InvalidInput("band_bps", "the band is between 1 and 9999 basis points either side")
+        row.band_bps = change.band_bps
+    _check(row)
+    row.updated_at = work.now
+    await work.session.flush()
+    return await rules_of(work.session, market.terms.instrument)
+
+
+def _check(row: MarketRulesRow) -> None:
+    if row.tick <= 0:
+        raise InvalidInput("tick", "the tick must be positive")
+    if row.lot <= 0:
+        raise InvalidInput("lot", "the lot must be positive")
+    if not 0 < row.min_quantity <= row.max_quantity <= MAX_UNITS:
+        raise InvalidInput("min_quantity", "order sizes need 0 < minimum ≤ maximum")
+    if row.min_quantity % row.lot:
+        raise InvalidInput("min_quantity", "the minimum order size must be whole lots")
+    if row.reference_price is not None and row.reference_price % row.tick:
+        raise InvalidInput("reference_price", "the reference price must be on the tick")
+
+
+async def halt(work: c.Work, market: Market, actor: c.Actor) -> RulesView:
+    """Stop continuous trading; resting limit orders stay and new ones are collected for the
+    call auction that reopens the instrument."""
+    actor.require(c.REGISTRAR, c.REGULATOR)
+    row = await _rules_row(work, market)
+    if row.halted:
+        raise Conflict("instrument", "the instrument is already halted")
+    row.halted, row.updated_at = True, work.now
+    market.book.halt()
+    await work.session.flush()
+    return await rules_of(work.session, market.terms.instrument)
+
+
+async def resume(work: c.Work, market: Market, actor: c.Actor, *, fees: Fees) -> RulesView:
+    """Reopen with a call auction; its trades settle before continuous trading goes on."""
+    actor.require(c.REGISTRAR, c.REGULATOR)
+    row = await _rules_row(work, market)
+    if not row.halted:
+        raise Conflict("instrument", "the instrument is trading")
+    row.halted, row.updated_at = False, work.now
+    await apply(work, market, market.book.open(), fees=fees, actor=actor.party_id)
+    await work.session.flush()
+    return await rules_of(work.session, market.terms.instrument)
