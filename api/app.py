@@ -20,6 +20,7 @@ from api.auth import ServicesDep, current_actor, services_of
 from api.config import Settings
 from api.controllers.books import BookController
 from api.controllers.ledger import LedgerController
+from api.controllers.listings import ListingController
 from api.controllers.market import OfferController
 from api.controllers.orders import FillController, OrderController
 from api.controllers.parties import PartyController
@@ -28,7 +29,7 @@ from api.controllers.units import CashController, UnitsController
 from api.database import Database, connect, upgrade
 from api.errors import HANDLERS
 from api.work import Services
-from market import orders
+from market import listings, orders
 from market.negotiated import lapse_due
 from registry.parties import platform_party
 from registry.units import expire_due
@@ -60,6 +61,18 @@ async def run_lapses(services: Services) -> None:
     if lapsed:
         log.info("%d offers lapsed at their deadline; their units are released", lapsed)
     await run_order_expiries(services)
+    await run_listing_closes(services)
+
+
+async def run_listing_closes(services: Services) -> None:
+    async with services.unit_of_work() as work:
+        ended = await listings.due(work)
+        for listing in ended:
+            fee_account = await platform_party(work.session)
+            await listings.close(work, listing, fees_bps=services.fee_bps, fee_account=fee_account)
+        await work.commit()
+    if ended:
+        log.info("%d listings ended and were closed", len(ended))
 
 
 async def run_order_expiries(services: Services) -> None:
@@ -140,6 +153,7 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
             UnitsController,
             CashController,
             OfferController,
+            ListingController,
             OrderController,
             FillController,
             BookController,

@@ -126,3 +126,23 @@ class RulesIn(Strict):
     max_quantity: Decimal | None = None
     band_bps: Annotated[int | None, Field(ge=1, le=9999, examples=[1000])] = None
     reference_price: Price | None = None
+
+
+class ListingIn(Strict):
+    issuance: IssuanceId
+    quantity: Decimal
+    mode: Literal["fixed", "english", "sealed"]
+    price: Annotated[Price, Field(description="the fixed price, or an auction's start price, per unit")]
+    ends_at: Annotated[AwareDatetime, Field(strict=False, description="RFC 3339, with its time zone")]
+    increment: Price = "0.01"
+    reserve_price: Price | None = None
+    reserve_public: bool = True
+    deposit: Annotated[Price | None, Field(description="保证金 each bidder lodges to register")] = None
+    extension_minutes: Annotated[int, Field(ge=0, le=60)] = 4
+
+
+class BidIn(Strict):
+    price: Price
+    quantity: Annotated[Decimal | None, Field(description="sealed bids on fungible units may take part")] = (
+        None
+    )

@@ -85,3 +85,52 @@ class FillRow(Base):
     seller_fee: Mapped[int] = mapped_column(BigInteger)
     aggressor: Mapped[str | None] = mapped_column(String(4))  # None in a call auction
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class ListingRow(Base):
+    """Units listed (挂牌) for sale at a fixed price or by auction (竞价); they stay reserved under the
+    listing's id until it is sold, fails (流拍) or is cancelled."""
+
+    __tablename__ = "listings"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    seller_id: Mapped[str] = mapped_column(ForeignKey("parties.id"), index=True)
+    issuance_id: Mapped[int] = mapped_column(ForeignKey("issuances.id"))
+    quantity: Mapped[int] = mapped_column(BigInteger)
+    mode: Mapped[str] = mapped_column(String(8))  # fixed, english, sealed
+    price: Mapped[int] = mapped_column(BigInteger)  # fen per unit: the fixed price or the start price
+    increment: Mapped[int] = mapped_column(BigInteger)  # fen; english only
+    reserve_price: Mapped[int | None] = mapped_column(BigInteger)
+    reserve_public: Mapped[bool] = mapped_column(Boolean)
+    deposit: Mapped[int] = mapped_column(BigInteger)  # 保证金, fen, held from each registered bidder
+    extension_minutes: Mapped[int] = mapped_column(Integer)  # anti-sniping; english only
+    years: Mapped[int] = mapped_column(Integer)
+    ends_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class BidderRow(Base):
+    """A party registered to bid on a listing, and the cash held for it there (deposit and bid)."""
+
+    __tablename__ = "listing_bidders"
+    listing_id: Mapped[str] = mapped_column(ForeignKey("listings.id"), primary_key=True)
+    party_id: Mapped[str] = mapped_column(ForeignKey("parties.id"), primary_key=True)
+    held: Mapped[int] = mapped_column(BigInteger)
+    registered_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class BidRow(Base):
+    """A bid; the latest bid of a party on a sealed listing replaces its earlier one."""
+
+    __tablename__ = "listing_bids"
+    __table_args__ = (Index("ix_listing_bids_listing", "listing_id", "id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    listing_id: Mapped[str] = mapped_column(ForeignKey("listings.id"))
+    party_id: Mapped[str] = mapped_column(ForeignKey("parties.id"))
+    price: Mapped[int] = mapped_column(BigInteger)
+    quantity: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(16))  # active, replaced, won, lost
+    allocated: Mapped[int] = mapped_column(BigInteger)
+    trade_id: Mapped[str | None] = mapped_column(String(36))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime)

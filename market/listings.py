@@ -1,0 +1,411 @@
+"""Listings (挂牌) and auctions (竞价) for unique rights and blocks of fungible units.
+
+A seller lists units of one issuance, which are reserved under the listing's id, in one of three modes:
+
+- ``fixed``: the first buyer who accepts the price buys all of it;
+- ``english``: bidders register by lodging a deposit (保证金, held from their cash); each bid beats the
+  last by the increment; a bid in the last N minutes extends the end by N minutes (anti-sniping); at
+  the close the highest bid at or above the reserve wins, and its deposit counts toward the price;
+- ``sealed``: registered bidders' bids stay hidden until the close; the highest wins and pays its
+  bid. Listings of fungible units may take bids for part of the quantity and allocate to several
+  winners, highest price first (earliest first at the same price), each paying its own bid.
+
+Every bid is covered when it is made — the bidder's held cash is raised to the bid's value and fee —
+so the close always settles. A listing ends sold (settled DvP), failed (流拍: no bid at or above the
+reserve; units released) or cancelled (by the seller, before any bid). The scheduler closes listings
+when they end, and catches up on start.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from market.pricing import fee, term_years, trade_value
+from market.tables import BidderRow, BidRow, ListingRow
+from registry import cash, units
+from registry import context as c
+from registry import events as ev
+from registry.assets import get_asset_class
+from registry.cash import CNY_SCALE
+from registry.errors import Conflict, Forbidden, InvalidInput, NotFound
+from registry.quantities import format_units, parse_units
+from registry.tables import IssuanceRow
+from settlement.dvp import Trade, settle
+
+FIXED, ENGLISH, SEALED = "fixed", "english", "sealed"
+MODES = (FIXED, ENGLISH, SEALED)
+OPEN, SOLD, FAILED, CANCELLED = "open", "sold", "failed", "cancelled"
+ACTIVE, OUTBID, REPLACED, WON, LOST = "active", "outbid", "replaced", "won", "lost"
+
+
+@dataclass(frozen=True, slots=True)
+class ListingSpec:
+    """A listing as the seller asks for it, in display units."""
+
+    issuance: int
+    quantity: str
+    mode: str
+    price: str  # the fixed price, or the start (lowest acceptable) price of an auction
+    ends_at: dt.datetime
+    increment: str = "0.01"
+    reserve_price: str | None = None
+    reserve_public: bool = True
+    deposit: str | None = None  # none: bidders register without one
+    extension_minutes: int = 4
+
+
+@dataclass(frozen=True, slots=True)
+class Award:
+    party: str  # an opaque party id, as in the ledger
+    price: str
+    quantity: str
+    trade: str | None
+    at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Listing:
+    id: str
+    seller: str
+    issuance: int
+    quantity: str
+    mode: str
+    price: str
+    increment: str
+    reserve_price: str | None  # shown only when public
+    deposit: str
+    extension_minutes: int
+    ends_at: dt.datetime
+    status: str
+    bids: int
+    high_bid: str | None  # english only; sealed bids stay hidden until the close
+    results: list[Award]
+
+
+def allocate(bids: list[tuple[int, int, int]], quantity: int, reserve: int) -> list[tuple[int, int]]:
+    """Allocate ``quantity`` among ``(bid id, price, quantity)`` bids at or above ``reserve``:
+    highest price first, earliest first at a price. Returns ``(bid id, allocated)`` pairs."""
+    awards: list[tuple[int, int]] = []
+    for bid_id, price, wanted in sorted(bids, key=lambda x: (-x[1], x[0])):
+        if quantity == 0 or price < reserve:
+            break
+        take = min(wanted, quantity)
+        awards.append((bid_id, take))
+        quantity -= take
+    return awards
+
+
+async def create(work: c.Work, actor: c.Actor, spec: ListingSpec) -> Listing:
+    actor.require(*c.HOLDER_KINDS)
+    issuance = await work.session.get(IssuanceRow, spec.issuance)
+    if issuance is None:
+        raise NotFound("issuance", f"no issuance {spec.issuance}")
+    cls = await get_asset_class(work.session, issuance.asset_class)
+    row = ListingRow(
+        id=work.new_id(),
+        seller_id=actor.party_id,
+        issuance_id=issuance.id,
+        quantity=parse_units(spec.quantity, cls.scale, field="quantity"),
+        mode=spec.mode,
+        price=parse_units(spec.price, CNY_SCALE, field="price"),
+        increment=parse_units(spec.increment, CNY_SCALE, field="increment"),
+        reserve_price=None
+        if spec.reserve_price is None
+        else parse_units(spec.reserve_price, CNY_SCALE, field="reserve_price"),
+        reserve_public=spec.reserve_public,
+        deposit=0 if spec.deposit is None else parse_units(spec.deposit, CNY_SCALE, field="deposit"),
+        extension_minutes=spec.extension_minutes,
+        years=term_years(cls.price_basis, issuance.attributes),
+        ends_at=spec.ends_at,
+        status=OPEN,
+        created_at=work.now,
+        closed_at=None,
+    )
+    _check(row, work.now)
+    await units.reserve(
+        work, issuance_id=row.issuance_id, owner=actor.party_id, units=row.quantity, ref=row.id
+    )
+    work.session.add(row)
+    await work.session.flush()
+    return await _view(work.session, row)
+
+
+def _check(row: ListingRow, now: dt.datetime) -> None:
+    if row.mode not in MODES:
+        raise InvalidInput("mode", f"mode is one of {', '.join(MODES)}")
+    if row.price == 0:
+        raise InvalidInput("price", "the price must be positive")
+    if row.ends_at <= now:
+        raise InvalidInput("ends_at", "the listing must end in the future")
+    if row.mode == ENGLISH and row.increment == 0:
+        raise InvalidInput("increment", "an English auction needs a positive increment")
+    if row.reserve_price is not None and row.reserve_price < row.price:
+        raise InvalidInput("reserve_price", "the reserve cannot be below the start price")
+    if row.mode == FIXED and (row.reserve_price is not None or row.deposit):
+        raise InvalidInput("mode", "a fixed-price listing takes neither a reserve nor a deposit")
+    if not 0 <= row.extension_minutes <= 60:
+        raise InvalidInput("extension_minutes", "the anti-sniping extension is 0 to 60 minutes")
+
+
+async def _locked_open(work: c.Work, listing_id: str) -> ListingRow:
+    row = await work.session.get(ListingRow, listing_id, with_for_update=True)
+    if row is None:
+        raise NotFound("listing", f"no listing {listing_id}")
+    if row.status != OPEN:
+        raise Conflict("listing", f"the listing is {row.status}")
+    if row.ends_at <= work.now:
+        raise Conflict("listing", "the listing has ended and is being closed")
+    return row
+
+
+def _cost(row: ListingRow, scale: int, price: int, quantity: int, bps: int) -> tuple[int, int]:
+    value = trade_value(price, quantity, scale, row.years)
+    return value, fee(value, bps)
+
+
+async def _scale(session: AsyncSession, row: ListingRow) -> int:
+    issuance = await session.get(IssuanceRow, row.issuance_id)
+    assert issuance is not None
+    return (await get_asset_class(session, issuance.asset_class)).scale
+
+
+async def buy(work: c.Work, actor: c.Actor, listing_id: str, *, fees_bps: int, fee_account: str) -> Listing:
+    """Accept a fixed price: the first buyer buys the whole listing, settled at once."""
+    actor.require(*c.HOLDER_KINDS)
+    row = await _locked_open(work, listing_id)
+    if row.mode != FIXED:
+        raise Conflict("listing", "this listing is an auction: register and bid")
+    if actor.party_id == row.seller_id:
+        raise Forbidden("listing", "a seller cannot buy its own listing")
+    bid = BidRow(
+        listing_id=row.id,
+        party_id=actor.party_id,
+        price=row.price,
+        quantity=row.quantity,
+        status=ACTIVE,
+        allocated=0,
+        trade_id=None,
+        at=work.now,
+    )
+    work.session.add(bid)
+    await work.session.flush()
+    await _award(work, row, bid, row.quantity, fees_bps=fees_bps, fee_account=fee_account)
+    row.status, row.closed_at = SOLD, work.now
+    return await _view(work.session, row)
+
+
+async def register(work: c.Work, actor: c.Actor, listing_id: str) -> Listing:
+    """Register to bid by lodging the deposit (保证金), held from the bidder's free cash."""
+    actor.require(*c.HOLDER_KINDS)
+    row = await _locked_open(work, listing_id)
+    if row.mode == FIXED:
+        raise Conflict("listing", "a fixed-price listing takes no bids: buy it")
+    if actor.party_id == row.seller_id:
+        raise Forbidden("listing", "a seller cannot bid on its own listing")
+    if await work.session.get(BidderRow, (row.id, actor.party_id)) is not None:
+        raise Conflict("listing", "you are already registered for this listing")
+    await cash.hold(work, party=actor.party_id, fen=row.deposit, ref=row.id, actor=actor.party_id)
+    work.session.add(
+        BidderRow(listing_id=row.id, party_id=actor.party_id, held=row.deposit, registered_at=work.now)
+    )
+    await work.session.flush()
+    return await _view(work.session, row)
+
+
+async def bid(
+    work: c.Work, actor: c.Actor, listing_id: str, *, price: str, quantity: str | None, fees_bps: int
+) -> Listing:
+    actor.require(*c.HOLDER_KINDS)
+    row = await _locked_open(work, listing_id)
+    bidder = await work.session.get(BidderRow, (row.id, actor.party_id), with_for_update=True)
+    if bidder is None:
+        raise Conflict("listing", "register (and lodge the deposit) before bidding")
+    scale = await _scale(work.session, row)
+    offered = parse_units(price, CNY_SCALE, field="price")
+    wanted = row.quantity if quantity is None else parse_units(quantity, scale, field="quantity")
+    await _check_bid(work.session, row, offered, wanted)
+    active = await _active_bids(work.session, row)
+    for earlier in active:
+        if row.mode == ENGLISH:
+            earlier.status = OUTBID
+            if earlier.party_id != actor.party_id:
+                await _hold_to(work, row, earlier.party_id, row.deposit)
+        elif earlier.party_id == actor.party_id:
+            earlier.status = REPLACED
+    value, charge = _cost(row, scale, offered, wanted, fees_bps)
+    await _hold_to(work, row, actor.party_id, max(row.deposit, value + charge))
+    work.session.add(
+        BidRow(
+            listing_id=row.id,
+            party_id=actor.party_id,
+            price=offered,
+            quantity=wanted,
+            status=ACTIVE,
+            allocated=0,
+            trade_id=None,
+            at=work.now,
+        )
+    )
+    if row.mode == ENGLISH and row.ends_at - work.now < dt.timedelta(minutes=row.extension_minutes):
+        row.ends_at += dt.timedelta(minutes=row.extension_minutes)
+    await work.session.flush()
+    return await _view(work.session, row)
+
+
+async def _check_bid(session: AsyncSession, row: ListingRow, price: int, quantity: int) -> None:
+    if row.mode == ENGLISH:
+        if quantity != row.quantity:
+            raise InvalidInput("quantity", "an English auction sells the whole listing: bid for all of it")
+        high = await _high_bid(session, row)
+        least = row.price if high is None else high + row.increment
+        if price < least:
+            raise InvalidInput("price", f"the lowest acceptable bid is {format_units(least, CNY_SCALE)}")
+        return
+    if price < row.price:
+        raise InvalidInput("price", f"bids start at {format_units(row.price, CNY_SCALE)}")
+    issuance = await session.get(IssuanceRow, row.issuance_id)
+    assert issuance is not None
+    whole_only = issuance.instrument_id is None  # a unique right sells whole
+    if not 0 < quantity <= row.quantity or (whole_only and quantity != row.quantity):
+        raise InvalidInput(
+            "quantity", "bid for the whole listing, or for part of a listing of fungible units"
+        )
+
+
+async def _active_bids(session: AsyncSession, row: ListingRow) -> list[BidRow]:
+    query = select(BidRow).where(BidRow.listing_id == row.id, BidRow.status == ACTIVE).order_by(BidRow.id)
+    return list((await session.execute(query)).scalars())
+
+
+async def _high_bid(session: AsyncSession, row: ListingRow) -> int | None:
+    query = select(func.max(BidRow.price)).where(BidRow.listing_id == row.id, BidRow.status == ACTIVE)
+    return (await session.execute(query)).scalar()
+
+
+async def _hold_to(work: c.Work, row: ListingRow, party: str, target: int) -> None:
+    """Raise or lower what the party holds for this listing to ``target`` fen."""
+    bidder = await work.session.get(BidderRow, (row.id, party), with_for_update=True)
+    assert bidder is not None
+    change = target - bidder.held
+    if change > 0:
+        await cash.hold(work, party=party, fen=change, ref=row.id, actor=party)
+    elif change < 0:
+        await cash.unhold(work, party=party, fen=-change, ref=row.id, actor=party)
+    bidder.held = target
+
+
+async def _award(
+    work: c.Work, row: ListingRow, winner: BidRow, quantity: int, *, fees_bps: int, fee_account: str
+) -> None:
+    scale = await _scale(work.session, row)
+    value, charge = _cost(row, scale, winner.price, quantity, fees_bps)
+    trade = Trade(
+        trade_id=work.new_id(),
+        issuance=row.issuance_id,
+        seller=row.seller_id,
+        buyer=winner.party_id,
+        units=quantity,
+        scale=scale,
+        price_fen=winner.price,
+        value_fen=value,
+        buyer_fee_fen=charge,
+        seller_fee_fen=charge,
+        fee_account=fee_account,
+        ref=row.id,
+    )
+    await settle(work, trade, actor=ev.SYSTEM)
+    winner.status, winner.allocated, winner.trade_id = WON, quantity, trade.trade_id
+
+
+async def close(work: c.Work, row: ListingRow, *, fees_bps: int, fee_account: str) -> None:
+    """Close an ended listing: award, release every bidder's hold, return unsold units."""
+    bids = await _active_bids(work.session, row)
+    reserve = row.price if row.reserve_price is None else row.reserve_price
+    awards = dict(allocate([(b.id, b.price, b.quantity) for b in bids], row.quantity, reserve))
+    bidders = (await work.session.execute(select(BidderRow).where(BidderRow.listing_id == row.id))).scalars()
+    for bidder in bidders:
+        await _hold_to(work, row, bidder.party_id, 0)
+    for placed in bids:
+        if placed.id in awards:
+            await _award(work, row, placed, awards[placed.id], fees_bps=fees_bps, fee_account=fee_account)
+        else:
+            placed.status = LOST
+    await units.release(work, issuance_id=row.issuance_id, owner=row.seller_id, ref=row.id, actor=ev.SYSTEM)
+    row.status, row.closed_at = (SOLD if awards else FAILED), work.now
+
+
+async def due(work: c.Work) -> list[ListingRow]:
+    """Open listings past their end, locked for closing."""
+    query = (
+        select(ListingRow)
+        .where(ListingRow.status == OPEN, ListingRow.ends_at <= work.now)
+        .order_by(ListingRow.ends_at)
+        .with_for_update()
+    )
+    return list((await work.session.execute(query)).scalars())
+
+
+async def cancel(work: c.Work, actor: c.Actor, listing_id: str) -> Listing:
+    """The seller withdraws a listing that has no bid yet; units and deposits are released."""
+    row = await _locked_open(work, listing_id)
+    if row.seller_id != actor.party_id:
+        raise Forbidden("listing", "only the seller may cancel a listing")
+    if await _active_bids(work.session, row):
+        raise Conflict("listing", "the listing has bids; it can no longer be cancelled")
+    await close(work, row, fees_bps=0, fee_account=row.seller_id)
+    row.status = CANCELLED
+    return await _view(work.session, row)
+
+
+async def get_listing(session: AsyncSession, listing_id: str) -> Listing:
+    row = await session.get(ListingRow, listing_id)
+    if row is None:
+        raise NotFound("listing", f"no listing {listing_id}")
+    return await _view(session, row)
+
+
+async def list_listings(
+    session: AsyncSession, *, status: str | None, after: str | None, limit: int
+) -> list[Listing]:
+    query = select(ListingRow).order_by(ListingRow.id).limit(limit)
+    if status is not None:
+        query = query.where(ListingRow.status == status)
+    if after is not None:
+        query = query.where(ListingRow.id > after)
+    return [await _view(session, row) for row in (await session.execute(query)).scalars()]
+
+
+async def _view(session: AsyncSession, row: ListingRow) -> Listing:
+    scale = await _scale(session, row)
+    count = (await session.execute(select(func.count()).where(BidRow.listing_id == row.id))).scalar_one()
+    high = await _high_bid(session, row) if row.mode == ENGLISH and row.status == OPEN else None
+    won = select(BidRow).where(BidRow.listing_id == row.id, BidRow.status == WON).order_by(BidRow.id)
+    results = [
+        Award(
+            b.party_id, format_units(b.price, CNY_SCALE), format_units(b.allocated, scale), b.trade_id, b.at
+        )
+        for b in (await session.execute(won)).scalars()
+    ]
+    return Listing(
+        row.id,
+        row.seller_id,
+        row.issuance_id,
+        format_units(row.quantity, scale),
+        row.mode,
+        _money(row.price),
+        _money(row.increment),
+        _money(row.reserve_price) if row.reserve_price is not None and row.reserve_public else None,
+        _money(row.deposit),
+        row.extension_minutes,
+        row.ends_at,
+        row.status,
+        count,
+        None if high is None else _money(high),
+        results,
+    )
+
+
+def _money(fen: int) -> str:
+    return format_units(fen, CNY_SCALE)
