@@ -2,6 +2,7 @@
 
 PostgreSQL figures need ``LIANGSHAN_BENCH_POSTGRES_URL`` (default: a ``liangshan_bench`` database on
 the local server, created if missing); without a reachable server they are skipped with a note.
+``python -m benchmarks http`` (or ``engine``, ``ledger``) runs one group.
 """
 
 import asyncio
@@ -11,7 +12,7 @@ import sys
 import asyncpg
 from sqlalchemy.engine import make_url
 
-from benchmarks import engine, ledger
+from benchmarks import engine, http, ledger
 
 DEFAULT = "postgresql+asyncpg://postgres@127.0.0.1:5432/liangshan_bench"
 
@@ -48,5 +49,11 @@ def postgres() -> str | None:
 
 
 if __name__ == "__main__":
-    engine.run(report)
-    ledger.run(report, postgres())
+    groups = set(sys.argv[1:]) or {"engine", "ledger", "http"}
+    if "engine" in groups:
+        engine.run(report)
+    postgres_url = postgres() if groups & {"ledger", "http"} else None
+    if "ledger" in groups:
+        ledger.run(report, postgres_url)
+    if "http" in groups:
+        http.run(report, postgres_url)

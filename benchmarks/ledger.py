@@ -69,11 +69,11 @@ async def appends_per_second(url: str, entries: int = 20_000) -> float:
             rates.append(await _append_run(database, entries))
         finally:
             await database.dispose()
-        await _reset(url)
+        await reset(url)
     return statistics.median(rates)
 
 
-async def _reset(url: str) -> None:
+async def reset(url: str) -> None:
     if url.startswith("sqlite"):
         _remove_sqlite(Path(url.split("///", 1)[1]))
         return
@@ -169,7 +169,7 @@ async def proof_microseconds(url: str, size: int, samples: int = 300) -> float:
         return statistics.median(times) * 1e6
     finally:
         await database.dispose()
-        await _reset(url)
+        await reset(url)
 
 
 def calibration_per_second(n: int = 20_000) -> float:

@@ -97,10 +97,15 @@ def _years(cls: AssetClass, issuance: IssuanceRow) -> int:
 
 @dataclass(slots=True)
 class Market:
-    """One instrument's book and what it trades under."""
+    """One instrument's book, what it trades under, and the last time priority handed out."""
 
     terms: Terms
     book: e.Book
+    priority: int
+
+    def next_priority(self) -> int:
+        self.priority += 1
+        return self.priority
 
 
 class Exchange:
@@ -144,7 +149,8 @@ async def rebuild(session: AsyncSession, instrument_id: str) -> Market:
     )
     for row in (await session.execute(query)).scalars():
         book.restore(_engine_order(row))
-    return Market(terms, book)
+    last = select(func.max(OrderRow.priority)).where(OrderRow.instrument_id == instrument_id)
+    return Market(terms, book, (await session.execute(last)).scalar() or 0)
 
 
 def _engine_order(row: OrderRow) -> e.Order:
@@ -250,7 +256,7 @@ async def _new_order(work: c.Work, market: Market, actor: c.Actor, entry: Entry)
         cash_per_lot=0,
         status=OPEN,
         reason=None,
-        priority=await _next_priority(work.session, market.terms.instrument),
+        priority=market.next_priority(),
         created_at=work.now,
         updated_at=work.now,
     )
@@ -264,11 +270,6 @@ def _expiry(now: dt.datetime, entry: Entry) -> dt.datetime | None:
     if entry.expires_at is not None:
         raise InvalidInput("expires_at", "only a GTD order takes an expiry; a DAY order ends with the day")
     return end_of_trading_day(now) if entry.time_in_force == e.DAY else None
-
-
-async def _next_priority(session: AsyncSession, instrument_id: str) -> int:
-    query = select(func.max(OrderRow.priority)).where(OrderRow.instrument_id == instrument_id)
-    return ((await session.execute(query)).scalar() or 0) + 1
 
 
 def _cash_per_lot(market: Market, price: int | None, bps: int) -> int:
@@ -474,7 +475,7 @@ async def _amend(
         await cash.hold(work, party=row.party_id, fen=held, ref=row.id, actor=actor)
     row.price, row.quantity, row.remaining = price, row.filled + quantity, quantity
     row.updated_at = work.now
-    row.priority = await _next_priority(work.session, row.instrument_id)
+    row.priority = market.next_priority()
 
 
 async def owned_order(session: AsyncSession, actor: c.Actor, order_id: str) -> OrderRow:
