@@ -17,10 +17,11 @@ from typing import Any, TypeVar
 from faker import Faker
 
 from api.work import Services
-from market import negotiated
+from market import listings, negotiated, orders, rules
 from registry import cash, parties, rights, units
 from registry import context as c
 from registry.identifiers import CREDIT_CODE_ALPHABET, credit_code_check_char, resident_id_check_char
+from registry.tables import IssuanceRow
 from settlement.unit_of_work import UnitOfWork
 
 T = TypeVar("T")
@@ -169,6 +170,8 @@ class Demo:
         await self._wetland(cast)
         await self._money(cast)
         await self._negotiated(cast)
+        await self._book(cast)
+        await self._listings(cast)
         await self._supervision(cast)
 
     async def _permits(self, cast: Cast) -> None:
@@ -212,6 +215,7 @@ class Demo:
         """碳汇: collectives and operators hold forest carbon by vintage; enterprises buy and retire."""
         holders = cast.by_kind[c.COLLECTIVE] + cast.by_kind[c.OPERATOR]
         enterprises = cast.by_kind[c.ENTERPRISE]
+        self.carbon: list[tuple[str, int]] = []
         for n, holder in enumerate(holders):
             county = self.rng.choice(self.rng.choice(list(CITIES.values())))
             for vintage in (2022, 2023, 2024):
@@ -235,6 +239,8 @@ class Demo:
                         ],
                     },
                 )
+                if vintage == 2024:
+                    self.carbon.append((holder, issuance))
                 buyer = enterprises[(n + vintage) % len(enterprises)]
                 await self.run(
                     partial(
@@ -260,6 +266,7 @@ class Demo:
         """林权: households and collectives hold parcels; some are taken into an operator's inventory."""
         holders = cast.by_kind[c.PERSON] + cast.by_kind[c.COLLECTIVE]
         operator = cast.by_kind[c.OPERATOR][0]
+        self.forest: list[tuple[str, int, str]] = []
         for n, holder in enumerate(holders * 2):
             county = self.rng.choice(self.rng.choice(list(CITIES.values())))
             area = f"{self.rng.randrange(30, 900)}.{self.rng.randrange(100):02d}"
@@ -292,6 +299,8 @@ class Demo:
                         quantity=area,
                     )
                 )
+            else:
+                self.forest.append((holder, issuance, area))
 
     async def _wetland(self, cast: Cast) -> None:
         """湿地占补平衡指标: restored wetland in a county becomes indicators an enterprise can use."""
@@ -352,6 +361,84 @@ class Demo:
                     offer_id=made.id,
                     fee_bps=self.services.fee_bps,
                     fee_account=cast.registrar.party_id,
+                )
+            )
+
+    async def on_book(self, instrument: str, step: Callable[[UnitOfWork, orders.Market], Awaitable[T]]) -> T:
+        async with self.services.exchange.writer(self.services.database.reads, instrument) as market:
+            return await self.run(lambda w: step(w, market))
+
+    async def _book(self, cast: Cast) -> None:
+        """碳汇 on the order book: collectives offer their 2024 vintage, enterprises bid; some cross."""
+        async with self.services.database.reads() as session:
+            instrument_of = {i: await session.get(IssuanceRow, i) for _, i in self.carbon}
+        by_instrument: dict[str, list[tuple[str, int]]] = {}
+        for holder, issuance in self.carbon:
+            row = instrument_of[issuance]
+            assert row is not None and row.instrument_id is not None
+            by_instrument.setdefault(row.instrument_id, []).append((holder, issuance))
+        instrument, sellers = max(by_instrument.items(), key=lambda item: len(item[1]))
+        registrar = cast.actors["registrar"]
+        change = rules.RulesChange(band_bps=1000, reference_price="45.00")  # ±10%, as the national market
+        await self.on_book(instrument, lambda w, m: rules.change_rules(w, m, registrar, change))
+        self.services.exchange.forget(instrument)
+        fees = orders.Fees(self.services.fee_bps, cast.registrar.party_id)
+        book: list[tuple[str, orders.Entry]] = [
+            (seller, orders.Entry("sell", "500", f"{44 + n % 3}.00", issuance=issuance))
+            for n, (seller, issuance) in enumerate(sellers)
+        ]
+        enterprises = cast.by_kind[c.ENTERPRISE]
+        book += [
+            (buyer, orders.Entry("buy", "300", f"{42 + n % 2}.50")) for n, buyer in enumerate(enterprises[:4])
+        ]
+        book.append((enterprises[4], orders.Entry("buy", "800", "45.00")))  # crosses the cheapest offers
+        for party, entry in book:
+            await self.on_book(
+                instrument, partial(orders.submit, actor=cast.actors[party], entry=entry, fees=fees)
+            )
+
+    async def _listings(self, cast: Cast) -> None:
+        """林权 listed (挂牌): one sold at a fixed price, one in an English auction with two bidders."""
+        (seller, sold, area), (auctioneer, auctioned, size) = self.forest[0], self.forest[1]
+        operators = cast.by_kind[c.OPERATOR]
+        week = self.services.now() + dt.timedelta(days=7)
+        fixed = listings.ListingSpec(
+            issuance=sold, quantity=area, mode="fixed", price="1200.00", ends_at=week
+        )
+        made = await self.run(lambda w: listings.create(w, cast.actors[seller], fixed))
+        await self.run(
+            lambda w: listings.buy(
+                w,
+                cast.actors[operators[0]],
+                made.id,
+                fees_bps=self.services.fee_bps,
+                fee_account=cast.registrar.party_id,
+            )
+        )
+        english = listings.ListingSpec(
+            issuance=auctioned,
+            quantity=size,
+            mode="english",
+            price="800.00",
+            ends_at=week,
+            increment="20.00",
+            reserve_price="900.00",
+            reserve_public=False,
+            deposit="20000.00",
+        )
+        auction = await self.run(lambda w: listings.create(w, cast.actors[auctioneer], english))
+        for n, bidder in enumerate(operators):
+            actor = cast.actors[bidder]
+            await self.run(partial(listings.register, actor=actor, listing_id=auction.id))
+            price = f"{800 + 40 * n}.00"
+            await self.run(
+                partial(
+                    listings.bid,
+                    actor=actor,
+                    listing_id=auction.id,
+                    price=price,
+                    quantity=None,
+                    fees_bps=self.services.fee_bps,
                 )
             )
 
