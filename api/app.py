@@ -18,7 +18,7 @@ from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 
 from api.auth import ServicesDep, current_actor, services_of
 from api.config import Settings
-from api.controllers.books import BookController
+from api.controllers.books import BookController, MarketController
 from api.controllers.ledger import LedgerController
 from api.controllers.listings import ListingController
 from api.controllers.market import OfferController
@@ -156,6 +156,7 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
             ListingController,
             OrderController,
             FillController,
+            MarketController,
             BookController,
             LedgerController,
         ],

@@ -84,7 +84,7 @@ def demo_seed(args: argparse.Namespace) -> int:
         with os.fdopen(descriptor, "w") as file:
             file.write(text)
         sys.stdout.write(text)
-        path = args.keys_file if os.path.isabs(args.keys_file) else f"./{args.keys_file}"
+        path = args.keys_file if Path(args.keys_file).is_absolute() else f"./{args.keys_file}"
         console.print(f"saved to {args.keys_file}; load them with: set -a; . {path}; set +a")
 
     asyncio.run(_with_services(Settings.from_env(), run))

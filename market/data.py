@@ -12,10 +12,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from market import engine as e
 from market.orders import CHINA_STANDARD_TIME, OPEN, terms_of
-from market.tables import FillRow, OrderRow
+from market.tables import FillRow, MarketRulesRow, OrderRow
 from registry import context as c
 from registry.cash import CNY_SCALE
 from registry.quantities import format_units
+from registry.tables import InstrumentRow
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,6 +180,41 @@ async def own_fills(session: AsyncSession, actor: c.Actor, *, after: int | None,
                 _price(fill.value),
                 _price(fill.buyer_fee if bought else fill.seller_fee),
                 fill.at,
+            )
+        )
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    instrument: str
+    symbol: str
+    asset_class: str
+    best_bid: str | None
+    best_ask: str | None
+    last: str | None
+    halted: bool
+
+
+async def markets(session: AsyncSession, asset_class: str | None) -> list[Summary]:
+    """Every instrument that has a book (orders or rules), with its best prices and last trade."""
+    booked = select(OrderRow.instrument_id).union(select(MarketRulesRow.instrument_id)).subquery()
+    query = select(InstrumentRow).where(InstrumentRow.id.in_(select(booked))).order_by(InstrumentRow.symbol)
+    if asset_class is not None:
+        query = query.where(InstrumentRow.asset_class == asset_class)
+    found = []
+    for instrument in (await session.execute(query)).scalars():
+        top = await depth(session, instrument.id, 1)
+        last = await last_price(session, instrument.id)
+        found.append(
+            Summary(
+                instrument.id,
+                instrument.symbol,
+                instrument.asset_class,
+                top.bids[0].price if top.bids else None,
+                top.asks[0].price if top.asks else None,
+                None if last is None else _price(last),
+                (await terms_of(session, instrument.id)).halted,
             )
         )
     return found

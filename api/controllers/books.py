@@ -15,6 +15,18 @@ from market import data, rules
 from registry.context import Actor
 
 
+class MarketController(Controller):
+    path = "/api/v1/market"
+    tags = ["market data"]
+
+    @get("", summary="Instruments with a book: best bid and ask, last price, halted (public)")
+    async def markets(
+        self, services: ServicesDep, asset_class: FromQuery[str | None] = None
+    ) -> list[data.Summary]:
+        async with services.database.reads() as session:
+            return await data.markets(session, asset_class)
+
+
 class BookController(Controller):
     path = "/api/v1/market/{instrument:str}"
     tags = ["market data"]
