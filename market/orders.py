@@ -203,7 +203,7 @@ async def submit(work: c.Work, market: Market, actor: c.Actor, entry: Entry, *, 
     row = await _new_order(work, market, actor, entry)
     refusal = market.book.refusal(_engine_order(row))
     if refusal is not None:
-        raise _refused(refusal)
+        raise _refused(refusal, terms)
     if row.side == e.SELL:
         row.issuance_id = await _delivering_issuance(work.session, terms, row, entry.issuance)
         await units.reserve(
@@ -327,15 +327,49 @@ async def _delivering_issuance(
     )
 
 
-def _refused(reason: str) -> Exception:
-    if reason.startswith("halted"):
-        return Conflict("instrument", f"the instrument is halted: {reason.split(': ', 1)[1]}")
-    if reason.startswith("price"):
-        return InvalidInput("price", reason)
-    if reason.startswith("quantity"):
-        return InvalidInput("quantity", reason)
-    if reason == "no such open order":
-        return Conflict("order", "the order is no longer open")
+def _refused(reason: str, terms: Terms) -> Exception:
+    """The engine's refusal as the user's error, in CNY and display units rather than ticks of fen
+    and base units."""
+    rules = terms.rules
+
+    def cny(fen: int) -> str:
+        return format_units(fen, CNY_SCALE)
+
+    def units(n: int) -> str:
+        return format_units(n, terms.scale)
+
+    low, high = e.price_band(rules, terms.reference) or (rules.tick, 0)
+    known: tuple[tuple[str, type[Conflict | InvalidInput], str, str], ...] = (
+        ("halted", Conflict, "instrument", f"the instrument is halted: {reason.partition(': ')[2]}"),
+        (
+            "price must",
+            InvalidInput,
+            "price",
+            f"the price must be a multiple of the tick, {cny(rules.tick)} CNY",
+        ),
+        (
+            "price is outside",
+            InvalidInput,
+            "price",
+            f"the price is outside the band, {cny(low)} to {cny(high)} CNY",
+        ),
+        (
+            "quantity is not",
+            InvalidInput,
+            "quantity",
+            f"the quantity must be whole lots of {units(rules.lot)}",
+        ),
+        (
+            "quantity must",
+            InvalidInput,
+            "quantity",
+            f"the quantity must be between {units(rules.min_quantity)} and {units(rules.max_quantity)}",
+        ),
+        ("no such open order", Conflict, "order", "the order is no longer open"),
+    )
+    for prefix, error, field, message in known:
+        if reason.startswith(prefix):
+            return error(field, message)
     return InvalidInput(None, reason)
 
 
@@ -353,7 +387,7 @@ async def apply(work: c.Work, market: Market, events: list[e.Event], *, fees: Fe
     for event in events:
         kind = event[0]
         if kind == "rejected":
-            raise _refused(event[2])
+            raise _refused(event[2], market.terms)
         if kind == "trade":
             _, buy_id, sell_id, price, quantity, aggressor = event
             buy, sell = await order(buy_id), await order(sell_id)

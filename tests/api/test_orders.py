@@ -200,6 +200,21 @@ async def test_bad_orders_get_problems_naming_the_field_and_change_nothing(
     assert await platform.fingerprint() == before
 
 
+async def test_refusals_speak_in_cny_and_display_units(platform: Platform) -> None:
+    _, buyer, _, instrument = await market(platform)
+    rules = {"tick": "0.10", "lot": "10", "min_quantity": "10", "band_bps": 1000, "reference_price": "40.00"}
+    await platform.client.put(f"/api/v1/market/{instrument}/rules", json=rules, headers=platform.registrar.auth)
+    details = [
+        (await order(platform, buyer, instrument, "buy", quantity, price=price)).json()["detail"]
+        for quantity, price in (("10", "50.00"), ("10", "40.05"), ("15", "40.00"))
+    ]
+    assert details == [
+        "the price is outside the band, 36.00 to 44.00 CNY",
+        "the price must be a multiple of the tick, 0.10 CNY",
+        "the quantity must be whole lots of 10",
+    ]
+
+
 async def test_halted_instrument_collects_orders_and_reopens_with_a_call_auction(platform: Platform) -> None:
     seller, buyer, issuance, instrument = await market(platform)
     regulator = await platform.regulator()
