@@ -403,7 +403,7 @@ class Demo:
         operators = cast.by_kind[c.OPERATOR]
         week = self.services.now() + dt.timedelta(days=7)
         fixed = listings.ListingSpec(
-            issuance=sold, quantity=area, mode="fixed", price="1200.00", ends_at=week
+            items=(listings.Item(sold, area),), mode="fixed", price="1200.00", ends_at=week
         )
         made = await self.run(lambda w: listings.create(w, cast.actors[seller], fixed))
         await self.run(
@@ -416,8 +416,7 @@ class Demo:
             )
         )
         english = listings.ListingSpec(
-            issuance=auctioned,
-            quantity=size,
+            items=(listings.Item(auctioned, size),),
             mode="english",
             price="800.00",
             ends_at=week,

@@ -128,11 +128,20 @@ class RulesIn(Strict):
     reference_price: Price | None = None
 
 
-class ListingIn(Strict):
+class ItemIn(Strict):
     issuance: IssuanceId
     quantity: Decimal
+
+
+class ListingIn(Strict):
+    items: Annotated[
+        list[ItemIn],
+        Field(min_length=1, max_length=100, description="one issuance, or several as a package (资产包)"),
+    ]
     mode: Literal["fixed", "english", "sealed"]
-    price: Annotated[Price, Field(description="the fixed price, or an auction's start price, per unit")]
+    price: Annotated[
+        Price, Field(description="the fixed or start price: per unit for one item, whole for a package")
+    ]
     ends_at: Annotated[AwareDatetime, Field(strict=False, description="RFC 3339, with its time zone")]
     increment: Price = "0.01"
     reserve_price: Price | None = None

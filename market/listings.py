@@ -1,14 +1,17 @@
 """Listings (挂牌) and auctions (竞价) for unique rights and blocks of fungible units.
 
-A seller lists units of one issuance, which are reserved under the listing's id, in one of three modes:
+A seller lists units of one issuance (priced per unit) or, as an operator (两山银行) does, a package
+(资产包) of units of several issuances (priced whole); the units are reserved under the listing's id.
+There are three modes:
 
 - ``fixed``: the first buyer who accepts the price buys all of it;
 - ``english``: bidders register by lodging a deposit (保证金, held from their cash); each bid beats the
   last by the increment; a bid in the last N minutes extends the end by N minutes (anti-sniping); at
   the close the highest bid at or above the reserve wins, and its deposit counts toward the price;
 - ``sealed``: registered bidders' bids stay hidden until the close; the highest wins and pays its
-  bid. Listings of fungible units may take bids for part of the quantity and allocate to several
-  winners, highest price first (earliest first at the same price), each paying its own bid.
+  bid. A listing of one issuance of fungible units may take bids for part of the quantity and
+  allocate to several winners, highest price first (earliest first at the same price), each paying
+  its own bid.
 
 Every bid is covered when it is made — the bidder's held cash is raised to the bid's value and fee —
 so the close always settles. A listing ends sold (settled DvP), failed (流拍: no bid at or above the
@@ -23,7 +26,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from market.pricing import fee, term_years, trade_value
-from market.tables import BidderRow, BidRow, ListingRow
+from market.tables import BidderRow, BidRow, ListingItemRow, ListingRow
 from registry import cash, units
 from registry import context as c
 from registry import events as ev
@@ -32,7 +35,7 @@ from registry.cash import CNY_SCALE
 from registry.errors import Conflict, Forbidden, InvalidInput, NotFound
 from registry.quantities import format_units, parse_units
 from registry.tables import IssuanceRow
-from settlement.dvp import Trade, settle
+from settlement.dvp import Delivery, PackageTrade, Trade, settle, settle_package
 
 FIXED, ENGLISH, SEALED = "fixed", "english", "sealed"
 MODES = (FIXED, ENGLISH, SEALED)
@@ -41,11 +44,16 @@ ACTIVE, OUTBID, REPLACED, WON, LOST = "active", "outbid", "replaced", "won", "lo
 
 
 @dataclass(frozen=True, slots=True)
+class Item:
+    issuance: int
+    quantity: str
+
+
+@dataclass(frozen=True, slots=True)
 class ListingSpec:
     """A listing as the seller asks for it, in display units."""
 
-    issuance: int
-    quantity: str
+    items: tuple[Item, ...]
     mode: str
     price: str  # the fixed price, or the start (lowest acceptable) price of an auction
     ends_at: dt.datetime
@@ -60,7 +68,7 @@ class ListingSpec:
 class Award:
     party: str  # an opaque party id, as in the ledger
     price: str
-    quantity: str
+    quantity: str | None  # None for a package, which is sold whole
     trade: str | None
     at: dt.datetime
 
@@ -69,8 +77,8 @@ class Award:
 class Listing:
     id: str
     seller: str
-    issuance: int
-    quantity: str
+    items: list[Item]
+    package: bool  # priced whole; otherwise per unit of its one item
     mode: str
     price: str
     increment: str
@@ -99,15 +107,12 @@ def allocate(bids: list[tuple[int, int, int]], quantity: int, reserve: int) -> l
 
 async def create(work: c.Work, actor: c.Actor, spec: ListingSpec) -> Listing:
     actor.require(*c.HOLDER_KINDS)
-    issuance = await work.session.get(IssuanceRow, spec.issuance)
-    if issuance is None:
-        raise NotFound("issuance", f"no issuance {spec.issuance}")
-    cls = await get_asset_class(work.session, issuance.asset_class)
+    if not spec.items or len({item.issuance for item in spec.items}) != len(spec.items):
+        raise InvalidInput("items", "list one or more items, each of a different issuance")
     row = ListingRow(
         id=work.new_id(),
         seller_id=actor.party_id,
-        issuance_id=issuance.id,
-        quantity=parse_units(spec.quantity, cls.scale, field="quantity"),
+        package=len(spec.items) > 1,
         mode=spec.mode,
         price=parse_units(spec.price, CNY_SCALE, field="price"),
         increment=parse_units(spec.increment, CNY_SCALE, field="increment"),
@@ -117,19 +122,33 @@ async def create(work: c.Work, actor: c.Actor, spec: ListingSpec) -> Listing:
         reserve_public=spec.reserve_public,
         deposit=0 if spec.deposit is None else parse_units(spec.deposit, CNY_SCALE, field="deposit"),
         extension_minutes=spec.extension_minutes,
-        years=term_years(cls.price_basis, issuance.attributes),
         ends_at=spec.ends_at,
         status=OPEN,
         created_at=work.now,
         closed_at=None,
     )
     _check(row, work.now)
-    await units.reserve(
-        work, issuance_id=row.issuance_id, owner=actor.party_id, units=row.quantity, ref=row.id
-    )
     work.session.add(row)
     await work.session.flush()
+    for item in spec.items:
+        await _add_item(work, row, item)
+    await work.session.flush()
     return await _view(work.session, row)
+
+
+async def _add_item(work: c.Work, row: ListingRow, item: Item) -> None:
+    issuance = await work.session.get(IssuanceRow, item.issuance)
+    if issuance is None:
+        raise NotFound("items", f"no issuance {item.issuance}")
+    cls = await get_asset_class(work.session, issuance.asset_class)
+    quantity = parse_units(item.quantity, cls.scale, field="items")
+    await units.reserve(work, issuance_id=issuance.id, owner=row.seller_id, units=quantity, ref=row.id)
+    years = term_years(cls.price_basis, issuance.attributes)
+    work.session.add(
+        ListingItemRow(
+            listing_id=row.id, issuance_id=issuance.id, quantity=quantity, scale=cls.scale, years=years
+        )
+    )
 
 
 def _check(row: ListingRow, now: dt.datetime) -> None:
@@ -160,15 +179,19 @@ async def _locked_open(work: c.Work, listing_id: str) -> ListingRow:
     return row
 
 
-def _cost(row: ListingRow, scale: int, price: int, quantity: int, bps: int) -> tuple[int, int]:
-    value = trade_value(price, quantity, scale, row.years)
-    return value, fee(value, bps)
+async def _items(session: AsyncSession, row: ListingRow) -> list[ListingItemRow]:
+    query = (
+        select(ListingItemRow).where(ListingItemRow.listing_id == row.id).order_by(ListingItemRow.issuance_id)
+    )
+    return list((await session.execute(query)).scalars())
 
 
-async def _scale(session: AsyncSession, row: ListingRow) -> int:
-    issuance = await session.get(IssuanceRow, row.issuance_id)
-    assert issuance is not None
-    return (await get_asset_class(session, issuance.asset_class)).scale
+def _value(row: ListingRow, items: list[ListingItemRow], price: int, quantity: int) -> int:
+    """What a bid of ``price`` for ``quantity`` costs: per unit of one item, or a package's whole price."""
+    if row.package:
+        return price
+    (item,) = items
+    return trade_value(price, quantity, item.scale, item.years)
 
 
 async def buy(work: c.Work, actor: c.Actor, listing_id: str, *, fees_bps: int, fee_account: str) -> Listing:
@@ -183,7 +206,7 @@ async def buy(work: c.Work, actor: c.Actor, listing_id: str, *, fees_bps: int, f
         listing_id=row.id,
         party_id=actor.party_id,
         price=row.price,
-        quantity=row.quantity,
+        quantity=_whole(row, await _items(work.session, row)),
         status=ACTIVE,
         allocated=0,
         trade_id=None,
@@ -191,7 +214,7 @@ async def buy(work: c.Work, actor: c.Actor, listing_id: str, *, fees_bps: int, f
     )
     work.session.add(bid)
     await work.session.flush()
-    await _award(work, row, bid, row.quantity, fees_bps=fees_bps, fee_account=fee_account)
+    await _award(work, row, bid, bid.quantity, fees_bps=fees_bps, fee_account=fee_account)
     row.status, row.closed_at = SOLD, work.now
     return await _view(work.session, row)
 
@@ -222,10 +245,11 @@ async def bid(
     bidder = await work.session.get(BidderRow, (row.id, actor.party_id), with_for_update=True)
     if bidder is None:
         raise Conflict("listing", "register (and lodge the deposit) before bidding")
-    scale = await _scale(work.session, row)
+    items = await _items(work.session, row)
     offered = parse_units(price, CNY_SCALE, field="price")
-    wanted = row.quantity if quantity is None else parse_units(quantity, scale, field="quantity")
-    await _check_bid(work.session, row, offered, wanted)
+    whole = _whole(row, items)
+    wanted = whole if quantity is None else parse_units(quantity, items[0].scale, field="quantity")
+    await _check_bid(work.session, row, items, offered, wanted)
     active = await _active_bids(work.session, row)
     for earlier in active:
         if row.mode == ENGLISH:
@@ -234,8 +258,8 @@ async def bid(
                 await _hold_to(work, row, earlier.party_id, row.deposit)
         elif earlier.party_id == actor.party_id:
             earlier.status = REPLACED
-    value, charge = _cost(row, scale, offered, wanted, fees_bps)
-    await _hold_to(work, row, actor.party_id, max(row.deposit, value + charge))
+    value = _value(row, items, offered, wanted)
+    await _hold_to(work, row, actor.party_id, max(row.deposit, value + fee(value, fees_bps)))
     work.session.add(
         BidRow(
             listing_id=row.id,
@@ -254,24 +278,34 @@ async def bid(
     return await _view(work.session, row)
 
 
-async def _check_bid(session: AsyncSession, row: ListingRow, price: int, quantity: int) -> None:
+async def _check_bid(
+    session: AsyncSession, row: ListingRow, items: list[ListingItemRow], price: int, quantity: int
+) -> None:
     if row.mode == ENGLISH:
-        if quantity != row.quantity:
-            raise InvalidInput("quantity", "an English auction sells the whole listing: bid for all of it")
         high = await _high_bid(session, row)
         least = row.price if high is None else high + row.increment
         if price < least:
             raise InvalidInput("price", f"the lowest acceptable bid is {format_units(least, CNY_SCALE)}")
-        return
-    if price < row.price:
+    elif price < row.price:
         raise InvalidInput("price", f"bids start at {format_units(row.price, CNY_SCALE)}")
-    issuance = await session.get(IssuanceRow, row.issuance_id)
-    assert issuance is not None
-    whole_only = issuance.instrument_id is None  # a unique right sells whole
-    if not 0 < quantity <= row.quantity or (whole_only and quantity != row.quantity):
+    whole = _whole(row, items)
+    if quantity == whole:
+        return
+    divisible = row.mode == SEALED and not row.package and await _fungible(session, items[0].issuance_id)
+    if not (divisible and 0 < quantity < whole):
         raise InvalidInput(
-            "quantity", "bid for the whole listing, or for part of a listing of fungible units"
+            "quantity", "bid for the whole listing; only sealed bids on fungible units may take part of it"
         )
+
+
+async def _fungible(session: AsyncSession, issuance_id: int) -> bool:
+    issuance = await session.get(IssuanceRow, issuance_id)
+    return issuance is not None and issuance.instrument_id is not None
+
+
+def _whole(row: ListingRow, items: list[ListingItemRow]) -> int:
+    """The quantity a whole-listing bid is for: the one item's units (a package counts as one)."""
+    return 1 if row.package else items[0].quantity
 
 
 async def _active_bids(session: AsyncSession, row: ListingRow) -> list[BidRow]:
@@ -299,31 +333,42 @@ async def _hold_to(work: c.Work, row: ListingRow, party: str, target: int) -> No
 async def _award(
     work: c.Work, row: ListingRow, winner: BidRow, quantity: int, *, fees_bps: int, fee_account: str
 ) -> None:
-    scale = await _scale(work.session, row)
-    value, charge = _cost(row, scale, winner.price, quantity, fees_bps)
-    trade = Trade(
-        trade_id=work.new_id(),
-        issuance=row.issuance_id,
-        seller=row.seller_id,
-        buyer=winner.party_id,
-        units=quantity,
-        scale=scale,
-        price_fen=winner.price,
-        value_fen=value,
-        buyer_fee_fen=charge,
-        seller_fee_fen=charge,
-        fee_account=fee_account,
-        ref=row.id,
-    )
-    await settle(work, trade, actor=ev.SYSTEM)
-    winner.status, winner.allocated, winner.trade_id = WON, quantity, trade.trade_id
+    items = await _items(work.session, row)
+    value = _value(row, items, winner.price, quantity)
+    charge = fee(value, fees_bps)
+    trade_id = work.new_id()
+    if row.package:
+        deliveries = tuple(Delivery(item.issuance_id, item.quantity, item.scale) for item in items)
+        package = PackageTrade(
+            trade_id, row.seller_id, winner.party_id, deliveries, value, charge, charge, fee_account, row.id
+        )
+        await settle_package(work, package, actor=ev.SYSTEM)
+    else:
+        (item,) = items
+        trade = Trade(
+            trade_id=trade_id,
+            issuance=item.issuance_id,
+            seller=row.seller_id,
+            buyer=winner.party_id,
+            units=quantity,
+            scale=item.scale,
+            price_fen=winner.price,
+            value_fen=value,
+            buyer_fee_fen=charge,
+            seller_fee_fen=charge,
+            fee_account=fee_account,
+            ref=row.id,
+        )
+        await settle(work, trade, actor=ev.SYSTEM)
+    winner.status, winner.allocated, winner.trade_id = WON, quantity, trade_id
 
 
 async def close(work: c.Work, row: ListingRow, *, fees_bps: int, fee_account: str) -> None:
     """Close an ended listing: award, release every bidder's hold, return unsold units."""
     bids = await _active_bids(work.session, row)
     reserve = row.price if row.reserve_price is None else row.reserve_price
-    awards = dict(allocate([(b.id, b.price, b.quantity) for b in bids], row.quantity, reserve))
+    whole = _whole(row, await _items(work.session, row))
+    awards = dict(allocate([(b.id, b.price, b.quantity) for b in bids], whole, reserve))
     bidders = (await work.session.execute(select(BidderRow).where(BidderRow.listing_id == row.id))).scalars()
     for bidder in bidders:
         await _hold_to(work, row, bidder.party_id, 0)
@@ -332,7 +377,10 @@ async def close(work: c.Work, row: ListingRow, *, fees_bps: int, fee_account: st
             await _award(work, row, placed, awards[placed.id], fees_bps=fees_bps, fee_account=fee_account)
         else:
             placed.status = LOST
-    await units.release(work, issuance_id=row.issuance_id, owner=row.seller_id, ref=row.id, actor=ev.SYSTEM)
+    for item in await _items(work.session, row):  # what was not sold
+        await units.release(
+            work, issuance_id=item.issuance_id, owner=row.seller_id, ref=row.id, actor=ev.SYSTEM
+        )
     row.status, row.closed_at = (SOLD if awards else FAILED), work.now
 
 
@@ -378,21 +426,25 @@ async def list_listings(
 
 
 async def _view(session: AsyncSession, row: ListingRow) -> Listing:
-    scale = await _scale(session, row)
+    items = await _items(session, row)
     count = (await session.execute(select(func.count()).where(BidRow.listing_id == row.id))).scalar_one()
     high = await _high_bid(session, row) if row.mode == ENGLISH and row.status == OPEN else None
     won = select(BidRow).where(BidRow.listing_id == row.id, BidRow.status == WON).order_by(BidRow.id)
     results = [
         Award(
-            b.party_id, format_units(b.price, CNY_SCALE), format_units(b.allocated, scale), b.trade_id, b.at
+            b.party_id,
+            _money(b.price),
+            None if row.package else format_units(b.allocated, items[0].scale),
+            b.trade_id,
+            b.at,
         )
         for b in (await session.execute(won)).scalars()
     ]
     return Listing(
         row.id,
         row.seller_id,
-        row.issuance_id,
-        format_units(row.quantity, scale),
+        [Item(item.issuance_id, format_units(item.quantity, item.scale)) for item in items],
+        row.package,
         row.mode,
         _money(row.price),
         _money(row.increment),

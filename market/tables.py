@@ -89,25 +89,35 @@ class FillRow(Base):
 
 class ListingRow(Base):
     """Units listed (挂牌) for sale at a fixed price or by auction (竞价); they stay reserved under the
-    listing's id until it is sold, fails (流拍) or is cancelled."""
+    listing's id until it is sold, fails (流拍) or is cancelled. One item is priced per unit; a
+    package (资产包) of several is priced whole."""
 
     __tablename__ = "listings"
     id: Mapped[str] = mapped_column(ID, primary_key=True)
     seller_id: Mapped[str] = mapped_column(ForeignKey("parties.id"), index=True)
-    issuance_id: Mapped[int] = mapped_column(ForeignKey("issuances.id"))
-    quantity: Mapped[int] = mapped_column(BigInteger)
+    package: Mapped[bool] = mapped_column(Boolean)
     mode: Mapped[str] = mapped_column(String(8))  # fixed, english, sealed
-    price: Mapped[int] = mapped_column(BigInteger)  # fen per unit: the fixed price or the start price
+    price: Mapped[int] = mapped_column(BigInteger)  # fen: the fixed price or the start price
     increment: Mapped[int] = mapped_column(BigInteger)  # fen; english only
     reserve_price: Mapped[int | None] = mapped_column(BigInteger)
     reserve_public: Mapped[bool] = mapped_column(Boolean)
     deposit: Mapped[int] = mapped_column(BigInteger)  # 保证金, fen, held from each registered bidder
     extension_minutes: Mapped[int] = mapped_column(Integer)  # anti-sniping; english only
-    years: Mapped[int] = mapped_column(Integer)
     ends_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
     status: Mapped[str] = mapped_column(String(16), index=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class ListingItemRow(Base):
+    """Units of one issuance in a listing."""
+
+    __tablename__ = "listing_items"
+    listing_id: Mapped[str] = mapped_column(ForeignKey("listings.id"), primary_key=True)
+    issuance_id: Mapped[int] = mapped_column(ForeignKey("issuances.id"), primary_key=True)
+    quantity: Mapped[int] = mapped_column(BigInteger)
+    scale: Mapped[int] = mapped_column(Integer)  # of its asset class, so views need no lookup
+    years: Mapped[int] = mapped_column(Integer)  # of a unit_year price (元/吨·年); 1 otherwise
 
 
 class BidderRow(Base):
@@ -121,7 +131,8 @@ class BidderRow(Base):
 
 
 class BidRow(Base):
-    """A bid; the latest bid of a party on a sealed listing replaces its earlier one."""
+    """A bid (per unit for one item, whole for a package); a party's latest bid on a sealed listing
+    replaces its earlier one."""
 
     __tablename__ = "listing_bids"
     __table_args__ = (Index("ix_listing_bids_listing", "listing_id", "id"),)

@@ -1,8 +1,10 @@
 """Delivery versus payment: units reserved for a trade move to the buyer exactly when the buyer's
 cash moves to the seller and the fees to the platform, in one transaction with one ledger entry.
 
-Any leg that cannot be made (units not reserved, cash not free) raises, and the unit of work rolls
-back every leg: a trade settles whole or not at all.
+A trade delivers units of one issuance at a unit price (``trade.settled``); a package (资产包) delivers
+units of several issuances for one price (``package.settled``). Any leg that cannot be made (units
+not reserved, cash not free) raises, and the unit of work rolls back every leg: a trade settles whole
+or not at all.
 """
 
 from dataclasses import dataclass
@@ -11,6 +13,7 @@ from registry import cash, units
 from registry import context as c
 from registry import events as ev
 from registry.cash import CNY_SCALE
+from registry.events import JSONValue
 from registry.quantities import format_units
 
 
@@ -32,16 +35,70 @@ class Trade:
     ref: str
 
 
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    issuance: int
+    units: int
+    scale: int
+
+
+@dataclass(frozen=True, slots=True)
+class PackageTrade:
+    """A package: every delivery's units, reserved by the seller under ``ref``, for one value."""
+
+    trade_id: str
+    seller: str
+    buyer: str
+    deliveries: tuple[Delivery, ...]
+    value_fen: int
+    buyer_fee_fen: int
+    seller_fee_fen: int
+    fee_account: str
+    ref: str
+
+
 async def settle(work: c.Work, trade: Trade, *, actor: str) -> list[tuple[int, int]]:
     """Settle ``trade``; returns the serial ranges the buyer received."""
-    ranges = await units.deliver(
+    ranges = await _deliver(work, trade, Delivery(trade.issuance, trade.units, trade.scale))
+    await _pay(work, trade)
+    body: dict[str, JSONValue] = {
+        "issuance": trade.issuance,
+        "ranges": ev.ranges_json(ranges),
+        "quantity": format_units(trade.units, trade.scale),
+        "price": format_units(trade.price_fen, CNY_SCALE),
+        **_terms(trade),
+    }
+    work.record(ev.LedgerEvent(ev.TRADE_SETTLED, actor, body))
+    return ranges
+
+
+async def settle_package(work: c.Work, trade: PackageTrade, *, actor: str) -> None:
+    deliveries: list[JSONValue] = []
+    for delivery in trade.deliveries:
+        ranges = await _deliver(work, trade, delivery)
+        deliveries.append(
+            {
+                "issuance": delivery.issuance,
+                "ranges": ev.ranges_json(ranges),
+                "quantity": format_units(delivery.units, delivery.scale),
+            }
+        )
+    await _pay(work, trade)
+    work.record(ev.LedgerEvent(ev.PACKAGE_SETTLED, actor, {"deliveries": deliveries, **_terms(trade)}))
+
+
+async def _deliver(work: c.Work, trade: Trade | PackageTrade, delivery: Delivery) -> list[tuple[int, int]]:
+    return await units.deliver(
         work,
-        issuance_id=trade.issuance,
+        issuance_id=delivery.issuance,
         seller=trade.seller,
         buyer=trade.buyer,
         ref=trade.ref,
-        units=trade.units,
+        units=delivery.units,
     )
+
+
+async def _pay(work: c.Work, trade: Trade | PackageTrade) -> None:
     legs = (
         (trade.buyer, trade.seller, trade.value_fen, "trade"),
         (trade.buyer, trade.fee_account, trade.buyer_fee_fen, "fee"),
@@ -49,31 +106,18 @@ async def settle(work: c.Work, trade: Trade, *, actor: str) -> list[tuple[int, i
     )
     for payer, payee, fen, kind in legs:
         await cash.pay(work, payer=payer, payee=payee, fen=fen, reference=trade.trade_id, kind=kind)
-    money = {
-        name: format_units(amount, CNY_SCALE)
-        for name, amount in (
-            ("price", trade.price_fen),
-            ("value", trade.value_fen),
-            ("buyer_fee", trade.buyer_fee_fen),
-            ("seller_fee", trade.seller_fee_fen),
-        )
+
+
+def _terms(trade: Trade | PackageTrade) -> dict[str, JSONValue]:
+    """The parties and the cash legs, as both kinds of settlement record them."""
+    return {
+        "trade": trade.trade_id,
+        "seller": trade.seller,
+        "buyer": trade.buyer,
+        "fee_account": trade.fee_account,
+        "ref": trade.ref,
+        "currency": "CNY",
+        "value": format_units(trade.value_fen, CNY_SCALE),
+        "buyer_fee": format_units(trade.buyer_fee_fen, CNY_SCALE),
+        "seller_fee": format_units(trade.seller_fee_fen, CNY_SCALE),
     }
-    work.record(
-        ev.LedgerEvent(
-            ev.TRADE_SETTLED,
-            actor,
-            {
-                "trade": trade.trade_id,
-                "issuance": trade.issuance,
-                "seller": trade.seller,
-                "buyer": trade.buyer,
-                "ranges": ev.ranges_json(ranges),
-                "quantity": format_units(trade.units, trade.scale),
-                "fee_account": trade.fee_account,
-                "ref": trade.ref,
-                "currency": "CNY",
-                **money,
-            },
-        )
-    )
-    return ranges

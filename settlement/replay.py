@@ -167,17 +167,36 @@ def _lien(to_state: str, ref_key: str | None, states: frozenset[str]) -> Handler
 
 
 def _settled(state: LedgerState, body: dict[str, JSONValue]) -> None:
-    seller, buyer, fees = _str(body, "seller"), _str(body, "buyer"), _str(body, "fee_account")
+    _deliver(state, body, body)
+    _settle_cash(state, body)
+
+
+def _package_settled(state: LedgerState, body: dict[str, JSONValue]) -> None:
+    deliveries = body["deliveries"]
+    if not isinstance(deliveries, list) or not deliveries:
+        raise TypeError("a package delivers a list of at least one issuance")
+    for delivery in deliveries:
+        if not isinstance(delivery, dict):
+            raise TypeError("each delivery is an object")
+        _deliver(state, body, delivery)
+    _settle_cash(state, body)
+
+
+def _deliver(state: LedgerState, body: dict[str, JSONValue], delivery: dict[str, JSONValue]) -> None:
     state.move(
-        _int(body, "issuance"),
-        body["ranges"],
-        owner=seller,
+        _int(delivery, "issuance"),
+        delivery["ranges"],
+        owner=_str(body, "seller"),
         states=frozenset({b.RESERVED}),
         ref=_str(body, "ref"),
-        to_owner=buyer,
+        to_owner=_str(body, "buyer"),
         to_state=b.ACTIVE,
         to_ref=None,
     )
+
+
+def _settle_cash(state: LedgerState, body: dict[str, JSONValue]) -> None:
+    seller, buyer, fees = _str(body, "seller"), _str(body, "buyer"), _str(body, "fee_account")
     value, buyer_fee, seller_fee = _fen(body, "value"), _fen(body, "buyer_fee"), _fen(body, "seller_fee")
     for party, change in (
         (buyer, -value - buyer_fee),
@@ -246,6 +265,7 @@ _HANDLERS: dict[str, Handler] = {
     ev.UNITS_RESERVED: _lien(b.RESERVED, "ref", _FREE),
     ev.UNITS_RELEASED: _restore(b.RESERVED, "ref"),
     ev.TRADE_SETTLED: _settled,
+    ev.PACKAGE_SETTLED: _package_settled,
     ev.CASH_DEPOSITED: _deposited,
     ev.CASH_WITHDRAWN: _withdrawn,
     ev.CASH_RESERVED: _hold(+1),

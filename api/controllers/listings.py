@@ -19,7 +19,10 @@ class ListingController(Controller):
     path = "/api/v1/listings"
     tags = ["market"]
 
-    @post("", summary="List units of one issuance at a fixed price or by English or sealed-bid auction")
+    @post(
+        "",
+        summary="List one issuance's units, or a package (资产包) of several, at a fixed price or by auction",
+    )
     async def create(
         self,
         request: Request[Any, Any, Any],
@@ -27,7 +30,9 @@ class ListingController(Controller):
         services: ServicesDep,
         actor: ActorDep,
     ) -> Response[listings.Listing]:
-        spec = listings.ListingSpec(**data.model_dump())
+        fields = data.model_dump(exclude={"items"})
+        items = tuple(listings.Item(item.issuance, item.quantity) for item in data.items)
+        spec = listings.ListingSpec(items=items, **fields)
         return await perform(request, services, actor, lambda work: listings.create(work, actor, spec))
 
     @get("", summary="Listings by status (open, sold, failed, cancelled) — public")

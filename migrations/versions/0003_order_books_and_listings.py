@@ -1,8 +1,8 @@
-"""Order books and listings: market rules, orders, fills, listings, bidders and bids
+"""Order books and listings
 
 Revision ID: 0003
 Revises: 0002
-Create Date: 2026-11-28 21:10:06.640563
+Create Date: 2026-11-28 21:27:58.674301
 """
 
 from collections.abc import Sequence
@@ -18,6 +18,55 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    op.create_table('listings',
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('seller_id', sa.String(length=36), nullable=False),
+    sa.Column('package', sa.Boolean(), nullable=False),
+    sa.Column('mode', sa.String(length=8), nullable=False),
+    sa.Column('price', sa.BigInteger(), nullable=False),
+    sa.Column('increment', sa.BigInteger(), nullable=False),
+    sa.Column('reserve_price', sa.BigInteger(), nullable=True),
+    sa.Column('reserve_public', sa.Boolean(), nullable=False),
+    sa.Column('deposit', sa.BigInteger(), nullable=False),
+    sa.Column('extension_minutes', sa.Integer(), nullable=False),
+    sa.Column('ends_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('closed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['seller_id'], ['parties.id'], name=op.f('fk_listings_seller_id_parties')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_listings'))
+    )
+    with op.batch_alter_table('listings', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_listings_ends_at'), ['ends_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_listings_seller_id'), ['seller_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_listings_status'), ['status'], unique=False)
+
+    op.create_table('listing_bidders',
+    sa.Column('listing_id', sa.String(length=36), nullable=False),
+    sa.Column('party_id', sa.String(length=36), nullable=False),
+    sa.Column('held', sa.BigInteger(), nullable=False),
+    sa.Column('registered_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['listing_id'], ['listings.id'], name=op.f('fk_listing_bidders_listing_id_listings')),
+    sa.ForeignKeyConstraint(['party_id'], ['parties.id'], name=op.f('fk_listing_bidders_party_id_parties')),
+    sa.PrimaryKeyConstraint('listing_id', 'party_id', name=op.f('pk_listing_bidders'))
+    )
+    op.create_table('listing_bids',
+    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
+    sa.Column('listing_id', sa.String(length=36), nullable=False),
+    sa.Column('party_id', sa.String(length=36), nullable=False),
+    sa.Column('price', sa.BigInteger(), nullable=False),
+    sa.Column('quantity', sa.BigInteger(), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('allocated', sa.BigInteger(), nullable=False),
+    sa.Column('trade_id', sa.String(length=36), nullable=True),
+    sa.Column('at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['listing_id'], ['listings.id'], name=op.f('fk_listing_bids_listing_id_listings')),
+    sa.ForeignKeyConstraint(['party_id'], ['parties.id'], name=op.f('fk_listing_bids_party_id_parties')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_listing_bids'))
+    )
+    with op.batch_alter_table('listing_bids', schema=None) as batch_op:
+        batch_op.create_index('ix_listing_bids_listing', ['listing_id', 'id'], unique=False)
+
     op.create_table('market_rules',
     sa.Column('instrument_id', sa.String(length=36), nullable=False),
     sa.Column('tick', sa.BigInteger(), nullable=False),
@@ -31,32 +80,16 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['instrument_id'], ['instruments.id'], name=op.f('fk_market_rules_instrument_id_instruments')),
     sa.PrimaryKeyConstraint('instrument_id', name=op.f('pk_market_rules'))
     )
-    op.create_table('listings',
-    sa.Column('id', sa.String(length=36), nullable=False),
-    sa.Column('seller_id', sa.String(length=36), nullable=False),
+    op.create_table('listing_items',
+    sa.Column('listing_id', sa.String(length=36), nullable=False),
     sa.Column('issuance_id', sa.Integer(), nullable=False),
     sa.Column('quantity', sa.BigInteger(), nullable=False),
-    sa.Column('mode', sa.String(length=8), nullable=False),
-    sa.Column('price', sa.BigInteger(), nullable=False),
-    sa.Column('increment', sa.BigInteger(), nullable=False),
-    sa.Column('reserve_price', sa.BigInteger(), nullable=True),
-    sa.Column('reserve_public', sa.Boolean(), nullable=False),
-    sa.Column('deposit', sa.BigInteger(), nullable=False),
-    sa.Column('extension_minutes', sa.Integer(), nullable=False),
+    sa.Column('scale', sa.Integer(), nullable=False),
     sa.Column('years', sa.Integer(), nullable=False),
-    sa.Column('ends_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('status', sa.String(length=16), nullable=False),
-    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('closed_at', sa.DateTime(timezone=True), nullable=True),
-    sa.ForeignKeyConstraint(['issuance_id'], ['issuances.id'], name=op.f('fk_listings_issuance_id_issuances')),
-    sa.ForeignKeyConstraint(['seller_id'], ['parties.id'], name=op.f('fk_listings_seller_id_parties')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_listings'))
+    sa.ForeignKeyConstraint(['issuance_id'], ['issuances.id'], name=op.f('fk_listing_items_issuance_id_issuances')),
+    sa.ForeignKeyConstraint(['listing_id'], ['listings.id'], name=op.f('fk_listing_items_listing_id_listings')),
+    sa.PrimaryKeyConstraint('listing_id', 'issuance_id', name=op.f('pk_listing_items'))
     )
-    with op.batch_alter_table('listings', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_listings_ends_at'), ['ends_at'], unique=False)
-        batch_op.create_index(batch_op.f('ix_listings_seller_id'), ['seller_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_listings_status'), ['status'], unique=False)
-
     op.create_table('orders',
     sa.Column('id', sa.String(length=36), nullable=False),
     sa.Column('instrument_id', sa.String(length=36), nullable=False),
@@ -110,40 +143,9 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_fills_sell_order_id'), ['sell_order_id'], unique=False)
         batch_op.create_index('ix_fills_tape', ['instrument_id', 'id'], unique=False)
 
-    op.create_table('listing_bidders',
-    sa.Column('listing_id', sa.String(length=36), nullable=False),
-    sa.Column('party_id', sa.String(length=36), nullable=False),
-    sa.Column('held', sa.BigInteger(), nullable=False),
-    sa.Column('registered_at', sa.DateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['listing_id'], ['listings.id'], name=op.f('fk_listing_bidders_listing_id_listings')),
-    sa.ForeignKeyConstraint(['party_id'], ['parties.id'], name=op.f('fk_listing_bidders_party_id_parties')),
-    sa.PrimaryKeyConstraint('listing_id', 'party_id', name=op.f('pk_listing_bidders'))
-    )
-    op.create_table('listing_bids',
-    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
-    sa.Column('listing_id', sa.String(length=36), nullable=False),
-    sa.Column('party_id', sa.String(length=36), nullable=False),
-    sa.Column('price', sa.BigInteger(), nullable=False),
-    sa.Column('quantity', sa.BigInteger(), nullable=False),
-    sa.Column('status', sa.String(length=16), nullable=False),
-    sa.Column('allocated', sa.BigInteger(), nullable=False),
-    sa.Column('trade_id', sa.String(length=36), nullable=True),
-    sa.Column('at', sa.DateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['listing_id'], ['listings.id'], name=op.f('fk_listing_bids_listing_id_listings')),
-    sa.ForeignKeyConstraint(['party_id'], ['parties.id'], name=op.f('fk_listing_bids_party_id_parties')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_listing_bids'))
-    )
-    with op.batch_alter_table('listing_bids', schema=None) as batch_op:
-        batch_op.create_index('ix_listing_bids_listing', ['listing_id', 'id'], unique=False)
-
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('listing_bids', schema=None) as batch_op:
-        batch_op.drop_index('ix_listing_bids_listing')
-
-    op.drop_table('listing_bids')
-    op.drop_table('listing_bidders')
     with op.batch_alter_table('fills', schema=None) as batch_op:
         batch_op.drop_index('ix_fills_tape')
         batch_op.drop_index(batch_op.f('ix_fills_sell_order_id'))
@@ -156,10 +158,16 @@ def downgrade() -> None:
         batch_op.drop_index('ix_orders_book')
 
     op.drop_table('orders')
+    op.drop_table('listing_items')
+    op.drop_table('market_rules')
+    with op.batch_alter_table('listing_bids', schema=None) as batch_op:
+        batch_op.drop_index('ix_listing_bids_listing')
+
+    op.drop_table('listing_bids')
+    op.drop_table('listing_bidders')
     with op.batch_alter_table('listings', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_listings_status'))
         batch_op.drop_index(batch_op.f('ix_listings_seller_id'))
         batch_op.drop_index(batch_op.f('ix_listings_ends_at'))
 
     op.drop_table('listings')
-    op.drop_table('market_rules')

@@ -7,6 +7,7 @@ from typing import Any
 
 import anyio
 import pytest
+from sqlalchemy import text
 
 from tests.platform import Member, Platform
 
@@ -20,7 +21,7 @@ def soon(seconds: float) -> str:
 async def listed(
     platform: Platform, seller: Member, issuance: int, quantity: str, **spec: Any
 ) -> dict[str, Any]:
-    body = {"issuance": issuance, "quantity": quantity, "ends_at": soon(3600), **spec}
+    body = {"items": [{"issuance": issuance, "quantity": quantity}], "ends_at": soon(3600), **spec}
     made = await platform.post("/api/v1/listings", seller, body)
     assert made.status_code == 201, made.text
     result: dict[str, Any] = made.json()
@@ -232,3 +233,80 @@ async def test_two_buyers_race_for_the_last_units_on_the_book(platform: Platform
     assert sorted(answer.json()["status"] for answer in answers) == ["cancelled", "filled"]
     assert sorted([len(await platform.holdings(member)) for member in racers]) == [0, 1]
     assert await platform.audit() == []
+
+
+async def package_of(platform: Platform) -> tuple[Member, list[tuple[int, str]]]:
+    """An operator (两山银行) holding a forest right (林权) bought from a household and carbon sink."""
+    household, operator = (
+        await platform.onboard("person", "360982"),
+        await platform.onboard("operator", "361028"),
+    )
+    forest = await platform.confirmed(household, "FR")
+    moved = await platform.post(
+        "/api/v1/transfers", household, {"issuance": forest["id"], "to": operator.party, "quantity": "156.35"}
+    )
+    assert moved.status_code == 201, moved.text
+    carbon = await platform.confirmed(operator, "CS", "2000")
+    return operator, [(forest["id"], "156.35"), (carbon["id"], "1500")]
+
+
+async def test_an_operator_sells_a_package_whole_in_one_settlement(platform: Platform) -> None:
+    operator, items = await package_of(platform)
+    (buyer,) = await bidders(platform, 1)
+    body = {
+        "items": [{"issuance": i, "quantity": q} for i, q in items],
+        "mode": "fixed",
+        "price": "88000.00",  # the whole package (资产包)
+        "ends_at": soon(3600),
+    }
+    made = await platform.post("/api/v1/listings", operator, body)
+    assert made.status_code == 201, made.text
+    assert made.json()["package"] is True and len(made.json()["items"]) == 2
+    bought = await platform.post(f"/api/v1/listings/{made.json()['id']}/buy", buyer)
+    assert bought.status_code == 200, bought.text
+    assert bought.json()["results"][0]["quantity"] is None  # sold whole
+    assert await platform.holdings(buyer) == {
+        (items[0][0], "active"): "156.35",
+        (items[1][0], "active"): "1500",
+    }
+    assert await platform.holdings(operator) == {(items[1][0], "active"): "500"}
+    assert await cash(platform, buyer) == ("12000.00", "0.00")
+    async with platform.services.database.reads() as session:
+        kinds = await session.execute(text("SELECT kind FROM ledger_entries ORDER BY seq DESC LIMIT 1"))
+        assert kinds.scalar() == "package.settled"  # both deliveries and the cash in one entry
+    assert await platform.audit() == []
+
+
+async def test_a_package_auction_takes_only_bids_for_the_whole(platform: Platform) -> None:
+    operator, items = await package_of(platform)
+    a, b = await bidders(platform, 2)
+    body = {
+        "items": [{"issuance": i, "quantity": q} for i, q in items],
+        "mode": "sealed",
+        "price": "60000.00",
+        "ends_at": soon(3),
+    }
+    listing = (await platform.post("/api/v1/listings", operator, body)).json()
+    for member in (a, b):
+        await platform.post(f"/api/v1/listings/{listing['id']}/register", member)
+    part = await platform.post(
+        f"/api/v1/listings/{listing['id']}/bids", a, {"price": "70000.00", "quantity": "1000"}
+    )
+    assert part.status_code == 422 and part.json()["field"] == "quantity"
+    placed = await platform.post(f"/api/v1/listings/{listing['id']}/bids", a, {"price": "70000.00"})
+    assert placed.status_code == 201, placed.text
+    await platform.post(f"/api/v1/listings/{listing['id']}/bids", b, {"price": "75000.00"})
+    result = await closed(platform, listing)
+    assert [(r["party"], r["price"]) for r in result["results"]] == [(b.party, "75000.00")]
+    assert await cash(platform, a) == ("100000.00", "0.00")
+    assert await cash(platform, b) == ("25000.00", "0.00")
+    assert await platform.audit() == []
+
+
+async def test_a_listing_names_each_issuance_once(platform: Platform) -> None:
+    operator, items = await package_of(platform)
+    twice = [{"issuance": items[1][0], "quantity": "100"}] * 2
+    refused = await platform.post(
+        "/api/v1/listings", operator, {"items": twice, "mode": "fixed", "price": "1.00", "ends_at": soon(60)}
+    )
+    assert refused.status_code == 422 and refused.json()["field"] == "items"

@@ -203,7 +203,9 @@ async def test_bad_orders_get_problems_naming_the_field_and_change_nothing(
 async def test_refusals_speak_in_cny_and_display_units(platform: Platform) -> None:
     _, buyer, _, instrument = await market(platform)
     rules = {"tick": "0.10", "lot": "10", "min_quantity": "10", "band_bps": 1000, "reference_price": "40.00"}
-    await platform.client.put(f"/api/v1/market/{instrument}/rules", json=rules, headers=platform.registrar.auth)
+    await platform.client.put(
+        f"/api/v1/market/{instrument}/rules", json=rules, headers=platform.registrar.auth
+    )
     details = [
         (await order(platform, buyer, instrument, "buy", quantity, price=price)).json()["detail"]
         for quantity, price in (("10", "50.00"), ("10", "40.05"), ("15", "40.00"))
