@@ -19,6 +19,7 @@ from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from api.auth import ServicesDep, current_actor, services_of
 from api.config import Settings
 from api.controllers.books import BookController, MarketController
+from api.controllers.collateral import CollateralController, PledgeController, ValuationController
 from api.controllers.ledger import LedgerController
 from api.controllers.listings import ListingController
 from api.controllers.market import OfferController
@@ -128,7 +129,13 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
         database = connect(settings.database_url)
         try:
             await upgrade(database)
-            services = Services(database, await open_ledger(database, settings), clock, settings.fee_bps)
+            services = Services(
+                database,
+                await open_ledger(database, settings),
+                clock,
+                settings.fee_bps,
+                ltv_caps=settings.ltv_caps,
+            )
             await open_books(services)
             app.state.services = services
             stop = asyncio.Event()
@@ -158,6 +165,9 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
             FillController,
             MarketController,
             BookController,
+            ValuationController,
+            CollateralController,
+            PledgeController,
             LedgerController,
         ],
         lifespan=[lifespan],

@@ -23,6 +23,7 @@ from api.demo import Demo
 from api.work import Services
 from registry.errors import RegistryError
 from registry.parties import IssuedKey, bootstrap_registrar
+from settlement import attestation
 from settlement.audit import audit, stored_entries
 from settlement.ledger import current_size
 from settlement.signing_key import SigningKeyError
@@ -157,6 +158,32 @@ def ledger_verify(args: argparse.Namespace) -> int:
     return 0
 
 
+def attestation_verify(args: argparse.Namespace) -> int:
+    """Check a collateral attestation offline: only the file and the platform's verifier key."""
+    try:
+        document = attestation.load(Path(args.file).read_text(encoding="utf-8"))
+        key = args.key
+        if key is not None and Path(key).is_file():
+            key = Path(key).read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        console.print(f"[red]cannot read: {exc}")
+        return 2
+    try:
+        verified = attestation.verify(document, key)
+    except attestation.AttestationError as exc:
+        console.print(f"[red]FAILED[/red] {exc}")
+        return 1
+    answer = verified.answer
+    console.print(
+        f"[green]OK[/green] signed by {verified.log} at ledger size {verified.size}; {verified.entries} "
+        f"entries about issuance {answer.get('issuance')} included and replayed; the owner "
+        f"{'holds' if answer.get('owner_holds') else 'does not hold'} it: {answer.get('quantities', {})}"
+    )
+    if key is None:
+        console.print("[yellow]checked against the key inside the file; pass --key for the platform's own")
+    return 0
+
+
 class ProgressBar:
     """A progress bar on long runs, silent on short ones."""
 
@@ -233,6 +260,13 @@ def parser() -> argparse.ArgumentParser:
     ledger.add_parser("audit", help="replay the ledger against the live database").set_defaults(
         handler=ledger_audit
     )
+    attest = commands.add_parser("attestation", help="collateral attestations").add_subparsers(
+        required=True, metavar="action"
+    )
+    proof = attest.add_parser("verify", help="verify a collateral attestation offline, with no database")
+    proof.add_argument("file")
+    proof.add_argument("--key", help="the platform's verifier key, or a file holding it (GET /ledger/key)")
+    proof.set_defaults(handler=attestation_verify)
     return top
 
 

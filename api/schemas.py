@@ -2,6 +2,7 @@
 field or a wrong type is refused at the edge with the field named. Quantities and amounts stay strings
 here; the use case parses them with the scale of their asset class."""
 
+import datetime as dt
 from typing import Annotated, Any, Literal
 
 from litestar.params import PathParameter
@@ -155,3 +156,40 @@ class BidIn(Strict):
     quantity: Annotated[Decimal | None, Field(description="sealed bids on fungible units may take part")] = (
         None
     )
+
+
+CreditCode = Annotated[str, Field(min_length=18, max_length=18, examples=["91360100MA3ABCDE1C"])]
+
+
+class ValuationIn(Strict):
+    issuance: IssuanceId
+    appraiser: Text
+    appraiser_credit_code: CreditCode
+    method: Literal["market", "income", "cost", "GEP", "VEP"]
+    value: Annotated[Price, Field(description="CNY, of the whole issuance")]
+    valued_on: Annotated[dt.date, Field(strict=False)]
+    valid_until: Annotated[dt.date, Field(strict=False)]
+
+
+class SerialRange(Strict):
+    first: IssuanceId
+    last: IssuanceId
+
+
+class VerifyIn(Strict):
+    issuance: IssuanceId
+    owner_credit_code: CreditCode
+    serials: SerialRange | None = None
+
+
+class PledgeIn(Strict):
+    issuance: IssuanceId
+    bank: PartyId
+    quantity: Decimal
+    loan: Price
+    loan_term_end: Annotated[dt.date, Field(strict=False)]
+    senior: Annotated[PartyId | None, Field(description="the first pledge a second lien rides on")] = None
+
+
+class RegisterPledgeIn(Strict):
+    allow_junior: Annotated[bool, Field(description="let another bank take a second lien")] = False

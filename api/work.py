@@ -30,6 +30,7 @@ class Services:
     fee_bps: int = 0  # per side, on every settled trade
     ids: Callable[[], str] = random_id
     exchange: Exchange = field(default_factory=Exchange)
+    ltv_caps: dict[str, int] = field(default_factory=dict)  # basis points per asset class
 
     def unit_of_work(self) -> UnitOfWork:
         return UnitOfWork(self.database.writes, self.ledger, self.clock, self.ids)

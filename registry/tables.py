@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     CheckConstraint,
     Date,
     DateTime,
@@ -227,3 +228,42 @@ class CashMovementRow(Base):
     counterparty_id: Mapped[str | None] = mapped_column(ForeignKey("parties.id"))  # for payments
     reference: Mapped[str] = mapped_column(String(64))
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class ValuationRow(Base):
+    """An appraisal of a whole issuance (评估), valid from ``valued_on`` until ``valid_until``."""
+
+    __tablename__ = "valuations"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    issuance_id: Mapped[int] = mapped_column(ForeignKey("issuances.id"), index=True)
+    appraiser: Mapped[str] = mapped_column(String(200))
+    appraiser_credit_code: Mapped[str] = mapped_column(String(18))
+    method: Mapped[str] = mapped_column(String(8))
+    value: Mapped[int] = mapped_column(BigInteger)  # fen
+    valued_on: Mapped[dt.date] = mapped_column(Date)
+    valid_until: Mapped[dt.date] = mapped_column(Date)
+    recorded_by: Mapped[str] = mapped_column(ForeignKey("parties.id"))
+    recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class PledgeRow(Base):
+    """A pledge (质押) of an owner's units to a bank: requested by the owner, registered by the bank
+    (the units become pledged), then released on repayment or enforced on default. A junior pledge
+    (rank 2) rides on the units of its senior, with the senior bank's leave."""
+
+    __tablename__ = "pledges"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    issuance_id: Mapped[int] = mapped_column(ForeignKey("issuances.id"), index=True)
+    owner_id: Mapped[str] = mapped_column(ForeignKey("parties.id"), index=True)
+    bank_id: Mapped[str] = mapped_column(ForeignKey("parties.id"), index=True)
+    quantity: Mapped[int] = mapped_column(BigInteger)
+    loan: Mapped[int] = mapped_column(BigInteger)  # fen, the amount secured
+    loan_term_end: Mapped[dt.date] = mapped_column(Date)
+    rank: Mapped[int] = mapped_column(Integer)
+    senior_id: Mapped[str | None] = mapped_column(String(36))
+    allows_junior: Mapped[bool] = mapped_column(Boolean)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    enforcement: Mapped[str | None] = mapped_column(String(16))  # transfer or sale
+    requested_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    registered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

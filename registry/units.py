@@ -16,7 +16,7 @@ from registry import blocks as b
 from registry import context as c
 from registry import events as ev
 from registry.assets import AssetClass, get_asset_class
-from registry.errors import Conflict, InvalidInput, NotFound
+from registry.errors import Conflict, InsufficientUnits, InvalidInput, NotFound
 from registry.quantities import format_units, parse_units
 from registry.rights import serial
 from registry.tables import BlockRow, FreezeRow, IssuanceRow, MovementRow, PartyRow, RetirementRow
@@ -485,4 +485,51 @@ async def deliver(
     _lines(
         work, buyer, issuance_id, ranges, kind="transfer_in", sign=+1, counterparty_id=seller, reference=ref
     )
+    return ranges
+
+
+async def rehome(
+    work: c.Work,
+    *,
+    issuance_id: int,
+    owner: str,
+    state: str,
+    ref: str | None,
+    to_owner: str,
+    to_state: str,
+    to_ref: str | None,
+    units: int | None = None,
+) -> list[tuple[int, int]]:
+    """Move the owner's units in ``state`` under ``ref`` (all, or the top ``units``) to a new owner,
+    state and lien — a pledge registered, released, passed to a junior, or enforced. A change of owner
+    writes both statement lines; the caller records the ledger event."""
+    blocks = await _locked(work.session, issuance_id, owner, (state,), ref=ref)
+    if units is None:
+        ranges = [(x.first, x.last) for x in blocks]
+    else:
+        ranges = b.highest_ranges(_as_blocks(blocks), units)
+    if not ranges:
+        raise InsufficientUnits("quantity", "no such units")
+    await _reassign(work.session, blocks, ranges, owner=to_owner, state=to_state, ref=to_ref)
+    if to_owner != owner:
+        _lines(
+            work,
+            owner,
+            issuance_id,
+            ranges,
+            kind="transfer_out",
+            sign=-1,
+            counterparty_id=to_owner,
+            reference=ref or "",
+        )
+        _lines(
+            work,
+            to_owner,
+            issuance_id,
+            ranges,
+            kind="transfer_in",
+            sign=+1,
+            counterparty_id=owner,
+            reference=ref or "",
+        )
     return ranges

@@ -15,8 +15,15 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from registry.events import LedgerEvent
 from settlement import merkle
 from settlement.checkpoint import Checkpoint, sign, verifier_key
-from settlement.entries import Entry, encode, format_time
-from settlement.tables import NODE_INDEX_BITS, LedgerEntryRow, LedgerHeadRow, LedgerNodeRow, node_key
+from settlement.entries import Entry, encode, format_time, subjects
+from settlement.tables import (
+    NODE_INDEX_BITS,
+    LedgerEntryRow,
+    LedgerHeadRow,
+    LedgerNodeRow,
+    LedgerSubjectRow,
+    node_key,
+)
 
 HEAD_ID = 1
 _NODES_BY_KEY = select(LedgerNodeRow.key, LedgerNodeRow.hash).where(
@@ -96,19 +103,21 @@ class Ledger:
             await session.execute(select(LedgerHeadRow).where(LedgerHeadRow.id == HEAD_ID).with_for_update())
         ).scalar_one()
         size, prev, stamp = head.size, head.last_leaf, format_time(at)
-        rows, leaves = [], []
+        rows, leaves, about = [], [], []
         for offset, event in enumerate(events):
             entry = Entry(size + offset, prev.hex(), event.kind, stamp, event.actor, event.body)
             raw = encode(self.origin, entry)
             prev = merkle.leaf_hash(raw)
             rows.append((entry.seq, entry.kind, raw))
             leaves.append(prev)
+            about += [(issuance, entry.seq) for issuance in subjects(event.body)]
         frontier, nodes = merkle.append(_unpack(head.frontier), size, leaves)
         connection = await session.connection()
         await _insert_many(connection, "ledger_entries", ("seq", "kind", "canonical"), rows)
         await _insert_many(
             connection, "ledger_nodes", ("key", "hash"), [(node_key(lv, i), h) for lv, i, h in nodes]
         )
+        await _insert_many(connection, "ledger_subjects", ("issuance", "seq"), about)
         new_size = size + len(rows)
         await session.execute(
             update(LedgerHeadRow)
@@ -116,6 +125,21 @@ class Ledger:
             .values(size=new_size, last_leaf=prev, frontier=_pack(frontier))
         )
         return new_size
+
+    def sign(self, message: bytes) -> bytes:
+        """Sign with the ledger's key; callers prefix a context string, so no signature made here can
+        pass for a checkpoint note's or another kind of document's."""
+        return self._key.sign(message)
+
+    async def about(self, session: AsyncSession, issuance: int) -> list[tuple[int, bytes]]:
+        """The entries that concern ``issuance``, in order, with their stored bytes."""
+        query = (
+            select(LedgerEntryRow.seq, LedgerEntryRow.canonical)
+            .join(LedgerSubjectRow, LedgerSubjectRow.seq == LedgerEntryRow.seq)
+            .where(LedgerSubjectRow.issuance == issuance)
+            .order_by(LedgerEntryRow.seq)
+        )
+        return [(seq, raw) for seq, raw in (await session.execute(query)).all()]
 
     async def size(self, session: AsyncSession) -> int:
         return (

@@ -33,6 +33,8 @@ class LedgerState:
     reserved: dict[str, int] = field(default_factory=dict)  # cash held for open orders and bids
     # The first serial of each block, parallel to ``issuances``: bisecting plain ints runs in C.
     firsts: dict[int, list[int]] = field(default_factory=dict)
+    # Replay only this issuance's units and no cash: checking the entries an attestation carries.
+    scope: int | None = None
 
     def holdings(self) -> dict[tuple[str, int, str], int]:
         """Quantity per (owner, issuance, state)."""
@@ -63,6 +65,8 @@ class LedgerState:
         to_state: str,
         to_ref: str | None,
     ) -> None:
+        if self.scope is not None and issuance != self.scope:
+            return
         book, firsts = self.issuances[issuance], self.firsts[issuance]  # tiling, by first serial
         for first, last in _ranges(ranges):
             low = bisect_right(firsts, first) - 1
@@ -147,8 +151,16 @@ def _transferred(state: LedgerState, body: dict[str, JSONValue]) -> None:
     )
 
 
-def _lien(to_state: str, ref_key: str | None, states: frozenset[str]) -> Handler:
-    """A handler that changes the state of an owner's units in place (retire, freeze, expire…)."""
+def _shift(
+    states: frozenset[str],
+    to_state: str,
+    *,
+    ref_key: str | None = None,
+    to_ref_key: str | None = None,
+    to_owner_key: str | None = None,
+) -> Handler:
+    """A handler that moves the ``ranges`` of an owner's units in one of ``states`` (under the lien
+    named by ``ref_key``) to ``to_state`` (under ``to_ref_key``), kept or given to ``to_owner_key``."""
 
     def handler(state: LedgerState, body: dict[str, JSONValue]) -> None:
         owner = _str(body, "owner")
@@ -157,13 +169,23 @@ def _lien(to_state: str, ref_key: str | None, states: frozenset[str]) -> Handler
             body["ranges"],
             owner=owner,
             states=states,
-            ref=None,
-            to_owner=owner,
+            ref=_str(body, ref_key) if ref_key else None,
+            to_owner=_str(body, to_owner_key) if to_owner_key else owner,
             to_state=to_state,
-            to_ref=_str(body, ref_key) if ref_key else None,
+            to_ref=_str(body, to_ref_key) if to_ref_key else None,
         )
 
     return handler
+
+
+def _lien(to_state: str, ref_key: str | None, states: frozenset[str]) -> Handler:
+    """Free (or live) units put under a lien or a final state: retire, freeze, reserve, expire…"""
+    return _shift(states, to_state, to_ref_key=ref_key)
+
+
+def _restore(state_from: str, ref_key: str) -> Handler:
+    """Units under a lien (freeze, reservation, pledge) returned to free."""
+    return _shift(frozenset({state_from}), b.ACTIVE, ref_key=ref_key)
 
 
 def _settled(state: LedgerState, body: dict[str, JSONValue]) -> None:
@@ -208,6 +230,8 @@ def _settle_cash(state: LedgerState, body: dict[str, JSONValue]) -> None:
 
 def _credit(state: LedgerState, party: str, change: int) -> None:
     """Change a balance, refusing to take it below the cash held for the party's orders and bids."""
+    if state.scope is not None:
+        return
     balance = state.cash.get(party, 0) + change
     if balance < state.reserved.get(party, 0):
         raise ValueError(f"party {party} would pay out cash it does not have free")
@@ -218,6 +242,8 @@ def _hold(sign: int) -> Handler:
     """A handler that holds (+1) or releases (-1) cash for an order or bid."""
 
     def handler(state: LedgerState, body: dict[str, JSONValue]) -> None:
+        if state.scope is not None:
+            return
         party = _str(body, "party")
         held = state.reserved.get(party, 0) + sign * _fen(body, "amount")
         if not 0 <= held <= state.cash.get(party, 0):
@@ -227,23 +253,10 @@ def _hold(sign: int) -> Handler:
     return handler
 
 
-def _restore(state_from: str, ref_key: str) -> Handler:
-    """A handler that returns an owner's units held under a lien (freeze, reservation) to free."""
-
-    def handler(state: LedgerState, body: dict[str, JSONValue]) -> None:
-        owner = _str(body, "owner")
-        state.move(
-            _int(body, "issuance"),
-            body["ranges"],
-            owner=owner,
-            states=frozenset({state_from}),
-            ref=_str(body, ref_key),
-            to_owner=owner,
-            to_state=b.ACTIVE,
-            to_ref=None,
-        )
-
-    return handler
+def _proceeds(state: LedgerState, body: dict[str, JSONValue]) -> None:
+    amount = _fen(body, "amount")
+    _credit(state, _str(body, "owner"), -amount)
+    _credit(state, _str(body, "bank"), amount)
 
 
 def _deposited(state: LedgerState, body: dict[str, JSONValue]) -> None:
@@ -268,6 +281,13 @@ _HANDLERS: dict[str, Handler] = {
     ev.PACKAGE_SETTLED: _package_settled,
     ev.CASH_DEPOSITED: _deposited,
     ev.CASH_WITHDRAWN: _withdrawn,
+    ev.UNITS_PLEDGED: _lien(b.PLEDGED, "pledge", _FREE),
+    ev.UNITS_UNPLEDGED: _restore(b.PLEDGED, "pledge"),
+    ev.PLEDGE_PROMOTED: _shift(frozenset({b.PLEDGED}), b.PLEDGED, ref_key="pledge", to_ref_key="junior"),
+    ev.PLEDGE_ENFORCED: _shift(frozenset({b.PLEDGED}), b.ACTIVE, ref_key="pledge", to_owner_key="bank"),
+    ev.PLEDGE_SALE: _shift(frozenset({b.PLEDGED}), b.RESERVED, ref_key="pledge", to_ref_key="listing"),
+    ev.PLEDGE_UNSOLD: _shift(frozenset({b.RESERVED}), b.PLEDGED, ref_key="listing", to_ref_key="pledge"),
+    ev.PLEDGE_PROCEEDS: _proceeds,
     ev.CASH_RESERVED: _hold(+1),
     ev.CASH_RELEASED: _hold(-1),
 }

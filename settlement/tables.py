@@ -25,6 +25,15 @@ class LedgerEntryRow(Base):
     canonical: Mapped[bytes] = mapped_column(LargeBinary)
 
 
+class LedgerSubjectRow(Base):
+    """Which entries concern which issuance, so the entries that determine a right's state (for a
+    bank's attestation) are found without reading the whole ledger."""
+
+    __tablename__ = "ledger_subjects"
+    issuance: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+
+
 class LedgerNodeRow(Base):
     """A completed perfect subtree, keyed by ``level · 2^48 + index`` so that any set of them is one
     primary-key ``IN`` lookup with a statement of one shape."""

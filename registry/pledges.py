@@ -1,0 +1,329 @@
+"""Pledges (质押): an owner's units as a bank's collateral, from consent to release or enforcement.
+
+1. The owner consents: a pledge request names the bank, the quantity, the loan and its term.
+2. The bank registers it: the units become pledged (a first lien). The loan's term may not outrun the
+   right's, and the loan may not exceed the asset kind's loan-to-value cap × the latest valid
+   valuation of the pledged share. A second (junior) lien rides on the same units only if the first
+   bank allowed it when it registered, and both loans together stay within the cap.
+3. On repayment the bank releases it: the units are free again, or pass to the junior lien.
+4. On default the bank enforces it: the pledged units transfer to the bank, or (``market``) go to a
+   forced sale whose proceeds pay the banks, senior first, up to what each secured, and the rest to
+   the owner.
+
+Every step is a ledger entry.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+from fractions import Fraction
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from registry import blocks as b
+from registry import cash, units
+from registry import context as c
+from registry import events as ev
+from registry.assets import get_asset_class
+from registry.cash import CNY_SCALE
+from registry.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleBroken
+from registry.quantities import format_units, parse_units
+from registry.tables import IssuanceRow, PartyRow, PledgeRow
+from registry.valuations import latest_valid
+
+REQUESTED, REGISTERED, RELEASED, ENFORCED, WITHDRAWN = (
+    "requested",
+    "registered",
+    "released",
+    "enforced",
+    "withdrawn",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Pledge:
+    id: str
+    issuance: int
+    owner: str
+    bank: str
+    quantity: str
+    loan: str
+    loan_term_end: dt.date
+    rank: int
+    senior: str | None
+    allows_junior: bool
+    status: str
+    enforcement: str | None
+    requested_at: dt.datetime
+    registered_at: dt.datetime | None
+    closed_at: dt.datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Consent:
+    """The owner's pledge request, in display units."""
+
+    issuance: int
+    bank: str
+    quantity: str
+    loan: str
+    loan_term_end: dt.date
+    senior: str | None = None  # the first pledge a second lien rides on
+
+
+async def view(session: AsyncSession, row: PledgeRow) -> Pledge:
+    issuance = await session.get(IssuanceRow, row.issuance_id)
+    assert issuance is not None
+    scale = (await get_asset_class(session, issuance.asset_class)).scale
+    return Pledge(
+        row.id,
+        row.issuance_id,
+        row.owner_id,
+        row.bank_id,
+        format_units(row.quantity, scale),
+        format_units(row.loan, CNY_SCALE),
+        row.loan_term_end,
+        row.rank,
+        row.senior_id,
+        row.allows_junior,
+        row.status,
+        row.enforcement,
+        row.requested_at,
+        row.registered_at,
+        row.closed_at,
+    )
+
+
+def _event(kind: str, actor: str, row: PledgeRow, **extra: ev.JSONValue) -> ev.LedgerEvent:
+    return ev.LedgerEvent(
+        kind,
+        actor,
+        {"pledge": row.id, "issuance": row.issuance_id, "owner": row.owner_id, "bank": row.bank_id, **extra},
+    )
+
+
+async def request(work: c.Work, actor: c.Actor, consent: Consent) -> Pledge:
+    """The owner consents to pledge units to a named bank for a loan."""
+    actor.require(*c.HOLDER_KINDS)
+    issuance = await work.session.get(IssuanceRow, consent.issuance)
+    if issuance is None:
+        raise NotFound("issuance", f"no issuance {consent.issuance}")
+    bank = await work.session.get(PartyRow, consent.bank)
+    if bank is None or bank.kind != c.BANK:
+        raise InvalidInput("bank", "name a bank party")
+    scale = (await get_asset_class(work.session, issuance.asset_class)).scale
+    if consent.loan_term_end <= work.now.date():
+        raise InvalidInput("loan_term_end", "the loan must end in the future")
+    row = PledgeRow(
+        id=work.new_id(),
+        issuance_id=issuance.id,
+        owner_id=actor.party_id,
+        bank_id=bank.id,
+        quantity=parse_units(consent.quantity, scale, field="quantity"),
+        loan=parse_units(consent.loan, CNY_SCALE, field="loan"),
+        loan_term_end=consent.loan_term_end,
+        rank=1,
+        senior_id=None,
+        allows_junior=False,
+        status=REQUESTED,
+        enforcement=None,
+        requested_at=work.now,
+        registered_at=None,
+        closed_at=None,
+    )
+    if consent.senior is not None:
+        senior = await _senior_for(work.session, row, consent.senior)
+        row.rank, row.senior_id = 2, senior.id
+    work.session.add(row)
+    work.record(
+        _event(
+            ev.PLEDGE_REQUESTED,
+            actor.party_id,
+            row,
+            quantity=format_units(row.quantity, scale),
+            loan=format_units(row.loan, CNY_SCALE),
+            currency="CNY",
+            loan_term_end=row.loan_term_end.isoformat(),
+            rank=row.rank,
+        )
+    )
+    await work.session.flush()
+    return await view(work.session, row)
+
+
+async def _senior_for(session: AsyncSession, junior: PledgeRow, senior_id: str) -> PledgeRow:
+    senior = await session.get(PledgeRow, senior_id)
+    if senior is None or senior.owner_id != junior.owner_id or senior.issuance_id != junior.issuance_id:
+        raise NotFound("senior", f"no pledge {senior_id} of these units of yours")
+    if senior.status != REGISTERED or senior.rank != 1 or not senior.allows_junior:
+        raise Conflict("senior", "the first pledge must be registered and its bank must allow a second lien")
+    if senior.bank_id == junior.bank_id or senior.quantity != junior.quantity:
+        raise InvalidInput("senior", "a second lien is another bank's, on the same quantity")
+    return senior
+
+
+async def _locked_pledge(work: c.Work, pledge_id: str, status: str) -> PledgeRow:
+    row = await work.session.get(PledgeRow, pledge_id, with_for_update=True)
+    if row is None:
+        raise NotFound("pledge", f"no pledge {pledge_id}")
+    if row.status != status:
+        raise Conflict("pledge", f"the pledge is {row.status}")
+    return row
+
+
+def _require_bank(actor: c.Actor, row: PledgeRow) -> None:
+    actor.require(c.BANK)
+    if actor.party_id != row.bank_id:
+        raise Forbidden("pledge", "only the bank the pledge names may act on it")
+
+
+async def register(
+    work: c.Work, actor: c.Actor, pledge_id: str, *, ltv_caps: dict[str, int], allows_junior: bool
+) -> Pledge:
+    """The bank registers the pledge: checks term and loan-to-value, then pledges the units."""
+    row = await _locked_pledge(work, pledge_id, REQUESTED)
+    _require_bank(actor, row)
+    issuance = await work.session.get(IssuanceRow, row.issuance_id)
+    assert issuance is not None
+    if issuance.term_end is not None and row.loan_term_end > issuance.term_end:
+        raise RuleBroken("loan_term_end", f"the loan outruns the right, whose term ends {issuance.term_end}")
+    secured = row.loan
+    if row.senior_id is not None:
+        senior = await _locked_pledge(work, row.senior_id, REGISTERED)
+        secured += senior.loan
+    limit = await _loan_limit(work, issuance, row.quantity, ltv_caps)
+    if secured > limit:
+        raise RuleBroken(
+            "loan",
+            f"the loans secured on these units may total {format_units(limit, CNY_SCALE)} CNY "
+            f"(the loan-to-value cap × the latest valid valuation of the pledged share)",
+        )
+    row.status, row.registered_at, row.allows_junior = REGISTERED, work.now, allows_junior and row.rank == 1
+    if row.rank == 1:
+        ranges = await units.rehome(
+            work,
+            issuance_id=row.issuance_id,
+            owner=row.owner_id,
+            state=b.ACTIVE,
+            ref=None,
+            to_owner=row.owner_id,
+            to_state=b.PLEDGED,
+            to_ref=row.id,
+            units=row.quantity,
+        )
+        work.record(_event(ev.UNITS_PLEDGED, actor.party_id, row, ranges=ev.ranges_json(ranges), rank=1))
+    else:
+        work.record(_event(ev.PLEDGE_REGISTERED, actor.party_id, row, senior=row.senior_id, rank=2))
+    return await view(work.session, row)
+
+
+async def _loan_limit(work: c.Work, issuance: IssuanceRow, quantity: int, ltv_caps: dict[str, int]) -> int:
+    valuation = await latest_valid(work.session, issuance.id, work.now.date())
+    if valuation is None:
+        raise RuleBroken("issuance", "the right has no valid valuation; record an appraisal first")
+    cap_bps = ltv_caps.get(issuance.asset_class, 0)
+    return int(Fraction(valuation.value * quantity * cap_bps, issuance.quantity * 10_000))  # rounded down
+
+
+async def withdraw(work: c.Work, actor: c.Actor, pledge_id: str) -> Pledge:
+    """The owner withdraws a request the bank has not registered."""
+    row = await _locked_pledge(work, pledge_id, REQUESTED)
+    if actor.party_id != row.owner_id:
+        raise Forbidden("pledge", "only the owner may withdraw its request")
+    row.status, row.closed_at = WITHDRAWN, work.now
+    work.record(_event(ev.PLEDGE_WITHDRAWN, actor.party_id, row))
+    return await view(work.session, row)
+
+
+async def _junior_of(session: AsyncSession, row: PledgeRow) -> PledgeRow | None:
+    query = select(PledgeRow).where(PledgeRow.senior_id == row.id, PledgeRow.status == REGISTERED)
+    return (await session.execute(query.with_for_update())).scalar()
+
+
+async def release(work: c.Work, actor: c.Actor, pledge_id: str) -> Pledge:
+    """On repayment: the units are free again, or stay pledged to the junior lien, now first."""
+    row = await _locked_pledge(work, pledge_id, REGISTERED)
+    _require_bank(actor, row)
+    row.status, row.closed_at = RELEASED, work.now
+    if row.rank == 2:
+        work.record(_event(ev.PLEDGE_RELEASED, actor.party_id, row))
+        return await view(work.session, row)
+    junior = await _junior_of(work.session, row)
+    to_ref = None if junior is None else junior.id
+    ranges = await units.rehome(
+        work,
+        issuance_id=row.issuance_id,
+        owner=row.owner_id,
+        state=b.PLEDGED,
+        ref=row.id,
+        to_owner=row.owner_id,
+        to_state=b.ACTIVE if junior is None else b.PLEDGED,
+        to_ref=to_ref,
+    )
+    if junior is None:
+        work.record(_event(ev.UNITS_UNPLEDGED, actor.party_id, row, ranges=ev.ranges_json(ranges)))
+    else:
+        junior.rank, junior.senior_id = 1, None
+        work.record(
+            _event(ev.PLEDGE_PROMOTED, actor.party_id, row, junior=junior.id, ranges=ev.ranges_json(ranges))
+        )
+    return await view(work.session, row)
+
+
+async def enforce_by_transfer(work: c.Work, actor: c.Actor, pledge_id: str) -> Pledge:
+    """On default: the pledged units become the bank's. Not while a junior lien rides on them —
+    then only a forced sale can pay both."""
+    row = await _locked_pledge(work, pledge_id, REGISTERED)
+    _require_bank(actor, row)
+    if row.rank != 1 or await _junior_of(work.session, row) is not None:
+        raise Conflict("pledge", "a second lien rides on these units: enforce by forced sale")
+    ranges = await units.rehome(
+        work,
+        issuance_id=row.issuance_id,
+        owner=row.owner_id,
+        state=b.PLEDGED,
+        ref=row.id,
+        to_owner=row.bank_id,
+        to_state=b.ACTIVE,
+        to_ref=None,
+    )
+    row.status, row.enforcement, row.closed_at = ENFORCED, "transfer", work.now
+    work.record(_event(ev.PLEDGE_ENFORCED, actor.party_id, row, ranges=ev.ranges_json(ranges)))
+    return await view(work.session, row)
+
+
+async def pay_out(work: c.Work, senior: PledgeRow, proceeds: int) -> None:
+    """Pay a forced sale's net proceeds, which the owner received: each bank, senior first, up to
+    what its loan secured; the rest stays the owner's. Both pledges end enforced."""
+    junior = await _junior_of(work.session, senior)
+    for row in (senior, junior):
+        if row is None:
+            continue
+        amount = min(proceeds, row.loan)
+        proceeds -= amount
+        await cash.pay(
+            work, payer=row.owner_id, payee=row.bank_id, fen=amount, reference=row.id, kind="pledge"
+        )
+        row.status, row.enforcement, row.closed_at = ENFORCED, "sale", work.now
+        work.record(
+            _event(ev.PLEDGE_PROCEEDS, ev.SYSTEM, row, amount=format_units(amount, CNY_SCALE), currency="CNY")
+        )
+
+
+async def get(session: AsyncSession, actor: c.Actor, pledge_id: str) -> Pledge:
+    row = await session.get(PledgeRow, pledge_id)
+    if row is None or not (actor.party_id in (row.owner_id, row.bank_id) or actor.supervises):
+        raise NotFound("pledge", f"no pledge {pledge_id} that you may see")
+    return await view(session, row)
+
+
+async def of_party(session: AsyncSession, actor: c.Actor, *, status: str | None) -> list[Pledge]:
+    """Pledges the actor's party gave (as owner) or holds (as bank)."""
+    query = (
+        select(PledgeRow)
+        .where((PledgeRow.owner_id == actor.party_id) | (PledgeRow.bank_id == actor.party_id))
+        .order_by(PledgeRow.requested_at)
+    )
+    if status is not None:
+        query = query.where(PledgeRow.status == status)
+    return [await view(session, row) for row in (await session.execute(query)).scalars()]

@@ -1,0 +1,140 @@
+"""Valuations: an appraiser's value of a right, by method, valid for a period, kept as history.
+
+Banks lend against the latest valuation still valid on the day (the pledge's loan-to-value check and
+the collateral answer both read it). A valuation is recorded by a bank, an operator (两山银行), a
+regulator or the registrar from an appraisal report, naming the appraiser by its credit code.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from registry import context as c
+from registry import events as ev
+from registry.cash import CNY_SCALE
+from registry.errors import Forbidden, InvalidInput, NotFound
+from registry.identifiers import validate_credit_code
+from registry.quantities import format_units, parse_units
+from registry.tables import BlockRow, IssuanceRow, ValuationRow
+
+METHODS = ("market", "income", "cost", "GEP", "VEP")  # GEP/VEP: gross / specific ecosystem product value
+RECORDERS = (c.BANK, c.OPERATOR, c.REGULATOR, c.REGISTRAR)
+
+
+@dataclass(frozen=True, slots=True)
+class Valuation:
+    id: str
+    issuance: int
+    appraiser: str
+    appraiser_credit_code: str
+    method: str
+    value: str  # CNY, of the whole issuance
+    valued_on: dt.date
+    valid_until: dt.date
+    recorded_by: str
+    recorded_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Appraisal:
+    """An appraisal report as it is entered."""
+
+    issuance: int
+    appraiser: str
+    appraiser_credit_code: str
+    method: str
+    value: str
+    valued_on: dt.date
+    valid_until: dt.date
+
+
+def view(row: ValuationRow) -> Valuation:
+    return Valuation(
+        row.id,
+        row.issuance_id,
+        row.appraiser,
+        row.appraiser_credit_code,
+        row.method,
+        format_units(row.value, CNY_SCALE),
+        row.valued_on,
+        row.valid_until,
+        row.recorded_by,
+        row.recorded_at,
+    )
+
+
+async def record(work: c.Work, actor: c.Actor, appraisal: Appraisal) -> Valuation:
+    actor.require(*RECORDERS)
+    if await work.session.get(IssuanceRow, appraisal.issuance) is None:
+        raise NotFound("issuance", f"no issuance {appraisal.issuance}")
+    if appraisal.method not in METHODS:
+        raise InvalidInput("method", f"the method is one of {', '.join(METHODS)}")
+    if not appraisal.valued_on <= work.now.date() < appraisal.valid_until:
+        raise InvalidInput("valid_until", "a valuation is made by today and valid until a later day")
+    row = ValuationRow(
+        id=work.new_id(),
+        issuance_id=appraisal.issuance,
+        appraiser=appraisal.appraiser,
+        appraiser_credit_code=validate_credit_code(
+            appraisal.appraiser_credit_code, field="appraiser_credit_code"
+        ),
+        method=appraisal.method,
+        value=parse_units(appraisal.value, CNY_SCALE, field="value"),
+        valued_on=appraisal.valued_on,
+        valid_until=appraisal.valid_until,
+        recorded_by=actor.party_id,
+        recorded_at=work.now,
+    )
+    work.session.add(row)
+    work.record(
+        ev.LedgerEvent(
+            ev.VALUATION_RECORDED,
+            actor.party_id,
+            {
+                "valuation": row.id,
+                "issuance": row.issuance_id,
+                "appraiser": row.appraiser_credit_code,
+                "method": row.method,
+                "value": format_units(row.value, CNY_SCALE),
+                "currency": "CNY",
+                "valued_on": row.valued_on.isoformat(),
+                "valid_until": row.valid_until.isoformat(),
+            },
+        )
+    )
+    return view(row)
+
+
+async def history(session: AsyncSession, actor: c.Actor, issuance_id: int) -> list[Valuation]:
+    """A right's valuations, newest first, for those who lend on it, supervise it or hold it."""
+    if actor.kind not in RECORDERS:
+        holds = select(BlockRow.id).where(
+            BlockRow.issuance_id == issuance_id, BlockRow.owner_id == actor.party_id
+        )
+        if (await session.execute(holds.limit(1))).first() is None:
+            raise Forbidden(
+                "issuance", "valuations are for banks, operators, regulators and the right's holders"
+            )
+    query = (
+        select(ValuationRow)
+        .where(ValuationRow.issuance_id == issuance_id)
+        .order_by(ValuationRow.valued_on.desc(), ValuationRow.recorded_at.desc())
+    )
+    return [view(row) for row in (await session.execute(query)).scalars()]
+
+
+async def latest_valid(session: AsyncSession, issuance_id: int, today: dt.date) -> ValuationRow | None:
+    """The most recent valuation still valid on ``today``."""
+    query = (
+        select(ValuationRow)
+        .where(
+            ValuationRow.issuance_id == issuance_id,
+            ValuationRow.valued_on <= today,
+            ValuationRow.valid_until > today,
+        )
+        .order_by(ValuationRow.valued_on.desc(), ValuationRow.recorded_at.desc())
+        .limit(1)
+    )
+    return (await session.execute(query)).scalar()

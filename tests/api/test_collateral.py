@@ -1,0 +1,232 @@
+"""Banks and collateral: valuations, verification with a signed attestation that checks offline,
+and pledges from consent through registration (term and loan-to-value), second liens, release and
+enforcement — each through the API as its user would, with authorisation."""
+
+import copy
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from settlement import attestation
+from tests.platform import Member, Platform, cli, credit_code
+
+pytestmark = pytest.mark.anyio
+TODAY = dt.datetime.now(dt.UTC).date()
+APPRAISER = {
+    "appraiser": "江西中磊资产评估有限公司",
+    "appraiser_credit_code": credit_code("91", "360100", 777),
+}
+
+
+async def valued(platform: Platform, issuance: int, value: str, bank: Member | None = None) -> dict[str, Any]:
+    body = {
+        "issuance": issuance,
+        **APPRAISER,
+        "method": "market",
+        "value": value,
+        "valued_on": TODAY.isoformat(),
+        "valid_until": (TODAY + dt.timedelta(days=365)).isoformat(),
+    }
+    made = await platform.post("/api/v1/valuations", bank or await platform.bank(), body)
+    assert made.status_code == 201, made.text
+    result: dict[str, Any] = made.json()
+    return result
+
+
+async def owner_code(platform: Platform, member: Member) -> str:
+    me = (await platform.get("/api/v1/me", member)).json()
+    return str(me["party"]["credit_code"])
+
+
+async def verify(platform: Platform, bank: Member, issuance: int, code: str, **extra: Any) -> Any:
+    answer = await platform.post(
+        "/api/v1/collateral/verify", bank, {"issuance": issuance, "owner_credit_code": code, **extra}
+    )
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
+async def consent(platform: Platform, owner: Member, bank: Member, issuance: int, **terms: Any) -> Any:
+    body = {
+        "issuance": issuance,
+        "bank": bank.party,
+        "quantity": "400",
+        "loan": "10000.00",
+        "loan_term_end": (TODAY + dt.timedelta(days=365)).isoformat(),
+        **terms,
+    }
+    return await platform.post("/api/v1/pledges", owner, body)
+
+
+async def test_valuations_are_recorded_by_lenders_and_seen_by_holders(platform: Platform) -> None:
+    owner, stranger = await platform.onboard("collective", "361028"), await platform.onboard("enterprise")
+    issued = await platform.confirmed(owner, "CS", "1000")
+    first = await valued(platform, issued["id"], "45000.00")
+    refused = await platform.post("/api/v1/valuations", owner, {**APPRAISER, "issuance": issued["id"],
+        "method": "market", "value": "1.00", "valued_on": TODAY.isoformat(),
+        "valid_until": (TODAY + dt.timedelta(days=1)).isoformat()})  # fmt: skip
+    assert refused.status_code == 403
+    history = await platform.get(f"/api/v1/issuances/{issued['id']}/valuations", owner)
+    assert [v["id"] for v in history.json()] == [first["id"]]
+    assert (await platform.get(f"/api/v1/issuances/{issued['id']}/valuations", stranger)).status_code == 403
+
+
+async def test_a_bank_gets_a_signed_attestation_that_verifies_offline(
+    database_url: str, tmp_path: Path
+) -> None:
+    async with Platform.start(database_url, tmp_path / "ledger.key") as platform:
+        owner = await platform.onboard("collective", "361028")
+        issued = await platform.confirmed(owner, "CS", "1000")
+        await valued(platform, issued["id"], "45000.00")
+        bank = await platform.bank()
+        document = await verify(platform, bank, issued["id"], await owner_code(platform, owner))
+        key = (await platform.get("/api/v1/ledger/key")).text
+        answer = document["attestation"]["answer"]
+        assert (answer["owner_holds"], answer["quantities"]["active"], answer["valuation"]["value"]) == (
+            True,
+            "1000",
+            "45000.00",
+        )
+        stranger = await verify(platform, bank, issued["id"], credit_code("91", "360100", 4242))
+        assert stranger["attestation"]["answer"]["owner_holds"] is False
+        assert "quantities" not in stranger["attestation"]["answer"]  # nothing for a wrong owner
+        refused = await platform.post(
+            "/api/v1/collateral/verify",
+            owner,
+            {"issuance": issued["id"], "owner_credit_code": answer["owner_credit_code"]},
+        )
+        assert refused.status_code == 403
+    # The server and its database are gone; the bank still holds proof of what it was told.
+    (tmp_path / "attestation.json").write_text(json.dumps(document))
+    (tmp_path / "key").write_text(key)
+    verified = attestation.verify(document, key)
+    assert verified.answer["quantities"]["active"] == "1000" and verified.entries >= 2
+    assert (
+        await cli("attestation", "verify", str(tmp_path / "attestation.json"), "--key", str(tmp_path / "key"))
+        == 0
+    )
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        lambda d: d["attestation"]["answer"]["quantities"].update(active="999"),  # a changed answer
+        lambda d: d["attestation"]["evidence"].pop(),  # withheld evidence (the signature covers it)
+        lambda d: d.update(signature=d["signature"][:-4] + "AAA="),  # a broken signature
+    ],
+)
+async def test_a_tampered_attestation_is_rejected(platform: Platform, tamper: Any, tmp_path: Path) -> None:
+    owner = await platform.onboard("collective", "361028")
+    issued = await platform.confirmed(owner, "CS", "1000")
+    document = await verify(platform, await platform.bank(), issued["id"], await owner_code(platform, owner))
+    key = (await platform.get("/api/v1/ledger/key")).text
+    forged = copy.deepcopy(document)
+    tamper(forged)
+    with pytest.raises(attestation.AttestationError):
+        attestation.verify(forged, key)
+    (tmp_path / "forged.json").write_text(json.dumps(forged))
+    assert await cli("attestation", "verify", str(tmp_path / "forged.json"), "--key", key) == 1
+
+
+async def test_an_answer_the_evidence_does_not_support_is_rejected_even_when_signed(
+    platform: Platform,
+) -> None:
+    owner = await platform.onboard("collective", "361028")
+    issued = await platform.confirmed(owner, "CS", "1000")
+    document = await verify(platform, await platform.bank(), issued["id"], await owner_code(platform, owner))
+    inner = document["attestation"]
+    inner["answer"]["quantities"]["active"] = "1001"
+    key = platform.services.ledger.verifier_key
+    evidence = [
+        attestation.Evidence(e["seq"], e["entry"].encode(), [bytes.fromhex(p) for p in e["path"]])
+        for e in inner["evidence"]
+    ]
+    resigned = attestation.build(
+        origin=inner["log"],
+        issued_at=inner["issued_at"],
+        checkpoint=inner["checkpoint"],
+        answer=inner["answer"],
+        evidence=evidence,
+        key=key,
+        sign=platform.services.ledger.sign,
+    )
+    with pytest.raises(attestation.AttestationError, match="active quantity"):
+        attestation.verify(resigned, key)
+
+
+async def test_pledge_lifecycle_with_ltv_term_second_lien_release_and_enforcement(platform: Platform) -> None:
+    owner = await platform.onboard("collective", "361028")
+    issued = await platform.confirmed(owner, "CS", "1000")
+    first_bank, second_bank = await platform.bank(), await platform.onboard("bank")
+    pledge = (await consent(platform, owner, first_bank, issued["id"], loan="20000.00")).json()
+    assert pledge["status"] == "requested"
+    unvalued = await platform.post(f"/api/v1/pledges/{pledge['id']}/register", first_bank, {})
+    assert unvalued.status_code == 422 and unvalued.json()["field"] == "issuance"
+    await valued(platform, issued["id"], "60000.00")  # 400 of 1000 units: 24,000.00; × 60% = 14,400.00
+    too_much = await platform.post(f"/api/v1/pledges/{pledge['id']}/register", first_bank, {})
+    assert too_much.status_code == 422 and "14400.00" in too_much.json()["detail"]
+    other = await platform.post(f"/api/v1/pledges/{pledge['id']}/register", second_bank, {})
+    assert other.status_code == 403
+    await platform.post(f"/api/v1/pledges/{pledge['id']}/withdraw", owner)
+    first = (await consent(platform, owner, first_bank, issued["id"], loan="10000.00")).json()
+    registered = await platform.post(
+        f"/api/v1/pledges/{first['id']}/register", first_bank, {"allow_junior": True}
+    )
+    assert registered.status_code == 200, registered.text
+    assert await platform.holdings(owner) == {
+        (issued["id"], "active"): "600",
+        (issued["id"], "pledged"): "400",
+    }
+    blocked = await platform.post(
+        "/api/v1/transfers", owner, {"issuance": issued["id"], "to": first_bank.party, "quantity": "601"}
+    )
+    assert blocked.status_code == 422  # pledged units cannot be sold
+    junior = (
+        await consent(platform, owner, second_bank, issued["id"], loan="4400.00", senior=first["id"])
+    ).json()
+    assert junior["rank"] == 2
+    assert (
+        await platform.post(f"/api/v1/pledges/{junior['id']}/register", second_bank, {})
+    ).status_code == 200
+    answer = (await verify(platform, first_bank, issued["id"], await owner_code(platform, owner)))[
+        "attestation"
+    ]["answer"]
+    assert [(lien["rank"], lien["bank"]) for lien in answer["liens"]] == [
+        (1, first_bank.party),
+        (2, second_bank.party),
+    ]
+    assert answer["quantities"]["pledged"] == "400"
+    refused = await platform.post(f"/api/v1/pledges/{first['id']}/enforce", first_bank)
+    assert refused.status_code == 409  # a junior lien rides on the units
+    assert (await platform.post(f"/api/v1/pledges/{first['id']}/release", first_bank)).status_code == 200
+    promoted = (await platform.get(f"/api/v1/pledges/{junior['id']}", second_bank)).json()
+    assert (promoted["rank"], promoted["status"]) == (1, "registered")
+    enforced = await platform.post(f"/api/v1/pledges/{junior['id']}/enforce", second_bank)
+    assert enforced.status_code == 200 and enforced.json()["enforcement"] == "transfer"
+    assert await platform.holdings(owner) == {(issued["id"], "active"): "600"}
+    assert (await platform.get(f"/api/v1/parties/{second_bank.party}/holdings", second_bank)).json()[0][
+        "quantity"
+    ] == "400"
+    assert await platform.audit() == []
+
+
+async def test_a_loan_may_not_outrun_the_right(platform: Platform) -> None:
+    owner = await platform.onboard("enterprise")
+    issued = await platform.confirmed(owner, "EP", "96.000")  # term ends 2028-12-31 in the template
+    await valued(platform, issued["id"], "180000.00")
+    late = (await consent(platform, owner, await platform.bank(), issued["id"], quantity="10.000",
+                          loan="1000.00", loan_term_end="2035-01-01")).json()  # fmt: skip
+    refused = await platform.post(f"/api/v1/pledges/{late['id']}/register", await platform.bank(), {})
+    assert refused.status_code == 422 and refused.json()["field"] == "loan_term_end"
+
+
+async def test_a_bank_cannot_see_holdings_it_was_not_offered(platform: Platform) -> None:
+    owner = await platform.onboard("collective", "361028")
+    await platform.confirmed(owner, "CS", "1000")
+    bank = await platform.bank()
+    assert (await platform.get(f"/api/v1/parties/{owner.party}/holdings", bank)).status_code == 403
+    pledge = (await consent(platform, owner, await platform.onboard("bank"), 1)).json()
+    assert (await platform.get(f"/api/v1/pledges/{pledge['id']}", bank)).status_code == 404
