@@ -193,3 +193,21 @@ class PledgeIn(Strict):
 
 class RegisterPledgeIn(Strict):
     allow_junior: Annotated[bool, Field(description="let another bank take a second lien")] = False
+
+
+class SaleIn(Strict):
+    """A forced sale's terms: a listing of the pledged units, sold whole."""
+
+    mode: Literal["fixed", "english", "sealed"]
+    price: Price
+    ends_at: Annotated[AwareDatetime, Field(strict=False)]
+    increment: Price = "0.01"
+    reserve_price: Price | None = None
+    reserve_public: bool = True
+    deposit: Price | None = None
+    extension_minutes: Annotated[int, Field(ge=0, le=60)] = 4
+
+
+class EnforceIn(Strict):
+    method: Literal["transfer", "sale"] = "transfer"
+    sale: Annotated[SaleIn | None, Field(description="the forced sale's terms, for method sale")] = None

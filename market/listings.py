@@ -27,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from market.pricing import fee, term_years, trade_value
 from market.tables import BidderRow, BidRow, ListingItemRow, ListingRow
-from registry import cash, units
+from registry import cash, pledges, units
 from registry import context as c
 from registry import events as ev
 from registry.assets import get_asset_class
@@ -109,9 +109,44 @@ async def create(work: c.Work, actor: c.Actor, spec: ListingSpec) -> Listing:
     actor.require(*c.HOLDER_KINDS)
     if not spec.items or len({item.issuance for item in spec.items}) != len(spec.items):
         raise InvalidInput("items", "list one or more items, each of a different issuance")
+    row = _listing(work, actor.party_id, spec)
+    work.session.add(row)
+    await work.session.flush()
+    for item in spec.items:
+        await _add_item(work, row, item)
+    await work.session.flush()
+    return await _view(work.session, row)
+
+
+async def forced_sale(work: c.Work, actor: c.Actor, pledge_id: str, spec: ListingSpec) -> Listing:
+    """A bank enforces a defaulted pledge by selling the pledged units for the owner (the seller):
+    the proceeds pay the banks that lent on them, senior first, and the rest is the owner's."""
+    pledge = await pledges.for_sale(work, actor, pledge_id)
+    issuance = await work.session.get(IssuanceRow, pledge.issuance_id)
+    assert issuance is not None
+    cls = await get_asset_class(work.session, issuance.asset_class)
+    row = _listing(work, pledge.owner_id, spec)
+    row.pledge_id = pledge.id
+    work.session.add(row)
+    await work.session.flush()  # the listing before its item
+    work.session.add(
+        ListingItemRow(
+            listing_id=row.id,
+            issuance_id=issuance.id,
+            quantity=pledge.quantity,
+            scale=cls.scale,
+            years=term_years(cls.price_basis, issuance.attributes),
+        )
+    )
+    await pledges.move_to_sale(work, actor, pledge, row.id)
+    await work.session.flush()
+    return await _view(work.session, row)
+
+
+def _listing(work: c.Work, seller: str, spec: ListingSpec) -> ListingRow:
     row = ListingRow(
         id=work.new_id(),
-        seller_id=actor.party_id,
+        seller_id=seller,
         package=len(spec.items) > 1,
         mode=spec.mode,
         price=parse_units(spec.price, CNY_SCALE, field="price"),
@@ -126,14 +161,10 @@ async def create(work: c.Work, actor: c.Actor, spec: ListingSpec) -> Listing:
         status=OPEN,
         created_at=work.now,
         closed_at=None,
+        pledge_id=None,
     )
     _check(row, work.now)
-    work.session.add(row)
-    await work.session.flush()
-    for item in spec.items:
-        await _add_item(work, row, item)
-    await work.session.flush()
-    return await _view(work.session, row)
+    return row
 
 
 async def _add_item(work: c.Work, row: ListingRow, item: Item) -> None:
@@ -291,7 +322,12 @@ async def _check_bid(
     whole = _whole(row, items)
     if quantity == whole:
         return
-    divisible = row.mode == SEALED and not row.package and await _fungible(session, items[0].issuance_id)
+    divisible = (
+        row.mode == SEALED
+        and not row.package
+        and row.pledge_id is None  # a forced sale sells the pledged units whole
+        and await _fungible(session, items[0].issuance_id)
+    )
     if not (divisible and 0 < quantity < whole):
         raise InvalidInput(
             "quantity", "bid for the whole listing; only sealed bids on fungible units may take part of it"
@@ -332,7 +368,8 @@ async def _hold_to(work: c.Work, row: ListingRow, party: str, target: int) -> No
 
 async def _award(
     work: c.Work, row: ListingRow, winner: BidRow, quantity: int, *, fees_bps: int, fee_account: str
-) -> None:
+) -> int:
+    """Settle one winner's allocation; returns the seller's proceeds net of its fee."""
     items = await _items(work.session, row)
     value = _value(row, items, winner.price, quantity)
     charge = fee(value, fees_bps)
@@ -361,6 +398,7 @@ async def _award(
         )
         await settle(work, trade, actor=ev.SYSTEM)
     winner.status, winner.allocated, winner.trade_id = WON, quantity, trade_id
+    return value - charge
 
 
 async def close(work: c.Work, row: ListingRow, *, fees_bps: int, fee_account: str) -> None:
@@ -372,16 +410,22 @@ async def close(work: c.Work, row: ListingRow, *, fees_bps: int, fee_account: st
     bidders = (await work.session.execute(select(BidderRow).where(BidderRow.listing_id == row.id))).scalars()
     for bidder in bidders:
         await _hold_to(work, row, bidder.party_id, 0)
+    proceeds = 0
     for placed in bids:
         if placed.id in awards:
-            await _award(work, row, placed, awards[placed.id], fees_bps=fees_bps, fee_account=fee_account)
+            proceeds += await _award(
+                work, row, placed, awards[placed.id], fees_bps=fees_bps, fee_account=fee_account
+            )
         else:
             placed.status = LOST
+    row.status, row.closed_at = (SOLD if awards else FAILED), work.now
+    if row.pledge_id is not None:
+        await pledges.after_sale(work, row.pledge_id, row.id, proceeds if awards else None)
+        return
     for item in await _items(work.session, row):  # what was not sold
         await units.release(
             work, issuance_id=item.issuance_id, owner=row.seller_id, ref=row.id, actor=ev.SYSTEM
         )
-    row.status, row.closed_at = (SOLD if awards else FAILED), work.now
 
 
 async def due(work: c.Work) -> list[ListingRow]:
@@ -398,8 +442,8 @@ async def due(work: c.Work) -> list[ListingRow]:
 async def cancel(work: c.Work, actor: c.Actor, listing_id: str) -> Listing:
     """The seller withdraws a listing that has no bid yet; units and deposits are released."""
     row = await _locked_open(work, listing_id)
-    if row.seller_id != actor.party_id:
-        raise Forbidden("listing", "only the seller may cancel a listing")
+    if row.seller_id != actor.party_id or row.pledge_id is not None:
+        raise Forbidden("listing", "only the seller may cancel a listing, and no one a forced sale")
     if await _active_bids(work.session, row):
         raise Conflict("listing", "the listing has bids; it can no longer be cancelled")
     await close(work, row, fees_bps=0, fee_account=row.seller_id)

@@ -292,7 +292,52 @@ async def enforce_by_transfer(work: c.Work, actor: c.Actor, pledge_id: str) -> P
     return await view(work.session, row)
 
 
-async def pay_out(work: c.Work, senior: PledgeRow, proceeds: int) -> None:
+async def for_sale(work: c.Work, actor: c.Actor, pledge_id: str) -> PledgeRow:
+    """A first pledge its bank may put up for a forced sale (with any junior lien riding on it)."""
+    row = await _locked_pledge(work, pledge_id, REGISTERED)
+    _require_bank(actor, row)
+    if row.rank != 1 or row.enforcement is not None:
+        raise Conflict("pledge", "only the first lien's bank enforces by sale, once at a time")
+    return row
+
+
+async def move_to_sale(work: c.Work, actor: c.Actor, row: PledgeRow, listing: str) -> None:
+    ranges = await units.rehome(
+        work,
+        issuance_id=row.issuance_id,
+        owner=row.owner_id,
+        state=b.PLEDGED,
+        ref=row.id,
+        to_owner=row.owner_id,
+        to_state=b.RESERVED,
+        to_ref=listing,
+    )
+    row.enforcement = "sale"
+    work.record(_event(ev.PLEDGE_SALE, actor.party_id, row, listing=listing, ranges=ev.ranges_json(ranges)))
+
+
+async def after_sale(work: c.Work, pledge_id: str, listing: str, proceeds: int | None) -> None:
+    """A forced sale closed: pay the banks out of the proceeds, or, if it failed (流拍), pledge the
+    units again so the bank may try once more."""
+    row = await _locked_pledge(work, pledge_id, REGISTERED)
+    if proceeds is not None:
+        await _pay_out(work, row, proceeds)
+        return
+    ranges = await units.rehome(
+        work,
+        issuance_id=row.issuance_id,
+        owner=row.owner_id,
+        state=b.RESERVED,
+        ref=listing,
+        to_owner=row.owner_id,
+        to_state=b.PLEDGED,
+        to_ref=row.id,
+    )
+    row.enforcement = None
+    work.record(_event(ev.PLEDGE_UNSOLD, ev.SYSTEM, row, listing=listing, ranges=ev.ranges_json(ranges)))
+
+
+async def _pay_out(work: c.Work, senior: PledgeRow, proceeds: int) -> None:
     """Pay a forced sale's net proceeds, which the owner received: each bank, senior first, up to
     what its loan secured; the rest stays the owner's. Both pledges end enforced."""
     junior = await _junior_of(work.session, senior)

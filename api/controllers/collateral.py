@@ -7,10 +7,11 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from api.auth import ActorDep, ServicesDep
-from api.schemas import PathInteger, PledgeIn, RegisterPledgeIn, ValuationIn, VerifyIn
+from api.schemas import EnforceIn, PathInteger, PledgeIn, RegisterPledgeIn, ValuationIn, VerifyIn
 from api.work import perform
-from registry import context as c
+from market import listings
 from registry import pledges, valuations
+from registry.errors import InvalidInput
 from registry.events import JSONValue
 from settlement.collateral import attest
 
@@ -137,7 +138,10 @@ class PledgeController(Controller):
         )
 
     @post(
-        "/{pledge_id:str}/enforce", summary="Enforce on default, as the bank: the pledged units become yours"
+        "/{pledge_id:str}/enforce",
+        summary="Enforce on default, as the bank: take the units, or sell them in a forced sale",
+        description="`transfer`: the pledged units become the bank's. `sale`: they are listed (the owner "
+        "as seller) and the proceeds pay the banks, senior first, up to each loan; the rest is the owner's.",
     )
     async def enforce(
         self,
@@ -145,12 +149,19 @@ class PledgeController(Controller):
         pledge_id: FromPath[str],
         services: ServicesDep,
         actor: ActorDep,
-    ) -> Response[pledges.Pledge]:
-        actor.require(c.BANK)
+        data: JSONBody[EnforceIn | None] = None,
+    ) -> Response[Any]:
+        if data is None or data.method == "transfer":
+            return await perform(
+                request,
+                services,
+                actor,
+                lambda work: pledges.enforce_by_transfer(work, actor, pledge_id),
+                status=200,
+            )
+        if data.sale is None:
+            raise InvalidInput("sale", "a forced sale needs its terms")
+        spec = listings.ListingSpec(items=(), **data.sale.model_dump())
         return await perform(
-            request,
-            services,
-            actor,
-            lambda work: pledges.enforce_by_transfer(work, actor, pledge_id),
-            status=200,
+            request, services, actor, lambda work: listings.forced_sale(work, actor, pledge_id, spec)
         )

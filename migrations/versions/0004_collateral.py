@@ -28,6 +28,8 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('issuance', 'seq', name=op.f('pk_ledger_subjects'))
     )
     _index_existing_entries(subjects)
+    with op.batch_alter_table('listings', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('pledge_id', sa.String(length=36), nullable=True))
     op.create_table('pledges',
     sa.Column('id', sa.String(length=36), nullable=False),
     sa.Column('issuance_id', sa.Integer(), nullable=False),
@@ -89,6 +91,8 @@ def _index_existing_entries(subjects: sa.Table) -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('listings', schema=None) as batch_op:
+        batch_op.drop_column('pledge_id')
     with op.batch_alter_table('valuations', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_valuations_issuance_id'))
 

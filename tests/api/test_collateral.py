@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import anyio
 import pytest
 
 from settlement import attestation
@@ -230,3 +231,49 @@ async def test_a_bank_cannot_see_holdings_it_was_not_offered(platform: Platform)
     assert (await platform.get(f"/api/v1/parties/{owner.party}/holdings", bank)).status_code == 403
     pledge = (await consent(platform, owner, await platform.onboard("bank"), 1)).json()
     assert (await platform.get(f"/api/v1/pledges/{pledge['id']}", bank)).status_code == 404
+
+
+async def test_a_forced_sale_pays_the_banks_senior_first_and_the_rest_to_the_owner(
+    platform: Platform,
+) -> None:
+    owner = await platform.onboard("collective", "361028")
+    issued = await platform.confirmed(owner, "CS", "1000")
+    await valued(platform, issued["id"], "100000.00")  # 400 units: 40,000.00; × 60% = 24,000.00
+    senior_bank, junior_bank = await platform.bank(), await platform.onboard("bank")
+    senior = (await consent(platform, owner, senior_bank, issued["id"], loan="15000.00")).json()
+    await platform.post(f"/api/v1/pledges/{senior['id']}/register", senior_bank, {"allow_junior": True})
+    junior = (
+        await consent(platform, owner, junior_bank, issued["id"], loan="9000.00", senior=senior["id"])
+    ).json()
+    await platform.post(f"/api/v1/pledges/{junior['id']}/register", junior_bank, {})
+    buyer = await platform.onboard("enterprise")
+    await platform.deposit(buyer, "100000.00")
+    ends = (dt.datetime.now(dt.UTC) + dt.timedelta(seconds=2)).isoformat()
+    sale = {"method": "sale", "sale": {"mode": "sealed", "price": "50.00", "ends_at": ends}}
+    refused = await platform.post(f"/api/v1/pledges/{junior['id']}/enforce", junior_bank, sale)
+    assert refused.status_code == 409  # the first lien's bank sells
+    listed = await platform.post(f"/api/v1/pledges/{senior['id']}/enforce", senior_bank, sale)
+    assert listed.status_code == 201, listed.text
+    listing = listed.json()
+    assert listing["seller"] == owner.party and listing["items"][0]["quantity"] == "400"
+    assert (await platform.post(f"/api/v1/listings/{listing['id']}/cancel", owner)).status_code == 403
+    await platform.post(f"/api/v1/listings/{listing['id']}/register", buyer)
+    bid = await platform.post(f"/api/v1/listings/{listing['id']}/bids", buyer, {"price": "60.00"})
+    assert bid.status_code == 201, bid.text
+    for _ in range(100):  # the scheduler closes it
+        state = (await platform.get(f"/api/v1/listings/{listing['id']}")).json()
+        if state["status"] != "open":
+            break
+        await anyio.sleep(0.1)
+    assert state["status"] == "sold"
+    # 400 × 60.00 = 24,000.00: 15,000.00 to the senior bank, 9,000.00 to the junior, nothing left
+    balances = [
+        (await platform.get(f"/api/v1/parties/{m.party}/cash", m)).json()["balance"]
+        for m in (senior_bank, junior_bank, owner)
+    ]
+    assert balances == ["15000.00", "9000.00", "0.00"]
+    for pledge, bank in ((senior, senior_bank), (junior, junior_bank)):
+        final = (await platform.get(f"/api/v1/pledges/{pledge['id']}", bank)).json()
+        assert (final["status"], final["enforcement"]) == ("enforced", "sale")
+    assert await platform.holdings(buyer) == {(issued["id"], "active"): "400"}
+    assert await platform.audit() == []
