@@ -2,7 +2,7 @@
 
 PostgreSQL figures need ``LIANGSHAN_BENCH_POSTGRES_URL`` (default: a ``liangshan_bench`` database on
 the local server, created if missing); without a reachable server they are skipped with a note.
-``python -m benchmarks http`` (or ``engine``, ``ledger``) runs one group.
+``python -m benchmarks http`` (or ``engine``, ``ledger``, ``collateral``) runs one group.
 """
 
 import asyncio
@@ -12,7 +12,7 @@ import sys
 import asyncpg
 from sqlalchemy.engine import make_url
 
-from benchmarks import engine, http, ledger
+from benchmarks import collateral, engine, http, ledger
 
 DEFAULT = "postgresql+asyncpg://postgres@127.0.0.1:5432/liangshan_bench"
 
@@ -49,7 +49,7 @@ def postgres() -> str | None:
 
 
 if __name__ == "__main__":
-    groups = set(sys.argv[1:]) or {"engine", "ledger", "http"}
+    groups = set(sys.argv[1:]) or {"engine", "ledger", "http", "collateral"}
     if "engine" in groups:
         engine.run(report)
     postgres_url = postgres() if groups & {"ledger", "http"} else None
@@ -57,3 +57,5 @@ if __name__ == "__main__":
         ledger.run(report, postgres_url)
     if "http" in groups:
         http.run(report, postgres_url)
+    if "collateral" in groups:
+        collateral.run(report)

@@ -106,6 +106,9 @@ class Market:
     instrument: str
     seller: Trader
     buyer: Trader
+    issuance: int  # the seller's carbon sink
+    seller_credit_code: str
+    bank: Trader  # the demo's bank
 
 
 def demo_keys(server: Server) -> dict[str, str]:
@@ -126,10 +129,11 @@ def open_market(server: Server, units: str = "1000000", cash: str = "100000000.0
         role: {"Authorization": f"Bearer {keys[f'{role.upper()}_KEY']}"}
         for role in ("registrar", "regulator", "bank")
     }
-    traders = []
+    traders, codes = [], []
     with httpx.Client(base_url=server.url, timeout=30) as http:
         for n in (1, 2):
             code = f"N1361028{secrets.randbelow(10**9):09d}"
+            codes.append(code + credit_code_check_char(code))
             party = _ok(
                 http.post(
                     "/api/v1/parties",
@@ -137,7 +141,7 @@ def open_market(server: Server, units: str = "1000000", cash: str = "100000000.0
                         "kind": "collective",
                         "name": f"资溪县交易测试{n}村股份经济合作社",
                         "division": "361028",
-                        "credit_code": code + credit_code_check_char(code),
+                        "credit_code": codes[-1],
                     },
                     headers=auth["registrar"],
                 )
@@ -172,4 +176,5 @@ def open_market(server: Server, units: str = "1000000", cash: str = "100000000.0
                 headers=auth["bank"],
             )
         )
-    return Market(issued["instrument"], seller, buyer)
+    bank = Trader(keys["BANK_PARTY"], keys["BANK_KEY"])
+    return Market(issued["instrument"], seller, buyer, issued["id"], codes[0], bank)

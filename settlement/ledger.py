@@ -179,6 +179,15 @@ class Ledger:
         path = [merkle.subtree_hash(nodes, a, b) for a, b in ranges]
         return InclusionProof(seq, size, nodes[(0, seq)], path, merkle.root(nodes, size))
 
+    async def inclusions(self, session: AsyncSession, seqs: Sequence[int], size: int) -> list[list[bytes]]:
+        """Inclusion paths of several entries in the tree of ``size``, from one fetch of stored
+        subtrees (an attestation carries one for every entry about a right)."""
+        if any(not 0 <= seq < size for seq in seqs):
+            raise LedgerRangeError("seq", f"seq must be at least 0 and below size ({size})")
+        ranges = [merkle.inclusion_ranges(seq, size) for seq in seqs]
+        nodes = await self._nodes(session, merkle.tiles_needed([r for path in ranges for r in path]), "size")
+        return [[merkle.subtree_hash(nodes, a, b) for a, b in path] for path in ranges]
+
     async def consistency(self, session: AsyncSession, first: int, second: int) -> ConsistencyProof:
         if not 0 < first <= second:
             raise LedgerRangeError("first", f"first must be at least 1 and at most second ({second})")
