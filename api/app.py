@@ -26,6 +26,7 @@ from api.controllers.market import OfferController
 from api.controllers.orders import FillController, OrderController
 from api.controllers.parties import PartyController
 from api.controllers.registry import ReferenceController, RightsController
+from api.controllers.supervision import SupervisionController
 from api.controllers.units import CashController, UnitsController
 from api.database import Database, connect, upgrade
 from api.errors import HANDLERS
@@ -168,6 +169,7 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
             ValuationController,
             CollateralController,
             PledgeController,
+            SupervisionController,
             LedgerController,
         ],
         lifespan=[lifespan],

@@ -211,3 +211,9 @@ class SaleIn(Strict):
 class EnforceIn(Strict):
     method: Literal["transfer", "sale"] = "transfer"
     sale: Annotated[SaleIn | None, Field(description="the forced sale's terms, for method sale")] = None
+
+
+class LinkIn(Strict):
+    party_a: PartyId
+    party_b: PartyId
+    kind: Literal["legal_representative", "controller", "beneficial_owner"]

@@ -267,3 +267,15 @@ class PledgeRow(Base):
     requested_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     registered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class PartyLinkRow(Base):
+    """A declared relation between two parties — a shared legal representative, controller or
+    beneficial owner — from which surveillance draws the related-party graph."""
+
+    __tablename__ = "party_links"
+    party_a: Mapped[str] = mapped_column(ForeignKey("parties.id"), primary_key=True)
+    party_b: Mapped[str] = mapped_column(ForeignKey("parties.id"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(24), primary_key=True)
+    declared_by: Mapped[str] = mapped_column(ForeignKey("parties.id"))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime)

@@ -1,0 +1,67 @@
+"""Related parties (关联方): declared links between parties, and the groups they form.
+
+A regulator or the registrar declares that two parties share a legal representative, a controller
+or a beneficial owner. Surveillance treats every party reachable through such links as one group:
+a trade between two members of a group is a wash trade in substance.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from registry import context as c
+from registry.errors import Conflict, InvalidInput, NotFound
+from registry.tables import PartyLinkRow, PartyRow
+
+KINDS = ("legal_representative", "controller", "beneficial_owner")
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    party_a: str
+    party_b: str
+    kind: str
+    declared_by: str
+    at: dt.datetime
+
+
+async def declare(work: c.Work, actor: c.Actor, *, party_a: str, party_b: str, kind: str) -> Link:
+    actor.require(c.REGULATOR, c.REGISTRAR)
+    if kind not in KINDS:
+        raise InvalidInput("kind", f"the kind of link is one of {', '.join(KINDS)}")
+    if party_a == party_b:
+        raise InvalidInput("party_b", "a link joins two different parties")
+    for field, party in (("party_a", party_a), ("party_b", party_b)):
+        if await work.session.get(PartyRow, party) is None:
+            raise NotFound(field, f"no party {party}")
+    low, high = sorted((party_a, party_b))
+    if await work.session.get(PartyLinkRow, (low, high, kind)) is not None:
+        raise Conflict("kind", "this link is declared already")
+    row = PartyLinkRow(party_a=low, party_b=high, kind=kind, declared_by=actor.party_id, at=work.now)
+    work.session.add(row)
+    return Link(row.party_a, row.party_b, row.kind, row.declared_by, row.at)
+
+
+async def links(session: AsyncSession) -> list[Link]:
+    rows = (await session.execute(select(PartyLinkRow).order_by(PartyLinkRow.at))).scalars()
+    return [Link(r.party_a, r.party_b, r.kind, r.declared_by, r.at) for r in rows]
+
+
+def groups(declared: list[Link]) -> dict[str, str]:
+    """Each linked party's group, named by its smallest member (union-find over the links)."""
+    parent: dict[str, str] = {}
+
+    def root(party: str) -> str:
+        parent.setdefault(party, party)
+        while parent[party] != party:
+            parent[party] = parent[parent[party]]
+            party = parent[party]
+        return party
+
+    for link in declared:
+        a, b = root(link.party_a), root(link.party_b)
+        if a != b:
+            parent[max(a, b)] = min(a, b)
+    return {party: root(party) for party in list(parent)}
