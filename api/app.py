@@ -20,6 +20,7 @@ from api.auth import ServicesDep, current_actor, services_of
 from api.config import Settings
 from api.controllers.books import BookController, MarketController
 from api.controllers.collateral import CollateralController, PledgeController, ValuationController
+from api.controllers.decisions import DecisionController
 from api.controllers.ledger import LedgerController
 from api.controllers.listings import ListingController
 from api.controllers.market import OfferController
@@ -136,6 +137,7 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
                 clock,
                 settings.fee_bps,
                 ltv_caps=settings.ltv_caps,
+                four_eyes_above=settings.four_eyes_above,
             )
             await open_books(services)
             app.state.services = services
@@ -170,6 +172,7 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
             CollateralController,
             PledgeController,
             SupervisionController,
+            DecisionController,
             LedgerController,
         ],
         lifespan=[lifespan],

@@ -8,15 +8,26 @@ DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./liangshan.db"
 # Loan-to-value caps per asset class, in basis points of the valuation: forest rights 50%, emission
 # permits 80%, as Jiangxi's banks lend; carbon sinks and wetland indicators in between.
 DEFAULT_LTV_BPS = "FR=5000,EP=8000,CS=6000,WL=5000"
+# Confirming an issuance above these quantities (display units per class) takes two regulators.
+DEFAULT_FOUR_EYES_ABOVE = "EP=500,CS=200000,FR=5000,WL=5000"
+
+
+def per_class(text: str, variable: str) -> dict[str, str]:
+    """``CODE=VALUE,…`` into a mapping; a malformed part stops the start with the variable named."""
+    found = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        code, _, value = part.partition("=")
+        if not code or not value.replace(".", "", 1).isdigit():
+            raise ValueError(f"{variable}: {part!r} is not CODE=number")
+        found[code] = value
+    return found
 
 
 def parse_caps(text: str) -> dict[str, int]:
-    """``CODE=BPS,…`` into a mapping; a malformed value stops the start with the variable named."""
     caps = {}
-    for part in filter(None, (p.strip() for p in text.split(","))):
-        code, _, bps = part.partition("=")
-        if not code or not bps.isdigit() or not 0 <= int(bps) <= 10_000:
-            raise ValueError(f"LIANGSHAN_LTV_BPS: {part!r} is not CODE=basis points (0-10000)")
+    for code, bps in per_class(text, "LIANGSHAN_LTV_BPS").items():
+        if not bps.isdigit() or int(bps) > 10_000:
+            raise ValueError(f"LIANGSHAN_LTV_BPS: {code}={bps} is not whole basis points, 0 to 10000")
         caps[code] = int(bps)
     return caps
 
@@ -30,6 +41,9 @@ class Settings:
     market_interval_s: float = 5.0
     fee_bps: int = 0
     ltv_caps: dict[str, int] = field(default_factory=lambda: parse_caps(DEFAULT_LTV_BPS))
+    four_eyes_above: dict[str, str] = field(
+        default_factory=lambda: per_class(DEFAULT_FOUR_EYES_ABOVE, "LIANGSHAN_FOUR_EYES_ABOVE")
+    )
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -41,4 +55,8 @@ class Settings:
             market_interval_s=float(os.environ.get("LIANGSHAN_MARKET_INTERVAL_S", "5")),
             fee_bps=int(os.environ.get("LIANGSHAN_FEE_BPS", "0")),
             ltv_caps=parse_caps(os.environ.get("LIANGSHAN_LTV_BPS", DEFAULT_LTV_BPS)),
+            four_eyes_above=per_class(
+                os.environ.get("LIANGSHAN_FOUR_EYES_ABOVE", DEFAULT_FOUR_EYES_ABOVE),
+                "LIANGSHAN_FOUR_EYES_ABOVE",
+            ),
         )

@@ -18,7 +18,7 @@ from faker import Faker
 
 from api.work import Services
 from market import listings, negotiated, orders, rules
-from registry import cash, parties, rights, units
+from registry import cash, decisions, parties, rights, units
 from registry import context as c
 from registry.identifiers import CREDIT_CODE_ALPHABET, credit_code_check_char, resident_id_check_char
 from registry.tables import IssuanceRow
@@ -441,12 +441,24 @@ class Demo:
                 )
             )
 
+    async def _reviewer(self, cast: Cast, regulator: c.Actor) -> c.Actor:
+        """The regulator's second user (复核员): the other pair of eyes for freezes."""
+        registrar = cast.actors["registrar"]
+        issued = await self.run(
+            lambda w: parties.add_user(
+                w, registrar, party_id=regulator.party_id, name=self.fake.name(), role=c.MANAGER
+            )
+        )
+        cast.keys["reviewer"] = issued
+        return c.Actor(regulator.party_id, c.REGULATOR, issued.user_id, c.MANAGER)
+
     async def _supervision(self, cast: Cast) -> None:
         """A regulator freezes a disputed permit and releases it; rejects one application."""
         regulator = cast.actors[cast.by_kind[c.REGULATOR][0]]
+        reviewer = await self._reviewer(cast, regulator)
         holder, issuance = self.permits[-1]
-        frozen = await self.run(
-            lambda w: units.freeze(
+        proposal = await self.run(
+            lambda w: decisions.propose_freeze(
                 w,
                 regulator,
                 issuance_id=issuance,
@@ -455,8 +467,8 @@ class Demo:
                 reason="排污许可证执行报告待核查",
             )
         )
-        assert frozen.reference is not None
-        await self.run(lambda w: units.unfreeze(w, regulator, freeze_id=frozen.reference or ""))
+        frozen = await self.run(lambda w: decisions.approve(w, reviewer, proposal.id))
+        await self.run(lambda w: units.unfreeze(w, regulator, freeze_id=frozen.result or ""))
         enterprise = cast.by_kind[c.ENTERPRISE][0]
         app = await self.run(
             lambda w: rights.file_application(

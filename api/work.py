@@ -31,6 +31,7 @@ class Services:
     ids: Callable[[], str] = random_id
     exchange: Exchange = field(default_factory=Exchange)
     ltv_caps: dict[str, int] = field(default_factory=dict)  # basis points per asset class
+    four_eyes_above: dict[str, str] = field(default_factory=dict)  # display units per asset class
 
     def unit_of_work(self) -> UnitOfWork:
         return UnitOfWork(self.database.writes, self.ledger, self.clock, self.ids)

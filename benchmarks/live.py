@@ -123,7 +123,7 @@ def _ok(answer: httpx.Response) -> Any:
     return answer.json()
 
 
-def open_market(server: Server, units: str = "1000000", cash: str = "100000000.00") -> Market:
+def open_market(server: Server, units: str = "150000", cash: str = "100000000.00") -> Market:
     keys = demo_keys(server)
     auth = {
         role: {"Authorization": f"Bearer {keys[f'{role.upper()}_KEY']}"}

@@ -35,6 +35,7 @@ class Actor:
     kind: str
     user_id: str
     role: str
+    frozen: bool = False  # a regulator froze the party: it may only read
 
     def require(self, *kinds: str, write: bool = True) -> None:
         """Refuse unless the actor's party is of one of ``kinds`` and, to write, is a manager."""
@@ -42,6 +43,8 @@ class Actor:
             raise Forbidden(None, f"a {self.kind} party may not do this; it is for: {', '.join(kinds)}")
         if write and self.role != MANAGER:
             raise Forbidden(None, "a viewer key may only read")
+        if write and self.frozen:
+            raise Forbidden(None, "this party is frozen by a regulator (冻结); it may only read")
 
     @property
     def supervises(self) -> bool:

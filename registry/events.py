@@ -15,6 +15,8 @@ JSONValue: TypeAlias = None | bool | int | str | list["JSONValue"] | dict[str, "
 SYSTEM = "system"
 
 PARTY_ONBOARDED = "party.onboarded"
+PARTY_FROZEN = "party.frozen"
+PARTY_UNFROZEN = "party.unfrozen"
 APPLICATION_FILED = "application.filed"
 APPLICATION_REJECTED = "application.rejected"
 ISSUANCE_CONFIRMED = "issuance.confirmed"

@@ -142,7 +142,7 @@ async def _issue(work: c.Work, user: UserRow) -> IssuedKey:
 
 async def authenticate(session: AsyncSession, key: str) -> c.Actor | None:
     query = (
-        select(PartyRow.id, PartyRow.kind, UserRow.id, UserRow.role)
+        select(PartyRow.id, PartyRow.kind, UserRow.id, UserRow.role, PartyRow.frozen_at.is_not(None))
         .join(UserRow, UserRow.party_id == PartyRow.id)
         .join(ApiKeyRow, ApiKeyRow.user_id == UserRow.id)
         .where(ApiKeyRow.key_hash == hash_key(key), ApiKeyRow.revoked_at.is_(None))
@@ -188,3 +188,33 @@ async def platform_party(session: AsyncSession) -> str:
     if found is None:
         raise NotFound("registrar", "the platform has no registrar yet")
     return found
+
+
+async def freeze_party(work: c.Work, actor: c.Actor, *, party_id: str, reason: str) -> Party:
+    """Freeze a party (冻结): its users may read but do nothing, until a regulator unfreezes it."""
+    actor.require(c.REGULATOR)
+    row = await _regulated(work, party_id, reason)
+    if row.frozen_at is not None:
+        raise Conflict("party", "the party is frozen already")
+    row.frozen_at = work.now
+    work.record(ev.LedgerEvent(ev.PARTY_FROZEN, actor.party_id, {"party": row.id}))
+    return _party(row)
+
+
+async def unfreeze_party(work: c.Work, actor: c.Actor, *, party_id: str, reason: str) -> Party:
+    actor.require(c.REGULATOR)
+    row = await _regulated(work, party_id, reason)
+    if row.frozen_at is None:
+        raise Conflict("party", "the party is not frozen")
+    row.frozen_at = None
+    work.record(ev.LedgerEvent(ev.PARTY_UNFROZEN, actor.party_id, {"party": row.id}))
+    return _party(row)
+
+
+async def _regulated(work: c.Work, party_id: str, reason: str) -> PartyRow:
+    if not reason.strip():
+        raise InvalidInput("reason", "give the reason for this decision")
+    row = await work.session.get(PartyRow, party_id, with_for_update=True)
+    if row is None:
+        raise NotFound("party", f"no party {party_id}")
+    return row

@@ -68,6 +68,7 @@ class PartyRow(Base):
     resident_id: Mapped[str | None] = mapped_column(String(18), unique=True)
     division: Mapped[str] = mapped_column(String(6))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    frozen_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)  # a regulator's freeze of the party
 
 
 class UserRow(Base):
@@ -279,3 +280,19 @@ class PartyLinkRow(Base):
     kind: Mapped[str] = mapped_column(String(24), primary_key=True)
     declared_by: Mapped[str] = mapped_column(ForeignKey("parties.id"))
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class ProposalRow(Base):
+    """A regulator's decision awaiting a second regulator (four-eyes): a freeze, or the confirmation
+    of an issuance above its class's threshold."""
+
+    __tablename__ = "proposals"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    action: Mapped[str] = mapped_column(String(24))
+    params: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    proposed_by: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    decided_by: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
+    result: Mapped[str | None] = mapped_column(String(36))  # what the approval made: freeze, issuance…
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

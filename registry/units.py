@@ -256,6 +256,18 @@ async def cancel(
     return _moved(row, text, ranges)
 
 
+async def check_free(session: AsyncSession, *, issuance_id: int, owner: str, quantity: str) -> None:
+    """Refuse, naming the field, unless ``owner`` holds ``quantity`` free units of the issuance."""
+    row, cls = await _issuance(session, issuance_id)
+    units = parse_units(quantity, cls.scale, field="quantity")
+    query = select(BlockRow).where(
+        BlockRow.issuance_id == row.id, BlockRow.owner_id == owner, BlockRow.state == b.ACTIVE
+    )
+    free = sum(x.last - x.first + 1 for x in (await session.execute(query)).scalars())
+    if free < units:
+        raise InsufficientUnits("quantity", f"the owner holds {format_units(free, cls.scale)} free units")
+
+
 async def freeze(
     work: c.Work, actor: c.Actor, *, issuance_id: int, owner: str, quantity: str, reason: str
 ) -> Moved:

@@ -78,6 +78,7 @@ FINGERPRINT_TABLES = (
     "idempotency_keys",
     "offers",
     "market_rules",
+    "proposals",
     "orders",
     "fills",
 )
@@ -101,6 +102,7 @@ class Platform:
         self.registrar = registrar
         self._numbers = itertools.count(1)
         self._regulator: Member | None = None
+        self._colleague: Member | None = None
         self._bank: Member | None = None
 
     @classmethod
@@ -158,6 +160,26 @@ class Platform:
         if self._regulator is None:
             self._regulator = await self.onboard("regulator", "360000")
         return self._regulator
+
+    async def colleague(self) -> Member:
+        """A second user of the regulator: the other pair of eyes for freezes and large issuances."""
+        if self._colleague is None:
+            regulator = await self.regulator()
+            user = await self.post(
+                f"/api/v1/parties/{regulator.party}/users",
+                self.registrar,
+                {"name": "复核员", "role": "manager"},
+            )
+            assert user.status_code == 201, user.text
+            self._colleague = Member(regulator.party, user.json()["key"], "regulator")
+        return self._colleague
+
+    async def freeze(self, body: dict[str, Any]) -> Response:
+        """Freeze with four eyes: the regulator proposes, its colleague approves."""
+        proposed = await self.post("/api/v1/freezes", await self.regulator(), body)
+        if proposed.status_code != 202:
+            return proposed
+        return await self.post(f"/api/v1/proposals/{proposed.json()['id']}/approve", await self.colleague())
 
     async def bank(self) -> Member:
         if self._bank is None:

@@ -9,7 +9,7 @@ from api.auth import ActorDep, ServicesDep
 from api.paging import Page, after, check_limit, page
 from api.schemas import ApplicationIn, AssetClassIn, PathInteger, ReasonIn
 from api.work import perform
-from registry import assets, holdings, rights
+from registry import assets, decisions, holdings, rights
 from registry.divisions import Division, all_divisions
 
 
@@ -102,14 +102,29 @@ class RightsController(Controller):
         async with services.database.reads() as session:
             return await rights.get_application(session, actor, application_id)
 
-    @post("/applications/{application_id:str}/confirm", summary="Confirm and issue the units (regulator)")
+    @post(
+        "/applications/{application_id:str}/confirm",
+        summary="Confirm and issue the units (regulator); above the class's threshold, 202 and a proposal",
+        description="An issuance above `LIANGSHAN_FOUR_EYES_ABOVE` for its class takes two regulators: "
+        "this answers 202 with a proposal that another regulator user approves at /proposals/{id}/approve.",
+    )
     async def confirm(
         self,
         request: Request[Any, Any, Any],
         application_id: FromPath[str],
         services: ServicesDep,
         actor: ActorDep,
-    ) -> Response[rights.Issuance]:
+    ) -> Response[Any]:
+        async with services.database.reads() as session:
+            four_eyes = await decisions.needs_second_pair(session, application_id, services.four_eyes_above)
+        if four_eyes:
+            return await perform(
+                request,
+                services,
+                actor,
+                lambda work: decisions.propose_confirmation(work, actor, application_id),
+                status=202,
+            )
         return await perform(
             request, services, actor, lambda work: rights.confirm_application(work, actor, application_id)
         )

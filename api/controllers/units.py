@@ -8,7 +8,7 @@ from litestar.params import FromPath, JSONBody
 from api.auth import ActorDep, ServicesDep
 from api.schemas import CashIn, EncumberIn, RetireIn, TransferIn
 from api.work import perform
-from registry import cash, units
+from registry import cash, decisions, units
 from registry.context import REGULATOR
 from settlement.unit_of_work import UnitOfWork
 
@@ -83,19 +83,23 @@ class UnitsController(Controller):
             ),
         )
 
-    @post("/freezes", summary="Freeze an owner's free units (冻结, regulator)")
+    @post(
+        "/freezes",
+        summary="Propose freezing an owner's free units (冻结, regulator): 202 and a proposal",
+        description="Four eyes: another regulator user approves at /proposals/{id}/approve, which freezes.",
+    )
     async def freeze(
         self,
         request: Request[Any, Any, Any],
         data: JSONBody[EncumberIn],
         services: ServicesDep,
         actor: ActorDep,
-    ) -> Response[units.Moved]:
+    ) -> Response[decisions.Proposal]:
         return await perform(
             request,
             services,
             actor,
-            lambda work: units.freeze(
+            lambda work: decisions.propose_freeze(
                 work,
                 actor,
                 issuance_id=data.issuance,
@@ -103,6 +107,7 @@ class UnitsController(Controller):
                 quantity=data.quantity,
                 reason=data.reason,
             ),
+            status=202,
         )
 
     @post("/freezes/{freeze_id:str}/release", summary="Release a freeze (regulator)")

@@ -106,12 +106,11 @@ async def test_frozen_units_cannot_move_until_released(platform: Platform) -> No
     holder, buyer = await platform.onboard("enterprise"), await platform.onboard("enterprise")
     regulator = await platform.regulator()
     issued = await platform.confirmed(holder, "EP", "96.000")
-    frozen = await platform.post(
-        "/api/v1/freezes",
-        regulator,
-        {"issuance": issued["id"], "owner": holder.party, "quantity": "90.000", "reason": "执行报告待核查"},
+    frozen = await platform.freeze(
+        {"issuance": issued["id"], "owner": holder.party, "quantity": "90.000", "reason": "执行报告待核查"}
     )
-    assert frozen.status_code == 201, frozen.text
+    assert frozen.status_code == 200, frozen.text
+    reference = frozen.json()["result"]
     assert await platform.holdings(holder) == {
         (issued["id"], "active"): "6.000",
         (issued["id"], "frozen"): "90.000",
@@ -122,9 +121,9 @@ async def test_frozen_units_cannot_move_until_released(platform: Platform) -> No
     )
     assert refused.status_code == 422
     assert await platform.fingerprint() == before
-    released = await platform.post(f"/api/v1/freezes/{frozen.json()['reference']}/release", regulator)
+    released = await platform.post(f"/api/v1/freezes/{reference}/release", regulator)
     assert released.status_code == 200, released.text
-    again = await platform.post(f"/api/v1/freezes/{frozen.json()['reference']}/release", regulator)
+    again = await platform.post(f"/api/v1/freezes/{reference}/release", regulator)
     assert again.status_code == 409
     await transfer(platform, holder, issued["id"], buyer.party, "10.000")
     assert await platform.audit() == []

@@ -53,18 +53,11 @@ class World:
                 },
             )
         elif op == "freeze" and issuance:
-            done = await p.post(
-                "/api/v1/freezes",
-                await p.regulator(),
-                {
-                    "issuance": issuance,
-                    "owner": me.party,
-                    "quantity": str(amount % 30 + 1),
-                    "reason": "check",
-                },
+            done = await p.freeze(
+                {"issuance": issuance, "owner": me.party, "quantity": str(amount % 30 + 1), "reason": "check"}
             )
-            if done.status_code == 201:
-                self.freezes.append(done.json()["reference"])
+            if done.status_code == 200:
+                self.freezes.append(done.json()["result"])
         elif op == "release" and self.freezes:
             await p.post(f"/api/v1/freezes/{self.freezes.pop()}/release", await p.regulator())
         elif op in ("deposit", "withdraw"):

@@ -1,0 +1,147 @@
+"""Four-eyes decisions: one regulator user proposes, another approves — for freezing units or a
+party, and for confirming an issuance above its class's threshold. The approval carries out the
+decision in the same transaction; a rejection ends it. Proposals and their deciders are kept."""
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from registry import context as c
+from registry import parties, rights, units
+from registry.assets import get_asset_class
+from registry.errors import Conflict, Forbidden, InvalidInput, NotFound
+from registry.quantities import parse_units
+from registry.tables import ApplicationRow, PartyRow, ProposalRow
+
+FREEZE_UNITS, FREEZE_PARTY, CONFIRM = "freeze_units", "freeze_party", "confirm_application"
+PENDING, APPROVED, REJECTED = "pending", "approved", "rejected"
+
+
+@dataclass(frozen=True, slots=True)
+class Proposal:
+    id: str
+    action: str
+    params: dict[str, Any]
+    status: str
+    proposed_by: str  # user ids: the two pairs of eyes
+    decided_by: str | None
+    result: str | None  # the freeze, party or issuance the approval made
+    created_at: dt.datetime
+    decided_at: dt.datetime | None
+
+
+def _proposal(row: ProposalRow) -> Proposal:
+    return Proposal(
+        row.id,
+        row.action,
+        row.params,
+        row.status,
+        row.proposed_by,
+        row.decided_by,
+        row.result,
+        row.created_at,
+        row.decided_at,
+    )
+
+
+async def propose_freeze(
+    work: c.Work, actor: c.Actor, *, issuance_id: int, owner: str, quantity: str, reason: str
+) -> Proposal:
+    """Propose freezing an owner's units; checked now, so a second regulator approves a sound one."""
+    await units.check_free(work.session, issuance_id=issuance_id, owner=owner, quantity=quantity)
+    params = {"issuance": issuance_id, "owner": owner, "quantity": quantity, "reason": _reason(reason)}
+    return await _propose(work, actor, FREEZE_UNITS, params)
+
+
+async def propose_party_freeze(work: c.Work, actor: c.Actor, *, party_id: str, reason: str) -> Proposal:
+    party = await work.session.get(PartyRow, party_id)
+    if party is None:
+        raise NotFound("party", f"no party {party_id}")
+    if party.frozen_at is not None:
+        raise Conflict("party", "the party is frozen already")
+    return await _propose(work, actor, FREEZE_PARTY, {"party": party_id, "reason": _reason(reason)})
+
+
+async def propose_confirmation(work: c.Work, actor: c.Actor, application_id: str) -> Proposal:
+    return await _propose(work, actor, CONFIRM, {"application": application_id})
+
+
+def _reason(reason: str) -> str:
+    if not reason.strip():
+        raise InvalidInput("reason", "give the reason for this decision")
+    return reason.strip()
+
+
+async def _propose(work: c.Work, actor: c.Actor, action: str, params: dict[str, Any]) -> Proposal:
+    actor.require(c.REGULATOR)
+    row = ProposalRow(
+        id=work.new_id(),
+        action=action,
+        params=params,
+        status=PENDING,
+        proposed_by=actor.user_id,
+        decided_by=None,
+        result=None,
+        created_at=work.now,
+        decided_at=None,
+    )
+    work.session.add(row)
+    return _proposal(row)
+
+
+async def needs_second_pair(session: AsyncSession, application_id: str, thresholds: dict[str, str]) -> bool:
+    """Whether confirming this application needs four eyes: its quantity is above its class's
+    threshold (display units, per class code)."""
+    application = await session.get(ApplicationRow, application_id)
+    if application is None or application.asset_class not in thresholds:
+        return False
+    scale = (await get_asset_class(session, application.asset_class)).scale
+    return application.quantity > parse_units(thresholds[application.asset_class], scale, field="threshold")
+
+
+async def _pending(work: c.Work, actor: c.Actor, proposal_id: str) -> ProposalRow:
+    actor.require(c.REGULATOR)
+    row = await work.session.get(ProposalRow, proposal_id, with_for_update=True)
+    if row is None:
+        raise NotFound("proposal", f"no proposal {proposal_id}")
+    if row.status != PENDING:
+        raise Conflict("proposal", f"the proposal is {row.status}")
+    if row.proposed_by == actor.user_id:
+        raise Forbidden("proposal", "four eyes: another regulator user must decide what you proposed")
+    return row
+
+
+async def approve(work: c.Work, actor: c.Actor, proposal_id: str) -> Proposal:
+    row = await _pending(work, actor, proposal_id)
+    p = row.params
+    if row.action == FREEZE_UNITS:
+        moved = await units.freeze(
+            work,
+            actor,
+            issuance_id=p["issuance"],
+            owner=p["owner"],
+            quantity=p["quantity"],
+            reason=p["reason"],
+        )
+        row.result = moved.reference
+    elif row.action == FREEZE_PARTY:
+        row.result = (await parties.freeze_party(work, actor, party_id=p["party"], reason=p["reason"])).id
+    else:
+        row.result = str((await rights.confirm_application(work, actor, p["application"])).id)
+    row.status, row.decided_by, row.decided_at = APPROVED, actor.user_id, work.now
+    return _proposal(row)
+
+
+async def reject(work: c.Work, actor: c.Actor, proposal_id: str) -> Proposal:
+    row = await _pending(work, actor, proposal_id)
+    row.status, row.decided_by, row.decided_at = REJECTED, actor.user_id, work.now
+    return _proposal(row)
+
+
+async def pending(session: AsyncSession, actor: c.Actor) -> list[Proposal]:
+    actor.require(c.REGULATOR, write=False)
+    query = select(ProposalRow).where(ProposalRow.status == PENDING).order_by(ProposalRow.created_at)
+    return [_proposal(row) for row in (await session.execute(query)).scalars()]
