@@ -24,6 +24,7 @@ from api.controllers.decisions import DecisionController
 from api.controllers.ledger import LedgerController
 from api.controllers.listings import ListingController
 from api.controllers.market import OfferController
+from api.controllers.operators import ContractController, InventoryController
 from api.controllers.orders import FillController, OrderController
 from api.controllers.parties import PartyController
 from api.controllers.registry import ReferenceController, RightsController
@@ -171,6 +172,8 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
             ValuationController,
             CollateralController,
             PledgeController,
+            ContractController,
+            InventoryController,
             SupervisionController,
             DecisionController,
             LedgerController,

@@ -217,3 +217,20 @@ class LinkIn(Strict):
     party_a: PartyId
     party_b: PartyId
     kind: Literal["legal_representative", "controller", "beneficial_owner"]
+
+
+class ContractIn(Strict):
+    depositor: PartyId
+    issuance: IssuanceId
+    quantity: Decimal
+    mode: Literal["buyout", "lease", "custody", "cooperation"]
+    term_start: Annotated[dt.date, Field(strict=False)]
+    term_end: Annotated[dt.date, Field(strict=False)]
+    price: Annotated[Price | None, Field(description="a buy-out's price, CNY")] = None
+    annual_rent: Annotated[Price | None, Field(description="a lease's rent a year, CNY")] = None
+    minimum_dividend: Annotated[Price | None, Field(description="custody or co-operation, CNY a year")] = None
+    revenue_share_bps: Annotated[int, Field(ge=0, le=10_000, description="the depositor's share")] = 10_000
+    end_share_bps: Annotated[int, Field(ge=0, le=10_000)] = 0
+    floor_price: Annotated[Price | None, Field(description="per unit, lowest price the mandate sells at")] = (
+        None
+    )

@@ -27,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from market.pricing import fee, term_years, trade_value
 from market.tables import BidderRow, BidRow, ListingItemRow, ListingRow
-from registry import cash, pledges, units
+from registry import cash, contracts, pledges, units
 from registry import context as c
 from registry import events as ev
 from registry.assets import get_asset_class
@@ -122,25 +122,46 @@ async def forced_sale(work: c.Work, actor: c.Actor, pledge_id: str, spec: Listin
     """A bank enforces a defaulted pledge by selling the pledged units for the owner (the seller):
     the proceeds pay the banks that lent on them, senior first, and the rest is the owner's."""
     pledge = await pledges.for_sale(work, actor, pledge_id)
-    issuance = await work.session.get(IssuanceRow, pledge.issuance_id)
+    row = await _for_owner(work, pledge.owner_id, pledge.issuance_id, pledge.quantity, spec)
+    row.pledge_id = pledge.id
+    await pledges.move_to_sale(work, actor, pledge, row.id)
+    return await _view(work.session, row)
+
+
+async def sale_under_mandate(work: c.Work, actor: c.Actor, contract_id: str, spec: ListingSpec) -> Listing:
+    """An operator (两山银行) sells a depositor's units under its lease, custody or co-operation
+    mandate, for the depositor (the seller), at no less than the contract's floor price; the
+    depositor pays the operator its part of the proceeds."""
+    contract = await contracts.mandate(work, actor, contract_id)
+    if parse_units(spec.price, CNY_SCALE, field="price") < contract.floor_price:
+        raise InvalidInput("price", f"the mandate's floor price is {_money(contract.floor_price)}")
+    row = await _for_owner(work, contract.depositor_id, contract.issuance_id, contract.quantity, spec)
+    row.contract_id = contract.id
+    await contracts.release_to_sale(work, contract, row.id)
+    return await _view(work.session, row)
+
+
+async def _for_owner(
+    work: c.Work, owner: str, issuance_id: int, quantity: int, spec: ListingSpec
+) -> ListingRow:
+    """A one-item listing of an owner's units put up by someone acting for it (a bank, an operator)."""
+    issuance = await work.session.get(IssuanceRow, issuance_id)
     assert issuance is not None
     cls = await get_asset_class(work.session, issuance.asset_class)
-    row = _listing(work, pledge.owner_id, spec)
-    row.pledge_id = pledge.id
+    row = _listing(work, owner, spec)
     work.session.add(row)
     await work.session.flush()  # the listing before its item
     work.session.add(
         ListingItemRow(
             listing_id=row.id,
             issuance_id=issuance.id,
-            quantity=pledge.quantity,
+            quantity=quantity,
             scale=cls.scale,
             years=term_years(cls.price_basis, issuance.attributes),
         )
     )
-    await pledges.move_to_sale(work, actor, pledge, row.id)
     await work.session.flush()
-    return await _view(work.session, row)
+    return row
 
 
 def _listing(work: c.Work, seller: str, spec: ListingSpec) -> ListingRow:
@@ -162,6 +183,7 @@ def _listing(work: c.Work, seller: str, spec: ListingSpec) -> ListingRow:
         created_at=work.now,
         closed_at=None,
         pledge_id=None,
+        contract_id=None,
     )
     _check(row, work.now)
     return row
@@ -325,7 +347,8 @@ async def _check_bid(
     divisible = (
         row.mode == SEALED
         and not row.package
-        and row.pledge_id is None  # a forced sale sells the pledged units whole
+        and row.pledge_id is None  # sales for an owner sell its units whole
+        and row.contract_id is None
         and await _fungible(session, items[0].issuance_id)
     )
     if not (divisible and 0 < quantity < whole):
@@ -422,6 +445,9 @@ async def close(work: c.Work, row: ListingRow, *, fees_bps: int, fee_account: st
     if row.pledge_id is not None:
         await pledges.after_sale(work, row.pledge_id, row.id, proceeds if awards else None)
         return
+    if row.contract_id is not None:
+        await contracts.after_sale(work, row.contract_id, row.id, proceeds if awards else None)
+        return
     for item in await _items(work.session, row):  # what was not sold
         await units.release(
             work, issuance_id=item.issuance_id, owner=row.seller_id, ref=row.id, actor=ev.SYSTEM
@@ -442,8 +468,10 @@ async def due(work: c.Work) -> list[ListingRow]:
 async def cancel(work: c.Work, actor: c.Actor, listing_id: str) -> Listing:
     """The seller withdraws a listing that has no bid yet; units and deposits are released."""
     row = await _locked_open(work, listing_id)
-    if row.seller_id != actor.party_id or row.pledge_id is not None:
-        raise Forbidden("listing", "only the seller may cancel a listing, and no one a forced sale")
+    if row.seller_id != actor.party_id or row.pledge_id is not None or row.contract_id is not None:
+        raise Forbidden(
+            "listing", "only the seller may cancel its listing; a sale for an owner runs its course"
+        )
     if await _active_bids(work.session, row):
         raise Conflict("listing", "the listing has bids; it can no longer be cancelled")
     await close(work, row, fees_bps=0, fee_account=row.seller_id)

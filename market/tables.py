@@ -104,6 +104,7 @@ class ListingRow(Base):
     deposit: Mapped[int] = mapped_column(BigInteger)  # 保证金, fen, held from each registered bidder
     extension_minutes: Mapped[int] = mapped_column(Integer)  # anti-sniping; english only
     pledge_id: Mapped[str | None] = mapped_column(String(36))  # a forced sale of these pledged units
+    contract_id: Mapped[str | None] = mapped_column(String(36))  # a sale under an operator's mandate
     ends_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
     status: Mapped[str] = mapped_column(String(16), index=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)

@@ -44,6 +44,10 @@ PLEDGE_ENFORCED = "pledge.enforced"  # the pledged units transferred to the bank
 PLEDGE_SALE = "pledge.sale"  # the pledged units reserved for a forced-sale listing
 PLEDGE_UNSOLD = "pledge.unsold"  # the forced sale failed: the units are pledged again
 PLEDGE_PROCEEDS = "pledge.proceeds"  # the owner pays a bank out of a forced sale's proceeds
+CONTRACT_SIGNED = "contract.signed"  # a buy-out delivered and paid, or units set aside under a mandate
+CONTRACT_LISTED = "contract.listed"  # units under a mandate moved to a listing
+CONTRACT_UNSOLD = "contract.unsold"  # back under the mandate
+CONTRACT_PROCEEDS = "contract.proceeds"  # the depositor pays the operator its part of a sale
 CASH_RESERVED = "cash.reserved"
 CASH_RELEASED = "cash.released"
 

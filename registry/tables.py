@@ -296,3 +296,27 @@ class ProposalRow(Base):
     result: Mapped[str | None] = mapped_column(String(36))  # what the approval made: freeze, issuance…
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class ContractRow(Base):
+    """An acquisition contract (收储) between an operator (两山银行) and a depositor — a household, a
+    village collective or an enterprise — over units of one issuance."""
+
+    __tablename__ = "contracts"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    operator_id: Mapped[str] = mapped_column(ForeignKey("parties.id"), index=True)
+    depositor_id: Mapped[str] = mapped_column(ForeignKey("parties.id"), index=True)
+    issuance_id: Mapped[int] = mapped_column(ForeignKey("issuances.id"))
+    quantity: Mapped[int] = mapped_column(BigInteger)
+    mode: Mapped[str] = mapped_column(String(12))  # buyout, lease, custody, cooperation
+    term_start: Mapped[dt.date] = mapped_column(Date)
+    term_end: Mapped[dt.date] = mapped_column(Date, index=True)
+    price: Mapped[int] = mapped_column(BigInteger)  # fen: a buy-out's price; 0 otherwise
+    annual_rent: Mapped[int] = mapped_column(BigInteger)  # fen a year, paid to the depositor (lease)
+    minimum_dividend: Mapped[int] = mapped_column(BigInteger)  # fen a year guaranteed (custody, co-op)
+    revenue_share_bps: Mapped[int] = mapped_column(Integer)  # the depositor's share of a sale's proceeds
+    end_share_bps: Mapped[int] = mapped_column(Integer)  # the depositor's share of value at term end
+    floor_price: Mapped[int] = mapped_column(BigInteger)  # fen per unit: the mandate's lowest sale price
+    status: Mapped[str] = mapped_column(String(12), index=True)  # offered, active, declined, ended
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    signed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

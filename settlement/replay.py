@@ -253,10 +253,26 @@ def _hold(sign: int) -> Handler:
     return handler
 
 
-def _proceeds(state: LedgerState, body: dict[str, JSONValue]) -> None:
-    amount = _fen(body, "amount")
-    _credit(state, _str(body, "owner"), -amount)
-    _credit(state, _str(body, "bank"), amount)
+def _payment(payer_key: str, payee_key: str) -> Handler:
+    """A handler for cash ``amount`` paid by one party named in the body to another."""
+
+    def handler(state: LedgerState, body: dict[str, JSONValue]) -> None:
+        amount = _fen(body, "amount")
+        _credit(state, _str(body, payer_key), -amount)
+        _credit(state, _str(body, payee_key), amount)
+
+    return handler
+
+
+def _signed(state: LedgerState, body: dict[str, JSONValue]) -> None:
+    """A buy-out: units to the operator against the price. A mandate: units set aside under it."""
+    if _str(body, "mode") == "buyout":
+        _shift(_FREE, b.ACTIVE, to_owner_key="operator")(state, body)
+        price = _fen(body, "price")
+        _credit(state, _str(body, "operator"), -price)
+        _credit(state, _str(body, "owner"), price)
+    else:
+        _shift(_FREE, b.RESERVED, to_ref_key="contract")(state, body)
 
 
 def _deposited(state: LedgerState, body: dict[str, JSONValue]) -> None:
@@ -287,7 +303,11 @@ _HANDLERS: dict[str, Handler] = {
     ev.PLEDGE_ENFORCED: _shift(frozenset({b.PLEDGED}), b.ACTIVE, ref_key="pledge", to_owner_key="bank"),
     ev.PLEDGE_SALE: _shift(frozenset({b.PLEDGED}), b.RESERVED, ref_key="pledge", to_ref_key="listing"),
     ev.PLEDGE_UNSOLD: _shift(frozenset({b.RESERVED}), b.PLEDGED, ref_key="listing", to_ref_key="pledge"),
-    ev.PLEDGE_PROCEEDS: _proceeds,
+    ev.PLEDGE_PROCEEDS: _payment("owner", "bank"),
+    ev.CONTRACT_SIGNED: _signed,
+    ev.CONTRACT_LISTED: _shift(frozenset({b.RESERVED}), b.RESERVED, ref_key="contract", to_ref_key="listing"),
+    ev.CONTRACT_UNSOLD: _shift(frozenset({b.RESERVED}), b.RESERVED, ref_key="listing", to_ref_key="contract"),
+    ev.CONTRACT_PROCEEDS: _payment("owner", "operator"),
     ev.CASH_RESERVED: _hold(+1),
     ev.CASH_RELEASED: _hold(-1),
 }

@@ -1,0 +1,301 @@
+"""Acquisition contracts (收储): how an operator (两山银行) takes scattered rights into its inventory.
+
+The operator offers a contract to a depositor (household, village collective, enterprise); the
+depositor signs it, and then, by mode:
+
+- buy-out (赎买): ownership moves to the operator against the price, delivery versus payment;
+- lease (租赁) and custody (托管): ownership stays with the depositor, whose units are set aside under
+  the contract, and the operator holds a mandate to sell them (at no less than the floor price) —
+  lease against an annual rent, custody against a minimum dividend;
+- co-operation (合作): as custody, with the depositor's share of what a sale brings.
+
+When units under a mandate are sold the depositor, as their owner, receives the proceeds and pays the
+operator its part: everything above the depositor's revenue share. Every step is a ledger entry.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+from fractions import Fraction
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from registry import blocks as b
+from registry import cash, units
+from registry import context as c
+from registry import events as ev
+from registry.assets import get_asset_class
+from registry.cash import CNY_SCALE
+from registry.errors import Conflict, Forbidden, InvalidInput, NotFound
+from registry.quantities import format_units, parse_units
+from registry.tables import ContractRow, IssuanceRow, PartyRow
+
+BUYOUT, LEASE, CUSTODY, COOPERATION = "buyout", "lease", "custody", "cooperation"
+MODES = (BUYOUT, LEASE, CUSTODY, COOPERATION)
+OFFERED, ACTIVE, DECLINED, ENDED = "offered", "active", "declined", "ended"
+
+
+@dataclass(frozen=True, slots=True)
+class Terms:
+    """A contract as the operator offers it, in display units."""
+
+    depositor: str
+    issuance: int
+    quantity: str
+    mode: str
+    term_start: dt.date
+    term_end: dt.date
+    price: str | None = None  # buy-out
+    annual_rent: str | None = None  # lease
+    minimum_dividend: str | None = None  # custody, co-operation
+    revenue_share_bps: int = 10_000  # the depositor's share of a sale under mandate
+    end_share_bps: int = 0
+    floor_price: str | None = None  # per unit, for sales under mandate
+
+
+@dataclass(frozen=True, slots=True)
+class Contract:
+    id: str
+    operator: str
+    depositor: str
+    issuance: int
+    quantity: str
+    mode: str
+    term_start: dt.date
+    term_end: dt.date
+    price: str
+    annual_rent: str
+    minimum_dividend: str
+    revenue_share_bps: int
+    end_share_bps: int
+    floor_price: str
+    status: str
+    signed_at: dt.datetime | None
+
+
+async def view(session: AsyncSession, row: ContractRow) -> Contract:
+    scale = await _scale(session, row.issuance_id)
+    return Contract(
+        row.id,
+        row.operator_id,
+        row.depositor_id,
+        row.issuance_id,
+        format_units(row.quantity, scale),
+        row.mode,
+        row.term_start,
+        row.term_end,
+        _money(row.price),
+        _money(row.annual_rent),
+        _money(row.minimum_dividend),
+        row.revenue_share_bps,
+        row.end_share_bps,
+        _money(row.floor_price),
+        row.status,
+        row.signed_at,
+    )
+
+
+async def _scale(session: AsyncSession, issuance_id: int) -> int:
+    issuance = await session.get(IssuanceRow, issuance_id)
+    if issuance is None:
+        raise NotFound("issuance", f"no issuance {issuance_id}")
+    return (await get_asset_class(session, issuance.asset_class)).scale
+
+
+def _fen(value: str | None, field: str) -> int:
+    return 0 if value is None else parse_units(value, CNY_SCALE, field=field)
+
+
+async def offer(work: c.Work, actor: c.Actor, terms: Terms) -> Contract:
+    actor.require(c.OPERATOR)
+    depositor = await work.session.get(PartyRow, terms.depositor)
+    if depositor is None or depositor.kind not in (c.PERSON, c.COLLECTIVE, c.ENTERPRISE):
+        raise InvalidInput("depositor", "a depositor is a household, a village collective or an enterprise")
+    if terms.mode not in MODES:
+        raise InvalidInput("mode", f"the mode is one of {', '.join(MODES)}")
+    if not terms.term_start < terms.term_end:
+        raise InvalidInput("term_end", "the term must end after it starts")
+    if not (0 <= terms.revenue_share_bps <= 10_000 and 0 <= terms.end_share_bps <= 10_000):
+        raise InvalidInput("revenue_share_bps", "shares are 0 to 10000 basis points")
+    if (terms.mode == BUYOUT) != (terms.price is not None):
+        raise InvalidInput("price", "a buy-out has a price, and only a buy-out")
+    scale = await _scale(work.session, terms.issuance)
+    row = ContractRow(
+        id=work.new_id(),
+        operator_id=actor.party_id,
+        depositor_id=depositor.id,
+        issuance_id=terms.issuance,
+        quantity=parse_units(terms.quantity, scale, field="quantity"),
+        mode=terms.mode,
+        term_start=terms.term_start,
+        term_end=terms.term_end,
+        price=_fen(terms.price, "price"),
+        annual_rent=_fen(terms.annual_rent, "annual_rent"),
+        minimum_dividend=_fen(terms.minimum_dividend, "minimum_dividend"),
+        revenue_share_bps=terms.revenue_share_bps,
+        end_share_bps=terms.end_share_bps,
+        floor_price=_fen(terms.floor_price, "floor_price"),
+        status=OFFERED,
+        created_at=work.now,
+        signed_at=None,
+    )
+    work.session.add(row)
+    await work.session.flush()
+    return await view(work.session, row)
+
+
+async def _offered(work: c.Work, actor: c.Actor, contract_id: str) -> ContractRow:
+    actor.require(c.PERSON, c.COLLECTIVE, c.ENTERPRISE)
+    row = await work.session.get(ContractRow, contract_id, with_for_update=True)
+    if row is None or row.depositor_id != actor.party_id:
+        raise NotFound("contract", f"no contract {contract_id} offered to you")
+    if row.status != OFFERED:
+        raise Conflict("contract", f"the contract is {row.status}")
+    return row
+
+
+async def sign(work: c.Work, actor: c.Actor, contract_id: str) -> Contract:
+    """The depositor signs: a buy-out settles at once; a mandate sets the units aside under it."""
+    row = await _offered(work, actor, contract_id)
+    scale = await _scale(work.session, row.issuance_id)
+    buyout = row.mode == BUYOUT
+    ranges = await units.rehome(
+        work,
+        issuance_id=row.issuance_id,
+        owner=row.depositor_id,
+        state=b.ACTIVE,
+        ref=None,
+        to_owner=row.operator_id if buyout else row.depositor_id,
+        to_state=b.ACTIVE if buyout else b.RESERVED,
+        to_ref=None if buyout else row.id,
+        units=row.quantity,
+    )
+    if buyout:
+        await cash.pay(
+            work,
+            payer=row.operator_id,
+            payee=row.depositor_id,
+            fen=row.price,
+            reference=row.id,
+            kind="buyout",
+        )
+    row.status, row.signed_at = ACTIVE, work.now
+    work.record(
+        ev.LedgerEvent(
+            ev.CONTRACT_SIGNED,
+            actor.party_id,
+            {
+                "contract": row.id,
+                "mode": row.mode,
+                "issuance": row.issuance_id,
+                "owner": row.depositor_id,
+                "operator": row.operator_id,
+                "ranges": ev.ranges_json(ranges),
+                "quantity": format_units(row.quantity, scale),
+                "price": format_units(row.price, CNY_SCALE),
+                "currency": "CNY",
+                "term_end": row.term_end.isoformat(),
+            },
+        )
+    )
+    return await view(work.session, row)
+
+
+async def decline(work: c.Work, actor: c.Actor, contract_id: str) -> Contract:
+    row = await _offered(work, actor, contract_id)
+    row.status = DECLINED
+    return await view(work.session, row)
+
+
+async def mandate(work: c.Work, actor: c.Actor, contract_id: str) -> ContractRow:
+    """An active mandate of the acting operator, locked, for selling the units under it."""
+    actor.require(c.OPERATOR)
+    row = await work.session.get(ContractRow, contract_id, with_for_update=True)
+    if row is None or row.operator_id != actor.party_id:
+        raise Forbidden("contract", "an operator sells a depositor's units only under its own mandate")
+    if row.status != ACTIVE or row.mode == BUYOUT or row.term_end < work.now.date():
+        raise Conflict("contract", "the mandate is not in force")
+    return row
+
+
+async def release_to_sale(work: c.Work, row: ContractRow, listing: str) -> None:
+    """Move the mandated units to a listing's reservation."""
+    ranges = await units.rehome(
+        work,
+        issuance_id=row.issuance_id,
+        owner=row.depositor_id,
+        state=b.RESERVED,
+        ref=row.id,
+        to_owner=row.depositor_id,
+        to_state=b.RESERVED,
+        to_ref=listing,
+    )
+    work.record(_moved(ev.CONTRACT_LISTED, row, listing, ranges))
+
+
+async def after_sale(work: c.Work, contract_id: str, listing: str, proceeds: int | None) -> None:
+    """A sale under mandate closed: the depositor pays the operator its part of the proceeds, or,
+    if nothing sold, the units go back under the contract."""
+    row = await work.session.get(ContractRow, contract_id, with_for_update=True)
+    assert row is not None
+    if proceeds is None:
+        ranges = await units.rehome(
+            work,
+            issuance_id=row.issuance_id,
+            owner=row.depositor_id,
+            state=b.RESERVED,
+            ref=listing,
+            to_owner=row.depositor_id,
+            to_state=b.RESERVED,
+            to_ref=row.id,
+        )
+        work.record(_moved(ev.CONTRACT_UNSOLD, row, listing, ranges))
+        return
+    part = int(Fraction(proceeds * (10_000 - row.revenue_share_bps), 10_000))  # the operator's, rounded down
+    await cash.pay(
+        work, payer=row.depositor_id, payee=row.operator_id, fen=part, reference=row.id, kind="mandate"
+    )
+    row.status = ENDED
+    work.record(
+        ev.LedgerEvent(
+            ev.CONTRACT_PROCEEDS,
+            ev.SYSTEM,
+            {
+                "contract": row.id,
+                "issuance": row.issuance_id,
+                "owner": row.depositor_id,
+                "operator": row.operator_id,
+                "amount": format_units(part, CNY_SCALE),
+                "currency": "CNY",
+            },
+        )
+    )
+
+
+def _moved(kind: str, row: ContractRow, listing: str, ranges: list[tuple[int, int]]) -> ev.LedgerEvent:
+    return ev.LedgerEvent(
+        kind,
+        ev.SYSTEM if kind == ev.CONTRACT_UNSOLD else row.operator_id,
+        {
+            "contract": row.id,
+            "listing": listing,
+            "issuance": row.issuance_id,
+            "owner": row.depositor_id,
+            "ranges": ev.ranges_json(ranges),
+        },
+    )
+
+
+async def of_party(session: AsyncSession, actor: c.Actor, *, status: str | None) -> list[Contract]:
+    query = select(ContractRow).order_by(ContractRow.created_at)
+    if not actor.supervises:
+        query = query.where(
+            (ContractRow.operator_id == actor.party_id) | (ContractRow.depositor_id == actor.party_id)
+        )
+    if status is not None:
+        query = query.where(ContractRow.status == status)
+    return [await view(session, row) for row in (await session.execute(query)).scalars()]
+
+
+def _money(fen: int) -> str:
+    return format_units(fen, CNY_SCALE)

@@ -1,0 +1,144 @@
+"""Operators (两山银行): buy-outs settled DvP, mandates (lease, custody, co-operation) that let the
+operator sell a depositor's units within the contract's limits and share the proceeds, and the
+inventory report rolled up county → city → province, with CSV export."""
+
+import csv
+import datetime as dt
+import io
+from typing import Any
+
+import anyio
+import pytest
+
+from tests.platform import Member, Platform
+
+pytestmark = pytest.mark.anyio
+TODAY = dt.datetime.now(dt.UTC).date()
+
+
+async def contract(
+    platform: Platform, operator: Member, depositor: Member, issuance: int, **terms: Any
+) -> Any:
+    body = {
+        "depositor": depositor.party,
+        "issuance": issuance,
+        "quantity": "156.35",
+        "term_start": TODAY.isoformat(),
+        "term_end": (TODAY + dt.timedelta(days=60)).isoformat(),
+        **terms,
+    }
+    offered = await platform.post("/api/v1/contracts", operator, body)
+    assert offered.status_code == 201, offered.text
+    signed = await platform.post(f"/api/v1/contracts/{offered.json()['id']}/sign", depositor)
+    assert signed.status_code == 200, signed.text
+    return signed.json()
+
+
+async def balance(platform: Platform, member: Member) -> str:
+    return str((await platform.get(f"/api/v1/parties/{member.party}/cash", member)).json()["balance"])
+
+
+async def test_a_buyout_moves_the_right_against_the_price(platform: Platform) -> None:
+    household, operator = (
+        await platform.onboard("person", "360982"),
+        await platform.onboard("operator", "361028"),
+    )
+    forest = await platform.confirmed(household, "FR")
+    await platform.deposit(operator, "500000.00")
+    signed = await contract(platform, operator, household, forest["id"], mode="buyout", price="180000.00")
+    assert signed["status"] == "active"
+    assert await platform.holdings(operator) == {(forest["id"], "active"): "156.35"}
+    assert (await balance(platform, household), await balance(platform, operator)) == (
+        "180000.00",
+        "320000.00",
+    )
+    assert await platform.audit() == []
+
+
+async def test_a_mandate_sells_within_its_limits_and_shares_the_proceeds(platform: Platform) -> None:
+    household, operator = (
+        await platform.onboard("person", "360982"),
+        await platform.onboard("operator", "361028"),
+    )
+    forest = await platform.confirmed(household, "FR")
+    signed = await contract(
+        platform,
+        operator,
+        household,
+        forest["id"],
+        mode="cooperation",
+        revenue_share_bps=7000,
+        floor_price="1000.00",
+    )
+    assert await platform.holdings(household) == {
+        (forest["id"], "reserved"): "156.35"
+    }  # set aside, still theirs
+    moved = await platform.post(
+        "/api/v1/transfers", household, {"issuance": forest["id"], "to": operator.party, "quantity": "1.00"}
+    )
+    assert moved.status_code == 422  # the depositor cannot sell around the mandate
+    ends = (dt.datetime.now(dt.UTC) + dt.timedelta(seconds=2)).isoformat()
+    cheap = await platform.post(
+        f"/api/v1/contracts/{signed['id']}/sell",
+        operator,
+        {"mode": "sealed", "price": "900.00", "ends_at": ends},
+    )
+    assert cheap.status_code == 422 and cheap.json()["field"] == "price"  # below the floor
+    stranger = await platform.onboard("operator", "361130")
+    outside = await platform.post(
+        f"/api/v1/contracts/{signed['id']}/sell",
+        stranger,
+        {"mode": "sealed", "price": "1000.00", "ends_at": ends},
+    )
+    assert outside.status_code == 403  # no mandate of its own
+    listed = await platform.post(
+        f"/api/v1/contracts/{signed['id']}/sell",
+        operator,
+        {"mode": "sealed", "price": "1000.00", "ends_at": ends},
+    )
+    assert listed.status_code == 201, listed.text
+    buyer = await platform.onboard("enterprise")
+    await platform.deposit(buyer, "200000.00")
+    await platform.post(f"/api/v1/listings/{listed.json()['id']}/register", buyer)
+    bid = await platform.post(f"/api/v1/listings/{listed.json()['id']}/bids", buyer, {"price": "1000.00"})
+    assert bid.status_code == 201, bid.text
+    for _ in range(100):
+        if (await platform.get(f"/api/v1/listings/{listed.json()['id']}")).json()["status"] != "open":
+            break
+        await anyio.sleep(0.1)
+    # 156.35 亩 × 1,000.00 = 156,350.00: 70% stays with the household, 30% goes to the operator
+    assert (await balance(platform, household), await balance(platform, operator)) == (
+        "109445.00",
+        "46905.00",
+    )
+    assert await platform.holdings(buyer) == {(forest["id"], "active"): "156.35"}
+    assert await platform.audit() == []
+
+
+async def test_the_inventory_report_rolls_up_and_exports_csv(platform: Platform) -> None:
+    operator = await platform.onboard("operator", "361028")
+    household, village = (
+        await platform.onboard("person", "360982"),
+        await platform.onboard("collective", "361028"),
+    )
+    await platform.deposit(operator, "500000.00")
+    bought = await platform.confirmed(household, "FR")
+    await contract(platform, operator, household, bought["id"], mode="buyout", price="180000.00")
+    carbon = await platform.confirmed(village, "CS", "1000")
+    await contract(
+        platform, operator, village, carbon["id"], quantity="600", mode="custody", minimum_dividend="500.00"
+    )
+    regulator = await platform.regulator()
+    report = await platform.get(f"/api/v1/operators/{operator.party}/inventory", regulator)
+    assert report.status_code == 200, report.text
+    lines = {line["asset_class"]: line for line in report.json()["lines"]}
+    assert (lines["FR"]["owned"], lines["FR"]["cost"]) == ("156.35", "180000.00")
+    assert (lines["CS"]["owned"], lines["CS"]["mandated"]) == ("0", "600")
+    levels = {(r["level"], r["division"], r["asset_class"]) for r in report.json()["rollups"]}
+    assert {("county", "361028", "CS"), ("city", "361000", "CS"), ("province", "360000", "CS")} <= levels
+    assert len(report.json()["contracts_due"]) == 2  # both end within 90 days
+    exported = await platform.get(f"/api/v1/operators/{operator.party}/inventory", operator, format="csv")
+    assert exported.headers["content-type"].startswith("text/csv")
+    assert {row["asset_class"] for row in csv.DictReader(io.StringIO(exported.text))} == {"FR", "CS"}
+    other = await platform.onboard("enterprise")
+    assert (await platform.get(f"/api/v1/operators/{operator.party}/inventory", other)).status_code == 403
