@@ -132,6 +132,9 @@ class RulesIn(Strict):
 class ItemIn(Strict):
     issuance: IssuanceId
     quantity: Decimal
+    contract: Annotated[
+        str | None, Field(max_length=36, description="in an operator's package: the mandate it sells under")
+    ] = None
 
 
 class ListingIn(Strict):

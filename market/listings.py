@@ -21,6 +21,7 @@ when they end, and catches up on start.
 
 import datetime as dt
 from dataclasses import dataclass
+from fractions import Fraction
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -35,6 +36,7 @@ from registry.cash import CNY_SCALE
 from registry.errors import Conflict, Forbidden, InvalidInput, NotFound
 from registry.quantities import format_units, parse_units
 from registry.tables import IssuanceRow
+from registry.valuations import latest_valid
 from settlement.dvp import Delivery, PackageTrade, Trade, settle, settle_package
 
 FIXED, ENGLISH, SEALED = "fixed", "english", "sealed"
@@ -47,6 +49,7 @@ ACTIVE, OUTBID, REPLACED, WON, LOST = "active", "outbid", "replaced", "won", "lo
 class Item:
     issuance: int
     quantity: str
+    contract: str | None = None  # in an operator's package: the mandate a depositor's units sell under
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +82,7 @@ class Listing:
     seller: str
     items: list[Item]
     package: bool  # priced whole; otherwise per unit of its one item
+    valuation: str | None  # its rights' latest valid valuations, pro rata, when every one has one
     mode: str
     price: str
     increment: str
@@ -112,8 +116,14 @@ async def create(work: c.Work, actor: c.Actor, spec: ListingSpec) -> Listing:
     row = _listing(work, actor.party_id, spec)
     work.session.add(row)
     await work.session.flush()
-    for item in spec.items:
-        await _add_item(work, row, item)
+    items = [await _add_item(work, actor, row, item) for item in spec.items]
+    if any(item.contract_id for item in items):
+        if not row.package:
+            raise InvalidInput("items", "sell one right under mandate at /contracts/{id}/sell")
+        if any(item.value is None for item in items):
+            raise InvalidInput(
+                "items", "a package with units under mandate needs a valid valuation of every right in it"
+            )
     await work.session.flush()
     return await _view(work.session, row)
 
@@ -158,6 +168,9 @@ async def _for_owner(
             quantity=quantity,
             scale=cls.scale,
             years=term_years(cls.price_basis, issuance.attributes),
+            owner_id=owner,
+            contract_id=None,
+            value=None,
         )
     )
     await work.session.flush()
@@ -189,19 +202,36 @@ def _listing(work: c.Work, seller: str, spec: ListingSpec) -> ListingRow:
     return row
 
 
-async def _add_item(work: c.Work, row: ListingRow, item: Item) -> None:
+async def _add_item(work: c.Work, actor: c.Actor, row: ListingRow, item: Item) -> ListingItemRow:
+    """Reserve an item's units for the listing: the seller's own, or a depositor's under the
+    acting operator's mandate (whole, as the contract covers them)."""
     issuance = await work.session.get(IssuanceRow, item.issuance)
     if issuance is None:
         raise NotFound("items", f"no issuance {item.issuance}")
     cls = await get_asset_class(work.session, issuance.asset_class)
     quantity = parse_units(item.quantity, cls.scale, field="items")
-    await units.reserve(work, issuance_id=issuance.id, owner=row.seller_id, units=quantity, ref=row.id)
-    years = term_years(cls.price_basis, issuance.attributes)
-    work.session.add(
-        ListingItemRow(
-            listing_id=row.id, issuance_id=issuance.id, quantity=quantity, scale=cls.scale, years=years
-        )
+    owner = row.seller_id
+    if item.contract is None:
+        await units.reserve(work, issuance_id=issuance.id, owner=owner, units=quantity, ref=row.id)
+    else:
+        contract = await contracts.mandate(work, actor, item.contract)
+        if (contract.issuance_id, contract.quantity) != (issuance.id, quantity):
+            raise InvalidInput("items", f"contract {contract.id} covers other units than this item")
+        owner = contract.depositor_id
+        await contracts.release_to_sale(work, contract, row.id)
+    valuation = await latest_valid(work.session, issuance.id, work.now.date())
+    added = ListingItemRow(
+        listing_id=row.id,
+        issuance_id=issuance.id,
+        quantity=quantity,
+        scale=cls.scale,
+        years=term_years(cls.price_basis, issuance.attributes),
+        owner_id=owner,
+        contract_id=item.contract,
+        value=None if valuation is None else int(Fraction(valuation.value * quantity, issuance.quantity)),
     )
+    work.session.add(added)
+    return added
 
 
 def _check(row: ListingRow, now: dt.datetime) -> None:
@@ -267,8 +297,8 @@ async def buy(work: c.Work, actor: c.Actor, listing_id: str, *, fees_bps: int, f
     )
     work.session.add(bid)
     await work.session.flush()
-    await _award(work, row, bid, bid.quantity, fees_bps=fees_bps, fee_account=fee_account)
-    row.status, row.closed_at = SOLD, work.now
+    proceeds = await _award(work, row, bid, bid.quantity, fees_bps=fees_bps, fee_account=fee_account)
+    await _finish(work, row, proceeds)
     return await _view(work.session, row)
 
 
@@ -398,7 +428,15 @@ async def _award(
     charge = fee(value, fees_bps)
     trade_id = work.new_id()
     if row.package:
-        deliveries = tuple(Delivery(item.issuance_id, item.quantity, item.scale) for item in items)
+        deliveries = tuple(
+            Delivery(
+                item.issuance_id,
+                item.quantity,
+                item.scale,
+                None if item.contract_id is None else item.owner_id,
+            )
+            for item in items
+        )
         package = PackageTrade(
             trade_id, row.seller_id, winner.party_id, deliveries, value, charge, charge, fee_account, row.id
         )
@@ -441,17 +479,34 @@ async def close(work: c.Work, row: ListingRow, *, fees_bps: int, fee_account: st
             )
         else:
             placed.status = LOST
-    row.status, row.closed_at = (SOLD if awards else FAILED), work.now
+    await _finish(work, row, proceeds if awards else None)
+
+
+async def _finish(work: c.Work, row: ListingRow, proceeds: int | None) -> None:
+    """End a listing sold (for ``proceeds`` net of the seller's fee) or failed (None): pay those
+    the sale is for — banks, operators, depositors — and return what was not sold."""
+    row.status, row.closed_at = (FAILED if proceeds is None else SOLD), work.now
     if row.pledge_id is not None:
-        await pledges.after_sale(work, row.pledge_id, row.id, proceeds if awards else None)
-        return
-    if row.contract_id is not None:
-        await contracts.after_sale(work, row.contract_id, row.id, proceeds if awards else None)
-        return
-    for item in await _items(work.session, row):  # what was not sold
-        await units.release(
-            work, issuance_id=item.issuance_id, owner=row.seller_id, ref=row.id, actor=ev.SYSTEM
-        )
+        await pledges.after_sale(work, row.pledge_id, row.id, proceeds)
+    elif row.contract_id is not None:
+        await contracts.after_sale(work, row.contract_id, row.id, proceeds)
+    else:
+        await _settle_items(work, row, proceeds)
+
+
+async def _settle_items(work: c.Work, row: ListingRow, proceeds: int | None) -> None:
+    """Return what was not sold; pay each depositor whose units a package sold its share, the part
+    of the proceeds its units' value bears in the package's value."""
+    items = await _items(work.session, row)
+    whole = sum(item.value or 0 for item in items)
+    for item in items:
+        if item.contract_id is not None:
+            share = None if proceeds is None else int(Fraction(proceeds * (item.value or 0), whole))
+            await contracts.after_package(work, item.contract_id, row.id, share)
+        else:  # whatever of the seller's own units was not sold
+            await units.release(
+                work, issuance_id=item.issuance_id, owner=row.seller_id, ref=row.id, actor=ev.SYSTEM
+            )
 
 
 async def due(work: c.Work) -> list[ListingRow]:
@@ -515,8 +570,9 @@ async def _view(session: AsyncSession, row: ListingRow) -> Listing:
     return Listing(
         row.id,
         row.seller_id,
-        [Item(item.issuance_id, format_units(item.quantity, item.scale)) for item in items],
+        [Item(item.issuance_id, format_units(item.quantity, item.scale), item.contract_id) for item in items],
         row.package,
+        None if any(i.value is None for i in items) else _money(sum(i.value or 0 for i in items)),
         row.mode,
         _money(row.price),
         _money(row.increment),

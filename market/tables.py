@@ -120,6 +120,9 @@ class ListingItemRow(Base):
     quantity: Mapped[int] = mapped_column(BigInteger)
     scale: Mapped[int] = mapped_column(Integer)  # of its asset class, so views need no lookup
     years: Mapped[int] = mapped_column(Integer)  # of a unit_year price (元/吨·年); 1 otherwise
+    owner_id: Mapped[str] = mapped_column(ForeignKey("parties.id"))  # the seller, or a depositor
+    contract_id: Mapped[str | None] = mapped_column(String(36))  # the mandate a depositor's units sell under
+    value: Mapped[int | None] = mapped_column(BigInteger)  # fen: its share of the latest valuation
 
 
 class BidderRow(Base):

@@ -234,41 +234,68 @@ async def release_to_sale(work: c.Work, row: ContractRow, listing: str) -> None:
 
 
 async def after_sale(work: c.Work, contract_id: str, listing: str, proceeds: int | None) -> None:
-    """A sale under mandate closed: the depositor pays the operator its part of the proceeds, or,
-    if nothing sold, the units go back under the contract."""
-    row = await work.session.get(ContractRow, contract_id, with_for_update=True)
-    assert row is not None
+    """A sale of the mandated units closed: the depositor pays the operator its part of the
+    proceeds — everything above the depositor's revenue share — or, if nothing sold, the units go
+    back under the contract."""
+    row = await _locked(work, contract_id)
     if proceeds is None:
-        ranges = await units.rehome(
-            work,
-            issuance_id=row.issuance_id,
-            owner=row.depositor_id,
-            state=b.RESERVED,
-            ref=listing,
-            to_owner=row.depositor_id,
-            to_state=b.RESERVED,
-            to_ref=row.id,
-        )
-        work.record(_moved(ev.CONTRACT_UNSOLD, row, listing, ranges))
+        await _back_under(work, row, listing)
         return
-    part = int(Fraction(proceeds * (10_000 - row.revenue_share_bps), 10_000))  # the operator's, rounded down
+    part = int(Fraction(proceeds * (10_000 - row.revenue_share_bps), 10_000))  # rounded down
     await cash.pay(
         work, payer=row.depositor_id, payee=row.operator_id, fen=part, reference=row.id, kind="mandate"
     )
     row.status = ENDED
-    work.record(
-        ev.LedgerEvent(
-            ev.CONTRACT_PROCEEDS,
-            ev.SYSTEM,
-            {
-                "contract": row.id,
-                "issuance": row.issuance_id,
-                "owner": row.depositor_id,
-                "operator": row.operator_id,
-                "amount": format_units(part, CNY_SCALE),
-                "currency": "CNY",
-            },
-        )
+    work.record(_paid(ev.CONTRACT_PROCEEDS, row, part))
+
+
+async def after_package(work: c.Work, contract_id: str, listing: str, item_proceeds: int | None) -> None:
+    """An operator's package sold with the mandated units in it: the operator, paid for the whole,
+    pays the depositor its revenue share of the part of the proceeds its units brought."""
+    row = await _locked(work, contract_id)
+    if item_proceeds is None:
+        await _back_under(work, row, listing)
+        return
+    share = int(Fraction(item_proceeds * row.revenue_share_bps, 10_000))  # rounded down
+    await cash.pay(
+        work, payer=row.operator_id, payee=row.depositor_id, fen=share, reference=row.id, kind="mandate"
+    )
+    row.status = ENDED
+    work.record(_paid(ev.CONTRACT_DISTRIBUTED, row, share))
+
+
+async def _locked(work: c.Work, contract_id: str) -> ContractRow:
+    row = await work.session.get(ContractRow, contract_id, with_for_update=True)
+    assert row is not None, "a listing names a contract that does not exist"
+    return row
+
+
+async def _back_under(work: c.Work, row: ContractRow, listing: str) -> None:
+    ranges = await units.rehome(
+        work,
+        issuance_id=row.issuance_id,
+        owner=row.depositor_id,
+        state=b.RESERVED,
+        ref=listing,
+        to_owner=row.depositor_id,
+        to_state=b.RESERVED,
+        to_ref=row.id,
+    )
+    work.record(_moved(ev.CONTRACT_UNSOLD, row, listing, ranges))
+
+
+def _paid(kind: str, row: ContractRow, amount: int) -> ev.LedgerEvent:
+    return ev.LedgerEvent(
+        kind,
+        ev.SYSTEM,
+        {
+            "contract": row.id,
+            "issuance": row.issuance_id,
+            "owner": row.depositor_id,
+            "operator": row.operator_id,
+            "amount": format_units(amount, CNY_SCALE),
+            "currency": "CNY",
+        },
     )
 
 

@@ -48,6 +48,7 @@ CONTRACT_SIGNED = "contract.signed"  # a buy-out delivered and paid, or units se
 CONTRACT_LISTED = "contract.listed"  # units under a mandate moved to a listing
 CONTRACT_UNSOLD = "contract.unsold"  # back under the mandate
 CONTRACT_PROCEEDS = "contract.proceeds"  # the depositor pays the operator its part of a sale
+CONTRACT_DISTRIBUTED = "contract.distributed"  # the operator pays a depositor its share of a package
 CASH_RESERVED = "cash.reserved"
 CASH_RELEASED = "cash.released"
 

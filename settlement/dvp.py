@@ -1,10 +1,11 @@
 """Delivery versus payment: units reserved for a trade move to the buyer exactly when the buyer's
 cash moves to the seller and the fees to the platform, in one transaction with one ledger entry.
 
-A trade delivers units of one issuance at a unit price (``trade.settled``); a package (资产包) delivers
-units of several issuances for one price (``package.settled``). Any leg that cannot be made (units
-not reserved, cash not free) raises, and the unit of work rolls back every leg: a trade settles whole
-or not at all.
+A trade delivers units of one issuance at a unit price (``trade.settled``); a package (资产包)
+delivers units of several issuances for one price (``package.settled``) — some of them, in an
+operator's package, a depositor's units sold under mandate (the delivery names their ``owner``).
+Any leg that cannot be made (units not reserved, cash not free) raises, and the unit of work rolls
+back every leg: a trade settles whole or not at all.
 """
 
 from dataclasses import dataclass
@@ -40,6 +41,7 @@ class Delivery:
     issuance: int
     units: int
     scale: int
+    owner: str | None = None  # whose units, when not the seller's: a depositor's, under mandate
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,13 +78,14 @@ async def settle_package(work: c.Work, trade: PackageTrade, *, actor: str) -> No
     deliveries: list[JSONValue] = []
     for delivery in trade.deliveries:
         ranges = await _deliver(work, trade, delivery)
-        deliveries.append(
-            {
-                "issuance": delivery.issuance,
-                "ranges": ev.ranges_json(ranges),
-                "quantity": format_units(delivery.units, delivery.scale),
-            }
-        )
+        delivered: dict[str, JSONValue] = {
+            "issuance": delivery.issuance,
+            "ranges": ev.ranges_json(ranges),
+            "quantity": format_units(delivery.units, delivery.scale),
+        }
+        if delivery.owner is not None:
+            delivered["owner"] = delivery.owner
+        deliveries.append(delivered)
     await _pay(work, trade)
     work.record(ev.LedgerEvent(ev.PACKAGE_SETTLED, actor, {"deliveries": deliveries, **_terms(trade)}))
 
@@ -91,7 +94,7 @@ async def _deliver(work: c.Work, trade: Trade | PackageTrade, delivery: Delivery
     return await units.deliver(
         work,
         issuance_id=delivery.issuance,
-        seller=trade.seller,
+        seller=delivery.owner or trade.seller,
         buyer=trade.buyer,
         ref=trade.ref,
         units=delivery.units,

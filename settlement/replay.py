@@ -208,7 +208,7 @@ def _deliver(state: LedgerState, body: dict[str, JSONValue], delivery: dict[str,
     state.move(
         _int(delivery, "issuance"),
         delivery["ranges"],
-        owner=_str(body, "seller"),
+        owner=_str(delivery, "owner") if "owner" in delivery else _str(body, "seller"),
         states=frozenset({b.RESERVED}),
         ref=_str(body, "ref"),
         to_owner=_str(body, "buyer"),
@@ -308,6 +308,7 @@ _HANDLERS: dict[str, Handler] = {
     ev.CONTRACT_LISTED: _shift(frozenset({b.RESERVED}), b.RESERVED, ref_key="contract", to_ref_key="listing"),
     ev.CONTRACT_UNSOLD: _shift(frozenset({b.RESERVED}), b.RESERVED, ref_key="listing", to_ref_key="contract"),
     ev.CONTRACT_PROCEEDS: _payment("owner", "operator"),
+    ev.CONTRACT_DISTRIBUTED: _payment("operator", "owner"),
     ev.CASH_RESERVED: _hold(+1),
     ev.CASH_RELEASED: _hold(-1),
 }

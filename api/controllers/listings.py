@@ -31,7 +31,7 @@ class ListingController(Controller):
         actor: ActorDep,
     ) -> Response[listings.Listing]:
         fields = data.model_dump(exclude={"items"})
-        items = tuple(listings.Item(item.issuance, item.quantity) for item in data.items)
+        items = tuple(listings.Item(item.issuance, item.quantity, item.contract) for item in data.items)
         spec = listings.ListingSpec(items=items, **fields)
         return await perform(request, services, actor, lambda work: listings.create(work, actor, spec))
 

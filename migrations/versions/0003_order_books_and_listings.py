@@ -86,8 +86,12 @@ def upgrade() -> None:
     sa.Column('quantity', sa.BigInteger(), nullable=False),
     sa.Column('scale', sa.Integer(), nullable=False),
     sa.Column('years', sa.Integer(), nullable=False),
+    sa.Column('owner_id', sa.String(length=36), nullable=False),
+    sa.Column('contract_id', sa.String(length=36), nullable=True),
+    sa.Column('value', sa.BigInteger(), nullable=True),
     sa.ForeignKeyConstraint(['issuance_id'], ['issuances.id'], name=op.f('fk_listing_items_issuance_id_issuances')),
     sa.ForeignKeyConstraint(['listing_id'], ['listings.id'], name=op.f('fk_listing_items_listing_id_listings')),
+    sa.ForeignKeyConstraint(['owner_id'], ['parties.id'], name=op.f('fk_listing_items_owner_id_parties')),
     sa.PrimaryKeyConstraint('listing_id', 'issuance_id', name=op.f('pk_listing_items'))
     )
     op.create_table('orders',

@@ -277,3 +277,24 @@ async def test_a_forced_sale_pays_the_banks_senior_first_and_the_rest_to_the_own
         assert (final["status"], final["enforcement"]) == ("enforced", "sale")
     assert await platform.holdings(buyer) == {(issued["id"], "active"): "400"}
     assert await platform.audit() == []
+
+
+async def test_a_fixed_price_forced_sale_pays_the_bank_when_bought(platform: Platform) -> None:
+    owner = await platform.onboard("collective", "361028")
+    issued = await platform.confirmed(owner, "CS", "1000")
+    await valued(platform, issued["id"], "100000.00")
+    bank = await platform.bank()
+    pledge = (await consent(platform, owner, bank, issued["id"], loan="15000.00")).json()
+    await platform.post(f"/api/v1/pledges/{pledge['id']}/register", bank, {})
+    ends = (dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)).isoformat()
+    sale = {"method": "sale", "sale": {"mode": "fixed", "price": "50.00", "ends_at": ends}}
+    listing = (await platform.post(f"/api/v1/pledges/{pledge['id']}/enforce", bank, sale)).json()
+    buyer = await platform.onboard("enterprise")
+    await platform.deposit(buyer, "100000.00")
+    assert (await platform.post(f"/api/v1/listings/{listing['id']}/buy", buyer)).status_code == 200
+    # 400 × 50.00 = 20,000.00: the bank's 15,000.00 first, the owner keeps 5,000.00
+    balances = [
+        (await platform.get(f"/api/v1/parties/{m.party}/cash", m)).json()["balance"] for m in (bank, owner)
+    ]
+    assert balances == ["15000.00", "5000.00"]
+    assert await platform.audit() == []

@@ -142,3 +142,54 @@ async def test_the_inventory_report_rolls_up_and_exports_csv(platform: Platform)
     assert {row["asset_class"] for row in csv.DictReader(io.StringIO(exported.text))} == {"FR", "CS"}
     other = await platform.onboard("enterprise")
     assert (await platform.get(f"/api/v1/operators/{operator.party}/inventory", other)).status_code == 403
+
+
+async def test_a_package_with_mandated_units_pays_each_depositor_its_share(platform: Platform) -> None:
+    operator = await platform.onboard("operator", "361028")
+    household, village = (
+        await platform.onboard("person", "360982"),
+        await platform.onboard("collective", "361028"),
+    )
+    await platform.deposit(operator, "500000.00")
+    forest = await platform.confirmed(household, "FR")
+    await contract(platform, operator, household, forest["id"], mode="buyout", price="120000.00")
+    carbon = await platform.confirmed(village, "CS", "1000")
+    custody = await contract(
+        platform, operator, village, carbon["id"], quantity="600", mode="custody", revenue_share_bps=8000
+    )
+    items = [
+        {"issuance": forest["id"], "quantity": "156.35"},
+        {"issuance": carbon["id"], "quantity": "600", "contract": custody["id"]},
+    ]
+    body = {
+        "items": items,
+        "mode": "fixed",
+        "price": "200000.00",
+        "ends_at": (dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)).isoformat(),
+    }
+    unvalued = await platform.post("/api/v1/listings", operator, body)
+    assert unvalued.status_code == 422 and unvalued.json()["field"] == "items"
+    today, later = TODAY.isoformat(), (TODAY + dt.timedelta(days=365)).isoformat()
+    for issuance, value in ((forest["id"], "150000.00"), (carbon["id"], "50000.00")):
+        appraisal = {"issuance": issuance, "appraiser": "江西中磊资产评估有限公司", "method": "market",
+                     "appraiser_credit_code": "91360100MA3ABCDE1C", "value": value, "valued_on": today,
+                     "valid_until": later}  # fmt: skip
+        assert (
+            await platform.post("/api/v1/valuations", await platform.bank(), appraisal)
+        ).status_code == 201
+    listed = await platform.post("/api/v1/listings", operator, body)
+    assert listed.status_code == 201, listed.text
+    assert listed.json()["valuation"] == "180000.00"  # 150,000 + 600/1000 × 50,000
+    buyer = await platform.onboard("enterprise")
+    await platform.deposit(buyer, "250000.00")
+    bought = await platform.post(f"/api/v1/listings/{listed.json()['id']}/buy", buyer)
+    assert bought.status_code == 200, bought.text
+    # the carbon brought 30,000/180,000 of 200,000.00 = 33,333.33; the village's 80% is 26,666.66
+    assert await balance(platform, village) == "26666.66"
+    assert await balance(platform, operator) == "553333.34"  # 500,000 - 120,000 + 200,000 - 26,666.66
+    assert await platform.holdings(buyer) == {
+        (forest["id"], "active"): "156.35",
+        (carbon["id"], "active"): "600",
+    }
+    assert await platform.holdings(village) == {(carbon["id"], "active"): "400"}
+    assert await platform.audit() == []
