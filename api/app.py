@@ -35,6 +35,7 @@ from api.errors import HANDLERS
 from api.work import Services
 from market import listings, orders
 from market.negotiated import lapse_due
+from registry import contracts
 from registry.parties import platform_party
 from registry.units import expire_due
 from settlement.ledger import Ledger, current_size
@@ -56,6 +57,11 @@ async def run_expiries(services: Services) -> None:
         await work.commit()
     if expired:
         log.info("expired the units of %d issuances whose term ended", expired)
+    async with services.unit_of_work() as work:
+        settled = await contracts.settle_due(work, work.now.date())
+        await work.commit()
+    if settled:
+        log.info("paid or ended %d acquisition contracts", settled)
 
 
 async def run_lapses(services: Services) -> None:

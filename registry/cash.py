@@ -146,6 +146,12 @@ async def cash_statement(
     ]
 
 
+async def free(session: AsyncSession, party: str) -> int:
+    """Fen the party could pay now: its balance less what is held for orders and bids."""
+    row = await session.get(CashAccountRow, party)
+    return 0 if row is None else row.balance - row.reserved
+
+
 async def pay(work: c.Work, *, payer: str, payee: str, fen: int, reference: str, kind: str) -> None:
     """Move ``fen`` from payer's free cash to payee, with both statement lines.
 

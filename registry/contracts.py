@@ -136,6 +136,7 @@ async def offer(work: c.Work, actor: c.Actor, terms: Terms) -> Contract:
         end_share_bps=terms.end_share_bps,
         floor_price=_fen(terms.floor_price, "floor_price"),
         status=OFFERED,
+        years_paid=0,
         created_at=work.now,
         signed_at=None,
     )
@@ -326,3 +327,67 @@ async def of_party(session: AsyncSession, actor: c.Actor, *, status: str | None)
 
 def _money(fen: int) -> str:
     return format_units(fen, CNY_SCALE)
+
+
+def _anniversary(start: dt.date, years: int) -> dt.date:
+    try:
+        return start.replace(year=start.year + years)
+    except ValueError:  # 29 February
+        return start.replace(year=start.year + years, day=28)
+
+
+async def settle_due(work: c.Work, today: dt.date) -> int:
+    """Run by the scheduler: pay each year's rent (lease) or minimum dividend (custody,
+    co-operation) once the contract year is complete, and end mandates whose term is over,
+    returning units still set aside to their depositor. Returns how many contracts it touched."""
+    query = (
+        select(ContractRow).where(ContractRow.status == ACTIVE, ContractRow.mode != BUYOUT).with_for_update()
+    )
+    touched = 0
+    for row in (await work.session.execute(query)).scalars():
+        yearly = row.annual_rent if row.mode == LEASE else row.minimum_dividend
+        while yearly and _anniversary(row.term_start, row.years_paid + 1) <= min(today, row.term_end):
+            if await cash.free(work.session, row.operator_id) < yearly:
+                break  # the operator cannot pay yet: tried again at the next run
+            row.years_paid += 1
+            await cash.pay(
+                work, payer=row.operator_id, payee=row.depositor_id, fen=yearly, reference=row.id, kind="rent"
+            )
+            work.record(_paid(ev.CONTRACT_PAID, row, yearly))
+            touched += 1
+        if row.term_end < today:
+            await _end(work, row)
+            touched += 1
+    return touched
+
+
+async def _end(work: c.Work, row: ContractRow) -> None:
+    """The term is over: what is still set aside under the mandate is the depositor's, free."""
+    held = await units.held_under(
+        work.session, issuance_id=row.issuance_id, owner=row.depositor_id, ref=row.id
+    )
+    row.status = ENDED
+    if not held:
+        return
+    ranges = await units.rehome(
+        work,
+        issuance_id=row.issuance_id,
+        owner=row.depositor_id,
+        state=b.RESERVED,
+        ref=row.id,
+        to_owner=row.depositor_id,
+        to_state=b.ACTIVE,
+        to_ref=None,
+    )
+    work.record(
+        ev.LedgerEvent(
+            ev.CONTRACT_ENDED,
+            ev.SYSTEM,
+            {
+                "contract": row.id,
+                "issuance": row.issuance_id,
+                "owner": row.depositor_id,
+                "ranges": ev.ranges_json(ranges),
+            },
+        )
+    )

@@ -49,6 +49,8 @@ CONTRACT_LISTED = "contract.listed"  # units under a mandate moved to a listing
 CONTRACT_UNSOLD = "contract.unsold"  # back under the mandate
 CONTRACT_PROCEEDS = "contract.proceeds"  # the depositor pays the operator its part of a sale
 CONTRACT_DISTRIBUTED = "contract.distributed"  # the operator pays a depositor its share of a package
+CONTRACT_PAID = "contract.paid"  # a year's rent or minimum dividend, operator to depositor
+CONTRACT_ENDED = "contract.ended"  # the term is over: units set aside return to the depositor
 CASH_RESERVED = "cash.reserved"
 CASH_RELEASED = "cash.released"
 

@@ -318,5 +318,6 @@ class ContractRow(Base):
     end_share_bps: Mapped[int] = mapped_column(Integer)  # the depositor's share of value at term end
     floor_price: Mapped[int] = mapped_column(BigInteger)  # fen per unit: the mandate's lowest sale price
     status: Mapped[str] = mapped_column(String(12), index=True)  # offered, active, declined, ended
+    years_paid: Mapped[int] = mapped_column(Integer)  # contract years whose rent or dividend is paid
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     signed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

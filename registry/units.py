@@ -500,6 +500,14 @@ async def deliver(
     return ranges
 
 
+async def held_under(session: AsyncSession, *, issuance_id: int, owner: str, ref: str) -> int:
+    """How many of the owner's units of the issuance are held under ``ref`` (any lien)."""
+    query = select(BlockRow).where(
+        BlockRow.issuance_id == issuance_id, BlockRow.owner_id == owner, BlockRow.ref == ref
+    )
+    return sum(x.last - x.first + 1 for x in (await session.execute(query)).scalars())
+
+
 async def rehome(
     work: c.Work,
     *,

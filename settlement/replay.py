@@ -309,6 +309,8 @@ _HANDLERS: dict[str, Handler] = {
     ev.CONTRACT_UNSOLD: _shift(frozenset({b.RESERVED}), b.RESERVED, ref_key="listing", to_ref_key="contract"),
     ev.CONTRACT_PROCEEDS: _payment("owner", "operator"),
     ev.CONTRACT_DISTRIBUTED: _payment("operator", "owner"),
+    ev.CONTRACT_PAID: _payment("operator", "owner"),
+    ev.CONTRACT_ENDED: _restore(b.RESERVED, "contract"),
     ev.CASH_RESERVED: _hold(+1),
     ev.CASH_RELEASED: _hold(-1),
 }

@@ -34,6 +34,7 @@ def upgrade() -> None:
     sa.Column('end_share_bps', sa.Integer(), nullable=False),
     sa.Column('floor_price', sa.BigInteger(), nullable=False),
     sa.Column('status', sa.String(length=12), nullable=False),
+    sa.Column('years_paid', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('signed_at', sa.DateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['depositor_id'], ['parties.id'], name=op.f('fk_contracts_depositor_id_parties')),

@@ -10,6 +10,7 @@ from typing import Any
 import anyio
 import pytest
 
+from api.app import run_expiries
 from tests.platform import Member, Platform
 
 pytestmark = pytest.mark.anyio
@@ -192,4 +193,25 @@ async def test_a_package_with_mandated_units_pays_each_depositor_its_share(platf
         (carbon["id"], "active"): "600",
     }
     assert await platform.holdings(village) == {(carbon["id"], "active"): "400"}
+    assert await platform.audit() == []
+
+
+async def test_rent_is_paid_yearly_and_an_ended_mandate_returns_the_units(platform: Platform) -> None:
+    household, operator = (
+        await platform.onboard("person", "360982"),
+        await platform.onboard("operator", "361028"),
+    )
+    forest = await platform.confirmed(household, "FR")
+    await platform.deposit(operator, "10000.00")
+    start, end = TODAY - dt.timedelta(days=800), TODAY - dt.timedelta(days=1)  # two years and more, now over
+    await contract(
+        platform, operator, household, forest["id"], mode="lease", annual_rent="3000.00",
+        term_start=start.isoformat(), term_end=end.isoformat(),
+    )  # fmt: skip
+    assert await platform.holdings(household) == {(forest["id"], "reserved"): "156.35"}
+    await run_expiries(platform.services)  # the scheduler's hourly job
+    assert await balance(platform, household) == "6000.00"  # two complete years of rent
+    assert await platform.holdings(household) == {(forest["id"], "active"): "156.35"}  # the lease is over
+    await run_expiries(platform.services)
+    assert await balance(platform, household) == "6000.00"  # paid once
     assert await platform.audit() == []
