@@ -7,7 +7,7 @@ trades and parties:
 - ``price``: a price outside the band around the instrument's reference price, or (without one)
   more than the tolerance away from the average of the instrument's previous trades;
 - ``concentration``: one party buys or sells more than half of an instrument's volume on a day
-  (China Standard Time).
+  (China Standard Time), or wins more than half of a listed lot of fungible units.
 
 The ledger is the source, so what is watched is exactly what was settled. Pure analysis over the
 trades lives in ``analyse``; ``trades`` reads them.
@@ -23,7 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from market.orders import CHINA_STANDARD_TIME
-from market.tables import MarketRulesRow
+from market.tables import BidRow, ListingItemRow, ListingRow, MarketRulesRow
 from registry import events as ev
 from registry.cash import CNY_SCALE
 from registry.quantities import format_units
@@ -243,3 +243,34 @@ def _concentration(window: list[TradeRecord]) -> list[Alert]:
                 Alert("concentration", f"{party} {side} {share}% of {market}'s volume on {day}", ids, [party])
             )
     return alerts
+
+
+async def lot_concentration(
+    session: AsyncSession, *, since: dt.datetime | None, until: dt.datetime | None
+) -> list[Alert]:
+    """Listings of fungible units closed in the window where one party won more than half the lot."""
+    query = (
+        select(ListingRow.id, ListingItemRow.quantity, BidRow.party_id, BidRow.allocated, BidRow.trade_id)
+        .join(ListingItemRow, ListingItemRow.listing_id == ListingRow.id)
+        .join(IssuanceRow, IssuanceRow.id == ListingItemRow.issuance_id)
+        .join(BidRow, BidRow.listing_id == ListingRow.id)
+        .where(ListingRow.package.is_(False), IssuanceRow.instrument_id.is_not(None), BidRow.allocated > 0)
+    )
+    if since is not None:
+        query = query.where(ListingRow.closed_at >= since)
+    if until is not None:
+        query = query.where(ListingRow.closed_at < until)
+    won: dict[tuple[str, str], tuple[int, int, list[str]]] = {}
+    for listing, lot, party, allocated, trade in (await session.execute(query)).all():
+        total, _, trades = won.get((listing, party), (0, lot, []))
+        won[(listing, party)] = (total + allocated, lot, [*trades, str(trade)])
+    return [
+        Alert(
+            "concentration",
+            f"{party} won {round(100 * total / lot)}% of listing {listing}'s lot",
+            trades,
+            [party],
+        )
+        for (listing, party), (total, lot, trades) in won.items()
+        if 2 * total > lot
+    ]

@@ -70,7 +70,8 @@ class SupervisionController(Controller):
             window = [t for t in history if since is None or t.at >= since]
             groups = relations.groups(await relations.links(session))
             bands = await surveillance.references(session)
-        return surveillance.analyse(window, history, groups, bands, tolerance_bps=tolerance_bps)
+            lots = await surveillance.lot_concentration(session, since=since, until=until)
+        return [*surveillance.analyse(window, history, groups, bands, tolerance_bps=tolerance_bps), *lots]
 
     @get("/trades", summary="Settled trades, filtered; ?format=csv for a spreadsheet")
     async def trades(

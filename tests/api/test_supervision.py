@@ -2,9 +2,11 @@
 search with CSV export, the ledger audit on demand — and nobody else may call them."""
 
 import csv
+import datetime as dt
 import io
 from typing import Any
 
+import anyio
 import pytest
 
 from tests.api.test_negotiated import offer
@@ -108,3 +110,29 @@ async def test_an_enterprise_cannot_call_regulator_endpoints(platform: Platform)
         assert (await platform.get(f"/api/v1/supervision/{path}", enterprise)).status_code == 403
     link = {"party_a": enterprise.party, "party_b": platform.registrar.party, "kind": "controller"}
     assert (await platform.post("/api/v1/supervision/links", enterprise, link)).status_code == 403
+
+
+async def test_one_party_winning_most_of_a_lot_is_flagged(platform: Platform) -> None:
+    seller, big, small = [await platform.onboard("collective", "361028") for _ in range(3)]
+    issued = await platform.confirmed(seller, "CS", "1000")
+    for member in (big, small):
+        await platform.deposit(member, "100000.00")
+    ends = (dt.datetime.now(dt.UTC) + dt.timedelta(seconds=2)).isoformat()
+    body = {
+        "items": [{"issuance": issued["id"], "quantity": "1000"}],
+        "mode": "sealed",
+        "price": "40.00",
+        "ends_at": ends,
+    }
+    listing = (await platform.post("/api/v1/listings", seller, body)).json()
+    for member, quantity in ((big, "800"), (small, "200")):
+        await platform.post(f"/api/v1/listings/{listing['id']}/register", member)
+        await platform.post(
+            f"/api/v1/listings/{listing['id']}/bids", member, {"price": "45.00", "quantity": quantity}
+        )
+    for _ in range(100):
+        if (await platform.get(f"/api/v1/listings/{listing['id']}")).json()["status"] != "open":
+            break
+        await anyio.sleep(0.1)
+    lots = [x for x in await alerts(platform) if "lot" in x["detail"]]
+    assert [(x["parties"], "80%" in x["detail"]) for x in lots] == [([big.party], True)]
