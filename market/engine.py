@@ -175,21 +175,35 @@ class Book:
             crosses = bool(opposite.prices) and (price is None or opposite.prices[-1] >= price)
         if crosses:
             self._match(order, events)
-        if order.quantity:
+        left = order.quantity
+        if left:
             if price is None or tif in (IOC, FOK):
-                events.append(("cancelled", order_id, order.quantity, "unfilled remainder"))
-            else:
+                events.append(("cancelled", order_id, left, "unfilled remainder"))
+            else:  # rest: Side.add, inlined on the hot path
                 self.orders[order_id] = order
-                same.add(order)
+                queue = same.levels.get(price)
+                if queue is None:
+                    same.levels[price] = deque((order,))
+                    same.volume[price] = left
+                    insort(same.prices, price)
+                else:
+                    queue.append(order)
+                    same.volume[price] += left
         return events
 
     def cancel(self, order_id: str, reason: str = "cancelled by its owner") -> list[Event]:
         order = self.orders.pop(order_id, None)
         if order is None:
             return [("rejected", order_id, "no such open order")]
-        assert order.price is not None
-        remaining = order.quantity
-        (self.bids if order.side == BUY else self.asks).reduce(order.price, remaining)
+        price, remaining = order.price, order.quantity
+        assert price is not None
+        side = self.bids if order.side == BUY else self.asks
+        left = side.volume[price] - remaining  # Side.reduce, inlined on the hot path
+        if left:
+            side.volume[price] = left
+        else:
+            del side.volume[price], side.levels[price]
+            del side.prices[bisect_left(side.prices, price)]
         order.quantity = 0  # the queue drops it lazily
         return [("cancelled", order_id, remaining, reason)]
 
