@@ -88,6 +88,15 @@ def verify(document: Any, trusted_key: str | None = None) -> Verified:
     path); without one, against the key the document carries, which proves only self-consistency."""
     if not isinstance(document, dict) or set(document) != {"attestation", "signature", "key"}:
         raise AttestationError("not an attestation: expected attestation, signature and key")
+    try:
+        return _verify(document, trusted_key)
+    except (KeyError, TypeError, AttributeError, ValueError) as exc:
+        if isinstance(exc, AttestationError):
+            raise
+        raise AttestationError(f"malformed attestation: {type(exc).__name__} {exc}") from None
+
+
+def _verify(document: dict[str, Any], trusted_key: str | None) -> Verified:
     attestation, key = document["attestation"], document["key"]
     if trusted_key is not None and key != trusted_key.strip():
         raise AttestationError("signed with another key than the platform's")
