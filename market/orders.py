@@ -527,11 +527,22 @@ async def list_orders(
 ) -> list[Order]:
     if status not in (None, OPEN, FILLED, CANCELLED, EXPIRED):
         raise InvalidInput("status", "status is one of open, filled, cancelled, expired")
-    query = select(OrderRow).where(OrderRow.party_id == actor.party_id).order_by(OrderRow.id).limit(limit)
+    query = (
+        select(OrderRow)
+        .where(OrderRow.party_id == actor.party_id)
+        .order_by(OrderRow.created_at.desc(), OrderRow.id.desc())
+        .limit(limit)
+    )
     if status is not None:
         query = query.where(OrderRow.status == status)
-    if after is not None:
-        query = query.where(OrderRow.id > after)
+    if after is not None:  # newest first: continue below the last order of the previous page
+        last = await session.get(OrderRow, after)
+        if last is None or last.party_id != actor.party_id:
+            raise InvalidInput("cursor", "not a cursor this API gave out")
+        query = query.where(
+            (OrderRow.created_at < last.created_at)
+            | ((OrderRow.created_at == last.created_at) & (OrderRow.id < last.id))
+        )
     rows = list((await session.execute(query)).scalars())
     return [view(row, (await terms_of(session, row.instrument_id)).scale) for row in rows]
 

@@ -42,7 +42,7 @@ class OrderController(Controller):
             lambda work, market, fees: orders.submit(work, market, actor, entry, fees=fees),
         )
 
-    @get("", summary="Your party's orders, by status (open, filled, cancelled, expired)")
+    @get("", summary="Your party's orders, newest first, by status (open, filled, cancelled, expired)")
     async def list_orders(
         self,
         services: ServicesDep,

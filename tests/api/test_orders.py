@@ -260,3 +260,17 @@ async def test_an_order_entered_twice_with_one_idempotency_key_is_entered_once(p
     second = await platform.post("/api/v1/orders", seller, body, **{"Idempotency-Key": "o-1"})
     assert first.json() == second.json() and second.headers.get("idempotent-replayed") == "true"
     assert await platform.holdings(seller) == {(issuance, "active"): "900", (issuance, "reserved"): "100"}
+
+
+async def test_own_orders_page_newest_first(platform: Platform) -> None:
+    seller, _, _, instrument = await market(platform)
+    made = [
+        (await entered(platform, seller, instrument, "sell", "10", price=f"{50 + n}.00"))["id"]
+        for n in range(3)
+    ]
+    first = (await platform.get("/api/v1/orders", seller, limit=2)).json()
+    assert [o["id"] for o in first["items"]] == [made[2], made[1]]
+    rest = (await platform.get("/api/v1/orders", seller, limit=2, cursor=first["next_cursor"])).json()
+    assert [o["id"] for o in rest["items"]] == [made[0]] and rest["next_cursor"] is None
+    bad = await platform.get("/api/v1/orders", seller, cursor="bm90LWFuLW9yZGVy")
+    assert bad.status_code == 422 and bad.json()["field"] == "cursor"
