@@ -106,3 +106,23 @@ def verify_consistency(
         fn >>= 1
         sn >>= 1
     return sn == 0 and fr == first_root and sr == second_root
+
+
+def verify_attestation(document: dict, vkey: str) -> dict:
+    """The README's attestation contract: the signature over the context line and the RFC 8785
+    bytes of ``attestation``, the checkpoint, and each evidence entry canonical and included.
+    Returns the answer, or raises."""
+    attestation = document["attestation"]
+    assert document["key"] == vkey.strip()
+    key = base64.b64decode(vkey.strip().split("+", 2)[2])
+    message = b"liangshan collateral attestation v1\n" + rfc8785.dumps(attestation)
+    Ed25519PublicKey.from_public_bytes(key[1:]).verify(base64.b64decode(document["signature"]), message)
+    origin, size, root = open_checkpoint(attestation["checkpoint"], vkey)
+    assert origin == attestation["log"] and attestation["answer"].get("ledger_size") == size
+    for item in attestation["evidence"]:
+        raw = item["entry"].encode()
+        entry = json.loads(raw)
+        assert rfc8785.dumps(entry) == raw and entry["seq"] == item["seq"] and entry["log"] == origin
+        leaf = _h(b"\x00" + raw)
+        assert verify_inclusion(leaf, item["seq"], size, [bytes.fromhex(p) for p in item["path"]], root)
+    return attestation["answer"]

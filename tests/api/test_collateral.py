@@ -12,6 +12,7 @@ import anyio
 import pytest
 
 from settlement import attestation
+from tests import independent_verifier
 from tests.platform import Member, Platform, cli, credit_code
 
 pytestmark = pytest.mark.anyio
@@ -105,6 +106,7 @@ async def test_a_bank_gets_a_signed_attestation_that_verifies_offline(
     (tmp_path / "key").write_text(key)
     verified = attestation.verify(document, key)
     assert verified.answer["quantities"]["active"] == "1000" and verified.entries >= 2
+    assert independent_verifier.verify_attestation(document, key) == verified.answer  # an outsider's check
     assert (
         await cli("attestation", "verify", str(tmp_path / "attestation.json"), "--key", str(tmp_path / "key"))
         == 0
