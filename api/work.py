@@ -90,7 +90,9 @@ async def perform_on_book(
     async with services.exchange.writer(services.database.reads, instrument_id) as market:
 
         async def run(work: UnitOfWork) -> T:
-            fees = Fees(services.fee_bps, await platform_party(work.session))
-            return await use_case(work, market, fees)
+            exchange = services.exchange
+            if exchange.fee_account is None:  # the registrar's party, fixed once it exists
+                exchange.fee_account = await platform_party(work.session)
+            return await use_case(work, market, Fees(services.fee_bps, exchange.fee_account))
 
         return await perform(request, services, actor, run, status=status)

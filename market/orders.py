@@ -114,6 +114,7 @@ class Exchange:
     def __init__(self) -> None:
         self._markets: dict[str, Market] = {}
         self._locks: dict[str, asyncio.Lock] = {}
+        self.fee_account: str | None = None  # the platform's party, which collects the fees
 
     @contextlib.asynccontextmanager
     async def writer(
