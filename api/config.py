@@ -7,9 +7,9 @@ from pathlib import Path
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./liangshan.db"
 # Loan-to-value caps per asset class, in basis points of the valuation: forest rights 50%, emission
 # permits 80%, as Jiangxi's banks lend; carbon sinks and wetland indicators in between.
-DEFAULT_LTV_BPS = "FR=5000,EP=8000,CS=6000,WL=5000"
+DEFAULT_LTV_BPS = "FR=5000,EP=8000,EPHM=8000,CS=6000,WL=5000"
 # Confirming an issuance above these quantities (display units per class) takes two regulators.
-DEFAULT_FOUR_EYES_ABOVE = "EP=500,CS=200000,FR=5000,WL=5000"
+DEFAULT_FOUR_EYES_ABOVE = "EP=500,EPHM=500,CS=200000,FR=5000,WL=5000"
 
 
 def per_class(text: str, variable: str) -> dict[str, str]:

@@ -60,7 +60,13 @@ ATTRIBUTES: dict[str, dict[str, Any]] = {
         "acceptance_date": "2024-10-15",
     },
 }
-QUANTITY = {"CS": "1000", "EP": "96.000", "FR": "156.35", "WL": "120.00"}
+ATTRIBUTES["EPHM"] = {
+    **ATTRIBUTES["EP"],
+    "pollutant": "Pb",
+    "medium": "water",
+    "permit_no": "91360100PW2026PB",
+}
+QUANTITY = {"CS": "1000", "EP": "96.000", "EPHM": "12.500", "FR": "156.35", "WL": "120.00"}
 FINGERPRINT_TABLES = (
     "parties",
     "users",
