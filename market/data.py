@@ -11,7 +11,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from market import engine as e
-from market.orders import CHINA_STANDARD_TIME, OPEN, terms_of
+from market.orders import CHINA_STANDARD_TIME, OPEN, scales, terms_of
 from market.tables import FillRow, MarketRulesRow, OrderRow
 from registry import context as c
 from registry.cash import CNY_SCALE
@@ -164,9 +164,10 @@ async def own_fills(session: AsyncSession, actor: c.Actor, *, after: int | None,
     )
     if after is not None:
         query = query.where(FillRow.id > after)
+    rows = (await session.execute(query)).all()
+    scale_of = await scales(session, {fill.instrument_id for fill, _, _ in rows})
     found: list[OwnFill] = []
-    for fill, buyer, _seller in (await session.execute(query)).all():
-        scale = (await terms_of(session, fill.instrument_id)).scale
+    for fill, buyer, _seller in rows:
         bought = buyer == actor.party_id
         found.append(
             OwnFill(
@@ -176,7 +177,7 @@ async def own_fills(session: AsyncSession, actor: c.Actor, *, after: int | None,
                 fill.buy_order_id if bought else fill.sell_order_id,
                 e.BUY if bought else e.SELL,
                 _price(fill.price),
-                format_units(fill.quantity, scale),
+                format_units(fill.quantity, scale_of[fill.instrument_id]),
                 _price(fill.value),
                 _price(fill.buyer_fee if bought else fill.seller_fee),
                 fill.at,

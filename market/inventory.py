@@ -23,7 +23,7 @@ from registry import contracts
 from registry.assets import get_asset_class
 from registry.cash import CNY_SCALE
 from registry.errors import Forbidden, NotFound
-from registry.quantities import format_units
+from registry.quantities import format_units, units_of
 from registry.tables import BlockRow, ContractRow, IssuanceRow, PartyRow
 from registry.valuations import latest_valid
 from settlement.ledger import Ledger
@@ -126,13 +126,8 @@ async def _costs(session: AsyncSession, ledger: Ledger, operator: str) -> dict[i
         costs[row.issuance_id] += row.price
     for trade in await surveillance.trades(session, ledger, party=operator):
         if trade.buyer == operator and trade.price is not None:
-            costs[trade.issuance] += _fen(trade.value)
+            costs[trade.issuance] += units_of(trade.value, CNY_SCALE)
     return costs
-
-
-def _fen(text: str) -> int:
-    whole, _, fraction = text.partition(".")
-    return int(whole + fraction.ljust(CNY_SCALE, "0"))
 
 
 async def _line(session: AsyncSession, position: _Position, cost: int, today: dt.date) -> Line:
@@ -168,8 +163,13 @@ def _rollups(lines: list[Line]) -> list[Rollup]:
     totals: dict[tuple[str, str, str], list[int]] = defaultdict(lambda: [0, 0, 0, 0])
     scales: dict[str, int] = {}
     for line in lines:
-        scales[line.asset_class] = len(line.owned.partition(".")[2])
-        amounts = (line.owned, line.mandated, line.cost, line.market_value)
+        scale = scales[line.asset_class] = len(line.owned.partition(".")[2])
+        amounts = (
+            units_of(line.owned, scale),
+            units_of(line.mandated, scale),
+            units_of(line.cost, CNY_SCALE),
+            units_of(line.market_value, CNY_SCALE),
+        )
         for level, division in (
             ("county", line.county),
             ("city", line.county[:4] + "00"),
@@ -177,7 +177,7 @@ def _rollups(lines: list[Line]) -> list[Rollup]:
         ):
             sums = totals[(level, division, line.asset_class)]
             for i, amount in enumerate(amounts):
-                sums[i] += int(amount.replace(".", ""))  # every amount of a class has its scale
+                sums[i] += amount
     order = {"county": 0, "city": 1, "province": 2}
     rollups = []
     for (level, division, asset_class), (owned, mandated, cost, value) in sorted(

@@ -91,6 +91,11 @@ async def terms_of(session: AsyncSession, instrument_id: str) -> Terms:
     return Terms(instrument_id, cls.scale, _years(cls, sample), rules, row.reference_price, row.halted)
 
 
+async def scales(session: AsyncSession, instruments: set[str]) -> dict[str, int]:
+    """The scale of each instrument, looked up once each however many rows name it."""
+    return {instrument: (await terms_of(session, instrument)).scale for instrument in instruments}
+
+
 def _years(cls: AssetClass, issuance: IssuanceRow) -> int:
     return term_years(cls.price_basis, issuance.attributes)
 
@@ -545,7 +550,8 @@ async def list_orders(
             | ((OrderRow.created_at == last.created_at) & (OrderRow.id < last.id))
         )
     rows = list((await session.execute(query)).scalars())
-    return [view(row, (await terms_of(session, row.instrument_id)).scale) for row in rows]
+    scale = await scales(session, {row.instrument_id for row in rows})
+    return [view(row, scale[row.instrument_id]) for row in rows]
 
 
 async def cancel(work: c.Work, market: Market, actor: c.Actor, order_id: str, *, fees: Fees) -> Order:

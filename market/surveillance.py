@@ -26,7 +26,7 @@ from market.orders import CHINA_STANDARD_TIME
 from market.tables import BidRow, ListingItemRow, ListingRow, MarketRulesRow
 from registry import events as ev
 from registry.cash import CNY_SCALE
-from registry.quantities import format_units
+from registry.quantities import format_units, units_of
 from registry.tables import IssuanceRow
 from settlement.entries import decode
 from settlement.ledger import Ledger
@@ -189,11 +189,6 @@ def _cycles_from(
     return found
 
 
-def _fen(price: str) -> int:
-    whole, _, fraction = price.partition(".")
-    return int(whole + fraction.ljust(CNY_SCALE, "0"))
-
-
 def _prices(
     window: list[TradeRecord],
     history: list[TradeRecord],
@@ -206,7 +201,7 @@ def _prices(
     for t in history:
         if t.price is None:
             continue
-        price = _fen(t.price)
+        price = units_of(t.price, CNY_SCALE)
         if t.trade in in_window:
             reference, bps = bands.get(t.market, (0, tolerance_bps))
             what = "reference"

@@ -30,6 +30,13 @@ def parse_units(text: object, scale: int, *, field: str) -> int:
     return units
 
 
+def units_of(text: str, scale: int) -> int:
+    """Base units of a decimal string this platform wrote (``format_units``), zero and sign allowed:
+    for reading back our own figures, not for parsing input."""
+    whole, _, fraction = text.partition(".")
+    return int(whole + fraction.ljust(scale, "0"))
+
+
 def format_units(units: int, scale: int) -> str:
     """Format base units as a decimal string with exactly ``scale`` decimals."""
     sign = "-" if units < 0 else ""

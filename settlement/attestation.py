@@ -28,6 +28,7 @@ from cryptography.exceptions import InvalidSignature
 
 from registry import events as ev
 from registry.events import JSONValue
+from registry.quantities import units_of
 from settlement import merkle
 from settlement.canonical import canonical_bytes
 from settlement.checkpoint import Checkpoint, CheckpointError, open_note, parse_verifier_key
@@ -174,8 +175,7 @@ def _check_quantities(answer: dict[str, Any], confirmed: Entry, state: LedgerSta
         if block.owner == answer["owner"] and block.last >= first and block.first <= last:
             held[block.state] = held.get(block.state, 0) + min(block.last, last) - max(block.first, first) + 1
     for name, text in answer["quantities"].items():
-        whole, _, fraction = str(text).partition(".")
-        if int(whole + fraction.ljust(scale, "0")) != held.get(name, 0):
+        if units_of(str(text), scale) != held.get(name, 0):
             raise AttestationError(f"the answer's {name} quantity {text} is not what the ledger says")
 
 

@@ -35,6 +35,11 @@ async def audit(session: AsyncSession, ledger: Ledger) -> list[str]:
         except (ValueError, ReplayError) as exc:
             return [f"entry {seq} cannot be replayed: {exc}"]
         seq += 1
+    return await differences(session, state)
+
+
+async def differences(session: AsyncSession, state: LedgerState) -> list[str]:
+    """Every way the database differs from a replayed ledger ``state``."""
     return await _compare_blocks(session, state) + await _compare_cash(session, state)
 
 
