@@ -20,25 +20,29 @@ Events are plain tuples, cheapest to build; their first element names them:
 """
 
 from bisect import bisect_left, insort
-from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
-BUY, SELL = "buy", "sell"
-GTC, DAY, GTD, IOC, FOK = "GTC", "DAY", "GTD", "IOC", "FOK"
-TIME_IN_FORCE = (GTC, DAY, GTD, IOC, FOK)
-CANCEL_NEWEST, CANCEL_OLDEST, CANCEL_BOTH, DECREMENT = (
-    "cancel_newest",
-    "cancel_oldest",
-    "cancel_both",
-    "decrement",
-)
-SELF_TRADE = (CANCEL_NEWEST, CANCEL_OLDEST, CANCEL_BOTH, DECREMENT)
-_TIME_IN_FORCE, _SELF_TRADE = frozenset(TIME_IN_FORCE), frozenset(SELF_TRADE)
+# Final: when the module is compiled (mypyc), these become constants rather than global lookups
+BUY: Final = "buy"
+SELL: Final = "sell"
+GTC: Final = "GTC"
+DAY: Final = "DAY"
+GTD: Final = "GTD"
+IOC: Final = "IOC"
+FOK: Final = "FOK"
+TIME_IN_FORCE: Final = (GTC, DAY, GTD, IOC, FOK)
+CANCEL_NEWEST: Final = "cancel_newest"
+CANCEL_OLDEST: Final = "cancel_oldest"
+CANCEL_BOTH: Final = "cancel_both"
+DECREMENT: Final = "decrement"
+SELF_TRADE: Final = (CANCEL_NEWEST, CANCEL_OLDEST, CANCEL_BOTH, DECREMENT)
+_TIME_IN_FORCE: Final = frozenset(TIME_IN_FORCE)
+_SELF_TRADE: Final = frozenset(SELF_TRADE)
 
 Event = tuple[Any, ...]
-_HALTED = "halted: only limit orders that rest join the call auction"
+_HALTED: Final = "halted: only limit orders that rest join the call auction"
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,15 +81,52 @@ class Order:
         self.self_trade = self_trade
 
 
-class Side:
-    """One side of the book: FIFO queues per price, and the sorted prices that have live orders."""
+class Level:
+    """The orders resting at one price, in time priority, with their live quantity and count.
 
-    __slots__ = ("buy", "levels", "prices", "volume")
+    Filled orders are passed by moving ``head``; cancelled ones stay in the list with quantity 0
+    and are skipped when reached. The list is compacted when dead entries outnumber the live, so a
+    long-lived level where orders come and go does not grow without bound.
+    """
+
+    __slots__ = ("count", "head", "orders", "price", "volume")
+
+    def __init__(self, price: int) -> None:
+        self.price = price
+        self.volume = 0
+        self.count = 0
+        self.orders: list[Order] = []
+        self.head = 0
+
+    def append(self, order: Order) -> None:
+        orders = self.orders
+        if len(orders) > 2 * self.count + 32:
+            self.orders = orders = [o for o in orders[self.head :] if o.quantity]
+            self.head = 0
+        orders.append(order)
+        self.count += 1
+        self.volume += order.quantity
+
+    def first(self) -> Order:
+        """The first live order; only called while the level has volume, so there is one."""
+        orders, head = self.orders, self.head
+        while not orders[head].quantity:
+            head += 1
+        self.head = head
+        return orders[head]
+
+    def live(self) -> list[Order]:
+        return [o for o in self.orders[self.head :] if o.quantity]
+
+
+class Side:
+    """One side of the book: a level per price with live orders, and those prices sorted."""
+
+    __slots__ = ("buy", "levels", "prices")
 
     def __init__(self, buy: bool) -> None:
         self.buy = buy
-        self.levels: dict[int, deque[Order]] = {}
-        self.volume: dict[int, int] = {}  # live quantity per price
+        self.levels: dict[int, Level] = {}
         self.prices: list[int] = []  # ascending
 
     def best(self) -> int | None:
@@ -96,26 +137,28 @@ class Side:
     def add(self, order: Order) -> None:
         price = order.price
         assert price is not None
-        queue = self.levels.get(price)
-        if queue is None:
-            queue = self.levels[price] = deque()
-            self.volume[price] = 0
+        level = self.levels.get(price)
+        if level is None:
+            level = self.levels[price] = Level(price)
             insort(self.prices, price)
-        queue.append(order)
-        self.volume[price] += order.quantity
+        level.append(order)
 
-    def reduce(self, price: int, quantity: int) -> None:
-        """Take ``quantity`` off a level's live volume, dropping the level when it empties."""
-        left = self.volume[price] - quantity
-        if left:
-            self.volume[price] = left
-            return
-        del self.volume[price], self.levels[price]
-        del self.prices[bisect_left(self.prices, price)]
+    def take(self, level: Level, quantity: int, done: bool) -> None:
+        """Take ``quantity`` off a level (``done``: an order there has ended), dropping the level
+        when it empties."""
+        level.volume -= quantity
+        if done:
+            level.count -= 1
+        if not level.volume:
+            del self.levels[level.price]
+            del self.prices[bisect_left(self.prices, level.price)]
+
+    def volumes(self) -> dict[int, int]:
+        return {price: level.volume for price, level in self.levels.items()}
 
     def depth(self, levels: int) -> list[tuple[int, int]]:
         prices = self.prices[::-1] if self.buy else self.prices
-        return [(price, self.volume[price]) for price in prices[:levels]]
+        return [(price, self.levels[price].volume) for price in prices[:levels]]
 
 
 class Book:
@@ -179,16 +222,9 @@ class Book:
         if left:
             if price is None or tif in (IOC, FOK):
                 events.append(("cancelled", order_id, left, "unfilled remainder"))
-            else:  # rest: Side.add, inlined on the hot path
+            else:
                 self.orders[order_id] = order
-                queue = same.levels.get(price)
-                if queue is None:
-                    same.levels[price] = deque((order,))
-                    same.volume[price] = left
-                    insort(same.prices, price)
-                else:
-                    queue.append(order)
-                    same.volume[price] += left
+                same.add(order)
         return events
 
     def cancel(self, order_id: str, reason: str = "cancelled by its owner") -> list[Event]:
@@ -198,13 +234,8 @@ class Book:
         price, remaining = order.price, order.quantity
         assert price is not None
         side = self.bids if order.side == BUY else self.asks
-        left = side.volume[price] - remaining  # Side.reduce, inlined on the hot path
-        if left:
-            side.volume[price] = left
-        else:
-            del side.volume[price], side.levels[price]
-            del side.prices[bisect_left(side.prices, price)]
-        order.quantity = 0  # the queue drops it lazily
+        side.take(side.levels[price], remaining, done=True)
+        order.quantity = 0  # the level skips it lazily
         return [("cancelled", order_id, remaining, reason)]
 
     def amend(self, order_id: str, quantity: int, price: int | None = None) -> list[Event]:
@@ -219,7 +250,7 @@ class Book:
             return [("rejected", order_id, reason)]
         side = self.bids if order.side == BUY else self.asks
         if new_price == order.price and quantity <= order.quantity:
-            side.reduce(order.price, order.quantity - quantity)
+            side.take(side.levels[order.price], order.quantity - quantity, done=False)
             order.quantity = quantity
             return [("amended", order_id, new_price, quantity, True)]
         self.cancel(order_id)
@@ -330,8 +361,8 @@ class Book:
         for price in opposite.prices if order.side == BUY else reversed(opposite.prices):
             if not _acceptable(order.side, limit, price):
                 return False
-            for resting in opposite.levels[price]:
-                if resting.quantity and resting.party == order.party:
+            for resting in opposite.levels[price].live():
+                if resting.party == order.party:
                     return False
                 wanted -= resting.quantity
                 if wanted <= 0:
@@ -339,24 +370,25 @@ class Book:
         return False
 
     def _match(self, order: Order, events: list[Event]) -> None:
-        """Trade ``order`` against the opposite side at the resting prices. The hottest loop of the
-        engine: attributes are read into locals and the level bookkeeping is inlined."""
+        """Trade ``order`` against the opposite side at the resting prices: the hottest loop of the
+        engine, so the level's queue is walked here rather than through its methods."""
         buy = order.side == BUY
         opposite = self.asks if buy else self.bids
-        prices, levels, volume, orders = opposite.prices, opposite.levels, opposite.volume, self.orders
-        limit, party, order_id, append = self._limit_of(order), order.party, order.id, events.append
+        prices, levels, orders = opposite.prices, opposite.levels, self.orders
+        limit, party, order_id = self._limit_of(order), order.party, order.id
         while order.quantity and prices:
             price = prices[0] if buy else prices[-1]
             if limit is not None and (price > limit if buy else price < limit):
                 return
-            queue = levels[price]
-            while order.quantity and queue:
-                resting = queue[0]
-                if not resting.quantity:  # cancelled or amended away: drop lazily
-                    queue.popleft()
+            level = levels[price]
+            queue = level.orders
+            while order.quantity and level.volume:
+                resting = queue[level.head]
+                if not resting.quantity:  # cancelled or amended away: passed lazily
+                    level.head += 1
                     continue
                 if resting.party == party:
-                    if self._prevent_self_trade(order, resting, opposite, price, events):
+                    if self._prevent_self_trade(order, resting, opposite, level, events):
                         return
                     continue
                 wanted, offered = order.quantity, resting.quantity
@@ -364,21 +396,17 @@ class Book:
                 order.quantity = wanted - quantity
                 resting.quantity = offered - quantity
                 if buy:
-                    append(("trade", order_id, resting.id, price, quantity, BUY))
+                    events.append(("trade", order_id, resting.id, price, quantity, BUY))
                 else:
-                    append(("trade", resting.id, order_id, price, quantity, SELL))
-                if not resting.quantity:
-                    queue.popleft()
+                    events.append(("trade", resting.id, order_id, price, quantity, SELL))
+                done = not resting.quantity
+                if done:
+                    level.head += 1
                     del orders[resting.id]
-                left = volume[price] - quantity
-                if left:
-                    volume[price] = left
-                else:
-                    opposite.reduce(price, quantity)  # drops the emptied level
-                    break
+                opposite.take(level, quantity, done)
 
     def _prevent_self_trade(
-        self, order: Order, resting: Order, opposite: Side, price: int, events: list[Event]
+        self, order: Order, resting: Order, opposite: Side, level: Level, events: list[Event]
     ) -> bool:
         """Apply the incoming order's self-trade rule; return True when the incoming order is done."""
         mode = order.self_trade
@@ -390,7 +418,7 @@ class Book:
                 events += self.cancel(resting.id, "self-trade prevented")
             else:
                 resting.quantity -= overlap
-                opposite.reduce(price, overlap)
+                opposite.take(level, overlap, done=False)
                 events.append(("cancelled", resting.id, overlap, "self-trade prevented"))
             return not order.quantity
         if mode in (CANCEL_OLDEST, CANCEL_BOTH):
@@ -411,16 +439,17 @@ class Book:
             bid, ask = self.bids.prices[-1], self.asks.prices[0]
             if bid < price or ask > price:
                 break
-            buyer, seller = _head(self.bids.levels[bid]), _head(self.asks.levels[ask])
+            buying, selling = self.bids.levels[bid], self.asks.levels[ask]
+            buyer, seller = buying.first(), selling.first()
             quantity = min(buyer.quantity, seller.quantity)
             buyer.quantity -= quantity
             seller.quantity -= quantity
             events.append(("trade", buyer.id, seller.id, price, quantity, None))
             traded += quantity
-            for side, level, done in ((self.bids, bid, buyer), (self.asks, ask, seller)):
-                side.reduce(level, quantity)
+            for side, level, done in ((self.bids, buying, buyer), (self.asks, selling, seller)):
                 if not done.quantity:
                     del self.orders[done.id]
+                side.take(level, quantity, not done.quantity)
         events[0] = ("auction", price, traded)
         return events
 
@@ -430,8 +459,8 @@ class Book:
         best: tuple[int, int, int, int] | None = None
         choice = None
         for price in candidates:
-            demand = sum(v for p, v in self.bids.volume.items() if p >= price)
-            supply = sum(v for p, v in self.asks.volume.items() if p <= price)
+            demand = sum(level.volume for p, level in self.bids.levels.items() if p >= price)
+            supply = sum(level.volume for p, level in self.asks.levels.items() if p <= price)
             volume = min(demand, supply)
             if not volume:
                 continue
@@ -465,9 +494,3 @@ def _acceptable(side: str, limit: int | None, price: int) -> bool:
         return True
     return price <= limit if side == BUY else price >= limit
 
-
-def _head(queue: deque[Order]) -> Order:
-    """The first live order of a level (cancelled ones are dropped lazily)."""
-    while not queue[0].quantity:
-        queue.popleft()
-    return queue[0]

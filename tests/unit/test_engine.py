@@ -208,8 +208,10 @@ class BookMachine(RuleBasedStateMachine):
                 if order.side == side_name:
                     assert order.quantity > 0
                     live[order.price] += order.quantity
-            assert dict(live) == side.volume
+            assert dict(live) == side.volumes()
             assert side.prices == sorted(live)
+            for level in side.levels.values():
+                assert level.count == len(level.live())
 
     @invariant()
     def filled_plus_open_plus_cancelled_is_entered(self) -> None:
@@ -228,8 +230,8 @@ class BookMachine(RuleBasedStateMachine):
     @invariant()
     def fifo_within_a_price(self) -> None:
         for side in (self.book.bids, self.book.asks):
-            for queue in side.levels.values():
-                live = [o.id for o in queue if o.quantity]
+            for level in side.levels.values():
+                live = [o.id for o in level.live()]
                 assert live == sorted(live, key=lambda i: self.arrival[i])
 
     def teardown(self) -> None:
