@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from api.database import connect, upgrade
+from market import engine
 from tests.platform import Platform
 
 BACKEND = os.environ.get("LIANGSHAN_TEST_DATABASE", "sqlite")
@@ -26,6 +27,7 @@ TEMPLATE_DB, TEST_DB = "liangshan_template", "liangshan_test"
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    _refuse_a_stale_engine()
     if BACKEND != "postgres":
         return
     try:
@@ -38,7 +40,16 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_report_header() -> str:
-    return f"liangshan test database: {BACKEND}"
+    built = "interpreted" if engine.__file__.endswith(".py") else "compiled by mypyc"
+    return f"liangshan test database: {BACKEND}; matching engine: {built}"
+
+
+def _refuse_a_stale_engine() -> None:
+    """A compiled engine shadows its source: one built before the last edit would test old code."""
+    module = Path(engine.__file__)
+    source = module.with_name("engine.py")
+    if module != source and source.stat().st_mtime > module.stat().st_mtime:
+        pytest.exit(f"{module.name} predates market/engine.py: `make test` recompiles it", returncode=1)
 
 
 async def _admin(*statements: str) -> None:
