@@ -173,7 +173,7 @@ class Book:
 
     # -- commands -------------------------------------------------------------------------------
 
-    def submit(
+    def submit(  # noqa: PLR0917  (positional parameters: the cheapest call, see below)
         self,
         order_id: str,
         party: str,
@@ -191,10 +191,10 @@ class Book:
         tick, lot, least, most, low, high = self._limits
         # each string compared once: compiled, a comparison that fails costs more than the rest
         buy, gtc = side == BUY, tif == GTC
-        rests = gtc or tif == DAY or tif == GTD  # else immediate: IOC or FOK
+        rests = gtc or tif in (DAY, GTD)  # else immediate: IOC or FOK
         if (  # one cheap test on the hot path; the reason is worked out only for a refusal
             order_id in self.orders
-            or not (rests or tif == IOC or tif == FOK)
+            or not (rests or tif in (IOC, FOK))
             or self_trade not in (CANCEL_NEWEST, CANCEL_OLDEST, CANCEL_BOTH, DECREMENT)
             or not (buy or side == SELL)
             or (not gtc and tif == GTD and expires is None)
@@ -495,4 +495,3 @@ def _acceptable(side: str, limit: int | None, price: int) -> bool:
     if limit is None:
         return True
     return price <= limit if side == BUY else price >= limit
-
