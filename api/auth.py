@@ -1,4 +1,9 @@
-"""Bearer API keys: each key belongs to one user of one party with one role."""
+"""Bearer API keys: each key belongs to one user of one party with one role.
+
+Who a key is gets looked up once and kept until the ledger next grows: every change that can alter
+it (a party frozen or unfrozen, a user added) is a ledgered write, so a kept answer is never staler
+than the last acknowledged write.
+"""
 
 from typing import Any
 
@@ -9,7 +14,9 @@ from litestar.exceptions import NotAuthorizedException
 
 from api.work import Services
 from registry.context import Actor
-from registry.parties import authenticate
+from registry.parties import authenticate, hash_key
+
+KEPT_KEYS = 10_000
 
 
 def services_of(state: State) -> Services:
@@ -21,10 +28,18 @@ async def current_actor(request: Request[Any, Any, Any], services: NamedDependen
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise NotAuthorizedException("send the header Authorization: Bearer <API key>")
+    key = hash_key(token.strip())
+    kept = services.actors.get(key)
+    if kept is not None and kept[0] == services.ledger.appends:
+        return kept[1]
+    appends = services.ledger.appends  # read first: a write landing meanwhile makes this entry stale
     async with services.database.reads() as session:
         actor = await authenticate(session, token.strip())
     if actor is None:
         raise NotAuthorizedException("unknown or revoked API key")
+    if len(services.actors) >= KEPT_KEYS:
+        services.actors.clear()
+    services.actors[key] = (appends, actor)
     return actor
 
 

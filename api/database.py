@@ -17,6 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 BUSY_TIMEOUT_MS = 30_000
+# SQLite connections are kept, never opened per request: each is a thread and a round of PRAGMAs,
+# and a burst of overflow connections opened and closed again costs more than waiting for one
+POOL = 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +49,9 @@ def connect(url: str) -> Database:
 
 
 def _sqlite(url: str, begin: str) -> AsyncEngine:
-    engine = create_async_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+    engine = create_async_engine(
+        url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000}, pool_size=POOL, max_overflow=0
+    )
 
     @event.listens_for(engine.sync_engine, "connect")
     def on_connect(dbapi_connection: Any, _record: object) -> None:

@@ -13,6 +13,7 @@ from api.idempotency import IdempotencyRow, recall, request_hash
 from market.orders import Exchange, Fees, Market
 from registry.context import Actor
 from registry.parties import platform_party
+from settlement.collateral import Attestor
 from settlement.ledger import Ledger
 from settlement.unit_of_work import Clock, UnitOfWork, random_id
 
@@ -32,6 +33,11 @@ class Services:
     exchange: Exchange = field(default_factory=Exchange)
     ltv_caps: dict[str, int] = field(default_factory=dict)  # basis points per asset class
     four_eyes_above: dict[str, str] = field(default_factory=dict)  # display units per asset class
+    actors: dict[str, tuple[int, Actor]] = field(default_factory=dict)  # see api.auth
+    attestor: Attestor = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "attestor", Attestor(self.ledger, self.database.reads))  # frozen: once, here
 
     def unit_of_work(self) -> UnitOfWork:
         return UnitOfWork(self.database.writes, self.ledger, self.clock, self.ids)

@@ -1,55 +1,96 @@
 """Collateral verification with signed evidence: the registry's answer about a right, taken at one
 ledger size, with the checkpoint of that size and every entry about the right, each with its
-inclusion proof, signed as an attestation (see ``settlement.attestation``)."""
+inclusion proof, signed as an attestation (see ``settlement.attestation``).
 
+A repeat of a question is answered from memory while no entry about its right has landed since:
+the signed attestation is still the whole truth about the right (its answer, checkpoint and proofs
+all stand), so the bank gets the same document, issued when it was first signed. Questions asked
+while the same one is being signed wait for that signature rather than each making their own.
+"""
+
+import asyncio
 import datetime as dt
+from collections import OrderedDict
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from registry import collateral
 from registry import context as c
 from registry.errors import Conflict
 from registry.events import JSONValue
+from registry.identifiers import validate_credit_code
 from settlement.attestation import Evidence, build
 from settlement.entries import format_time
 from settlement.ledger import Ledger
 
 ATTEMPTS = 5  # a write to the same right between reading the answer and the ledger: read again
+REMEMBERED = 4096  # attestations kept, least recently asked for dropped first
+
+Question = tuple[int, str, tuple[int, int] | None, dt.date]
 
 
-async def attest(
-    session: AsyncSession,
-    ledger: Ledger,
-    actor: c.Actor,
-    *,
-    issuance_id: int,
-    owner_credit_code: str,
-    serials: tuple[int, int] | None,
-    now: dt.datetime,
-) -> dict[str, JSONValue]:
-    for _ in range(ATTEMPTS):
-        note = await ledger.checkpoint(session)
-        size = int(note.split("\n")[1])
-        answer = await collateral.answer(
-            session,
-            actor,
-            issuance_id=issuance_id,
-            owner_credit_code=owner_credit_code,
-            serials=serials,
-            today=now.date(),
-        )
-        about = await ledger.about(session, issuance_id)
-        if all(seq < size for seq, _ in about):  # nothing about this right landed after the checkpoint
-            evidence = [
-                Evidence(seq, raw, (await ledger.inclusion(session, seq, size)).path) for seq, raw in about
-            ]
-            return build(
-                origin=ledger.origin,
-                issued_at=format_time(now),
-                checkpoint=note,
-                answer={**answer, "ledger_size": size},
-                evidence=evidence,
-                key=ledger.verifier_key,
-                sign=ledger.sign,
+Signed = tuple[int, dict[str, JSONValue]]  # the ledger size it was signed at, and the attestation
+
+
+class Attestor:
+    def __init__(self, ledger: Ledger, reads: async_sessionmaker[AsyncSession]) -> None:
+        self.ledger = ledger
+        self._reads = reads
+        self._signed: OrderedDict[Question, Signed] = OrderedDict()
+        self._signing: dict[Question, asyncio.Task[Signed]] = {}
+
+    async def attest(
+        self,
+        actor: c.Actor,
+        *,
+        issuance_id: int,
+        owner_credit_code: str,
+        serials: tuple[int, int] | None,
+        now: dt.datetime,
+    ) -> dict[str, JSONValue]:
+        actor.require(c.BANK, c.REGULATOR, write=False)
+        code = validate_credit_code(owner_credit_code, field="owner_credit_code")
+        question = (issuance_id, code, serials, now.date())
+        remembered = self._signed.get(question)
+        if remembered is not None and self.ledger.unchanged_since(issuance_id, remembered[0]):
+            self._signed.move_to_end(question)
+            return remembered[1]
+        signing = self._signing.get(question)
+        if signing is None:  # its own task and session: no single asker's disconnect cancels it
+            signing = self._signing[question] = asyncio.create_task(self._sign(actor, question, now))
+            signing.add_done_callback(lambda _: self._signing.pop(question, None))
+        size, signed = await asyncio.shield(signing)
+        self._signed[question] = (size, signed)
+        if len(self._signed) > REMEMBERED:
+            self._signed.popitem(last=False)
+        return signed
+
+    async def _sign(self, actor: c.Actor, question: Question, now: dt.datetime) -> Signed:
+        async with self._reads() as session:
+            return await self._read_and_sign(session, actor, question, now)
+
+    async def _read_and_sign(
+        self, session: AsyncSession, actor: c.Actor, question: Question, now: dt.datetime
+    ) -> Signed:
+        issuance_id, code, serials, today = question
+        ledger = self.ledger
+        for _ in range(ATTEMPTS):
+            note = await ledger.checkpoint(session)
+            size = int(note.split("\n")[1])
+            answer = await collateral.answer(
+                session, actor, issuance_id=issuance_id, owner_credit_code=code, serials=serials, today=today
             )
-    raise Conflict("issuance", "the right kept changing while it was being attested; ask again")
+            about = await ledger.about(session, issuance_id)
+            if all(seq < size for seq, _ in about):  # nothing about this right landed after the checkpoint
+                paths = await ledger.inclusions(session, [seq for seq, _ in about], size)
+                evidence = [Evidence(seq, raw, path) for (seq, raw), path in zip(about, paths, strict=True)]
+                return size, build(
+                    origin=ledger.origin,
+                    issued_at=format_time(now),
+                    checkpoint=note,
+                    answer={**answer, "ledger_size": size},
+                    evidence=evidence,
+                    key=ledger.verifier_key,
+                    sign=ledger.sign,
+                )
+        raise Conflict("issuance", "the right kept changing while it was being attested; ask again")

@@ -96,6 +96,22 @@ class Ledger:
         self._key = key
         self.verifier_key = verifier_key(origin, key.public_key())
         self._notes: dict[int, str] = {}
+        # What this process has committed, for answers served from memory (one serving process per
+        # database, as the in-memory order books already need): per issuance the ledger size after
+        # its latest entry, and a count of committed appends.
+        self._landed: dict[int, int] = {}
+        self.appends = 0
+
+    def landed(self, events: Sequence[LedgerEvent], size: int) -> None:
+        """Called once the transaction holding ``events`` (the ledger now ``size`` long) committed."""
+        for event in events:
+            for issuance in subjects(event.body):
+                self._landed[issuance] = size
+        self.appends += 1
+
+    def unchanged_since(self, issuance: int, size: int) -> bool:
+        """Whether no entry about ``issuance`` has landed at or beyond ``size``."""
+        return self._landed.get(issuance, 0) <= size
 
     async def append(self, session: AsyncSession, events: Sequence[LedgerEvent], at: dt.datetime) -> int:
         """Append ``events`` in order inside the session's transaction; return the new size."""

@@ -59,7 +59,8 @@ class UnitOfWork:
         return self._ids()
 
     async def commit(self) -> None:
-        if self.events:
-            await self.ledger.append(self.session, self.events, self.now)
+        size = await self.ledger.append(self.session, self.events, self.now) if self.events else None
         await self.session.commit()
+        if size is not None:
+            self.ledger.landed(self.events, size)
         self.events = []

@@ -13,7 +13,6 @@ from market import listings
 from registry import pledges, valuations
 from registry.errors import InvalidInput
 from registry.events import JSONValue
-from settlement.collateral import attest
 
 
 class ValuationController(Controller):
@@ -53,16 +52,13 @@ class CollateralController(Controller):
         self, data: JSONBody[VerifyIn], services: ServicesDep, actor: ActorDep
     ) -> dict[str, JSONValue]:
         serials = None if data.serials is None else (data.serials.first, data.serials.last)
-        async with services.database.reads() as session:
-            return await attest(
-                session,
-                services.ledger,
-                actor,
-                issuance_id=data.issuance,
-                owner_credit_code=data.owner_credit_code,
-                serials=serials,
-                now=services.now(),
-            )
+        return await services.attestor.attest(
+            actor,
+            issuance_id=data.issuance,
+            owner_credit_code=data.owner_credit_code,
+            serials=serials,
+            now=services.now(),
+        )
 
 
 class PledgeController(Controller):

@@ -113,6 +113,26 @@ async def test_a_bank_gets_a_signed_attestation_that_verifies_offline(
     )
 
 
+async def test_a_repeated_question_gets_the_same_attestation_until_its_right_changes(
+    platform: Platform,
+) -> None:
+    owner = await platform.onboard("collective", "361028")
+    issued = await platform.confirmed(owner, "CS", "1000")
+    await valued(platform, issued["id"], "45000.00")
+    bank, code = await platform.bank(), await owner_code(platform, owner)
+    first = await verify(platform, bank, issued["id"], code)
+    assert await verify(platform, bank, issued["id"], code) == first
+    other = await platform.onboard("collective", "360121")
+    await platform.confirmed(other, "CS", "500")  # the ledger grows, but not about this right
+    assert await verify(platform, bank, issued["id"], code) == first
+    await valued(platform, issued["id"], "52000.00", bank)
+    changed = await verify(platform, bank, issued["id"], code)
+    key = (await platform.get("/api/v1/ledger/key")).text
+    answer = attestation.verify(changed, key).answer
+    assert answer["valuation"]["value"] == "52000.00"
+    assert answer["ledger_size"] > first["attestation"]["answer"]["ledger_size"]
+
+
 @pytest.mark.parametrize(
     "tamper",
     [
