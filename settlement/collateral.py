@@ -17,9 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from registry import collateral
 from registry import context as c
 from registry.errors import Conflict
-from registry.events import JSONValue
 from registry.identifiers import validate_credit_code
 from settlement.attestation import Evidence, build
+from settlement.canonical import canonical_bytes
 from settlement.entries import format_time
 from settlement.ledger import Ledger
 
@@ -29,7 +29,7 @@ REMEMBERED = 4096  # attestations kept, least recently asked for dropped first
 Question = tuple[int, str, tuple[int, int] | None, dt.date]
 
 
-Signed = tuple[int, dict[str, JSONValue]]  # the ledger size it was signed at, and the attestation
+Signed = tuple[int, bytes]  # the ledger size it was signed at, and the attestation as JSON
 
 
 class Attestor:
@@ -47,7 +47,8 @@ class Attestor:
         owner_credit_code: str,
         serials: tuple[int, int] | None,
         now: dt.datetime,
-    ) -> dict[str, JSONValue]:
+    ) -> bytes:
+        """The signed attestation, as the JSON document a bank keeps (in its canonical form)."""
         actor.require(c.BANK, c.REGULATOR, write=False)
         code = validate_credit_code(owner_credit_code, field="owner_credit_code")
         question = (issuance_id, code, serials, now.date())
@@ -84,13 +85,15 @@ class Attestor:
             if all(seq < size for seq, _ in about):  # nothing about this right landed after the checkpoint
                 paths = await ledger.inclusions(session, [seq for seq, _ in about], size)
                 evidence = [Evidence(seq, raw, path) for (seq, raw), path in zip(about, paths, strict=True)]
-                return size, build(
-                    origin=ledger.origin,
-                    issued_at=format_time(now),
-                    checkpoint=note,
-                    answer={**answer, "ledger_size": size},
-                    evidence=evidence,
-                    key=ledger.verifier_key,
-                    sign=ledger.sign,
+                return size, canonical_bytes(
+                    build(
+                        origin=ledger.origin,
+                        issued_at=format_time(now),
+                        checkpoint=note,
+                        answer={**answer, "ledger_size": size},
+                        evidence=evidence,
+                        key=ledger.verifier_key,
+                        sign=ledger.sign,
+                    )
                 )
         raise Conflict("issuance", "the right kept changing while it was being attested; ask again")

@@ -3,7 +3,7 @@ the owner's consent through registration to release or enforcement."""
 
 from typing import Any
 
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, MediaType, Request, Response, get, post
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from api.auth import ActorDep, ServicesDep
@@ -12,7 +12,6 @@ from api.work import perform
 from market import listings
 from registry import pledges, valuations
 from registry.errors import InvalidInput
-from registry.events import JSONValue
 
 
 class ValuationController(Controller):
@@ -50,15 +49,16 @@ class CollateralController(Controller):
     )
     async def verify(
         self, data: JSONBody[VerifyIn], services: ServicesDep, actor: ActorDep
-    ) -> dict[str, JSONValue]:
+    ) -> Response[bytes]:
         serials = None if data.serials is None else (data.serials.first, data.serials.last)
-        return await services.attestor.attest(
+        document = await services.attestor.attest(
             actor,
             issuance_id=data.issuance,
             owner_credit_code=data.owner_credit_code,
             serials=serials,
             now=services.now(),
         )
+        return Response(document, media_type=MediaType.JSON)
 
 
 class PledgeController(Controller):
