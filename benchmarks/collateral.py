@@ -9,20 +9,16 @@ a typical piece of collateral. The load generator is bounded in count and in tim
 
 import asyncio
 import datetime as dt
-import itertools
-import statistics
 import tempfile
-import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import aiohttp
 import httpx
 
 from benchmarks.ledger import reset
 from benchmarks.live import Market, Server, open_market
+from benchmarks.load import Load, Request, closed_loop
 
 CLIENTS = 50
 REQUESTS = 5_000
@@ -66,49 +62,6 @@ def _collateral(server: Server, market: Market) -> None:
         assert registered.status_code == 200, registered.text
 
 
-@dataclass(frozen=True, slots=True)
-class Load:
-    count: int
-    elapsed: float
-    latencies: list[float]
-
-    def report(self, report: Callable[[str, float, str], None], name: str) -> None:
-        cuts = statistics.quantiles(self.latencies, n=100)
-        report(name, self.count / self.elapsed, "attestations/s")
-        report(f"{name}_latency_p50", cuts[49] * 1000, "ms")
-        report(f"{name}_latency_p99", cuts[98] * 1000, "ms")
-
-
-async def _load(url: str, market: Market, bodies: Iterator[dict[str, Any]], count: int) -> Load:
-    """``CLIENTS`` clients on keep-alive connections, each sending its next question as soon as it has
-    its answer. aiohttp, not httpx: at this rate httpx's connection pool spends more time than the
-    server and its queueing lands in the tail."""
-    numbers = itertools.count()
-    latencies: list[float] = []
-    deadline = time.monotonic() + SECONDS
-    headers = market.bank.headers
-
-    async def ask(http: aiohttp.ClientSession) -> None:
-        asked = http.post(f"{url}/api/v1/collateral/verify", json=next(bodies), headers=headers)
-        async with asked as answer:
-            assert answer.status == 200, await answer.text()
-            await answer.read()
-
-    async def client(http: aiohttp.ClientSession) -> None:
-        while next(numbers) < count and time.monotonic() < deadline:
-            started = time.perf_counter()
-            await ask(http)
-            latencies.append(time.perf_counter() - started)
-
-    connector = aiohttp.TCPConnector(limit=CLIENTS)
-    async with aiohttp.ClientSession(connector=connector) as http:
-        # warm-up, not timed: each client opens its connection and asks once
-        await asyncio.gather(*(ask(http) for _ in range(CLIENTS)))
-        started = time.perf_counter()
-        await asyncio.gather(*(client(http) for _ in range(CLIENTS)))
-        return Load(len(latencies), time.perf_counter() - started, latencies)
-
-
 def run(report: Callable[[str, float, str], None]) -> None:
     with tempfile.TemporaryDirectory() as folder:
         url = f"sqlite+aiosqlite:///{folder}/collateral.db"
@@ -119,12 +72,20 @@ def run(report: Callable[[str, float, str], None]) -> None:
             market = open_market(server)
             _collateral(server, market)
             question = {"issuance": market.issuance, "owner_credit_code": market.seller_credit_code}
+
+            def load(count: int, body: Callable[[int], dict[str, Any]]) -> Load:
+                def request(n: int) -> Request:
+                    return "/api/v1/collateral/verify", body(n), market.bank.headers
+
+                return asyncio.run(closed_loop(server.url, CLIENTS, count, SECONDS, request, 200))
+
             # the same question again and again: answered from memory while the right is unchanged
-            repeated = asyncio.run(_load(server.url, market, itertools.repeat(question), REQUESTS))
+            repeated = load(REQUESTS, lambda _: question)
             # a different serial range each time: every answer read, proved and signed afresh
-            ranges = ({**question, "serials": {"first": 1, "last": n}} for n in itertools.count(1))
-            fresh = asyncio.run(_load(server.url, market, ranges, FRESH_REQUESTS))
+            fresh = load(FRESH_REQUESTS, lambda n: {**question, "serials": {"first": 1, "last": n + 1}})
         finally:
             server.stop()
-    repeated.report(report, "collateral_verify_sqlite")
-    fresh.report(report, "collateral_verify_fresh_sqlite")
+    for name, figures in (("", repeated), ("_fresh", fresh)):
+        report(f"collateral_verify{name}_sqlite", figures.rate, "attestations/s")
+        report(f"collateral_verify{name}_latency_p50_sqlite", figures.percentile_ms(50), "ms")
+        report(f"collateral_verify{name}_latency_p99_sqlite", figures.percentile_ms(99), "ms")

@@ -5,10 +5,7 @@ bounded in count and in time. Half the orders cross the spread, so about a third
 The load generator shares the machine's two cores with the server, as it would on a laptop demo."""
 
 import asyncio
-import itertools
-import statistics
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -16,36 +13,21 @@ import httpx
 
 from benchmarks.ledger import reset
 from benchmarks.live import Market, Server, open_market
+from benchmarks.load import Request, closed_loop
 
 CLIENTS = 8
 ORDERS = 2_000
 SECONDS = 60.0
 
 
-async def _load(url: str, market: Market) -> tuple[int, float, list[float]]:
-    numbers = itertools.count()
-    latencies: list[float] = []
-    deadline = time.monotonic() + SECONDS
+def _order(market: Market) -> Callable[[int], Request]:
+    def request(n: int) -> Request:
+        trader, side = (market.seller, "sell") if n % 2 else (market.buyer, "buy")
+        price = f"{40 + n % 4}.00"  # sells and buys meet over four price levels
+        body = {"instrument": market.instrument, "side": side, "quantity": str(n % 9 + 1), "price": price}
+        return "/api/v1/orders", body, trader.headers
 
-    async def client() -> None:
-        async with httpx.AsyncClient(base_url=url, timeout=30) as http:
-            while (n := next(numbers)) < ORDERS and time.monotonic() < deadline:
-                trader, side = (market.seller, "sell") if n % 2 else (market.buyer, "buy")
-                price = f"{40 + n % 4}.00"  # sells and buys meet over four price levels
-                body = {
-                    "instrument": market.instrument,
-                    "side": side,
-                    "quantity": str(n % 9 + 1),
-                    "price": price,
-                }
-                started = time.perf_counter()
-                answer = await http.post("/api/v1/orders", json=body, headers=trader.headers)
-                latencies.append(time.perf_counter() - started)
-                assert answer.status_code == 201, answer.text
-
-    started = time.perf_counter()
-    await asyncio.gather(*(client() for _ in range(CLIENTS)))
-    return len(latencies), time.perf_counter() - started, latencies
+    return request
 
 
 def _trades(url: str, instrument: str) -> int:
@@ -73,12 +55,11 @@ def run(report: Callable[[str, float, str], None], postgres_url: str | None) -> 
             server.start()
             try:
                 market = open_market(server)
-                count, elapsed, latencies = asyncio.run(_load(server.url, market))
+                load = asyncio.run(closed_loop(server.url, CLIENTS, ORDERS, SECONDS, _order(market), 201))
                 trades = _trades(server.url, market.instrument)
             finally:
                 server.stop()
-            cuts = statistics.quantiles(latencies, n=100)
-            report(f"http_orders_{name}", count / elapsed, "orders/s")
-            report(f"http_order_latency_p50_{name}", cuts[49] * 1000, "ms")
-            report(f"http_order_latency_p99_{name}", cuts[98] * 1000, "ms")
+            report(f"http_orders_{name}", load.rate, "orders/s")
+            report(f"http_order_latency_p50_{name}", load.percentile_ms(50), "ms")
+            report(f"http_order_latency_p99_{name}", load.percentile_ms(99), "ms")
             report(f"http_trades_settled_{name}", trades, "trades")
