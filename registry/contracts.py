@@ -9,6 +9,10 @@ depositor signs it, and then, by mode:
   lease against an annual rent, custody against a minimum dividend;
 - co-operation (合作): as custody, with the depositor's share of what a sale brings.
 
+Any mandate may also carry an end-of-term share (期末分成): when the term is over, the operator pays
+the depositor that share of the appraised value of the units still under the mandate (pro rata to
+the right's latest valid valuation), and the units go back to the depositor.
+
 When units under a mandate are sold the depositor, as their owner, receives the proceeds and pays the
 operator its part: everything above the depositor's revenue share. Every step is a ledger entry.
 """
@@ -21,7 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry import blocks as b
-from registry import cash, units
+from registry import cash, units, valuations
 from registry import context as c
 from registry import events as ev
 from registry.assets import get_asset_class
@@ -49,7 +53,7 @@ class Terms:
     annual_rent: str | None = None  # lease
     minimum_dividend: str | None = None  # custody, co-operation
     revenue_share_bps: int = 10_000  # the depositor's share of a sale under mandate
-    end_share_bps: int = 0
+    end_share_bps: int = 0  # the depositor's share of the value left under the mandate at term end
     floor_price: str | None = None  # per unit, for sales under mandate
 
 
@@ -355,10 +359,33 @@ async def settle_due(work: c.Work, today: dt.date) -> int:
             )
             work.record(_paid(ev.CONTRACT_PAID, row, yearly))
             touched += 1
-        if row.term_end < today:
+        if row.term_end < today and await _pay_end_share(work, row, today):
             await _end(work, row)
             touched += 1
     return touched
+
+
+async def _pay_end_share(work: c.Work, row: ContractRow, today: dt.date) -> bool:
+    """Pay the end-of-term share, if the contract has one and there is an appraised value to share;
+    False while the operator cannot pay it (the mandate then ends at a later run, once it can)."""
+    held = await units.held_under(
+        work.session, issuance_id=row.issuance_id, owner=row.depositor_id, ref=row.id
+    )
+    valuation = await valuations.latest_valid(work.session, row.issuance_id, today)
+    if not (row.end_share_bps and held and valuation):
+        return True
+    issuance = await work.session.get(IssuanceRow, row.issuance_id)
+    assert issuance is not None, "a contract's issuance exists"
+    share = int(
+        Fraction(valuation.value * held * row.end_share_bps, issuance.quantity * 10_000)
+    )  # rounded down
+    if await cash.free(work.session, row.operator_id) < share:
+        return False
+    await cash.pay(
+        work, payer=row.operator_id, payee=row.depositor_id, fen=share, reference=row.id, kind="end_share"
+    )
+    work.record(_paid(ev.CONTRACT_PAID, row, share))
+    return True
 
 
 async def _end(work: c.Work, row: ContractRow) -> None:

@@ -11,7 +11,7 @@ import anyio
 import pytest
 
 from api.app import run_expiries
-from tests.platform import Member, Platform
+from tests.platform import Member, Platform, credit_code
 
 pytestmark = pytest.mark.anyio
 TODAY = dt.datetime.now(dt.UTC).date()
@@ -214,4 +214,38 @@ async def test_rent_is_paid_yearly_and_an_ended_mandate_returns_the_units(platfo
     assert await platform.holdings(household) == {(forest["id"], "active"): "156.35"}  # the lease is over
     await run_expiries(platform.services)
     assert await balance(platform, household) == "6000.00"  # paid once
+    assert await platform.audit() == []
+
+
+async def test_an_ended_mandate_pays_its_end_of_term_share_once_the_operator_can(platform: Platform) -> None:
+    collective, operator = (
+        await platform.onboard("collective", "360982"),
+        await platform.onboard("operator", "361028"),
+    )
+    forest = await platform.confirmed(collective, "FR")  # 156.35 亩
+    appraised = {
+        "issuance": forest["id"],
+        "appraiser": "江西中磊资产评估有限公司",
+        "appraiser_credit_code": credit_code("91", "360100", 777),
+        "method": "income",
+        "value": "100000.00",
+        "valued_on": TODAY.isoformat(),
+        "valid_until": (TODAY + dt.timedelta(days=365)).isoformat(),
+    }
+    assert (await platform.post("/api/v1/valuations", await platform.bank(), appraised)).status_code == 201
+    await platform.deposit(operator, "10000.00")
+    await contract(
+        platform, operator, collective, forest["id"], mode="cooperation", revenue_share_bps=7000,
+        end_share_bps=2000, floor_price="100.00", term_start=(TODAY - dt.timedelta(days=90)).isoformat(),
+        term_end=(TODAY - dt.timedelta(days=1)).isoformat(),
+    )  # fmt: skip
+    await run_expiries(platform.services)  # 20% of 100,000.00 is owed, and the operator has 10,000.00
+    assert await balance(platform, collective) == "0.00"
+    assert await platform.holdings(collective) == {(forest["id"], "reserved"): "156.35"}  # not ended yet
+    await platform.deposit(operator, "15000.00")
+    await run_expiries(platform.services)
+    assert await balance(platform, collective) == "20000.00"
+    assert await platform.holdings(collective) == {(forest["id"], "active"): "156.35"}
+    await run_expiries(platform.services)
+    assert await balance(platform, collective) == "20000.00"  # paid once
     assert await platform.audit() == []
