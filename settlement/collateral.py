@@ -26,13 +26,13 @@ from settlement.ledger import Ledger
 ATTEMPTS = 5  # a write to the same right between reading the answer and the ledger: read again
 REMEMBERED = 4096  # attestations kept, least recently asked for dropped first
 
-Question = tuple[int, str, tuple[int, int] | None, dt.date]
-
-
+Question = tuple[int, str, tuple[int, int] | None, dt.date]  # issuance, owner, serials, day
 Signed = tuple[int, bytes]  # the ledger size it was signed at, and the attestation as JSON
 
 
 class Attestor:
+    """Signs attestations, and keeps the latest ones for the questions asked again."""
+
     def __init__(self, ledger: Ledger, reads: async_sessionmaker[AsyncSession]) -> None:
         self.ledger = ledger
         self._reads = reads
