@@ -1,22 +1,32 @@
 """The matching engine: priority, order types, self-trade prevention, bands, auctions, and the
-invariants a hypothesis state machine holds over random command streams."""
+invariants a hypothesis state machine holds over random command streams.
+
+Each test runs on the engine as installed (compiled by mypyc where a C compiler was at hand) and on
+its source run interpreted, which is what an installation without a compiler gets: both must agree.
+"""
 
 from collections import defaultdict
 
+import pytest
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
+from benchmarks.engine import interpreted_book
 from market import engine as e
-from market.engine import BUY, SELL, Book, Rules
+from market.engine import BUY, SELL, Rules
+
+SOURCE = interpreted_book()
+engines = pytest.mark.parametrize("book_class", [e.Book, SOURCE], ids=["installed", "source"])
 
 
 def trades(events: list[e.Event]) -> list[tuple]:
     return [x[1:5] for x in events if x[0] == "trade"]
 
 
-def test_price_time_priority_and_the_resting_price() -> None:
-    book = Book(Rules())
+@engines
+def test_price_time_priority_and_the_resting_price(book_class: type[e.Book]) -> None:
+    book = book_class(Rules())
     book.submit("s1", "A", SELL, 10, 101)
     book.submit("s2", "B", SELL, 10, 100)
     book.submit("s3", "C", SELL, 10, 100)
@@ -25,8 +35,9 @@ def test_price_time_priority_and_the_resting_price() -> None:
     assert book.depth() == {"bids": [], "asks": [(101, 5)]}
 
 
-def test_ioc_fok_and_market_orders() -> None:
-    book = Book(Rules(), reference=100)
+@engines
+def test_ioc_fok_and_market_orders(book_class: type[e.Book]) -> None:
+    book = book_class(Rules(), reference=100)
     book.submit("s1", "A", SELL, 10, 100)
     assert book.submit("f1", "B", BUY, 11, 100, tif=e.FOK)[-1][0] == "cancelled"
     assert book.depth()["asks"] == [(100, 10)]  # fill or kill took nothing
@@ -42,8 +53,9 @@ def test_ioc_fok_and_market_orders() -> None:
     assert trades(events) == [("m1", "s2", 120, 5)]
 
 
-def test_the_price_band_bounds_limits_and_market_sweeps() -> None:
-    book = Book(Rules(tick=1, band_bps=1_000), reference=100)
+@engines
+def test_the_price_band_bounds_limits_and_market_sweeps(book_class: type[e.Book]) -> None:
+    book = book_class(Rules(tick=1, band_bps=1_000), reference=100)
     assert book.band() == (90, 110)
     assert book.submit("x", "A", BUY, 1, 111)[0][0] == "rejected"
     assert book.submit("y", "A", SELL, 1, 89)[0][0] == "rejected"
@@ -53,15 +65,17 @@ def test_the_price_band_bounds_limits_and_market_sweeps() -> None:
     assert trades(events) == [] and events[-1][0] == "cancelled"
 
 
-def test_tick_lot_and_size_rules() -> None:
-    book = Book(Rules(tick=5, lot=100, min_quantity=100, max_quantity=10_000))
+@engines
+def test_tick_lot_and_size_rules(book_class: type[e.Book]) -> None:
+    book = book_class(Rules(tick=5, lot=100, min_quantity=100, max_quantity=10_000))
     for quantity, price in ((150, 100), (100, 102), (0, 100), (20_000, 100)):
         assert book.submit(f"o{quantity}{price}", "A", BUY, quantity, price)[0][0] == "rejected"
     assert book.submit("ok", "A", BUY, 200, 100)[0] == ("accepted", "ok")
 
 
-def test_amend_keeps_priority_only_when_quantity_goes_down() -> None:
-    book = Book(Rules())
+@engines
+def test_amend_keeps_priority_only_when_quantity_goes_down(book_class: type[e.Book]) -> None:
+    book = book_class(Rules())
     book.submit("a", "A", BUY, 10, 100)
     book.submit("b", "B", BUY, 10, 100)
     assert book.amend("a", 5)[-1] == ("amended", "a", 100, 5, True)
@@ -71,9 +85,10 @@ def test_amend_keeps_priority_only_when_quantity_goes_down() -> None:
     assert trades(book.submit("t", "C", SELL, 10, 100)) == [("c", "t", 100, 10)]
 
 
-def test_self_trade_prevention_modes() -> None:
-    def fresh() -> Book:
-        book = Book(Rules())
+@engines
+def test_self_trade_prevention_modes(book_class: type[e.Book]) -> None:
+    def fresh() -> e.Book:
+        book = book_class(Rules())
         book.submit("rest", "A", SELL, 10, 100)
         book.submit("other", "B", SELL, 10, 100)
         return book
@@ -96,8 +111,9 @@ def test_self_trade_prevention_modes() -> None:
     assert "rest" not in book.orders and book.orders["other"].quantity == 5
 
 
-def test_day_and_gtd_orders_expire() -> None:
-    book = Book(Rules())
+@engines
+def test_day_and_gtd_orders_expire(book_class: type[e.Book]) -> None:
+    book = book_class(Rules())
     book.submit("g", "A", BUY, 1, 100, tif=e.GTD, expires=50)
     book.submit("d", "A", BUY, 1, 100, tif=e.DAY)
     book.submit("c", "A", BUY, 1, 100)
@@ -107,8 +123,9 @@ def test_day_and_gtd_orders_expire() -> None:
     assert list(book.orders) == ["c"]
 
 
-def test_call_auction_maximises_volume_then_balance_then_nearness() -> None:
-    book = Book(Rules(), reference=100, open_=False)
+@engines
+def test_call_auction_maximises_volume_then_balance_then_nearness(book_class: type[e.Book]) -> None:
+    book = book_class(Rules(), reference=100, open_=False)
     for order_id, party, side, quantity, price in [
         ("b1", "A", BUY, 10, 103),
         ("b2", "B", BUY, 10, 101),
@@ -126,8 +143,9 @@ def test_call_auction_maximises_volume_then_balance_then_nearness() -> None:
     assert not book.halted
 
 
-def test_halted_books_collect_but_do_not_match() -> None:
-    book = Book(Rules())
+@engines
+def test_halted_books_collect_but_do_not_match(book_class: type[e.Book]) -> None:
+    book = book_class(Rules())
     book.submit("s", "A", SELL, 10, 100)
     book.halt()
     assert trades(book.submit("b", "B", BUY, 10, 105)) == []
@@ -138,9 +156,11 @@ def test_halted_books_collect_but_do_not_match() -> None:
 class BookMachine(RuleBasedStateMachine):
     """Random command streams: the book never crosses, no quantity is lost, FIFO holds, replay is exact."""
 
+    Book = e.Book
+
     def __init__(self) -> None:
         super().__init__()
-        self.book = Book(Rules(tick=1, lot=1, band_bps=2_000), reference=100)
+        self.book = self.Book(Rules(tick=1, lot=1, band_bps=2_000), reference=100)
         self.commands: list[tuple] = []
         self.events: list[e.Event] = []
         self.entered: dict[str, int] = {}
@@ -235,11 +255,17 @@ class BookMachine(RuleBasedStateMachine):
                 assert live == sorted(live, key=lambda i: self.arrival[i])
 
     def teardown(self) -> None:
-        again = BookMachine()
+        again = type(self)()
         for command in self.commands:
             again.run(command)
         assert again.events == self.events  # deterministic
 
 
-TestBookMachine = BookMachine.TestCase
-TestBookMachine.settings = settings(max_examples=150, stateful_step_count=40, deadline=None)
+class SourceBookMachine(BookMachine):
+    Book = SOURCE
+
+
+TestInstalledBook = BookMachine.TestCase
+TestSourceBook = SourceBookMachine.TestCase
+for machine in (TestInstalledBook, TestSourceBook):
+    machine.settings = settings(max_examples=150, stateful_step_count=40, deadline=None)
