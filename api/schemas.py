@@ -185,6 +185,16 @@ class VerifyIn(Strict):
     serials: SerialRange | None = None
 
 
+class AttestationOut(BaseModel):
+    """The signed attestation (see the README's attestation contract); documents the response."""
+
+    attestation: dict[str, Any] = Field(
+        description="v, type, log, issued_at, checkpoint, answer (with ledger_size), evidence"
+    )
+    signature: str = Field(description="base64 Ed25519 over the context line and RFC 8785 attestation")
+    key: str = Field(description="the platform's C2SP verifier key")
+
+
 class PledgeIn(Strict):
     issuance: IssuanceId
     bank: PartyId

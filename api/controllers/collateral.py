@@ -4,10 +4,19 @@ the owner's consent through registration to release or enforcement."""
 from typing import Any
 
 from litestar import Controller, MediaType, Request, Response, get, post
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from api.auth import ActorDep, ServicesDep
-from api.schemas import EnforceIn, PathInteger, PledgeIn, RegisterPledgeIn, ValuationIn, VerifyIn
+from api.schemas import (
+    AttestationOut,
+    EnforceIn,
+    PathInteger,
+    PledgeIn,
+    RegisterPledgeIn,
+    ValuationIn,
+    VerifyIn,
+)
 from api.work import perform
 from market import listings
 from registry import pledges, valuations
@@ -46,6 +55,7 @@ class CollateralController(Controller):
         status_code=200,
         summary="Verify collateral: the answer, signed, with the ledger entries and proofs behind it",
         description="Check the attestation offline with `liangshan attestation verify FILE --key KEY`.",
+        responses={200: ResponseSpec(AttestationOut, description="The attestation, in its canonical form")},
     )
     async def verify(
         self, data: JSONBody[VerifyIn], services: ServicesDep, actor: ActorDep
