@@ -59,14 +59,15 @@ def parse_canonical(raw: bytes) -> JSONValue:
     bytes could hold a float or non-ASCII text, or are not an object or array at all.
     """
     try:
-        value: JSONValue = orjson.loads(raw)
+        value: Any = orjson.loads(raw)  # not JSONValue until checked: it may hold floats
     except orjson.JSONDecodeError as exc:
         raise NotCanonicalisable(f"not JSON: {exc}") from None
     if not isinstance(value, dict | list) or _FLOAT_VALUE.search(raw) or _FLOAT_ITEM.search(raw):
         _check(value, "$")
-    if canonical_bytes(value) != raw:
+    checked: JSONValue = value
+    if canonical_bytes(checked) != raw:
         raise NotCanonicalisable("bytes are not the RFC 8785 canonical form of their value")
-    return value
+    return checked
 
 
 def _check(value: Any, path: str) -> None:

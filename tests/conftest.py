@@ -24,10 +24,11 @@ POSTGRES_URL = os.environ.get(
     "LIANGSHAN_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 )
 TEMPLATE_DB, TEST_DB = "liangshan_template", "liangshan_test"
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    _refuse_a_stale_engine()
+    _refuse_stale_compiled_modules()
     if BACKEND != "postgres":
         return
     try:
@@ -44,12 +45,12 @@ def pytest_report_header() -> str:
     return f"liangshan test database: {BACKEND}; matching engine: {built}"
 
 
-def _refuse_a_stale_engine() -> None:
-    """A compiled engine shadows its source: one built before the last edit would test old code."""
-    module = Path(engine.__file__)
-    source = module.with_name("engine.py")
-    if module != source and source.stat().st_mtime > module.stat().st_mtime:
-        pytest.exit(f"{module.name} predates market/engine.py: `make test` recompiles it", returncode=1)
+def _refuse_stale_compiled_modules() -> None:
+    """A compiled module shadows its source: one built before the last edit would test old code."""
+    for module in ROOT.glob("*/*.cpython-*.so"):
+        source = module.with_name(module.name.split(".")[0] + ".py")
+        if source.exists() and source.stat().st_mtime > module.stat().st_mtime:
+            pytest.exit(f"{module.name} predates {source.name}: `make test` recompiles it", returncode=1)
 
 
 async def _admin(*statements: str) -> None:
