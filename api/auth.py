@@ -26,15 +26,16 @@ def services_of(state: State) -> Services:
 
 async def current_actor(request: Request[Any, Any, Any], services: NamedDependency[Services]) -> Actor:
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
         raise NotAuthorizedException("send the header Authorization: Bearer <API key>")
-    key = hash_key(token.strip())
+    key = hash_key(token)
     kept = services.actors.get(key)
     if kept is not None and kept[0] == services.ledger.appends:
         return kept[1]
     appends = services.ledger.appends  # read first: a write landing meanwhile makes this entry stale
     async with services.database.reads() as session:
-        actor = await authenticate(session, token.strip())
+        actor = await authenticate(session, token)
     if actor is None:
         raise NotAuthorizedException("unknown or revoked API key")
     if len(services.actors) >= KEPT_KEYS:

@@ -133,6 +133,21 @@ async def test_a_repeated_question_gets_the_same_attestation_until_its_right_cha
     assert answer["ledger_size"] > first["attestation"]["answer"]["ledger_size"]
 
 
+async def test_a_bad_question_is_refused_naming_its_field_and_spoils_nothing(platform: Platform) -> None:
+    owner = await platform.onboard("collective", "361028")
+    issued = await platform.confirmed(owner, "CS", "1000")
+    bank, code = await platform.bank(), await owner_code(platform, owner)
+    for extra, field in (
+        ({"serials": {"first": 1, "last": 1001}}, "serials"),  # beyond the right
+        ({"owner_credit_code": code[:-1] + ("0" if code[-1] != "0" else "1")}, "owner_credit_code"),
+    ):
+        body = {"issuance": issued["id"], "owner_credit_code": code, **extra}
+        refused = await platform.post("/api/v1/collateral/verify", bank, body)
+        assert refused.status_code in (400, 422), refused.text
+        assert refused.json()["field"] == field
+    assert (await verify(platform, bank, issued["id"], code))["attestation"]["answer"]["owner_holds"] is True
+
+
 @pytest.mark.parametrize(
     "tamper",
     [
