@@ -6,6 +6,7 @@ Without a reachable PostgreSQL the PostgreSQL run is skipped, except under ``CI=
 """
 
 import asyncio
+import hashlib
 import os
 import shutil
 from collections.abc import AsyncIterator, Iterator
@@ -23,8 +24,10 @@ BACKEND = os.environ.get("LIANGSHAN_TEST_DATABASE", "sqlite")
 POSTGRES_URL = os.environ.get(
     "LIANGSHAN_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 )
-TEMPLATE_DB, TEST_DB = "liangshan_template", "liangshan_test"
 ROOT = Path(__file__).resolve().parent.parent
+# one pair of databases per checkout, so that runs from two checkouts on one server do not collide
+_CHECKOUT = hashlib.sha256(str(ROOT).encode()).hexdigest()[:8]
+TEMPLATE_DB, TEST_DB = f"liangshan_template_{_CHECKOUT}", f"liangshan_test_{_CHECKOUT}"
 
 
 def pytest_configure(config: pytest.Config) -> None:
