@@ -16,38 +16,32 @@ import uvicorn
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from api.app import open_ledger
 from api.config import Settings
 from api.database import Database, connect, upgrade
 from api.demo import Demo
-from api.work import Services
+from api.platform import Platform, build_platform
 from registry.errors import RegistryError
 from registry.parties import IssuedKey, bootstrap_registrar
 from settlement import attestation
 from settlement.audit import audit, stored_entries
 from settlement.ledger import current_size
 from settlement.signing_key import SigningKeyError
-from settlement.unit_of_work import system_clock
 from settlement.verify import VerificationFailed, verify
 
 T = TypeVar("T")
 console = Console(stderr=True)
 
 
-async def _with_services(settings: Settings, job: Callable[[Services], Awaitable[T]]) -> T:
-    database = connect(settings.database_url)
-    try:
-        await upgrade(database)
-        return await job(Services(database, await open_ledger(database, settings), system_clock))
-    finally:
-        await database.dispose()
+async def _with_platform(settings: Settings, job: Callable[[Platform], Awaitable[T]]) -> T:
+    async with build_platform(settings) as platform:
+        return await job(platform)
 
 
 def serve(args: argparse.Namespace) -> int:
-    async def ready(services: Services) -> None:
+    async def ready(platform: Platform) -> None:
         """Migrate and open the ledger here first, so a missing key is a clear refusal, not a trace."""
 
-    asyncio.run(_with_services(Settings.from_env(), ready))
+    asyncio.run(_with_platform(Settings.from_env(), ready))
     uvicorn.run(
         "api.app:create_app",
         factory=True,
@@ -73,16 +67,16 @@ def db_upgrade(args: argparse.Namespace) -> int:
 
 
 def demo_seed(args: argparse.Namespace) -> int:
-    async def run(services: Services) -> None:
-        async with services.database.reads() as session:
+    async def run(platform: Platform) -> None:
+        async with platform.database.reads() as session:
             size = await current_size(session)
         if size and args.if_empty:
             console.print(
                 f"the ledger holds {size} entries already; no demo data added (keys: {args.keys_file})"
             )
             return
-        cast = await Demo(services).seed()
-        async with services.database.reads() as session:
+        cast = await Demo(platform).seed()
+        async with platform.database.reads() as session:
             size = await current_size(session)
         lines = [f"# Liangshan demo API keys (demo data only); the ledger holds {size} entries"]
         for kind, issued in [("registrar", cast.registrar), *cast.keys.items()]:
@@ -95,13 +89,13 @@ def demo_seed(args: argparse.Namespace) -> int:
         path = args.keys_file if Path(args.keys_file).is_absolute() else f"./{args.keys_file}"
         console.print(f"saved to {args.keys_file}; load them with: set -a; . {path}; set +a")
 
-    asyncio.run(_with_services(Settings.from_env(), run))
+    asyncio.run(_with_platform(Settings.from_env(), run))
     return 0
 
 
 def registrar_create(args: argparse.Namespace) -> int:
-    async def run(services: Services) -> IssuedKey:
-        async with services.unit_of_work() as work:
+    async def run(platform: Platform) -> IssuedKey:
+        async with platform.unit_of_work() as work:
             issued = await bootstrap_registrar(
                 work,
                 name=args.name,
@@ -113,7 +107,7 @@ def registrar_create(args: argparse.Namespace) -> int:
         return issued
 
     try:
-        issued = asyncio.run(_with_services(Settings.from_env(), run))
+        issued = asyncio.run(_with_platform(Settings.from_env(), run))
     except RegistryError as exc:
         console.print(f"[red]refused:[/red] {exc.field}: {exc.message}")
         return 2
@@ -125,19 +119,19 @@ def registrar_create(args: argparse.Namespace) -> int:
 def ledger_export(args: argparse.Namespace) -> int:
     target = Path(args.dir)
 
-    async def run(services: Services) -> int:
-        async with services.database.reads() as session:
-            note = await services.ledger.checkpoint(session)
+    async def run(platform: Platform) -> int:
+        async with platform.database.reads() as session:
+            note = await platform.ledger.checkpoint(session)
             size = int(note.split("\n")[1])
             with (target / "entries.jsonl").open("wb") as out:
-                async for raw in stored_entries(session, services.ledger, size):
+                async for raw in stored_entries(session, platform.ledger, size):
                     out.write(raw + b"\n")
         (target / "checkpoint").write_text(note, encoding="utf-8")
-        (target / "key").write_text(services.ledger.verifier_key, encoding="utf-8")
+        (target / "key").write_text(platform.ledger.verifier_key, encoding="utf-8")
         return size
 
     target.mkdir(parents=True, exist_ok=True)
-    size = asyncio.run(_with_services(Settings.from_env(), run))
+    size = asyncio.run(_with_platform(Settings.from_env(), run))
     console.print(f"exported {size} entries, their checkpoint and the verifier key to {target}")
     return 0
 
@@ -214,11 +208,11 @@ class ProgressBar:
 
 
 def ledger_audit(args: argparse.Namespace) -> int:
-    async def run(services: Services) -> list[str]:
-        async with services.database.reads() as session:
-            return await audit(session, services.ledger)
+    async def run(platform: Platform) -> list[str]:
+        async with platform.database.reads() as session:
+            return await audit(session, platform.ledger)
 
-    differences = asyncio.run(_with_services(Settings.from_env(), run))
+    differences = asyncio.run(_with_platform(Settings.from_env(), run))
     for difference in differences:
         console.print(f"[red]DIFFERENCE[/red] {difference}")
     if not differences:

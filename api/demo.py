@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 from faker import Faker
 
-from api.work import Services
+from api.platform import Platform
 from market import listings, negotiated, orders, rules
 from registry import cash, decisions, parties, rights, units
 from registry import context as c
@@ -54,8 +54,8 @@ class Cast:
 
 
 class Demo:
-    def __init__(self, services: Services) -> None:
-        self.services = services
+    def __init__(self, platform: Platform) -> None:
+        self.platform = platform
         self.rng = random.Random(SEED)
         self.fake = Faker("zh_CN")
         self.fake.seed_instance(SEED)
@@ -64,7 +64,7 @@ class Demo:
         return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
 
     async def run(self, use_case: Callable[[UnitOfWork], Awaitable[T]]) -> T:
-        work = UnitOfWork(self.services.database.writes, self.services.ledger, self.services.clock, self._ids)
+        work = UnitOfWork(self.platform.database.writes, self.platform.ledger, self.platform.clock, self._ids)
         async with work:
             result = await use_case(work)
             await work.commit()
@@ -351,7 +351,7 @@ class Demo:
                     issuance_id=issuance,
                     quantity="5.000",
                     price=f"{self.rng.randrange(300, 450)}.00",
-                    deadline=self.services.now() + dt.timedelta(days=7),
+                    deadline=self.platform.now() + dt.timedelta(days=7),
                 )
             )
             await self.run(
@@ -359,18 +359,18 @@ class Demo:
                     negotiated.accept,
                     actor=cast.actors[buyer],
                     offer_id=made.id,
-                    fee_bps=self.services.fee_bps,
+                    fee_bps=self.platform.fee_bps,
                     fee_account=cast.registrar.party_id,
                 )
             )
 
     async def on_book(self, instrument: str, step: Callable[[UnitOfWork, orders.Market], Awaitable[T]]) -> T:
-        async with self.services.exchange.writer(self.services.database.reads, instrument) as market:
+        async with self.platform.exchange.writer(self.platform.database.reads, instrument) as market:
             return await self.run(lambda w: step(w, market))
 
     async def _book(self, cast: Cast) -> None:
         """碳汇 on the order book: collectives offer their 2024 vintage, enterprises bid; some cross."""
-        async with self.services.database.reads() as session:
+        async with self.platform.database.reads() as session:
             instrument_of = {i: await session.get(IssuanceRow, i) for _, i in self.carbon}
         by_instrument: dict[str, list[tuple[str, int]]] = {}
         for holder, issuance in self.carbon:
@@ -381,8 +381,8 @@ class Demo:
         registrar = cast.actors["registrar"]
         change = rules.RulesChange(band_bps=1000, reference_price="45.00")  # ±10%, as the national market
         await self.on_book(instrument, lambda w, m: rules.change_rules(w, m, registrar, change))
-        self.services.exchange.forget(instrument)
-        fees = orders.Fees(self.services.fee_bps, cast.registrar.party_id)
+        self.platform.exchange.forget(instrument)
+        fees = orders.Fees(self.platform.fee_bps, cast.registrar.party_id)
         book: list[tuple[str, orders.Entry]] = [
             (seller, orders.Entry("sell", "500", f"{44 + n % 3}.00", issuance=issuance))
             for n, (seller, issuance) in enumerate(sellers)
@@ -401,7 +401,7 @@ class Demo:
         """林权 listed (挂牌): one sold at a fixed price, one in an English auction with two bidders."""
         (seller, sold, area), (auctioneer, auctioned, size) = self.forest[0], self.forest[1]
         operators = cast.by_kind[c.OPERATOR]
-        week = self.services.now() + dt.timedelta(days=7)
+        week = self.platform.now() + dt.timedelta(days=7)
         fixed = listings.ListingSpec(
             items=(listings.Item(sold, area),), mode="fixed", price="1200.00", ends_at=week
         )
@@ -411,7 +411,7 @@ class Demo:
                 w,
                 cast.actors[operators[0]],
                 made.id,
-                fees_bps=self.services.fee_bps,
+                fees_bps=self.platform.fee_bps,
                 fee_account=cast.registrar.party_id,
             )
         )
@@ -437,7 +437,7 @@ class Demo:
                     listing_id=auction.id,
                     price=price,
                     quantity=None,
-                    fees_bps=self.services.fee_bps,
+                    fees_bps=self.platform.fee_bps,
                 )
             )
 

@@ -1,7 +1,21 @@
 """Every error as an RFC 9457 problem: ``application/problem+json`` that names the field at fault.
 
-One function per family maps exceptions to statuses: a broken registry rule keeps its class name as
-the problem type, so clients can branch on ``type`` without parsing ``detail``.
+One status policy (the README's "Errors"):
+
+| status | when |
+|---|---|
+| 400 | malformed: wrong type, unknown field or query parameter, unstorable or unbounded value |
+| 401 | no API key, or an unknown or revoked one |
+| 403 | a route the caller's kind of party or role may not use (a viewer, a frozen party writing) |
+| 404 | an object that does not exist, or that the caller may not see |
+| 409 | a conflict: already exists, already decided, a concurrent change |
+| 413 | a body too large |
+| 422 | a business rule refused a well-formed request |
+| 503 | the database is busy or unavailable |
+
+A domain error's class names the rule: its kebab-case name is the problem's ``type`` (stable, for
+clients to branch on), its facts are extension members, and its title and message are translated
+(``api.i18n``) before the facts are filled in. Values quoted back are cut to a few dozen characters.
 """
 
 import logging
@@ -11,27 +25,38 @@ from typing import Any
 
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
-from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from sqlalchemy.exc import IntegrityError, OperationalError
 
+from api.i18n import negotiate, translate
+from api.inputs import Malformed, echo
 from registry import errors as re_errors
-from settlement.ledger import LedgerRangeError
 
 PROBLEM = "application/problem+json"
 TYPE_BASE = "https://liangshan.dev/problems/"
 log = logging.getLogger("liangshan.api")
 
 _STATUS: list[tuple[type[re_errors.RegistryError], int]] = [
+    (Malformed, 400),
     (re_errors.NotFound, 404),
     (re_errors.Forbidden, 403),
     (re_errors.Conflict, 409),
     (re_errors.InvalidInput, 422),
     (re_errors.RuleBroken, 422),
+    (re_errors.RegistryError, 422),
 ]
+_WORD = re.compile(r"(?<!^)(?=[A-Z])")
+_RESERVED = frozenset({"type", "title", "status", "detail", "instance", "field", "errors"})
 
 
-def _slug(name: str) -> str:
-    return re.sub(r"(?<!^)(?=[A-Z])", "-", name).lower()
+def kebab(name: str) -> str:
+    return _WORD.sub("-", name).lower()
+
+
+def pointer(field: str) -> str:
+    """A dotted field path (``items.0.quantity``) as an RFC 6901 JSON pointer."""
+    if field.startswith("/"):
+        return field
+    return "/" + "/".join(part.replace("~", "~0").replace("/", "~1") for part in field.split("."))
 
 
 def problem(
@@ -43,6 +68,7 @@ def problem(
     kind: str,
     field: str | None = None,
     errors: list[dict[str, str]] | None = None,
+    facts: dict[str, Any] | None = None,
 ) -> Response[dict[str, Any]]:
     body: dict[str, Any] = {
         "type": TYPE_BASE + kind,
@@ -51,6 +77,7 @@ def problem(
         "detail": detail,
         "instance": request.url.path,
     }
+    body.update({name: value for name, value in (facts or {}).items() if name not in _RESERVED})
     if field is not None:
         body["field"] = field
     if errors:
@@ -58,44 +85,40 @@ def problem(
     return Response(body, status_code=status, media_type=PROBLEM)
 
 
-def registry_error(request: Request[Any, Any, Any], exc: re_errors.RegistryError) -> Response[dict[str, Any]]:
+def domain_error(request: Request[Any, Any, Any], exc: re_errors.RegistryError) -> Response[dict[str, Any]]:
     status = next(code for cls, code in _STATUS if isinstance(exc, cls))
-    errors = [{"field": exc.field, "message": exc.message}] if exc.field else None
+    locale = negotiate(request.headers.get("accept-language"))
+    facts = {name: echo(value) if isinstance(value, str) else value for name, value in exc.facts.items()}
+    if exc.template is None:
+        message = translate(echo(exc.message), locale)
+    else:
+        message = translate(exc.template, locale).format(**facts)
+    field = None if exc.field is None else echo(exc.field)
+    errors = [{"field": field, "pointer": pointer(field), "message": message}] if field else None
     return problem(
         request,
         status,
-        exc.title,
-        exc.message,
-        kind=_slug(type(exc).__name__),
-        field=exc.field,
-        errors=errors,
-    )
-
-
-def ledger_range(request: Request[Any, Any, Any], exc: LedgerRangeError) -> Response[dict[str, Any]]:
-    message = str(exc)
-    return problem(
-        request,
-        400,
-        "Outside the ledger",
+        translate(exc.title, locale),
         message,
-        kind="outside-the-ledger",
-        field=exc.field,
-        errors=[{"field": exc.field, "message": message}],
+        kind=kebab(type(exc).__name__),
+        field=field,
+        errors=errors,
+        facts=facts,
     )
 
 
 def validation(request: Request[Any, Any, Any], exc: ValidationException) -> Response[dict[str, Any]]:
-    errors = [
-        {"field": str(item.get("key") or item.get("source") or "body"), "message": str(item.get("message"))}
-        for item in (exc.extra if isinstance(exc.extra, list) else [])
-        if isinstance(item, dict)
-    ]
-    detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors) or str(exc.detail)
+    errors = []
+    for item in exc.extra if isinstance(exc.extra, list) else []:
+        if isinstance(item, dict):
+            field = echo(item.get("key") or item.get("source") or "body")
+            errors.append({"field": field, "pointer": pointer(field), "message": echo(item.get("message"))})
+    detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors) or echo(exc.detail)
+    locale = negotiate(request.headers.get("accept-language"))
     return problem(
         request,
         400,
-        "Invalid request",
+        translate("Invalid request", locale),
         detail,
         kind="invalid-request",
         field=errors[0]["field"] if errors else None,
@@ -104,43 +127,51 @@ def validation(request: Request[Any, Any, Any], exc: ValidationException) -> Res
 
 
 def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, Any]]:
-    title = HTTPStatus(exc.status_code).phrase
-    response = problem(request, exc.status_code, title, str(exc.detail), kind=_slug(title.replace(" ", "")))
+    locale = negotiate(request.headers.get("accept-language"))
+    phrase = HTTPStatus(exc.status_code).phrase
+    detail = translate(echo(exc.detail), locale)
+    response = problem(
+        request, exc.status_code, translate(phrase, locale), detail, kind=kebab(phrase.replace(" ", ""))
+    )
     if exc.status_code == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="liangshan"'
+    response.headers.update(exc.headers or {})
     return response
 
 
 def integrity(request: Request[Any, Any, Any], exc: IntegrityError) -> Response[dict[str, Any]]:
     log.info("conflicting concurrent write: %s", exc.orig)
+    locale = negotiate(request.headers.get("accept-language"))
     return problem(
         request,
         409,
-        "Conflict",
-        "a concurrent request changed the same records; retry",
+        translate("Conflict", locale),
+        translate("a concurrent request changed the same records; retry", locale),
         kind="concurrent-change",
     )
 
 
 def busy(request: Request[Any, Any, Any], exc: OperationalError) -> Response[dict[str, Any]]:
     log.warning("database unavailable: %s", exc.orig)
-    return problem(request, 503, "Busy", "the database is busy or unavailable; retry", kind="busy")
+    locale = negotiate(request.headers.get("accept-language"))
+    response = problem(
+        request,
+        503,
+        translate("Busy", locale),
+        translate("the database is busy or unavailable; retry", locale),
+        kind="busy",
+    )
+    response.headers["Retry-After"] = "1"
+    return response
 
 
 def internal(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
-    log.exception("unhandled error on %s", request.url.path, exc_info=exc)
-    return problem(
-        request,
-        HTTP_500_INTERNAL_SERVER_ERROR,
-        "Internal error",
-        "the error was logged",
-        kind="internal-error",
-    )
+    log.error("unhandled %s on %s %s", type(exc).__name__, request.method, request.url.path, exc_info=exc)
+    return problem(request, 500, "Internal error", "the error was logged", kind="internal-error")
 
 
 HANDLERS: dict[int | type[Exception], Any] = {
-    re_errors.RegistryError: registry_error,
-    LedgerRangeError: ledger_range,
+    re_errors.RegistryError: domain_error,
     ValidationException: validation,
     HTTPException: http_error,
     IntegrityError: integrity,

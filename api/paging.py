@@ -5,13 +5,25 @@ import binascii
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Annotated, Generic, TypeVar
+
+from litestar.params import QueryParameter
 
 from registry.errors import InvalidInput
 
 T = TypeVar("T")
 MAX_LIMIT = 500
 _CURSOR = re.compile(r"[A-Za-z0-9_-]{1,200}")
+Cursor = Annotated[
+    str | None,
+    QueryParameter(max_length=200, description="next_cursor of the page before; omit for the first"),
+]
+Limit = Annotated[int, QueryParameter(ge=1, le=MAX_LIMIT, description="items per page")]
+
+
+class UnknownCursor(InvalidInput):
+    title = "Unknown cursor"
+    template = "not a cursor this API gave out"
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,11 +37,11 @@ def after(cursor: str | None) -> str | None:
     if cursor is None:
         return None
     if not _CURSOR.fullmatch(cursor):
-        raise InvalidInput("cursor", "not a cursor this API gave out")
+        raise UnknownCursor("cursor")
     try:
         return base64.urlsafe_b64decode(cursor.encode() + b"==").decode()
     except (binascii.Error, UnicodeDecodeError):
-        raise InvalidInput("cursor", "not a cursor this API gave out") from None
+        raise UnknownCursor("cursor") from None
 
 
 def after_int(cursor: str | None) -> int | None:
@@ -37,14 +49,8 @@ def after_int(cursor: str | None) -> int | None:
     if key is None:
         return None
     if not key.isdigit():
-        raise InvalidInput("cursor", "not a cursor this API gave out")
+        raise UnknownCursor("cursor")
     return int(key)
-
-
-def check_limit(limit: int) -> int:
-    if not 1 <= limit <= MAX_LIMIT:
-        raise InvalidInput("limit", f"limit must be between 1 and {MAX_LIMIT}")
-    return limit
 
 
 def page(items: list[T], limit: int, key: Callable[[T], object]) -> Page[T]:

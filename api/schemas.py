@@ -1,12 +1,15 @@
-"""Request bodies: strict pydantic models, so a JSON number where a decimal string belongs, an unknown
-field or a wrong type is refused at the edge with the field named. Quantities and amounts stay strings
-here; the use case parses them with the scale of their asset class."""
+"""Request bodies and parameters: strict pydantic models and bounded parameter types, so a JSON number
+where a decimal string belongs, a boolean or a string where an integer belongs, a date-time without its
+zone, an unknown field or a value longer than its column is refused at the edge (400) with the field
+named. Quantities and amounts stay strings here; the use case parses them with the scale of their asset
+class."""
 
 import datetime as dt
+import re
 from typing import Annotated, Any, Literal
 
-from litestar.params import PathParameter
-from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
+from litestar.params import FromQuery, PathParameter, QueryParameter
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from registry.context import PARTY_KINDS, ROLES
 
@@ -19,11 +22,54 @@ def _decimal_string(value: object) -> object:
 
 Decimal = Annotated[str, BeforeValidator(_decimal_string), Field(max_length=32, examples=["96.000"])]
 Price = Annotated[str, BeforeValidator(_decimal_string), Field(max_length=32, examples=["389.00"])]
+
+
+def _rfc3339(value: object) -> object:
+    if not isinstance(value, str) or not _RFC3339.fullmatch(value):
+        raise ValueError("must be an RFC 3339 date-time with its zone, such as 2026-12-01T10:00:00+08:00")
+    return dt.datetime.fromisoformat(value)
+
+
+def _iso_date(value: object) -> object:
+    if not isinstance(value, str) or not _DATE.fullmatch(value):
+        raise ValueError("must be a date such as 2026-12-01")
+    return dt.date.fromisoformat(value)
+
+
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_RFC3339 = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?([Zz]|[+-][0-9]{2}:[0-9]{2})"
+)
+Moment = Annotated[AwareDatetime, BeforeValidator(_rfc3339)]
+Day = Annotated[dt.date, BeforeValidator(_iso_date)]
 Text = Annotated[str, Field(min_length=1, max_length=200)]
 PartyId = Annotated[str, Field(min_length=1, max_length=36)]
-MAX_INTEGER = 2**53 - 1  # every id and serial fits the ledger's integers (and every database's)
-IssuanceId = Annotated[int, Field(ge=1, le=MAX_INTEGER)]
-PathInteger = Annotated[int, PathParameter(ge=1, le=MAX_INTEGER)]
+MAX_ID = 2**31 - 1  # integer ids are 32-bit columns on both engines
+MAX_SEQ = 2**53 - 1  # ledger positions: every JSON reader's integers
+MAX_SERIAL = 2**53 - 1  # serials: the ledger's integers (64-bit columns)
+IssuanceId = Annotated[int, Field(ge=1, le=MAX_ID)]
+SerialId = Annotated[int, Field(ge=1, le=MAX_SERIAL)]
+# path and query parameters
+_ID = {"min_length": 1, "max_length": 36, "description": "an id this API gave out"}
+_CLASS = {"pattern": r"^[A-Z]{2,8}$", "description": "an asset class's code: EP, EPHM, CS, FR, WL…"}
+PathId = Annotated[str, PathParameter(**_ID)]
+QueryId = Annotated[str | None, QueryParameter(**_ID)]
+IssuancePath = Annotated[int, PathParameter(ge=1, le=MAX_ID, description="an issuance's number")]
+IssuanceQuery = Annotated[int | None, QueryParameter(ge=1, le=MAX_ID, description="only this issuance")]
+SerialPath = Annotated[int, PathParameter(ge=1, le=MAX_SERIAL, description="a unit's serial")]
+CertificatePath = Annotated[
+    str, PathParameter(min_length=1, max_length=40, description="a certificate number")
+]
+AssetClassPath = Annotated[str, PathParameter(**_CLASS)]
+AssetClassQuery = Annotated[str | None, QueryParameter(**_CLASS)]
+DivisionQuery = Annotated[str | None, QueryParameter(pattern=r"^[0-9]{6}$", description="only its children")]
+ApplicationStatus = FromQuery[Literal["pending", "confirmed", "rejected"] | None]
+OfferStatus = FromQuery[Literal["open", "accepted", "declined", "withdrawn", "lapsed"] | None]
+ListingStatus = FromQuery[Literal["open", "sold", "failed", "cancelled"] | None]
+OrderStatus = FromQuery[Literal["open", "filled", "cancelled", "expired"] | None]
+PledgeStatus = FromQuery[Literal["requested", "registered", "released", "enforced", "withdrawn"] | None]
+ContractStatus = FromQuery[Literal["offered", "active", "declined", "ended"] | None]
+Format = FromQuery[Literal["json", "csv"]]
 
 
 class Strict(BaseModel):
@@ -34,34 +80,38 @@ class PartyIn(Strict):
     kind: Literal[PARTY_KINDS]  # type: ignore[valid-type]
     name: Text
     division: Annotated[str, Field(pattern=r"^[0-9]{6}$", examples=["360100"])]
-    credit_code: Annotated[str, Field(examples=["91360100MA3ABCDE1C"])] | None = None
-    resident_id: str | None = None
+    credit_code: (
+        Annotated[str, Field(min_length=18, max_length=18, examples=["91360100MA3ABCDE1C"])] | None
+    ) = None
+    resident_id: Annotated[str, Field(min_length=18, max_length=18)] | None = None
 
 
 class UserIn(Strict):
-    name: Text
+    name: Annotated[str, Field(min_length=1, max_length=100)]
     role: Literal[ROLES]  # type: ignore[valid-type]
 
 
 class AssetClassIn(Strict):
     code: Annotated[str, Field(pattern=r"^[A-Z]{2,8}$")]
-    name: Text
-    name_zh: Text
+    name: Annotated[str, Field(min_length=1, max_length=100)]
+    name_zh: Annotated[str, Field(min_length=1, max_length=50)]
     unit: Annotated[str, Field(min_length=1, max_length=16)]
-    scale: int
-    price_basis: str
+    scale: Annotated[int, Field(ge=0, le=6)]
+    price_basis: Annotated[str, Field(min_length=1, max_length=16)]
     retirable: bool
-    fungible_by: list[str] | None = None
+    fungible_by: (
+        Annotated[list[Annotated[str, Field(min_length=1, max_length=50)]], Field(max_length=20)] | None
+    ) = None
     fungible_when: dict[str, Any] | None = None
-    term_attribute: str | None = None
+    term_attribute: Annotated[str, Field(min_length=1, max_length=50)] | None = None
     attribute_schema: dict[str, Any]
 
 
 class ApplicationIn(Strict):
     holder: PartyId | None = Field(None, description="defaults to the applicant; operators may name another")
-    asset_class: Annotated[str, Field(examples=["EP"])]
+    asset_class: Annotated[str, Field(pattern=r"^[A-Z]{2,8}$", examples=["EP"])]
     division: Annotated[str, Field(pattern=r"^[0-9]{6}$")]
-    vintage: Annotated[int, Field(examples=[2025])]
+    vintage: Annotated[int, Field(ge=1900, le=2200, examples=[2025])]
     quantity: Decimal
     attributes: dict[str, Any]
 
@@ -101,7 +151,7 @@ class OfferIn(Strict):
     issuance: IssuanceId
     quantity: Decimal
     price: Price
-    deadline: Annotated[AwareDatetime, Field(strict=False, description="RFC 3339, with its time zone")]
+    deadline: Annotated[Moment, Field(description="RFC 3339, with its time zone")]
 
 
 class OrderIn(Strict):
@@ -110,7 +160,7 @@ class OrderIn(Strict):
     quantity: Decimal
     price: Annotated[Price | None, Field(description="CNY per unit; omit for a market order")] = None
     time_in_force: Literal["GTC", "DAY", "GTD", "IOC", "FOK"] = "GTC"
-    expires_at: Annotated[AwareDatetime | None, Field(strict=False, description="for GTD, RFC 3339")] = None
+    expires_at: Annotated[Moment | None, Field(description="for GTD, RFC 3339 with its time zone")] = None
     self_trade: Literal["cancel_newest", "cancel_oldest", "cancel_both", "decrement"] = "cancel_newest"
     issuance: Annotated[IssuanceId | None, Field(description="a sell's issuance; the oldest that can")] = None
 
@@ -146,7 +196,7 @@ class ListingIn(Strict):
     price: Annotated[
         Price, Field(description="the fixed or start price: per unit for one item, whole for a package")
     ]
-    ends_at: Annotated[AwareDatetime, Field(strict=False, description="RFC 3339, with its time zone")]
+    ends_at: Annotated[Moment, Field(description="RFC 3339, with its time zone")]
     increment: Price = "0.01"
     reserve_price: Price | None = None
     reserve_public: bool = True
@@ -170,13 +220,13 @@ class ValuationIn(Strict):
     appraiser_credit_code: CreditCode
     method: Literal["market", "income", "cost", "GEP", "VEP"]
     value: Annotated[Price, Field(description="CNY, of the whole issuance")]
-    valued_on: Annotated[dt.date, Field(strict=False)]
-    valid_until: Annotated[dt.date, Field(strict=False)]
+    valued_on: Day
+    valid_until: Day
 
 
 class SerialRange(Strict):
-    first: IssuanceId
-    last: IssuanceId
+    first: SerialId
+    last: SerialId
 
 
 class VerifyIn(Strict):
@@ -200,7 +250,7 @@ class PledgeIn(Strict):
     bank: PartyId
     quantity: Decimal
     loan: Price
-    loan_term_end: Annotated[dt.date, Field(strict=False)]
+    loan_term_end: Day
     senior: Annotated[PartyId | None, Field(description="the first pledge a second lien rides on")] = None
 
 
@@ -213,7 +263,7 @@ class SaleIn(Strict):
 
     mode: Literal["fixed", "english", "sealed"]
     price: Price
-    ends_at: Annotated[AwareDatetime, Field(strict=False)]
+    ends_at: Annotated[Moment, Field(description="RFC 3339, with its time zone")]
     increment: Price = "0.01"
     reserve_price: Price | None = None
     reserve_public: bool = True
@@ -224,6 +274,12 @@ class SaleIn(Strict):
 class EnforceIn(Strict):
     method: Literal["transfer", "sale"] = "transfer"
     sale: Annotated[SaleIn | None, Field(description="the forced sale's terms, for method sale")] = None
+
+    @model_validator(mode="after")
+    def _terms_for_a_sale(self) -> "EnforceIn":
+        if (self.method == "sale") != (self.sale is not None):
+            raise ValueError("sale terms are given for method sale, and only for it")
+        return self
 
 
 class LinkIn(Strict):
@@ -237,8 +293,8 @@ class ContractIn(Strict):
     issuance: IssuanceId
     quantity: Decimal
     mode: Literal["buyout", "lease", "custody", "cooperation"]
-    term_start: Annotated[dt.date, Field(strict=False)]
-    term_end: Annotated[dt.date, Field(strict=False)]
+    term_start: Day
+    term_end: Day
     price: Annotated[Price | None, Field(description="a buy-out's price, CNY")] = None
     annual_rent: Annotated[Price | None, Field(description="a lease's rent a year, CNY")] = None
     minimum_dividend: Annotated[Price | None, Field(description="custody or co-operation, CNY a year")] = None

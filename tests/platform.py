@@ -18,7 +18,7 @@ from api.app import create_app
 from api.cli import main
 from api.config import Settings
 from api.database import connect
-from api.work import Services
+from api.platform import Platform as Services
 from registry.identifiers import credit_code_check_char, resident_id_check_char
 from registry.parties import bootstrap_registrar
 from settlement.audit import audit

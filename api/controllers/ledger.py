@@ -11,8 +11,9 @@ from litestar import Controller, Response, get
 from litestar.params import QueryParameter
 from litestar.response import Stream
 
-from api.auth import ServicesDep
-from api.schemas import MAX_INTEGER
+from api.access import public
+from api.platform import PlatformDep
+from api.schemas import MAX_SEQ
 
 TEXT = "text/plain; charset=utf-8"
 NDJSON = "application/x-ndjson"
@@ -23,47 +24,57 @@ class LedgerController(Controller):
     path = "/api/v1/ledger"
     tags = ["ledger"]
 
-    @get("/key", summary="C2SP verifier key of the ledger (one token, no line break)", media_type=TEXT)
-    async def key(self, services: ServicesDep) -> Response[str]:
-        return Response(services.ledger.verifier_key, media_type=TEXT)
+    @get(
+        "/key",
+        summary="C2SP verifier key of the ledger (one token, no line break)",
+        media_type=TEXT,
+        opt=public(),
+    )
+    async def key(self, platform: PlatformDep) -> Response[str]:
+        return Response(platform.ledger.verifier_key, media_type=TEXT)
 
     @get(
         "/checkpoint",
         summary="Latest signed checkpoint (C2SP tlog-checkpoint in a signed note)",
         media_type=TEXT,
+        opt=public(),
     )
-    async def checkpoint(self, services: ServicesDep) -> Response[str]:
-        async with services.database.reads() as session:
-            note = await services.ledger.checkpoint(session)
+    async def checkpoint(self, platform: PlatformDep) -> Response[str]:
+        async with platform.database.reads() as session:
+            note = await platform.ledger.checkpoint(session)
         return Response(note, media_type=TEXT, headers={"Cache-Control": "no-cache"})
 
-    @get("/entries", summary="Stored canonical entries start … end-1, one per line")
+    @get("/entries", summary="Stored canonical entries start … end-1, one per line", opt=public())
     async def entries(
         self,
-        services: ServicesDep,
-        start: Annotated[int, QueryParameter(ge=0, le=MAX_INTEGER)],
-        end: Annotated[int, QueryParameter(ge=0, le=MAX_INTEGER)],
+        platform: PlatformDep,
+        start: Annotated[int, QueryParameter(ge=0, le=MAX_SEQ)],
+        end: Annotated[int, QueryParameter(ge=0, le=MAX_SEQ)],
     ) -> Stream:
-        async with services.database.reads() as session:
-            await services.ledger.check_entries_range(session, start, end)
+        async with platform.database.reads() as session:
+            await platform.ledger.check_entries_range(session, start, end)
 
         async def lines() -> AsyncIterator[bytes]:
             for chunk in range(start, end, CHUNK):
-                async with services.database.reads() as session:
-                    raw = await services.ledger.entries(session, chunk, min(end, chunk + CHUNK))
+                async with platform.database.reads() as session:
+                    raw = await platform.ledger.entries(session, chunk, min(end, chunk + CHUNK))
                 yield b"".join(entry + b"\n" for entry in raw)
 
         return Stream(lines(), media_type=NDJSON)
 
-    @get("/proof/inclusion", summary="RFC 9162 inclusion proof of entry seq in the tree of the given size")
+    @get(
+        "/proof/inclusion",
+        summary="RFC 9162 inclusion proof of entry seq in the tree of the given size",
+        opt=public(),
+    )
     async def inclusion(
         self,
-        services: ServicesDep,
-        seq: Annotated[int, QueryParameter(ge=0, le=MAX_INTEGER)],
-        size: Annotated[int, QueryParameter(ge=1, le=MAX_INTEGER)],
+        platform: PlatformDep,
+        seq: Annotated[int, QueryParameter(ge=0, le=MAX_SEQ)],
+        size: Annotated[int, QueryParameter(ge=1, le=MAX_SEQ)],
     ) -> dict[str, object]:
-        async with services.database.reads() as session:
-            proof = await services.ledger.inclusion(session, seq, size)
+        async with platform.database.reads() as session:
+            proof = await platform.ledger.inclusion(session, seq, size)
         return {
             "seq": proof.seq,
             "size": proof.size,
@@ -72,15 +83,15 @@ class LedgerController(Controller):
             "root": proof.root.hex(),
         }
 
-    @get("/proof/consistency", summary="RFC 9162 consistency proof between two tree sizes")
+    @get("/proof/consistency", summary="RFC 9162 consistency proof between two tree sizes", opt=public())
     async def consistency(
         self,
-        services: ServicesDep,
-        first: Annotated[int, QueryParameter(ge=1, le=MAX_INTEGER)],
-        second: Annotated[int, QueryParameter(ge=1, le=MAX_INTEGER)],
+        platform: PlatformDep,
+        first: Annotated[int, QueryParameter(ge=1, le=MAX_SEQ)],
+        second: Annotated[int, QueryParameter(ge=1, le=MAX_SEQ)],
     ) -> dict[str, object]:
-        async with services.database.reads() as session:
-            proof = await services.ledger.consistency(session, first, second)
+        async with platform.database.reads() as session:
+            proof = await platform.ledger.consistency(session, first, second)
         return {
             "first": proof.first,
             "second": proof.second,

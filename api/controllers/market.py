@@ -1,97 +1,108 @@
-"""Negotiated transfers (协议转让): offer to a named buyer, accept (settled DvP), decline, withdraw."""
+"""``/market``: public market data per instrument — rules, depth, the tape, daily bars — and, for the
+registrar and regulators, changing the rules and halting or resuming trading."""
 
-from typing import Any
+import datetime as dt
+from typing import Annotated
 
-from litestar import Controller, Request, Response, get, post
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar import Controller, Response, get, post, put
+from litestar.params import FromQuery, JSONBody, QueryParameter
 
-from api.auth import ActorDep, ServicesDep
-from api.paging import Page, after, check_limit, page
-from api.schemas import OfferIn
-from api.work import perform
-from market import negotiated
-from registry.parties import platform_party
-from settlement.unit_of_work import UnitOfWork
+from api.access import SUPERVISORS, public, writes
+from api.paging import Cursor, Limit, Page, after_int, page
+from api.platform import PlatformDep
+from api.schemas import AssetClassQuery, PathId, RulesIn
+from api.work import ActDep
+from market import data, rules
 
 
-class OfferController(Controller):
-    path = "/api/v1/offers"
-    tags = ["market"]
+class MarketController(Controller):
+    path = "/api/v1/market"
+    tags = ["market data"]
 
-    @post("", summary="Offer units to one named buyer at a price until a deadline (units are reserved)")
-    async def propose(
-        self, request: Request[Any, Any, Any], data: JSONBody[OfferIn], services: ServicesDep, actor: ActorDep
-    ) -> Response[negotiated.Offer]:
-        return await perform(
-            request,
-            services,
-            actor,
-            lambda work: negotiated.propose(
-                work,
-                actor,
-                buyer=data.buyer,
-                issuance_id=data.issuance,
-                quantity=data.quantity,
-                price=data.price,
-                deadline=data.deadline,
-            ),
-        )
+    @get("", summary="Instruments with a book: best bid and ask, last price, halted (public)", opt=public())
+    async def markets(self, platform: PlatformDep, asset_class: AssetClassQuery = None) -> list[data.Summary]:
+        async with platform.database.reads() as session:
+            return await data.markets(session, asset_class)
 
-    @get("", summary="Offers you made or received, by status (open, accepted, declined, withdrawn, lapsed)")
-    async def list_offers(
+
+class BookController(Controller):
+    path = "/api/v1/market/{instrument:str}"
+    tags = ["market data"]
+
+    @get(
+        "/rules",
+        summary="Tick, lot, order sizes, price band and whether the instrument is halted (public)",
+        opt=public(),
+    )
+    async def get_rules(self, instrument: PathId, platform: PlatformDep) -> rules.RulesView:
+        async with platform.database.reads() as session:
+            return await rules.rules_of(session, instrument)
+
+    @get("/depth", summary="Aggregated price levels, best first (public)", opt=public())
+    async def depth(
         self,
-        services: ServicesDep,
-        actor: ActorDep,
-        status: FromQuery[str | None] = None,
-        cursor: FromQuery[str | None] = None,
-        limit: FromQuery[int] = 50,
-    ) -> Page[negotiated.Offer]:
-        check_limit(limit)
-        async with services.database.reads() as session:
-            found = await negotiated.list_offers(
-                session, actor, status=status, after=after(cursor), limit=limit
-            )
-        return page(found, limit, lambda offer: offer.id)
+        instrument: PathId,
+        platform: PlatformDep,
+        levels: Annotated[int, QueryParameter(ge=1, le=100)] = 10,
+    ) -> data.Depth:
+        async with platform.database.reads() as session:
+            return await data.depth(session, instrument, levels)
 
-    @get("/{offer_id:str}", summary="An offer (its seller, its buyer and regulators may see it)")
-    async def get_offer(
-        self, offer_id: FromPath[str], services: ServicesDep, actor: ActorDep
-    ) -> negotiated.Offer:
-        async with services.database.reads() as session:
-            return await negotiated.get_offer(session, actor, offer_id)
+    @get("/trades", summary="The trades tape, oldest first (public; no party is named)", opt=public())
+    async def trades(
+        self, instrument: PathId, platform: PlatformDep, cursor: Cursor = None, limit: Limit = 100
+    ) -> Page[data.Print]:
+        async with platform.database.reads() as session:
+            found = await data.tape(session, instrument, after=after_int(cursor), limit=limit)
+        return page(found, limit, lambda p: p.id)
 
-    @post("/{offer_id:str}/accept", summary="Accept as the named buyer: settles delivery versus payment")
-    async def accept(
-        self, request: Request[Any, Any, Any], offer_id: FromPath[str], services: ServicesDep, actor: ActorDep
-    ) -> Response[negotiated.Offer]:
-        async def run(work: UnitOfWork) -> negotiated.Offer:
-            fee_account = await platform_party(work.session)
-            return await negotiated.accept(
-                work, actor, offer_id, fee_bps=services.fee_bps, fee_account=fee_account
-            )
+    @get(
+        "/bars",
+        summary="Daily open, high, low, close and volume by trading day in CST (public)",
+        opt=public(),
+    )
+    async def bars(
+        self,
+        instrument: PathId,
+        platform: PlatformDep,
+        since: FromQuery[dt.date | None] = None,
+        until: FromQuery[dt.date | None] = None,
+    ) -> list[data.Bar]:
+        async with platform.database.reads() as session:
+            return await data.daily_bars(session, instrument, since=since, until=until)
 
-        return await perform(request, services, actor, run, status=200)
-
-    @post("/{offer_id:str}/decline", summary="Decline as the named buyer; the units are released")
-    async def decline(
-        self, request: Request[Any, Any, Any], offer_id: FromPath[str], services: ServicesDep, actor: ActorDep
-    ) -> Response[negotiated.Offer]:
-        return await perform(
-            request,
-            services,
-            actor,
-            lambda work: negotiated.close(work, actor, offer_id, status=negotiated.DECLINED),
-            status=200,
+    @put(
+        "/rules",
+        status_code=200,
+        summary="Change the rules (registrar or regulator); they apply to new orders",
+        opt=writes(*SUPERVISORS),
+    )
+    async def change_rules(
+        self, instrument: PathId, data: JSONBody[RulesIn], act: ActDep
+    ) -> Response[rules.RulesView]:
+        change = rules.RulesChange(**data.model_dump())
+        answer = await act.on_book(
+            instrument, lambda call, market: rules.change_rules(call.work, market, call.actor, change)
         )
+        act.platform.exchange.forget(instrument)  # rebuilt under the new rules by its next writer
+        return answer
 
-    @post("/{offer_id:str}/withdraw", summary="Withdraw as the seller; the units are released")
-    async def withdraw(
-        self, request: Request[Any, Any, Any], offer_id: FromPath[str], services: ServicesDep, actor: ActorDep
-    ) -> Response[negotiated.Offer]:
-        return await perform(
-            request,
-            services,
-            actor,
-            lambda work: negotiated.close(work, actor, offer_id, status=negotiated.WITHDRAWN),
-            status=200,
+    @post(
+        "/halt",
+        status_code=200,
+        summary="Halt trading (registrar or regulator); orders rest for the reopening auction",
+        opt=writes(*SUPERVISORS),
+    )
+    async def halt(self, instrument: PathId, act: ActDep) -> Response[rules.RulesView]:
+        return await act.on_book(instrument, lambda call, market: rules.halt(call.work, market, call.actor))
+
+    @post(
+        "/resume",
+        status_code=200,
+        summary="Resume trading with a call auction (集合竞价) whose trades settle at once",
+        opt=writes(*SUPERVISORS),
+    )
+    async def resume(self, instrument: PathId, act: ActDep) -> Response[rules.RulesView]:
+        return await act.on_book(
+            instrument, lambda call, market: rules.resume(call.work, market, call.actor, fees=call.fees)
         )

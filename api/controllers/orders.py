@@ -1,15 +1,17 @@
-"""Orders on the books: enter (with Idempotency-Key), cancel, amend, your orders and your fills."""
+"""``/orders`` and ``/fills``: enter orders on an instrument's book, cancel and amend them, and read
+your party's orders and fills."""
 
-from typing import Any
+from litestar import Controller, Response, get, post
+from litestar.params import JSONBody
 
-from litestar import Controller, Request, Response, get, post
-from litestar.params import FromPath, FromQuery, JSONBody
-
-from api.auth import ActorDep, ServicesDep
-from api.paging import Page, after, after_int, check_limit, page
-from api.schemas import AmendIn, OrderIn
-from api.work import perform_on_book
+from api.access import HOLDERS, ActorDep, party_to, reads, writes
+from api.paging import Cursor, Limit, Page, after, after_int, page
+from api.platform import PlatformDep
+from api.schemas import AmendIn, OrderIn, OrderStatus, PathId
+from api.work import ActDep
 from market import data, orders
+
+OWN_ORDER = party_to("order", "order_id", "party")
 
 
 class OrderController(Controller):
@@ -21,10 +23,9 @@ class OrderController(Controller):
         summary="Enter an order on an instrument's book (a sell's units and a buy's cash are held)",
         description="Limit (with price) or market (without); GTC, DAY (ends at midnight China Standard "
         "Time), GTD (with expires_at), IOC, FOK. Every fill settles delivery versus payment at once.",
+        opt=writes(*HOLDERS),
     )
-    async def enter(
-        self, request: Request[Any, Any, Any], data: JSONBody[OrderIn], services: ServicesDep, actor: ActorDep
-    ) -> Response[orders.Order]:
+    async def enter(self, data: JSONBody[OrderIn], act: ActDep) -> Response[orders.Order]:
         entry = orders.Entry(
             side=data.side,
             quantity=data.quantity,
@@ -34,93 +35,83 @@ class OrderController(Controller):
             self_trade=data.self_trade,
             issuance=data.issuance,
         )
-        return await perform_on_book(
-            request,
-            services,
-            actor,
+        return await act.on_book(
             data.instrument,
-            lambda work, market, fees: orders.submit(work, market, actor, entry, fees=fees),
+            lambda call, market: orders.submit(call.work, market, call.actor, entry, fees=call.fees),
         )
 
-    @get("", summary="Your party's orders, newest first, by status (open, filled, cancelled, expired)")
+    @get(
+        "",
+        summary="Your party's orders, newest first, by status (open, filled, cancelled, expired)",
+        opt=reads(*HOLDERS),
+    )
     async def list_orders(
         self,
-        services: ServicesDep,
+        platform: PlatformDep,
         actor: ActorDep,
-        status: FromQuery[str | None] = None,
-        cursor: FromQuery[str | None] = None,
-        limit: FromQuery[int] = 50,
+        status: OrderStatus = None,
+        cursor: Cursor = None,
+        limit: Limit = 50,
     ) -> Page[orders.Order]:
-        check_limit(limit)
-        async with services.database.reads() as session:
+        async with platform.database.reads() as session:
             found = await orders.list_orders(session, actor, status=status, after=after(cursor), limit=limit)
         return page(found, limit, lambda order: order.id)
 
-    @get("/{order_id:str}", summary="One of your party's orders")
-    async def get_order(
-        self, order_id: FromPath[str], services: ServicesDep, actor: ActorDep
-    ) -> orders.Order:
-        async with services.database.reads() as session:
+    @get("/{order_id:str}", summary="One of your party's orders", opt=reads(*HOLDERS, subject=OWN_ORDER))
+    async def get_order(self, order_id: PathId, platform: PlatformDep, actor: ActorDep) -> orders.Order:
+        async with platform.database.reads() as session:
             row = await orders.owned_order(session, actor, order_id)
             return orders.view(row, (await orders.terms_of(session, row.instrument_id)).scale)
 
-    @post("/{order_id:str}/cancel", summary="Cancel what is left of your order; what it held is released")
-    async def cancel(
-        self, request: Request[Any, Any, Any], order_id: FromPath[str], services: ServicesDep, actor: ActorDep
-    ) -> Response[orders.Order]:
-        instrument = await self._instrument_of(services, actor, order_id)
-        return await perform_on_book(
-            request,
-            services,
-            actor,
-            instrument,
-            lambda work, market, fees: orders.cancel(work, market, actor, order_id, fees=fees),
-            status=200,
+    @post(
+        "/{order_id:str}/cancel",
+        status_code=200,
+        summary="Cancel what is left of your order; what it held is released",
+        opt=writes(*HOLDERS, subject=OWN_ORDER),
+    )
+    async def cancel(self, order_id: PathId, platform: PlatformDep, act: ActDep) -> Response[orders.Order]:
+        return await act.on_book(
+            await _instrument_of(platform, act.actor, order_id),
+            lambda call, market: orders.cancel(call.work, market, call.actor, order_id, fees=call.fees),
         )
 
     @post(
         "/{order_id:str}/amend",
+        status_code=200,
         summary="Change the open quantity or price: less at the same price keeps the order's turn",
+        opt=writes(*HOLDERS, subject=OWN_ORDER),
     )
     async def amend(
-        self,
-        request: Request[Any, Any, Any],
-        order_id: FromPath[str],
-        data: JSONBody[AmendIn],
-        services: ServicesDep,
-        actor: ActorDep,
+        self, order_id: PathId, data: JSONBody[AmendIn], platform: PlatformDep, act: ActDep
     ) -> Response[orders.Order]:
-        instrument = await self._instrument_of(services, actor, order_id)
-        return await perform_on_book(
-            request,
-            services,
-            actor,
-            instrument,
-            lambda work, market, fees: orders.amend(
-                work, market, actor, order_id, quantity=data.quantity, price=data.price, fees=fees
+        return await act.on_book(
+            await _instrument_of(platform, act.actor, order_id),
+            lambda call, market: orders.amend(
+                call.work,
+                market,
+                call.actor,
+                order_id,
+                quantity=data.quantity,
+                price=data.price,
+                fees=call.fees,
             ),
-            status=200,
         )
 
-    @staticmethod
-    async def _instrument_of(services: ServicesDep, actor: ActorDep, order_id: str) -> str:
-        async with services.database.reads() as session:
-            return (await orders.owned_order(session, actor, order_id)).instrument_id
+
+async def _instrument_of(platform: PlatformDep, actor: ActorDep, order_id: str) -> str:
+    """The book an order rests on."""
+    async with platform.database.reads() as session:
+        return (await orders.owned_order(session, actor, order_id)).instrument_id
 
 
 class FillController(Controller):
     path = "/api/v1/fills"
     tags = ["market"]
 
-    @get("", summary="Your party's fills on either side, oldest first, with your fee")
+    @get("", summary="Your party's fills on either side, oldest first, with your fee", opt=reads(*HOLDERS))
     async def list_fills(
-        self,
-        services: ServicesDep,
-        actor: ActorDep,
-        cursor: FromQuery[str | None] = None,
-        limit: FromQuery[int] = 50,
+        self, platform: PlatformDep, actor: ActorDep, cursor: Cursor = None, limit: Limit = 50
     ) -> Page[data.OwnFill]:
-        check_limit(limit)
-        async with services.database.reads() as session:
+        async with platform.database.reads() as session:
             found = await data.own_fills(session, actor, after=after_int(cursor), limit=limit)
         return page(found, limit, lambda fill: fill.id)

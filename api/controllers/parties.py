@@ -1,137 +1,180 @@
-"""Parties, users and keys (the registrar onboards), and what a party holds and owes."""
+"""``/parties``: onboarding (registrar), a party's public record, what it holds and owes, its users,
+and freezing a whole party (regulators, four eyes)."""
 
-from typing import Annotated, Any
+from dataclasses import dataclass
 
-from litestar import Controller, Request, Response, get, post
-from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar import Controller, Response, get, post
+from litestar.params import JSONBody
 
-from api.auth import ActorDep, ServicesDep
-from api.paging import Page, after, after_int, check_limit, page
-from api.schemas import MAX_INTEGER, PartyIn, UserIn
-from api.work import perform
-from registry import cash, holdings, parties
+from api.access import EVERYONE, ActorDep, party_to, reads, writes
+from api.paging import Cursor, Limit, Page, after, after_int, page
+from api.platform import PlatformDep
+from api.schemas import IssuanceQuery, PartyIn, PathId, ReasonIn, UserIn
+from api.work import ActDep
+from registry import cash, decisions, holdings, parties
+from registry import context as c
+
+
+@dataclass(frozen=True, slots=True)
+class Me:
+    user: str
+    role: str
+    party: parties.Party
+
+
+OWN_OR_SUPERVISED = party_to("party", "party_id", "self", supervisors=True)
 
 
 class PartyController(Controller):
-    path = "/api/v1"
+    path = "/api/v1/parties"
     tags = ["parties"]
 
-    @post("/parties", summary="Onboard a party (registrar)")
-    async def onboard(
-        self, request: Request[Any, Any, Any], data: JSONBody[PartyIn], services: ServicesDep, actor: ActorDep
-    ) -> Response[parties.Party]:
-        return await perform(
-            request,
-            services,
-            actor,
-            lambda work: parties.onboard_party(
-                work,
-                actor,
+    @post("", summary="Onboard a party (registrar)", opt=writes(c.REGISTRAR))
+    async def onboard(self, data: JSONBody[PartyIn], act: ActDep) -> Response[parties.Party]:
+        return await act(
+            lambda call: parties.onboard_party(
+                call.work,
+                call.actor,
                 kind=data.kind,
                 name=data.name,
                 division_code=data.division,
                 credit_code=data.credit_code,
                 resident_id=data.resident_id,
-            ),
+            )
         )
 
-    @get("/parties", summary="List parties (registrar, regulator)")
+    @get("", summary="List parties (registrar, regulator)", opt=reads(c.REGISTRAR, c.REGULATOR))
     async def list_parties(
-        self,
-        services: ServicesDep,
-        actor: ActorDep,
-        cursor: FromQuery[str | None] = None,
-        limit: FromQuery[int] = 50,
+        self, platform: PlatformDep, actor: ActorDep, cursor: Cursor = None, limit: Limit = 50
     ) -> Page[parties.Party]:
-        check_limit(limit)
-        async with services.database.reads() as session:
+        async with platform.database.reads() as session:
             found = await parties.list_parties(session, actor, after=after(cursor), limit=limit)
         return page(found, limit, lambda p: p.id)
 
-    @get("/parties/{party_id:str}", summary="A party's public record")
-    async def get_party(
-        self, party_id: FromPath[str], services: ServicesDep, actor: ActorDep
-    ) -> parties.Party:
-        async with services.database.reads() as session:
+    @get("/{party_id:str}", summary="A party's public record", opt=reads(*EVERYONE))
+    async def get_party(self, party_id: PathId, platform: PlatformDep, actor: ActorDep) -> parties.Party:
+        async with platform.database.reads() as session:
             return await parties.get_party(session, actor, party_id)
 
-    @get("/me", summary="Who this API key acts for")
-    async def me(self, services: ServicesDep, actor: ActorDep) -> dict[str, Any]:
-        async with services.database.reads() as session:
-            party = await parties.get_party(session, actor, actor.party_id)
-        return {"user": actor.user_id, "role": actor.role, "party": party}
-
-    @post("/parties/{party_id:str}/users", summary="Add a user with one role; its API key is shown once")
+    @post(
+        "/{party_id:str}/users",
+        summary="Add a user with one role; its API key is shown once (registrar)",
+        opt=writes(c.REGISTRAR),
+    )
     async def add_user(
-        self,
-        request: Request[Any, Any, Any],
-        party_id: FromPath[str],
-        data: JSONBody[UserIn],
-        services: ServicesDep,
-        actor: ActorDep,
+        self, party_id: PathId, data: JSONBody[UserIn], act: ActDep
     ) -> Response[parties.IssuedKey]:
-        return await perform(
-            request,
-            services,
-            actor,
-            lambda work: parties.add_user(
-                work,
-                actor,
-                party_id=party_id,
-                name=data.name,
-                role=data.role,
-            ),
+        return await act(
+            lambda call: parties.add_user(
+                call.work, call.actor, party_id=party_id, name=data.name, role=data.role
+            )
         )
 
-    @post("/users/{user_id:str}/keys", summary="Issue another API key to a user (rotation)")
-    async def issue_key(
-        self, request: Request[Any, Any, Any], user_id: FromPath[str], services: ServicesDep, actor: ActorDep
-    ) -> Response[parties.IssuedKey]:
-        return await perform(
-            request, services, actor, lambda work: parties.issue_key(work, actor, user_id=user_id)
-        )
-
-    @get("/parties/{party_id:str}/holdings", summary="Units held, by issuance and state, with their serials")
+    @get(
+        "/{party_id:str}/holdings",
+        summary="Units held, by issuance and state, with their serials (the party itself, regulators)",
+        opt=reads(subject=OWN_OR_SUPERVISED),
+    )
     async def party_holdings(
-        self, party_id: FromPath[str], services: ServicesDep, actor: ActorDep
+        self, party_id: PathId, platform: PlatformDep, actor: ActorDep
     ) -> list[holdings.Holding]:
-        async with services.database.reads() as session:
+        async with platform.database.reads() as session:
             return await holdings.holdings(session, actor, party_id)
 
-    @get("/parties/{party_id:str}/statement", summary="Every unit movement with its running balance")
+    @get(
+        "/{party_id:str}/statement",
+        summary="Every unit movement with its running balance (the party itself, regulators)",
+        opt=reads(subject=OWN_OR_SUPERVISED),
+    )
     async def statement(
         self,
-        party_id: FromPath[str],
-        services: ServicesDep,
+        party_id: PathId,
+        platform: PlatformDep,
         actor: ActorDep,
-        issuance: Annotated[int | None, QueryParameter(ge=1, le=MAX_INTEGER)] = None,
-        cursor: FromQuery[str | None] = None,
-        limit: FromQuery[int] = 50,
+        issuance: IssuanceQuery = None,
+        cursor: Cursor = None,
+        limit: Limit = 50,
     ) -> Page[holdings.StatementLine]:
-        check_limit(limit)
-        async with services.database.reads() as session:
+        async with platform.database.reads() as session:
             lines = await holdings.statement(
                 session, actor, party_id, issuance_id=issuance, after=after_int(cursor), limit=limit
             )
         return page(lines, limit, lambda line: line.id)
 
-    @get("/parties/{party_id:str}/cash", summary="Cash balance, reserved and available (CNY)")
+    @get(
+        "/{party_id:str}/cash",
+        summary="Cash balance, reserved and available, CNY (the party itself, regulators)",
+        opt=reads(subject=OWN_OR_SUPERVISED),
+    )
     async def cash_account(
-        self, party_id: FromPath[str], services: ServicesDep, actor: ActorDep
+        self, party_id: PathId, platform: PlatformDep, actor: ActorDep
     ) -> cash.CashAccount:
-        async with services.database.reads() as session:
+        async with platform.database.reads() as session:
             return await cash.account(session, actor, party_id)
 
-    @get("/parties/{party_id:str}/cash/statement", summary="Every cash movement with the balance after it")
+    @get(
+        "/{party_id:str}/cash/statement",
+        summary="Every cash movement with the balance after it (the party itself, regulators)",
+        opt=reads(subject=OWN_OR_SUPERVISED),
+    )
     async def cash_statement(
         self,
-        party_id: FromPath[str],
-        services: ServicesDep,
+        party_id: PathId,
+        platform: PlatformDep,
         actor: ActorDep,
-        cursor: FromQuery[str | None] = None,
-        limit: FromQuery[int] = 50,
+        cursor: Cursor = None,
+        limit: Limit = 50,
     ) -> Page[cash.CashLine]:
-        check_limit(limit)
-        async with services.database.reads() as session:
+        async with platform.database.reads() as session:
             lines = await cash.cash_statement(session, actor, party_id, after=after_int(cursor), limit=limit)
         return page(lines, limit, lambda line: line.id)
+
+    @post(
+        "/{party_id:str}/freeze",
+        status_code=202,
+        summary="Propose freezing a party (冻结, regulator): 202 and a proposal another regulator approves",
+        opt=writes(c.REGULATOR),
+    )
+    async def freeze(
+        self, party_id: PathId, data: JSONBody[ReasonIn], act: ActDep
+    ) -> Response[decisions.Proposal]:
+        return await act(
+            lambda call: decisions.propose_party_freeze(
+                call.work, call.actor, party_id=party_id, reason=data.reason
+            )
+        )
+
+    @post(
+        "/{party_id:str}/unfreeze",
+        status_code=200,
+        summary="Unfreeze a party (regulator)",
+        opt=writes(c.REGULATOR),
+    )
+    async def unfreeze(
+        self, party_id: PathId, data: JSONBody[ReasonIn], act: ActDep
+    ) -> Response[parties.Party]:
+        return await act(
+            lambda call: parties.unfreeze_party(call.work, call.actor, party_id=party_id, reason=data.reason)
+        )
+
+
+class MeController(Controller):
+    path = "/api/v1/me"
+    tags = ["parties"]
+
+    @get("", summary="Who this API key acts for", opt=reads())
+    async def me(self, platform: PlatformDep, actor: ActorDep) -> Me:
+        async with platform.database.reads() as session:
+            party = await parties.get_party(session, actor, actor.party_id)
+        return Me(user=actor.user_id, role=actor.role, party=party)
+
+
+class UserController(Controller):
+    path = "/api/v1/users"
+    tags = ["parties"]
+
+    @post(
+        "/{user_id:str}/keys", summary="Issue another API key to a user (registrar)", opt=writes(c.REGISTRAR)
+    )
+    async def issue_key(self, user_id: PathId, act: ActDep) -> Response[parties.IssuedKey]:
+        return await act(lambda call: parties.issue_key(call.work, call.actor, user_id=user_id))

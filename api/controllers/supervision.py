@@ -1,18 +1,17 @@
-"""Regulators: related-party links, market surveillance alerts, trade search with CSV export, and
-the ledger audit on demand."""
+"""``/supervision``: related-party links, market surveillance alerts, trade search with CSV export, and
+the ledger audit on demand (regulators)."""
 
-import csv
-import dataclasses
 import datetime as dt
-import io
-from typing import Any
+from typing import Annotated, Any
 
-from litestar import Controller, Request, Response, get, post
-from litestar.params import FromQuery, JSONBody
+from litestar import Controller, Response, get, post
+from litestar.params import JSONBody, QueryParameter
 
-from api.auth import ActorDep, ServicesDep
-from api.schemas import LinkIn
-from api.work import perform
+from api.access import SUPERVISORS, reads, writes
+from api.platform import PlatformDep
+from api.schemas import Format, LinkIn, QueryId
+from api.spreadsheets import as_csv
+from api.work import ActDep
 from market import surveillance
 from registry import context as c
 from registry import relations
@@ -20,99 +19,103 @@ from registry.errors import InvalidInput
 from settlement.audit import differences, stored_entries
 from settlement.verify import VerificationFailed, verify
 
+Since = Annotated[dt.datetime | None, QueryParameter(description="RFC 3339, with its time zone")]
+Until = Annotated[dt.datetime | None, QueryParameter(description="RFC 3339, with its time zone; excluded")]
+
+
+class NaiveTime(InvalidInput):
+    title = "Time without a zone"
+    template = "give a time zone, e.g. 2026-11-01T00:00:00+08:00"
+
+
+class EmptyWindow(InvalidInput):
+    title = "Empty window"
+    template = "the window must end after it starts"
+
 
 def _window(since: dt.datetime | None, until: dt.datetime | None) -> None:
     for field, moment in (("since", since), ("until", until)):
         if moment is not None and moment.tzinfo is None:
-            raise InvalidInput(field, "give a time zone, e.g. 2026-11-01T00:00:00+08:00")
+            raise NaiveTime(field)
     if since is not None and until is not None and until <= since:
-        raise InvalidInput("until", "the window must end after it starts")
+        raise EmptyWindow("until")
 
 
 class SupervisionController(Controller):
     path = "/api/v1/supervision"
     tags = ["supervision"]
 
-    @post("/links", summary="Declare that two parties are related (regulator or registrar)")
-    async def declare(
-        self, request: Request[Any, Any, Any], data: JSONBody[LinkIn], services: ServicesDep, actor: ActorDep
-    ) -> Response[relations.Link]:
-        return await perform(
-            request,
-            services,
-            actor,
-            lambda work: relations.declare(
-                work, actor, party_a=data.party_a, party_b=data.party_b, kind=data.kind
-            ),
+    @post(
+        "/links",
+        summary="Declare that two parties are related (regulator or registrar)",
+        opt=writes(*SUPERVISORS),
+    )
+    async def declare(self, data: JSONBody[LinkIn], act: ActDep) -> Response[relations.Link]:
+        return await act(
+            lambda call: relations.declare(
+                call.work, call.actor, party_a=data.party_a, party_b=data.party_b, kind=data.kind
+            )
         )
 
-    @get("/links", summary="Declared related-party links")
-    async def links(self, services: ServicesDep, actor: ActorDep) -> list[relations.Link]:
-        actor.require(c.REGULATOR, c.REGISTRAR, write=False)
-        async with services.database.reads() as session:
+    @get("/links", summary="Declared related-party links (regulator or registrar)", opt=reads(*SUPERVISORS))
+    async def links(self, platform: PlatformDep) -> list[relations.Link]:
+        async with platform.database.reads() as session:
             return await relations.links(session)
 
-    @get("/alerts", summary="Wash, circular, price and concentration alerts over a window")
+    @get(
+        "/alerts",
+        summary="Wash, circular, price and concentration alerts over a window",
+        opt=reads(c.REGULATOR),
+    )
     async def alerts(
         self,
-        services: ServicesDep,
-        actor: ActorDep,
-        since: FromQuery[dt.datetime | None] = None,
-        until: FromQuery[dt.datetime | None] = None,
-        tolerance_bps: FromQuery[int] = 1000,
+        platform: PlatformDep,
+        since: Since = None,
+        until: Until = None,
+        tolerance_bps: Annotated[
+            int, QueryParameter(ge=1, le=10_000, description="price outlier tolerance")
+        ] = 1000,
     ) -> list[surveillance.Alert]:
-        actor.require(c.REGULATOR, write=False)
         _window(since, until)
-        if not 1 <= tolerance_bps <= 10_000:
-            raise InvalidInput("tolerance_bps", "the tolerance is 1 to 10000 basis points")
-        async with services.database.reads() as session:
-            history = await surveillance.trades(session, services.ledger, until=until)
+        async with platform.database.reads() as session:
+            history = await surveillance.trades(session, platform.ledger, until=until)
             window = [t for t in history if since is None or t.at >= since]
             groups = relations.groups(await relations.links(session))
             bands = await surveillance.references(session)
             lots = await surveillance.lot_concentration(session, since=since, until=until)
         return [*surveillance.analyse(window, history, groups, bands, tolerance_bps=tolerance_bps), *lots]
 
-    @get("/trades", summary="Settled trades, filtered; ?format=csv for a spreadsheet")
+    @get("/trades", summary="Settled trades, filtered; ?format=csv for a spreadsheet", opt=reads(c.REGULATOR))
     async def trades(
         self,
-        services: ServicesDep,
-        actor: ActorDep,
-        since: FromQuery[dt.datetime | None] = None,
-        until: FromQuery[dt.datetime | None] = None,
-        party: FromQuery[str | None] = None,
-        market: FromQuery[str | None] = None,
-        format: FromQuery[str] = "json",  # noqa: A002  (the query parameter's name)
-    ) -> Response[Any]:
-        actor.require(c.REGULATOR, write=False)
+        platform: PlatformDep,
+        since: Since = None,
+        until: Until = None,
+        party: QueryId = None,
+        market: QueryId = None,
+        format: Format = "json",  # noqa: A002  (the query parameter's name)
+    ) -> Response[list[surveillance.TradeRecord]] | Response[str]:
         _window(since, until)
-        if format not in ("json", "csv"):
-            raise InvalidInput("format", "format is json or csv")
-        async with services.database.reads() as session:
+        async with platform.database.reads() as session:
             found = await surveillance.trades(
-                session, services.ledger, since=since, until=until, party=party, market=market
+                session, platform.ledger, since=since, until=until, party=party, market=market
             )
         if format == "json":
-            return Response([dataclasses.asdict(t) for t in found])
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow([f.name for f in dataclasses.fields(surveillance.TradeRecord)])
-        writer.writerows(dataclasses.astuple(t) for t in found)
-        return Response(
-            out.getvalue(),
-            media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": 'attachment; filename="trades.csv"'},
-        )
+            return Response(found)
+        return as_csv(found, surveillance.TradeRecord, "trades.csv")
 
-    @get("/audit", summary="Verify the stored ledger end to end and replay it against the database")
-    async def audit(self, services: ServicesDep, actor: ActorDep) -> dict[str, Any]:
-        actor.require(c.REGULATOR, c.REGISTRAR, write=False)
-        async with services.database.reads() as session:
-            note = await services.ledger.checkpoint(session)
+    @get(
+        "/audit",
+        summary="Verify the stored ledger end to end and replay it against the database",
+        opt=reads(*SUPERVISORS),
+    )
+    async def audit(self, platform: PlatformDep) -> dict[str, Any]:
+        async with platform.database.reads() as session:
+            note = await platform.ledger.checkpoint(session)
             size = int(note.split("\n")[1])
-            raw = [line async for line in stored_entries(session, services.ledger, size)]
+            raw = [line async for line in stored_entries(session, platform.ledger, size)]
             try:  # one read and one replay serve both the verification and the audit
-                found = await differences(session, verify(raw, note, services.ledger.verifier_key).state)
+                found = await differences(session, verify(raw, note, platform.ledger.verifier_key).state)
                 verification = "ok: canonical, chained, root and signature match, replays"
             except VerificationFailed as exc:
                 found, verification = [f"the ledger does not verify: {exc}"], f"FAILED: {exc}"

@@ -101,7 +101,7 @@ async def test_only_the_named_buyer_accepts_and_reserved_units_cannot_be_sold_tw
     issued = await platform.confirmed(seller, "EP", "96.000")
     await platform.deposit(stranger, "1000000.00")
     made = await offer(platform, seller, buyer, issued["id"], "96.000", "389.00")
-    assert (await platform.post(f"/api/v1/offers/{made['id']}/accept", stranger)).status_code == 403
+    assert (await platform.post(f"/api/v1/offers/{made['id']}/accept", stranger)).status_code == 404
     assert (await platform.get(f"/api/v1/offers/{made['id']}", stranger)).status_code == 404
     again = await platform.post(
         "/api/v1/offers",
@@ -126,7 +126,7 @@ async def test_decline_withdraw_and_lapse_release_the_units(platform: Platform) 
     issued = await platform.confirmed(seller, "EP", "96.000")
     first = await offer(platform, seller, buyer, issued["id"], "10.000", "389.00")
     second = await offer(platform, seller, buyer, issued["id"], "20.000", "389.00")
-    assert (await platform.post(f"/api/v1/offers/{first['id']}/withdraw", buyer)).status_code == 403
+    assert (await platform.post(f"/api/v1/offers/{first['id']}/withdraw", buyer)).status_code == 404
     assert (await platform.post(f"/api/v1/offers/{first['id']}/decline", buyer)).json()[
         "status"
     ] == "declined"

@@ -155,9 +155,9 @@ async def test_someone_elses_order_cannot_be_cancelled(platform: Platform) -> No
     seller, buyer, _, instrument = await market(platform)
     ask = await entered(platform, seller, instrument, "sell", "100", price="45.00")
     refused = await platform.post(f"/api/v1/orders/{ask['id']}/cancel", buyer)
-    assert refused.status_code == 403 and refused.json()["field"] == "order"
+    assert refused.status_code == 404 and refused.json()["field"] == "order"
     hidden = await platform.get(f"/api/v1/orders/{ask['id']}", buyer)
-    assert hidden.status_code == 403
+    assert hidden.status_code == 404
 
 
 @pytest.mark.parametrize(

@@ -185,7 +185,7 @@ async def test_a_party_cannot_move_or_see_another_partys_units(platform: Platfor
     )
     assert stolen.status_code == 422  # the thief holds none of it: nothing to move
     for path in ("holdings", "statement", "cash", "cash/statement"):
-        assert (await platform.get(f"/api/v1/parties/{owner.party}/{path}", thief)).status_code == 403
+        assert (await platform.get(f"/api/v1/parties/{owner.party}/{path}", thief)).status_code == 404
         assert (
             await platform.get(f"/api/v1/parties/{owner.party}/{path}", await platform.regulator())
         ).status_code == 200

@@ -107,7 +107,7 @@ async def check_invariants(platform: Platform, cash_before: int) -> None:
     for party in {o.party_id for o in open_orders} | {x.owner_id for x in blocks}:
         reserved = sum(x.last - x.first + 1 for x in blocks if x.owner_id == party and x.state == b.RESERVED)
         assert reserved == sum(o.remaining for o in open_orders if o.party_id == party and o.side == "sell")
-    exchange = platform.client.app.state.services.exchange
+    exchange = platform.client.app.state.platform.exchange
     for instrument, depth in rebuilt.items():  # the book in memory equals the database's
         async with exchange.writer(platform.services.database.reads, instrument) as market:
             assert market.book.depth(1000) == depth

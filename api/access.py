@@ -1,0 +1,164 @@
+"""Who may call a route, declared on the route and enforced by one guard.
+
+Every route handler carries an ``Access`` in its ``opt``: whether it is public, which kinds of party
+may call it, whether it writes (then no ``viewer`` key and no frozen party may), and the object named
+in its path that the caller must be party to. ``guard`` checks them in a fixed order, so the answer
+depends only on what the caller may know:
+
+1. no key, or an unknown one, on a route that needs one: 401;
+2. a party kind the route is not for, a viewer or a frozen party on a write: 403 (the route's rule,
+   the same whatever object the path names);
+3. an object that does not exist **or that the caller may not see**: 404, never a 403 that confirms
+   it exists.
+
+Use cases still check the objects their inputs name (the units of a transfer, the buyer of an
+offer); the guard makes sure no route forgets the caller's role, and the route-table test checks
+every declaration against the app.
+"""
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from litestar.connection import ASGIConnection
+from litestar.di import NamedDependency
+from litestar.exceptions import NotAuthorizedException
+from litestar.handlers.base import BaseRouteHandler
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api import subjects
+from api.platform import Platform
+from registry import context as c
+from registry.errors import Forbidden, NotFound
+from registry.parties import authenticate, hash_key
+
+KEPT_KEYS = 10_000
+HOLDERS = (c.ENTERPRISE, c.COLLECTIVE, c.PERSON, c.OPERATOR)
+SUPERVISORS = (c.REGULATOR, c.REGISTRAR)
+EVERYONE = (*HOLDERS, c.BANK, *SUPERVISORS)
+
+
+class RouteNotForPartyKind(Forbidden):
+    title = "Not for your kind of party"
+    template = "this route is for {allowed}; your party is {kind}"
+
+
+class ViewerMayOnlyRead(Forbidden):
+    title = "Viewer keys only read"
+    template = "a viewer key may only read"
+
+
+class PartyFrozen(Forbidden):
+    title = "Party frozen"
+    template = "your party is frozen by a regulator (冻结); it may only read"
+
+
+class UnknownObject(NotFound):
+    title = "Not found"
+    template = "no {subject} {id}"
+
+
+@dataclass(frozen=True, slots=True)
+class Subject:
+    """The object a path names, and which of its parties may use the route: ``roles`` are names the
+    resolver gives (``seller``, ``buyer``, ``owner``…); supervisors (regulators, the registrar) pass
+    too when ``supervisors`` is set."""
+
+    kind: str
+    parameter: str
+    roles: tuple[str, ...]
+    supervisors: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Access:
+    public: bool = False
+    kinds: tuple[str, ...] = EVERYONE
+    write: bool = False
+    subject: Subject | None = None
+
+
+def access_of(handler: BaseRouteHandler) -> Access:
+    access = handler.opt.get("access")
+    if not isinstance(access, Access):
+        raise TypeError(f"route {handler} declares no Access")  # the route-table test catches this
+    return access
+
+
+async def guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
+    access = access_of(handler)
+    platform: Platform = connection.app.state.platform
+    if access.public:
+        return
+    actor = await _authenticate(connection, platform)
+    connection.scope["state"]["actor"] = actor
+    if actor.kind not in access.kinds:
+        raise RouteNotForPartyKind(None, allowed=", ".join(access.kinds), kind=actor.kind)
+    if access.write and actor.role != c.MANAGER:
+        raise ViewerMayOnlyRead(None)
+    if access.write and actor.frozen:
+        raise PartyFrozen(None)
+    if access.subject is not None:
+        await _require_party_to(platform, actor, access.subject, connection.path_params)
+
+
+async def _authenticate(connection: ASGIConnection[Any, Any, Any, Any], platform: Platform) -> c.Actor:
+    """The key's actor, kept until the ledger next grows: every change that can alter who a key is
+    (a party frozen or unfrozen, a user added) is a ledgered write."""
+    scheme, _, token = connection.headers.get("authorization", "").partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
+        raise NotAuthorizedException("send the header Authorization: Bearer <API key>")
+    key = hash_key(token)
+    kept = platform.actors.get(key)
+    if kept is not None and kept[0] == platform.ledger.appends:
+        return kept[1]
+    appends = platform.ledger.appends  # read first: a write landing meanwhile makes this entry stale
+    async with platform.database.reads() as session:
+        actor = await authenticate(session, token)
+    if actor is None:
+        raise NotAuthorizedException("unknown or revoked API key")
+    if len(platform.actors) >= KEPT_KEYS:
+        platform.actors.clear()
+    platform.actors[key] = (appends, actor)
+    return actor
+
+
+async def _require_party_to(
+    platform: Platform, actor: c.Actor, subject: Subject, path: Mapping[str, Any]
+) -> None:
+    if subject.supervisors and actor.kind in SUPERVISORS:
+        return
+    identifier = path[subject.parameter]
+    resolve: Callable[[AsyncSession, Any], Awaitable[dict[str, str] | None]] = subjects.RESOLVERS[
+        subject.kind
+    ]
+    parties: dict[str, str] | None = None
+    if subjects.well_formed(identifier):
+        async with platform.database.reads() as session:
+            parties = await resolve(session, identifier)
+    if parties is None or not any(parties.get(role) == actor.party_id for role in subject.roles):
+        raise UnknownObject(subject.kind, subject=subject.kind, id=str(identifier)[:64])
+
+
+def public() -> dict[str, Any]:
+    """A route anyone may call, without a key."""
+    return {"access": Access(public=True)}
+
+
+def reads(*kinds: str, subject: Subject | None = None) -> dict[str, Any]:
+    """A route that changes nothing, for parties of ``kinds`` (any, if none are named)."""
+    return {"access": Access(kinds=kinds or EVERYONE, subject=subject)}
+
+
+def writes(*kinds: str, subject: Subject | None = None) -> dict[str, Any]:
+    """A route that changes something: for managers of unfrozen parties of ``kinds``."""
+    return {"access": Access(kinds=kinds or EVERYONE, write=True, subject=subject)}
+
+
+def party_to(kind: str, parameter: str, *roles: str, supervisors: bool = False) -> Subject:
+    """The caller must play one of ``roles`` in the ``kind`` object the path's ``parameter`` names."""
+    return Subject(kind, parameter, roles, supervisors)
+
+
+ActorDep = NamedDependency[c.Actor]

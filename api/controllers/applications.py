@@ -1,0 +1,97 @@
+"""``/applications``: applying for confirmation of a right (确权), and the regulator's decision."""
+
+from litestar import Controller, Response, get, post
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.params import JSONBody
+
+from api.access import HOLDERS, ActorDep, party_to, reads, writes
+from api.paging import Cursor, Limit, Page, after, page
+from api.platform import PlatformDep
+from api.schemas import ApplicationIn, ApplicationStatus, PathId, ReasonIn
+from api.work import ActDep
+from registry import context as c
+from registry import decisions, rights
+
+
+class ApplicationController(Controller):
+    path = "/api/v1/applications"
+    tags = ["rights"]
+
+    @post(
+        "",
+        summary="Apply for confirmation of a right (holder, or operator on its behalf)",
+        opt=writes(*HOLDERS),
+    )
+    async def file(self, data: JSONBody[ApplicationIn], act: ActDep) -> Response[rights.Application]:
+        return await act(
+            lambda call: rights.file_application(
+                call.work,
+                call.actor,
+                holder_id=data.holder or call.actor.party_id,
+                asset_class=data.asset_class,
+                division_code=data.division,
+                vintage=data.vintage,
+                quantity=data.quantity,
+                attributes=data.attributes,
+            )
+        )
+
+    @get("", summary="Applications you filed or hold; regulators see all", opt=reads())
+    async def list_applications(
+        self,
+        platform: PlatformDep,
+        actor: ActorDep,
+        status: ApplicationStatus = None,
+        cursor: Cursor = None,
+        limit: Limit = 50,
+    ) -> Page[rights.Application]:
+        async with platform.database.reads() as session:
+            found = await rights.list_applications(
+                session, actor, status=status, after=after(cursor), limit=limit
+            )
+        return page(found, limit, lambda a: a.id)
+
+    @get(
+        "/{application_id:str}",
+        summary="One application (its applicant, its holder, regulators)",
+        opt=reads(subject=party_to("application", "application_id", "applicant", "holder", supervisors=True)),
+    )
+    async def get_application(
+        self, application_id: PathId, platform: PlatformDep, actor: ActorDep
+    ) -> rights.Application:
+        async with platform.database.reads() as session:
+            return await rights.get_application(session, actor, application_id)
+
+    @post(
+        "/{application_id:str}/confirm",
+        summary="Confirm and issue the units (regulator); above the class's threshold, 202 and a proposal",
+        description="An issuance above `LIANGSHAN_FOUR_EYES_ABOVE` for its class takes two regulators: "
+        "this answers 202 with a proposal that another regulator user approves at /proposals/{id}/approve.",
+        opt=writes(c.REGULATOR),
+        responses={
+            202: ResponseSpec(decisions.Proposal, description="A proposal awaiting a second regulator")
+        },
+    )
+    async def confirm(
+        self, application_id: PathId, platform: PlatformDep, act: ActDep
+    ) -> Response[rights.Issuance]:
+        async with platform.database.reads() as session:
+            four_eyes = await decisions.needs_second_pair(session, application_id, platform.four_eyes_above)
+        if four_eyes:
+            return await act(
+                lambda call: decisions.propose_confirmation(call.work, call.actor, application_id), status=202
+            )
+        return await act(lambda call: rights.confirm_application(call.work, call.actor, application_id))
+
+    @post(
+        "/{application_id:str}/reject",
+        status_code=200,
+        summary="Reject with a reason (regulator)",
+        opt=writes(c.REGULATOR),
+    )
+    async def reject(
+        self, application_id: PathId, data: JSONBody[ReasonIn], act: ActDep
+    ) -> Response[rights.Application]:
+        return await act(
+            lambda call: rights.reject_application(call.work, call.actor, application_id, data.reason)
+        )

@@ -1,0 +1,83 @@
+"""The composition root: ``build_platform(settings)`` wires the database, the ledger, the clock and the
+exchange once, for the app, the CLI, the demo seed and the tests alike.
+
+Reference data that does not change while the process runs — the fee account (the registrar's party)
+— is resolved once, on first use, rather than on every request.
+"""
+
+import contextlib
+import datetime as dt
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+
+from litestar.di import NamedDependency
+
+from api.config import Settings
+from api.database import Database, connect, upgrade
+from market.orders import Exchange, Fees
+from registry.context import Actor
+from registry.parties import platform_party
+from settlement.collateral import Attestor
+from settlement.ledger import Ledger, current_size
+from settlement.signing_key import load_or_create
+from settlement.unit_of_work import Clock, UnitOfWork, random_id, system_clock
+
+
+@dataclass(frozen=True, slots=True)
+class Platform:
+    """What every route, command and job needs, built once."""
+
+    database: Database
+    ledger: Ledger
+    clock: Clock
+    fee_bps: int = 0  # per side, on every settled trade
+    ids: Callable[[], str] = random_id
+    exchange: Exchange = field(default_factory=Exchange)
+    ltv_caps: dict[str, int] = field(default_factory=dict)  # basis points per asset class
+    four_eyes_above: dict[str, str] = field(default_factory=dict)  # display units per asset class
+    actors: dict[str, tuple[int, Actor]] = field(default_factory=dict)  # see api.access
+    attestor: Attestor = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "attestor", Attestor(self.ledger, self.database.reads))  # frozen: once, here
+
+    def unit_of_work(self) -> UnitOfWork:
+        return UnitOfWork(self.database.writes, self.ledger, self.clock, self.ids)
+
+    def now(self) -> dt.datetime:
+        return self.clock()
+
+    async def fees(self) -> Fees:
+        """The trading fee and the account it is paid to: the registrar's party, fixed once it exists."""
+        if self.exchange.fee_account is None:
+            async with self.database.reads() as session:
+                self.exchange.fee_account = await platform_party(session)
+        return Fees(self.fee_bps, self.exchange.fee_account)
+
+
+async def open_ledger(database: Database, settings: Settings) -> Ledger:
+    async with database.reads() as session:
+        size = await current_size(session)
+    return Ledger(settings.ledger_origin, load_or_create(settings.ledger_key, ledger_size=size))
+
+
+@contextlib.asynccontextmanager
+async def build_platform(settings: Settings, clock: Clock = system_clock) -> AsyncIterator[Platform]:
+    """Migrate the database, open the ledger (refusing to run without the key that signed it) and
+    yield the platform; the database's connections are closed on the way out."""
+    database = connect(settings.database_url)
+    try:
+        await upgrade(database)
+        yield Platform(
+            database,
+            await open_ledger(database, settings),
+            clock,
+            settings.fee_bps,
+            ltv_caps=settings.ltv_caps,
+            four_eyes_above=settings.four_eyes_above,
+        )
+    finally:
+        await database.dispose()
+
+
+PlatformDep = NamedDependency[Platform]

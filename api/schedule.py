@@ -1,0 +1,106 @@
+"""The platform's scheduled jobs: expiries and contract payments (hourly), lapses of offers, DAY and
+GTD orders and ended listings (every few seconds), each also run at every start. A job that fails is
+logged and tried again at its next interval; stopping waits for a running job rather than cancelling
+it mid-transaction.
+"""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+from api.platform import Platform
+from market import listings, orders
+from market.negotiated import lapse_due
+from registry import contracts
+from registry.units import expire_due
+
+log = logging.getLogger("liangshan")
+
+
+async def run_expiries(platform: Platform) -> None:
+    async with platform.unit_of_work() as work:
+        expired = await expire_due(work, work.now.date())
+        await work.commit()
+    if expired:
+        log.info("expired the units of %d issuances whose term ended", expired)
+    async with platform.unit_of_work() as work:
+        settled = await contracts.settle_due(work, work.now.date())
+        await work.commit()
+    if settled:
+        log.info("paid or ended %d acquisition contracts", settled)
+
+
+async def run_lapses(platform: Platform) -> None:
+    async with platform.unit_of_work() as work:
+        lapsed = await lapse_due(work)
+        await work.commit()
+    if lapsed:
+        log.info("%d offers lapsed at their deadline; their units are released", lapsed)
+    await run_order_expiries(platform)
+    await run_listing_closes(platform)
+
+
+async def run_listing_closes(platform: Platform) -> None:
+    async with platform.unit_of_work() as work:
+        ended = await listings.due(work)
+        fees = await platform.fees()
+        for listing in ended:
+            await listings.close(work, listing, fees_bps=fees.bps, fee_account=fees.account)
+        await work.commit()
+    if ended:
+        log.info("%d listings ended and were closed", len(ended))
+
+
+async def run_order_expiries(platform: Platform) -> None:
+    """Expire DAY and GTD orders that are due, one instrument at a time, as its book's writer."""
+    async with platform.database.reads() as session:
+        due = await orders.instruments_with_due_orders(session, platform.now())
+    for instrument in due:
+        async with (
+            platform.exchange.writer(platform.database.reads, instrument) as market,
+            platform.unit_of_work() as work,
+        ):
+            expired = await orders.expire_due(work, market, fees=await platform.fees())
+            await work.commit()
+        log.info("%d orders on instrument %s expired", expired, instrument)
+
+
+async def open_books(platform: Platform) -> None:
+    """Build every book that has open orders from the database, before the first request."""
+    async with platform.database.reads() as session:
+        instruments = await orders.instruments_with_open_orders(session)
+    for instrument in instruments:
+        async with platform.exchange.writer(platform.database.reads, instrument):
+            pass
+
+
+@contextlib.asynccontextmanager
+async def scheduled(
+    platform: Platform, *, expiry_interval_s: float, market_interval_s: float
+) -> AsyncIterator[None]:
+    """Run the jobs in the background while the block runs."""
+    stop = asyncio.Event()
+    jobs = [
+        asyncio.create_task(_every(expiry_interval_s, run_expiries, platform, stop)),
+        asyncio.create_task(_every(market_interval_s, run_lapses, platform, stop)),
+    ]
+    try:
+        yield
+    finally:
+        stop.set()
+        await asyncio.gather(*jobs)
+
+
+async def _every(
+    interval_s: float, job: Callable[[Platform], Awaitable[None]], platform: Platform, stop: asyncio.Event
+) -> None:
+    """Run ``job`` now and then every ``interval_s`` until ``stop``; a missed run is caught up by the
+    next one. Stopping waits for a running job to finish rather than cancelling it mid-transaction."""
+    while not stop.is_set():
+        try:
+            await job(platform)
+        except Exception:
+            log.exception("%s failed; retrying at the next interval", job.__name__)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), interval_s)
