@@ -27,6 +27,7 @@ from litestar.handlers.base import BaseRouteHandler
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api import subjects
+from api.inputs import check_parameters
 from api.platform import Platform
 from registry import context as c
 from registry.errors import Forbidden, NotFound
@@ -88,8 +89,12 @@ def access_of(handler: BaseRouteHandler) -> Access:
 async def guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
     access = access_of(handler)
     platform: Platform = connection.app.state.platform
-    if access.public:
-        return
+    if not access.public:
+        await _admit(connection, platform, access)
+    check_parameters(connection, handler)
+
+
+async def _admit(connection: ASGIConnection[Any, Any, Any, Any], platform: Platform, access: Access) -> None:
     actor = await _authenticate(connection, platform)
     connection.scope["state"]["actor"] = actor
     if actor.kind not in access.kinds:

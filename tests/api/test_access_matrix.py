@@ -1,0 +1,261 @@
+"""Every route of the app, called anonymously and as every kind of party × manager or viewer × frozen
+or not × its own object or another's, answers what the route declares (``api.access``).
+
+The routes come from the app's own route table, so a new route cannot escape: one without a
+declaration fails here. A call the declaration allows carries an unknown query parameter, so the
+edge refuses it (400) just after the guard, without running the use case; a call it refuses is sent
+as is, so that a guard letting it through would show as a write. No viewer and no frozen party
+changes the ledger.
+"""
+
+import datetime as dt
+import re
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from litestar import Litestar
+from litestar.routes import HTTPRoute
+from litestar.testing import AsyncTestClient
+from sqlalchemy import column, select, table
+
+from api import subjects
+from api.access import SUPERVISORS, Access, Subject, access_of
+from api.app import create_app
+from api.config import Settings
+from api.demo import Demo
+from api.platform import Platform, build_platform
+from settlement.ledger import current_size
+
+pytestmark = pytest.mark.anyio
+PROBE = {"zz_probe": "1"}
+HOLDING_KINDS = ("enterprise", "collective", "person", "operator", "bank")
+TABLES = {"party": "parties", "user": "users"}
+
+
+@dataclass(frozen=True)
+class Caller:
+    kind: str
+    party: str
+    key: str
+    viewer: bool = False
+    frozen: bool = False
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.key}"}
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str
+    access: Access
+
+
+@dataclass
+class World:
+    client: AsyncTestClient[Litestar]
+    core: Platform
+    managers: dict[str, Caller]
+    reviewer: Caller
+    objects: dict[str, dict[object, dict[str, str]]]  # subject kind → id → {role: party}
+
+
+def app_routes(app: Litestar) -> list[Route]:
+    found = []
+    for route in app.routes:
+        if isinstance(route, HTTPRoute) and not route.path.startswith("/schema"):
+            for method, (handler, _) in route.route_handler_map.items():
+                if method not in ("HEAD", "OPTIONS"):
+                    found.append(Route(method, route.path, access_of(handler)))
+    return found
+
+
+@pytest.fixture
+async def world(database_url: str, tmp_path: Path) -> AsyncIterator[World]:
+    settings = Settings(database_url=database_url, ledger_key=tmp_path / "ledger.key")
+    async with build_platform(settings) as core:
+        cast = await Demo(core).seed()
+        async with AsyncTestClient(create_app(settings)) as client:
+            managers = {"registrar": Caller("registrar", cast.registrar.party_id, cast.registrar.key)}
+            for kind in (*HOLDING_KINDS, "regulator"):
+                managers[kind] = Caller(kind, cast.keys[kind].party_id, cast.keys[kind].key)
+            reviewer = Caller("regulator", cast.keys["reviewer"].party_id, cast.keys["reviewer"].key)
+            await _pledge_and_contract(client, managers)
+            yield World(client, core, managers, reviewer, await _objects(core))
+
+
+async def _objects(core: Platform) -> dict[str, dict[object, dict[str, str]]]:
+    found: dict[str, dict[object, dict[str, str]]] = {}
+    async with core.database.reads() as session:
+        for kind, resolve in subjects.RESOLVERS.items():
+            ids = (
+                await session.execute(select(table(TABLES.get(kind, kind + "s"), column("id")).c.id))
+            ).scalars()
+            found[kind] = {
+                i: parties for i in list(ids) if (parties := await resolve(session, i)) is not None
+            }
+    return found
+
+
+async def _pledge_and_contract(client: AsyncTestClient[Litestar], managers: dict[str, Caller]) -> None:
+    """The demo has no pledges or contracts: an enterprise asks a bank for one, an operator offers one."""
+    year = (dt.date.today() + dt.timedelta(days=365)).isoformat()
+    for owner, body in (
+        ("enterprise", {"bank": managers["bank"].party, "loan": "1000.00", "loan_term_end": year}),
+        ("collective", None),
+    ):
+        held = (
+            await client.get(
+                f"/api/v1/parties/{managers[owner].party}/holdings", headers=managers[owner].headers
+            )
+        ).json()
+        active = next(h for h in held if h["state"] == "active")
+        if body is not None:
+            made = await client.post(
+                "/api/v1/pledges",
+                json={"issuance": active["issuance"], "quantity": _some(active["quantity"]), **body},
+                headers=managers[owner].headers,
+            )
+        else:
+            made = await client.post(
+                "/api/v1/contracts",
+                json={
+                    "depositor": managers[owner].party,
+                    "issuance": active["issuance"],
+                    "quantity": _some(active["quantity"]),
+                    "mode": "custody",
+                    "term_start": dt.date.today().isoformat(),
+                    "term_end": year,
+                    "minimum_dividend": "10.00",
+                },
+                headers=managers["operator"].headers,
+            )
+        assert made.status_code == 201, made.text
+
+
+def _some(quantity: str) -> str:
+    """The smallest quantity of the holding's scale: 1, 0.01, 0.001…"""
+    fraction = quantity.partition(".")[2]
+    return f"0.{'0' * (len(fraction) - 1)}1" if fraction else "1"
+
+
+def expected(route: Route, caller: Caller | None, own: bool) -> int:
+    """The answer the declaration promises; 400 means the guard let the (probing) call through."""
+    access = route.access
+    if access.public:
+        return 400
+    if caller is None:
+        return 401
+    if caller.kind not in access.kinds or (access.write and (caller.viewer or caller.frozen)):
+        return 403
+    subject = access.subject
+    if subject is not None and not own and not (subject.supervisors and caller.kind in SUPERVISORS):
+        return 404
+    return 400
+
+
+def fill(path: str, subject: Subject | None, identifier: object) -> str:
+    """The route's path with its parameters: the subject's object, and placeholders elsewhere."""
+
+    def value(match: re.Match[str]) -> str:
+        name, kind = match.group(1), match.group(2)
+        if subject is not None and name == subject.parameter:
+            return str(identifier)
+        return "1" if kind == "int" else str(uuid.uuid4())
+
+    return re.sub(r"\{(\w+):(\w+)\}", value, path)
+
+
+def cases(world: World, route: Route, caller: Caller | None) -> list[tuple[str, bool]]:
+    """(path, whether the caller is party to its object) for an object of the caller's, if there is
+    one, and one of another party's."""
+    subject = route.access.subject
+    if subject is None:
+        return [(fill(route.path, None, None), False)]
+    found: list[tuple[str, bool]] = []
+    for own in (True, False):
+        for identifier, parties in world.objects[subject.kind].items():
+            plays = caller is not None and any(parties.get(role) == caller.party for role in subject.roles)
+            if plays == own:
+                found.append((fill(route.path, subject, identifier), own))
+                break
+    return found
+
+
+async def call(world: World, route: Route, caller: Caller | None, path: str, allowed: bool) -> int:
+    headers = caller.headers if caller else {}
+    params = PROBE if allowed else {}
+    answer = await world.client.request(route.method, path, params=params, headers=headers, json={})
+    return answer.status_code
+
+
+async def sweep(world: World, callers: list[Caller | None]) -> int:
+    checked = 0
+    for route in app_routes(world.client.app):
+        for caller in callers:
+            for path, own in cases(world, route, caller):
+                promise = expected(route, caller, own)
+                got = await call(world, route, caller, path, allowed=promise == 400)
+                assert got == promise, f"{route.method} {path} as {caller}: {got}, declared {promise}"
+                checked += 1
+    return checked
+
+
+async def _ledger_size(world: World) -> int:
+    async with world.core.database.reads() as session:
+        return await current_size(session)
+
+
+async def _add_user(world: World, party: str, role: str) -> str:
+    registrar = world.managers["registrar"]
+    made = await world.client.post(
+        f"/api/v1/parties/{party}/users",
+        json={"name": f"{role}用户", "role": role},
+        headers=registrar.headers,
+    )
+    assert made.status_code == 201, made.text
+    return str(made.json()["key"])
+
+
+async def _freeze(world: World, party: str) -> None:
+    regulator = world.managers["regulator"]
+    proposed = await world.client.post(
+        f"/api/v1/parties/{party}/freeze", json={"reason": "核查"}, headers=regulator.headers
+    )
+    assert proposed.status_code == 202, proposed.text
+    approved = await world.client.post(
+        f"/api/v1/proposals/{proposed.json()['id']}/approve", headers=world.reviewer.headers
+    )
+    assert approved.status_code == 200, approved.text
+
+
+async def test_every_route_answers_as_declared_for_every_caller(world: World) -> None:
+    managers = list(world.managers.values())
+    viewers = [
+        Caller(m.kind, m.party, await _add_user(world, m.party, "viewer"), viewer=True) for m in managers
+    ]
+    before = await _ledger_size(world)
+    checked = await sweep(world, [None, *managers, *viewers])
+    assert await _ledger_size(world) == before  # nothing a viewer or the guard refused was written
+
+    frozen = [m for m in managers if m.kind in HOLDING_KINDS]
+    for member in frozen:
+        await _freeze(world, member.party)
+    after_freezing = await _ledger_size(world)
+    checked += await sweep(world, [Caller(m.kind, m.party, m.key, frozen=True) for m in frozen])
+    assert await _ledger_size(world) == after_freezing  # a frozen party wrote nothing
+    assert checked > 1000
+
+
+async def test_every_route_declares_its_access(world: World) -> None:
+    """Each route is public or names who may call it; a subject names a parameter of its path."""
+    for route in app_routes(world.client.app):
+        subject = route.access.subject
+        if subject is not None:
+            assert f"{{{subject.parameter}:" in route.path, route
+            assert subject.kind in subjects.RESOLVERS, route
+        assert route.access.public or route.access.kinds, route
