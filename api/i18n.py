@@ -3,15 +3,20 @@
 
 Message ids are the English ``title`` and ``template`` of each error (``registry.errors``); their
 translations live in Babel catalogues (``api/locale/<locale>/LC_MESSAGES/messages.po``), read once at
-start. ``make messages`` lists every message id of every error class into the template catalogue, and
-a test fails if one has no Chinese translation.
+start. ``python -m api.i18n`` brings the catalogue up to every message the API can send (new ones
+untranslated), and a test fails while one has no Chinese translation.
 """
 
 import functools
+import importlib
+import pkgutil
+from http import HTTPStatus
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
-from babel.messages.pofile import read_po
+from babel.messages.pofile import read_po, write_po
+
+from registry.errors import RegistryError
 
 LOCALES = Path(__file__).resolve().parent / "locale"
 DEFAULT = "en"
@@ -61,3 +66,52 @@ def _supported(tag: str) -> str | None:
 
 def translate(message: str, locale: str) -> str:
     return catalogue(locale).get(message, message)
+
+
+# what the edge itself says, besides the titles and templates of the domain's errors
+EDGE_MESSAGES = (
+    "Invalid request",
+    "Conflict",
+    "Busy",
+    "a concurrent request changed the same records; retry",
+    "the database is busy or unavailable; retry",
+    "send the header Authorization: Bearer <API key>",
+    "unknown or revoked API key",
+    *(status.phrase for status in HTTPStatus if 400 <= status < 600),
+)
+
+
+def message_ids() -> list[str]:
+    """Every message the API can send: the edge's, and each domain error's title and template."""
+    for package in ("registry", "settlement", "market", "api"):
+        for module in pkgutil.walk_packages(importlib.import_module(package).__path__, package + "."):
+            importlib.import_module(module.name)
+    found = dict.fromkeys(EDGE_MESSAGES)
+    for error in _subclasses(RegistryError):
+        found.update(dict.fromkeys(m for m in (error.title, error.template) if m))
+    return list(found)
+
+
+def _subclasses(cls: type) -> list[type]:
+    return [cls, *(sub for direct in cls.__subclasses__() for sub in _subclasses(direct))]
+
+
+def update_catalogue(locale: str = "zh_CN") -> int:
+    """Bring ``locale``'s catalogue up to ``message_ids()``: new ids come in untranslated, gone ones
+    leave; return how many still need a translation."""
+    path = LOCALES / locale / "LC_MESSAGES" / "messages.po"
+    current = message_ids()
+    with path.open("rb") as file:
+        messages = read_po(file, locale=locale)
+    for gone in [m.id for m in messages if m.id and m.id not in current]:
+        del messages[gone]
+    for message in current:
+        if message not in messages:
+            messages.add(message, "")
+    with path.open("wb") as file:
+        write_po(file, messages, width=110, sort_output=True)
+    return sum(1 for message in messages if message.id and not message.string)
+
+
+if __name__ == "__main__":
+    print(f"{update_catalogue()} messages await a translation")

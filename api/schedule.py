@@ -44,9 +44,10 @@ async def run_lapses(platform: Platform) -> None:
 async def run_listing_closes(platform: Platform) -> None:
     async with platform.unit_of_work() as work:
         ended = await listings.due(work)
-        fees = await platform.fees()
-        for listing in ended:
-            await listings.close(work, listing, fees_bps=fees.bps, fee_account=fees.account)
+        if ended:  # only then the fee account: a platform not yet set up has none
+            fees = await platform.fees()
+            for listing in ended:
+                await listings.close(work, listing, fees_bps=fees.bps, fee_account=fees.account)
         await work.commit()
     if ended:
         log.info("%d listings ended and were closed", len(ended))

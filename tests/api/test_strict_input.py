@@ -1,0 +1,155 @@
+"""Strict, bounded input: what a loose parser once took, or a database engine once choked on, is a
+400 problem that names the field, and changes nothing — on SQLite and on PostgreSQL."""
+
+import datetime as dt
+from typing import Any
+
+import pytest
+
+from tests.platform import Member, Platform
+
+pytestmark = pytest.mark.anyio
+PROBLEM = "application/problem+json"
+
+
+async def _transfer_setup(platform: Platform) -> tuple[Member, Member, int]:
+    holder, other = await platform.onboard("enterprise"), await platform.onboard("enterprise")
+    issued = await platform.confirmed(holder, "CS", "1000")
+    return holder, other, issued["id"]
+
+
+def _refused(response: Any, field: str, status: int = 400) -> None:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith(PROBLEM)
+    assert field in response.json()["field"], response.json()
+
+
+@pytest.mark.parametrize("issuance", [True, "1", 1.0, 2**31, 2**53 - 1, -1, 0])
+async def test_an_integer_is_a_json_integer_within_its_column(platform: Platform, issuance: Any) -> None:
+    holder, other, _ = await _transfer_setup(platform)
+    before = await platform.fingerprint()
+    refused = await platform.post(
+        "/api/v1/transfers", holder, {"issuance": issuance, "to": other.party, "quantity": "1"}
+    )
+    _refused(refused, "issuance")
+    assert await platform.fingerprint() == before
+
+
+@pytest.mark.parametrize("deadline", [1893456000, "2030-01-01T00:00:00", "tomorrow", "2030-01-01"])
+async def test_a_deadline_is_an_rfc3339_time_with_its_zone(platform: Platform, deadline: Any) -> None:
+    holder, other, issuance = await _transfer_setup(platform)
+    before = await platform.fingerprint()
+    body = {
+        "buyer": other.party,
+        "issuance": issuance,
+        "quantity": "1",
+        "price": "10.00",
+        "deadline": deadline,
+    }
+    _refused(await platform.post("/api/v1/offers", holder, body), "deadline")
+    assert await platform.fingerprint() == before
+
+
+async def test_rfc3339_deadlines_with_a_zone_are_taken(platform: Platform) -> None:
+    holder, other, issuance = await _transfer_setup(platform)
+    deadline = (dt.datetime.now(dt.UTC) + dt.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%S+08:00")
+    body = {
+        "buyer": other.party,
+        "issuance": issuance,
+        "quantity": "1",
+        "price": "10.00",
+        "deadline": deadline,
+    }
+    made = await platform.post("/api/v1/offers", holder, body)
+    assert made.status_code == 201, made.text
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/listings/a%00b",
+        "/api/v1/retirements/RT%00",
+        "/api/v1/listings?status=open%00",
+        "/api/v1/market/%00/depth",
+        "/api/v1/asset-classes/E%00P",
+        "/api/v1/listings/%ED%A0%80",  # a lone surrogate, UTF-8 encoded
+    ],
+)
+async def test_nul_and_lone_surrogates_in_paths_and_queries_are_400_even_anonymously(
+    platform: Platform, path: str
+) -> None:
+    refused = await platform.client.get(path)
+    assert 400 <= refused.status_code < 500 and refused.status_code != 401, refused.text
+    assert refused.headers["content-type"].startswith(PROBLEM)
+
+
+async def test_nul_in_a_string_field_is_400_and_changes_nothing(platform: Platform) -> None:
+    holder = await platform.onboard("enterprise")
+    before = await platform.fingerprint()
+    attributes = {"project_id": "JX\u0000", "standard": "JX-FCER"}
+    refused = await platform.apply(holder, "CS", attributes=attributes)
+    _refused(refused, "/attributes/project_id")
+    refused = await platform.post(
+        f"/api/v1/parties/{holder.party}/users", platform.registrar, {"name": "a\u0000b", "role": "viewer"}
+    )
+    _refused(refused, "name")
+    assert await platform.fingerprint() == before
+
+
+async def test_strings_are_bounded_by_their_columns(platform: Platform) -> None:
+    holder = await platform.onboard("enterprise")
+    before = await platform.fingerprint()
+    for length in (101, 200):
+        refused = await platform.post(
+            f"/api/v1/parties/{holder.party}/users",
+            platform.registrar,
+            {"name": "名" * length, "role": "viewer"},
+        )
+        _refused(refused, "name")
+    assert await platform.fingerprint() == before
+
+
+@pytest.mark.parametrize("path", ["/api/v1/parties", "/api/v1/transfers"])
+async def test_a_deeply_nested_body_is_refused_without_a_trace(platform: Platform, path: str) -> None:
+    deep = '{"a":' * 1000 + "1" + "}" * 1000
+    for member in (platform.registrar, None):
+        headers = {"Content-Type": "application/json", **(member.auth if member else {})}
+        refused = await platform.client.post(path, content=deep, headers=headers)
+        assert refused.status_code in (400, 401, 403), refused.text
+        assert "Traceback" not in refused.text
+
+
+async def test_a_large_body_is_413_and_a_long_rejected_value_is_not_echoed(platform: Platform) -> None:
+    holder = await platform.onboard("enterprise")
+    huge = {
+        "asset_class": "CS",
+        "division": "361028",
+        "vintage": 2024,
+        "quantity": "x" * 1_000_000,
+        "attributes": {},
+    }
+    too_large = await platform.post("/api/v1/applications", holder, huge)
+    assert too_large.status_code == 413, too_large.text
+    long_value = "9" * 20_000 + ".5"
+    refused = await platform.apply(holder, "CS", quantity=long_value)
+    assert 400 <= refused.status_code < 500
+    assert len(refused.text) < 2_000, refused.text[:200]
+
+
+async def test_an_unknown_query_parameter_is_400_naming_it(platform: Platform) -> None:
+    refused = await platform.client.get("/api/v1/listings", params={"stauts": "open"})
+    _refused(refused, "stauts")
+
+
+async def test_an_unknown_field_is_400_naming_it(platform: Platform) -> None:
+    holder, other, issuance = await _transfer_setup(platform)
+    body = {"issuance": issuance, "to": other.party, "quantity": "1", "quantiy": "2"}
+    _refused(await platform.post("/api/v1/transfers", holder, body), "quantiy")
+
+
+async def test_messages_follow_accept_language(platform: Platform) -> None:
+    refused = await platform.client.get("/api/v1/me", headers={"Accept-Language": "zh-CN,zh;q=0.9,en;q=0.8"})
+    assert refused.status_code == 401
+    assert refused.json()["title"] != "Unauthorized"
+    english = await platform.client.get("/api/v1/me", headers={"Accept-Language": "en-GB"})
+    assert english.json()["title"] == "Unauthorized"
