@@ -92,7 +92,7 @@ def message_ids() -> list[str]:
     return list(found)
 
 
-def _subclasses(cls: type) -> list[type]:
+def _subclasses(cls: type[RegistryError]) -> list[type[RegistryError]]:
     return [cls, *(sub for direct in cls.__subclasses__() for sub in _subclasses(direct))]
 
 
