@@ -81,7 +81,7 @@ def ledger_range(request: Request[Any, Any, Any], exc: LedgerRangeError) -> Resp
         message,
         kind="outside-the-ledger",
         field=exc.field,
-        errors=[{"field": exc.field, "message": message}],
+        errors=[{"field": str(exc.field), "message": message}],
     )
 
 
