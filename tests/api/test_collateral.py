@@ -214,6 +214,8 @@ async def test_pledge_lifecycle_with_ltv_term_second_lien_release_and_enforcemen
         f"/api/v1/pledges/{first['id']}/register", first_bank, {"allow_junior": True}
     )
     assert registered.status_code == 200, registered.text
+    again = await platform.post(f"/api/v1/pledges/{first['id']}/register", second_bank, {})
+    assert again.status_code == 404  # its status is not told to another bank either
     assert await platform.holdings(owner) == {
         (issued["id"], "active"): "600",
         (issued["id"], "pledged"): "400",
