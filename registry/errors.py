@@ -16,10 +16,6 @@
         └── InsufficientCash
             └── CashNotFree
 
-The rules named here are shared by several modules; a rule of one module is defined beside the use
-case that enforces it (``registry.pledges.PledgeExceedsLoanToValue``, ``registry.context.ViewerMayOnlyRead``,
-``settlement.ledger.SeqBeyondSize``) under one of these families.
-
 A rule gets its own subclass of one of these families, named after the rule (``PriceOffTick``,
 ``PledgeExceedsLoanToValue``), with an English ``template`` that names its facts::
 
@@ -28,6 +24,11 @@ A rule gets its own subclass of one of these families, named after the rule (``P
         template = "{price} is not a multiple of the tick {tick}"
 
     raise PriceOffTick("price", price="389.005", tick="0.01")
+
+The rules drawn in the tree are shared by several modules. A rule of one module is defined beside
+the use case that enforces it, under one of these families: ``registry.pledges.LoanOutrunsTerm``,
+``registry.context.ViewerMayOnlyRead``, and ``settlement.ledger.LedgerRangeError`` (an
+``InvalidInput``) with its own rules such as ``SeqOutsideTree``.
 
 The API maps the family to a status, the class name to a stable problem ``type``, ``field`` to a JSON
 pointer and the facts to extension members; it translates ``title`` and ``template`` (they are the
