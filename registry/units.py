@@ -110,17 +110,17 @@ def _as_blocks(rows: list[BlockRow]) -> list[b.Block]:
     return [b.Block(x.first, x.last, x.owner_id, x.state, x.ref) for x in rows]
 
 
+def _not_free(free: int, asked: int, cls: AssetClass) -> UnitsNotFree:
+    return UnitsNotFree(
+        "quantity", free=format_units(free, cls.scale), asked=format_units(asked, cls.scale), unit=cls.unit
+    )
+
+
 def _top(rows: list[BlockRow], units: int, cls: AssetClass) -> list[tuple[int, int]]:
     """The top ``units`` serials of ``rows``, refused in display units if they hold fewer."""
     blocks = _as_blocks(rows)
-    free = b.total(blocks)
-    if free < units:
-        raise UnitsNotFree(
-            "quantity",
-            free=format_units(free, cls.scale),
-            asked=format_units(units, cls.scale),
-            unit=cls.unit,
-        )
+    if b.total(blocks) < units:
+        raise _not_free(b.total(blocks), units, cls)
     return b.highest_ranges(blocks, units)
 
 
@@ -324,12 +324,7 @@ async def check_free(session: AsyncSession, *, issuance_id: int, owner: str, qua
     )
     free = sum(x.last - x.first + 1 for x in (await session.execute(query)).scalars())
     if free < units:
-        raise UnitsNotFree(
-            "quantity",
-            free=format_units(free, cls.scale),
-            asked=format_units(units, cls.scale),
-            unit=cls.unit,
-        )
+        raise _not_free(free, units, cls)
 
 
 async def freeze(
