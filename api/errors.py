@@ -30,6 +30,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from api.i18n import negotiate, translate
 from api.inputs import Malformed, echo
 from registry import errors as re_errors
+from settlement.ledger import LedgerRangeError
 
 PROBLEM = "application/problem+json"
 TYPE_BASE = "https://liangshan.dev/problems/"
@@ -37,6 +38,7 @@ log = logging.getLogger("liangshan.api")
 
 _STATUS: list[tuple[type[re_errors.RegistryError], int]] = [
     (Malformed, 400),
+    (LedgerRangeError, 400),  # a range or position beyond the ledger: a query the client got wrong
     (re_errors.NotFound, 404),
     (re_errors.Forbidden, 403),
     (re_errors.Conflict, 409),

@@ -15,11 +15,53 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry import context as c
-from registry.errors import Conflict, InvalidAttributes, InvalidInput, NotFound
+from registry.errors import Conflict, InvalidAttributes, InvalidInput, NotFound, NotOneOf
 from registry.tables import AssetClassRow, InstrumentRow
 
 PRICE_BASES = ("unit", "unit_year")
 PSEUDO_ATTRIBUTES = ("division", "vintage")  # columns of an issuance that may define fungibility
+MAX_SCALE = 6
+
+
+class AttributesNotAnObject(InvalidAttributes):
+    title = "Attributes not an object"
+    template = "the attributes are a JSON object"
+
+
+class AttributesBreakSchema(InvalidAttributes):
+    title = "Attributes break the asset class's schema"
+    # ``reason`` is jsonschema's own English sentence; ``keyword`` names the schema rule for clients
+    template = "the attributes break the asset class's schema: {reason}"
+
+
+class UnknownAssetClass(NotFound):
+    title = "Unknown asset class"
+    template = "no asset class {asset_class}"
+
+
+class AssetClassExists(Conflict):
+    title = "Asset class exists"
+    template = "asset class {asset_class} exists already"
+
+
+class ScaleOutOfRange(InvalidInput):
+    title = "Scale out of range"
+    template = "the scale is 0 to {max_scale} decimals; {scale} is not"
+
+
+class NotAJsonSchema(InvalidInput):
+    title = "Not a JSON Schema"
+    template = "not a JSON Schema: {reason}"
+
+
+class AttributesNotRequired(InvalidInput):
+    title = "Attributes not required by the schema"
+    template = "the attribute schema must require {attributes}"
+
+
+class AttributesNotDates(InvalidInput):
+    title = "Attributes not dates"
+    template = 'the attribute schema must give {attributes} "format": "date"'
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,13 +80,17 @@ class AssetClass:
 
     def validate(self, attributes: object) -> dict[str, Any]:
         if not isinstance(attributes, dict):
-            raise InvalidAttributes("attributes", "must be an object")
+            raise AttributesNotAnObject("attributes")
         validator = Draft202012Validator(
             self.attribute_schema, format_checker=Draft202012Validator.FORMAT_CHECKER
         )
         for error in sorted(validator.iter_errors(attributes), key=lambda e: list(e.path)):
             where = ".".join(str(p) for p in error.path)
-            raise InvalidAttributes(f"attributes.{where}" if where else "attributes", error.message)
+            raise AttributesBreakSchema(
+                f"attributes.{where}" if where else "attributes",
+                reason=error.message,
+                keyword=str(error.validator),
+            )
         return attributes
 
     def instrument_key(
@@ -81,7 +127,7 @@ def _asset_class(row: AssetClassRow) -> AssetClass:
 async def get_asset_class(session: AsyncSession, code: str, *, field: str = "asset_class") -> AssetClass:
     row = await session.get(AssetClassRow, code)
     if row is None:
-        raise NotFound(field, f"no asset class {code!r}")
+        raise UnknownAssetClass(field, asset_class=code)
     return _asset_class(row)
 
 
@@ -95,21 +141,21 @@ async def define_asset_class(work: c.Work, actor: c.Actor, definition: dict[str,
     actor.require(c.REGISTRAR)
     _check_definition(definition)
     if await work.session.get(AssetClassRow, definition["code"]) is not None:
-        raise Conflict("code", f"asset class {definition['code']!r} already exists")
+        raise AssetClassExists("code", asset_class=definition["code"])
     row = AssetClassRow(**definition)
     work.session.add(row)
     return _asset_class(row)
 
 
 def _check_definition(definition: dict[str, Any]) -> None:
-    if not 0 <= definition["scale"] <= 6:
-        raise InvalidInput("scale", "scale must be between 0 and 6 decimals")
+    if not 0 <= definition["scale"] <= MAX_SCALE:
+        raise ScaleOutOfRange("scale", scale=definition["scale"], max_scale=MAX_SCALE)
     if definition["price_basis"] not in PRICE_BASES:
-        raise InvalidInput("price_basis", f"price_basis must be one of {', '.join(PRICE_BASES)}")
+        raise NotOneOf("price_basis", value=definition["price_basis"], choices=", ".join(PRICE_BASES))
     try:
         Draft202012Validator.check_schema(definition["attribute_schema"])
     except SchemaError as exc:
-        raise InvalidInput("attribute_schema", f"not a JSON Schema: {exc.message}") from None
+        raise NotAJsonSchema("attribute_schema", reason=exc.message) from None
     # Confirmation and pricing read these attributes, so every valid application must carry them.
     schema = definition["attribute_schema"]
     required = set(schema.get("required", [])) & set(schema.get("properties", {})) | set(PSEUDO_ATTRIBUTES)
@@ -120,12 +166,12 @@ def _check_definition(definition: dict[str, Any]) -> None:
     ):
         missing = [name for name in names if name not in required]
         if missing:
-            raise InvalidInput(field, f"the attribute schema must require {', '.join(missing)}")
+            raise AttributesNotRequired(field, attributes=", ".join(missing))
         undated = [
             n for n in names if field != "fungible_by" and schema["properties"][n].get("format") != "date"
         ]
         if undated:
-            raise InvalidInput(field, f'{", ".join(undated)} must have "format": "date" in the schema')
+            raise AttributesNotDates(field, attributes=", ".join(undated))
 
 
 async def instrument_for(

@@ -9,8 +9,6 @@ services and the offline ledger replay, so both agree to the unit.
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
-from registry.errors import InsufficientUnits
-
 # States a quantity can be in (DESIGN §2). Transferred units simply have a new owner.
 ACTIVE = "active"
 RESERVED = "reserved"
@@ -47,7 +45,8 @@ def total(blocks: Iterable[Block]) -> int:
 def highest_ranges(blocks: Iterable[Block], quantity: int) -> list[tuple[int, int]]:
     """Choose ``quantity`` serials from the top of ``blocks``, so that the sender keeps the low part.
 
-    Returns the chosen ranges in ascending order; raises if the blocks hold fewer units.
+    Returns the chosen ranges in ascending order. Callers refuse a request for more units than the
+    blocks hold before they get here, naming it in display units; here it is a ``ValueError``.
     """
     chosen: list[tuple[int, int]] = []
     remaining = quantity
@@ -58,7 +57,7 @@ def highest_ranges(blocks: Iterable[Block], quantity: int) -> list[tuple[int, in
         chosen.append((block.last - n + 1, block.last))
         remaining -= n
     if remaining:
-        raise InsufficientUnits("quantity", f"{quantity - remaining} units are free, {quantity} asked")
+        raise ValueError(f"{quantity - remaining} units are free, {quantity} asked")
     return sorted(chosen)
 
 
@@ -94,7 +93,7 @@ def reassign(
             result.append(Block(last + 1, block.last, block.owner, block.state, block.ref))
         covered_to = inside_last
     if covered_to < last:
-        raise InsufficientUnits("quantity", f"serials {covered_to + 1}-{last} are not free to move")
+        raise ValueError(f"serials {covered_to + 1}-{last} are not free to move")
     return result
 
 

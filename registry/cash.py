@@ -13,11 +13,21 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry import context as c
 from registry import events as ev
-from registry.errors import Conflict, InsufficientCash, InvalidInput, NotFound
+from registry.errors import CashNotFree, Conflict, InvalidInput, UnknownParty
 from registry.quantities import format_units, parse_units
 from registry.tables import CashAccountRow, CashMovementRow, PartyRow
 
 CNY_SCALE = 2
+
+
+class BankReferenceRequired(InvalidInput):
+    title = "Bank reference required"
+    template = "give the bank's own reference for this payment"
+
+
+class PaymentConfirmedAlready(Conflict):
+    title = "Payment confirmed already"
+    template = "this bank confirmed a payment with reference {reference} already"
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +63,7 @@ async def _locked_account(session: AsyncSession, party_id: str) -> CashAccountRo
     query = select(CashAccountRow).where(CashAccountRow.party_id == party_id).with_for_update()
     row = (await session.execute(query)).scalar()
     if row is None:
-        raise NotFound("party", f"no party {party_id}")
+        raise UnknownParty("party", party=party_id)
     return row
 
 
@@ -63,19 +73,21 @@ async def _post(
     actor.require(c.BANK)
     fen = parse_units(amount, CNY_SCALE, field="amount")
     if not reference.strip():
-        raise InvalidInput("reference", "give the bank's own reference for this payment")
+        raise BankReferenceRequired("reference")
     party = await work.session.get(PartyRow, party_id)
     if party is None:
-        raise NotFound("party", f"no party {party_id}")
+        raise UnknownParty("party", party=party_id)
     duplicate = select(CashMovementRow.id).where(
         CashMovementRow.bank_id == actor.party_id, CashMovementRow.reference == reference
     )
     if (await work.session.execute(duplicate)).first() is not None:
-        raise Conflict("reference", f"this bank already confirmed a payment with reference {reference!r}")
+        raise PaymentConfirmedAlready("reference", reference=reference)
     account = await _locked_account(work.session, party_id)
     if sign < 0 and fen > account.balance - account.reserved:
-        raise InsufficientCash(
-            "amount", f"only {format_units(account.balance - account.reserved, CNY_SCALE)} CNY is free"
+        raise CashNotFree(
+            "amount",
+            free=format_units(account.balance - account.reserved, CNY_SCALE),
+            asked=format_units(fen, CNY_SCALE),
         )
     account.balance += sign * fen
     kind = "deposit" if sign > 0 else "withdrawal"
@@ -119,7 +131,7 @@ async def account(session: AsyncSession, actor: c.Actor, party_id: str) -> CashA
     actor.require_sight_of(party_id)
     row = await session.get(CashAccountRow, party_id)
     if row is None:
-        raise NotFound("party", f"no party {party_id}")
+        raise UnknownParty("party", party=party_id)
     return _account(row)
 
 
@@ -161,8 +173,10 @@ async def pay(work: c.Work, *, payer: str, payee: str, fen: int, reference: str,
         return
     source = await _locked_account(work.session, payer)
     if fen > source.balance - source.reserved:
-        raise InsufficientCash(
-            "amount", f"only {format_units(source.balance - source.reserved, CNY_SCALE)} CNY is free"
+        raise CashNotFree(
+            "amount",
+            free=format_units(source.balance - source.reserved, CNY_SCALE),
+            asked=format_units(fen, CNY_SCALE),
         )
     target = await _locked_account(work.session, payee)
     source.balance -= fen
@@ -200,11 +214,7 @@ async def _reservation(work: c.Work, *, party: str, fen: int, ref: str, actor: s
     if kind == ev.CASH_RESERVED:
         free = account.balance - account.reserved
         if fen > free:
-            raise InsufficientCash(
-                "price",
-                f"this needs {format_units(fen, CNY_SCALE)} CNY of free cash; "
-                f"{format_units(free, CNY_SCALE)} CNY is free",
-            )
+            raise CashNotFree("price", free=format_units(free, CNY_SCALE), asked=format_units(fen, CNY_SCALE))
         account.reserved += fen
     else:
         assert fen <= account.reserved, "released more cash than was held"

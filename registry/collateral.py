@@ -28,6 +28,11 @@ from registry.valuations import latest_valid
 STATES = (b.ACTIVE, b.PLEDGED, b.FROZEN, b.RESERVED, b.RETIRED, b.EXPIRED, b.CANCELLED)
 
 
+class SerialsOutsideIssuance(InvalidInput):
+    title = "Serials outside the issuance"
+    template = "serials run from 1 to {size} in issuance {issuance}; {first}-{last} is not within them"
+
+
 async def answer(
     session: AsyncSession,
     actor: c.Actor,
@@ -45,7 +50,9 @@ async def answer(
     cls = await get_asset_class(session, issuance.asset_class)
     first, last = serials or (1, issuance.quantity)
     if not 1 <= first <= last <= issuance.quantity:
-        raise InvalidInput("serials", f"serials run from 1 to {issuance.quantity} in this issuance")
+        raise SerialsOutsideIssuance(
+            "serials", size=issuance.quantity, issuance=issuance.id, first=first, last=last
+        )
     owner = (await session.execute(select(PartyRow).where(PartyRow.credit_code == code))).scalar()
     held = await _held(session, issuance.id, owner.id, first, last) if owner is not None else {}
     base: dict[str, JSONValue] = {

@@ -11,7 +11,7 @@ from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from registry.errors import Forbidden
+from registry.errors import Forbidden, UnknownParty
 from registry.events import LedgerEvent
 
 ENTERPRISE = "enterprise"
@@ -29,6 +29,21 @@ VIEWER = "viewer"  # reads what its party may read
 ROLES = (MANAGER, VIEWER)
 
 
+class PartyKindNotAllowed(Forbidden):
+    title = "Party kind not allowed"
+    template = "{kind} parties may not do this; it is for: {allowed}"
+
+
+class ViewerMayOnlyRead(Forbidden):
+    title = "Viewer may only read"
+    template = "a viewer key may only read"
+
+
+class FrozenPartyMayOnlyRead(Forbidden):
+    title = "Frozen party may only read"
+    template = "the party is frozen by a regulator; it may only read"
+
+
 @dataclass(frozen=True, slots=True)
 class Actor:
     party_id: str
@@ -40,11 +55,11 @@ class Actor:
     def require(self, *kinds: str, write: bool = True) -> None:
         """Refuse unless the actor's party is of one of ``kinds`` and, to write, is a manager."""
         if self.kind not in kinds:
-            raise Forbidden(None, f"a {self.kind} party may not do this; it is for: {', '.join(kinds)}")
+            raise PartyKindNotAllowed(None, kind=self.kind, allowed=", ".join(kinds))
         if write and self.role != MANAGER:
-            raise Forbidden(None, "a viewer key may only read")
+            raise ViewerMayOnlyRead(None)
         if write and self.frozen:
-            raise Forbidden(None, "this party is frozen by a regulator (冻结); it may only read")
+            raise FrozenPartyMayOnlyRead(None)
 
     @property
     def supervises(self) -> bool:
@@ -55,8 +70,9 @@ class Actor:
         return self.party_id == party_id or self.supervises
 
     def require_sight_of(self, party_id: str) -> None:
+        """Refuse a party's records to anyone but the party and its supervisors, as if it did not exist."""
         if not self.may_see(party_id):
-            raise Forbidden(None, "only the party itself and regulators may see this")
+            raise UnknownParty("party", party=party_id)
 
 
 class Work(Protocol):

@@ -30,13 +30,44 @@ from registry import context as c
 from registry import events as ev
 from registry.assets import get_asset_class
 from registry.cash import CNY_SCALE
-from registry.errors import Conflict, Forbidden, InvalidInput, NotFound
+from registry.errors import Conflict, EndNotAfterStart, InvalidInput, NotFound, NotOneOf, UnknownIssuance
 from registry.quantities import format_units, parse_units
 from registry.tables import ContractRow, IssuanceRow, PartyRow
 
 BUYOUT, LEASE, CUSTODY, COOPERATION = "buyout", "lease", "custody", "cooperation"
 MODES = (BUYOUT, LEASE, CUSTODY, COOPERATION)
 OFFERED, ACTIVE, DECLINED, ENDED = "offered", "active", "declined", "ended"
+DEPOSITORS = (c.PERSON, c.COLLECTIVE, c.ENTERPRISE)
+
+
+class NotADepositor(InvalidInput):
+    title = "Not a depositor"
+    template = "a depositor is a household, a village collective or an enterprise; {party} is not one"
+
+
+class ShareOutOfRange(InvalidInput):
+    title = "Share out of range"
+    template = "a share is 0 to 10000 basis points; {bps} is not"
+
+
+class PriceOnlyForBuyout(InvalidInput):
+    title = "A price for a buy-out only"
+    template = "a buy-out has a price, and only a buy-out; this contract's mode is {mode}"
+
+
+class UnknownContract(NotFound):
+    title = "Unknown contract"
+    template = "no contract {contract}"
+
+
+class ContractNotOffered(Conflict):
+    title = "Contract not offered"
+    template = "contract {contract} is {status}, no longer offered"
+
+
+class MandateNotInForce(Conflict):
+    title = "Mandate not in force"
+    template = "contract {contract} is not a mandate in force"
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,7 +133,7 @@ async def view(session: AsyncSession, row: ContractRow) -> Contract:
 async def _scale(session: AsyncSession, issuance_id: int) -> int:
     issuance = await session.get(IssuanceRow, issuance_id)
     if issuance is None:
-        raise NotFound("issuance", f"no issuance {issuance_id}")
+        raise UnknownIssuance("issuance", issuance=issuance_id)
     return (await get_asset_class(session, issuance.asset_class)).scale
 
 
@@ -113,16 +144,20 @@ def _fen(value: str | None, field: str) -> int:
 async def offer(work: c.Work, actor: c.Actor, terms: Terms) -> Contract:
     actor.require(c.OPERATOR)
     depositor = await work.session.get(PartyRow, terms.depositor)
-    if depositor is None or depositor.kind not in (c.PERSON, c.COLLECTIVE, c.ENTERPRISE):
-        raise InvalidInput("depositor", "a depositor is a household, a village collective or an enterprise")
+    if depositor is None or depositor.kind not in DEPOSITORS:
+        raise NotADepositor("depositor", party=terms.depositor)
     if terms.mode not in MODES:
-        raise InvalidInput("mode", f"the mode is one of {', '.join(MODES)}")
+        raise NotOneOf("mode", value=terms.mode, choices=", ".join(MODES))
     if not terms.term_start < terms.term_end:
-        raise InvalidInput("term_end", "the term must end after it starts")
-    if not (0 <= terms.revenue_share_bps <= 10_000 and 0 <= terms.end_share_bps <= 10_000):
-        raise InvalidInput("revenue_share_bps", "shares are 0 to 10000 basis points")
+        raise EndNotAfterStart("term_end", start=terms.term_start.isoformat(), end=terms.term_end.isoformat())
+    for field, bps in (
+        ("revenue_share_bps", terms.revenue_share_bps),
+        ("end_share_bps", terms.end_share_bps),
+    ):
+        if not 0 <= bps <= 10_000:
+            raise ShareOutOfRange(field, bps=bps)
     if (terms.mode == BUYOUT) != (terms.price is not None):
-        raise InvalidInput("price", "a buy-out has a price, and only a buy-out")
+        raise PriceOnlyForBuyout("price", mode=terms.mode)
     scale = await _scale(work.session, terms.issuance)
     row = ContractRow(
         id=work.new_id(),
@@ -150,12 +185,12 @@ async def offer(work: c.Work, actor: c.Actor, terms: Terms) -> Contract:
 
 
 async def _offered(work: c.Work, actor: c.Actor, contract_id: str) -> ContractRow:
-    actor.require(c.PERSON, c.COLLECTIVE, c.ENTERPRISE)
+    actor.require(*DEPOSITORS)
     row = await work.session.get(ContractRow, contract_id, with_for_update=True)
     if row is None or row.depositor_id != actor.party_id:
-        raise NotFound("contract", f"no contract {contract_id} offered to you")
+        raise UnknownContract("contract", contract=contract_id)
     if row.status != OFFERED:
-        raise Conflict("contract", f"the contract is {row.status}")
+        raise ContractNotOffered("contract", contract=contract_id, status=row.status)
     return row
 
 
@@ -217,9 +252,9 @@ async def mandate(work: c.Work, actor: c.Actor, contract_id: str) -> ContractRow
     actor.require(c.OPERATOR)
     row = await work.session.get(ContractRow, contract_id, with_for_update=True)
     if row is None or row.operator_id != actor.party_id:
-        raise Forbidden("contract", "an operator sells a depositor's units only under its own mandate")
+        raise UnknownContract("contract", contract=contract_id)
     if row.status != ACTIVE or row.mode == BUYOUT or row.term_end < work.now.date():
-        raise Conflict("contract", "the mandate is not in force")
+        raise MandateNotInForce("contract", contract=contract_id)
     return row
 
 

@@ -12,12 +12,28 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from registry import context as c
 from registry import parties, rights, units
 from registry.assets import get_asset_class
-from registry.errors import Conflict, Forbidden, InvalidInput, NotFound
+from registry.errors import Conflict, Forbidden, NotFound, ReasonRequired, UnknownParty
+from registry.parties import PartyFrozenAlready
 from registry.quantities import parse_units
 from registry.tables import ApplicationRow, PartyRow, ProposalRow
 
 FREEZE_UNITS, FREEZE_PARTY, CONFIRM = "freeze_units", "freeze_party", "confirm_application"
 PENDING, APPROVED, REJECTED = "pending", "approved", "rejected"
+
+
+class UnknownProposal(NotFound):
+    title = "Unknown proposal"
+    template = "no proposal {proposal}"
+
+
+class ProposalNotPending(Conflict):
+    title = "Proposal not pending"
+    template = "proposal {proposal} is {status} already"
+
+
+class ProposerMayNotDecide(Forbidden):
+    title = "Proposer may not decide"
+    template = "four eyes: another regulator user must decide what you proposed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,9 +75,9 @@ async def propose_freeze(
 async def propose_party_freeze(work: c.Work, actor: c.Actor, *, party_id: str, reason: str) -> Proposal:
     party = await work.session.get(PartyRow, party_id)
     if party is None:
-        raise NotFound("party", f"no party {party_id}")
+        raise UnknownParty("party", party=party_id)
     if party.frozen_at is not None:
-        raise Conflict("party", "the party is frozen already")
+        raise PartyFrozenAlready("party", party=party_id)
     return await _propose(work, actor, FREEZE_PARTY, {"party": party_id, "reason": _reason(reason)})
 
 
@@ -71,7 +87,7 @@ async def propose_confirmation(work: c.Work, actor: c.Actor, application_id: str
 
 def _reason(reason: str) -> str:
     if not reason.strip():
-        raise InvalidInput("reason", "give the reason for this decision")
+        raise ReasonRequired("reason")
     return reason.strip()
 
 
@@ -106,11 +122,11 @@ async def _pending(work: c.Work, actor: c.Actor, proposal_id: str) -> ProposalRo
     actor.require(c.REGULATOR)
     row = await work.session.get(ProposalRow, proposal_id, with_for_update=True)
     if row is None:
-        raise NotFound("proposal", f"no proposal {proposal_id}")
+        raise UnknownProposal("proposal", proposal=proposal_id)
     if row.status != PENDING:
-        raise Conflict("proposal", f"the proposal is {row.status}")
+        raise ProposalNotPending("proposal", proposal=proposal_id, status=row.status)
     if row.proposed_by == actor.user_id:
-        raise Forbidden("proposal", "four eyes: another regulator user must decide what you proposed")
+        raise ProposerMayNotDecide("proposal")
     return row
 
 

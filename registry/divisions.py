@@ -16,6 +16,16 @@ from registry.errors import InvalidInput
 PROVINCE = "360000"
 
 
+class UnknownDivision(InvalidInput):
+    title = "Unknown division"
+    template = "{division} is not a GB/T 2260 division code of Jiangxi (36xxxx)"
+
+
+class DivisionNotValid(InvalidInput):
+    title = "Division not valid on the day"
+    template = "{division} {name} is not valid on {day}"
+
+
 @dataclass(frozen=True, slots=True)
 class Division:
     code: str
@@ -50,9 +60,9 @@ def division(code: str, *, on: dt.date, field: str = "division") -> Division:
     """Return the division named by ``code`` if it exists and is valid on ``on``."""
     found = all_divisions().get(code)
     if found is None:
-        raise InvalidInput(field, f"{code!r} is not a GB/T 2260 division code of Jiangxi (36xxxx)")
+        raise UnknownDivision(field, division=code)
     if not found.valid_on(on):
-        raise InvalidInput(field, f"{code} {found.name} is not valid on {on.isoformat()}")
+        raise DivisionNotValid(field, division=code, name=found.name, day=on.isoformat())
     return found
 
 

@@ -2,14 +2,19 @@
 
     RegistryError
     ├── InvalidInput            (the request itself is wrong; names the field)
+    │   ├── NotOneOf, ReasonRequired, EndNotAfterStart, PartyKindMayNotHold
     │   ├── InvalidAmount
     │   ├── InvalidIdentifier
     │   └── InvalidAttributes
     ├── NotFound                (an id that names nothing, or nothing the caller may see)
-    ├── Forbidden               (the caller's party or role may not do this)
+    │   └── UnknownParty, UnknownIssuance
+    ├── Forbidden               (the caller's party kind or role may not use this at all)
     └── RuleBroken              (well-formed, but the state of the registry does not allow it)
         ├── Conflict            (already exists, already decided)
-        └── InsufficientUnits / InsufficientCash
+        ├── InsufficientUnits
+        │   └── UnitsNotFree
+        └── InsufficientCash
+            └── CashNotFree
 
 A rule gets its own subclass of one of these families, named after the rule (``PriceOffTick``,
 ``PledgeExceedsLoanToValue``), with an English ``template`` that names its facts::
@@ -20,12 +25,21 @@ A rule gets its own subclass of one of these families, named after the rule (``P
 
     raise PriceOffTick("price", price="389.005", tick="0.01")
 
+The rules drawn in the tree are shared by several modules. A rule of one module is defined beside
+the use case that enforces it, under one of these families: ``registry.pledges.LoanOutrunsTerm``,
+``registry.context.ViewerMayOnlyRead``, and ``settlement.ledger.LedgerRangeError`` (an
+``InvalidInput``) with its own rules such as ``SeqOutsideTree``.
+
 The API maps the family to a status, the class name to a stable problem ``type``, ``field`` to a JSON
 pointer and the facts to extension members; it translates ``title`` and ``template`` (they are the
 message ids of the catalogues) before filling in the facts. So no caller formats a sentence, and
 clients branch on ``type`` and read the facts without parsing ``detail``. A family raised directly
-carries a one-off English ``detail`` instead of a template: rules still raised that way are waiting
-for a name.
+carries a one-off English ``detail`` instead of a template: rules still raised that way (in
+``market`` and ``api``) are waiting for a name.
+
+An object the caller may not see is reported exactly as one that does not exist (``NotFound``, with
+the same message), so that a refusal never confirms that someone else's order, pledge or contract
+exists; ``Forbidden`` is only for what the caller's party kind or role may not use at all.
 """
 
 from typing import ClassVar
@@ -90,3 +104,43 @@ class InsufficientUnits(RuleBroken):
 
 class InsufficientCash(RuleBroken):
     title = "Insufficient free cash"
+
+
+class NotOneOf(InvalidInput):
+    title = "Not one of the choices"
+    template = "{value} is not one of: {choices}"
+
+
+class ReasonRequired(InvalidInput):
+    title = "Reason required"
+    template = "give the reason for this decision"
+
+
+class EndNotAfterStart(InvalidInput):
+    title = "End not after start"
+    template = "the term must end after it starts; {end} is not after {start}"
+
+
+class PartyKindMayNotHold(InvalidInput):
+    title = "Party kind may not hold rights"
+    template = "{kind} parties may not hold rights"
+
+
+class UnknownParty(NotFound):
+    title = "Unknown party"
+    template = "no party {party}"
+
+
+class UnknownIssuance(NotFound):
+    title = "Unknown issuance"
+    template = "no issuance {issuance}"
+
+
+class UnitsNotFree(InsufficientUnits):
+    title = "Units not free"
+    template = "{free} {unit} are free; {asked} {unit} were asked for"
+
+
+class CashNotFree(InsufficientCash):
+    title = "Cash not free"
+    template = "{free} CNY is free; {asked} CNY is needed"

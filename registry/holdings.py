@@ -20,6 +20,11 @@ from registry.rights import Issuance, get_issuance, serial
 from registry.tables import BlockRow, IssuanceRow, MovementRow
 
 
+class UnknownSerial(NotFound):
+    title = "Unknown serial"
+    template = "issuance {issuance} has no serial {serial}"
+
+
 @dataclass(frozen=True, slots=True)
 class Holding:
     issuance: int
@@ -135,7 +140,7 @@ async def provenance(session: AsyncSession, issuance_id: int, unit: int) -> Prov
         )
     ).scalar()
     if block is None:
-        raise NotFound("serial", f"issuance {issuance_id} has no serial {unit}")
+        raise UnknownSerial("serial", issuance=issuance_id, serial=unit)
     arrivals = await session.execute(
         select(MovementRow.party_id, MovementRow.kind, MovementRow.at)
         .where(

@@ -14,11 +14,56 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from registry import context as c
 from registry import events as ev
 from registry.divisions import division
-from registry.errors import Conflict, InvalidInput, NotFound
+from registry.errors import Conflict, InvalidInput, NotFound, NotOneOf, ReasonRequired, UnknownParty
 from registry.identifiers import mask_resident_id, validate_credit_code, validate_resident_id
 from registry.tables import ApiKeyRow, CashAccountRow, PartyRow, UserRow
 
 KEY_PREFIX = "ls_"
+
+
+class PersonByResidentIdOnly(InvalidInput):
+    title = "A person is known by a resident ID only"
+    template = "a natural person is identified by a resident ID only"
+
+
+class OrganisationByCreditCodeOnly(InvalidInput):
+    title = "An organisation is known by a credit code only"
+    template = "an organisation is identified by its unified social credit code (统一社会信用代码) only"
+
+
+class CollectiveCodeMismatch(InvalidInput):
+    title = "Collective code mismatch"
+    template = "village collectives, and only they, have credit codes beginning with N"
+
+
+class PartyRegisteredAlready(Conflict):
+    title = "Party registered already"
+    template = "a party with this identifier is registered already"
+
+
+class UnknownUser(NotFound):
+    title = "Unknown user"
+    template = "no user {user}"
+
+
+class RegistrarExists(Conflict):
+    title = "Registrar exists"
+    template = "a registrar exists already; it onboards every further party"
+
+
+class NoRegistrar(NotFound):
+    title = "No registrar"
+    template = "the platform has no registrar yet"
+
+
+class PartyFrozenAlready(Conflict):
+    title = "Party frozen already"
+    template = "party {party} is frozen already"
+
+
+class PartyNotFrozen(Conflict):
+    title = "Party not frozen"
+    template = "party {party} is not frozen"
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +106,7 @@ async def onboard_party(
     """Register a party, checking its identifier; natural persons by resident ID, others by credit code."""
     actor.require(c.REGISTRAR)
     if kind not in c.PARTY_KINDS:
-        raise InvalidInput("kind", f"kind must be one of {', '.join(c.PARTY_KINDS)}")
+        raise NotOneOf("kind", value=kind, choices=", ".join(c.PARTY_KINDS))
     division(division_code, on=work.now.date())
     credit_code, resident_id = _identifiers(kind, credit_code, resident_id)
     await _refuse_duplicate(work.session, credit_code, resident_id)
@@ -90,13 +135,13 @@ def _identifiers(
 ) -> tuple[str | None, str | None]:
     if kind == c.PERSON:
         if resident_id is None or credit_code is not None:
-            raise InvalidInput("resident_id", "a natural person is identified by a resident ID only")
+            raise PersonByResidentIdOnly("resident_id")
         return None, validate_resident_id(resident_id)
     if credit_code is None or resident_id is not None:
-        raise InvalidInput("credit_code", "an organisation is identified by its 统一社会信用代码 only")
+        raise OrganisationByCreditCodeOnly("credit_code")
     validate_credit_code(credit_code)
     if (kind == c.COLLECTIVE) != credit_code.startswith("N"):
-        raise InvalidInput("credit_code", "village collectives, and only they, have codes beginning with N")
+        raise CollectiveCodeMismatch("credit_code")
     return credit_code, None
 
 
@@ -106,14 +151,14 @@ async def _refuse_duplicate(session: AsyncSession, credit_code: str | None, resi
     )
     if (await session.execute(query)).first() is not None:
         field = "credit_code" if credit_code else "resident_id"
-        raise Conflict(field, "a party with this identifier is already registered")
+        raise PartyRegisteredAlready(field)
 
 
 async def add_user(work: c.Work, actor: c.Actor, *, party_id: str, name: str, role: str) -> IssuedKey:
     """Create a user of a party with one role, and its first API key."""
     actor.require(c.REGISTRAR)
     if role not in c.ROLES:
-        raise InvalidInput("role", f"role must be one of {', '.join(c.ROLES)}")
+        raise NotOneOf("role", value=role, choices=", ".join(c.ROLES))
     await get_party(work.session, actor, party_id, field="party")
     user = UserRow(id=work.new_id(), party_id=party_id, name=name.strip(), role=role, created_at=work.now)
     work.session.add(user)
@@ -126,7 +171,7 @@ async def issue_key(work: c.Work, actor: c.Actor, *, user_id: str) -> IssuedKey:
     actor.require(c.REGISTRAR)
     user = await work.session.get(UserRow, user_id)
     if user is None:
-        raise NotFound("user", f"no user {user_id}")
+        raise UnknownUser("user", user=user_id)
     return await _issue(work, user)
 
 
@@ -154,7 +199,7 @@ async def authenticate(session: AsyncSession, key: str) -> c.Actor | None:
 async def get_party(session: AsyncSession, actor: c.Actor, party_id: str, *, field: str = "party") -> Party:
     row = await session.get(PartyRow, party_id)
     if row is None:
-        raise NotFound(field, f"no party {party_id}")
+        raise UnknownParty(field, party=party_id)
     return _party(row)
 
 
@@ -174,7 +219,7 @@ async def bootstrap_registrar(
     """Create the platform's registrar and its first user: the one act with no party behind it,
     allowed only while no registrar exists."""
     if (await work.session.execute(select(PartyRow.id).where(PartyRow.kind == c.REGISTRAR))).first():
-        raise Conflict("kind", "a registrar exists already; it onboards every further party")
+        raise RegistrarExists("kind")
     system = c.Actor(ev.SYSTEM, c.REGISTRAR, ev.SYSTEM, c.MANAGER)
     party = await onboard_party(
         work, system, kind=c.REGISTRAR, name=name, division_code=division_code, credit_code=credit_code
@@ -186,7 +231,7 @@ async def platform_party(session: AsyncSession) -> str:
     """The registrar's party: the platform operator, whose account collects trading fees."""
     found = (await session.execute(select(PartyRow.id).where(PartyRow.kind == c.REGISTRAR))).scalar()
     if found is None:
-        raise NotFound("registrar", "the platform has no registrar yet")
+        raise NoRegistrar("registrar")
     return found
 
 
@@ -195,7 +240,7 @@ async def freeze_party(work: c.Work, actor: c.Actor, *, party_id: str, reason: s
     actor.require(c.REGULATOR)
     row = await _regulated(work, party_id, reason)
     if row.frozen_at is not None:
-        raise Conflict("party", "the party is frozen already")
+        raise PartyFrozenAlready("party", party=row.id)
     row.frozen_at = work.now
     work.record(ev.LedgerEvent(ev.PARTY_FROZEN, actor.party_id, {"party": row.id}))
     return _party(row)
@@ -205,7 +250,7 @@ async def unfreeze_party(work: c.Work, actor: c.Actor, *, party_id: str, reason:
     actor.require(c.REGULATOR)
     row = await _regulated(work, party_id, reason)
     if row.frozen_at is None:
-        raise Conflict("party", "the party is not frozen")
+        raise PartyNotFrozen("party", party=row.id)
     row.frozen_at = None
     work.record(ev.LedgerEvent(ev.PARTY_UNFROZEN, actor.party_id, {"party": row.id}))
     return _party(row)
@@ -213,8 +258,8 @@ async def unfreeze_party(work: c.Work, actor: c.Actor, *, party_id: str, reason:
 
 async def _regulated(work: c.Work, party_id: str, reason: str) -> PartyRow:
     if not reason.strip():
-        raise InvalidInput("reason", "give the reason for this decision")
+        raise ReasonRequired("reason")
     row = await work.session.get(PartyRow, party_id, with_for_update=True)
     if row is None:
-        raise NotFound("party", f"no party {party_id}")
+        raise UnknownParty("party", party=party_id)
     return row

@@ -26,7 +26,7 @@ from registry import context as c
 from registry import events as ev
 from registry.assets import get_asset_class
 from registry.cash import CNY_SCALE
-from registry.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleBroken
+from registry.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleBroken, UnknownIssuance
 from registry.quantities import format_units, parse_units
 from registry.tables import IssuanceRow, PartyRow, PledgeRow
 from registry.valuations import latest_valid
@@ -38,6 +38,74 @@ REQUESTED, REGISTERED, RELEASED, ENFORCED, WITHDRAWN = (
     "enforced",
     "withdrawn",
 )
+
+
+class NotABank(InvalidInput):
+    title = "Not a bank"
+    template = "a pledge names a bank party; {party} is not one"
+
+
+class LoanTermOver(InvalidInput):
+    title = "Loan term over"
+    template = "the loan must end in the future; {loan_term_end} is not"
+
+
+class UnknownPledge(NotFound):
+    title = "Unknown pledge"
+    template = "no pledge {pledge}"
+
+
+class SecondLienNotAllowed(Conflict):
+    title = "Second lien not allowed"
+    template = "pledge {pledge} must be a registered first lien whose bank allows a second lien"
+
+
+class SecondLienMismatch(InvalidInput):
+    title = "Second lien mismatch"
+    template = "a second lien is another bank's, on the same quantity as the first"
+
+
+class PledgeNotInStatus(Conflict):
+    title = "Pledge not in the status this needs"
+    template = "pledge {pledge} is {status}; this needs it {needed}"
+
+
+class OnlyOwnerWithdraws(Forbidden):
+    title = "Only the owner withdraws"
+    template = "only the owner may withdraw its pledge request"
+
+
+class LoanOutrunsTerm(RuleBroken):
+    title = "Loan outruns the right's term"
+    template = "the loan ends on {loan_term_end}, after the right's term ends on {term_end}"
+
+
+class PledgeExceedsLoanToValue(RuleBroken):
+    title = "Pledge exceeds loan-to-value"
+    template = (
+        "the loans secured on these units may total {limit} CNY (the loan-to-value cap × the latest "
+        "valid valuation of the pledged share); they would total {secured} CNY"
+    )
+
+
+class NoValidValuation(RuleBroken):
+    title = "No valid valuation"
+    template = "issuance {issuance} has no valid valuation; record an appraisal first"
+
+
+class SecondLienBlocksTransfer(Conflict):
+    title = "Second lien blocks enforcement by transfer"
+    template = "a second lien rides on these units: enforce by forced sale"
+
+
+class NotTheFirstLien(Conflict):
+    title = "Not the first lien"
+    template = "only the first lien's bank enforces by sale"
+
+
+class ForcedSaleUnderWay(Conflict):
+    title = "Forced sale under way"
+    template = "a forced sale of these units is under way"
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,13 +175,13 @@ async def request(work: c.Work, actor: c.Actor, consent: Consent) -> Pledge:
     actor.require(*c.HOLDER_KINDS)
     issuance = await work.session.get(IssuanceRow, consent.issuance)
     if issuance is None:
-        raise NotFound("issuance", f"no issuance {consent.issuance}")
+        raise UnknownIssuance("issuance", issuance=consent.issuance)
     bank = await work.session.get(PartyRow, consent.bank)
     if bank is None or bank.kind != c.BANK:
-        raise InvalidInput("bank", "name a bank party")
+        raise NotABank("bank", party=consent.bank)
     scale = (await get_asset_class(work.session, issuance.asset_class)).scale
     if consent.loan_term_end <= work.now.date():
-        raise InvalidInput("loan_term_end", "the loan must end in the future")
+        raise LoanTermOver("loan_term_end", loan_term_end=consent.loan_term_end.isoformat())
     row = PledgeRow(
         id=work.new_id(),
         issuance_id=issuance.id,
@@ -154,49 +222,58 @@ async def request(work: c.Work, actor: c.Actor, consent: Consent) -> Pledge:
 async def _senior_for(session: AsyncSession, junior: PledgeRow, senior_id: str) -> PledgeRow:
     senior = await session.get(PledgeRow, senior_id)
     if senior is None or senior.owner_id != junior.owner_id or senior.issuance_id != junior.issuance_id:
-        raise NotFound("senior", f"no pledge {senior_id} of these units of yours")
+        raise UnknownPledge("senior", pledge=senior_id)
     if senior.status != REGISTERED or senior.rank != 1 or not senior.allows_junior:
-        raise Conflict("senior", "the first pledge must be registered and its bank must allow a second lien")
+        raise SecondLienNotAllowed("senior", pledge=senior_id)
     if senior.bank_id == junior.bank_id or senior.quantity != junior.quantity:
-        raise InvalidInput("senior", "a second lien is another bank's, on the same quantity")
+        raise SecondLienMismatch("senior")
     return senior
 
 
-async def _locked_pledge(work: c.Work, pledge_id: str, status: str) -> PledgeRow:
+def _may_see(actor: c.Actor, row: PledgeRow) -> bool:
+    return actor.party_id in (row.owner_id, row.bank_id) or actor.supervises
+
+
+async def _locked_pledge(
+    work: c.Work, pledge_id: str, status: str, *, seen_by: c.Actor | None = None
+) -> PledgeRow:
+    """The pledge, locked, if it is in ``status``; to an actor who may not see it, it does not exist
+    (checked before its status, which would tell that it does)."""
     row = await work.session.get(PledgeRow, pledge_id, with_for_update=True)
-    if row is None:
-        raise NotFound("pledge", f"no pledge {pledge_id}")
+    if row is None or (seen_by is not None and not _may_see(seen_by, row)):
+        raise UnknownPledge("pledge", pledge=pledge_id)
     if row.status != status:
-        raise Conflict("pledge", f"the pledge is {row.status}")
+        raise PledgeNotInStatus("pledge", pledge=pledge_id, status=row.status, needed=status)
     return row
 
 
-def _require_bank(actor: c.Actor, row: PledgeRow) -> None:
+async def _banks_pledge(work: c.Work, actor: c.Actor, pledge_id: str, status: str) -> PledgeRow:
+    """A pledge for its bank to act on: to another bank it does not exist."""
     actor.require(c.BANK)
-    if actor.party_id != row.bank_id:
-        raise Forbidden("pledge", "only the bank the pledge names may act on it")
+    return await _locked_pledge(work, pledge_id, status, seen_by=actor)
 
 
 async def register(
     work: c.Work, actor: c.Actor, pledge_id: str, *, ltv_caps: dict[str, int], allows_junior: bool
 ) -> Pledge:
     """The bank registers the pledge: checks term and loan-to-value, then pledges the units."""
-    row = await _locked_pledge(work, pledge_id, REQUESTED)
-    _require_bank(actor, row)
+    row = await _banks_pledge(work, actor, pledge_id, REQUESTED)
     issuance = await work.session.get(IssuanceRow, row.issuance_id)
     assert issuance is not None
     if issuance.term_end is not None and row.loan_term_end > issuance.term_end:
-        raise RuleBroken("loan_term_end", f"the loan outruns the right, whose term ends {issuance.term_end}")
+        raise LoanOutrunsTerm(
+            "loan_term_end",
+            loan_term_end=row.loan_term_end.isoformat(),
+            term_end=issuance.term_end.isoformat(),
+        )
     secured = row.loan
     if row.senior_id is not None:
         senior = await _locked_pledge(work, row.senior_id, REGISTERED)
         secured += senior.loan
     limit = await _loan_limit(work, issuance, row.quantity, ltv_caps)
     if secured > limit:
-        raise RuleBroken(
-            "loan",
-            f"the loans secured on these units may total {format_units(limit, CNY_SCALE)} CNY "
-            f"(the loan-to-value cap × the latest valid valuation of the pledged share)",
+        raise PledgeExceedsLoanToValue(
+            "loan", limit=format_units(limit, CNY_SCALE), secured=format_units(secured, CNY_SCALE)
         )
     row.status, row.registered_at, row.allows_junior = REGISTERED, work.now, allows_junior and row.rank == 1
     if row.rank == 1:
@@ -220,16 +297,16 @@ async def register(
 async def _loan_limit(work: c.Work, issuance: IssuanceRow, quantity: int, ltv_caps: dict[str, int]) -> int:
     valuation = await latest_valid(work.session, issuance.id, work.now.date())
     if valuation is None:
-        raise RuleBroken("issuance", "the right has no valid valuation; record an appraisal first")
+        raise NoValidValuation("issuance", issuance=issuance.id)
     cap_bps = ltv_caps.get(issuance.asset_class, 0)
     return int(Fraction(valuation.value * quantity * cap_bps, issuance.quantity * 10_000))  # rounded down
 
 
 async def withdraw(work: c.Work, actor: c.Actor, pledge_id: str) -> Pledge:
     """The owner withdraws a request the bank has not registered."""
-    row = await _locked_pledge(work, pledge_id, REQUESTED)
+    row = await _locked_pledge(work, pledge_id, REQUESTED, seen_by=actor)
     if actor.party_id != row.owner_id:
-        raise Forbidden("pledge", "only the owner may withdraw its request")
+        raise OnlyOwnerWithdraws("pledge")
     row.status, row.closed_at = WITHDRAWN, work.now
     work.record(_event(ev.PLEDGE_WITHDRAWN, actor.party_id, row))
     return await view(work.session, row)
@@ -242,8 +319,7 @@ async def _junior_of(session: AsyncSession, row: PledgeRow) -> PledgeRow | None:
 
 async def release(work: c.Work, actor: c.Actor, pledge_id: str) -> Pledge:
     """On repayment: the units are free again, or stay pledged to the junior lien, now first."""
-    row = await _locked_pledge(work, pledge_id, REGISTERED)
-    _require_bank(actor, row)
+    row = await _banks_pledge(work, actor, pledge_id, REGISTERED)
     row.status, row.closed_at = RELEASED, work.now
     if row.rank == 2:
         work.record(_event(ev.PLEDGE_RELEASED, actor.party_id, row))
@@ -273,10 +349,9 @@ async def release(work: c.Work, actor: c.Actor, pledge_id: str) -> Pledge:
 async def enforce_by_transfer(work: c.Work, actor: c.Actor, pledge_id: str) -> Pledge:
     """On default: the pledged units become the bank's. Not while a junior lien rides on them —
     then only a forced sale can pay both."""
-    row = await _locked_pledge(work, pledge_id, REGISTERED)
-    _require_bank(actor, row)
+    row = await _banks_pledge(work, actor, pledge_id, REGISTERED)
     if row.rank != 1 or await _junior_of(work.session, row) is not None:
-        raise Conflict("pledge", "a second lien rides on these units: enforce by forced sale")
+        raise SecondLienBlocksTransfer("pledge")
     ranges = await units.rehome(
         work,
         issuance_id=row.issuance_id,
@@ -294,10 +369,11 @@ async def enforce_by_transfer(work: c.Work, actor: c.Actor, pledge_id: str) -> P
 
 async def for_sale(work: c.Work, actor: c.Actor, pledge_id: str) -> PledgeRow:
     """A first pledge its bank may put up for a forced sale (with any junior lien riding on it)."""
-    row = await _locked_pledge(work, pledge_id, REGISTERED)
-    _require_bank(actor, row)
-    if row.rank != 1 or row.enforcement is not None:
-        raise Conflict("pledge", "only the first lien's bank enforces by sale, once at a time")
+    row = await _banks_pledge(work, actor, pledge_id, REGISTERED)
+    if row.rank != 1:
+        raise NotTheFirstLien("pledge")
+    if row.enforcement is not None:
+        raise ForcedSaleUnderWay("pledge")
     return row
 
 
@@ -357,8 +433,8 @@ async def _pay_out(work: c.Work, senior: PledgeRow, proceeds: int) -> None:
 
 async def get(session: AsyncSession, actor: c.Actor, pledge_id: str) -> Pledge:
     row = await session.get(PledgeRow, pledge_id)
-    if row is None or not (actor.party_id in (row.owner_id, row.bank_id) or actor.supervises):
-        raise NotFound("pledge", f"no pledge {pledge_id} that you may see")
+    if row is None or not _may_see(actor, row):
+        raise UnknownPledge("pledge", pledge=pledge_id)
     return await view(session, row)
 
 

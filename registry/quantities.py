@@ -12,21 +12,46 @@ _DECIMAL = re.compile(r"(0|[1-9][0-9]*)(?:\.([0-9]+))?")
 MAX_UNITS = 2**53 - 1  # the ledger's integers must survive every JSON reader
 
 
+class AmountNotAString(InvalidAmount):
+    title = "Amount not a string"
+    template = 'an amount is a decimal string such as "12.345", not a JSON number'
+
+
+class NotPlainDecimal(InvalidAmount):
+    title = "Not a plain decimal"
+    template = '"{amount}" is not a plain decimal (digits, an optional point and more digits)'
+
+
+class TooManyDecimals(InvalidAmount):
+    title = "Too many decimals"
+    template = "{amount} has more than {scale} decimal places"
+
+
+class AmountNotPositive(InvalidAmount):
+    title = "Amount not positive"
+    template = "{amount} is not greater than zero"
+
+
+class AmountTooLarge(InvalidAmount):
+    title = "Amount too large"
+    template = "{amount} is more than this platform counts"
+
+
 def parse_units(text: object, scale: int, *, field: str) -> int:
     """Parse a positive decimal string with at most ``scale`` decimals into base units."""
     if not isinstance(text, str):
-        raise InvalidAmount(field, 'must be a decimal string such as "12.345", not a JSON number')
+        raise AmountNotAString(field)
     match = _DECIMAL.fullmatch(text)
     if match is None:
-        raise InvalidAmount(field, f"{text!r} is not a plain decimal (digits, optional point)")
+        raise NotPlainDecimal(field, amount=text)
     whole, fraction = match.group(1), match.group(2) or ""
     if len(fraction) > scale:
-        raise InvalidAmount(field, f"{text!r} has more than {scale} decimal places")
+        raise TooManyDecimals(field, amount=text, scale=scale)
     units = int(whole + fraction.ljust(scale, "0"))
     if units <= 0:
-        raise InvalidAmount(field, "must be greater than zero")
+        raise AmountNotPositive(field, amount=text)
     if units > MAX_UNITS:
-        raise InvalidAmount(field, f"{text!r} is too large")
+        raise AmountTooLarge(field, amount=text)
     return units
 
 

@@ -12,10 +12,20 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry import context as c
-from registry.errors import Conflict, InvalidInput, NotFound
+from registry.errors import Conflict, InvalidInput, NotOneOf, UnknownParty
 from registry.tables import PartyLinkRow, PartyRow
 
 KINDS = ("legal_representative", "controller", "beneficial_owner")
+
+
+class SelfLink(InvalidInput):
+    title = "Link to itself"
+    template = "a link joins two different parties"
+
+
+class LinkDeclaredAlready(Conflict):
+    title = "Link declared already"
+    template = "{party_a} and {party_b} are linked by {kind} already"
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,15 +40,15 @@ class Link:
 async def declare(work: c.Work, actor: c.Actor, *, party_a: str, party_b: str, kind: str) -> Link:
     actor.require(c.REGULATOR, c.REGISTRAR)
     if kind not in KINDS:
-        raise InvalidInput("kind", f"the kind of link is one of {', '.join(KINDS)}")
+        raise NotOneOf("kind", value=kind, choices=", ".join(KINDS))
     if party_a == party_b:
-        raise InvalidInput("party_b", "a link joins two different parties")
+        raise SelfLink("party_b")
     for field, party in (("party_a", party_a), ("party_b", party_b)):
         if await work.session.get(PartyRow, party) is None:
-            raise NotFound(field, f"no party {party}")
+            raise UnknownParty(field, party=party)
     low, high = sorted((party_a, party_b))
     if await work.session.get(PartyLinkRow, (low, high, kind)) is not None:
-        raise Conflict("kind", "this link is declared already")
+        raise LinkDeclaredAlready("kind", party_a=low, party_b=high, kind=kind)
     row = PartyLinkRow(party_a=low, party_b=high, kind=kind, declared_by=actor.party_id, at=work.now)
     work.session.add(row)
     return Link(row.party_a, row.party_b, row.kind, row.declared_by, row.at)

@@ -16,12 +16,47 @@ from registry import context as c
 from registry import events as ev
 from registry.assets import AssetClass, get_asset_class, instrument_for
 from registry.divisions import division
-from registry.errors import Conflict, Forbidden, InvalidInput, NotFound
+from registry.errors import (
+    Conflict,
+    EndNotAfterStart,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    PartyKindMayNotHold,
+    ReasonRequired,
+    UnknownIssuance,
+    UnknownParty,
+)
 from registry.quantities import format_units, parse_units
 from registry.tables import ApplicationRow, BlockRow, IssuanceRow, MovementRow, PartyRow
 
 PENDING, CONFIRMED, REJECTED = "pending", "confirmed", "rejected"
 EARLIEST_VINTAGE = 1990
+
+
+class OnlyOperatorsApplyForOthers(Forbidden):
+    title = "Only operators apply for others"
+    template = "only an operator (两山银行) may apply on another holder's behalf"
+
+
+class VintageOutOfRange(InvalidInput):
+    title = "Vintage out of range"
+    template = "the vintage is a year from {earliest} to {latest}; {vintage} is not"
+
+
+class TermOver(InvalidInput):
+    title = "Term over"
+    template = "the term ended on {term_end}"
+
+
+class UnknownApplication(NotFound):
+    title = "Unknown application"
+    template = "no application {application}"
+
+
+class ApplicationNotPending(Conflict):
+    title = "Application not pending"
+    template = "application {application} is {status} already"
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,12 +144,12 @@ async def file_application(
     """File a right for confirmation, by its holder or by an operator (两山银行) on the holder's behalf."""
     actor.require(*c.HOLDER_KINDS)
     if holder_id != actor.party_id and actor.kind != c.OPERATOR:
-        raise Forbidden("holder", "only an operator (两山银行) may apply on another holder's behalf")
+        raise OnlyOperatorsApplyForOthers("holder")
     await _holder(work.session, holder_id)
     cls = await get_asset_class(work.session, asset_class)
     division(division_code, on=work.now.date())
     if not EARLIEST_VINTAGE <= vintage <= work.now.year:
-        raise InvalidInput("vintage", f"vintage must be a year from {EARLIEST_VINTAGE} to {work.now.year}")
+        raise VintageOutOfRange("vintage", vintage=vintage, earliest=EARLIEST_VINTAGE, latest=work.now.year)
     units = parse_units(quantity, cls.scale, field="quantity")
     checked = cls.validate(attributes)
     _check_term(cls, checked, work.now.date())
@@ -153,25 +188,25 @@ def _check_term(cls: AssetClass, attributes: dict[str, Any], today: dt.date) -> 
         return
     end = dt.date.fromisoformat(attributes[cls.term_attribute])
     if end <= today:
-        raise InvalidInput(f"attributes.{cls.term_attribute}", "the term has already ended")
+        raise TermOver(f"attributes.{cls.term_attribute}", term_end=end.isoformat())
     start = attributes.get("term_start")
     if start is not None and dt.date.fromisoformat(start) >= end:
-        raise InvalidInput("attributes.term_start", "term_start must be before term_end")
+        raise EndNotAfterStart("attributes.term_start", start=start, end=end.isoformat())
 
 
 async def _holder(session: AsyncSession, party_id: str) -> PartyRow:
     row = await session.get(PartyRow, party_id)
     if row is None:
-        raise NotFound("holder", f"no party {party_id}")
+        raise UnknownParty("holder", party=party_id)
     if row.kind not in c.HOLDER_KINDS:
-        raise InvalidInput("holder", f"a {row.kind} party cannot hold rights")
+        raise PartyKindMayNotHold("holder", kind=row.kind)
     return row
 
 
 async def get_application(session: AsyncSession, actor: c.Actor, application_id: str) -> Application:
     row = await session.get(ApplicationRow, application_id)
     if row is None or not (actor.may_see(row.holder_id) or actor.party_id == row.applicant_id):
-        raise NotFound("application", f"no application {application_id} that you may see")
+        raise UnknownApplication("application", application=application_id)
     return _application(row, (await get_asset_class(session, row.asset_class)).scale)
 
 
@@ -197,9 +232,9 @@ async def _pending(work: c.Work, actor: c.Actor, application_id: str) -> Applica
     query = select(ApplicationRow).where(ApplicationRow.id == application_id).with_for_update()
     row = (await work.session.execute(query)).scalar()
     if row is None:
-        raise NotFound("application", f"no application {application_id}")
+        raise UnknownApplication("application", application=application_id)
     if row.status != PENDING:
-        raise Conflict("application", f"application is already {row.status}")
+        raise ApplicationNotPending("application", application=application_id, status=row.status)
     return row
 
 
@@ -273,7 +308,7 @@ async def confirm_application(work: c.Work, actor: c.Actor, application_id: str)
 async def reject_application(work: c.Work, actor: c.Actor, application_id: str, reason: str) -> Application:
     app = await _pending(work, actor, application_id)
     if not reason.strip():
-        raise InvalidInput("reason", "a rejection must give its reason")
+        raise ReasonRequired("reason")
     app.status, app.reason, app.reviewer_id, app.reviewed_at = (
         REJECTED,
         reason.strip(),
@@ -289,5 +324,5 @@ async def reject_application(work: c.Work, actor: c.Actor, application_id: str, 
 async def get_issuance(session: AsyncSession, issuance_id: int, *, field: str = "issuance") -> Issuance:
     row = await session.get(IssuanceRow, issuance_id)
     if row is None:
-        raise NotFound(field, f"no issuance {issuance_id}")
+        raise UnknownIssuance(field, issuance=issuance_id)
     return issuance_value(row, await get_asset_class(session, row.asset_class))

@@ -16,13 +16,59 @@ from registry import blocks as b
 from registry import context as c
 from registry import events as ev
 from registry.assets import AssetClass, get_asset_class
-from registry.errors import Conflict, InsufficientUnits, InvalidInput, NotFound
+from registry.errors import (
+    Conflict,
+    InsufficientUnits,
+    InvalidInput,
+    NotFound,
+    NotOneOf,
+    PartyKindMayNotHold,
+    ReasonRequired,
+    UnitsNotFree,
+    UnknownIssuance,
+    UnknownParty,
+)
 from registry.quantities import format_units, parse_units
 from registry.rights import serial
 from registry.tables import BlockRow, FreezeRow, IssuanceRow, MovementRow, PartyRow, RetirementRow
 
 PURPOSES = ("compliance", "voluntary", "damage_compensation")  # 清缴履约 / 自愿 / 以碳代赔
 LIVE = (b.ACTIVE, b.RESERVED, b.PLEDGED, b.FROZEN)
+
+
+class TransferToSelf(InvalidInput):
+    title = "Transfer to self"
+    template = "a transfer needs a different receiver"
+
+
+class BeneficiaryRequired(InvalidInput):
+    title = "Beneficiary required"
+    template = "name who the retirement is for"
+
+
+class NotRetirable(InvalidInput):
+    title = "Not retirable"
+    template = "{asset_class} ({name}) units cannot be retired"
+
+
+class UnknownFreeze(NotFound):
+    title = "Unknown freeze"
+    template = "no freeze {freeze}"
+
+
+class FreezeReleasedAlready(Conflict):
+    title = "Freeze released already"
+    template = "freeze {freeze} was released already"
+
+
+class UnknownCertificate(NotFound):
+    title = "Unknown retirement certificate"
+    template = "no retirement certificate {certificate}"
+
+
+class NoUnitsHeld(InsufficientUnits):
+    title = "No units held"
+    template = "{owner} holds no {state} units of issuance {issuance}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +88,7 @@ def _moved(row: IssuanceRow, text: str, ranges: list[tuple[int, int]], reference
 async def _issuance(session: AsyncSession, issuance_id: int) -> tuple[IssuanceRow, AssetClass]:
     row = await session.get(IssuanceRow, issuance_id)
     if row is None:
-        raise NotFound("issuance", f"no issuance {issuance_id}")
+        raise UnknownIssuance("issuance", issuance=issuance_id)
     return row, await get_asset_class(session, row.asset_class)
 
 
@@ -62,6 +108,20 @@ async def _locked(
 
 def _as_blocks(rows: list[BlockRow]) -> list[b.Block]:
     return [b.Block(x.first, x.last, x.owner_id, x.state, x.ref) for x in rows]
+
+
+def _not_free(free: int, asked: int, cls: AssetClass) -> UnitsNotFree:
+    return UnitsNotFree(
+        "quantity", free=format_units(free, cls.scale), asked=format_units(asked, cls.scale), unit=cls.unit
+    )
+
+
+def _top(rows: list[BlockRow], units: int, cls: AssetClass) -> list[tuple[int, int]]:
+    """The top ``units`` serials of ``rows``, refused in display units if they hold fewer."""
+    blocks = _as_blocks(rows)
+    if b.total(blocks) < units:
+        raise _not_free(b.total(blocks), units, cls)
+    return b.highest_ranges(blocks, units)
 
 
 async def _reassign(
@@ -128,8 +188,7 @@ async def _free_ranges(
 ) -> tuple[int, list[BlockRow], list[tuple[int, int]]]:
     units = parse_units(quantity, cls.scale, field="quantity")
     blocks = await _locked(work.session, row.id, owner, (b.ACTIVE,))
-    values = [b.Block(r.first, r.last, r.owner_id, r.state) for r in blocks]
-    return units, blocks, b.highest_ranges(values, units)
+    return units, blocks, _top(blocks, units, cls)
 
 
 async def transfer(work: c.Work, actor: c.Actor, *, issuance_id: int, to: str, quantity: str) -> Moved:
@@ -137,11 +196,11 @@ async def transfer(work: c.Work, actor: c.Actor, *, issuance_id: int, to: str, q
     actor.require(*c.HOLDER_KINDS)
     receiver = await work.session.get(PartyRow, to)
     if receiver is None:
-        raise NotFound("to", f"no party {to}")
+        raise UnknownParty("to", party=to)
     if receiver.kind not in c.HOLDER_KINDS:
-        raise InvalidInput("to", f"a {receiver.kind} party cannot hold rights")
+        raise PartyKindMayNotHold("to", kind=receiver.kind)
     if to == actor.party_id:
-        raise InvalidInput("to", "a transfer needs a different receiver")
+        raise TransferToSelf("to")
     row, cls = await _issuance(work.session, issuance_id)
     units, blocks, ranges = await _free_ranges(work, row, cls, actor.party_id, quantity)
     await _reassign(work.session, blocks, ranges, owner=to, state=b.ACTIVE)
@@ -170,12 +229,12 @@ async def retire(
     """Retire units for offsetting or compliance (清缴/核销): final, with a certificate number."""
     actor.require(*c.HOLDER_KINDS)
     if purpose not in PURPOSES:
-        raise InvalidInput("purpose", f"purpose must be one of {', '.join(PURPOSES)}")
+        raise NotOneOf("purpose", value=purpose, choices=", ".join(PURPOSES))
     if not beneficiary.strip():
-        raise InvalidInput("beneficiary", "name who the retirement is for")
+        raise BeneficiaryRequired("beneficiary")
     row, cls = await _issuance(work.session, issuance_id)
     if not cls.retirable:
-        raise InvalidInput("issuance", f"{cls.name} ({cls.name_zh}) units cannot be retired")
+        raise NotRetirable("issuance", asset_class=cls.code, name=cls.name)
     units, blocks, ranges = await _free_ranges(work, row, cls, actor.party_id, quantity)
     certificate = f"RT-{work.now:%Y%m%d}-{work.new_id()[:8].upper()}"
     await _reassign(work.session, blocks, ranges, owner=actor.party_id, state=b.RETIRED, ref=certificate)
@@ -224,7 +283,7 @@ async def _regulate(
     """A regulator puts an owner's free units into ``state``, for a stated reason."""
     actor.require(c.REGULATOR)
     if not reason.strip():
-        raise InvalidInput("reason", "give the reason for this decision")
+        raise ReasonRequired("reason")
     row, cls = await _issuance(work.session, issuance_id)
     units, blocks, ranges = await _free_ranges(work, row, cls, owner, quantity)
     await _reassign(work.session, blocks, ranges, owner=owner, state=state, ref=ref)
@@ -265,7 +324,7 @@ async def check_free(session: AsyncSession, *, issuance_id: int, owner: str, qua
     )
     free = sum(x.last - x.first + 1 for x in (await session.execute(query)).scalars())
     if free < units:
-        raise InsufficientUnits("quantity", f"the owner holds {format_units(free, cls.scale)} free units")
+        raise _not_free(free, units, cls)
 
 
 async def freeze(
@@ -319,9 +378,9 @@ async def unfreeze(work: c.Work, actor: c.Actor, *, freeze_id: str) -> Moved:
         await work.session.execute(select(FreezeRow).where(FreezeRow.id == freeze_id).with_for_update())
     ).scalar()
     if held is None:
-        raise NotFound("freeze", f"no freeze {freeze_id}")
+        raise UnknownFreeze("freeze", freeze=freeze_id)
     if held.released_at is not None:
-        raise Conflict("freeze", "this freeze was already released")
+        raise FreezeReleasedAlready("freeze", freeze=freeze_id)
     row, cls = await _issuance(work.session, held.issuance_id)
     ranges = [(first, last) for first, last in held.ranges]
     blocks = await _locked(work.session, row.id, held.owner_id, (b.FROZEN,), ref=freeze_id)
@@ -407,7 +466,7 @@ async def get_retirement(session: AsyncSession, certificate: str) -> Retirement:
     """A retirement certificate is public: anyone may check that units were retired, and for whom."""
     found = await session.get(RetirementRow, certificate)
     if found is None:
-        raise NotFound("certificate", f"no retirement certificate {certificate}")
+        raise UnknownCertificate("certificate", certificate=certificate)
     row, cls = await _issuance(session, found.issuance_id)
     serials = [serial(row, first, last) for first, last in found.ranges]
     return Retirement(
@@ -429,7 +488,7 @@ async def reserve(
     offered again until delivered or released."""
     row, cls = await _issuance(work.session, issuance_id)
     blocks = await _locked(work.session, row.id, owner, (b.ACTIVE,))
-    ranges = b.highest_ranges([b.Block(x.first, x.last, x.owner_id, x.state) for x in blocks], units)
+    ranges = _top(blocks, units, cls)
     await _reassign(work.session, blocks, ranges, owner=owner, state=b.RESERVED, ref=ref)
     work.record(
         ev.LedgerEvent(
@@ -527,9 +586,9 @@ async def rehome(
     if units is None:
         ranges = [(x.first, x.last) for x in blocks]
     else:
-        ranges = b.highest_ranges(_as_blocks(blocks), units)
+        ranges = _top(blocks, units, (await _issuance(work.session, issuance_id))[1])
     if not ranges:
-        raise InsufficientUnits("quantity", "no such units")
+        raise NoUnitsHeld("quantity", owner=owner, state=state, issuance=issuance_id)
     await _reassign(work.session, blocks, ranges, owner=to_owner, state=to_state, ref=to_ref)
     if to_owner != owner:
         _lines(

@@ -14,13 +14,26 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from registry import context as c
 from registry import events as ev
 from registry.cash import CNY_SCALE
-from registry.errors import Forbidden, InvalidInput, NotFound
+from registry.errors import InvalidInput, NotFound, NotOneOf, UnknownIssuance
 from registry.identifiers import validate_credit_code
 from registry.quantities import format_units, parse_units
 from registry.tables import BlockRow, IssuanceRow, ValuationRow
 
 METHODS = ("market", "income", "cost", "GEP", "VEP")  # GEP/VEP: gross / specific ecosystem product value
 RECORDERS = (c.BANK, c.OPERATOR, c.REGULATOR, c.REGISTRAR)
+
+
+class ValuationNotCurrent(InvalidInput):
+    title = "Valuation not current"
+    template = (
+        "a valuation is made by today ({today}) and valid until a later day; "
+        "this one is made on {valued_on} and valid until {valid_until}"
+    )
+
+
+class NoValuationsYouMaySee(NotFound):
+    title = "No valuations you may see"
+    template = "no valuations of issuance {issuance} that you may see"
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,11 +81,16 @@ def view(row: ValuationRow) -> Valuation:
 async def record(work: c.Work, actor: c.Actor, appraisal: Appraisal) -> Valuation:
     actor.require(*RECORDERS)
     if await work.session.get(IssuanceRow, appraisal.issuance) is None:
-        raise NotFound("issuance", f"no issuance {appraisal.issuance}")
+        raise UnknownIssuance("issuance", issuance=appraisal.issuance)
     if appraisal.method not in METHODS:
-        raise InvalidInput("method", f"the method is one of {', '.join(METHODS)}")
+        raise NotOneOf("method", value=appraisal.method, choices=", ".join(METHODS))
     if not appraisal.valued_on <= work.now.date() < appraisal.valid_until:
-        raise InvalidInput("valid_until", "a valuation is made by today and valid until a later day")
+        raise ValuationNotCurrent(
+            "valid_until",
+            today=work.now.date().isoformat(),
+            valued_on=appraisal.valued_on.isoformat(),
+            valid_until=appraisal.valid_until.isoformat(),
+        )
     row = ValuationRow(
         id=work.new_id(),
         issuance_id=appraisal.issuance,
@@ -114,9 +132,7 @@ async def history(session: AsyncSession, actor: c.Actor, issuance_id: int) -> li
             BlockRow.issuance_id == issuance_id, BlockRow.owner_id == actor.party_id
         )
         if (await session.execute(holds.limit(1))).first() is None:
-            raise Forbidden(
-                "issuance", "valuations are for banks, operators, regulators and the right's holders"
-            )
+            raise NoValuationsYouMaySee("issuance", issuance=issuance_id)
     query = (
         select(ValuationRow)
         .where(ValuationRow.issuance_id == issuance_id)

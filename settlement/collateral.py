@@ -30,6 +30,11 @@ Question = tuple[int, str, tuple[int, int] | None, dt.date]  # issuance, owner, 
 Signed = tuple[int, bytes]  # the ledger size it was signed at, and the attestation as JSON
 
 
+class RightKeptChanging(Conflict):
+    title = "Right kept changing"
+    template = "issuance {issuance} kept changing while it was being attested; ask again"
+
+
 class Attestor:
     """Signs attestations, and keeps the latest ones for the questions asked again."""
 
@@ -96,4 +101,4 @@ class Attestor:
                         sign=ledger.sign,
                     )
                 )
-        raise Conflict("issuance", "the right kept changing while it was being attested; ask again")
+        raise RightKeptChanging("issuance", issuance=issuance_id)

@@ -12,6 +12,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
+from registry.errors import InvalidInput
 from registry.events import LedgerEvent
 from settlement import merkle
 from settlement.checkpoint import Checkpoint, sign, verifier_key
@@ -31,12 +32,35 @@ _NODES_BY_KEY = select(LedgerNodeRow.key, LedgerNodeRow.hash).where(
 )
 
 
-class LedgerRangeError(ValueError):
+class LedgerRangeError(InvalidInput):
     """Asked for entries or proofs beyond what the ledger holds; ``field`` names the parameter."""
 
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
+    title = "Outside the ledger"
+
+
+class StartAfterEnd(LedgerRangeError):
+    title = "Start after end"
+    template = "start {start} is after end {end}"
+
+
+class SeqOutsideTree(LedgerRangeError):
+    title = "Entry outside the tree"
+    template = "entry {seq} is not in a tree of size {size}"
+
+
+class FirstAfterSecond(LedgerRangeError):
+    title = "First size after second"
+    template = "the first size is 1 to the second ({second}); {first} is not"
+
+
+class BeyondLedgerSize(LedgerRangeError):
+    title = "Beyond the ledger's size"
+    template = "{parameter} is beyond the ledger, whose size is {size}"
+
+
+class BeyondAnyLedger(LedgerRangeError):
+    title = "Beyond any ledger"
+    template = "{parameter} is beyond any ledger this store can hold"
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,7 +189,7 @@ class Ledger:
     async def check_entries_range(self, session: AsyncSession, start: int, end: int) -> None:
         await self._check_range(session, "end", end)
         if not 0 <= start <= end:
-            raise LedgerRangeError("start", f"start must be between 0 and end ({end})")
+            raise StartAfterEnd("start", start=start, end=end)
 
     async def entries(self, session: AsyncSession, start: int, end: int) -> list[bytes]:
         """Stored canonical bytes of entries ``start`` … ``end - 1``; check the range first."""
@@ -189,7 +213,7 @@ class Ledger:
 
     async def inclusion(self, session: AsyncSession, seq: int, size: int) -> InclusionProof:
         if not 0 <= seq < size:
-            raise LedgerRangeError("seq", f"seq must be at least 0 and below size ({size})")
+            raise SeqOutsideTree("seq", seq=seq, size=size)
         ranges = merkle.inclusion_ranges(seq, size)
         nodes = await self._nodes(session, merkle.tiles_needed([*ranges, (0, size), (seq, seq + 1)]), "size")
         path = [merkle.subtree_hash(nodes, a, b) for a, b in ranges]
@@ -198,15 +222,16 @@ class Ledger:
     async def inclusions(self, session: AsyncSession, seqs: Sequence[int], size: int) -> list[list[bytes]]:
         """Inclusion paths of several entries in the tree of ``size``, from one fetch of stored
         subtrees (an attestation carries one for every entry about a right)."""
-        if any(not 0 <= seq < size for seq in seqs):
-            raise LedgerRangeError("seq", f"seq must be at least 0 and below size ({size})")
+        for seq in seqs:
+            if not 0 <= seq < size:
+                raise SeqOutsideTree("seq", seq=seq, size=size)
         ranges = [merkle.inclusion_ranges(seq, size) for seq in seqs]
         nodes = await self._nodes(session, merkle.tiles_needed([r for path in ranges for r in path]), "size")
         return [[merkle.subtree_hash(nodes, a, b) for a, b in path] for path in ranges]
 
     async def consistency(self, session: AsyncSession, first: int, second: int) -> ConsistencyProof:
         if not 0 < first <= second:
-            raise LedgerRangeError("first", f"first must be at least 1 and at most second ({second})")
+            raise FirstAfterSecond("first", first=first, second=second)
         ranges = merkle.consistency_ranges(first, second)
         nodes = await self._nodes(session, merkle.tiles_needed([*ranges, (0, first), (0, second)]), "second")
         path = [merkle.subtree_hash(nodes, a, b) for a, b in ranges]
@@ -215,7 +240,7 @@ class Ledger:
     async def _check_range(self, session: AsyncSession, field: str, value: int) -> None:
         size = await self.size(session)
         if not 0 <= value <= size:
-            raise LedgerRangeError(field, f"{field} must be between 0 and the ledger size ({size})")
+            raise BeyondLedgerSize(field, parameter=field, size=size)
 
     async def _nodes(
         self, session: AsyncSession, wanted: set[merkle.Coordinate], field: str
@@ -225,11 +250,11 @@ class Ledger:
         if not wanted:
             return {}
         if any(index >> NODE_INDEX_BITS for _, index in wanted):
-            raise LedgerRangeError(field, f"{field} is beyond any ledger this store can hold")
+            raise BeyondAnyLedger(field, parameter=field)
         keys = {node_key(level, index): (level, index) for level, index in wanted}
         rows = await session.execute(_NODES_BY_KEY, {"keys": list(keys)})
         found = {keys[key]: digest for key, digest in rows}
         if len(found) < len(wanted):
             size = await current_size(session)
-            raise LedgerRangeError(field, f"{field} must be at most the ledger size ({size})")
+            raise BeyondLedgerSize(field, parameter=field, size=size)
         return found

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 
 from registry import blocks as b
 from registry import events as ev
-from registry.errors import InsufficientUnits
 from registry.events import JSONValue
 from settlement.entries import Entry
 
@@ -50,7 +49,7 @@ class LedgerState:
         if handler is not None:
             try:
                 handler(self, entry.body)
-            except (KeyError, TypeError, ValueError, InsufficientUnits) as exc:
+            except (KeyError, TypeError, ValueError) as exc:
                 raise ReplayError(f"{entry.kind}: {exc}") from None
 
     def move(
@@ -74,9 +73,7 @@ class LedgerState:
             touched = book[max(low, 0) : high]
             for x in touched:
                 if low < 0 or x.owner != owner or x.state not in states or (ref is not None and x.ref != ref):
-                    raise InsufficientUnits(
-                        "ranges", f"serials {first}-{last} are not all free units of {owner}"
-                    )
+                    raise ValueError(f"serials {first}-{last} are not all free units of {owner}")
             moved = b.reassign(touched, first, last, owner=to_owner, state=to_state, ref=to_ref)
             book[low:high] = moved
             firsts[low:high] = [x.first for x in moved]

@@ -73,7 +73,7 @@ async def test_valuations_are_recorded_by_lenders_and_seen_by_holders(platform: 
     assert refused.status_code == 403
     history = await platform.get(f"/api/v1/issuances/{issued['id']}/valuations", owner)
     assert [v["id"] for v in history.json()] == [first["id"]]
-    assert (await platform.get(f"/api/v1/issuances/{issued['id']}/valuations", stranger)).status_code == 403
+    assert (await platform.get(f"/api/v1/issuances/{issued['id']}/valuations", stranger)).status_code == 404
 
 
 async def test_a_bank_gets_a_signed_attestation_that_verifies_offline(
@@ -207,13 +207,15 @@ async def test_pledge_lifecycle_with_ltv_term_second_lien_release_and_enforcemen
     too_much = await platform.post(f"/api/v1/pledges/{pledge['id']}/register", first_bank, {})
     assert too_much.status_code == 422 and "14400.00" in too_much.json()["detail"]
     other = await platform.post(f"/api/v1/pledges/{pledge['id']}/register", second_bank, {})
-    assert other.status_code == 404  # not its pledge: it may not learn that it exists
+    assert other.status_code == 404  # another bank's pledge: not confirmed to exist
     await platform.post(f"/api/v1/pledges/{pledge['id']}/withdraw", owner)
     first = (await consent(platform, owner, first_bank, issued["id"], loan="10000.00")).json()
     registered = await platform.post(
         f"/api/v1/pledges/{first['id']}/register", first_bank, {"allow_junior": True}
     )
     assert registered.status_code == 200, registered.text
+    again = await platform.post(f"/api/v1/pledges/{first['id']}/register", second_bank, {})
+    assert again.status_code == 404  # its status is not told to another bank either
     assert await platform.holdings(owner) == {
         (issued["id"], "active"): "600",
         (issued["id"], "pledged"): "400",

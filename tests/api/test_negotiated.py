@@ -85,7 +85,7 @@ async def test_without_enough_cash_nothing_moves(platform: Platform) -> None:
     made = await offer(platform, seller, buyer, issued["id"], "10.000", "389.00")
     before = await platform.fingerprint()
     refused = await platform.post(f"/api/v1/offers/{made['id']}/accept", buyer)
-    assert refused.status_code == 422 and refused.json()["type"].endswith("insufficient-cash")
+    assert refused.status_code == 422 and refused.json()["type"].endswith("/cash-not-free")
     assert await platform.fingerprint() == before
     assert (await platform.get(f"/api/v1/offers/{made['id']}", buyer)).json()["status"] == "open"
 
@@ -114,7 +114,7 @@ async def test_only_the_named_buyer_accepts_and_reserved_units_cannot_be_sold_tw
             "deadline": later(),
         },
     )
-    assert again.status_code == 422 and again.json()["type"].endswith("insufficient-units")
+    assert again.status_code == 422 and again.json()["type"].endswith("/units-not-free")
     moved = await platform.post(
         "/api/v1/transfers", seller, {"issuance": issued["id"], "to": stranger.party, "quantity": "1.000"}
     )

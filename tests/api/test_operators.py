@@ -10,7 +10,7 @@ from typing import Any
 import anyio
 import pytest
 
-from api.schedule import run_expiries
+from api.app import run_expiries
 from tests.platform import Member, Platform, credit_code
 
 pytestmark = pytest.mark.anyio
@@ -91,7 +91,7 @@ async def test_a_mandate_sells_within_its_limits_and_shares_the_proceeds(platfor
         stranger,
         {"mode": "sealed", "price": "1000.00", "ends_at": ends},
     )
-    assert outside.status_code == 404  # no mandate of its own: not its contract
+    assert outside.status_code == 404  # another operator's mandate: not confirmed to exist
     listed = await platform.post(
         f"/api/v1/contracts/{signed['id']}/sell",
         operator,

@@ -83,7 +83,8 @@ async def test_retirement_is_final_and_has_a_public_certificate(platform: Platfo
     refused = await platform.post(
         "/api/v1/transfers", holder, {"issuance": issued["id"], "to": buyer.party, "quantity": "301"}
     )
-    assert refused.status_code == 422 and refused.json()["type"].endswith("insufficient-units")
+    assert refused.status_code == 422 and refused.json()["type"].endswith("/units-not-free")
+    assert refused.json()["detail"] == "300 tCO2e are free; 301 tCO2e were asked for"
     assert await platform.audit() == []
 
 
@@ -185,7 +186,12 @@ async def test_a_party_cannot_move_or_see_another_partys_units(platform: Platfor
     )
     assert stolen.status_code == 422  # the thief holds none of it: nothing to move
     for path in ("holdings", "statement", "cash", "cash/statement"):
-        assert (await platform.get(f"/api/v1/parties/{owner.party}/{path}", thief)).status_code == 404
+        hidden = await platform.get(f"/api/v1/parties/{owner.party}/{path}", thief)
+        missing = await platform.get(f"/api/v1/parties/no-such-party/{path}", thief)
+        assert hidden.status_code == missing.status_code == 404  # never a 403 that confirms it exists
+        assert hidden.json()["detail"].replace(owner.party, "?") == missing.json()["detail"].replace(
+            "no-such-party", "?"
+        )
         assert (
             await platform.get(f"/api/v1/parties/{owner.party}/{path}", await platform.regulator())
         ).status_code == 200

@@ -6,7 +6,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from registry import blocks as b
-from registry.errors import InsufficientUnits
 
 
 def serials(blocks: list[b.Block]) -> dict[int, tuple[str, str, str | None]]:
@@ -31,7 +30,7 @@ def test_reassign_conserves_every_serial(book: list[b.Block], first: int, length
     before = serials(book)
     try:
         moved = b.reassign(candidates, first, last, owner="Z", state=b.ACTIVE)
-    except InsufficientUnits:
+    except ValueError:
         assert any(before[s] != ("A", b.ACTIVE, None) for s in range(first, last + 1))
         return
     after = serials(others + moved)
@@ -46,7 +45,7 @@ def test_the_sender_keeps_the_low_part(book: list[b.Block], quantity: int) -> No
     mine = [x for x in book if x.owner == "A"]
     try:
         ranges = b.highest_ranges(mine, quantity)
-    except InsufficientUnits:
+    except ValueError:
         assert b.total(mine) < quantity
         return
     taken = {s for first, last in ranges for s in range(first, last + 1)}
