@@ -13,6 +13,7 @@ from typing import Any
 
 from litestar import Request
 from litestar.connection import ASGIConnection
+from litestar.exceptions import SerializationException
 from litestar.handlers.base import BaseRouteHandler
 from msgspec import DecodeError
 
@@ -97,7 +98,7 @@ async def check_body(request: Request[Any, Any, Any]) -> None:
         body = await request.json()
     except RecursionError:
         raise TooDeep("/", limit=MAX_DEPTH) from None
-    except (DecodeError, ValueError) as exc:
+    except (DecodeError, SerializationException, ValueError) as exc:
         raise Malformed("/", reason=f"not JSON: {echo(exc)}") from None
     for pointer, value, depth in _walk(body):
         if depth > MAX_DEPTH:

@@ -3,9 +3,9 @@ that it cannot drift from what the guard and the error mapper send.
 
 Every route lists its success status (as declared on the handler, and sent by ``api.work.Act``) and
 each error status it can return, all as ``application/problem+json`` ``Problem`` bodies (RFC 9457):
-400 (malformed request) everywhere; 401 where a key is needed (with the bearer security scheme); 403
-where the route is not for every party, or writes; 404 where the path names an object; 409, 413 and
-422 on writes; 503 when the database is unavailable.
+400 (malformed), 404 (no such object, or not the caller's), 422 (a rule) and 503 (a busy database)
+everywhere; 401 where a key is needed (with the bearer security scheme); 403 where the route is not
+for every party, or writes; 409 and 413 on writes.
 """
 
 from dataclasses import dataclass
@@ -13,11 +13,13 @@ from dataclasses import dataclass
 from litestar import Litestar
 from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.datastructures import ResponseSpec
+from litestar.openapi.spec import OpenAPIMediaType, OpenAPIResponse, OpenAPIType, PathItem, Schema
 from litestar.routes import HTTPRoute
 
 from api.access import EVERYONE, access_of
 
 PROBLEM = "application/problem+json"
+CSV = "text/csv; charset=utf-8"
 BEARER = "BearerAuth"
 WHY = {
     400: "Malformed request: a wrong type, an unknown field or query parameter, a value out of bounds",
@@ -50,29 +52,30 @@ class Problem:
     errors: list[FieldError] | None = None
 
 
-def error_statuses(handler: HTTPRouteHandler, has_path_parameters: bool) -> list[int]:
+def error_statuses(handler: HTTPRouteHandler) -> list[int]:
+    """Any route may meet a malformed request (400), an object that is not there or not the caller's
+    — in its path, query or body — (404), a rule (422) or a busy database (503)."""
     access = access_of(handler)
-    statuses = [400, 503]
+    statuses = [400, 404, 422, 503]
     if not access.public:
         statuses.append(401)
     if access.write or (not access.public and set(access.kinds) != set(EVERYONE)):
         statuses.append(403)
-    if has_path_parameters or access.subject is not None:
-        statuses.append(404)
     if access.write:
-        statuses += [409, 413, 422]
+        statuses += [409, 413]
     return sorted(statuses)
 
 
 def document(app: Litestar) -> None:
-    """Give every route its error answers and security requirement, before the document is built."""
+    """Give every route its error answers and security requirement, then build the document and add
+    the CSV form to the answers of routes that offer one (``?format=csv``)."""
     for route in app.routes:
         if not isinstance(route, HTTPRoute):
             continue
         for handler, _ in route.route_handler_map.values():
             if handler.include_in_schema is False:
                 continue
-            errors = error_statuses(handler, bool(route.path_parameters))
+            errors = error_statuses(handler)
             responses: dict[int, ResponseSpec] = {
                 status: ResponseSpec(Problem, description=WHY[status], media_type=PROBLEM)
                 for status in errors
@@ -80,3 +83,15 @@ def document(app: Litestar) -> None:
             handler.responses = {**responses, **(handler.responses or {})}
             if not access_of(handler).public:
                 handler.security = [{BEARER: []}]
+    paths = app.openapi_schema.paths or {}
+    for route in app.routes:
+        for handler in route.route_handlers if isinstance(route, HTTPRoute) else ():
+            if handler.opt.get("csv") and isinstance(item := paths.get(route.path_format), PathItem):
+                answer = item.get.responses["200"] if item.get and item.get.responses else None
+                if isinstance(answer, OpenAPIResponse) and answer.content is not None:
+                    answer.content[CSV] = OpenAPIMediaType(schema=Schema(type=OpenAPIType.STRING))
+
+
+def offers_csv() -> dict[str, bool]:
+    """Declare (in a route's ``opt``) that ``?format=csv`` answers the same list as a spreadsheet."""
+    return {"csv": True}

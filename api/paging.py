@@ -9,7 +9,7 @@ from typing import Annotated, Generic, TypeVar
 
 from litestar.params import QueryParameter
 
-from registry.errors import InvalidInput
+from api.inputs import Malformed
 
 T = TypeVar("T")
 MAX_LIMIT = 500
@@ -21,7 +21,7 @@ Cursor = Annotated[
 Limit = Annotated[int, QueryParameter(ge=1, le=MAX_LIMIT, description="items per page")]
 
 
-class UnknownCursor(InvalidInput):
+class UnknownCursor(Malformed):
     title = "Unknown cursor"
     template = "not a cursor this API gave out"
 

@@ -17,6 +17,6 @@ def as_csv(rows: Iterable[Any], row_type: type, filename: str) -> Response[str]:
     writer.writerows(dataclasses.astuple(row) for row in rows)
     return Response(
         out.getvalue(),
-        media_type="text/csv; charset=utf-8",
+        media_type="text/csv",  # Litestar adds the charset
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )

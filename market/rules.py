@@ -26,7 +26,7 @@ class RulesView:
     max_quantity: str
     band_bps: int | None
     reference_price: str | None
-    band: tuple[str, str] | None  # the prices a limit order may have now
+    band: list[str] | None  # [lowest, highest]: the prices a limit order may have now
     halted: bool
 
 
@@ -58,7 +58,7 @@ async def rules_of(session: AsyncSession, instrument_id: str) -> RulesView:
         units(rules.max_quantity),
         rules.band_bps,
         None if terms.reference is None else format_units(terms.reference, CNY_SCALE),
-        None if band is None else (format_units(band[0], CNY_SCALE), format_units(band[1], CNY_SCALE)),
+        None if band is None else [format_units(band[0], CNY_SCALE), format_units(band[1], CNY_SCALE)],
         terms.halted,
     )
 

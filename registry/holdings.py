@@ -9,7 +9,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import BigInteger, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry import context as c
@@ -97,8 +97,9 @@ async def statement(
 ) -> list[StatementLine]:
     """Movements oldest first, each with the running balance of its issuance."""
     actor.require_sight_of(party_id)
-    running = func.sum(MovementRow.quantity).over(
-        partition_by=MovementRow.issuance_id, order_by=MovementRow.id
+    running = cast(  # PostgreSQL sums BIGINT into NUMERIC; base units are integers
+        func.sum(MovementRow.quantity).over(partition_by=MovementRow.issuance_id, order_by=MovementRow.id),
+        BigInteger,
     )
     inner = select(MovementRow, running.label("balance")).where(MovementRow.party_id == party_id)
     if issuance_id is not None:

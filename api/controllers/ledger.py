@@ -44,7 +44,12 @@ class LedgerController(Controller):
             note = await platform.ledger.checkpoint(session)
         return Response(note, media_type=TEXT, headers={"Cache-Control": "no-cache"})
 
-    @get("/entries", summary="Stored canonical entries start … end-1, one per line", opt=public())
+    @get(
+        "/entries",
+        summary="Stored canonical entries start … end-1, one per line",
+        media_type=NDJSON,
+        opt=public(),
+    )
     async def entries(
         self,
         platform: PlatformDep,

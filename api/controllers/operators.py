@@ -5,7 +5,8 @@ from typing import Annotated
 from litestar import Controller, Response, get
 from litestar.params import QueryParameter
 
-from api.access import ActorDep, party_to, reads
+from api.access import SUPERVISORS, ActorDep, party_to, reads
+from api.openapi import offers_csv
 from api.platform import PlatformDep
 from api.schemas import Format, PathId
 from api.spreadsheets import as_csv
@@ -21,12 +22,12 @@ class InventoryController(Controller):
         "/{operator:str}/inventory",
         summary="Holdings and mandates by kind, county and vintage; cost, mark, encumbrances, contracts due",
         description="The operator itself and regulators; `?format=csv` for a spreadsheet.",
-        opt=reads(
-            c.OPERATOR,
-            c.REGULATOR,
-            c.REGISTRAR,
-            subject=party_to("party", "operator", "self", supervisors=True),
-        ),
+        opt={
+            **reads(
+                c.OPERATOR, *SUPERVISORS, subject=party_to("party", "operator", "self", supervisors=True)
+            ),
+            **offers_csv(),
+        },
     )
     async def report(
         self,

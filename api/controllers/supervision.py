@@ -8,6 +8,7 @@ from litestar import Controller, Response, get, post
 from litestar.params import JSONBody, QueryParameter
 
 from api.access import SUPERVISORS, reads, writes
+from api.openapi import offers_csv
 from api.platform import PlatformDep
 from api.schemas import Format, LinkIn, QueryId
 from api.spreadsheets import as_csv
@@ -85,7 +86,11 @@ class SupervisionController(Controller):
             lots = await surveillance.lot_concentration(session, since=since, until=until)
         return [*surveillance.analyse(window, history, groups, bands, tolerance_bps=tolerance_bps), *lots]
 
-    @get("/trades", summary="Settled trades, filtered; ?format=csv for a spreadsheet", opt=reads(c.REGULATOR))
+    @get(
+        "/trades",
+        summary="Settled trades, filtered; ?format=csv for a spreadsheet",
+        opt={**reads(c.REGULATOR), **offers_csv()},
+    )
     async def trades(
         self,
         platform: PlatformDep,

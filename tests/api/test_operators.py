@@ -10,7 +10,7 @@ from typing import Any
 import anyio
 import pytest
 
-from api.app import run_expiries
+from api.schedule import run_expiries
 from tests.platform import Member, Platform, credit_code
 
 pytestmark = pytest.mark.anyio

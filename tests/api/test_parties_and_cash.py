@@ -165,4 +165,4 @@ async def test_lists_page_with_cursors(platform: Platform) -> None:
             break
     assert len(seen) == len(set(seen)) == 6  # five enterprises and the registrar
     bad = await platform.get("/api/v1/parties", platform.registrar, cursor="%%%")
-    assert bad.status_code == 422 and bad.json()["field"] == "cursor"
+    assert bad.status_code == 400 and bad.json()["field"] == "cursor"
