@@ -13,8 +13,6 @@ from typing import Any
 from litestar import Litestar, get
 from litestar.datastructures import State
 from litestar.di import Provide
-from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 
 from api.auth import ServicesDep, current_actor, services_of
 from api.config import Settings
@@ -31,6 +29,7 @@ from api.controllers.registry import ReferenceController, RightsController
 from api.controllers.supervision import SupervisionController
 from api.controllers.units import CashController, UnitsController
 from api.database import Database, connect, upgrade
+from api.docs import openapi_config
 from api.errors import HANDLERS
 from api.work import Services
 from market import listings, orders
@@ -190,11 +189,6 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
             "actor": Provide(current_actor),
         },
         exception_handlers=HANDLERS,
-        openapi_config=OpenAPIConfig(
-            title="Liangshan 两山 — ecological asset registry and ledger",
-            version="0.1.0",
-            path="/schema",
-            render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin()],
-        ),
+        openapi_config=openapi_config(),
         state=State({}),
     )
