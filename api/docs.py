@@ -1,6 +1,7 @@
 """The API's documentation: the OpenAPI document, declaring the bearer scheme that API keys use, and a
 Swagger UI page built from vendored, pinned assets (``api/docs_assets``, by ``make swagger-ui``), so
-that the docs load nothing from another origin and "Authorize" sends ``Authorization: Bearer <key>``.
+that the docs load nothing from another origin. "Authorize" keeps a key, and Swagger sends it as
+``Authorization: Bearer <key>`` to each operation whose security requirement names ``BEARER``.
 
 The checksum file the assets came with is their manifest: only the page's files it lists are served,
 each with its SHA-256 as ETag, so a browser revalidates cheaply and never keeps an old bundle.
