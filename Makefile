@@ -9,7 +9,7 @@ PORT ?= 8000
 LIANGSHAN_TEST_POSTGRES_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/test
 export LIANGSHAN_TEST_POSTGRES_URL
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint wheel-check swagger-ui bench clean
 
 $(STAMP): pyproject.toml setup.py $(COMPILED)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,6 +31,23 @@ lint: $(STAMP)
 test: lint
 	LIANGSHAN_TEST_DATABASE=sqlite $(BIN)/pytest
 	LIANGSHAN_TEST_DATABASE=postgres $(BIN)/pytest
+
+# build the wheel, install it into a fresh virtualenv outside the checkout, and run the platform from it
+wheel-check:
+	bash .ci/wheel-check
+
+# vendor Swagger UI for the API docs page (no CDN): the files the page loads, their licences, and a
+# checksum file that the tests hold them to; `make swagger-ui SWAGGER_UI_VERSION=x.y.z` to upgrade
+SWAGGER_UI_VERSION ?= 5.35.0
+SWAGGER_UI_FILES := swagger-ui-bundle.js swagger-ui.css favicon-32x32.png LICENSE NOTICE swagger-ui-bundle.js.LICENSE.txt
+swagger-ui:
+	rm -rf api/docs_assets && mkdir api/docs_assets
+	cd api/docs_assets && tarball=$$(npm pack --silent swagger-ui-dist@$(SWAGGER_UI_VERSION)) \
+	  && tar -xzf $$tarball $(addprefix package/,$(SWAGGER_UI_FILES)) && mv package/* . && rmdir package \
+	  && { echo "# swagger-ui-dist $(SWAGGER_UI_VERSION), from the npm registry by \`make swagger-ui\`" \
+	       "(npm pack swagger-ui-dist@$(SWAGGER_UI_VERSION)); tarball integrity" \
+	       "sha512-$$(openssl dgst -sha512 -binary $$tarball | base64 -w0)"; \
+	       sha256sum $(SWAGGER_UI_FILES); } > SHA256SUMS && rm $$tarball
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks

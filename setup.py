@@ -2,13 +2,18 @@
 the matching engine, and the offline verification path (canonical entries, the Merkle tree, replay).
 
 Without a compiler the build goes on (the extensions are optional) and the same modules run
-interpreted, about half as fast. Everything else in ``pyproject.toml``.
+interpreted, about half as fast.
+
+The repository's top-level ``migrations/`` is installed as ``api.migrations`` (``package-dir`` in
+``pyproject.toml``), so that a wheel carries the schema and ``api.database`` finds it the same way in a
+checkout and an installed package; the package list is computed here because pyproject.toml's
+``find`` cannot add a mapped package. Everything else in ``pyproject.toml``.
 """
 
 import os
 
 from mypyc.build import mypycify
-from setuptools import setup
+from setuptools import find_namespace_packages, setup
 
 COMPILED = [
     "market/engine.py",
@@ -28,4 +33,16 @@ extensions = mypycify(
 for extension in extensions:
     extension.optional = True
 
-setup(ext_modules=extensions)
+
+def packages(*names: str) -> list[str]:
+    """The named packages with their subpackages, data folders (``registry/data``) included."""
+    return find_namespace_packages(include=[f"{name}*" for name in names], exclude=["*__pycache__"])
+
+
+setup(
+    packages=[
+        *packages("registry", "settlement", "market", "api"),
+        *(f"api.{package}" for package in packages("migrations")),
+    ],
+    ext_modules=extensions,
+)

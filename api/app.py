@@ -12,11 +12,9 @@ import contextlib
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
-from litestar import Litestar, Request, Router, get
+from litestar import Litestar, Request, get
 from litestar.datastructures import State
 from litestar.di import Provide
-from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.params import HeaderParameter
 from litestar.plugins.pydantic import PydanticPlugin
 from litestar.routes import HTTPRoute
@@ -24,6 +22,7 @@ from litestar.routes import HTTPRoute
 from api.access import ActorDep, guard, public
 from api.config import Settings
 from api.controllers import CONTROLLERS
+from api.docs import openapi_config
 from api.errors import HANDLERS
 from api.idempotency import MAX_KEY_LENGTH
 from api.inputs import MAX_BODY_BYTES, check_body
@@ -107,12 +106,7 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
         exception_handlers=HANDLERS,
         plugins=[PydanticPlugin(validate_strict=True)],
         request_max_body_size=MAX_BODY_BYTES,
-        openapi_config=OpenAPIConfig(
-            title="Liangshan 两山 — ecological asset registry and ledger",
-            version="0.1.0",
-            openapi_router=Router("/schema", route_handlers=[], include_in_schema=False, opt=public()),
-            render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin()],
-        ),
+        openapi_config=openapi_config(),
         state=State({}),
     )
     declare_queries(app)

@@ -7,7 +7,7 @@ engine with plain deferred transactions, so they never wait for writers.
 
 import logging
 from dataclasses import dataclass
-from pathlib import Path
+from importlib import resources
 from typing import Any
 
 from alembic import command
@@ -15,7 +15,9 @@ from alembic.config import Config
 from sqlalchemy import Connection, event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
-MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+# the repository's ``migrations/``, which setup.py installs as this package: the same lookup serves a
+# checkout (an editable install) and an installed wheel
+MIGRATIONS = str(resources.files("api.migrations"))
 BUSY_TIMEOUT_MS = 30_000
 # SQLite connections are kept, never opened per request: each is a thread and a round of PRAGMAs,
 # and a burst of overflow connections opened and closed again costs more than waiting for one
@@ -75,7 +77,7 @@ def _sqlite(url: str, begin: str) -> AsyncEngine:
 
 def alembic_config(connection: Connection | None = None) -> Config:
     config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("script_location", MIGRATIONS)
     config.attributes["connection"] = connection
     return config
 

@@ -17,10 +17,10 @@ from litestar.openapi.spec import OpenAPIMediaType, OpenAPIResponse, OpenAPIType
 from litestar.routes import HTTPRoute
 
 from api.access import EVERYONE, access_of
+from api.docs import BEARER
 
 PROBLEM = "application/problem+json"
 CSV = "text/csv; charset=utf-8"
-BEARER = "BearerAuth"
 WHY = {
     400: "Malformed request: a wrong type, an unknown field or query parameter, a value out of bounds",
     401: "No API key, or an unknown or revoked one",
