@@ -9,7 +9,7 @@ PORT ?= 8000
 LIANGSHAN_TEST_POSTGRES_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/test
 export LIANGSHAN_TEST_POSTGRES_URL
 
-.PHONY: run test lint wheel-check swagger-ui bench clean
+.PHONY: run test lint wheel-check conformance swagger-ui bench clean
 
 $(STAMP): pyproject.toml setup.py $(COMPILED)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,6 +35,10 @@ test: lint
 # build the wheel, install it into a fresh virtualenv outside the checkout, and run the platform from it
 wheel-check:
 	bash .ci/wheel-check
+
+# Schemathesis against the running app, anonymously and as every kind of user, on SQLite and PostgreSQL
+conformance: $(STAMP)
+	bash .ci/api-conformance
 
 # vendor Swagger UI for the API docs page (no CDN): the files the page loads, their licences, and a
 # checksum file that the tests hold them to; `make swagger-ui SWAGGER_UI_VERSION=x.y.z` to upgrade
