@@ -14,7 +14,8 @@ from litestar.di import NamedDependency
 
 from api.config import Settings
 from api.database import Database, connect, upgrade
-from market.orders import Exchange, Fees
+from market.exchange import Exchange
+from market.execution import Fees
 from registry.context import Actor
 from registry.parties import platform_party
 from settlement.attestor import Attestor
