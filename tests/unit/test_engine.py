@@ -15,6 +15,9 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 from benchmarks.engine import interpreted_book
 from market import engine as e
 from market.engine import BUY, SELL, Rules
+from market.errors import REFUSED
+from market.exchange import Terms
+from market.execution import refused
 
 SOURCE = interpreted_book()
 engines = pytest.mark.parametrize("book_class", [e.Book, SOURCE], ids=["installed", "source"])
@@ -90,6 +93,16 @@ def test_malformed_orders_are_refused_by_code(book_class: type[e.Book]) -> None:
     assert book.submit("o", "A", BUY, 1, 100, self_trade="x") == [("rejected", "o", e.UNKNOWN_SELF_TRADE)]
     assert book.submit("o", "A", BUY, 1, 100, tif=e.GTD) == [("rejected", "o", e.EXPIRY_REQUIRED)]
     assert not book.orders
+
+
+@pytest.mark.parametrize("refusal", e.REFUSALS)
+def test_every_refusal_is_a_named_error_in_display_units(refusal: str) -> None:
+    terms = Terms("EP-SO2", 3, 5, Rules(tick=10, lot=1000, band_bps=1000), reference=38_900, halted=False)
+    order = e.Order("o1", "A", "hold", 38_905, 1_500, "GTW", None, "x")
+    error = refused(refusal, terms, order)
+    assert type(error) is REFUSED[refusal][0] and error.field == REFUSED[refusal][1]
+    assert "{" not in error.message and "38905" not in error.message  # prices in CNY: 389.05
+    assert set(REFUSED) == set(e.REFUSALS)
 
 
 @engines
