@@ -2,7 +2,7 @@
 (``registry.errors``, which says how the API turns them into problems):
 
     InvalidInput
-    ├── NotOneOf, NotInFuture
+    ├── NotInFuture
     ├── ExpiryRequired, ExpiryOnlyForGoodTillDate
     ├── ItemsEmptyOrRepeated, ContractCoversOtherUnits, MandateSoldThroughContract
     ├── PriceNotPositive, IncrementNotPositive, ReserveBelowStartPrice, DepositOrReserveOnFixedPrice,
@@ -11,8 +11,7 @@
     │   BandOutOfRange
     └── UnknownCursor
     NotFound
-    └── UnknownInstrument, UnknownIssuance, UnknownParty, UnknownOperator,
-        NoSuchOrder, NoSuchListing, NoSuchOffer
+    └── UnknownInstrument, UnknownOperator, NoSuchOrder, NoSuchListing, NoSuchOffer
     Forbidden
     └── NotTheOrdersParty, NotTheOffersBuyer, NotTheOffersSeller, SellerCannotBuyOwnListing,
         SellerCannotBidOnOwnListing, NotTheListingsSeller, NotTheOperator
@@ -27,9 +26,10 @@
             DuplicateOrderId, ListingClosed, ListingEnded, ListingIsAnAuction, FixedPriceTakesNoBids,
             AlreadyRegistered, NotRegisteredToBid, ListingHasBids, OfferClosed, OfferExpired
 
-Amounts are facts as decimal strings in display units (CNY for prices), ids as they are. The engine
-refuses with codes (``market.engine.REFUSALS``); ``REFUSED`` names the error and the request field
-for each, and ``market.execution.refused`` fills in the facts.
+The market also raises the registry's shared rules (``NotOneOf``, ``UnknownParty``,
+``UnknownIssuance``). Amounts are facts as decimal strings in display units (CNY for prices), ids as
+they are. The engine refuses with codes (``market.engine.REFUSALS``); ``REFUSED`` names the error and
+the request field for each, and ``market.execution.refused`` fills in the facts.
 """
 
 from market import engine as e
@@ -39,27 +39,10 @@ from registry.errors import (
     InsufficientUnits,
     InvalidInput,
     NotFound,
+    NotOneOf,
     RegistryError,
     RuleBroken,
 )
-
-# -- shared with the registry's rules of the same name (registry.errors, on its way) ---------------
-
-
-class NotOneOf(InvalidInput):
-    title = "Not one of the choices"
-    template = "{value} is not one of: {choices}"
-
-
-class UnknownParty(NotFound):
-    title = "Unknown party"
-    template = "no party {party}"
-
-
-class UnknownIssuance(NotFound):
-    title = "Unknown issuance"
-    template = "no issuance {issuance}"
-
 
 # -- input ------------------------------------------------------------------------------------------
 
@@ -156,7 +139,7 @@ class BandOutOfRange(InvalidInput):
 
 class UnknownCursor(InvalidInput):
     title = "Unknown cursor"
-    template = "this is not a cursor this API gave out"
+    template = "not a cursor this API gave out"
 
 
 # -- objects ----------------------------------------------------------------------------------------

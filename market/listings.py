@@ -44,7 +44,6 @@ from market.errors import (
     MandateSoldThroughContract,
     NoSuchListing,
     NotInFuture,
-    NotOneOf,
     NotRegisteredToBid,
     NotTheListingsSeller,
     PackageNeedsValuations,
@@ -53,7 +52,6 @@ from market.errors import (
     ReserveBelowStartPrice,
     SellerCannotBidOnOwnListing,
     SellerCannotBuyOwnListing,
-    UnknownIssuance,
 )
 from market.pricing import fee, term_years, trade_value
 from market.tables import BidderRow, BidRow, ListingItemRow, ListingRow
@@ -62,6 +60,7 @@ from registry import context as c
 from registry import events as ev
 from registry.assets import get_asset_class
 from registry.cash import CNY_SCALE
+from registry.errors import NotOneOf, UnknownIssuance
 from registry.quantities import format_units, parse_units
 from registry.tables import IssuanceRow
 from registry.valuations import latest_valid

@@ -17,8 +17,6 @@ from market.errors import (
     NotTheOffersSeller,
     OfferClosed,
     OfferExpired,
-    UnknownIssuance,
-    UnknownParty,
 )
 from market.pricing import fee, term_years, trade_value
 from market.tables import OfferRow
@@ -27,6 +25,7 @@ from registry import events as ev
 from registry import units
 from registry.assets import get_asset_class
 from registry.cash import CNY_SCALE
+from registry.errors import UnknownIssuance, UnknownParty
 from registry.quantities import format_units, parse_units
 from registry.tables import IssuanceRow, PartyRow
 from settlement.dvp import Trade, settle

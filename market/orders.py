@@ -17,7 +17,6 @@ from market.errors import (
     NoIssuanceHoldsEnough,
     NoSuchOrder,
     NotInFuture,
-    NotOneOf,
     NotTheOrdersParty,
     UnknownCursor,
 )
@@ -29,6 +28,7 @@ from registry import blocks as b
 from registry import cash, units
 from registry import context as c
 from registry.cash import CNY_SCALE
+from registry.errors import NotOneOf
 from registry.quantities import format_units, parse_units
 from registry.tables import BlockRow, IssuanceRow
 
