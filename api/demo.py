@@ -17,7 +17,8 @@ from typing import Any, TypeVar
 from faker import Faker
 
 from api.platform import Platform
-from market import listings, negotiated, orders, rules
+from market import execution, listings, negotiated, orders, rules
+from market.exchange import Market
 from registry import cash, decisions, parties, rights, units
 from registry import context as c
 from registry.identifiers import CREDIT_CODE_ALPHABET, credit_code_check_char, resident_id_check_char
@@ -364,7 +365,7 @@ class Demo:
                 )
             )
 
-    async def on_book(self, instrument: str, step: Callable[[UnitOfWork, orders.Market], Awaitable[T]]) -> T:
+    async def on_book(self, instrument: str, step: Callable[[UnitOfWork, Market], Awaitable[T]]) -> T:
         async with self.platform.exchange.writer(self.platform.database.reads, instrument) as market:
             return await self.run(lambda w: step(w, market))
 
@@ -381,8 +382,7 @@ class Demo:
         registrar = cast.actors["registrar"]
         change = rules.RulesChange(band_bps=1000, reference_price="45.00")  # ±10%, as the national market
         await self.on_book(instrument, lambda w, m: rules.change_rules(w, m, registrar, change))
-        self.platform.exchange.forget(instrument)
-        fees = orders.Fees(self.platform.fee_bps, cast.registrar.party_id)
+        fees = execution.Fees(self.platform.fee_bps, cast.registrar.party_id)
         book: list[tuple[str, orders.Entry]] = [
             (seller, orders.Entry("sell", "500", f"{44 + n % 3}.00", issuance=issuance))
             for n, (seller, issuance) in enumerate(sellers)

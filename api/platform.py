@@ -14,10 +14,11 @@ from litestar.di import NamedDependency
 
 from api.config import Settings
 from api.database import Database, connect, upgrade
-from market.orders import Exchange, Fees
+from market.exchange import Exchange
+from market.execution import Fees
 from registry.context import Actor
 from registry.parties import platform_party
-from settlement.collateral import Attestor
+from settlement.attestor import Attestor
 from settlement.ledger import Ledger, current_size
 from settlement.signing_key import load_or_create
 from settlement.unit_of_work import Clock, UnitOfWork, random_id, system_clock

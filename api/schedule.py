@@ -10,7 +10,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 from api.platform import Platform
-from market import listings, orders
+from market import exchange, expiry, listings
 from market.negotiated import lapse_due
 from registry import contracts
 from registry.units import expire_due
@@ -56,13 +56,13 @@ async def run_listing_closes(platform: Platform) -> None:
 async def run_order_expiries(platform: Platform) -> None:
     """Expire DAY and GTD orders that are due, one instrument at a time, as its book's writer."""
     async with platform.database.reads() as session:
-        due = await orders.instruments_with_due_orders(session, platform.now())
+        due = await expiry.instruments_with_due_orders(session, platform.now())
     for instrument in due:
         async with (
             platform.exchange.writer(platform.database.reads, instrument) as market,
             platform.unit_of_work() as work,
         ):
-            expired = await orders.expire_due(work, market, fees=await platform.fees())
+            expired = await expiry.expire_due(work, market, fees=await platform.fees())
             await work.commit()
         log.info("%d orders on instrument %s expired", expired, instrument)
 
@@ -70,7 +70,7 @@ async def run_order_expiries(platform: Platform) -> None:
 async def open_books(platform: Platform) -> None:
     """Build every book that has open orders from the database, before the first request."""
     async with platform.database.reads() as session:
-        instruments = await orders.instruments_with_open_orders(session)
+        instruments = await exchange.instruments_with_open_orders(session)
     for instrument in instruments:
         async with platform.exchange.writer(platform.database.reads, instrument):
             pass

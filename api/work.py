@@ -14,7 +14,8 @@ from litestar.serialization import encode_json
 
 from api.idempotency import IdempotencyRow, recall, request_hash
 from api.platform import Platform
-from market.orders import Fees, Market
+from market.exchange import Market
+from market.execution import Fees
 from registry.context import Actor
 from settlement.unit_of_work import UnitOfWork
 

@@ -11,8 +11,9 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from market import engine as e
-from market.orders import CHINA_STANDARD_TIME, OPEN, scales, terms_of
-from market.tables import FillRow, MarketRulesRow, OrderRow
+from market.exchange import scales, terms_of
+from market.expiry import CHINA_STANDARD_TIME
+from market.tables import OPEN, FillRow, MarketRulesRow, OrderRow
 from registry import context as c
 from registry.cash import CNY_SCALE
 from registry.quantities import format_units

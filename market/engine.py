@@ -12,7 +12,7 @@ closest to the reference price, filling in price-time order.
 Events are plain tuples, cheapest to build; their first element names them:
 
     ("accepted", order_id)
-    ("rejected", order_id, reason)
+    ("rejected", order_id, refusal)                               # refusal: one of REFUSALS
     ("trade", buy_id, sell_id, price, quantity, aggressor_side)   # aggressor None in an auction
     ("cancelled", order_id, quantity_cancelled, reason)           # an order may stay open with the rest
     ("amended", order_id, price, quantity, kept_priority)
@@ -39,8 +39,38 @@ CANCEL_BOTH: Final = "cancel_both"
 DECREMENT: Final = "decrement"
 SELF_TRADE: Final = (CANCEL_NEWEST, CANCEL_OLDEST, CANCEL_BOTH, DECREMENT)
 
+# Why an order or a command is refused: a closed set of codes, which callers map to their own errors
+# (the engine knows ticks and base units, not what a user should read)
+DUPLICATE_ORDER_ID: Final = "duplicate_order_id"
+UNKNOWN_SIDE: Final = "unknown_side"
+UNKNOWN_TIME_IN_FORCE: Final = "unknown_time_in_force"
+UNKNOWN_SELF_TRADE: Final = "unknown_self_trade"
+EXPIRY_REQUIRED: Final = "expiry_required"  # a GTD order without its expiry
+HALTED: Final = "halted"  # while halted, only limit orders that rest join the call auction
+PRICE_NOT_POSITIVE: Final = "price_not_positive"
+PRICE_OFF_TICK: Final = "price_off_tick"
+PRICE_OUTSIDE_BAND: Final = "price_outside_band"
+QUANTITY_OFF_LOT: Final = "quantity_off_lot"
+BELOW_MINIMUM_QUANTITY: Final = "below_minimum_quantity"
+ABOVE_MAXIMUM_QUANTITY: Final = "above_maximum_quantity"
+NO_SUCH_OPEN_ORDER: Final = "no_such_open_order"
+REFUSALS: Final = (
+    DUPLICATE_ORDER_ID,
+    UNKNOWN_SIDE,
+    UNKNOWN_TIME_IN_FORCE,
+    UNKNOWN_SELF_TRADE,
+    EXPIRY_REQUIRED,
+    HALTED,
+    PRICE_NOT_POSITIVE,
+    PRICE_OFF_TICK,
+    PRICE_OUTSIDE_BAND,
+    QUANTITY_OFF_LOT,
+    BELOW_MINIMUM_QUANTITY,
+    ABOVE_MAXIMUM_QUANTITY,
+    NO_SUCH_OPEN_ORDER,
+)
+
 Event = tuple[Any, ...]
-_HALTED: Final = "halted: only limit orders that rest join the call auction"
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,7 +222,7 @@ class Book:
         # each string compared once: compiled, a comparison that fails costs more than the rest
         buy, gtc = side == BUY, tif == GTC
         rests = gtc or tif in (DAY, GTD)  # else immediate: IOC or FOK
-        if (  # one cheap test on the hot path; the reason is worked out only for a refusal
+        if (  # one cheap test on the hot path; the refusal is worked out only when there is one
             order_id in self.orders
             or not (rests or tif in (IOC, FOK))
             or self_trade not in (CANCEL_NEWEST, CANCEL_OLDEST, CANCEL_BOTH, DECREMENT)
@@ -202,11 +232,13 @@ class Book:
             or quantity % lot
             or not least <= quantity <= most
         ):
-            return [("rejected", order_id, self.refusal(order) or "refused")]
+            refusal = self.refusal(order)
+            assert refusal is not None  # it checks the same rules as the test above, one by one
+            return [("rejected", order_id, refusal)]
         events: list[Event] = [("accepted", order_id)]
         if self.halted:
             if not rests or price is None:
-                return [("rejected", order_id, _HALTED)]
+                return [("rejected", order_id, HALTED)]
             self._rest(order)
             return events
         if not rests and tif == FOK and not self._can_fill(order):
@@ -232,7 +264,7 @@ class Book:
     def cancel(self, order_id: str, reason: str = "cancelled by its owner") -> list[Event]:
         order = self.orders.pop(order_id, None)
         if order is None:
-            return [("rejected", order_id, "no such open order")]
+            return [("rejected", order_id, NO_SUCH_OPEN_ORDER)]
         price, remaining = order.price, order.quantity
         assert price is not None
         side = self.bids if order.side == BUY else self.asks
@@ -244,12 +276,12 @@ class Book:
         """Quantity down at the same price keeps time priority; a new price or more quantity loses it."""
         order = self.orders.get(order_id)
         if order is None:
-            return [("rejected", order_id, "no such open order")]
+            return [("rejected", order_id, NO_SUCH_OPEN_ORDER)]
         assert order.price is not None
         new_price = order.price if price is None else price
-        reason = self._check_size(quantity) or self._check_price(new_price)
-        if reason is not None:
-            return [("rejected", order_id, reason)]
+        refusal = self._check_size(quantity) or self._check_price(new_price)
+        if refusal is not None:
+            return [("rejected", order_id, refusal)]
         side = self.bids if order.side == BUY else self.asks
         if new_price == order.price and quantity <= order.quantity:
             side.take(side.levels[order.price], order.quantity - quantity, done=False)
@@ -303,34 +335,46 @@ class Book:
     # -- checks ---------------------------------------------------------------------------------
 
     def refusal(self, order: Order) -> str | None:
-        """Why ``submit`` would reject ``order``, or None: callers check before they reserve."""
+        """Why ``submit`` would reject ``order`` (one of ``REFUSALS``), or None: callers check before
+        they reserve."""
         if order.id in self.orders:
-            return "an open order already has this id"
+            return DUPLICATE_ORDER_ID
+        refusal = self._check_terms(order)
+        if refusal is None and order.price is not None:
+            refusal = self._check_price(order.price)
+        return refusal or self._check_size(order.quantity)
+
+    def _check_terms(self, order: Order) -> str | None:
         if order.side not in (BUY, SELL):
-            return "side must be buy or sell"
-        if order.tif not in TIME_IN_FORCE or order.self_trade not in SELF_TRADE:
-            return "unknown time in force or self-trade prevention"
+            return UNKNOWN_SIDE
+        if order.tif not in TIME_IN_FORCE:
+            return UNKNOWN_TIME_IN_FORCE
+        if order.self_trade not in SELF_TRADE:
+            return UNKNOWN_SELF_TRADE
         if order.tif == GTD and order.expires is None:
-            return "a GTD order needs its expiry"
+            return EXPIRY_REQUIRED
         if self.halted and (order.tif in (IOC, FOK) or order.price is None):
-            return _HALTED
-        reason = self._check_price(order.price) if order.price is not None else None
-        return reason or self._check_size(order.quantity)
+            return HALTED
+        return None
 
     def _check_size(self, quantity: int) -> str | None:
         rules = self.rules
         if quantity % rules.lot:
-            return f"quantity is not a multiple of the lot ({rules.lot})"
-        if not rules.min_quantity <= quantity <= rules.max_quantity:
-            return f"quantity must be between {rules.min_quantity} and {rules.max_quantity}"
+            return QUANTITY_OFF_LOT
+        if quantity < rules.min_quantity:
+            return BELOW_MINIMUM_QUANTITY
+        if quantity > rules.max_quantity:
+            return ABOVE_MAXIMUM_QUANTITY
         return None
 
     def _check_price(self, price: int) -> str | None:
-        if price <= 0 or price % self.rules.tick:
-            return f"price must be a positive multiple of the tick ({self.rules.tick})"
+        if price <= 0:
+            return PRICE_NOT_POSITIVE
+        if price % self.rules.tick:
+            return PRICE_OFF_TICK
         low, high = self._band
         if not low <= price <= high:
-            return f"price is outside the band {low}-{high}"
+            return PRICE_OUTSIDE_BAND
         return None
 
     def band(self) -> tuple[int, int]:

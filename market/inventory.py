@@ -16,13 +16,13 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from market import data, surveillance
+from market.errors import NotTheOperator, UnknownOperator
 from market.pricing import term_years, trade_value
 from registry import blocks as b
 from registry import context as c
 from registry import contracts
 from registry.assets import get_asset_class
 from registry.cash import CNY_SCALE
-from registry.errors import Forbidden, NotFound
 from registry.quantities import format_units, units_of
 from registry.tables import BlockRow, ContractRow, IssuanceRow, PartyRow
 from registry.valuations import latest_valid
@@ -78,10 +78,10 @@ async def report(
     session: AsyncSession, ledger: Ledger, actor: c.Actor, operator: str, *, today: dt.date, due_days: int
 ) -> Report:
     if not (actor.party_id == operator or actor.supervises):
-        raise Forbidden("operator", "an inventory is for its operator and its regulators")
+        raise NotTheOperator("operator")
     party = await session.get(PartyRow, operator)
     if party is None or party.kind != c.OPERATOR:
-        raise NotFound("operator", f"no operator {operator}")
+        raise UnknownOperator("operator", operator=operator)
     positions = await _positions(session, operator)
     costs = await _costs(session, ledger, operator)
     lines = [await _line(session, p, costs.get(p.issuance.id, 0), today) for p in positions.values()]

@@ -26,6 +26,33 @@ from fractions import Fraction
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from market.errors import (
+    AlreadyRegistered,
+    BelowFloorPrice,
+    BidBelowStartPrice,
+    BidTooLow,
+    ContractCoversOtherUnits,
+    DepositOrReserveOnFixedPrice,
+    ExtensionOutOfRange,
+    FixedPriceTakesNoBids,
+    IncrementNotPositive,
+    ItemsEmptyOrRepeated,
+    ListingClosed,
+    ListingEnded,
+    ListingHasBids,
+    ListingIsAnAuction,
+    MandateSoldThroughContract,
+    NoSuchListing,
+    NotInFuture,
+    NotRegisteredToBid,
+    NotTheListingsSeller,
+    PackageNeedsValuations,
+    PartialBidNotAllowed,
+    PriceNotPositive,
+    ReserveBelowStartPrice,
+    SellerCannotBidOnOwnListing,
+    SellerCannotBuyOwnListing,
+)
 from market.pricing import fee, term_years, trade_value
 from market.tables import BidderRow, BidRow, ListingItemRow, ListingRow
 from registry import cash, contracts, pledges, units
@@ -33,7 +60,7 @@ from registry import context as c
 from registry import events as ev
 from registry.assets import get_asset_class
 from registry.cash import CNY_SCALE
-from registry.errors import Conflict, Forbidden, InvalidInput, NotFound
+from registry.errors import NotOneOf, UnknownIssuance
 from registry.quantities import format_units, parse_units
 from registry.tables import IssuanceRow
 from registry.valuations import latest_valid
@@ -112,18 +139,16 @@ def allocate(bids: list[tuple[int, int, int]], quantity: int, reserve: int) -> l
 async def create(work: c.Work, actor: c.Actor, spec: ListingSpec) -> Listing:
     actor.require(*c.HOLDER_KINDS)
     if not spec.items or len({item.issuance for item in spec.items}) != len(spec.items):
-        raise InvalidInput("items", "list one or more items, each of a different issuance")
+        raise ItemsEmptyOrRepeated("items")
     row = _listing(work, actor.party_id, spec)
     work.session.add(row)
     await work.session.flush()
-    items = [await _add_item(work, actor, row, item) for item in spec.items]
+    items = [await _add_item(work, actor, row, item, f"items.{n}") for n, item in enumerate(spec.items)]
     if any(item.contract_id for item in items):
         if not row.package:
-            raise InvalidInput("items", "sell one right under mandate at /contracts/{id}/sell")
+            raise MandateSoldThroughContract("items.0.contract", contract=str(items[0].contract_id))
         if any(item.value is None for item in items):
-            raise InvalidInput(
-                "items", "a package with units under mandate needs a valid valuation of every right in it"
-            )
+            raise PackageNeedsValuations("items")
     await work.session.flush()
     return await _view(work.session, row)
 
@@ -143,8 +168,9 @@ async def sale_under_mandate(work: c.Work, actor: c.Actor, contract_id: str, spe
     mandate, for the depositor (the seller), at no less than the contract's floor price; the
     depositor pays the operator its part of the proceeds."""
     contract = await contracts.mandate(work, actor, contract_id)
-    if parse_units(spec.price, CNY_SCALE, field="price") < contract.floor_price:
-        raise InvalidInput("price", f"the mandate's floor price is {_money(contract.floor_price)}")
+    price = parse_units(spec.price, CNY_SCALE, field="price")
+    if price < contract.floor_price:
+        raise BelowFloorPrice("price", price=_money(price), floor=_money(contract.floor_price))
     row = await _for_owner(work, contract.depositor_id, contract.issuance_id, contract.quantity, spec)
     row.contract_id = contract.id
     await contracts.release_to_sale(work, contract, row.id)
@@ -202,21 +228,22 @@ def _listing(work: c.Work, seller: str, spec: ListingSpec) -> ListingRow:
     return row
 
 
-async def _add_item(work: c.Work, actor: c.Actor, row: ListingRow, item: Item) -> ListingItemRow:
+async def _add_item(work: c.Work, actor: c.Actor, row: ListingRow, item: Item, field: str) -> ListingItemRow:
     """Reserve an item's units for the listing: the seller's own, or a depositor's under the
-    acting operator's mandate (whole, as the contract covers them)."""
+    acting operator's mandate (whole, as the contract covers them). ``field`` is the item's place
+    in the request (``items.0``)."""
     issuance = await work.session.get(IssuanceRow, item.issuance)
     if issuance is None:
-        raise NotFound("items", f"no issuance {item.issuance}")
+        raise UnknownIssuance(f"{field}.issuance", issuance=item.issuance)
     cls = await get_asset_class(work.session, issuance.asset_class)
-    quantity = parse_units(item.quantity, cls.scale, field="items")
+    quantity = parse_units(item.quantity, cls.scale, field=f"{field}.quantity")
     owner = row.seller_id
     if item.contract is None:
         await units.reserve(work, issuance_id=issuance.id, owner=owner, units=quantity, ref=row.id)
     else:
         contract = await contracts.mandate(work, actor, item.contract)
         if (contract.issuance_id, contract.quantity) != (issuance.id, quantity):
-            raise InvalidInput("items", f"contract {contract.id} covers other units than this item")
+            raise ContractCoversOtherUnits(f"{field}.contract", contract=contract.id)
         owner = contract.depositor_id
         await contracts.release_to_sale(work, contract, row.id)
     valuation = await latest_valid(work.session, issuance.id, work.now.date())
@@ -236,29 +263,30 @@ async def _add_item(work: c.Work, actor: c.Actor, row: ListingRow, item: Item) -
 
 def _check(row: ListingRow, now: dt.datetime) -> None:
     if row.mode not in MODES:
-        raise InvalidInput("mode", f"mode is one of {', '.join(MODES)}")
+        raise NotOneOf("mode", value=row.mode, choices=", ".join(MODES))
     if row.price == 0:
-        raise InvalidInput("price", "the price must be positive")
+        raise PriceNotPositive("price")
     if row.ends_at <= now:
-        raise InvalidInput("ends_at", "the listing must end in the future")
+        raise NotInFuture("ends_at", moment=row.ends_at.isoformat())
     if row.mode == ENGLISH and row.increment == 0:
-        raise InvalidInput("increment", "an English auction needs a positive increment")
+        raise IncrementNotPositive("increment")
     if row.reserve_price is not None and row.reserve_price < row.price:
-        raise InvalidInput("reserve_price", "the reserve cannot be below the start price")
+        reserve, price = _money(row.reserve_price), _money(row.price)
+        raise ReserveBelowStartPrice("reserve_price", reserve=reserve, price=price)
     if row.mode == FIXED and (row.reserve_price is not None or row.deposit):
-        raise InvalidInput("mode", "a fixed-price listing takes neither a reserve nor a deposit")
+        raise DepositOrReserveOnFixedPrice("mode")
     if not 0 <= row.extension_minutes <= 60:
-        raise InvalidInput("extension_minutes", "the anti-sniping extension is 0 to 60 minutes")
+        raise ExtensionOutOfRange("extension_minutes", minutes=row.extension_minutes)
 
 
 async def _locked_open(work: c.Work, listing_id: str) -> ListingRow:
     row = await work.session.get(ListingRow, listing_id, with_for_update=True)
     if row is None:
-        raise NotFound("listing", f"no listing {listing_id}")
+        raise NoSuchListing("listing", listing=listing_id)
     if row.status != OPEN:
-        raise Conflict("listing", f"the listing is {row.status}")
+        raise ListingClosed("listing", listing=listing_id, state=row.status)
     if row.ends_at <= work.now:
-        raise Conflict("listing", "the listing has ended and is being closed")
+        raise ListingEnded("listing", listing=listing_id)
     return row
 
 
@@ -282,9 +310,9 @@ async def buy(work: c.Work, actor: c.Actor, listing_id: str, *, fees_bps: int, f
     actor.require(*c.HOLDER_KINDS)
     row = await _locked_open(work, listing_id)
     if row.mode != FIXED:
-        raise Conflict("listing", "this listing is an auction: register and bid")
+        raise ListingIsAnAuction("listing")
     if actor.party_id == row.seller_id:
-        raise Forbidden("listing", "a seller cannot buy its own listing")
+        raise SellerCannotBuyOwnListing("listing")
     bid = BidRow(
         listing_id=row.id,
         party_id=actor.party_id,
@@ -307,11 +335,11 @@ async def register(work: c.Work, actor: c.Actor, listing_id: str) -> Listing:
     actor.require(*c.HOLDER_KINDS)
     row = await _locked_open(work, listing_id)
     if row.mode == FIXED:
-        raise Conflict("listing", "a fixed-price listing takes no bids: buy it")
+        raise FixedPriceTakesNoBids("listing")
     if actor.party_id == row.seller_id:
-        raise Forbidden("listing", "a seller cannot bid on its own listing")
+        raise SellerCannotBidOnOwnListing("listing")
     if await work.session.get(BidderRow, (row.id, actor.party_id)) is not None:
-        raise Conflict("listing", "you are already registered for this listing")
+        raise AlreadyRegistered("listing")
     await cash.hold(work, party=actor.party_id, fen=row.deposit, ref=row.id, actor=actor.party_id)
     work.session.add(
         BidderRow(listing_id=row.id, party_id=actor.party_id, held=row.deposit, registered_at=work.now)
@@ -327,7 +355,7 @@ async def bid(
     row = await _locked_open(work, listing_id)
     bidder = await work.session.get(BidderRow, (row.id, actor.party_id), with_for_update=True)
     if bidder is None:
-        raise Conflict("listing", "register (and lodge the deposit) before bidding")
+        raise NotRegisteredToBid("listing")
     items = await _items(work.session, row)
     offered = parse_units(price, CNY_SCALE, field="price")
     whole = _whole(row, items)
@@ -368,9 +396,9 @@ async def _check_bid(
         high = await _high_bid(session, row)
         least = row.price if high is None else high + row.increment
         if price < least:
-            raise InvalidInput("price", f"the lowest acceptable bid is {format_units(least, CNY_SCALE)}")
+            raise BidTooLow("price", price=_money(price), least=_money(least))
     elif price < row.price:
-        raise InvalidInput("price", f"bids start at {format_units(row.price, CNY_SCALE)}")
+        raise BidBelowStartPrice("price", price=_money(price), start=_money(row.price))
     whole = _whole(row, items)
     if quantity == whole:
         return
@@ -382,9 +410,7 @@ async def _check_bid(
         and await _fungible(session, items[0].issuance_id)
     )
     if not (divisible and 0 < quantity < whole):
-        raise InvalidInput(
-            "quantity", "bid for the whole listing; only sealed bids on fungible units may take part of it"
-        )
+        raise PartialBidNotAllowed("quantity")
 
 
 async def _fungible(session: AsyncSession, issuance_id: int) -> bool:
@@ -524,11 +550,9 @@ async def cancel(work: c.Work, actor: c.Actor, listing_id: str) -> Listing:
     """The seller withdraws a listing that has no bid yet; units and deposits are released."""
     row = await _locked_open(work, listing_id)
     if row.seller_id != actor.party_id or row.pledge_id is not None or row.contract_id is not None:
-        raise Forbidden(
-            "listing", "only the seller may cancel its listing; a sale for an owner runs its course"
-        )
+        raise NotTheListingsSeller("listing")
     if await _active_bids(work.session, row):
-        raise Conflict("listing", "the listing has bids; it can no longer be cancelled")
+        raise ListingHasBids("listing")
     await close(work, row, fees_bps=0, fee_account=row.seller_id)
     row.status = CANCELLED
     return await _view(work.session, row)
@@ -537,7 +561,7 @@ async def cancel(work: c.Work, actor: c.Actor, listing_id: str) -> Listing:
 async def get_listing(session: AsyncSession, listing_id: str) -> Listing:
     row = await session.get(ListingRow, listing_id)
     if row is None:
-        raise NotFound("listing", f"no listing {listing_id}")
+        raise NoSuchListing("listing", listing=listing_id)
     return await _view(session, row)
 
 

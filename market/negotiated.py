@@ -9,6 +9,15 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from market.errors import (
+    NoSuchOffer,
+    NotAnEligibleBuyer,
+    NotInFuture,
+    NotTheOffersBuyer,
+    NotTheOffersSeller,
+    OfferClosed,
+    OfferExpired,
+)
 from market.pricing import fee, term_years, trade_value
 from market.tables import OfferRow
 from registry import context as c
@@ -16,7 +25,7 @@ from registry import events as ev
 from registry import units
 from registry.assets import get_asset_class
 from registry.cash import CNY_SCALE
-from registry.errors import Conflict, Forbidden, InvalidInput, NotFound
+from registry.errors import UnknownIssuance, UnknownParty
 from registry.quantities import format_units, parse_units
 from registry.tables import IssuanceRow, PartyRow
 from settlement.dvp import Trade, settle
@@ -72,14 +81,14 @@ async def propose(
     actor.require(*c.HOLDER_KINDS)
     counterparty = await work.session.get(PartyRow, buyer)
     if counterparty is None:
-        raise NotFound("buyer", f"no party {buyer}")
+        raise UnknownParty("buyer", party=buyer)
     if counterparty.kind not in c.HOLDER_KINDS or buyer == actor.party_id:
-        raise InvalidInput("buyer", "name another party that can hold rights")
+        raise NotAnEligibleBuyer("buyer")
     if deadline <= work.now:
-        raise InvalidInput("deadline", "the deadline must be in the future")
+        raise NotInFuture("deadline", moment=deadline.isoformat())
     issuance = await work.session.get(IssuanceRow, issuance_id)
     if issuance is None:
-        raise NotFound("issuance", f"no issuance {issuance_id}")
+        raise UnknownIssuance("issuance", issuance=issuance_id)
     cls = await get_asset_class(work.session, issuance.asset_class)
     amount = parse_units(quantity, cls.scale, field="quantity")
     price_fen = parse_units(price, CNY_SCALE, field="price")
@@ -103,24 +112,29 @@ async def propose(
     return await _offer(work.session, row)
 
 
-async def _open_offer(work: c.Work, offer_id: str) -> OfferRow:
+async def _open_offer(work: c.Work, actor: c.Actor, offer_id: str) -> OfferRow:
+    """An open offer the actor is a party to; to anyone else it does not exist."""
     query = select(OfferRow).where(OfferRow.id == offer_id).with_for_update()
     row = (await work.session.execute(query)).scalar()
-    if row is None:
-        raise NotFound("offer", f"no offer {offer_id}")
+    if row is None or not _sees(actor, row):
+        raise NoSuchOffer("offer", offer=offer_id)
     if row.status != OPEN:
-        raise Conflict("offer", f"the offer is {row.status}")
+        raise OfferClosed("offer", offer=offer_id, state=row.status)
     return row
+
+
+def _sees(actor: c.Actor, row: OfferRow) -> bool:
+    return actor.party_id in (row.seller_id, row.buyer_id) or actor.supervises
 
 
 async def accept(work: c.Work, actor: c.Actor, offer_id: str, *, fee_bps: int, fee_account: str) -> Offer:
     """The named buyer accepts: units, price and fees settle together, or nothing happens."""
     actor.require(*c.HOLDER_KINDS)
-    row = await _open_offer(work, offer_id)
+    row = await _open_offer(work, actor, offer_id)
     if row.buyer_id != actor.party_id:
-        raise Forbidden("offer", "only the buyer the offer names may accept it")
+        raise NotTheOffersBuyer("offer")
     if row.deadline <= work.now:
-        raise Conflict("offer", "the offer lapsed at its deadline")
+        raise OfferExpired("offer", offer=offer_id)
     cls = await get_asset_class(work.session, (await _issuance(work.session, row.issuance_id)).asset_class)
     charge = fee(row.value, fee_bps)
     trade = Trade(
@@ -150,10 +164,11 @@ async def _issuance(session: AsyncSession, issuance_id: int) -> IssuanceRow:
 
 async def close(work: c.Work, actor: c.Actor, offer_id: str, *, status: str) -> Offer:
     """The buyer declines or the seller withdraws; the reserved units go back to the seller."""
-    row = await _open_offer(work, offer_id)
-    party = row.buyer_id if status == DECLINED else row.seller_id
-    if actor.party_id != party:
-        raise Forbidden("offer", f"only the {'buyer' if status == DECLINED else 'seller'} may do this")
+    row = await _open_offer(work, actor, offer_id)
+    if status == DECLINED and actor.party_id != row.buyer_id:
+        raise NotTheOffersBuyer("offer")
+    if status != DECLINED and actor.party_id != row.seller_id:
+        raise NotTheOffersSeller("offer")
     await units.release(
         work, issuance_id=row.issuance_id, owner=row.seller_id, ref=row.id, actor=actor.party_id
     )
@@ -175,8 +190,8 @@ async def lapse_due(work: c.Work) -> int:
 
 async def get_offer(session: AsyncSession, actor: c.Actor, offer_id: str) -> Offer:
     row = await session.get(OfferRow, offer_id)
-    if row is None or not (actor.party_id in (row.seller_id, row.buyer_id) or actor.supervises):
-        raise NotFound("offer", f"no offer {offer_id} that you may see")
+    if row is None or not _sees(actor, row):
+        raise NoSuchOffer("offer", offer=offer_id)
     return await _offer(session, row)
 
 

@@ -7,11 +7,21 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from market.engine import price_band
-from market.orders import DEFAULT_RULES, Fees, Market, apply, terms_of
+from market.errors import (
+    BandOutOfRange,
+    InstrumentAlreadyHalted,
+    InstrumentNotHalted,
+    LotNotPositive,
+    MinimumOffLot,
+    ReferencePriceOffTick,
+    SizeLimitsOutOfOrder,
+    TickNotPositive,
+)
+from market.exchange import DEFAULT_RULES, Market, terms_of
+from market.execution import Fees, apply
 from market.tables import MarketRulesRow
 from registry import context as c
 from registry.cash import CNY_SCALE
-from registry.errors import Conflict, InvalidInput
 from registry.quantities import MAX_UNITS, format_units, parse_units
 
 MAX_BAND_BPS = 10_000
@@ -83,7 +93,8 @@ async def _rules_row(work: c.Work, market: Market) -> MarketRulesRow:
 
 
 async def change_rules(work: c.Work, market: Market, actor: c.Actor, change: RulesChange) -> RulesView:
-    """New rules apply to orders entered from now on; resting orders keep their place."""
+    """New rules apply to orders entered from now on; resting orders keep their place. The book is
+    rebuilt under them once this transaction is done with it."""
     actor.require(c.REGISTRAR, c.REGULATOR)
     row = await _rules_row(work, market)
     scale = market.terms.scale
@@ -98,25 +109,32 @@ async def change_rules(work: c.Work, market: Market, actor: c.Actor, change: Rul
             setattr(row, name, parse_units(value, unit_scale, field=name))
     if change.band_bps is not None:
         if not 0 < change.band_bps < MAX_BAND_BPS:
-            raise InvalidInput("band_bps", "the band is between 1 and 9999 basis points either side")
+            raise BandOutOfRange("band_bps", band_bps=change.band_bps)
         row.band_bps = change.band_bps
-    _check(row)
+    _check(row, scale)
     row.updated_at = work.now
     await work.session.flush()
+    market.invalidate()
     return await rules_of(work.session, market.terms.instrument)
 
 
-def _check(row: MarketRulesRow) -> None:
+def _check(row: MarketRulesRow, scale: int) -> None:
+    def units(n: int) -> str:
+        return format_units(n, scale)
+
     if row.tick <= 0:
-        raise InvalidInput("tick", "the tick must be positive")
+        raise TickNotPositive("tick")
     if row.lot <= 0:
-        raise InvalidInput("lot", "the lot must be positive")
+        raise LotNotPositive("lot")
     if not 0 < row.min_quantity <= row.max_quantity <= MAX_UNITS:
-        raise InvalidInput("min_quantity", "order sizes need 0 < minimum ≤ maximum")
+        raise SizeLimitsOutOfOrder(
+            "min_quantity", minimum=units(row.min_quantity), maximum=units(row.max_quantity)
+        )
     if row.min_quantity % row.lot:
-        raise InvalidInput("min_quantity", "the minimum order size must be whole lots")
+        raise MinimumOffLot("min_quantity", minimum=units(row.min_quantity), lot=units(row.lot))
     if row.reference_price is not None and row.reference_price % row.tick:
-        raise InvalidInput("reference_price", "the reference price must be on the tick")
+        reference, tick = format_units(row.reference_price, CNY_SCALE), format_units(row.tick, CNY_SCALE)
+        raise ReferencePriceOffTick("reference_price", reference_price=reference, tick=tick)
 
 
 async def halt(work: c.Work, market: Market, actor: c.Actor) -> RulesView:
@@ -125,7 +143,7 @@ async def halt(work: c.Work, market: Market, actor: c.Actor) -> RulesView:
     actor.require(c.REGISTRAR, c.REGULATOR)
     row = await _rules_row(work, market)
     if row.halted:
-        raise Conflict("instrument", "the instrument is already halted")
+        raise InstrumentAlreadyHalted("instrument", instrument=market.terms.instrument)
     row.halted, row.updated_at = True, work.now
     market.book.halt()
     await work.session.flush()
@@ -137,7 +155,7 @@ async def resume(work: c.Work, market: Market, actor: c.Actor, *, fees: Fees) ->
     actor.require(c.REGISTRAR, c.REGULATOR)
     row = await _rules_row(work, market)
     if not row.halted:
-        raise Conflict("instrument", "the instrument is trading")
+        raise InstrumentNotHalted("instrument", instrument=market.terms.instrument)
     row.halted, row.updated_at = False, work.now
     await apply(work, market, market.book.open(), fees=fees, actor=actor.party_id)
     await work.session.flush()

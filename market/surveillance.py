@@ -22,7 +22,7 @@ from fractions import Fraction
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from market.orders import CHINA_STANDARD_TIME
+from market.expiry import CHINA_STANDARD_TIME
 from market.tables import BidRow, ListingItemRow, ListingRow, MarketRulesRow
 from registry import events as ev
 from registry.cash import CNY_SCALE

@@ -43,6 +43,11 @@ class MarketRulesRow(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
 
+# the statuses of an order (OrderRow.status): open, then filled, cancelled or expired
+OPEN, FILLED, CANCELLED, EXPIRED = "open", "filled", "cancelled", "expired"
+ORDER_STATUSES = (OPEN, FILLED, CANCELLED, EXPIRED)
+
+
 class OrderRow(Base):
     """An order on an instrument's book; the open ones, in ``priority`` order, are the book."""
 

@@ -81,11 +81,9 @@ class BookController(Controller):
         self, instrument: PathId, data: JSONBody[RulesIn], act: ActDep
     ) -> Response[rules.RulesView]:
         change = rules.RulesChange(**data.model_dump())
-        answer = await act.on_book(
+        return await act.on_book(
             instrument, lambda call, market: rules.change_rules(call.work, market, call.actor, change)
         )
-        act.platform.exchange.forget(instrument)  # rebuilt under the new rules by its next writer
-        return answer
 
     @post(
         "/halt",

@@ -9,7 +9,7 @@ from api.paging import Cursor, Limit, Page, after, after_int, page
 from api.platform import PlatformDep
 from api.schemas import AmendIn, OrderIn, OrderStatus, PathId
 from api.work import ActDep
-from market import data, orders
+from market import data, exchange, orders
 
 OWN_ORDER = party_to("order", "order_id", "party")
 
@@ -61,7 +61,7 @@ class OrderController(Controller):
     async def get_order(self, order_id: PathId, platform: PlatformDep, actor: ActorDep) -> orders.Order:
         async with platform.database.reads() as session:
             row = await orders.owned_order(session, actor, order_id)
-            return orders.view(row, (await orders.terms_of(session, row.instrument_id)).scale)
+            return orders.view(row, (await exchange.terms_of(session, row.instrument_id)).scale)
 
     @post(
         "/{order_id:str}/cancel",

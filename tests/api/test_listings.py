@@ -100,7 +100,8 @@ async def test_an_english_auction_with_deposit_hidden_reserve_and_anti_sniping(p
         await platform.post(f"/api/v1/listings/{listing['id']}/bids", a, {"price": "40.00"})
     ).status_code == 201
     low = await platform.post(f"/api/v1/listings/{listing['id']}/bids", b, {"price": "40.50"})
-    assert low.status_code == 422 and "41.00" in low.json()["detail"]  # the increment is 1.00
+    assert low.status_code == 422 and low.json()["type"].endswith("/bid-too-low")
+    assert low.json()["least"] == "41.00"  # the increment is 1.00
     high = await platform.post(f"/api/v1/listings/{listing['id']}/bids", b, {"price": "46.00"})
     assert high.status_code == 201 and high.json()["high_bid"] == "46.00"
     assert await cash(platform, a) == ("100000.00", "5000.00")  # outbid: back to the deposit

@@ -206,15 +206,16 @@ async def test_refusals_speak_in_cny_and_display_units(platform: Platform) -> No
     await platform.client.put(
         f"/api/v1/market/{instrument}/rules", json=rules, headers=platform.registrar.auth
     )
-    details = [
-        (await order(platform, buyer, instrument, "buy", quantity, price=price)).json()["detail"]
+    problems = [
+        (await order(platform, buyer, instrument, "buy", quantity, price=price)).json()
         for quantity, price in (("10", "50.00"), ("10", "40.05"), ("15", "40.00"))
     ]
-    assert details == [
-        "the price is outside the band, 36.00 to 44.00 CNY",
-        "the price must be a multiple of the tick, 0.10 CNY",
-        "the quantity must be whole lots of 10",
+    assert [(p["type"].rsplit("/", 1)[1], p["detail"]) for p in problems] == [
+        ("outside-price-band", "the price 50.00 CNY is outside the band, 36.00 to 44.00 CNY"),
+        ("price-off-tick", "the price 40.05 CNY is not a multiple of the tick 0.10 CNY"),
+        ("quantity-off-lot", "the quantity 15 is not a whole number of lots of 10"),
     ]
+    assert (problems[0]["price"], problems[0]["low"], problems[0]["high"]) == ("50.00", "36.00", "44.00")
 
 
 async def test_halted_instrument_collects_orders_and_reopens_with_a_call_auction(platform: Platform) -> None:

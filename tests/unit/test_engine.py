@@ -15,6 +15,9 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 from benchmarks.engine import interpreted_book
 from market import engine as e
 from market.engine import BUY, SELL, Rules
+from market.errors import REFUSED
+from market.exchange import Terms
+from market.execution import refused
 
 SOURCE = interpreted_book()
 engines = pytest.mark.parametrize("book_class", [e.Book, SOURCE], ids=["installed", "source"])
@@ -57,8 +60,8 @@ def test_ioc_fok_and_market_orders(book_class: type[e.Book]) -> None:
 def test_the_price_band_bounds_limits_and_market_sweeps(book_class: type[e.Book]) -> None:
     book = book_class(Rules(tick=1, band_bps=1_000), reference=100)
     assert book.band() == (90, 110)
-    assert book.submit("x", "A", BUY, 1, 111)[0][0] == "rejected"
-    assert book.submit("y", "A", SELL, 1, 89)[0][0] == "rejected"
+    assert book.submit("x", "A", BUY, 1, 111) == [("rejected", "x", e.PRICE_OUTSIDE_BAND)]
+    assert book.submit("y", "A", SELL, 1, 89) == [("rejected", "y", e.PRICE_OUTSIDE_BAND)]
     book.submit("s1", "A", SELL, 5, 110)
     book.set_reference(90)  # the band moves down to 81-99: the resting 110 is out of a market buy's reach
     events = book.submit("m1", "B", BUY, 5)
@@ -68,9 +71,38 @@ def test_the_price_band_bounds_limits_and_market_sweeps(book_class: type[e.Book]
 @engines
 def test_tick_lot_and_size_rules(book_class: type[e.Book]) -> None:
     book = book_class(Rules(tick=5, lot=100, min_quantity=100, max_quantity=10_000))
-    for quantity, price in ((150, 100), (100, 102), (0, 100), (20_000, 100)):
-        assert book.submit(f"o{quantity}{price}", "A", BUY, quantity, price)[0][0] == "rejected"
+    for quantity, price, refusal in (
+        (150, 100, e.QUANTITY_OFF_LOT),
+        (100, 102, e.PRICE_OFF_TICK),
+        (100, 0, e.PRICE_NOT_POSITIVE),
+        (0, 100, e.BELOW_MINIMUM_QUANTITY),
+        (20_000, 100, e.ABOVE_MAXIMUM_QUANTITY),
+    ):
+        assert book.submit("o", "A", BUY, quantity, price) == [("rejected", "o", refusal)]
     assert book.submit("ok", "A", BUY, 200, 100)[0] == ("accepted", "ok")
+    assert book.submit("ok", "A", BUY, 200, 100) == [("rejected", "ok", e.DUPLICATE_ORDER_ID)]
+    assert book.amend("ok", 150) == [("rejected", "ok", e.QUANTITY_OFF_LOT)]
+    assert book.cancel("gone") == [("rejected", "gone", e.NO_SUCH_OPEN_ORDER)]
+
+
+@engines
+def test_malformed_orders_are_refused_by_code(book_class: type[e.Book]) -> None:
+    book = book_class(Rules())
+    assert book.submit("o", "A", "hold", 1, 100) == [("rejected", "o", e.UNKNOWN_SIDE)]
+    assert book.submit("o", "A", BUY, 1, 100, tif="GTW") == [("rejected", "o", e.UNKNOWN_TIME_IN_FORCE)]
+    assert book.submit("o", "A", BUY, 1, 100, self_trade="x") == [("rejected", "o", e.UNKNOWN_SELF_TRADE)]
+    assert book.submit("o", "A", BUY, 1, 100, tif=e.GTD) == [("rejected", "o", e.EXPIRY_REQUIRED)]
+    assert not book.orders
+
+
+@pytest.mark.parametrize("refusal", e.REFUSALS)
+def test_every_refusal_is_a_named_error_in_display_units(refusal: str) -> None:
+    terms = Terms("EP-SO2", 3, 5, Rules(tick=10, lot=1000, band_bps=1000), reference=38_900, halted=False)
+    order = e.Order("o1", "A", "hold", 38_905, 1_500, "GTW", None, "x")
+    error = refused(refusal, terms, order)
+    assert type(error) is REFUSED[refusal][0] and error.field == REFUSED[refusal][1]
+    assert "{" not in error.message and "38905" not in error.message  # prices in CNY: 389.05
+    assert set(REFUSED) == set(e.REFUSALS)
 
 
 @engines
@@ -149,7 +181,8 @@ def test_halted_books_collect_but_do_not_match(book_class: type[e.Book]) -> None
     book.submit("s", "A", SELL, 10, 100)
     book.halt()
     assert trades(book.submit("b", "B", BUY, 10, 105)) == []
-    assert book.submit("m", "B", BUY, 10)[0][0] == "rejected"
+    assert book.submit("m", "B", BUY, 10) == [("rejected", "m", e.HALTED)]
+    assert book.submit("i", "B", BUY, 10, 105, tif=e.IOC) == [("rejected", "i", e.HALTED)]
     assert trades(book.open()) == [("b", "s", 100, 10)]
 
 
@@ -214,6 +247,10 @@ class BookMachine(RuleBasedStateMachine):
     def halt_and_reopen(self) -> None:
         self.run(("halt",))
         self.run(("open",))
+
+    @invariant()
+    def refusals_are_codes(self) -> None:
+        assert {x[2] for x in self.events if x[0] == "rejected"} <= set(e.REFUSALS)
 
     @invariant()
     def never_crossed(self) -> None:

@@ -14,7 +14,7 @@ from collections import OrderedDict
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from registry import collateral
+from registry import collateral_answer
 from registry import context as c
 from registry.errors import Conflict
 from registry.identifiers import validate_credit_code
@@ -83,7 +83,7 @@ class Attestor:
         for _ in range(ATTEMPTS):
             note = await ledger.checkpoint(session)
             size = int(note.split("\n")[1])
-            answer = await collateral.answer(
+            answer = await collateral_answer.answer(
                 session, actor, issuance_id=issuance_id, owner_credit_code=code, serials=serials, today=today
             )
             about = await ledger.about(session, issuance_id)
