@@ -28,8 +28,9 @@ from litestar.exceptions import HTTPException, ValidationException
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from api.i18n import negotiate, translate
-from api.inputs import Malformed, echo
+from api.inputs import echo
 from registry import errors as re_errors
+from registry.errors import Malformed
 from settlement.ledger import LedgerRangeError
 
 PROBLEM = "application/problem+json"

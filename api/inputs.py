@@ -17,19 +17,12 @@ from litestar.exceptions import SerializationException
 from litestar.handlers.base import BaseRouteHandler
 from msgspec import DecodeError
 
-from registry.errors import InvalidInput
+from registry.errors import Malformed
 
 MAX_BODY_BYTES = 256 * 1024
 MAX_DEPTH = 16  # the deepest body a route takes is an asset class's attribute schema
 MAX_PARAMETER_LENGTH = 200
 ECHO = 64  # characters of a refused value quoted back in an error
-
-
-class Malformed(InvalidInput):
-    """The request is not well-formed: the API answers 400, not 422."""
-
-    title = "Malformed request"
-    template = "{reason}"
 
 
 class UnknownQueryParameter(Malformed):

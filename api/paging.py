@@ -9,7 +9,7 @@ from typing import Annotated, Generic, TypeVar
 
 from litestar.params import QueryParameter
 
-from api.inputs import Malformed
+from registry.errors import UnknownCursor
 
 T = TypeVar("T")
 MAX_LIMIT = 500
@@ -19,11 +19,6 @@ Cursor = Annotated[
     QueryParameter(max_length=200, description="next_cursor of the page before; omit for the first"),
 ]
 Limit = Annotated[int, QueryParameter(ge=1, le=MAX_LIMIT, description="items per page")]
-
-
-class UnknownCursor(Malformed):
-    title = "Unknown cursor"
-    template = "not a cursor this API gave out"
 
 
 @dataclass(frozen=True, slots=True)

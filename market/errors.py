@@ -9,7 +9,6 @@
     │   ExtensionOutOfRange, PartialBidNotAllowed
     ├── TickNotPositive, LotNotPositive, SizeLimitsOutOfOrder, MinimumOffLot, ReferencePriceOffTick,
     │   BandOutOfRange
-    └── UnknownCursor
     NotFound
     └── UnknownInstrument, UnknownOperator, NoSuchOrder, NoSuchListing, NoSuchOffer
     Forbidden
@@ -135,11 +134,6 @@ class ReferencePriceOffTick(InvalidInput):
 class BandOutOfRange(InvalidInput):
     title = "Band out of range"
     template = "the band is between 1 and 9999 basis points either side, not {band_bps}"
-
-
-class UnknownCursor(InvalidInput):
-    title = "Unknown cursor"
-    template = "not a cursor this API gave out"
 
 
 # -- objects ----------------------------------------------------------------------------------------

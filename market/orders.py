@@ -18,7 +18,6 @@ from market.errors import (
     NoSuchOrder,
     NotInFuture,
     NotTheOrdersParty,
-    UnknownCursor,
 )
 from market.exchange import Market, Terms, engine_order, micros, scales
 from market.execution import Fees, apply, cash_per_lot, refused
@@ -28,7 +27,7 @@ from registry import blocks as b
 from registry import cash, units
 from registry import context as c
 from registry.cash import CNY_SCALE
-from registry.errors import NotOneOf
+from registry.errors import NotOneOf, UnknownCursor
 from registry.quantities import format_units, parse_units
 from registry.tables import BlockRow, IssuanceRow
 

@@ -2,6 +2,8 @@
 
     RegistryError
     ├── InvalidInput            (the request itself is wrong; names the field)
+    │   ├── Malformed           (not even well-formed: a wrong type, an unknown parameter)
+    │   │   └── UnknownCursor
     │   ├── NotOneOf, ReasonRequired, EndNotAfterStart, PartyKindMayNotHold
     │   ├── InvalidAmount
     │   ├── InvalidIdentifier
@@ -68,6 +70,18 @@ class RegistryError(Exception):
 
 class InvalidInput(RegistryError):
     title = "Invalid input"
+
+
+class Malformed(InvalidInput):
+    """The request is not well-formed, whatever the registry's state: the API answers 400, not 422."""
+
+    title = "Malformed request"
+    template = "{reason}"
+
+
+class UnknownCursor(Malformed):
+    title = "Unknown cursor"
+    template = "not a cursor this API gave out"
 
 
 class InvalidAmount(InvalidInput):
