@@ -16,7 +16,7 @@ offer); the guard makes sure no route forgets the caller's role, and the route-t
 every declaration against the app.
 """
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,7 +24,6 @@ from litestar.connection import ASGIConnection
 from litestar.di import NamedDependency
 from litestar.exceptions import NotAuthorizedException
 from litestar.handlers.base import BaseRouteHandler
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from api import subjects
 from api.inputs import check_parameters
@@ -135,15 +134,12 @@ async def _require_party_to(
     if subject.supervisors and actor.kind in SUPERVISORS:
         return
     identifier = path[subject.parameter]
-    resolve: Callable[[AsyncSession, Any], Awaitable[dict[str, str] | None]] = subjects.RESOLVERS[
-        subject.kind
-    ]
     parties: dict[str, str] | None = None
-    if subjects.well_formed(identifier):
+    if subjects.well_formed(identifier):  # anything else names nothing, and never reaches the database
         async with platform.database.reads() as session:
-            parties = await resolve(session, identifier)
+            parties = await subjects.RESOLVERS[subject.kind](session, identifier)
     if parties is None or not any(parties.get(role) == actor.party_id for role in subject.roles):
-        raise UnknownObject(subject.kind, subject=subject.kind, id=str(identifier)[:64])
+        raise UnknownObject(subject.kind, subject=subject.kind, id=str(identifier))
 
 
 def public() -> dict[str, Any]:
