@@ -8,14 +8,15 @@ settlement unit of work, which writes the events in the same database transactio
 ids, serial ranges and decimal strings — never names or personal ids, since the ledger is public.
 
 The classes keep the exact bodies of entries written before they existed: field names (see
-``registry.wire``), which fields may be null and which are left out, and decimal strings formatted
+``registry.records``), which fields may be null and which are left out, and decimal strings formatted
 by the writer (``format_units``).
 """
 
 from dataclasses import dataclass
 from typing import ClassVar, NamedTuple
 
-from registry.wire import JSONObject, JSONValue, Ranges, Record, absent, describe, ranges_json
+from registry.records import Record, absent, describe
+from registry.wire import JSONObject, JSONValue, Ranges, ranges_json
 
 __all__ = [
     "SYSTEM",

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from registry import events as ev
-from registry.wire import keys
+from registry.records import keys
 from settlement.canonical import canonical_bytes
 from settlement.entries import decode
 from settlement.replay import ReplayError, replay
