@@ -142,10 +142,7 @@ async def request(work: c.Work, actor: c.Actor, consent: Consent) -> Pledge:
     work.session.add(row)
     work.record(
         ev.PledgeRequested(
-            pledge=row.id,
-            issuance=row.issuance_id,
-            owner=row.owner_id,
-            bank=row.bank_id,
+            **_lien(row),
             quantity=format_units(row.quantity, scale),
             loan=format_units(row.loan, CNY_SCALE),
             loan_term_end=row.loan_term_end.isoformat(),
