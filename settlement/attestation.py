@@ -178,9 +178,7 @@ def _events(entries: list[Entry]) -> list[Event]:
 
 
 def _check_quantities(answer: dict[str, Any], confirmed: ev.IssuanceConfirmed, state: LedgerState) -> None:
-    scale = len(
-        confirmed.quantity.partition(".")[2]
-    )  # the class's scale: quantities are written with all of it
+    scale = len(confirmed.quantity.partition(".")[2])  # quantities are written with all the class's decimals
     first, last = (int(x) for x in str(answer["serials"]).rsplit("-", 2)[1:])
     held: dict[str, int] = {}
     for block in state.issuances[answer["issuance"]]:

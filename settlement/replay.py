@@ -50,13 +50,13 @@ class LedgerState:
         return result
 
     def apply(self, entry: Entry) -> None:
-        """Apply an entry of a kind that changes units or cash; others are left alone unread."""
-        handler = _HANDLERS.get(entry.kind)
-        if handler is not None:
+        """Apply an entry of a kind that changes units or cash; others are left alone, unread."""
+        if entry.kind in _HANDLERS:
             try:
-                handler(self, ev.parse(entry.kind, entry.body))
-            except (KeyError, TypeError, ValueError, InsufficientUnits) as exc:
+                event = ev.parse(entry.kind, entry.body)
+            except (KeyError, TypeError, ValueError) as exc:
                 raise ReplayError(f"{entry.kind}: {exc}") from None
+            self.apply_event(event)
 
     def apply_event(self, event: Event) -> None:
         """Apply an event already read from its entry."""
