@@ -1,5 +1,6 @@
 """Compile the hot pure cores with mypyc, from the same typed source, where a C compiler is at hand:
-the matching engine, and the offline verification path (canonical entries, the Merkle tree, replay).
+the matching engine, and the offline verification path (canonical entries, the Merkle tree, replay,
+and the reading of entry bodies into their event classes).
 
 Without a compiler the build goes on (the extensions are optional) and the same modules run
 interpreted, about half as fast.
@@ -18,6 +19,7 @@ from setuptools import find_namespace_packages, setup
 COMPILED = [
     "market/engine.py",
     "registry/blocks.py",
+    "registry/wire.py",
     "settlement/canonical.py",
     "settlement/entries.py",
     "settlement/merkle.py",

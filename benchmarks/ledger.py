@@ -32,22 +32,15 @@ RUNS = 3
 AT = dt.datetime(2026, 11, 28, tzinfo=dt.UTC)
 
 
-def transfer_events(n: int, rng: random.Random) -> Iterator[ev.LedgerEvent]:
+def transfer_events(n: int, rng: random.Random) -> Iterator[ev.Recorded]:
     """Events shaped like the registry's busiest kind: a transfer of a serial range."""
     parties = [f"{rng.getrandbits(128):032x}" for _ in range(50)]
     for i in range(n):
         sender, receiver = rng.sample(parties, 2)
-        yield ev.LedgerEvent(
-            ev.UNITS_TRANSFERRED,
-            sender,
-            {
-                "issuance": i % 500 + 1,
-                "from": sender,
-                "to": receiver,
-                "ranges": [[i * 10 + 1, i * 10 + 7]],
-                "quantity": "7",
-            },
+        transfer = ev.UnitsTransferred(
+            issuance=i % 500 + 1, from_=sender, to=receiver, ranges=((i * 10 + 1, i * 10 + 7),), quantity="7"
         )
+        yield ev.Recorded(transfer, sender)
 
 
 async def _append_run(database: Database, entries: int) -> float:
@@ -100,35 +93,47 @@ def export(n: int) -> tuple[list[bytes], str, str]:
     for seq in range(n):
         if seq < issuances:
             owner[seq] = parties[seq % 20]
-            event = ev.LedgerEvent(
-                ev.ISSUANCE_CONFIRMED,
-                "regulator",
-                {"issuance": seq, "holder": owner[seq], "first": 1, "last": 1_000_000, "quantity": "1000000"},
-            )
+            event = ev.Recorded(_confirmed(seq, owner[seq]), "regulator")
         else:
             issuance = rng.randrange(issuances)
             sender, receiver = owner[issuance], rng.choice(parties)
             low = (seq % 100_000) * 10 + 1
-            event = ev.LedgerEvent(
-                ev.UNITS_TRANSFERRED,
-                sender,
-                {
-                    "issuance": issuance,
-                    "from": sender,
-                    "to": receiver,
-                    "ranges": [[low, low + 4]],
-                    "quantity": "5",
-                },
+            transfer = ev.UnitsTransferred(
+                issuance=issuance, from_=sender, to=receiver, ranges=((low, low + 4),), quantity="5"
             )
+            event = ev.Recorded(transfer, sender)
             owner[issuance] = sender  # the sender keeps the low serials; the next transfer takes others
         raw = encode(
-            ORIGIN, Entry(seq, prev, event.kind, "2026-11-28T00:00:00.000000Z", event.actor, event.body)
+            ORIGIN,
+            Entry(
+                seq, prev, event.event.kind, "2026-11-28T00:00:00.000000Z", event.actor, event.event.to_json()
+            ),
         )
         lines.append(raw)
         prev = merkle.leaf_hash(raw).hex()
     frontier, _ = merkle.append([], 0, [merkle.leaf_hash(x) for x in lines])
     note = sign(Checkpoint(ORIGIN, n, merkle.fold([h for _, h in frontier])), ORIGIN, key)
     return lines, note, verifier_key(ORIGIN, key.public_key())
+
+
+def _confirmed(issuance: int, holder: str) -> ev.IssuanceConfirmed:
+    """A confirmation shaped like the registry's: a million units of carbon sink."""
+    return ev.IssuanceConfirmed(
+        issuance=issuance,
+        serial=f"CS-360100-2026-{issuance}-1-1000000",
+        application=f"{issuance:032x}",
+        asset_class="CS",
+        instrument=None,
+        holder=holder,
+        division="360100",
+        vintage=2026,
+        first=1,
+        last=1_000_000,
+        quantity="1000000",
+        unit="tCO2e",
+        term_end=None,
+        attributes={},
+    )
 
 
 def verify_per_second(n: int = 100_000) -> float:
@@ -181,10 +186,10 @@ def calibration_per_second(n: int = 20_000) -> float:
             "log": ORIGIN,
             "seq": i,
             "prev": "0" * 64,
-            "kind": e.kind,
+            "kind": e.event.kind,
             "at": "2026-11-28T00:00:00.000000Z",
             "actor": e.actor,
-            "body": e.body,
+            "body": e.event.to_json(),
         }
         for i, e in enumerate(transfer_events(n, random.Random(4)))
     ]

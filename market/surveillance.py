@@ -70,7 +70,7 @@ async def trades(
     """Settled trades, oldest first, from the ledger; filtered by window, party and market."""
     query = (
         select(LedgerEntryRow.seq, LedgerEntryRow.canonical)
-        .where(LedgerEntryRow.kind.in_((ev.TRADE_SETTLED, ev.PACKAGE_SETTLED)))
+        .where(LedgerEntryRow.kind.in_((ev.TradeSettled.kind, ev.PackageSettled.kind)))
         .order_by(LedgerEntryRow.seq)
     )
     markets: dict[int, str] = {}
@@ -80,25 +80,24 @@ async def trades(
         at = dt.datetime.fromisoformat(entry.at)
         if (since is not None and at < since) or (until is not None and at >= until):
             continue
-        body = entry.body
-        deliveries = body.get("deliveries")
-        first = deliveries[0] if isinstance(deliveries, list) and deliveries else body
-        assert isinstance(first, dict)
-        issuance = int(str(first["issuance"]))
+        settled = ev.parse(entry.kind, entry.body)
+        assert isinstance(settled, ev.TradeSettled | ev.PackageSettled)
+        first = settled if isinstance(settled, ev.TradeSettled) else settled.deliveries[0]
+        issuance = first.issuance
         if issuance not in markets:
             row = await session.get(IssuanceRow, issuance)
             markets[issuance] = (row.instrument_id if row else None) or f"issuance-{issuance}"
         record = TradeRecord(
-            str(body["trade"]),
+            settled.trade,
             seq,
             at,
             markets[issuance],
             issuance,
-            str(body["seller"]),
-            str(body["buyer"]),
-            str(first["quantity"]),
-            None if deliveries else str(body["price"]),
-            str(body["value"]),
+            settled.seller,
+            settled.buyer,
+            first.quantity,
+            settled.price if isinstance(settled, ev.TradeSettled) else None,
+            settled.value,
         )
         if (party is None or party in (record.seller, record.buyer)) and (
             market is None or market == record.market

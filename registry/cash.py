@@ -103,16 +103,10 @@ async def _post(
         )
     )
     work.record(
-        ev.LedgerEvent(
-            ev.CASH_DEPOSITED if sign > 0 else ev.CASH_WITHDRAWN,
-            actor.party_id,
-            {
-                "party": party_id,
-                "bank": actor.party_id,
-                "amount": format_units(fen, CNY_SCALE),
-                "currency": "CNY",
-            },
-        )
+        (ev.CashDeposited if sign > 0 else ev.CashWithdrawn)(
+            party=party_id, bank=actor.party_id, amount=format_units(fen, CNY_SCALE)
+        ),
+        actor=actor.party_id,
     )
     return _account(account)
 
@@ -199,19 +193,21 @@ async def pay(work: c.Work, *, payer: str, payee: str, fen: int, reference: str,
 async def hold(work: c.Work, *, party: str, fen: int, ref: str, actor: str) -> None:
     """Set ``fen`` of the party's free cash aside for an order or bid (``ref``); it cannot be
     withdrawn or promised again until released."""
-    await _reservation(work, party=party, fen=fen, ref=ref, actor=actor, kind=ev.CASH_RESERVED)
+    await _reservation(work, party=party, fen=fen, ref=ref, actor=actor, kind=ev.CashReserved)
 
 
 async def unhold(work: c.Work, *, party: str, fen: int, ref: str, actor: str) -> None:
     """Return ``fen`` held for ``ref`` to the party's free cash."""
-    await _reservation(work, party=party, fen=fen, ref=ref, actor=actor, kind=ev.CASH_RELEASED)
+    await _reservation(work, party=party, fen=fen, ref=ref, actor=actor, kind=ev.CashReleased)
 
 
-async def _reservation(work: c.Work, *, party: str, fen: int, ref: str, actor: str, kind: str) -> None:
+async def _reservation(
+    work: c.Work, *, party: str, fen: int, ref: str, actor: str, kind: type[ev.CashReserved]
+) -> None:
     if fen == 0:
         return
     account = await _locked_account(work.session, party)
-    if kind == ev.CASH_RESERVED:
+    if kind is ev.CashReserved:
         free = account.balance - account.reserved
         if fen > free:
             raise CashNotFree("price", free=format_units(free, CNY_SCALE), asked=format_units(fen, CNY_SCALE))
@@ -220,9 +216,6 @@ async def _reservation(work: c.Work, *, party: str, fen: int, ref: str, actor: s
         assert fen <= account.reserved, "released more cash than was held"
         account.reserved -= fen
     work.record(
-        ev.LedgerEvent(
-            kind,
-            actor,
-            {"party": party, "amount": format_units(fen, CNY_SCALE), "currency": "CNY", "ref": ref},
-        )
+        kind(party=party, amount=format_units(fen, CNY_SCALE), ref=ref),
+        actor=actor,
     )

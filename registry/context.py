@@ -12,7 +12,7 @@ from typing import Protocol
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.errors import Forbidden, UnknownParty
-from registry.events import LedgerEvent
+from registry.events import Event
 
 ENTERPRISE = "enterprise"
 COLLECTIVE = "collective"  # 村集体经济组织
@@ -79,6 +79,6 @@ class Work(Protocol):
     session: AsyncSession
     now: dt.datetime
 
-    def record(self, event: LedgerEvent) -> None: ...
+    def record(self, event: Event, *, actor: str) -> None: ...
 
     def new_id(self) -> str: ...

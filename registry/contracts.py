@@ -221,22 +221,18 @@ async def sign(work: c.Work, actor: c.Actor, contract_id: str) -> Contract:
         )
     row.status, row.signed_at = ACTIVE, work.now
     work.record(
-        ev.LedgerEvent(
-            ev.CONTRACT_SIGNED,
-            actor.party_id,
-            {
-                "contract": row.id,
-                "mode": row.mode,
-                "issuance": row.issuance_id,
-                "owner": row.depositor_id,
-                "operator": row.operator_id,
-                "ranges": ev.ranges_json(ranges),
-                "quantity": format_units(row.quantity, scale),
-                "price": format_units(row.price, CNY_SCALE),
-                "currency": "CNY",
-                "term_end": row.term_end.isoformat(),
-            },
-        )
+        ev.ContractSigned(
+            contract=row.id,
+            mode=row.mode,
+            issuance=row.issuance_id,
+            owner=row.depositor_id,
+            operator=row.operator_id,
+            ranges=tuple(ranges),
+            quantity=format_units(row.quantity, scale),
+            price=format_units(row.price, CNY_SCALE),
+            term_end=row.term_end.isoformat(),
+        ),
+        actor=actor.party_id,
     )
     return await view(work.session, row)
 
@@ -270,7 +266,7 @@ async def release_to_sale(work: c.Work, row: ContractRow, listing: str) -> None:
         to_state=b.RESERVED,
         to_ref=listing,
     )
-    work.record(_moved(ev.CONTRACT_LISTED, row, listing, ranges))
+    work.record(_moved(ev.ContractListed, row, listing, ranges), actor=row.operator_id)
 
 
 async def after_sale(work: c.Work, contract_id: str, listing: str, proceeds: int | None) -> None:
@@ -286,7 +282,7 @@ async def after_sale(work: c.Work, contract_id: str, listing: str, proceeds: int
         work, payer=row.depositor_id, payee=row.operator_id, fen=part, reference=row.id, kind="mandate"
     )
     row.status = ENDED
-    work.record(_paid(ev.CONTRACT_PROCEEDS, row, part))
+    work.record(_paid(ev.ContractProceeds, row, part), actor=ev.SYSTEM)
 
 
 async def after_package(work: c.Work, contract_id: str, listing: str, item_proceeds: int | None) -> None:
@@ -301,7 +297,7 @@ async def after_package(work: c.Work, contract_id: str, listing: str, item_proce
         work, payer=row.operator_id, payee=row.depositor_id, fen=share, reference=row.id, kind="mandate"
     )
     row.status = ENDED
-    work.record(_paid(ev.CONTRACT_DISTRIBUTED, row, share))
+    work.record(_paid(ev.ContractDistributed, row, share), actor=ev.SYSTEM)
 
 
 async def _locked(work: c.Work, contract_id: str) -> ContractRow:
@@ -321,35 +317,28 @@ async def _back_under(work: c.Work, row: ContractRow, listing: str) -> None:
         to_state=b.RESERVED,
         to_ref=row.id,
     )
-    work.record(_moved(ev.CONTRACT_UNSOLD, row, listing, ranges))
+    work.record(_moved(ev.ContractUnsold, row, listing, ranges), actor=ev.SYSTEM)
 
 
-def _paid(kind: str, row: ContractRow, amount: int) -> ev.LedgerEvent:
-    return ev.LedgerEvent(
-        kind,
-        ev.SYSTEM,
-        {
-            "contract": row.id,
-            "issuance": row.issuance_id,
-            "owner": row.depositor_id,
-            "operator": row.operator_id,
-            "amount": format_units(amount, CNY_SCALE),
-            "currency": "CNY",
-        },
+def _paid(kind: type[ev.ContractProceeds], row: ContractRow, amount: int) -> ev.ContractProceeds:
+    return kind(
+        contract=row.id,
+        issuance=row.issuance_id,
+        owner=row.depositor_id,
+        operator=row.operator_id,
+        amount=format_units(amount, CNY_SCALE),
     )
 
 
-def _moved(kind: str, row: ContractRow, listing: str, ranges: list[tuple[int, int]]) -> ev.LedgerEvent:
-    return ev.LedgerEvent(
-        kind,
-        ev.SYSTEM if kind == ev.CONTRACT_UNSOLD else row.operator_id,
-        {
-            "contract": row.id,
-            "listing": listing,
-            "issuance": row.issuance_id,
-            "owner": row.depositor_id,
-            "ranges": ev.ranges_json(ranges),
-        },
+def _moved(
+    kind: type[ev.ContractListed], row: ContractRow, listing: str, ranges: list[tuple[int, int]]
+) -> ev.ContractListed:
+    return kind(
+        contract=row.id,
+        listing=listing,
+        issuance=row.issuance_id,
+        owner=row.depositor_id,
+        ranges=tuple(ranges),
     )
 
 
@@ -392,7 +381,7 @@ async def settle_due(work: c.Work, today: dt.date) -> int:
             await cash.pay(
                 work, payer=row.operator_id, payee=row.depositor_id, fen=yearly, reference=row.id, kind="rent"
             )
-            work.record(_paid(ev.CONTRACT_PAID, row, yearly))
+            work.record(_paid(ev.ContractPaid, row, yearly), actor=ev.SYSTEM)
             touched += 1
         if row.term_end < today and await _pay_end_share(work, row, today):
             await _end(work, row)
@@ -419,7 +408,7 @@ async def _pay_end_share(work: c.Work, row: ContractRow, today: dt.date) -> bool
     await cash.pay(
         work, payer=row.operator_id, payee=row.depositor_id, fen=share, reference=row.id, kind="end_share"
     )
-    work.record(_paid(ev.CONTRACT_PAID, row, share))
+    work.record(_paid(ev.ContractPaid, row, share), actor=ev.SYSTEM)
     return True
 
 
@@ -442,14 +431,8 @@ async def _end(work: c.Work, row: ContractRow) -> None:
         to_ref=None,
     )
     work.record(
-        ev.LedgerEvent(
-            ev.CONTRACT_ENDED,
-            ev.SYSTEM,
-            {
-                "contract": row.id,
-                "issuance": row.issuance_id,
-                "owner": row.depositor_id,
-                "ranges": ev.ranges_json(ranges),
-            },
-        )
+        ev.ContractEnded(
+            contract=row.id, issuance=row.issuance_id, owner=row.depositor_id, ranges=tuple(ranges)
+        ),
+        actor=ev.SYSTEM,
     )

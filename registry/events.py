@@ -1,72 +1,512 @@
-"""What the registry tells the ledger: one event per change an auditor cares about.
+"""What the registry tells the ledger: one frozen dataclass per entry kind, named in the past tense.
 
-The registry does not know the ledger; its services hand each event to a ``Journal`` that the caller
-provides (settlement implements it and writes the events in the same database transaction). Event
-bodies carry opaque party ids, serial ranges and decimal strings — never names or personal ids, since
-the ledger is public.
+Each class is the single definition of its kind's body (README, "The ledger contract"): writers
+build one, the ledger writes ``to_json()`` as the entry's body, and readers (replay, audit,
+attestations, surveillance) get it back with ``parse`` and read attributes. The registry does not
+know the ledger; its services record each event, with its actor, on the ``Work`` they run in (the
+settlement unit of work, which writes the events in the same database transaction). Bodies carry opaque party
+ids, serial ranges and decimal strings — never names or personal ids, since the ledger is public.
+
+The classes keep the exact bodies of entries written before they existed: field names (see
+``registry.records``), which fields may be null and which are left out, and decimal strings formatted
+by the writer (``format_units``).
 """
 
-from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol, TypeAlias
+from typing import ClassVar, NamedTuple
 
-JSONValue: TypeAlias = None | bool | int | str | list["JSONValue"] | dict[str, "JSONValue"]
+from registry.records import Record, absent, describe
+from registry.wire import JSONObject, JSONValue, Ranges, ranges_json
 
-SYSTEM = "system"
+__all__ = [
+    "SYSTEM",
+    "Event",
+    "JSONObject",
+    "JSONValue",
+    "Ranges",
+    "Recorded",
+    "kinds",
+    "parse",
+    "ranges_json",
+]
 
-PARTY_ONBOARDED = "party.onboarded"
-PARTY_FROZEN = "party.frozen"
-PARTY_UNFROZEN = "party.unfrozen"
-APPLICATION_FILED = "application.filed"
-APPLICATION_REJECTED = "application.rejected"
-ISSUANCE_CONFIRMED = "issuance.confirmed"
-UNITS_TRANSFERRED = "units.transferred"
-UNITS_RETIRED = "units.retired"
-UNITS_CANCELLED = "units.cancelled"
-UNITS_FROZEN = "units.frozen"
-UNITS_UNFROZEN = "units.unfrozen"
-UNITS_EXPIRED = "units.expired"
-UNITS_RESERVED = "units.reserved"
-UNITS_RELEASED = "units.released"
-TRADE_SETTLED = "trade.settled"
-PACKAGE_SETTLED = "package.settled"
-CASH_DEPOSITED = "cash.deposited"
-CASH_WITHDRAWN = "cash.withdrawn"
-VALUATION_RECORDED = "valuation.recorded"
-PLEDGE_REQUESTED = "pledge.requested"
-PLEDGE_WITHDRAWN = "pledge.withdrawn"
-UNITS_PLEDGED = "units.pledged"  # a first lien: the units become pledged to the bank
-PLEDGE_REGISTERED = "pledge.registered"  # a second lien, on units already pledged
-UNITS_UNPLEDGED = "units.unpledged"
-PLEDGE_RELEASED = "pledge.released"  # a second lien repaid
-PLEDGE_PROMOTED = "pledge.promoted"  # the first lien repaid: the second becomes first
-PLEDGE_ENFORCED = "pledge.enforced"  # the pledged units transferred to the bank
-PLEDGE_SALE = "pledge.sale"  # the pledged units reserved for a forced-sale listing
-PLEDGE_UNSOLD = "pledge.unsold"  # the forced sale failed: the units are pledged again
-PLEDGE_PROCEEDS = "pledge.proceeds"  # the owner pays a bank out of a forced sale's proceeds
-CONTRACT_SIGNED = "contract.signed"  # a buy-out delivered and paid, or units set aside under a mandate
-CONTRACT_LISTED = "contract.listed"  # units under a mandate moved to a listing
-CONTRACT_UNSOLD = "contract.unsold"  # back under the mandate
-CONTRACT_PROCEEDS = "contract.proceeds"  # the depositor pays the operator its part of a sale
-CONTRACT_DISTRIBUTED = "contract.distributed"  # the operator pays a depositor its share of a package
-CONTRACT_PAID = "contract.paid"  # a year's rent or minimum dividend, operator to depositor
-CONTRACT_ENDED = "contract.ended"  # the term is over: units set aside return to the depositor
-CASH_RESERVED = "cash.reserved"
-CASH_RELEASED = "cash.released"
+SYSTEM = "system"  # the actor of what the platform does by itself: expiries, lapses, auction closes
+CNY = "CNY"
+
+
+class Event(Record):
+    """A ledger entry's kind and body."""
+
+    __slots__ = ()
+    kind: ClassVar[str]
+
+    def subjects(self) -> tuple[int, ...]:
+        """The issuances the entry concerns: evidence about a right is every entry naming it."""
+        return ()
 
 
 @dataclass(frozen=True, slots=True)
-class LedgerEvent:
-    kind: str
+class _AboutIssuance(Event):
+    issuance: int
+
+    def subjects(self) -> tuple[int, ...]:
+        return (self.issuance,)
+
+
+class Recorded(NamedTuple):
+    """An event and who caused it: a party id, or ``SYSTEM``."""
+
+    event: Event
     actor: str
-    body: dict[str, JSONValue]
 
 
-class Journal(Protocol):
-    """Where registry services record their events; the unit of work appends them on commit."""
-
-    def record(self, event: LedgerEvent) -> None: ...
+# Parties and applications
 
 
-def ranges_json(ranges: Sequence[tuple[int, int]]) -> list[JSONValue]:
-    return [[first, last] for first, last in ranges]
+@dataclass(frozen=True, slots=True)
+class PartyOnboarded(Event):
+    kind: ClassVar[str] = "party.onboarded"
+    party: str
+    kind_: str  # the party's kind: enterprise, operator, bank…
+    division: str
+
+
+@dataclass(frozen=True, slots=True)
+class PartyFrozen(Event):
+    """A regulator's freeze of the whole party (four eyes)."""
+
+    kind: ClassVar[str] = "party.frozen"
+    party: str
+
+
+@dataclass(frozen=True, slots=True)
+class PartyUnfrozen(PartyFrozen):
+    kind: ClassVar[str] = "party.unfrozen"
+
+
+@dataclass(frozen=True, slots=True)
+class ApplicationFiled(Event):
+    kind: ClassVar[str] = "application.filed"
+    application: str
+    holder: str
+    asset_class: str
+    division: str
+    vintage: int
+    quantity: str
+
+
+@dataclass(frozen=True, slots=True)
+class ApplicationRejected(Event):
+    kind: ClassVar[str] = "application.rejected"
+    application: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class IssuanceConfirmed(_AboutIssuance):
+    kind: ClassVar[str] = "issuance.confirmed"
+    serial: str
+    application: str
+    asset_class: str
+    instrument: str | None  # None for a unique right, which trades by listing only
+    holder: str
+    division: str
+    vintage: int
+    first: int
+    last: int
+    quantity: str
+    unit: str
+    term_end: str | None
+    attributes: JSONObject
+
+
+# Units
+
+
+@dataclass(frozen=True, slots=True)
+class UnitsTransferred(_AboutIssuance):
+    kind: ClassVar[str] = "units.transferred"
+    from_: str
+    to: str
+    ranges: Ranges
+    quantity: str
+
+
+@dataclass(frozen=True, slots=True)
+class _UnitsOfOwner(_AboutIssuance):
+    owner: str
+    ranges: Ranges
+
+
+@dataclass(frozen=True, slots=True)
+class UnitsRetired(_UnitsOfOwner):
+    kind: ClassVar[str] = "units.retired"
+    quantity: str
+    certificate: str
+    purpose: str
+
+
+@dataclass(frozen=True, slots=True)
+class UnitsCancelled(_UnitsOfOwner):
+    kind: ClassVar[str] = "units.cancelled"
+    quantity: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class UnitsExpired(_UnitsOfOwner):
+    kind: ClassVar[str] = "units.expired"
+    quantity: str
+
+
+@dataclass(frozen=True, slots=True)
+class UnitsFrozen(_UnitsOfOwner):
+    kind: ClassVar[str] = "units.frozen"
+    quantity: str
+    freeze: str
+
+
+@dataclass(frozen=True, slots=True)
+class UnitsUnfrozen(UnitsFrozen):
+    kind: ClassVar[str] = "units.unfrozen"
+
+
+@dataclass(frozen=True, slots=True)
+class UnitsReserved(_UnitsOfOwner):
+    """Units set aside for ``ref``: an offer, order or listing."""
+
+    kind: ClassVar[str] = "units.reserved"
+    quantity: str
+    ref: str
+
+
+@dataclass(frozen=True, slots=True)
+class UnitsReleased(UnitsReserved):
+    kind: ClassVar[str] = "units.released"
+
+
+# Cash
+
+
+@dataclass(frozen=True, slots=True)
+class CashDeposited(Event):
+    kind: ClassVar[str] = "cash.deposited"
+    party: str
+    bank: str
+    amount: str  # CNY, two decimals
+    currency: str = CNY
+
+
+@dataclass(frozen=True, slots=True)
+class CashWithdrawn(CashDeposited):
+    kind: ClassVar[str] = "cash.withdrawn"
+
+
+@dataclass(frozen=True, slots=True)
+class CashReserved(Event):
+    """Cash held for ``ref``: an order or a listing's bid."""
+
+    kind: ClassVar[str] = "cash.reserved"
+    party: str
+    amount: str
+    ref: str
+    currency: str = CNY
+
+
+@dataclass(frozen=True, slots=True)
+class CashReleased(CashReserved):
+    kind: ClassVar[str] = "cash.released"
+
+
+# Valuations and pledges
+
+
+@dataclass(frozen=True, slots=True)
+class ValuationRecorded(_AboutIssuance):
+    kind: ClassVar[str] = "valuation.recorded"
+    valuation: str
+    appraiser: str  # the appraiser's credit code
+    method: str
+    value: str
+    valued_on: str
+    valid_until: str
+    currency: str = CNY
+
+
+@dataclass(frozen=True, slots=True)
+class _Pledge(_AboutIssuance):
+    pledge: str
+    owner: str
+    bank: str
+
+
+@dataclass(frozen=True, slots=True)
+class PledgeRequested(_Pledge):
+    kind: ClassVar[str] = "pledge.requested"
+    quantity: str
+    loan: str
+    loan_term_end: str
+    rank: int
+    currency: str = CNY
+
+
+@dataclass(frozen=True, slots=True)
+class PledgeWithdrawn(_Pledge):
+    kind: ClassVar[str] = "pledge.withdrawn"
+
+
+@dataclass(frozen=True, slots=True)
+class UnitsPledged(_Pledge):
+    """A first lien: the units become pledged to the bank."""
+
+    kind: ClassVar[str] = "units.pledged"
+    ranges: Ranges
+    rank: int
+
+
+@dataclass(frozen=True, slots=True)
+class PledgeRegistered(_Pledge):
+    """A second lien, on units already pledged to ``senior``."""
+
+    kind: ClassVar[str] = "pledge.registered"
+    senior: str | None
+    rank: int
+
+
+@dataclass(frozen=True, slots=True)
+class UnitsUnpledged(_Pledge):
+    kind: ClassVar[str] = "units.unpledged"
+    ranges: Ranges
+
+
+@dataclass(frozen=True, slots=True)
+class PledgeReleased(_Pledge):
+    """A second lien repaid."""
+
+    kind: ClassVar[str] = "pledge.released"
+
+
+@dataclass(frozen=True, slots=True)
+class PledgePromoted(_Pledge):
+    """The first lien repaid: the second (``junior``) becomes first."""
+
+    kind: ClassVar[str] = "pledge.promoted"
+    junior: str
+    ranges: Ranges
+
+
+@dataclass(frozen=True, slots=True)
+class PledgeEnforced(_Pledge):
+    """The pledged units transferred to the bank."""
+
+    kind: ClassVar[str] = "pledge.enforced"
+    ranges: Ranges
+
+
+@dataclass(frozen=True, slots=True)
+class PledgeSale(_Pledge):
+    """The pledged units reserved for a forced-sale listing."""
+
+    kind: ClassVar[str] = "pledge.sale"
+    listing: str
+    ranges: Ranges
+
+
+@dataclass(frozen=True, slots=True)
+class PledgeUnsold(PledgeSale):
+    """The forced sale failed: the units are pledged again."""
+
+    kind: ClassVar[str] = "pledge.unsold"
+
+
+@dataclass(frozen=True, slots=True)
+class PledgeProceeds(_Pledge):
+    """The owner pays the bank out of a forced sale's proceeds."""
+
+    kind: ClassVar[str] = "pledge.proceeds"
+    amount: str
+    currency: str = CNY
+
+
+# Contracts between depositors and operators (收储)
+
+
+@dataclass(frozen=True, slots=True)
+class ContractSigned(_AboutIssuance):
+    """A buy-out delivered and paid, or units set aside under a mandate."""
+
+    kind: ClassVar[str] = "contract.signed"
+    contract: str
+    mode: str
+    owner: str
+    operator: str
+    ranges: Ranges
+    quantity: str
+    price: str
+    term_end: str
+    currency: str = CNY
+
+
+@dataclass(frozen=True, slots=True)
+class ContractListed(_AboutIssuance):
+    """Units under a mandate moved to a listing."""
+
+    kind: ClassVar[str] = "contract.listed"
+    contract: str
+    listing: str
+    owner: str
+    ranges: Ranges
+
+
+@dataclass(frozen=True, slots=True)
+class ContractUnsold(ContractListed):
+    """Back under the mandate."""
+
+    kind: ClassVar[str] = "contract.unsold"
+
+
+@dataclass(frozen=True, slots=True)
+class ContractProceeds(_AboutIssuance):
+    """The depositor (``owner``) pays the operator its part of a sale."""
+
+    kind: ClassVar[str] = "contract.proceeds"
+    contract: str
+    owner: str
+    operator: str
+    amount: str
+    currency: str = CNY
+
+
+@dataclass(frozen=True, slots=True)
+class ContractDistributed(ContractProceeds):
+    """The operator pays a depositor its share of a package."""
+
+    kind: ClassVar[str] = "contract.distributed"
+
+
+@dataclass(frozen=True, slots=True)
+class ContractPaid(ContractProceeds):
+    """A year's rent or minimum dividend, or the end-of-term share, operator to depositor."""
+
+    kind: ClassVar[str] = "contract.paid"
+
+
+@dataclass(frozen=True, slots=True)
+class ContractEnded(_AboutIssuance):
+    """The term is over: units set aside return to the depositor."""
+
+    kind: ClassVar[str] = "contract.ended"
+    contract: str
+    owner: str
+    ranges: Ranges
+
+
+# Settlement
+
+
+@dataclass(frozen=True, slots=True)
+class _Settled(Event):
+    """The parties and the cash legs, as both kinds of settlement record them; units reserved by
+    the seller under ``ref`` go to the buyer."""
+
+    trade: str
+    seller: str
+    buyer: str
+    value: str
+    buyer_fee: str
+    seller_fee: str
+    fee_account: str
+    ref: str
+
+
+@dataclass(frozen=True, slots=True)
+class TradeSettled(_Settled):
+    kind: ClassVar[str] = "trade.settled"
+    issuance: int
+    ranges: Ranges
+    quantity: str
+    price: str
+    currency: str = CNY
+
+    def subjects(self) -> tuple[int, ...]:
+        return (self.issuance,)
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery(Record):
+    """One issuance's units in a package."""
+
+    issuance: int
+    ranges: Ranges
+    quantity: str
+    owner: str | None = absent()  # whose units, when a depositor's rather than the seller's
+
+
+@dataclass(frozen=True, slots=True)
+class PackageSettled(_Settled):
+    kind: ClassVar[str] = "package.settled"
+    deliveries: tuple[Delivery, ...]
+    currency: str = CNY
+
+    def subjects(self) -> tuple[int, ...]:
+        return tuple(dict.fromkeys(d.issuance for d in self.deliveries))  # each once
+
+
+def _kinds(*classes: type[Event]) -> dict[str, type[Event]]:
+    for cls in classes:
+        describe(cls)
+    return {cls.kind: cls for cls in classes}
+
+
+describe(Delivery)
+_KINDS = _kinds(
+    PartyOnboarded,
+    PartyFrozen,
+    PartyUnfrozen,
+    ApplicationFiled,
+    ApplicationRejected,
+    IssuanceConfirmed,
+    UnitsTransferred,
+    UnitsRetired,
+    UnitsCancelled,
+    UnitsFrozen,
+    UnitsUnfrozen,
+    UnitsExpired,
+    UnitsReserved,
+    UnitsReleased,
+    TradeSettled,
+    PackageSettled,
+    CashDeposited,
+    CashWithdrawn,
+    ValuationRecorded,
+    PledgeRequested,
+    PledgeWithdrawn,
+    UnitsPledged,
+    PledgeRegistered,
+    UnitsUnpledged,
+    PledgeReleased,
+    PledgePromoted,
+    PledgeEnforced,
+    PledgeSale,
+    PledgeUnsold,
+    PledgeProceeds,
+    ContractSigned,
+    ContractListed,
+    ContractUnsold,
+    ContractProceeds,
+    ContractDistributed,
+    ContractPaid,
+    ContractEnded,
+    CashReserved,
+    CashReleased,
+)
+
+
+def parse(kind: str, body: JSONObject) -> Event:
+    """The event an entry of ``kind`` records; ``KeyError`` for a kind this code does not know."""
+    return _KINDS[kind].from_json(body)
+
+
+def kinds() -> dict[str, type[Event]]:
+    """Every entry kind and its class."""
+    return dict(_KINDS)

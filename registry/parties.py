@@ -122,11 +122,7 @@ async def onboard_party(
     work.session.add(row)
     await work.session.flush()  # the tables have no ORM relationships, so parents are flushed first
     work.session.add(CashAccountRow(party_id=row.id, balance=0, reserved=0))
-    work.record(
-        ev.LedgerEvent(
-            ev.PARTY_ONBOARDED, actor.party_id, {"party": row.id, "kind": kind, "division": division_code}
-        )
-    )
+    work.record(ev.PartyOnboarded(party=row.id, kind_=kind, division=division_code), actor=actor.party_id)
     return _party(row)
 
 
@@ -242,7 +238,7 @@ async def freeze_party(work: c.Work, actor: c.Actor, *, party_id: str, reason: s
     if row.frozen_at is not None:
         raise PartyFrozenAlready("party", party=row.id)
     row.frozen_at = work.now
-    work.record(ev.LedgerEvent(ev.PARTY_FROZEN, actor.party_id, {"party": row.id}))
+    work.record(ev.PartyFrozen(party=row.id), actor=actor.party_id)
     return _party(row)
 
 
@@ -252,7 +248,7 @@ async def unfreeze_party(work: c.Work, actor: c.Actor, *, party_id: str, reason:
     if row.frozen_at is None:
         raise PartyNotFrozen("party", party=row.id)
     row.frozen_at = None
-    work.record(ev.LedgerEvent(ev.PARTY_UNFROZEN, actor.party_id, {"party": row.id}))
+    work.record(ev.PartyUnfrozen(party=row.id), actor=actor.party_id)
     return _party(row)
 
 

@@ -16,6 +16,7 @@ Every step is a ledger entry.
 import datetime as dt
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import TypedDict
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -162,12 +163,16 @@ async def view(session: AsyncSession, row: PledgeRow) -> Pledge:
     )
 
 
-def _event(kind: str, actor: str, row: PledgeRow, **extra: ev.JSONValue) -> ev.LedgerEvent:
-    return ev.LedgerEvent(
-        kind,
-        actor,
-        {"pledge": row.id, "issuance": row.issuance_id, "owner": row.owner_id, "bank": row.bank_id, **extra},
-    )
+class _Lien(TypedDict):
+    pledge: str
+    issuance: int
+    owner: str
+    bank: str
+
+
+def _lien(row: PledgeRow) -> _Lien:
+    """What every pledge entry names: the pledge, the units' issuance, their owner and the bank."""
+    return {"pledge": row.id, "issuance": row.issuance_id, "owner": row.owner_id, "bank": row.bank_id}
 
 
 async def request(work: c.Work, actor: c.Actor, consent: Consent) -> Pledge:
@@ -204,16 +209,14 @@ async def request(work: c.Work, actor: c.Actor, consent: Consent) -> Pledge:
         row.rank, row.senior_id = 2, senior.id
     work.session.add(row)
     work.record(
-        _event(
-            ev.PLEDGE_REQUESTED,
-            actor.party_id,
-            row,
+        ev.PledgeRequested(
+            **_lien(row),
             quantity=format_units(row.quantity, scale),
             loan=format_units(row.loan, CNY_SCALE),
-            currency="CNY",
             loan_term_end=row.loan_term_end.isoformat(),
             rank=row.rank,
-        )
+        ),
+        actor=actor.party_id,
     )
     await work.session.flush()
     return await view(work.session, row)
@@ -288,9 +291,9 @@ async def register(
             to_ref=row.id,
             units=row.quantity,
         )
-        work.record(_event(ev.UNITS_PLEDGED, actor.party_id, row, ranges=ev.ranges_json(ranges), rank=1))
+        work.record(ev.UnitsPledged(**_lien(row), ranges=tuple(ranges), rank=1), actor=actor.party_id)
     else:
-        work.record(_event(ev.PLEDGE_REGISTERED, actor.party_id, row, senior=row.senior_id, rank=2))
+        work.record(ev.PledgeRegistered(**_lien(row), senior=row.senior_id, rank=2), actor=actor.party_id)
     return await view(work.session, row)
 
 
@@ -308,7 +311,7 @@ async def withdraw(work: c.Work, actor: c.Actor, pledge_id: str) -> Pledge:
     if actor.party_id != row.owner_id:
         raise OnlyOwnerWithdraws("pledge")
     row.status, row.closed_at = WITHDRAWN, work.now
-    work.record(_event(ev.PLEDGE_WITHDRAWN, actor.party_id, row))
+    work.record(ev.PledgeWithdrawn(**_lien(row)), actor=actor.party_id)
     return await view(work.session, row)
 
 
@@ -322,7 +325,7 @@ async def release(work: c.Work, actor: c.Actor, pledge_id: str) -> Pledge:
     row = await _banks_pledge(work, actor, pledge_id, REGISTERED)
     row.status, row.closed_at = RELEASED, work.now
     if row.rank == 2:
-        work.record(_event(ev.PLEDGE_RELEASED, actor.party_id, row))
+        work.record(ev.PledgeReleased(**_lien(row)), actor=actor.party_id)
         return await view(work.session, row)
     junior = await _junior_of(work.session, row)
     to_ref = None if junior is None else junior.id
@@ -337,11 +340,11 @@ async def release(work: c.Work, actor: c.Actor, pledge_id: str) -> Pledge:
         to_ref=to_ref,
     )
     if junior is None:
-        work.record(_event(ev.UNITS_UNPLEDGED, actor.party_id, row, ranges=ev.ranges_json(ranges)))
+        work.record(ev.UnitsUnpledged(**_lien(row), ranges=tuple(ranges)), actor=actor.party_id)
     else:
         junior.rank, junior.senior_id = 1, None
         work.record(
-            _event(ev.PLEDGE_PROMOTED, actor.party_id, row, junior=junior.id, ranges=ev.ranges_json(ranges))
+            ev.PledgePromoted(**_lien(row), junior=junior.id, ranges=tuple(ranges)), actor=actor.party_id
         )
     return await view(work.session, row)
 
@@ -363,7 +366,7 @@ async def enforce_by_transfer(work: c.Work, actor: c.Actor, pledge_id: str) -> P
         to_ref=None,
     )
     row.status, row.enforcement, row.closed_at = ENFORCED, "transfer", work.now
-    work.record(_event(ev.PLEDGE_ENFORCED, actor.party_id, row, ranges=ev.ranges_json(ranges)))
+    work.record(ev.PledgeEnforced(**_lien(row), ranges=tuple(ranges)), actor=actor.party_id)
     return await view(work.session, row)
 
 
@@ -389,7 +392,7 @@ async def move_to_sale(work: c.Work, actor: c.Actor, row: PledgeRow, listing: st
         to_ref=listing,
     )
     row.enforcement = "sale"
-    work.record(_event(ev.PLEDGE_SALE, actor.party_id, row, listing=listing, ranges=ev.ranges_json(ranges)))
+    work.record(ev.PledgeSale(**_lien(row), listing=listing, ranges=tuple(ranges)), actor=actor.party_id)
 
 
 async def after_sale(work: c.Work, pledge_id: str, listing: str, proceeds: int | None) -> None:
@@ -410,7 +413,7 @@ async def after_sale(work: c.Work, pledge_id: str, listing: str, proceeds: int |
         to_ref=row.id,
     )
     row.enforcement = None
-    work.record(_event(ev.PLEDGE_UNSOLD, ev.SYSTEM, row, listing=listing, ranges=ev.ranges_json(ranges)))
+    work.record(ev.PledgeUnsold(**_lien(row), listing=listing, ranges=tuple(ranges)), actor=ev.SYSTEM)
 
 
 async def _pay_out(work: c.Work, senior: PledgeRow, proceeds: int) -> None:
@@ -426,9 +429,7 @@ async def _pay_out(work: c.Work, senior: PledgeRow, proceeds: int) -> None:
             work, payer=row.owner_id, payee=row.bank_id, fen=amount, reference=row.id, kind="pledge"
         )
         row.status, row.enforcement, row.closed_at = ENFORCED, "sale", work.now
-        work.record(
-            _event(ev.PLEDGE_PROCEEDS, ev.SYSTEM, row, amount=format_units(amount, CNY_SCALE), currency="CNY")
-        )
+        work.record(ev.PledgeProceeds(**_lien(row), amount=format_units(amount, CNY_SCALE)), actor=ev.SYSTEM)
 
 
 async def get(session: AsyncSession, actor: c.Actor, pledge_id: str) -> Pledge:

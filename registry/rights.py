@@ -167,18 +167,15 @@ async def file_application(
     )
     work.session.add(row)
     work.record(
-        ev.LedgerEvent(
-            ev.APPLICATION_FILED,
-            actor.party_id,
-            {
-                "application": row.id,
-                "holder": holder_id,
-                "asset_class": cls.code,
-                "division": division_code,
-                "vintage": vintage,
-                "quantity": format_units(units, cls.scale),
-            },
-        )
+        ev.ApplicationFiled(
+            application=row.id,
+            holder=holder_id,
+            asset_class=cls.code,
+            division=division_code,
+            vintage=vintage,
+            quantity=format_units(units, cls.scale),
+        ),
+        actor=actor.party_id,
     )
     return _application(row, cls.scale)
 
@@ -281,26 +278,23 @@ async def confirm_application(work: c.Work, actor: c.Actor, application_id: str)
     )
     issued = issuance_value(row, cls)
     work.record(
-        ev.LedgerEvent(
-            ev.ISSUANCE_CONFIRMED,
-            actor.party_id,
-            {
-                "issuance": row.id,
-                "serial": issued.serial,
-                "application": app.id,
-                "asset_class": cls.code,
-                "instrument": instrument,
-                "holder": app.holder_id,
-                "division": app.division,
-                "vintage": app.vintage,
-                "first": 1,
-                "last": app.quantity,
-                "quantity": issued.quantity,
-                "unit": cls.unit,
-                "term_end": term_end,
-                "attributes": app.attributes,
-            },
-        )
+        ev.IssuanceConfirmed(
+            issuance=row.id,
+            serial=issued.serial,
+            application=app.id,
+            asset_class=cls.code,
+            instrument=instrument,
+            holder=app.holder_id,
+            division=app.division,
+            vintage=app.vintage,
+            first=1,
+            last=app.quantity,
+            quantity=issued.quantity,
+            unit=cls.unit,
+            term_end=term_end,
+            attributes=app.attributes,
+        ),
+        actor=actor.party_id,
     )
     return issued
 
@@ -315,9 +309,7 @@ async def reject_application(work: c.Work, actor: c.Actor, application_id: str, 
         actor.party_id,
         work.now,
     )
-    work.record(
-        ev.LedgerEvent(ev.APPLICATION_REJECTED, actor.party_id, {"application": app.id, "reason": app.reason})
-    )
+    work.record(ev.ApplicationRejected(application=app.id, reason=app.reason), actor=actor.party_id)
     return _application(app, (await get_asset_class(work.session, app.asset_class)).scale)
 
 

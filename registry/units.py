@@ -208,17 +208,10 @@ async def transfer(work: c.Work, actor: c.Actor, *, issuance_id: int, to: str, q
     _lines(work, to, row.id, ranges, kind="transfer_in", sign=+1, counterparty_id=actor.party_id)
     text = format_units(units, cls.scale)
     work.record(
-        ev.LedgerEvent(
-            ev.UNITS_TRANSFERRED,
-            actor.party_id,
-            {
-                "issuance": row.id,
-                "from": actor.party_id,
-                "to": to,
-                "ranges": ev.ranges_json(ranges),
-                "quantity": text,
-            },
-        )
+        ev.UnitsTransferred(
+            issuance=row.id, from_=actor.party_id, to=to, ranges=tuple(ranges), quantity=text
+        ),
+        actor=actor.party_id,
     )
     return _moved(row, text, ranges)
 
@@ -253,18 +246,15 @@ async def retire(
     )
     text = format_units(units, cls.scale)
     work.record(
-        ev.LedgerEvent(
-            ev.UNITS_RETIRED,
-            actor.party_id,
-            {
-                "issuance": row.id,
-                "owner": actor.party_id,
-                "ranges": ev.ranges_json(ranges),
-                "quantity": text,
-                "certificate": certificate,
-                "purpose": purpose,
-            },
-        )
+        ev.UnitsRetired(
+            issuance=row.id,
+            owner=actor.party_id,
+            ranges=tuple(ranges),
+            quantity=text,
+            certificate=certificate,
+            purpose=purpose,
+        ),
+        actor=actor.party_id,
     )
     return _moved(row, text, ranges, certificate)
 
@@ -300,17 +290,10 @@ async def cancel(
     _lines(work, owner, row.id, ranges, kind="cancelled", sign=-1)
     text = format_units(units, cls.scale)
     work.record(
-        ev.LedgerEvent(
-            ev.UNITS_CANCELLED,
-            actor.party_id,
-            {
-                "issuance": row.id,
-                "owner": owner,
-                "ranges": ev.ranges_json(ranges),
-                "quantity": text,
-                "reason": reason.strip(),
-            },
-        )
+        ev.UnitsCancelled(
+            issuance=row.id, owner=owner, ranges=tuple(ranges), quantity=text, reason=reason.strip()
+        ),
+        actor=actor.party_id,
     )
     return _moved(row, text, ranges)
 
@@ -357,17 +340,8 @@ async def freeze(
     )
     text = format_units(units, cls.scale)
     work.record(
-        ev.LedgerEvent(
-            ev.UNITS_FROZEN,
-            actor.party_id,
-            {
-                "freeze": freeze_id,
-                "issuance": row.id,
-                "owner": owner,
-                "ranges": ev.ranges_json(ranges),
-                "quantity": text,
-            },
-        )
+        ev.UnitsFrozen(issuance=row.id, owner=owner, ranges=tuple(ranges), quantity=text, freeze=freeze_id),
+        actor=actor.party_id,
     )
     return _moved(row, text, ranges, freeze_id)
 
@@ -389,17 +363,10 @@ async def unfreeze(work: c.Work, actor: c.Actor, *, freeze_id: str) -> Moved:
     held.released_at = work.now
     text = format_units(held.quantity, cls.scale)
     work.record(
-        ev.LedgerEvent(
-            ev.UNITS_UNFROZEN,
-            actor.party_id,
-            {
-                "freeze": freeze_id,
-                "issuance": row.id,
-                "owner": held.owner_id,
-                "ranges": held.ranges,
-                "quantity": text,
-            },
-        )
+        ev.UnitsUnfrozen(
+            issuance=row.id, owner=held.owner_id, ranges=tuple(ranges), quantity=text, freeze=freeze_id
+        ),
+        actor=actor.party_id,
     )
     return _moved(row, text, ranges, freeze_id)
 
@@ -437,16 +404,13 @@ async def _expire(work: c.Work, row: IssuanceRow) -> None:
         await _reassign(work.session, blocks, ranges, owner=owner, state=b.EXPIRED)
         _lines(work, owner, row.id, ranges, kind="expired", sign=-1)
         work.record(
-            ev.LedgerEvent(
-                ev.UNITS_EXPIRED,
-                ev.SYSTEM,
-                {
-                    "issuance": row.id,
-                    "owner": owner,
-                    "ranges": ev.ranges_json(ranges),
-                    "quantity": format_units(sum(x.last - x.first + 1 for x in blocks), cls.scale),
-                },
-            )
+            ev.UnitsExpired(
+                issuance=row.id,
+                owner=owner,
+                ranges=tuple(ranges),
+                quantity=format_units(sum(x.last - x.first + 1 for x in blocks), cls.scale),
+            ),
+            actor=ev.SYSTEM,
         )
 
 
@@ -491,17 +455,14 @@ async def reserve(
     ranges = _top(blocks, units, cls)
     await _reassign(work.session, blocks, ranges, owner=owner, state=b.RESERVED, ref=ref)
     work.record(
-        ev.LedgerEvent(
-            ev.UNITS_RESERVED,
-            owner,
-            {
-                "issuance": row.id,
-                "owner": owner,
-                "ranges": ev.ranges_json(ranges),
-                "quantity": format_units(units, cls.scale),
-                "ref": ref,
-            },
-        )
+        ev.UnitsReserved(
+            issuance=row.id,
+            owner=owner,
+            ranges=tuple(ranges),
+            quantity=format_units(units, cls.scale),
+            ref=ref,
+        ),
+        actor=owner,
     )
     return ranges
 
@@ -524,17 +485,14 @@ async def release(
     await _reassign(work.session, blocks, ranges, owner=owner, state=b.ACTIVE)
     units = sum(last - first + 1 for first, last in ranges)
     work.record(
-        ev.LedgerEvent(
-            ev.UNITS_RELEASED,
-            actor,
-            {
-                "issuance": row.id,
-                "owner": owner,
-                "ranges": ev.ranges_json(ranges),
-                "quantity": format_units(units, cls.scale),
-                "ref": ref,
-            },
-        )
+        ev.UnitsReleased(
+            issuance=row.id,
+            owner=owner,
+            ranges=tuple(ranges),
+            quantity=format_units(units, cls.scale),
+            ref=ref,
+        ),
+        actor=actor,
     )
     return units
 

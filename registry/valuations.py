@@ -107,20 +107,16 @@ async def record(work: c.Work, actor: c.Actor, appraisal: Appraisal) -> Valuatio
     )
     work.session.add(row)
     work.record(
-        ev.LedgerEvent(
-            ev.VALUATION_RECORDED,
-            actor.party_id,
-            {
-                "valuation": row.id,
-                "issuance": row.issuance_id,
-                "appraiser": row.appraiser_credit_code,
-                "method": row.method,
-                "value": format_units(row.value, CNY_SCALE),
-                "currency": "CNY",
-                "valued_on": row.valued_on.isoformat(),
-                "valid_until": row.valid_until.isoformat(),
-            },
-        )
+        ev.ValuationRecorded(
+            valuation=row.id,
+            issuance=row.issuance_id,
+            appraiser=row.appraiser_credit_code,
+            method=row.method,
+            value=format_units(row.value, CNY_SCALE),
+            valued_on=row.valued_on.isoformat(),
+            valid_until=row.valid_until.isoformat(),
+        ),
+        actor=actor.party_id,
     )
     return view(row)
 

@@ -27,12 +27,12 @@ from typing import Any
 from cryptography.exceptions import InvalidSignature
 
 from registry import events as ev
-from registry.events import JSONValue
+from registry.events import Event, JSONValue
 from registry.quantities import units_of
 from settlement import merkle
 from settlement.canonical import canonical_bytes
 from settlement.checkpoint import Checkpoint, CheckpointError, open_note, parse_verifier_key
-from settlement.entries import Entry, MalformedEntry, decode, subjects
+from settlement.entries import Entry, MalformedEntry, decode
 from settlement.replay import LedgerState, ReplayError
 
 CONTEXT = b"liangshan collateral attestation v1\n"
@@ -152,23 +152,33 @@ def _included(attestation: dict[str, Any], checkpoint: Checkpoint) -> list[Entry
 
 def _check_answer(answer: dict[str, Any], entries: list[Entry]) -> None:
     issuance = answer["issuance"]
-    if any(issuance not in subjects(entry.body) for entry in entries):
+    events = _events(entries)
+    if any(issuance not in event.subjects() for event in events):
         raise AttestationError("evidence includes an entry about another right")
-    if not entries or entries[0].kind != ev.ISSUANCE_CONFIRMED:
+    confirmed = events[0] if events else None
+    if not isinstance(confirmed, ev.IssuanceConfirmed):
         raise AttestationError("the evidence does not start with the right's confirmation")
     state = LedgerState(scope=issuance)
     try:
-        for entry in entries:
-            state.apply(entry)
+        for event in events:
+            state.apply_event(event)
     except ReplayError as exc:
         raise AttestationError(f"the evidence does not replay: {exc}") from None
     if answer.get("owner_holds"):
-        _check_quantities(answer, entries[0], state)
-        _check_recorded(answer, entries)
+        _check_quantities(answer, confirmed, state)
+        _check_recorded(answer, events)
 
 
-def _check_quantities(answer: dict[str, Any], confirmed: Entry, state: LedgerState) -> None:
-    scale = len(str(confirmed.body["quantity"]).partition(".")[2])
+def _events(entries: list[Entry]) -> list[Event]:
+    """Each entry's event, read once; an entry of a kind this verifier does not know is refused."""
+    try:
+        return [ev.parse(entry.kind, entry.body) for entry in entries]
+    except (KeyError, TypeError, ValueError) as exc:
+        raise AttestationError(f"evidence entry with a malformed body: {exc}") from None
+
+
+def _check_quantities(answer: dict[str, Any], confirmed: ev.IssuanceConfirmed, state: LedgerState) -> None:
+    scale = len(confirmed.quantity.partition(".")[2])  # quantities are written with all the class's decimals
     first, last = (int(x) for x in str(answer["serials"]).rsplit("-", 2)[1:])
     held: dict[str, int] = {}
     for block in state.issuances[answer["issuance"]]:
@@ -179,16 +189,16 @@ def _check_quantities(answer: dict[str, Any], confirmed: Entry, state: LedgerSta
             raise AttestationError(f"the answer's {name} quantity {text} is not what the ledger says")
 
 
-def _check_recorded(answer: dict[str, Any], entries: list[Entry]) -> None:
+def _check_recorded(answer: dict[str, Any], events: list[Event]) -> None:
     """The valuation and every pledge the answer names are in the evidence."""
     valuation = answer.get("valuation")
     if valuation is not None and not any(
-        e.kind == ev.VALUATION_RECORDED and e.body.get("valuation") == valuation["valuation"]
-        and e.body.get("value") == valuation["value"]
-        for e in entries
+        isinstance(e, ev.ValuationRecorded) and e.valuation == valuation["valuation"]
+        and e.value == valuation["value"]
+        for e in events
     ):  # fmt: skip
         raise AttestationError("the valuation the answer states is not in the evidence")
-    pledged = {e.body.get("pledge") for e in entries if e.kind in (ev.UNITS_PLEDGED, ev.PLEDGE_REGISTERED)}
+    pledged = {e.pledge for e in events if isinstance(e, ev.UnitsPledged | ev.PledgeRegistered)}
     for lien in answer.get("liens", []):
         if lien.get("kind") == "pledge" and lien.get("pledge") not in pledged:
             raise AttestationError(f"pledge {lien.get('pledge')} is not in the evidence")

@@ -9,12 +9,12 @@ back every leg: a trade settles whole or not at all.
 """
 
 from dataclasses import dataclass
+from typing import TypedDict
 
 from registry import cash, units
 from registry import context as c
 from registry import events as ev
 from registry.cash import CNY_SCALE
-from registry.events import JSONValue
 from registry.quantities import format_units
 
 
@@ -63,31 +63,25 @@ async def settle(work: c.Work, trade: Trade, *, actor: str) -> list[tuple[int, i
     """Settle ``trade``; returns the serial ranges the buyer received."""
     ranges = await _deliver(work, trade, Delivery(trade.issuance, trade.units, trade.scale))
     await _pay(work, trade)
-    body: dict[str, JSONValue] = {
-        "issuance": trade.issuance,
-        "ranges": ev.ranges_json(ranges),
-        "quantity": format_units(trade.units, trade.scale),
-        "price": format_units(trade.price_fen, CNY_SCALE),
+    settled = ev.TradeSettled(
         **_terms(trade),
-    }
-    work.record(ev.LedgerEvent(ev.TRADE_SETTLED, actor, body))
+        issuance=trade.issuance,
+        ranges=tuple(ranges),
+        quantity=format_units(trade.units, trade.scale),
+        price=format_units(trade.price_fen, CNY_SCALE),
+    )
+    work.record(settled, actor=actor)
     return ranges
 
 
 async def settle_package(work: c.Work, trade: PackageTrade, *, actor: str) -> None:
-    deliveries: list[JSONValue] = []
+    deliveries = []
     for delivery in trade.deliveries:
         ranges = await _deliver(work, trade, delivery)
-        delivered: dict[str, JSONValue] = {
-            "issuance": delivery.issuance,
-            "ranges": ev.ranges_json(ranges),
-            "quantity": format_units(delivery.units, delivery.scale),
-        }
-        if delivery.owner is not None:
-            delivered["owner"] = delivery.owner
-        deliveries.append(delivered)
+        quantity = format_units(delivery.units, delivery.scale)
+        deliveries.append(ev.Delivery(delivery.issuance, tuple(ranges), quantity, delivery.owner))
     await _pay(work, trade)
-    work.record(ev.LedgerEvent(ev.PACKAGE_SETTLED, actor, {"deliveries": deliveries, **_terms(trade)}))
+    work.record(ev.PackageSettled(**_terms(trade), deliveries=tuple(deliveries)), actor=actor)
 
 
 async def _deliver(work: c.Work, trade: Trade | PackageTrade, delivery: Delivery) -> list[tuple[int, int]]:
@@ -111,7 +105,18 @@ async def _pay(work: c.Work, trade: Trade | PackageTrade) -> None:
         await cash.pay(work, payer=payer, payee=payee, fen=fen, reference=trade.trade_id, kind=kind)
 
 
-def _terms(trade: Trade | PackageTrade) -> dict[str, JSONValue]:
+class _Terms(TypedDict):
+    trade: str
+    seller: str
+    buyer: str
+    fee_account: str
+    ref: str
+    value: str
+    buyer_fee: str
+    seller_fee: str
+
+
+def _terms(trade: Trade | PackageTrade) -> _Terms:
     """The parties and the cash legs, as both kinds of settlement record them."""
     return {
         "trade": trade.trade_id,
@@ -119,7 +124,6 @@ def _terms(trade: Trade | PackageTrade) -> dict[str, JSONValue]:
         "buyer": trade.buyer,
         "fee_account": trade.fee_account,
         "ref": trade.ref,
-        "currency": "CNY",
         "value": format_units(trade.value_fen, CNY_SCALE),
         "buyer_fee": format_units(trade.buyer_fee_fen, CNY_SCALE),
         "seller_fee": format_units(trade.seller_fee_fen, CNY_SCALE),

@@ -69,12 +69,3 @@ def decode(raw: bytes, origin: str) -> Entry:
     ):  # fmt: skip
         raise MalformedEntry("seq must be an integer, body an object, prev, kind, at and actor strings")
     return Entry(seq, prev, kind, at, actor, body)
-
-
-def subjects(body: dict[str, JSONValue]) -> set[int]:
-    """The issuances an entry's body concerns: its ``issuance``, or each of a package's deliveries."""
-    found = {body["issuance"]} if type(body.get("issuance")) is int else set()
-    deliveries = body.get("deliveries")
-    if isinstance(deliveries, list):
-        found |= {d["issuance"] for d in deliveries if isinstance(d, dict) and type(d.get("issuance")) is int}
-    return {issuance for issuance in found if isinstance(issuance, int)}

@@ -13,10 +13,10 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from registry.errors import InvalidInput
-from registry.events import LedgerEvent
+from registry.events import Recorded
 from settlement import merkle
 from settlement.checkpoint import Checkpoint, sign, verifier_key
-from settlement.entries import Entry, encode, format_time, subjects
+from settlement.entries import Entry, encode, format_time
 from settlement.tables import (
     NODE_INDEX_BITS,
     LedgerEntryRow,
@@ -126,10 +126,10 @@ class Ledger:
         self._landed: dict[int, int] = {}
         self.appends = 0
 
-    def landed(self, events: Sequence[LedgerEvent], size: int) -> None:
+    def landed(self, events: Sequence[Recorded], size: int) -> None:
         """Called once the transaction holding ``events`` (the ledger now ``size`` long) committed."""
-        for event in events:
-            for issuance in subjects(event.body):
+        for event, _ in events:
+            for issuance in event.subjects():
                 self._landed[issuance] = size
         self.appends += 1
 
@@ -137,20 +137,20 @@ class Ledger:
         """Whether no entry about ``issuance`` has landed at or beyond ``size``."""
         return self._landed.get(issuance, 0) <= size
 
-    async def append(self, session: AsyncSession, events: Sequence[LedgerEvent], at: dt.datetime) -> int:
+    async def append(self, session: AsyncSession, events: Sequence[Recorded], at: dt.datetime) -> int:
         """Append ``events`` in order inside the session's transaction; return the new size."""
         head = (
             await session.execute(select(LedgerHeadRow).where(LedgerHeadRow.id == HEAD_ID).with_for_update())
         ).scalar_one()
         size, prev, stamp = head.size, head.last_leaf, format_time(at)
         rows, leaves, about = [], [], []
-        for offset, event in enumerate(events):
-            entry = Entry(size + offset, prev.hex(), event.kind, stamp, event.actor, event.body)
+        for offset, (event, actor) in enumerate(events):
+            entry = Entry(size + offset, prev.hex(), event.kind, stamp, actor, event.to_json())
             raw = encode(self.origin, entry)
             prev = merkle.leaf_hash(raw)
             rows.append((entry.seq, entry.kind, raw))
             leaves.append(prev)
-            about += [(issuance, entry.seq) for issuance in subjects(event.body)]
+            about += [(issuance, entry.seq) for issuance in event.subjects()]
         frontier, nodes = merkle.append(_unpack(head.frontier), size, leaves)
         connection = await session.connection()
         await _insert_many(connection, "ledger_entries", ("seq", "kind", "canonical"), rows)

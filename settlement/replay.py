@@ -9,14 +9,18 @@ database" is checked by one piece of code.
 from bisect import bisect_right
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 from registry import blocks as b
 from registry import events as ev
-from registry.events import JSONValue
+from registry.events import Event, Ranges
 from settlement.entries import Entry
 
 _LIVE = frozenset({b.ACTIVE, b.RESERVED, b.PLEDGED, b.FROZEN})
 _FREE = frozenset({b.ACTIVE})
+_FROZEN = frozenset({b.FROZEN})
+_RESERVED = frozenset({b.RESERVED})
+_PLEDGED = frozenset({b.PLEDGED})
 
 
 class ReplayError(ValueError):
@@ -45,17 +49,27 @@ class LedgerState:
         return result
 
     def apply(self, entry: Entry) -> None:
-        handler = _HANDLERS.get(entry.kind)
-        if handler is not None:
+        """Apply an entry of a kind that changes units or cash; others are left alone, unread."""
+        if entry.kind in _HANDLERS:
             try:
-                handler(self, entry.body)
+                event = ev.parse(entry.kind, entry.body)
             except (KeyError, TypeError, ValueError) as exc:
                 raise ReplayError(f"{entry.kind}: {exc}") from None
+            self.apply_event(event)
+
+    def apply_event(self, event: Event) -> None:
+        """Apply an event already read from its entry."""
+        handler = _HANDLERS.get(event.kind)
+        if handler is not None:
+            try:
+                handler(self, event)
+            except (KeyError, TypeError, ValueError) as exc:
+                raise ReplayError(f"{event.kind}: {exc}") from None
 
     def move(
         self,
         issuance: int,
-        ranges: JSONValue,
+        ranges: Ranges,
         *,
         owner: str,
         states: frozenset[str],
@@ -67,7 +81,7 @@ class LedgerState:
         if self.scope is not None and issuance != self.scope:
             return
         book, firsts = self.issuances[issuance], self.firsts[issuance]  # tiling, by first serial
-        for first, last in _ranges(ranges):
+        for first, last in ranges:
             low = bisect_right(firsts, first) - 1
             high = bisect_right(firsts, last)
             touched = book[max(low, 0) : high]
@@ -85,7 +99,7 @@ class LedgerState:
         self.firsts[issuance] = [first]
 
 
-Handler = Callable[[LedgerState, dict[str, JSONValue]], None]
+Handler = Callable[[LedgerState, Any], None]  # each takes the event class of its kind
 
 
 def replay(entries: Iterable[Entry]) -> LedgerState:
@@ -95,134 +109,190 @@ def replay(entries: Iterable[Entry]) -> LedgerState:
     return state
 
 
-def _ranges(value: JSONValue) -> list[tuple[int, int]]:
-    if type(value) is not list:
-        raise TypeError("ranges must be a list of [first, last]")
-    result = []
-    for item in value:
-        if type(item) is not list or len(item) != 2 or type(item[0]) is not int or type(item[1]) is not int:
-            raise TypeError(f"range {item!r} is not [first, last]")
-        first, last = item[0], item[1]
-        if first > last:
-            raise ValueError(f"range {item!r} is empty")
-        result.append((first, last))
-    return result
-
-
-def _str(body: dict[str, JSONValue], key: str) -> str:
-    value = body[key]
-    if not isinstance(value, str):
-        raise TypeError(f"{key} must be a string")
-    return value
-
-
-def _int(body: dict[str, JSONValue], key: str) -> int:
-    value = body[key]
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise TypeError(f"{key} must be an integer")
-    return value
-
-
-def _fen(body: dict[str, JSONValue], key: str) -> int:
-    whole, _, fraction = _str(body, key).partition(".")
+def _fen(text: str) -> int:
+    whole, _, fraction = text.partition(".")
     if not (whole.isdigit() and len(fraction) == 2 and fraction.isdigit()):
-        raise ValueError(f"{key} is not a CNY amount with two decimals")
+        raise ValueError(f"{text!r} is not a CNY amount with two decimals")
     return int(whole) * 100 + int(fraction)
 
 
-def _confirmed(state: LedgerState, body: dict[str, JSONValue]) -> None:
-    state.issue(_int(body, "issuance"), _int(body, "first"), _int(body, "last"), _str(body, "holder"))
-
-
-def _transferred(state: LedgerState, body: dict[str, JSONValue]) -> None:
-    sender = _str(body, "from")
-    state.move(
-        _int(body, "issuance"),
-        body["ranges"],
-        owner=sender,
-        states=_FREE,
-        ref=None,
-        to_owner=_str(body, "to"),
-        to_state=b.ACTIVE,
-        to_ref=None,
-    )
+class _OwnedUnits(Protocol):
+    @property
+    def issuance(self) -> int: ...
+    @property
+    def owner(self) -> str: ...
+    @property
+    def ranges(self) -> Ranges: ...
 
 
 def _shift(
+    state: LedgerState,
+    e: _OwnedUnits,
     states: frozenset[str],
     to_state: str,
     *,
-    ref_key: str | None = None,
-    to_ref_key: str | None = None,
-    to_owner_key: str | None = None,
-) -> Handler:
-    """A handler that moves the ``ranges`` of an owner's units in one of ``states`` (under the lien
-    named by ``ref_key``) to ``to_state`` (under ``to_ref_key``), kept or given to ``to_owner_key``."""
-
-    def handler(state: LedgerState, body: dict[str, JSONValue]) -> None:
-        owner = _str(body, "owner")
-        state.move(
-            _int(body, "issuance"),
-            body["ranges"],
-            owner=owner,
-            states=states,
-            ref=_str(body, ref_key) if ref_key else None,
-            to_owner=_str(body, to_owner_key) if to_owner_key else owner,
-            to_state=to_state,
-            to_ref=_str(body, to_ref_key) if to_ref_key else None,
-        )
-
-    return handler
-
-
-def _lien(to_state: str, ref_key: str | None, states: frozenset[str]) -> Handler:
-    """Free (or live) units put under a lien or a final state: retire, freeze, reserve, expire…"""
-    return _shift(states, to_state, to_ref_key=ref_key)
-
-
-def _restore(state_from: str, ref_key: str) -> Handler:
-    """Units under a lien (freeze, reservation, pledge) returned to free."""
-    return _shift(frozenset({state_from}), b.ACTIVE, ref_key=ref_key)
-
-
-def _settled(state: LedgerState, body: dict[str, JSONValue]) -> None:
-    _deliver(state, body, body)
-    _settle_cash(state, body)
-
-
-def _package_settled(state: LedgerState, body: dict[str, JSONValue]) -> None:
-    deliveries = body["deliveries"]
-    if not isinstance(deliveries, list) or not deliveries:
-        raise TypeError("a package delivers a list of at least one issuance")
-    for delivery in deliveries:
-        if not isinstance(delivery, dict):
-            raise TypeError("each delivery is an object")
-        _deliver(state, body, delivery)
-    _settle_cash(state, body)
-
-
-def _deliver(state: LedgerState, body: dict[str, JSONValue], delivery: dict[str, JSONValue]) -> None:
+    ref: str | None = None,
+    to_ref: str | None = None,
+    to_owner: str | None = None,
+) -> None:
+    """Move the owner's ``ranges`` in one of ``states`` (under lien ``ref``) to ``to_state`` (under
+    ``to_ref``), kept or given to ``to_owner``."""
+    owner = e.owner
     state.move(
-        _int(delivery, "issuance"),
-        delivery["ranges"],
-        owner=_str(delivery, "owner") if "owner" in delivery else _str(body, "seller"),
-        states=frozenset({b.RESERVED}),
-        ref=_str(body, "ref"),
-        to_owner=_str(body, "buyer"),
+        e.issuance,
+        e.ranges,
+        owner=owner,
+        states=states,
+        ref=ref,
+        to_owner=owner if to_owner is None else to_owner,
+        to_state=to_state,
+        to_ref=to_ref,
+    )
+
+
+def _confirmed(state: LedgerState, e: ev.IssuanceConfirmed) -> None:
+    state.issue(e.issuance, e.first, e.last, e.holder)
+
+
+def _transferred(state: LedgerState, e: ev.UnitsTransferred) -> None:
+    state.move(
+        e.issuance,
+        e.ranges,
+        owner=e.from_,
+        states=_FREE,
+        ref=None,
+        to_owner=e.to,
         to_state=b.ACTIVE,
         to_ref=None,
     )
 
 
-def _settle_cash(state: LedgerState, body: dict[str, JSONValue]) -> None:
-    seller, buyer, fees = _str(body, "seller"), _str(body, "buyer"), _str(body, "fee_account")
-    value, buyer_fee, seller_fee = _fen(body, "value"), _fen(body, "buyer_fee"), _fen(body, "seller_fee")
+def _retired(state: LedgerState, e: ev.UnitsRetired) -> None:
+    _shift(state, e, _FREE, b.RETIRED, to_ref=e.certificate)
+
+
+def _cancelled(state: LedgerState, e: ev.UnitsCancelled) -> None:
+    _shift(state, e, _FREE, b.CANCELLED)
+
+
+def _expired(state: LedgerState, e: ev.UnitsExpired) -> None:
+    _shift(state, e, _LIVE, b.EXPIRED)
+
+
+def _frozen(state: LedgerState, e: ev.UnitsFrozen) -> None:
+    _shift(state, e, _FREE, b.FROZEN, to_ref=e.freeze)
+
+
+def _unfrozen(state: LedgerState, e: ev.UnitsUnfrozen) -> None:
+    _shift(state, e, _FROZEN, b.ACTIVE, ref=e.freeze)
+
+
+def _reserved(state: LedgerState, e: ev.UnitsReserved) -> None:
+    _shift(state, e, _FREE, b.RESERVED, to_ref=e.ref)
+
+
+def _released(state: LedgerState, e: ev.UnitsReleased) -> None:
+    _shift(state, e, _RESERVED, b.ACTIVE, ref=e.ref)
+
+
+def _pledged(state: LedgerState, e: ev.UnitsPledged) -> None:
+    _shift(state, e, _FREE, b.PLEDGED, to_ref=e.pledge)
+
+
+def _unpledged(state: LedgerState, e: ev.UnitsUnpledged) -> None:
+    _shift(state, e, _PLEDGED, b.ACTIVE, ref=e.pledge)
+
+
+def _promoted(state: LedgerState, e: ev.PledgePromoted) -> None:
+    _shift(state, e, _PLEDGED, b.PLEDGED, ref=e.pledge, to_ref=e.junior)
+
+
+def _enforced(state: LedgerState, e: ev.PledgeEnforced) -> None:
+    _shift(state, e, _PLEDGED, b.ACTIVE, ref=e.pledge, to_owner=e.bank)
+
+
+def _for_sale(state: LedgerState, e: ev.PledgeSale) -> None:
+    _shift(state, e, _PLEDGED, b.RESERVED, ref=e.pledge, to_ref=e.listing)
+
+
+def _unsold(state: LedgerState, e: ev.PledgeUnsold) -> None:
+    _shift(state, e, _RESERVED, b.PLEDGED, ref=e.listing, to_ref=e.pledge)
+
+
+def _pledge_proceeds(state: LedgerState, e: ev.PledgeProceeds) -> None:
+    _pay(state, e.owner, e.bank, _fen(e.amount))
+
+
+def _signed(state: LedgerState, e: ev.ContractSigned) -> None:
+    """A buy-out: units to the operator against the price. A mandate: units set aside under it."""
+    if e.mode == "buyout":
+        _shift(state, e, _FREE, b.ACTIVE, to_owner=e.operator)
+        _pay(state, e.operator, e.owner, _fen(e.price))
+    else:
+        _shift(state, e, _FREE, b.RESERVED, to_ref=e.contract)
+
+
+def _contract_listed(state: LedgerState, e: ev.ContractListed) -> None:
+    _shift(state, e, _RESERVED, b.RESERVED, ref=e.contract, to_ref=e.listing)
+
+
+def _contract_unsold(state: LedgerState, e: ev.ContractUnsold) -> None:
+    _shift(state, e, _RESERVED, b.RESERVED, ref=e.listing, to_ref=e.contract)
+
+
+def _contract_proceeds(state: LedgerState, e: ev.ContractProceeds) -> None:
+    _pay(state, e.owner, e.operator, _fen(e.amount))
+
+
+def _contract_paid(state: LedgerState, e: ev.ContractPaid | ev.ContractDistributed) -> None:
+    _pay(state, e.operator, e.owner, _fen(e.amount))
+
+
+def _contract_ended(state: LedgerState, e: ev.ContractEnded) -> None:
+    _shift(state, e, _RESERVED, b.ACTIVE, ref=e.contract)
+
+
+def _settled(state: LedgerState, e: ev.TradeSettled) -> None:
+    _deliver(state, e, e.issuance, e.ranges, e.seller)
+    _settle_cash(state, e)
+
+
+def _package_settled(state: LedgerState, e: ev.PackageSettled) -> None:
+    if not e.deliveries:
+        raise TypeError("a package delivers a list of at least one issuance")
+    for delivery in e.deliveries:
+        _deliver(state, e, delivery.issuance, delivery.ranges, delivery.owner or e.seller)
+    _settle_cash(state, e)
+
+
+def _deliver(
+    state: LedgerState, e: ev.TradeSettled | ev.PackageSettled, issuance: int, ranges: Ranges, owner: str
+) -> None:
+    state.move(
+        issuance,
+        ranges,
+        owner=owner,
+        states=_RESERVED,
+        ref=e.ref,
+        to_owner=e.buyer,
+        to_state=b.ACTIVE,
+        to_ref=None,
+    )
+
+
+def _settle_cash(state: LedgerState, e: ev.TradeSettled | ev.PackageSettled) -> None:
+    value, buyer_fee, seller_fee = _fen(e.value), _fen(e.buyer_fee), _fen(e.seller_fee)
     for party, change in (
-        (buyer, -value - buyer_fee),
-        (seller, value - seller_fee),
-        (fees, buyer_fee + seller_fee),
+        (e.buyer, -value - buyer_fee),
+        (e.seller, value - seller_fee),
+        (e.fee_account, buyer_fee + seller_fee),
     ):
         _credit(state, party, change)
+
+
+def _pay(state: LedgerState, payer: str, payee: str, amount: int) -> None:
+    _credit(state, payer, -amount)
+    _credit(state, payee, amount)
 
 
 def _credit(state: LedgerState, party: str, change: int) -> None:
@@ -235,79 +305,60 @@ def _credit(state: LedgerState, party: str, change: int) -> None:
     state.cash[party] = balance
 
 
-def _hold(sign: int) -> Handler:
-    """A handler that holds (+1) or releases (-1) cash for an order or bid."""
-
-    def handler(state: LedgerState, body: dict[str, JSONValue]) -> None:
-        if state.scope is not None:
-            return
-        party = _str(body, "party")
-        held = state.reserved.get(party, 0) + sign * _fen(body, "amount")
-        if not 0 <= held <= state.cash.get(party, 0):
-            raise ValueError(f"party {party} cannot hold {held} fen of its cash")
-        state.reserved[party] = held
-
-    return handler
+def _hold(state: LedgerState, party: str, fen: int) -> None:
+    """Hold (positive ``fen``) or release (negative) cash for an order or bid."""
+    if state.scope is not None:
+        return
+    held = state.reserved.get(party, 0) + fen
+    if not 0 <= held <= state.cash.get(party, 0):
+        raise ValueError(f"party {party} cannot hold {held} fen of its cash")
+    state.reserved[party] = held
 
 
-def _payment(payer_key: str, payee_key: str) -> Handler:
-    """A handler for cash ``amount`` paid by one party named in the body to another."""
-
-    def handler(state: LedgerState, body: dict[str, JSONValue]) -> None:
-        amount = _fen(body, "amount")
-        _credit(state, _str(body, payer_key), -amount)
-        _credit(state, _str(body, payee_key), amount)
-
-    return handler
+def _cash_reserved(state: LedgerState, e: ev.CashReserved) -> None:
+    _hold(state, e.party, _fen(e.amount))
 
 
-def _signed(state: LedgerState, body: dict[str, JSONValue]) -> None:
-    """A buy-out: units to the operator against the price. A mandate: units set aside under it."""
-    if _str(body, "mode") == "buyout":
-        _shift(_FREE, b.ACTIVE, to_owner_key="operator")(state, body)
-        price = _fen(body, "price")
-        _credit(state, _str(body, "operator"), -price)
-        _credit(state, _str(body, "owner"), price)
-    else:
-        _shift(_FREE, b.RESERVED, to_ref_key="contract")(state, body)
+def _cash_released(state: LedgerState, e: ev.CashReleased) -> None:
+    _hold(state, e.party, -_fen(e.amount))
 
 
-def _deposited(state: LedgerState, body: dict[str, JSONValue]) -> None:
-    _credit(state, _str(body, "party"), _fen(body, "amount"))
+def _deposited(state: LedgerState, e: ev.CashDeposited) -> None:
+    _credit(state, e.party, _fen(e.amount))
 
 
-def _withdrawn(state: LedgerState, body: dict[str, JSONValue]) -> None:
-    _credit(state, _str(body, "party"), -_fen(body, "amount"))
+def _withdrawn(state: LedgerState, e: ev.CashWithdrawn) -> None:
+    _credit(state, e.party, -_fen(e.amount))
 
 
 _HANDLERS: dict[str, Handler] = {
-    ev.ISSUANCE_CONFIRMED: _confirmed,
-    ev.UNITS_TRANSFERRED: _transferred,
-    ev.UNITS_RETIRED: _lien(b.RETIRED, "certificate", _FREE),
-    ev.UNITS_CANCELLED: _lien(b.CANCELLED, None, _FREE),
-    ev.UNITS_FROZEN: _lien(b.FROZEN, "freeze", _FREE),
-    ev.UNITS_UNFROZEN: _restore(b.FROZEN, "freeze"),
-    ev.UNITS_EXPIRED: _lien(b.EXPIRED, None, _LIVE),
-    ev.UNITS_RESERVED: _lien(b.RESERVED, "ref", _FREE),
-    ev.UNITS_RELEASED: _restore(b.RESERVED, "ref"),
-    ev.TRADE_SETTLED: _settled,
-    ev.PACKAGE_SETTLED: _package_settled,
-    ev.CASH_DEPOSITED: _deposited,
-    ev.CASH_WITHDRAWN: _withdrawn,
-    ev.UNITS_PLEDGED: _lien(b.PLEDGED, "pledge", _FREE),
-    ev.UNITS_UNPLEDGED: _restore(b.PLEDGED, "pledge"),
-    ev.PLEDGE_PROMOTED: _shift(frozenset({b.PLEDGED}), b.PLEDGED, ref_key="pledge", to_ref_key="junior"),
-    ev.PLEDGE_ENFORCED: _shift(frozenset({b.PLEDGED}), b.ACTIVE, ref_key="pledge", to_owner_key="bank"),
-    ev.PLEDGE_SALE: _shift(frozenset({b.PLEDGED}), b.RESERVED, ref_key="pledge", to_ref_key="listing"),
-    ev.PLEDGE_UNSOLD: _shift(frozenset({b.RESERVED}), b.PLEDGED, ref_key="listing", to_ref_key="pledge"),
-    ev.PLEDGE_PROCEEDS: _payment("owner", "bank"),
-    ev.CONTRACT_SIGNED: _signed,
-    ev.CONTRACT_LISTED: _shift(frozenset({b.RESERVED}), b.RESERVED, ref_key="contract", to_ref_key="listing"),
-    ev.CONTRACT_UNSOLD: _shift(frozenset({b.RESERVED}), b.RESERVED, ref_key="listing", to_ref_key="contract"),
-    ev.CONTRACT_PROCEEDS: _payment("owner", "operator"),
-    ev.CONTRACT_DISTRIBUTED: _payment("operator", "owner"),
-    ev.CONTRACT_PAID: _payment("operator", "owner"),
-    ev.CONTRACT_ENDED: _restore(b.RESERVED, "contract"),
-    ev.CASH_RESERVED: _hold(+1),
-    ev.CASH_RELEASED: _hold(-1),
+    ev.IssuanceConfirmed.kind: _confirmed,
+    ev.UnitsTransferred.kind: _transferred,
+    ev.UnitsRetired.kind: _retired,
+    ev.UnitsCancelled.kind: _cancelled,
+    ev.UnitsFrozen.kind: _frozen,
+    ev.UnitsUnfrozen.kind: _unfrozen,
+    ev.UnitsExpired.kind: _expired,
+    ev.UnitsReserved.kind: _reserved,
+    ev.UnitsReleased.kind: _released,
+    ev.TradeSettled.kind: _settled,
+    ev.PackageSettled.kind: _package_settled,
+    ev.CashDeposited.kind: _deposited,
+    ev.CashWithdrawn.kind: _withdrawn,
+    ev.UnitsPledged.kind: _pledged,
+    ev.UnitsUnpledged.kind: _unpledged,
+    ev.PledgePromoted.kind: _promoted,
+    ev.PledgeEnforced.kind: _enforced,
+    ev.PledgeSale.kind: _for_sale,
+    ev.PledgeUnsold.kind: _unsold,
+    ev.PledgeProceeds.kind: _pledge_proceeds,
+    ev.ContractSigned.kind: _signed,
+    ev.ContractListed.kind: _contract_listed,
+    ev.ContractUnsold.kind: _contract_unsold,
+    ev.ContractProceeds.kind: _contract_proceeds,
+    ev.ContractDistributed.kind: _contract_paid,
+    ev.ContractPaid.kind: _contract_paid,
+    ev.ContractEnded.kind: _contract_ended,
+    ev.CashReserved.kind: _cash_reserved,
+    ev.CashReleased.kind: _cash_released,
 }

@@ -1,6 +1,6 @@
 """The unit of work: one database transaction that ends with the ledger entries of what it changed.
 
-Registry services record events on it (it is their ``Journal``); ``commit`` appends them to the ledger
+Registry services record events on it (it is their ``Work``); ``commit`` appends them to the ledger
 in the same transaction and then commits, so the change and its entry land together or not at all.
 Leaving the block without ``commit`` rolls everything back.
 """
@@ -13,7 +13,7 @@ from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from registry.events import LedgerEvent
+from registry.events import Event, Recorded
 from settlement.ledger import Ledger
 
 Clock = Callable[[], dt.datetime]
@@ -39,7 +39,7 @@ class UnitOfWork:
         self.ledger = ledger
         self._ids = ids
         self.now = clock()
-        self.events: list[LedgerEvent] = []
+        self.events: list[Recorded] = []
 
     async def __aenter__(self) -> Self:
         self.session = self._sessions()
@@ -52,8 +52,8 @@ class UnitOfWork:
         await self.session.rollback()
         await self.session.close()
 
-    def record(self, event: LedgerEvent) -> None:
-        self.events.append(event)
+    def record(self, event: Event, *, actor: str) -> None:
+        self.events.append(Recorded(event, actor))
 
     def new_id(self) -> str:
         return self._ids()

@@ -12,7 +12,7 @@ import json
 import sqlalchemy as sa
 from alembic import op
 
-from settlement.entries import subjects as entry_subjects
+from registry.events import parse as parse_event
 
 
 revision: str = '0004'
@@ -81,10 +81,11 @@ def _index_existing_entries(subjects: sa.Table) -> None:
     """Index the entries written before this table existed, as the ledger indexes new ones."""
     entries = sa.table('ledger_entries', sa.column('seq', sa.BigInteger), sa.column('canonical', sa.LargeBinary))
     rows = op.get_bind().execute(sa.select(entries.c.seq, entries.c.canonical)).all()
+    entries_read = ((seq, json.loads(raw)) for seq, raw in rows)
     about = [
         {'issuance': issuance, 'seq': seq}
-        for seq, raw in rows
-        for issuance in entry_subjects(json.loads(raw)['body'])
+        for seq, entry in entries_read
+        for issuance in parse_event(entry['kind'], entry['body']).subjects()
     ]
     if about:
         op.bulk_insert(subjects, about)

@@ -9,7 +9,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import given
 from hypothesis import strategies as st
 
-from registry.events import LedgerEvent
+from registry.events import CashDeposited
 from settlement import merkle
 from settlement.canonical import NotCanonicalisable, canonical_bytes, parse_canonical
 from settlement.checkpoint import Checkpoint, CheckpointError, open_note, sign, verifier_key
@@ -102,10 +102,9 @@ def test_checkpoint_key_id_and_signature_follow_c2sp() -> None:
 def ledger(n: int, key: Ed25519PrivateKey) -> tuple[list[bytes], str]:
     lines, prev = [], "0" * 64
     for seq in range(n):
-        body = {"party": f"p{seq}", "amount": "10.00", "bank": "b", "currency": "CNY"}
-        event = LedgerEvent("cash.deposited", "b", body)
+        event = CashDeposited(party=f"p{seq}", bank="b", amount="10.00")
         raw = encode(
-            ORIGIN, Entry(seq, prev, event.kind, "2026-01-01T00:00:00.000000Z", event.actor, event.body)
+            ORIGIN, Entry(seq, prev, event.kind, "2026-01-01T00:00:00.000000Z", "b", event.to_json())
         )
         lines.append(raw)
         prev = merkle.leaf_hash(raw).hex()
