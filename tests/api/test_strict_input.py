@@ -153,3 +153,17 @@ async def test_messages_follow_accept_language(platform: Platform) -> None:
     assert refused.json()["title"] != "Unauthorized"
     english = await platform.client.get("/api/v1/me", headers={"Accept-Language": "en-GB"})
     assert english.json()["title"] == "Unauthorized"
+
+
+@pytest.mark.parametrize("number", [2**31, 2**53 - 1, 2**63])
+async def test_ids_beyond_32_bits_in_paths_and_queries_are_400_before_any_lookup(
+    platform: Platform, number: int
+) -> None:
+    holder = await platform.onboard("enterprise")
+    for path in (
+        f"/api/v1/issuances/{number}",
+        f"/api/v1/parties/{holder.party}/statement?issuance={number}",
+    ):
+        refused = await platform.client.get(path, headers=holder.auth)
+        assert refused.status_code == 400, refused.text
+        assert refused.headers["content-type"].startswith(PROBLEM)
