@@ -1,6 +1,7 @@
 """The platform as a test sees it: the real app over HTTP (Litestar's test client), plus helpers
 that onboard parties and confirm rights the way their users would, through the API."""
 
+import datetime as dt
 import itertools
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -14,7 +15,7 @@ from httpx import Response
 from litestar.testing import AsyncTestClient
 from sqlalchemy import text
 
-from api.app import create_app
+from api.app import create_app, run_expiries, run_lapses
 from api.cli import main
 from api.config import Settings
 from api.database import connect
@@ -24,7 +25,6 @@ from registry.parties import bootstrap_registrar
 from settlement.audit import audit
 from settlement.ledger import Ledger
 from settlement.signing_key import load
-from settlement.unit_of_work import system_clock
 
 ATTRIBUTES: dict[str, dict[str, Any]] = {
     "CS": {
@@ -90,6 +90,23 @@ FINGERPRINT_TABLES = (
 )
 
 
+# The platform's time in every test: fixed, so that no test depends on the day it runs; 10:00 in Jiangxi,
+# within the terms of the rights the templates above describe.
+START = dt.datetime(2026, 6, 1, 2, 0, tzinfo=dt.UTC)
+
+
+class Clock:
+    """The app's clock in tests: it moves when the test moves it (``Platform.advance``), and by one
+    microsecond each time it is read, so that no two events share an instant, as on a real clock."""
+
+    def __init__(self) -> None:
+        self.now = START
+        self._ticks = itertools.count(1)  # next() is atomic: the app's thread reads it too
+
+    def __call__(self) -> dt.datetime:
+        return self.now + dt.timedelta(microseconds=next(self._ticks))
+
+
 @dataclass(frozen=True)
 class Member:
     party: str
@@ -102,9 +119,12 @@ class Member:
 
 
 class Platform:
-    def __init__(self, client: AsyncTestClient[Any], services: Services, registrar: Member) -> None:
+    def __init__(
+        self, client: AsyncTestClient[Any], services: Services, clock: Clock, registrar: Member
+    ) -> None:
         self.client = client
         self.services = services
+        self.clock = clock
         self.registrar = registrar
         self._numbers = itertools.count(1)
         self._regulator: Member | None = None
@@ -114,14 +134,21 @@ class Platform:
     @classmethod
     @asynccontextmanager
     async def start(cls, database_url: str, key_path: Path, fee_bps: int = 0) -> AsyncIterator["Platform"]:
+        # The scheduler runs its jobs once at start and then not again within a test: a test moves the
+        # clock and runs them itself (``advance``), so that nothing waits on the wall clock.
         settings = Settings(
-            database_url=database_url, ledger_key=key_path, fee_bps=fee_bps, market_interval_s=0.2
+            database_url=database_url,
+            ledger_key=key_path,
+            fee_bps=fee_bps,
+            expiry_interval_s=3600,
+            market_interval_s=3600,
         )
-        async with AsyncTestClient(create_app(settings)) as client:
+        clock = Clock()
+        async with AsyncTestClient(create_app(settings, clock)) as client:
             # The test client runs the app on its own event loop; the test reads the database through
             # an engine of its own, on the test's loop.
             database = connect(database_url)
-            services = Services(database, Ledger(settings.ledger_origin, load(key_path)), system_clock)
+            services = Services(database, Ledger(settings.ledger_origin, load(key_path)), clock)
             async with services.unit_of_work() as work:
                 issued = await bootstrap_registrar(
                     work,
@@ -132,9 +159,25 @@ class Platform:
                 )
                 await work.commit()
             try:
-                yield cls(client, services, Member(issued.party_id, issued.key, "registrar"))
+                yield cls(client, services, clock, Member(issued.party_id, issued.key, "registrar"))
             finally:
                 await database.dispose()
+
+    @property
+    def now(self) -> dt.datetime:
+        return self.clock.now
+
+    def later(self, **delta: float) -> str:
+        """The platform's time ``delta`` from now, as a request carries it."""
+        return (self.clock.now + dt.timedelta(**delta)).isoformat()
+
+    async def advance(self, **delta: float) -> None:
+        """Move the clock on by ``delta`` and run the scheduler's jobs, as its next tick would: in the
+        app, on its event loop, with its services (its order books are there)."""
+        self.clock.now += dt.timedelta(**delta)
+        services = self.client.app.state.services
+        for job in (run_expiries, run_lapses):
+            await anyio.to_thread.run_sync(self.client.blocking_portal.call, job, services)
 
     async def post(self, path: str, member: Member | None, body: Any = None, **headers: str) -> Response:
         auth = member.auth if member else {}

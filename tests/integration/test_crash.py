@@ -3,12 +3,13 @@ there, the book the restarted server matches against is the database's, and the 
 replays to the database."""
 
 import threading
-import time
 from pathlib import Path
 
 import httpx
 
 from benchmarks.live import Server, Trader, open_market
+
+ACKED = 30  # orders acknowledged before the kill, which lands in the middle of the stream
 
 
 def stream_orders(
@@ -18,8 +19,10 @@ def stream_orders(
     buyer: Trader,
     stop: threading.Event,
     acked: list[tuple[str, Trader]],
+    enough: threading.Event,
 ) -> None:
-    """Enter crossing and resting orders until the server dies or ``stop`` is set."""
+    """Enter crossing and resting orders until the server dies or ``stop`` is set; ``enough`` once
+    ``ACKED`` of them have been acknowledged."""
     with httpx.Client(base_url=url, timeout=10) as http:
         n = 0
         while not stop.is_set():
@@ -37,6 +40,8 @@ def stream_orders(
                 return  # killed mid-request: this order was never acknowledged
             if answer.status_code == 201:
                 acked.append((answer.json()["id"], trader))
+                if len(acked) == ACKED:
+                    enough.set()
 
 
 def test_sigkill_during_order_flow_loses_no_acknowledged_order(database_url: str, tmp_path: Path) -> None:
@@ -44,17 +49,16 @@ def test_sigkill_during_order_flow_loses_no_acknowledged_order(database_url: str
     server.start()
     try:
         market = open_market(server)
-        stop, acked = threading.Event(), []
+        stop, acked, enough = threading.Event(), [], threading.Event()
         sender = threading.Thread(
             target=stream_orders,
-            args=(server.url, market.instrument, market.seller, market.buyer, stop, acked),
+            args=(server.url, market.instrument, market.seller, market.buyer, stop, acked, enough),
         )
         sender.start()
-        time.sleep(3)
+        assert enough.wait(timeout=60), "the stream should have run before the kill"
         server.kill()
         stop.set()
         sender.join()
-        assert len(acked) > 10, "the stream should have run before the kill"
         server.start()
         with httpx.Client(base_url=server.url, timeout=30) as http:
             for order_id, trader in acked:
