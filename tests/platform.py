@@ -2,6 +2,7 @@
 that onboard parties and confirm rights the way their users would, through the API."""
 
 import datetime as dt
+import functools
 import itertools
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -12,6 +13,7 @@ from typing import Any
 
 import anyio
 from httpx import Response
+from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlalchemy import inspect, text
 
@@ -79,11 +81,33 @@ class Clock:
     microsecond each time it is read, so that no two events share an instant, as on a real clock."""
 
     def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
         self.now = START
         self._ticks = itertools.count(1)  # next() is atomic: the app's thread reads it too
 
     def __call__(self) -> dt.datetime:
         return self.now + dt.timedelta(microseconds=next(self._ticks))
+
+
+@functools.cache
+def _app(database_url: str, key_path: Path, fee_bps: int) -> tuple[Litestar, Clock]:
+    """The app for these settings, built once: building it (Litestar registers and inspects every
+    route) costs more than a test's requests. Each test runs its own lifespan on it (fresh services,
+    ledger and books) on a database reset to the migrated state, with the clock set back to START.
+
+    The scheduler runs its jobs once at start and then not again within a test: a test moves the
+    clock and runs them itself (``Platform.advance``), so that nothing waits on the wall clock."""
+    clock = Clock()
+    settings = Settings(
+        database_url=database_url,
+        ledger_key=key_path,
+        fee_bps=fee_bps,
+        expiry_interval_s=3600,
+        market_interval_s=3600,
+    )
+    return create_app(settings, clock), clock
 
 
 @dataclass(frozen=True)
@@ -113,21 +137,13 @@ class Platform:
     @classmethod
     @asynccontextmanager
     async def start(cls, database_url: str, key_path: Path, fee_bps: int = 0) -> AsyncIterator["Platform"]:
-        # The scheduler runs its jobs once at start and then not again within a test: a test moves the
-        # clock and runs them itself (``advance``), so that nothing waits on the wall clock.
-        settings = Settings(
-            database_url=database_url,
-            ledger_key=key_path,
-            fee_bps=fee_bps,
-            expiry_interval_s=3600,
-            market_interval_s=3600,
-        )
-        clock = Clock()
-        async with AsyncTestClient(create_app(settings, clock)) as client:
+        app, clock = _app(database_url, key_path, fee_bps)
+        clock.reset()
+        async with AsyncTestClient(app) as client:
             # The test client runs the app on its own event loop; the test reads the database through
             # an engine of its own, on the test's loop.
             database = connect(database_url)
-            services = Services(database, Ledger(settings.ledger_origin, load(key_path)), clock)
+            services = Services(database, Ledger(app.state.services.ledger.origin, load(key_path)), clock)
             async with services.unit_of_work() as work:
                 issued = await bootstrap_registrar(
                     work,
