@@ -153,7 +153,13 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Template:
             )
         )
         asyncio.run(_migrate(_postgres_url(TEMPLATE_DB)))
-        asyncio.run(_admin(f"CREATE DATABASE {TEST_DB} TEMPLATE {TEMPLATE_DB}"))
+        asyncio.run(
+            _admin(
+                f"CREATE DATABASE {TEST_DB} TEMPLATE {TEMPLATE_DB}",
+                # commits need not wait for the disk: the tests kill our server, never PostgreSQL
+                f"ALTER DATABASE {TEST_DB} SET synchronous_commit = off",
+            )
+        )
         return Template(_postgres_url(TEST_DB), migrated=asyncio.run(_read_migrated()))
     path = tmp_path_factory.mktemp("template") / "template.db"
     asyncio.run(_migrate(f"sqlite+aiosqlite:///{path}"))
