@@ -28,9 +28,12 @@ lint: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
+# pytest-xdist: one worker per core (each with its own databases); TEST_WORKERS=0 runs in one process
+TEST_WORKERS ?= 2
+
 test: lint
-	LIANGSHAN_TEST_DATABASE=sqlite $(BIN)/pytest
-	LIANGSHAN_TEST_DATABASE=postgres $(BIN)/pytest
+	LIANGSHAN_TEST_DATABASE=sqlite $(BIN)/pytest -n $(TEST_WORKERS)
+	LIANGSHAN_TEST_DATABASE=postgres $(BIN)/pytest -n $(TEST_WORKERS)
 
 # build the wheel, install it into a fresh virtualenv outside the checkout, and run the platform from it
 wheel-check:

@@ -1,6 +1,8 @@
 """The platform as a test sees it: the real app over HTTP (Litestar's test client), plus helpers
 that onboard parties and confirm rights the way their users would, through the API."""
 
+import datetime as dt
+import functools
 import itertools
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -11,20 +13,18 @@ from typing import Any
 
 import anyio
 from httpx import Response
+from litestar import Litestar
 from litestar.testing import AsyncTestClient
-from sqlalchemy import text
+from sqlalchemy import inspect, text
 
+import api.platform
 from api.app import create_app
 from api.cli import main
 from api.config import Settings
-from api.database import connect
-from api.platform import Platform as Services
+from api.schedule import run_expiries, run_lapses
 from registry.identifiers import credit_code_check_char, resident_id_check_char
 from registry.parties import bootstrap_registrar
 from settlement.audit import audit
-from settlement.ledger import Ledger
-from settlement.signing_key import load
-from settlement.unit_of_work import system_clock
 
 ATTRIBUTES: dict[str, dict[str, Any]] = {
     "CS": {
@@ -67,27 +67,45 @@ ATTRIBUTES["EPHM"] = {
     "permit_no": "91360100PW2026PB",
 }
 QUANTITY = {"CS": "1000", "EP": "96.000", "EPHM": "12.500", "FR": "156.35", "WL": "120.00"}
-FINGERPRINT_TABLES = (
-    "parties",
-    "users",
-    "api_keys",
-    "applications",
-    "issuances",
-    "serial_blocks",
-    "movements",
-    "retirements",
-    "freezes",
-    "cash_accounts",
-    "cash_movements",
-    "ledger_head",
-    "ledger_entries",
-    "idempotency_keys",
-    "offers",
-    "market_rules",
-    "proposals",
-    "orders",
-    "fills",
-)
+
+
+# The platform's time in every test: fixed, so that no test depends on the day it runs; 10:00 in Jiangxi,
+# within the terms of the rights the templates above describe.
+START = dt.datetime(2026, 6, 1, 2, 0, tzinfo=dt.UTC)
+
+
+class Clock:
+    """The app's clock in tests: it moves when the test moves it (``Platform.advance``), and by one
+    microsecond each time it is read, so that no two events share an instant, as on a real clock."""
+
+    def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        self.now = START
+        self._ticks = itertools.count(1)  # next() is atomic: the app's thread reads it too
+
+    def __call__(self) -> dt.datetime:
+        return self.now + dt.timedelta(microseconds=next(self._ticks))
+
+
+@functools.cache
+def _app(database_url: str, key_path: Path, fee_bps: int) -> tuple[Litestar, Clock, Settings]:
+    """The app for these settings, built once: building it (Litestar registers and inspects every
+    route) costs more than a test's requests. Each test runs its own lifespan on it (a fresh platform,
+    ledger and books) on a database reset to the migrated state, with the clock set back to START.
+
+    The scheduler runs its jobs once at start and then not again within a test: a test moves the
+    clock and runs them itself (``Platform.advance``), so that nothing waits on the wall clock."""
+    clock = Clock()
+    settings = Settings(
+        database_url=database_url,
+        ledger_key=key_path,
+        fee_bps=fee_bps,
+        expiry_interval_s=3600,
+        market_interval_s=3600,
+    )
+    return create_app(settings, clock), clock, settings
 
 
 @dataclass(frozen=True)
@@ -102,9 +120,12 @@ class Member:
 
 
 class Platform:
-    def __init__(self, client: AsyncTestClient[Any], services: Services, registrar: Member) -> None:
+    def __init__(
+        self, client: AsyncTestClient[Any], core: api.platform.Platform, clock: Clock, registrar: Member
+    ) -> None:
         self.client = client
-        self.services = services
+        self.core = core
+        self.clock = clock
         self.registrar = registrar
         self._numbers = itertools.count(1)
         self._regulator: Member | None = None
@@ -114,15 +135,12 @@ class Platform:
     @classmethod
     @asynccontextmanager
     async def start(cls, database_url: str, key_path: Path, fee_bps: int = 0) -> AsyncIterator["Platform"]:
-        settings = Settings(
-            database_url=database_url, ledger_key=key_path, fee_bps=fee_bps, market_interval_s=0.2
-        )
-        async with AsyncTestClient(create_app(settings)) as client:
-            # The test client runs the app on its own event loop; the test reads the database through
-            # an engine of its own, on the test's loop.
-            database = connect(database_url)
-            services = Services(database, Ledger(settings.ledger_origin, load(key_path)), system_clock)
-            async with services.unit_of_work() as work:
+        app, clock, settings = _app(database_url, key_path, fee_bps)
+        clock.reset()
+        # The test client runs the app on its own event loop; the test reads and writes the database
+        # through a platform of its own, built the same way, on the test's loop.
+        async with AsyncTestClient(app) as client, api.platform.build_platform(settings, clock) as core:
+            async with core.unit_of_work() as work:
                 issued = await bootstrap_registrar(
                     work,
                     name="江西省公共资源交易中心",
@@ -131,10 +149,23 @@ class Platform:
                     user_name="登记员",
                 )
                 await work.commit()
-            try:
-                yield cls(client, services, Member(issued.party_id, issued.key, "registrar"))
-            finally:
-                await database.dispose()
+            yield cls(client, core, clock, Member(issued.party_id, issued.key, "registrar"))
+
+    @property
+    def now(self) -> dt.datetime:
+        return self.clock.now
+
+    def later(self, **delta: float) -> str:
+        """The platform's time ``delta`` from now, as a request carries it."""
+        return (self.clock.now + dt.timedelta(**delta)).isoformat()
+
+    async def advance(self, **delta: float) -> None:
+        """Move the clock on by ``delta`` and run the scheduler's jobs, as its next tick would: in the
+        app, on its event loop, with its platform (its order books are there)."""
+        self.clock.now += dt.timedelta(**delta)
+        served = self.client.app.state.platform
+        for job in (run_expiries, run_lapses):
+            await anyio.to_thread.run_sync(self.client.blocking_portal.call, job, served)
 
     async def post(self, path: str, member: Member | None, body: Any = None, **headers: str) -> Response:
         auth = member.auth if member else {}
@@ -230,16 +261,21 @@ class Platform:
         return {(h["issuance"], h["state"]): h["quantity"] for h in found.json()}
 
     async def audit(self) -> list[str]:
-        async with self.services.database.reads() as session:
-            return await audit(session, self.services.ledger)
+        async with self.core.database.reads() as session:
+            return await audit(session, self.core.ledger)
 
     async def fingerprint(self) -> dict[str, list[tuple[Any, ...]]]:
-        """Every row of every table a request could change: equal fingerprints mean nothing changed."""
+        """Every row of every table the migrated schema holds, so that a new table cannot be left out:
+        equal fingerprints mean that a request changed nothing. No table is exempt: a refused request
+        leaves no trace anywhere (not even a used key's timestamp)."""
         result = {}
-        async with self.services.database.reads() as session:
-            for table in FINGERPRINT_TABLES:
-                rows = await session.execute(text(f"SELECT * FROM {table}"))
+        async with self.core.database.reads() as session:
+            connection = await session.connection()
+            tables = await connection.run_sync(lambda sync: inspect(sync).get_table_names())
+            for table in tables:
+                rows = await session.execute(text(f'SELECT * FROM "{table}"'))
                 result[table] = sorted(tuple(map(repr, row)) for row in rows)
+        assert "ledger_entries" in result  # the schema was read, not an empty one
         return result
 
 

@@ -8,15 +8,14 @@ import json
 from pathlib import Path
 from typing import Any
 
-import anyio
 import pytest
 
 from settlement import attestation
 from tests import independent_verifier
-from tests.platform import Member, Platform, cli, credit_code
+from tests.platform import START, Member, Platform, cli, credit_code
 
 pytestmark = pytest.mark.anyio
-TODAY = dt.datetime.now(dt.UTC).date()
+TODAY = START.date()  # the platform's clock in tests
 APPRAISER = {
     "appraiser": "江西中磊资产评估有限公司",
     "appraiser_credit_code": credit_code("91", "360100", 777),
@@ -177,7 +176,7 @@ async def test_an_answer_the_evidence_does_not_support_is_rejected_even_when_sig
     document = await verify(platform, await platform.bank(), issued["id"], await owner_code(platform, owner))
     inner = document["attestation"]
     inner["answer"]["quantities"]["active"] = "1001"
-    key = platform.services.ledger.verifier_key
+    key = platform.core.ledger.verifier_key
     evidence = [
         attestation.Evidence(e["seq"], e["entry"].encode(), [bytes.fromhex(p) for p in e["path"]])
         for e in inner["evidence"]
@@ -189,7 +188,7 @@ async def test_an_answer_the_evidence_does_not_support_is_rejected_even_when_sig
         answer=inner["answer"],
         evidence=evidence,
         key=key,
-        sign=platform.services.ledger.sign,
+        sign=platform.core.ledger.sign,
     )
     with pytest.raises(attestation.AttestationError, match="active quantity"):
         attestation.verify(resigned, key)
@@ -287,7 +286,7 @@ async def test_a_forced_sale_pays_the_banks_senior_first_and_the_rest_to_the_own
     await platform.post(f"/api/v1/pledges/{junior['id']}/register", junior_bank, {})
     buyer = await platform.onboard("enterprise")
     await platform.deposit(buyer, "100000.00")
-    ends = (dt.datetime.now(dt.UTC) + dt.timedelta(seconds=2)).isoformat()
+    ends = platform.later(seconds=2)
     sale = {"method": "sale", "sale": {"mode": "sealed", "price": "50.00", "ends_at": ends}}
     refused = await platform.post(f"/api/v1/pledges/{junior['id']}/enforce", junior_bank, sale)
     assert refused.status_code == 409  # the first lien's bank sells
@@ -299,12 +298,8 @@ async def test_a_forced_sale_pays_the_banks_senior_first_and_the_rest_to_the_own
     await platform.post(f"/api/v1/listings/{listing['id']}/register", buyer)
     bid = await platform.post(f"/api/v1/listings/{listing['id']}/bids", buyer, {"price": "60.00"})
     assert bid.status_code == 201, bid.text
-    for _ in range(100):  # the scheduler closes it
-        state = (await platform.get(f"/api/v1/listings/{listing['id']}")).json()
-        if state["status"] != "open":
-            break
-        await anyio.sleep(0.1)
-    assert state["status"] == "sold"
+    await platform.advance(seconds=2)  # the auction ends and the scheduler closes it
+    assert (await platform.get(f"/api/v1/listings/{listing['id']}")).json()["status"] == "sold"
     # 400 × 60.00 = 24,000.00: 15,000.00 to the senior bank, 9,000.00 to the junior, nothing left
     balances = [
         (await platform.get(f"/api/v1/parties/{m.party}/cash", m)).json()["balance"]
@@ -325,7 +320,7 @@ async def test_a_fixed_price_forced_sale_pays_the_bank_when_bought(platform: Pla
     bank = await platform.bank()
     pledge = (await consent(platform, owner, bank, issued["id"], loan="15000.00")).json()
     await platform.post(f"/api/v1/pledges/{pledge['id']}/register", bank, {})
-    ends = (dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)).isoformat()
+    ends = platform.later(hours=1)
     sale = {"method": "sale", "sale": {"mode": "fixed", "price": "50.00", "ends_at": ends}}
     listing = (await platform.post(f"/api/v1/pledges/{pledge['id']}/enforce", bank, sale)).json()
     buyer = await platform.onboard("enterprise")

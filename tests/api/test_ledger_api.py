@@ -104,13 +104,14 @@ async def test_equal_sizes_have_an_empty_consistency_proof(platform: Platform) -
 async def test_export_verifies_offline_and_tampering_is_named(
     platform: Platform,
     database_url: str,
+    ledger_key: Path,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capfd: pytest.CaptureFixture[str],
 ) -> None:
     await busy_ledger(platform)
     monkeypatch.setenv("LIANGSHAN_DATABASE_URL", database_url)
-    monkeypatch.setenv("LIANGSHAN_LEDGER_KEY", str(tmp_path / "ledger.key"))
+    monkeypatch.setenv("LIANGSHAN_LEDGER_KEY", str(ledger_key))
     export = tmp_path / "export"
     assert await cli("ledger", "export", str(export)) == 0
     assert await cli("ledger", "verify", str(export)) == 0

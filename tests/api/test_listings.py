@@ -5,7 +5,6 @@ import asyncio
 import datetime as dt
 from typing import Any
 
-import anyio
 import pytest
 from sqlalchemy import text
 
@@ -14,14 +13,14 @@ from tests.platform import Member, Platform
 pytestmark = pytest.mark.anyio
 
 
-def soon(seconds: float) -> str:
-    return (dt.datetime.now(dt.UTC) + dt.timedelta(seconds=seconds)).isoformat()
-
-
 async def listed(
     platform: Platform, seller: Member, issuance: int, quantity: str, **spec: Any
 ) -> dict[str, Any]:
-    body = {"items": [{"issuance": issuance, "quantity": quantity}], "ends_at": soon(3600), **spec}
+    body = {
+        "items": [{"issuance": issuance, "quantity": quantity}],
+        "ends_at": platform.later(hours=1),
+        **spec,
+    }
     made = await platform.post("/api/v1/listings", seller, body)
     assert made.status_code == 201, made.text
     result: dict[str, Any] = made.json()
@@ -29,13 +28,13 @@ async def listed(
 
 
 async def closed(platform: Platform, listing: dict[str, Any]) -> dict[str, Any]:
-    """The listing once the scheduler (every 0.2 s in tests) has closed it."""
-    for _ in range(100):
-        state: dict[str, Any] = (await platform.get(f"/api/v1/listings/{listing['id']}")).json()
-        if state["status"] != "open":
-            return state
-        await anyio.sleep(0.1)
-    raise AssertionError("the listing was not closed")
+    """The listing once its end (after any extension) has come and the scheduler has closed it."""
+    path = f"/api/v1/listings/{listing['id']}"
+    ends = dt.datetime.fromisoformat((await platform.get(path)).json()["ends_at"])
+    await platform.advance(seconds=(ends - platform.now).total_seconds())
+    state: dict[str, Any] = (await platform.get(path)).json()
+    assert state["status"] != "open"
+    return state
 
 
 async def cash(platform: Platform, member: Member) -> tuple[str, str]:
@@ -87,7 +86,7 @@ async def test_an_english_auction_with_deposit_hidden_reserve_and_anti_sniping(p
         reserve_public=False,
         deposit="5000.00",
         extension_minutes=0,
-        ends_at=soon(3),
+        ends_at=platform.later(seconds=3),
     )
     assert listing["reserve_price"] is None  # hidden
     unregistered = await platform.post(f"/api/v1/listings/{listing['id']}/bids", a, {"price": "40.00"})
@@ -121,7 +120,7 @@ async def test_a_bid_in_the_last_minutes_extends_the_auction(platform: Platform)
     seller = await platform.onboard("collective", "361028")
     issued = await platform.confirmed(seller, "CS", "1000")
     (a,) = await bidders(platform, 1)
-    ends = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=3)
+    ends = platform.now + dt.timedelta(minutes=3)
     listing = await listed(
         platform, seller, issued["id"], "1000", mode="english", price="40.00", ends_at=ends.isoformat()
     )
@@ -146,7 +145,7 @@ async def test_an_auction_without_a_bid_at_the_reserve_fails_and_releases_everyt
         reserve_price="50.00",
         deposit="1000.00",
         extension_minutes=0,
-        ends_at=soon(2),
+        ends_at=platform.later(seconds=2),
     )
     assert listing["reserve_price"] == "50.00"
     await platform.post(f"/api/v1/listings/{listing['id']}/register", a)
@@ -165,7 +164,13 @@ async def test_a_sealed_multi_unit_auction_allocates_highest_first_each_paying_i
     issued = await platform.confirmed(seller, "CS", "1000")
     a, b, c, d = await bidders(platform, 4)
     listing = await listed(
-        platform, seller, issued["id"], "1000", mode="sealed", price="45.00", ends_at=soon(3)
+        platform,
+        seller,
+        issued["id"],
+        "1000",
+        mode="sealed",
+        price="45.00",
+        ends_at=platform.later(seconds=3),
     )
     for member, price, quantity in (
         (a, "50.00", "300"),
@@ -258,7 +263,7 @@ async def test_an_operator_sells_a_package_whole_in_one_settlement(platform: Pla
         "items": [{"issuance": i, "quantity": q} for i, q in items],
         "mode": "fixed",
         "price": "88000.00",  # the whole package (资产包)
-        "ends_at": soon(3600),
+        "ends_at": platform.later(hours=1),
     }
     made = await platform.post("/api/v1/listings", operator, body)
     assert made.status_code == 201, made.text
@@ -272,7 +277,7 @@ async def test_an_operator_sells_a_package_whole_in_one_settlement(platform: Pla
     }
     assert await platform.holdings(operator) == {(items[1][0], "active"): "500"}
     assert await cash(platform, buyer) == ("12000.00", "0.00")
-    async with platform.services.database.reads() as session:
+    async with platform.core.database.reads() as session:
         kinds = await session.execute(text("SELECT kind FROM ledger_entries ORDER BY seq DESC LIMIT 1"))
         assert kinds.scalar() == "package.settled"  # both deliveries and the cash in one entry
     assert await platform.audit() == []
@@ -285,7 +290,7 @@ async def test_a_package_auction_takes_only_bids_for_the_whole(platform: Platfor
         "items": [{"issuance": i, "quantity": q} for i, q in items],
         "mode": "sealed",
         "price": "60000.00",
-        "ends_at": soon(3),
+        "ends_at": platform.later(seconds=3),
     }
     listing = (await platform.post("/api/v1/listings", operator, body)).json()
     for member in (a, b):
@@ -308,6 +313,8 @@ async def test_a_listing_names_each_issuance_once(platform: Platform) -> None:
     operator, items = await package_of(platform)
     twice = [{"issuance": items[1][0], "quantity": "100"}] * 2
     refused = await platform.post(
-        "/api/v1/listings", operator, {"items": twice, "mode": "fixed", "price": "1.00", "ends_at": soon(60)}
+        "/api/v1/listings",
+        operator,
+        {"items": twice, "mode": "fixed", "price": "1.00", "ends_at": platform.later(minutes=1)},
     )
     assert refused.status_code == 422 and refused.json()["field"] == "items"

@@ -1,7 +1,5 @@
 """Negotiated transfers (协议转让): offer, accept with delivery versus payment, decline, withdraw, lapse."""
 
-import asyncio
-import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -9,10 +7,6 @@ import pytest
 from tests.platform import Member, Platform
 
 pytestmark = pytest.mark.anyio
-
-
-def later(seconds: float = 3600) -> str:
-    return (dt.datetime.now(dt.UTC) + dt.timedelta(seconds=seconds)).isoformat()
 
 
 async def offer(
@@ -32,7 +26,7 @@ async def offer(
             "issuance": issuance,
             "quantity": quantity,
             "price": price,
-            "deadline": deadline or later(),
+            "deadline": deadline or platform.later(hours=1),
         },
     )
     assert made.status_code == 201, made.text
@@ -111,7 +105,7 @@ async def test_only_the_named_buyer_accepts_and_reserved_units_cannot_be_sold_tw
             "issuance": issued["id"],
             "quantity": "1.000",
             "price": "1.00",
-            "deadline": later(),
+            "deadline": platform.later(hours=1),
         },
     )
     assert again.status_code == 422 and again.json()["type"].endswith("/units-not-free")
@@ -134,12 +128,10 @@ async def test_decline_withdraw_and_lapse_release_the_units(platform: Platform) 
         "status"
     ] == "withdrawn"
     assert (await platform.post(f"/api/v1/offers/{second['id']}/accept", buyer)).status_code == 409
-    third = await offer(platform, seller, buyer, issued["id"], "30.000", "389.00", deadline=later(1))
+    deadline = platform.later(hours=2)
+    third = await offer(platform, seller, buyer, issued["id"], "30.000", "389.00", deadline=deadline)
     assert third["status"] == "open"
-    for _ in range(60):  # the scheduler lapses it within its interval once the deadline passes
-        if (await platform.get(f"/api/v1/offers/{third['id']}", seller)).json()["status"] == "lapsed":
-            break
-        await asyncio.sleep(0.1)
+    await platform.advance(hours=2)  # the scheduler lapses it once the deadline has come
     assert (await platform.get(f"/api/v1/offers/{third['id']}", seller)).json()["status"] == "lapsed"
     assert await platform.holdings(seller) == {(issued["id"], "active"): "96.000"}
     assert await platform.audit() == []
@@ -165,7 +157,7 @@ async def test_bad_offers_change_nothing(platform: Platform, change: dict, field
         "issuance": issued["id"],
         "quantity": "1.000",
         "price": "389.00",
-        "deadline": later(),
+        "deadline": platform.later(hours=1),
         **change,
     }
     refused = await platform.post("/api/v1/offers", seller, body)

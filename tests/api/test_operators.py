@@ -7,14 +7,12 @@ import datetime as dt
 import io
 from typing import Any
 
-import anyio
 import pytest
 
-from api.schedule import run_expiries
-from tests.platform import Member, Platform, credit_code
+from tests.platform import START, Member, Platform, credit_code
 
 pytestmark = pytest.mark.anyio
-TODAY = dt.datetime.now(dt.UTC).date()
+TODAY = START.date()  # the platform's clock in tests
 
 
 async def contract(
@@ -78,7 +76,7 @@ async def test_a_mandate_sells_within_its_limits_and_shares_the_proceeds(platfor
         "/api/v1/transfers", household, {"issuance": forest["id"], "to": operator.party, "quantity": "1.00"}
     )
     assert moved.status_code == 422  # the depositor cannot sell around the mandate
-    ends = (dt.datetime.now(dt.UTC) + dt.timedelta(seconds=2)).isoformat()
+    ends = platform.later(seconds=2)
     cheap = await platform.post(
         f"/api/v1/contracts/{signed['id']}/sell",
         operator,
@@ -103,10 +101,8 @@ async def test_a_mandate_sells_within_its_limits_and_shares_the_proceeds(platfor
     await platform.post(f"/api/v1/listings/{listed.json()['id']}/register", buyer)
     bid = await platform.post(f"/api/v1/listings/{listed.json()['id']}/bids", buyer, {"price": "1000.00"})
     assert bid.status_code == 201, bid.text
-    for _ in range(100):
-        if (await platform.get(f"/api/v1/listings/{listed.json()['id']}")).json()["status"] != "open":
-            break
-        await anyio.sleep(0.1)
+    await platform.advance(seconds=2)  # the auction ends and the scheduler closes it
+    assert (await platform.get(f"/api/v1/listings/{listed.json()['id']}")).json()["status"] == "sold"
     # 156.35 亩 × 1,000.00 = 156,350.00: 70% stays with the household, 30% goes to the operator
     assert (await balance(platform, household), await balance(platform, operator)) == (
         "109445.00",
@@ -166,7 +162,7 @@ async def test_a_package_with_mandated_units_pays_each_depositor_its_share(platf
         "items": items,
         "mode": "fixed",
         "price": "200000.00",
-        "ends_at": (dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)).isoformat(),
+        "ends_at": platform.later(hours=1),
     }
     unvalued = await platform.post("/api/v1/listings", operator, body)
     assert unvalued.status_code == 422 and unvalued.json()["field"] == "items"
@@ -209,10 +205,10 @@ async def test_rent_is_paid_yearly_and_an_ended_mandate_returns_the_units(platfo
         term_start=start.isoformat(), term_end=end.isoformat(),
     )  # fmt: skip
     assert await platform.holdings(household) == {(forest["id"], "reserved"): "156.35"}
-    await run_expiries(platform.services)  # the scheduler's hourly job
+    await platform.advance()  # the scheduler's hourly job
     assert await balance(platform, household) == "6000.00"  # two complete years of rent
     assert await platform.holdings(household) == {(forest["id"], "active"): "156.35"}  # the lease is over
-    await run_expiries(platform.services)
+    await platform.advance()
     assert await balance(platform, household) == "6000.00"  # paid once
     assert await platform.audit() == []
 
@@ -239,13 +235,13 @@ async def test_an_ended_mandate_pays_its_end_of_term_share_once_the_operator_can
         end_share_bps=2000, floor_price="100.00", term_start=(TODAY - dt.timedelta(days=90)).isoformat(),
         term_end=(TODAY - dt.timedelta(days=1)).isoformat(),
     )  # fmt: skip
-    await run_expiries(platform.services)  # 20% of 100,000.00 is owed, and the operator has 10,000.00
+    await platform.advance()  # 20% of 100,000.00 is owed, and the operator has 10,000.00
     assert await balance(platform, collective) == "0.00"
     assert await platform.holdings(collective) == {(forest["id"], "reserved"): "156.35"}  # not ended yet
     await platform.deposit(operator, "15000.00")
-    await run_expiries(platform.services)
+    await platform.advance()
     assert await balance(platform, collective) == "20000.00"
     assert await platform.holdings(collective) == {(forest["id"], "active"): "156.35"}
-    await run_expiries(platform.services)
+    await platform.advance()
     assert await balance(platform, collective) == "20000.00"  # paid once
     assert await platform.audit() == []

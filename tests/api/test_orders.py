@@ -1,11 +1,9 @@
 """Orders on the book through the API: holds on entry, fills settled delivery versus payment, cancel,
 amend, expiry, halts with a reopening auction, market data and the errors users see."""
 
-import datetime as dt
 from pathlib import Path
 from typing import Any
 
-import anyio
 import pytest
 
 from tests.platform import Member, Platform
@@ -240,16 +238,14 @@ async def test_halted_instrument_collects_orders_and_reopens_with_a_call_auction
 
 async def test_gtd_orders_expire_and_release_what_they_held(platform: Platform) -> None:
     seller, _, issuance, instrument = await market(platform)
-    soon = (dt.datetime.now(dt.UTC) + dt.timedelta(seconds=0.5)).isoformat()
+    soon = platform.later(minutes=30)
     ask = await entered(
         platform, seller, instrument, "sell", "100", price="45.00", time_in_force="GTD", expires_at=soon
     )
-    for _ in range(50):  # the market scheduler runs every 0.2 s in tests
-        state = (await platform.get(f"/api/v1/orders/{ask['id']}", seller)).json()
-        if state["status"] != "open":
-            break
-        await anyio.sleep(0.1)
-    assert state["status"] == "expired"
+    await platform.advance(minutes=29)
+    assert (await platform.get(f"/api/v1/orders/{ask['id']}", seller)).json()["status"] == "open"
+    await platform.advance(minutes=1)
+    assert (await platform.get(f"/api/v1/orders/{ask['id']}", seller)).json()["status"] == "expired"
     assert await platform.holdings(seller) == {(issuance, "active"): "1000"}
     assert await platform.audit() == []
 

@@ -147,7 +147,7 @@ async def test_only_regulators_freeze_and_cancel(platform: Platform) -> None:
 async def test_units_expire_when_their_term_ends(platform: Platform) -> None:
     holder = await platform.onboard("enterprise")
     issued = await platform.confirmed(holder, "EP")
-    async with platform.services.unit_of_work() as work:
+    async with platform.core.unit_of_work() as work:
         assert await expire_due(work, dt.date(2029, 1, 1)) == 1
         await work.commit()
     assert await platform.holdings(holder) == {(issued["id"], "expired"): "96.000"}

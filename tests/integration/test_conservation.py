@@ -82,11 +82,11 @@ async def test_random_operations_conserve_units_and_cash_and_replay_exactly(
 ) -> None:
     parties = [await platform.onboard("collective", "361028") for _ in range(3)]
     world = World(platform, parties)
-    async with platform.services.database.reads() as session:
+    async with platform.core.database.reads() as session:
         cash_before = (await session.execute(select(func.sum(CashAccountRow.balance)))).scalar() or 0
     for step in script:
         await world.apply(*step)
-    async with platform.services.database.reads() as session:
+    async with platform.core.database.reads() as session:
         issued = dict((await session.execute(select(IssuanceRow.id, IssuanceRow.quantity))).all())
         blocks = (await session.execute(select(BlockRow.issuance_id, BlockRow.first, BlockRow.last))).all()
         cash_after = (await session.execute(select(func.sum(CashAccountRow.balance)))).scalar() or 0

@@ -76,7 +76,7 @@ async def play(platform: Platform, script: list[tuple[Any, ...]]) -> None:
 
 
 async def check_invariants(platform: Platform, cash_before: int) -> None:
-    async with platform.services.database.reads() as session:
+    async with platform.core.database.reads() as session:
         issued = dict((await session.execute(select(IssuanceRow.id, IssuanceRow.quantity))).all())
         blocks = (await session.execute(select(BlockRow))).scalars().all()
         balances = (await session.execute(select(CashAccountRow))).scalars().all()
@@ -107,7 +107,7 @@ async def check_invariants(platform: Platform, cash_before: int) -> None:
         assert reserved == sum(o.remaining for o in open_orders if o.party_id == party and o.side == "sell")
     exchange = platform.client.app.state.platform.exchange
     for instrument, depth in rebuilt.items():  # the book in memory equals the database's
-        async with exchange.writer(platform.services.database.reads, instrument) as market:
+        async with exchange.writer(platform.core.database.reads, instrument) as market:
             assert market.book.depth(1000) == depth
     assert await platform.audit() == []
 
@@ -117,7 +117,7 @@ async def check_invariants(platform: Platform, cash_before: int) -> None:
 async def test_random_order_flow_conserves_units_and_cash_with_exact_fees(
     platform: Platform, script: list[tuple[Any, ...]]
 ) -> None:
-    async with platform.services.database.reads() as session:
+    async with platform.core.database.reads() as session:
         cash_before = (await session.execute(select(func.sum(CashAccountRow.balance)))).scalar() or 0
     await play(platform, script)
     await check_invariants(platform, cash_before + 3 * 20_000_000)
