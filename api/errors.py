@@ -28,7 +28,7 @@ from litestar.exceptions import HTTPException, ValidationException
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from api.i18n import negotiate, translate
-from api.inputs import echo
+from api.inputs import MAX_PARAMETER_LENGTH, echo
 from registry import errors as re_errors
 from registry.errors import Malformed
 from settlement.ledger import LedgerRangeError
@@ -78,7 +78,7 @@ def problem(
         "title": title,
         "status": status,
         "detail": detail,
-        "instance": request.url.path,
+        "instance": echo(request.url.path, limit=MAX_PARAMETER_LENGTH),
     }
     body.update({name: value for name, value in (facts or {}).items() if name not in _RESERVED})
     if field is not None:

@@ -45,10 +45,10 @@ class TooDeep(Malformed):
     template = "a body may nest at most {limit} levels"
 
 
-def echo(value: object) -> str:
-    """A value as quoted back to the client: never more than ``ECHO`` characters of it."""
+def echo(value: object, limit: int = ECHO) -> str:
+    """A value as quoted back to the client: never more than ``limit`` characters of it."""
     text = str(value)
-    return text if len(text) <= ECHO else text[:ECHO] + "…"
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def storable(text: str) -> bool:
