@@ -92,10 +92,7 @@ def domain_error(request: Request[Any, Any, Any], exc: re_errors.RegistryError) 
     status = next(code for cls, code in _STATUS if isinstance(exc, cls))
     locale = negotiate(request.headers.get("accept-language"))
     facts = {name: echo(value) if isinstance(value, str) else value for name, value in exc.facts.items()}
-    if exc.template is None:
-        message = translate(echo(exc.message), locale)
-    else:
-        message = translate(exc.template, locale).format(**facts)
+    message = translate(exc.template or "", locale).format(**facts)  # every raised error has a template
     field = None if exc.field is None else echo(exc.field)
     errors = [{"field": field, "pointer": pointer(field), "message": message}] if field else None
     return problem(

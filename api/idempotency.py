@@ -28,16 +28,20 @@ class IdempotencyRow(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
 
+class IdempotencyKeyReused(InvalidInput):
+    title = "Idempotency key reused"
+    template = "this key was already used for a different request"
+
+
 def request_hash(method: str, path: str, body: bytes) -> str:
     return hashlib.sha256(method.encode() + b" " + path.encode() + b"\n" + body).hexdigest()
 
 
 async def recall(session: AsyncSession, user_id: str, key: str, digest: str) -> IdempotencyRow | None:
-    """The stored answer for this key, or None; refuse a key reused for a different request."""
-    if not 0 < len(key) <= MAX_KEY_LENGTH:
-        raise InvalidInput("Idempotency-Key", f"the key must have 1 to {MAX_KEY_LENGTH} characters")
+    """The stored answer for this key, or None; refuse a key reused for a different request. (The key's
+    length is the header's bound, checked at the edge.)"""
     query = select(IdempotencyRow).where(IdempotencyRow.user_id == user_id, IdempotencyRow.key == key)
     row = (await session.execute(query)).scalar()
     if row is not None and row.request_hash != digest:
-        raise InvalidInput("Idempotency-Key", "this key was already used for a different request")
+        raise IdempotencyKeyReused("Idempotency-Key")
     return row

@@ -29,15 +29,14 @@ A rule gets its own subclass of one of these families, named after the rule (``P
 
 The rules drawn in the tree are shared by several modules. A rule of one module is defined beside
 the use case that enforces it, under one of these families: ``registry.pledges.LoanOutrunsTerm``,
-``registry.context.ViewerMayOnlyRead``, and ``settlement.ledger.LedgerRangeError`` (an
+``market.errors`` (the market's rules), and ``settlement.ledger.LedgerRangeError`` (an
 ``InvalidInput``) with its own rules such as ``SeqOutsideTree``.
 
 The API maps the family to a status, the class name to a stable problem ``type``, ``field`` to a JSON
 pointer and the facts to extension members; it translates ``title`` and ``template`` (they are the
 message ids of the catalogues) before filling in the facts. So no caller formats a sentence, and
-clients branch on ``type`` and read the facts without parsing ``detail``. A family raised directly
-carries a one-off English ``detail`` instead of a template: rules still raised that way (in
-``market`` and ``api``) are waiting for a name.
+clients branch on ``type`` and read the facts without parsing ``detail``. A family has no template
+and cannot be raised itself: every refusal names the rule it enforces.
 
 An object the caller may not see is reported exactly as one that does not exist (``NotFound``, with
 the same message), so that a refusal never confirms that someone else's order, pledge or contract
@@ -55,12 +54,12 @@ class RegistryError(Exception):
     title: ClassVar[str] = "Registry error"
     template: ClassVar[str | None] = None
 
-    def __init__(self, field: str | None = None, detail: str | None = None, /, **facts: Fact) -> None:
-        if (self.template is None) == (detail is None):
-            raise TypeError(f"{type(self).__name__} takes either a template's facts or a detail")
+    def __init__(self, field: str | None = None, /, **facts: Fact) -> None:
+        if self.template is None:
+            raise TypeError(f"{type(self).__name__} is a family: raise the rule that was broken")
         self.field = field
         self.facts = facts
-        self.message = detail if detail is not None else self.render(self.template or "")
+        self.message = self.render(self.template)
         super().__init__(self.message)
 
     def render(self, template: str) -> str:

@@ -13,7 +13,7 @@ import settlement
 from registry import errors
 from settlement.ledger import LedgerRangeError
 
-# raised with a one-off ``detail`` until every caller names its rule; each has named rules under it
+# families: no template of their own, never raised themselves; each has named rules under it
 FAMILIES = {
     errors.RegistryError,
     errors.InvalidInput,
@@ -82,3 +82,8 @@ def test_a_rule_renders_its_facts_and_keeps_them() -> None:
 def test_a_named_rule_takes_no_sentence() -> None:
     with pytest.raises(TypeError):
         errors.UnknownParty("party", "no party p1")
+
+
+def test_a_family_cannot_be_raised_itself() -> None:
+    with pytest.raises(TypeError):
+        errors.InvalidInput("quantity")
