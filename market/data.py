@@ -15,8 +15,7 @@ from market.exchange import scales, terms_of
 from market.expiry import CHINA_STANDARD_TIME
 from market.tables import OPEN, FillRow, MarketRulesRow, OrderRow
 from registry import context as c
-from registry.cash import CNY_SCALE
-from registry.quantities import format_units
+from registry.quantities import Money, format_units
 from registry.tables import InstrumentRow
 
 
@@ -71,7 +70,7 @@ class OwnFill:
 
 
 def _price(fen: int) -> str:
-    return format_units(fen, CNY_SCALE)
+    return str(Money(fen))
 
 
 async def depth(session: AsyncSession, instrument_id: str, levels: int) -> Depth:

@@ -14,9 +14,8 @@ from market.tables import CANCELLED, EXPIRED, FILLED, FillRow, OrderRow
 from registry import cash, units
 from registry import context as c
 from registry import events as ev
-from registry.cash import CNY_SCALE
 from registry.errors import RegistryError
-from registry.quantities import format_units
+from registry.quantities import Money, format_units
 from settlement.dvp import Trade, settle
 
 _CHOICES = {"side": (e.BUY, e.SELL), "time_in_force": e.TIME_IN_FORCE, "self_trade": e.SELF_TRADE}
@@ -35,7 +34,7 @@ def refused(refusal: str, terms: Terms, order: e.Order) -> RegistryError:
     rules = terms.rules
 
     def cny(fen: int | None) -> str:
-        return "" if fen is None else format_units(fen, CNY_SCALE)
+        return "" if fen is None else str(Money(fen))
 
     def shown(quantity: int) -> str:
         return format_units(quantity, terms.scale)

@@ -22,8 +22,7 @@ from registry import blocks as b
 from registry import context as c
 from registry import contracts
 from registry.assets import get_asset_class
-from registry.cash import CNY_SCALE
-from registry.quantities import format_units, units_of
+from registry.quantities import Money, Quantity
 from registry.tables import BlockRow, ContractRow, IssuanceRow, PartyRow
 from registry.valuations import latest_valid
 from settlement.ledger import Ledger
@@ -66,6 +65,24 @@ class Report:
     contracts_due: list[contracts.Contract]
 
 
+@dataclass(frozen=True, slots=True)
+class _Figures:
+    """A line's figures as values: rollups add these, never the strings written out."""
+
+    owned: Quantity
+    mandated: Quantity
+    cost: Money
+    market_value: Money
+
+    def __add__(self, other: "_Figures") -> "_Figures":
+        return _Figures(
+            self.owned + other.owned,
+            self.mandated + other.mandated,
+            self.cost + other.cost,
+            self.market_value + other.market_value,
+        )
+
+
 @dataclass
 class _Position:
     issuance: IssuanceRow
@@ -84,14 +101,14 @@ async def report(
         raise UnknownOperator("operator", operator=operator)
     positions = await _positions(session, operator)
     costs = await _costs(session, ledger, operator)
-    lines = [await _line(session, p, costs.get(p.issuance.id, 0), today) for p in positions.values()]
+    priced = [await _line(session, p, costs.get(p.issuance.id, 0), today) for p in positions.values()]
     due = select(ContractRow).where(
         ContractRow.operator_id == operator,
         ContractRow.status == contracts.ACTIVE,
         ContractRow.term_end <= today + dt.timedelta(days=due_days),
     )
     falling_due = [await contracts.view(session, row) for row in (await session.execute(due)).scalars()]
-    return Report(operator, today, lines, _rollups(lines), falling_due)
+    return Report(operator, today, [line for line, _ in priced], _rollups(priced), falling_due)
 
 
 async def _positions(session: AsyncSession, operator: str) -> dict[int, _Position]:
@@ -126,11 +143,13 @@ async def _costs(session: AsyncSession, ledger: Ledger, operator: str) -> dict[i
         costs[row.issuance_id] += row.price
     for trade in await surveillance.trades(session, ledger, party=operator):
         if trade.buyer == operator and trade.price is not None:
-            costs[trade.issuance] += units_of(trade.value, CNY_SCALE)
+            costs[trade.issuance] += Money.read(trade.value).fen
     return costs
 
 
-async def _line(session: AsyncSession, position: _Position, cost: int, today: dt.date) -> Line:
+async def _line(
+    session: AsyncSession, position: _Position, cost: int, today: dt.date
+) -> tuple[Line, _Figures]:
     issuance = position.issuance
     cls = await get_asset_class(session, issuance.asset_class)
     held = position.owned + position.mandated
@@ -143,56 +162,48 @@ async def _line(session: AsyncSession, position: _Position, cost: int, today: dt
         valuation = await latest_valid(session, issuance.id, today)
         if valuation is not None:
             value, marked_by = int(Fraction(valuation.value * held, issuance.quantity)), "valuation"
-    return Line(
+    figures = _Figures(
+        Quantity(position.owned, cls.scale), Quantity(position.mandated, cls.scale), Money(cost), Money(value)
+    )
+    line = Line(
         issuance.id,
         cls.code,
         cls.unit,
         issuance.division,
         issuance.vintage,
-        format_units(position.owned, cls.scale),
-        format_units(position.mandated, cls.scale),
-        format_units(position.encumbered, cls.scale),
-        format_units(cost, CNY_SCALE),
-        format_units(value, CNY_SCALE),
+        str(figures.owned),
+        str(figures.mandated),
+        str(Quantity(position.encumbered, cls.scale)),
+        str(figures.cost),
+        str(figures.market_value),
         marked_by,
     )
+    return line, figures
 
 
-def _rollups(lines: list[Line]) -> list[Rollup]:
+def _rollups(priced: list[tuple[Line, _Figures]]) -> list[Rollup]:
     """Sums per asset class at each level: county, its city (GB/T 2260 ``xxxx00``), the province."""
-    totals: dict[tuple[str, str, str], list[int]] = defaultdict(lambda: [0, 0, 0, 0])
-    scales: dict[str, int] = {}
-    for line in lines:
-        scale = scales[line.asset_class] = len(line.owned.partition(".")[2])
-        amounts = (
-            units_of(line.owned, scale),
-            units_of(line.mandated, scale),
-            units_of(line.cost, CNY_SCALE),
-            units_of(line.market_value, CNY_SCALE),
-        )
+    totals: dict[tuple[str, str, str], _Figures] = {}
+    for line, figures in priced:
         for level, division in (
             ("county", line.county),
             ("city", line.county[:4] + "00"),
             ("province", line.county[:2] + "0000"),
         ):
-            sums = totals[(level, division, line.asset_class)]
-            for i, amount in enumerate(amounts):
-                sums[i] += amount
+            key = (level, division, line.asset_class)
+            totals[key] = totals[key] + figures if key in totals else figures
     order = {"county": 0, "city": 1, "province": 2}
-    rollups = []
-    for (level, division, asset_class), (owned, mandated, cost, value) in sorted(
-        totals.items(), key=lambda item: (order[item[0][0]], item[0][1:])
-    ):
-        scale = scales[asset_class]
-        rollups.append(
-            Rollup(
-                level,
-                division,
-                asset_class,
-                format_units(owned, scale),
-                format_units(mandated, scale),
-                format_units(cost, CNY_SCALE),
-                format_units(value, CNY_SCALE),
-            )
+    return [
+        Rollup(
+            level,
+            division,
+            asset_class,
+            str(sums.owned),
+            str(sums.mandated),
+            str(sums.cost),
+            str(sums.market_value),
         )
-    return rollups
+        for (level, division, asset_class), sums in sorted(
+            totals.items(), key=lambda item: (order[item[0][0]], item[0][1:])
+        )
+    ]

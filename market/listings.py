@@ -59,9 +59,8 @@ from registry import cash, contracts, pledges, units
 from registry import context as c
 from registry import events as ev
 from registry.assets import get_asset_class
-from registry.cash import CNY_SCALE
 from registry.errors import NotOneOf, UnknownIssuance
-from registry.quantities import format_units, parse_units
+from registry.quantities import Money, format_units, parse_units
 from registry.tables import IssuanceRow
 from registry.valuations import latest_valid
 from settlement.dvp import Delivery, PackageTrade, Trade, settle, settle_package
@@ -168,7 +167,7 @@ async def sale_under_mandate(work: c.Work, actor: c.Actor, contract_id: str, spe
     mandate, for the depositor (the seller), at no less than the contract's floor price; the
     depositor pays the operator its part of the proceeds."""
     contract = await contracts.mandate(work, actor, contract_id)
-    price = parse_units(spec.price, CNY_SCALE, field="price")
+    price = Money.parse(spec.price, field="price").fen
     if price < contract.floor_price:
         raise BelowFloorPrice("price", price=_money(price), floor=_money(contract.floor_price))
     row = await _for_owner(work, contract.depositor_id, contract.issuance_id, contract.quantity, spec)
@@ -209,13 +208,13 @@ def _listing(work: c.Work, seller: str, spec: ListingSpec) -> ListingRow:
         seller_id=seller,
         package=len(spec.items) > 1,
         mode=spec.mode,
-        price=parse_units(spec.price, CNY_SCALE, field="price"),
-        increment=parse_units(spec.increment, CNY_SCALE, field="increment"),
+        price=Money.parse(spec.price, field="price").fen,
+        increment=Money.parse(spec.increment, field="increment").fen,
         reserve_price=None
         if spec.reserve_price is None
-        else parse_units(spec.reserve_price, CNY_SCALE, field="reserve_price"),
+        else Money.parse(spec.reserve_price, field="reserve_price").fen,
         reserve_public=spec.reserve_public,
-        deposit=0 if spec.deposit is None else parse_units(spec.deposit, CNY_SCALE, field="deposit"),
+        deposit=0 if spec.deposit is None else Money.parse(spec.deposit, field="deposit").fen,
         extension_minutes=spec.extension_minutes,
         ends_at=spec.ends_at,
         status=OPEN,
@@ -357,7 +356,7 @@ async def bid(
     if bidder is None:
         raise NotRegisteredToBid("listing")
     items = await _items(work.session, row)
-    offered = parse_units(price, CNY_SCALE, field="price")
+    offered = Money.parse(price, field="price").fen
     whole = _whole(row, items)
     wanted = whole if quantity is None else parse_units(quantity, items[0].scale, field="quantity")
     await _check_bid(work.session, row, items, offered, wanted)
@@ -612,4 +611,4 @@ async def _view(session: AsyncSession, row: ListingRow) -> Listing:
 
 
 def _money(fen: int) -> str:
-    return format_units(fen, CNY_SCALE)
+    return str(Money(fen))

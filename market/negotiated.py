@@ -24,9 +24,8 @@ from registry import context as c
 from registry import events as ev
 from registry import units
 from registry.assets import get_asset_class
-from registry.cash import CNY_SCALE
 from registry.errors import UnknownIssuance, UnknownParty
-from registry.quantities import format_units, parse_units
+from registry.quantities import Money, format_units, parse_units
 from registry.tables import IssuanceRow, PartyRow
 from settlement.dvp import Trade, settle
 
@@ -58,9 +57,9 @@ async def _offer(session: AsyncSession, row: OfferRow) -> Offer:
         row.buyer_id,
         row.issuance_id,
         format_units(row.quantity, scale),
-        format_units(row.price, CNY_SCALE),
+        str(Money(row.price)),
         row.years,
-        format_units(row.value, CNY_SCALE),
+        str(Money(row.value)),
         row.status,
         row.deadline,
         row.trade_id,
@@ -91,7 +90,7 @@ async def propose(
         raise UnknownIssuance("issuance", issuance=issuance_id)
     cls = await get_asset_class(work.session, issuance.asset_class)
     amount = parse_units(quantity, cls.scale, field="quantity")
-    price_fen = parse_units(price, CNY_SCALE, field="price")
+    price_fen = Money.parse(price, field="price").fen
     years = term_years(cls.price_basis, issuance.attributes)
     row = OfferRow(
         id=work.new_id(),

@@ -26,9 +26,8 @@ from market.tables import OPEN, ORDER_STATUSES, OrderRow
 from registry import blocks as b
 from registry import cash, units
 from registry import context as c
-from registry.cash import CNY_SCALE
 from registry.errors import NotOneOf, UnknownCursor
-from registry.quantities import format_units, parse_units
+from registry.quantities import Money, format_units, parse_units
 from registry.tables import BlockRow, IssuanceRow
 
 
@@ -68,7 +67,7 @@ def view(row: OrderRow, scale: int) -> Order:
         row.id,
         row.instrument_id,
         row.side,
-        None if row.price is None else format_units(row.price, CNY_SCALE),
+        None if row.price is None else str(Money(row.price)),
         format_units(row.quantity, scale),
         format_units(row.remaining, scale),
         format_units(row.filled, scale),
@@ -127,7 +126,7 @@ async def _new_order(work: c.Work, market: Market, actor: c.Actor, entry: Entry)
             raise NotOneOf(field, value=value, choices=", ".join(choices))
     expires = _expiry(work.now, entry)
     quantity = parse_units(entry.quantity, scale, field="quantity")
-    price = None if entry.price is None else parse_units(entry.price, CNY_SCALE, field="price")
+    price = None if entry.price is None else Money.parse(entry.price, field="price").fen
     return OrderRow(
         id=work.new_id(),
         instrument_id=market.terms.instrument,
@@ -256,7 +255,7 @@ async def amend(
     actor.require(*c.HOLDER_KINDS)
     row = await _own_order(work.session, actor, order_id)
     units_open = parse_units(quantity, market.terms.scale, field="quantity")
-    new_price = row.price if price is None else parse_units(price, CNY_SCALE, field="price")
+    new_price = row.price if price is None else Money.parse(price, field="price").fen
     events = market.book.amend(order_id, units_open, new_price)
     asked = engine_order(row)
     asked.price, asked.quantity = new_price, units_open

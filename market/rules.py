@@ -21,8 +21,7 @@ from market.exchange import DEFAULT_RULES, Market, terms_of
 from market.execution import Fees, apply
 from market.tables import MarketRulesRow
 from registry import context as c
-from registry.cash import CNY_SCALE
-from registry.quantities import MAX_UNITS, format_units, parse_units
+from registry.quantities import MAX_UNITS, Money, format_units, parse_units
 
 MAX_BAND_BPS = 10_000
 
@@ -62,13 +61,13 @@ async def rules_of(session: AsyncSession, instrument_id: str) -> RulesView:
     band = price_band(rules, terms.reference)
     return RulesView(
         instrument_id,
-        format_units(rules.tick, CNY_SCALE),
+        str(Money(rules.tick)),
         units(rules.lot),
         units(rules.min_quantity),
         units(rules.max_quantity),
         rules.band_bps,
-        None if terms.reference is None else format_units(terms.reference, CNY_SCALE),
-        None if band is None else [format_units(band[0], CNY_SCALE), format_units(band[1], CNY_SCALE)],
+        None if terms.reference is None else str(Money(terms.reference)),
+        None if band is None else [str(Money(band[0])), str(Money(band[1]))],
         terms.halted,
     )
 
@@ -98,15 +97,17 @@ async def change_rules(work: c.Work, market: Market, actor: c.Actor, change: Rul
     actor.require(c.REGISTRAR, c.REGULATOR)
     row = await _rules_row(work, market)
     scale = market.terms.scale
-    for name, value, unit_scale in (
-        ("tick", change.tick, CNY_SCALE),
-        ("lot", change.lot, scale),
-        ("min_quantity", change.min_quantity, scale),
-        ("max_quantity", change.max_quantity, scale),
-        ("reference_price", change.reference_price, CNY_SCALE),
+    if change.tick is not None:
+        row.tick = Money.parse(change.tick, field="tick").fen
+    for name, value in (
+        ("lot", change.lot),
+        ("min_quantity", change.min_quantity),
+        ("max_quantity", change.max_quantity),
     ):
         if value is not None:
-            setattr(row, name, parse_units(value, unit_scale, field=name))
+            setattr(row, name, parse_units(value, scale, field=name))
+    if change.reference_price is not None:
+        row.reference_price = Money.parse(change.reference_price, field="reference_price").fen
     if change.band_bps is not None:
         if not 0 < change.band_bps < MAX_BAND_BPS:
             raise BandOutOfRange("band_bps", band_bps=change.band_bps)
@@ -133,7 +134,7 @@ def _check(row: MarketRulesRow, scale: int) -> None:
     if row.min_quantity % row.lot:
         raise MinimumOffLot("min_quantity", minimum=units(row.min_quantity), lot=units(row.lot))
     if row.reference_price is not None and row.reference_price % row.tick:
-        reference, tick = format_units(row.reference_price, CNY_SCALE), format_units(row.tick, CNY_SCALE)
+        reference, tick = str(Money(row.reference_price)), str(Money(row.tick))
         raise ReferencePriceOffTick("reference_price", reference_price=reference, tick=tick)
 
 

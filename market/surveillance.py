@@ -25,8 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from market.expiry import CHINA_STANDARD_TIME
 from market.tables import BidRow, ListingItemRow, ListingRow, MarketRulesRow
 from registry import events as ev
-from registry.cash import CNY_SCALE
-from registry.quantities import format_units, units_of
+from registry.quantities import Money
 from registry.tables import IssuanceRow
 from settlement.entries import decode
 from settlement.ledger import Ledger
@@ -200,7 +199,7 @@ def _prices(
     for t in history:
         if t.price is None:
             continue
-        price = units_of(t.price, CNY_SCALE)
+        price = Money.read(t.price).fen
         if t.trade in in_window:
             reference, bps = bands.get(t.market, (0, tolerance_bps))
             what = "reference"
@@ -208,10 +207,7 @@ def _prices(
                 recent = before[t.market][-TRAILING:]
                 reference, what = sum(recent) // len(recent), f"average of the last {len(recent)} trades"
             if reference and abs(price - reference) * 10_000 > bps * reference:
-                detail = (
-                    f"price {t.price} is more than {bps / 100:g}% from the {what} "
-                    f"{format_units(reference, CNY_SCALE)}"
-                )
+                detail = f"price {t.price} is more than {bps / 100:g}% from the {what} {Money(reference)}"
                 alerts.append(Alert("price", detail, [t.trade], sorted({t.seller, t.buyer})))
         before[t.market].append(price)
     return alerts

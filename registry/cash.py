@@ -14,10 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from registry import context as c
 from registry import events as ev
 from registry.errors import CashNotFree, Conflict, InvalidInput, UnknownParty
-from registry.quantities import format_units, parse_units
+from registry.quantities import Money
 from registry.tables import CashAccountRow, CashMovementRow, PartyRow
-
-CNY_SCALE = 2
 
 
 class BankReferenceRequired(InvalidInput):
@@ -53,9 +51,9 @@ class CashLine:
 def _account(row: CashAccountRow) -> CashAccount:
     return CashAccount(
         row.party_id,
-        format_units(row.balance, CNY_SCALE),
-        format_units(row.reserved, CNY_SCALE),
-        format_units(row.balance - row.reserved, CNY_SCALE),
+        str(Money(row.balance)),
+        str(Money(row.reserved)),
+        str(Money(row.balance - row.reserved)),
     )
 
 
@@ -71,7 +69,7 @@ async def _post(
     work: c.Work, actor: c.Actor, *, party_id: str, amount: str, reference: str, sign: int
 ) -> CashAccount:
     actor.require(c.BANK)
-    fen = parse_units(amount, CNY_SCALE, field="amount")
+    fen = Money.parse(amount, field="amount").fen
     if not reference.strip():
         raise BankReferenceRequired("reference")
     party = await work.session.get(PartyRow, party_id)
@@ -86,8 +84,8 @@ async def _post(
     if sign < 0 and fen > account.balance - account.reserved:
         raise CashNotFree(
             "amount",
-            free=format_units(account.balance - account.reserved, CNY_SCALE),
-            asked=format_units(fen, CNY_SCALE),
+            free=str(Money(account.balance - account.reserved)),
+            asked=str(Money(fen)),
         )
     account.balance += sign * fen
     kind = "deposit" if sign > 0 else "withdrawal"
@@ -104,7 +102,7 @@ async def _post(
     )
     work.record(
         (ev.CashDeposited if sign > 0 else ev.CashWithdrawn)(
-            party=party_id, bank=actor.party_id, amount=format_units(fen, CNY_SCALE)
+            party=party_id, bank=actor.party_id, amount=str(Money(fen))
         ),
         actor=actor.party_id,
     )
@@ -141,8 +139,8 @@ async def cash_statement(
         CashLine(
             r.id,
             r.kind,
-            format_units(r.amount, CNY_SCALE),
-            format_units(r.balance_after, CNY_SCALE),
+            str(Money(r.amount)),
+            str(Money(r.balance_after)),
             r.bank_id,
             r.counterparty_id,
             r.reference,
@@ -169,8 +167,8 @@ async def pay(work: c.Work, *, payer: str, payee: str, fen: int, reference: str,
     if fen > source.balance - source.reserved:
         raise CashNotFree(
             "amount",
-            free=format_units(source.balance - source.reserved, CNY_SCALE),
-            asked=format_units(fen, CNY_SCALE),
+            free=str(Money(source.balance - source.reserved)),
+            asked=str(Money(fen)),
         )
     target = await _locked_account(work.session, payee)
     source.balance -= fen
@@ -210,12 +208,12 @@ async def _reservation(
     if kind is ev.CashReserved:
         free = account.balance - account.reserved
         if fen > free:
-            raise CashNotFree("price", free=format_units(free, CNY_SCALE), asked=format_units(fen, CNY_SCALE))
+            raise CashNotFree("price", free=str(Money(free)), asked=str(Money(fen)))
         account.reserved += fen
     else:
         assert fen <= account.reserved, "released more cash than was held"
         account.reserved -= fen
     work.record(
-        kind(party=party, amount=format_units(fen, CNY_SCALE), ref=ref),
+        kind(party=party, amount=str(Money(fen)), ref=ref),
         actor=actor,
     )

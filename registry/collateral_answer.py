@@ -15,12 +15,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from registry import blocks as b
 from registry import context as c
 from registry.assets import get_asset_class
-from registry.cash import CNY_SCALE
 from registry.errors import InvalidInput
 from registry.events import JSONValue
 from registry.identifiers import validate_credit_code
 from registry.pledges import REGISTERED
-from registry.quantities import format_units
+from registry.quantities import Money, format_units
 from registry.rights import serial
 from registry.tables import BlockRow, FreezeRow, IssuanceRow, PartyRow, PledgeRow
 from registry.valuations import latest_valid
@@ -77,7 +76,7 @@ async def answer(
         if valuation is None
         else {
             "valuation": valuation.id,
-            "value": format_units(valuation.value, CNY_SCALE),
+            "value": str(Money(valuation.value)),
             "currency": "CNY",
             "method": valuation.method,
             "appraiser_credit_code": valuation.appraiser_credit_code,
@@ -119,7 +118,7 @@ async def _liens(session: AsyncSession, issuance_id: int, owner: str, scale: int
             "bank": p.bank_id,
             "rank": p.rank,
             "quantity": format_units(p.quantity, scale),
-            "loan": format_units(p.loan, CNY_SCALE),
+            "loan": str(Money(p.loan)),
             "loan_term_end": p.loan_term_end.isoformat(),
         }
         for p in pledges.scalars()

@@ -29,9 +29,8 @@ from registry import cash, units, valuations
 from registry import context as c
 from registry import events as ev
 from registry.assets import get_asset_class
-from registry.cash import CNY_SCALE
 from registry.errors import Conflict, EndNotAfterStart, InvalidInput, NotFound, NotOneOf, UnknownIssuance
-from registry.quantities import format_units, parse_units
+from registry.quantities import Money, format_units, parse_units
 from registry.tables import ContractRow, IssuanceRow, PartyRow
 
 BUYOUT, LEASE, CUSTODY, COOPERATION = "buyout", "lease", "custody", "cooperation"
@@ -138,7 +137,7 @@ async def _scale(session: AsyncSession, issuance_id: int) -> int:
 
 
 def _fen(value: str | None, field: str) -> int:
-    return 0 if value is None else parse_units(value, CNY_SCALE, field=field)
+    return 0 if value is None else Money.parse(value, field=field).fen
 
 
 async def offer(work: c.Work, actor: c.Actor, terms: Terms) -> Contract:
@@ -229,7 +228,7 @@ async def sign(work: c.Work, actor: c.Actor, contract_id: str) -> Contract:
             operator=row.operator_id,
             ranges=tuple(ranges),
             quantity=format_units(row.quantity, scale),
-            price=format_units(row.price, CNY_SCALE),
+            price=str(Money(row.price)),
             term_end=row.term_end.isoformat(),
         ),
         actor=actor.party_id,
@@ -326,7 +325,7 @@ def _paid(kind: type[ev.ContractProceeds], row: ContractRow, amount: int) -> ev.
         issuance=row.issuance_id,
         owner=row.depositor_id,
         operator=row.operator_id,
-        amount=format_units(amount, CNY_SCALE),
+        amount=str(Money(amount)),
     )
 
 
@@ -354,7 +353,7 @@ async def of_party(session: AsyncSession, actor: c.Actor, *, status: str | None)
 
 
 def _money(fen: int) -> str:
-    return format_units(fen, CNY_SCALE)
+    return str(Money(fen))
 
 
 def _anniversary(start: dt.date, years: int) -> dt.date:

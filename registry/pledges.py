@@ -26,9 +26,8 @@ from registry import cash, units
 from registry import context as c
 from registry import events as ev
 from registry.assets import get_asset_class
-from registry.cash import CNY_SCALE
 from registry.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleBroken, UnknownIssuance
-from registry.quantities import format_units, parse_units
+from registry.quantities import Money, format_units, parse_units
 from registry.tables import IssuanceRow, PartyRow, PledgeRow
 from registry.valuations import latest_valid
 
@@ -150,7 +149,7 @@ async def view(session: AsyncSession, row: PledgeRow) -> Pledge:
         row.owner_id,
         row.bank_id,
         format_units(row.quantity, scale),
-        format_units(row.loan, CNY_SCALE),
+        str(Money(row.loan)),
         row.loan_term_end,
         row.rank,
         row.senior_id,
@@ -193,7 +192,7 @@ async def request(work: c.Work, actor: c.Actor, consent: Consent) -> Pledge:
         owner_id=actor.party_id,
         bank_id=bank.id,
         quantity=parse_units(consent.quantity, scale, field="quantity"),
-        loan=parse_units(consent.loan, CNY_SCALE, field="loan"),
+        loan=Money.parse(consent.loan, field="loan").fen,
         loan_term_end=consent.loan_term_end,
         rank=1,
         senior_id=None,
@@ -212,7 +211,7 @@ async def request(work: c.Work, actor: c.Actor, consent: Consent) -> Pledge:
         ev.PledgeRequested(
             **_lien(row),
             quantity=format_units(row.quantity, scale),
-            loan=format_units(row.loan, CNY_SCALE),
+            loan=str(Money(row.loan)),
             loan_term_end=row.loan_term_end.isoformat(),
             rank=row.rank,
         ),
@@ -275,9 +274,7 @@ async def register(
         secured += senior.loan
     limit = await _loan_limit(work, issuance, row.quantity, ltv_caps)
     if secured > limit:
-        raise PledgeExceedsLoanToValue(
-            "loan", limit=format_units(limit, CNY_SCALE), secured=format_units(secured, CNY_SCALE)
-        )
+        raise PledgeExceedsLoanToValue("loan", limit=str(Money(limit)), secured=str(Money(secured)))
     row.status, row.registered_at, row.allows_junior = REGISTERED, work.now, allows_junior and row.rank == 1
     if row.rank == 1:
         ranges = await units.rehome(
@@ -429,7 +426,7 @@ async def _pay_out(work: c.Work, senior: PledgeRow, proceeds: int) -> None:
             work, payer=row.owner_id, payee=row.bank_id, fen=amount, reference=row.id, kind="pledge"
         )
         row.status, row.enforcement, row.closed_at = ENFORCED, "sale", work.now
-        work.record(ev.PledgeProceeds(**_lien(row), amount=format_units(amount, CNY_SCALE)), actor=ev.SYSTEM)
+        work.record(ev.PledgeProceeds(**_lien(row), amount=str(Money(amount))), actor=ev.SYSTEM)
 
 
 async def get(session: AsyncSession, actor: c.Actor, pledge_id: str) -> Pledge:

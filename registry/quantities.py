@@ -2,9 +2,13 @@
 
 A quantity or price never passes through a float: the wire form is parsed digit by digit into an
 integer count of base units (``10**-scale`` of the display unit) and formatted back the same way.
+A ``Quantity`` carries its scale with its count and ``Money`` is a count whose scale is fixed (CNY in
+fen), so no caller names a scale to write a figure out or guesses one to read it back.
 """
 
 import re
+from dataclasses import dataclass
+from typing import ClassVar, Self
 
 from registry.errors import InvalidAmount
 
@@ -69,3 +73,49 @@ def format_units(units: int, scale: int) -> str:
     if scale == 0:
         return f"{sign}{whole}"
     return f"{sign}{whole}.{fraction:0{scale}d}"
+
+
+@dataclass(frozen=True, slots=True)
+class Quantity:
+    """A count of base units of an asset class with ``scale`` decimals; ``str`` gives its wire form."""
+
+    units: int
+    scale: int
+
+    @classmethod
+    def read(cls, text: str) -> Self:
+        """A quantity this platform wrote: always with all its class's decimals, so they give its scale."""
+        scale = len(text.partition(".")[2])
+        return cls(units_of(text, scale), scale)
+
+    def __str__(self) -> str:
+        return format_units(self.units, self.scale)
+
+    def __add__(self, other: "Quantity") -> "Quantity":
+        if other.scale != self.scale:
+            raise ValueError(f"cannot add quantities of scales {self.scale} and {other.scale}")
+        return Quantity(self.units + other.units, self.scale)
+
+
+@dataclass(frozen=True, order=True, slots=True)
+class Money:
+    """An amount of CNY in whole fen: ``str`` gives its wire form, ``parse`` reads a client's."""
+
+    fen: int
+    SCALE: ClassVar[int] = 2
+
+    @classmethod
+    def parse(cls, text: object, *, field: str) -> Self:
+        """A client's amount: a positive decimal string with at most two decimals."""
+        return cls(parse_units(text, cls.SCALE, field=field))
+
+    @classmethod
+    def read(cls, text: str) -> Self:
+        """An amount this platform wrote (``str(money)``), zero and sign allowed."""
+        return cls(units_of(text, cls.SCALE))
+
+    def __str__(self) -> str:
+        return format_units(self.fen, self.SCALE)
+
+    def __add__(self, other: "Money") -> "Money":
+        return Money(self.fen + other.fen)

@@ -13,10 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry import context as c
 from registry import events as ev
-from registry.cash import CNY_SCALE
 from registry.errors import InvalidInput, NotFound, NotOneOf, UnknownIssuance
 from registry.identifiers import validate_credit_code
-from registry.quantities import format_units, parse_units
+from registry.quantities import Money
 from registry.tables import BlockRow, IssuanceRow, ValuationRow
 
 METHODS = ("market", "income", "cost", "GEP", "VEP")  # GEP/VEP: gross / specific ecosystem product value
@@ -70,7 +69,7 @@ def view(row: ValuationRow) -> Valuation:
         row.appraiser,
         row.appraiser_credit_code,
         row.method,
-        format_units(row.value, CNY_SCALE),
+        str(Money(row.value)),
         row.valued_on,
         row.valid_until,
         row.recorded_by,
@@ -99,7 +98,7 @@ async def record(work: c.Work, actor: c.Actor, appraisal: Appraisal) -> Valuatio
             appraisal.appraiser_credit_code, field="appraiser_credit_code"
         ),
         method=appraisal.method,
-        value=parse_units(appraisal.value, CNY_SCALE, field="value"),
+        value=Money.parse(appraisal.value, field="value").fen,
         valued_on=appraisal.valued_on,
         valid_until=appraisal.valid_until,
         recorded_by=actor.party_id,
@@ -112,7 +111,7 @@ async def record(work: c.Work, actor: c.Actor, appraisal: Appraisal) -> Valuatio
             issuance=row.issuance_id,
             appraiser=row.appraiser_credit_code,
             method=row.method,
-            value=format_units(row.value, CNY_SCALE),
+            value=str(Money(row.value)),
             valued_on=row.valued_on.isoformat(),
             valid_until=row.valid_until.isoformat(),
         ),

@@ -28,7 +28,7 @@ from cryptography.exceptions import InvalidSignature
 
 from registry import events as ev
 from registry.events import Event, JSONValue
-from registry.quantities import units_of
+from registry.quantities import Quantity
 from settlement import merkle
 from settlement.canonical import canonical_bytes
 from settlement.checkpoint import Checkpoint, CheckpointError, open_note, parse_verifier_key
@@ -178,14 +178,14 @@ def _events(entries: list[Entry]) -> list[Event]:
 
 
 def _check_quantities(answer: dict[str, Any], confirmed: ev.IssuanceConfirmed, state: LedgerState) -> None:
-    scale = len(confirmed.quantity.partition(".")[2])  # quantities are written with all the class's decimals
+    scale = Quantity.read(confirmed.quantity).scale
     first, last = (int(x) for x in str(answer["serials"]).rsplit("-", 2)[1:])
     held: dict[str, int] = {}
     for block in state.issuances[answer["issuance"]]:
         if block.owner == answer["owner"] and block.last >= first and block.first <= last:
             held[block.state] = held.get(block.state, 0) + min(block.last, last) - max(block.first, first) + 1
     for name, text in answer["quantities"].items():
-        if units_of(str(text), scale) != held.get(name, 0):
+        if Quantity.read(str(text)) != Quantity(held.get(name, 0), scale):
             raise AttestationError(f"the answer's {name} quantity {text} is not what the ledger says")
 
 

@@ -14,8 +14,7 @@ from typing import TypedDict
 from registry import cash, units
 from registry import context as c
 from registry import events as ev
-from registry.cash import CNY_SCALE
-from registry.quantities import format_units
+from registry.quantities import Money, format_units
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +67,7 @@ async def settle(work: c.Work, trade: Trade, *, actor: str) -> list[tuple[int, i
         issuance=trade.issuance,
         ranges=tuple(ranges),
         quantity=format_units(trade.units, trade.scale),
-        price=format_units(trade.price_fen, CNY_SCALE),
+        price=str(Money(trade.price_fen)),
     )
     work.record(settled, actor=actor)
     return ranges
@@ -124,7 +123,7 @@ def _terms(trade: Trade | PackageTrade) -> _Terms:
         "buyer": trade.buyer,
         "fee_account": trade.fee_account,
         "ref": trade.ref,
-        "value": format_units(trade.value_fen, CNY_SCALE),
-        "buyer_fee": format_units(trade.buyer_fee_fen, CNY_SCALE),
-        "seller_fee": format_units(trade.seller_fee_fen, CNY_SCALE),
+        "value": str(Money(trade.value_fen)),
+        "buyer_fee": str(Money(trade.buyer_fee_fen)),
+        "seller_fee": str(Money(trade.seller_fee_fen)),
     }

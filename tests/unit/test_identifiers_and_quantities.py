@@ -11,7 +11,7 @@ from registry.identifiers import (
     validate_credit_code,
     validate_resident_id,
 )
-from registry.quantities import format_units, parse_units
+from registry.quantities import Money, Quantity, TooManyDecimals, format_units, parse_units
 
 GOOD_CODE = "91360100MA3ABCDE1C"
 
@@ -69,3 +69,23 @@ def test_a_json_number_is_refused_with_the_field_named() -> None:
     with pytest.raises(InvalidAmount) as refused:
         parse_units(12.5, 3, field="quantity")
     assert refused.value.field == "quantity"
+
+
+@given(st.integers(-(2**53), 2**53))
+def test_money_is_written_in_fen_and_read_back_exactly(fen: int) -> None:
+    assert str(Money(fen)) == format_units(fen, 2)
+    assert Money.read(str(Money(fen))) == Money(fen)
+
+
+def test_money_from_a_client_has_at_most_two_decimals() -> None:
+    assert Money.parse("389.5", field="price") == Money(38950)
+    with pytest.raises(TooManyDecimals) as refused:
+        Money.parse("389.005", field="price")
+    assert (refused.value.field, refused.value.facts) == ("price", {"amount": "389.005", "scale": 2})
+
+
+def test_a_quantity_written_out_keeps_its_scale() -> None:
+    assert Quantity.read(str(Quantity(1500, 3))) == Quantity(1500, 3)
+    assert str(Quantity(1, 3) + Quantity(1499, 3)) == "1.500"
+    with pytest.raises(ValueError):
+        Quantity(1, 3) + Quantity(1, 0)
