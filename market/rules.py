@@ -95,7 +95,7 @@ async def _rules_row(work: c.Work, market: Market) -> MarketRulesRow:
 async def change_rules(work: c.Work, market: Market, actor: c.Actor, change: RulesChange) -> RulesView:
     """New rules apply to orders entered from now on; resting orders keep their place. The book is
     rebuilt under them once this transaction is done with it."""
-    actor.require(c.REGISTRAR, c.REGULATOR)
+    actor.require(c.PartyKind.REGISTRAR, c.PartyKind.REGULATOR)
     row = await _rules_row(work, market)
     scale = market.terms.scale
     for name, value, unit_scale in (
@@ -140,7 +140,7 @@ def _check(row: MarketRulesRow, scale: int) -> None:
 async def halt(work: c.Work, market: Market, actor: c.Actor) -> RulesView:
     """Stop continuous trading; resting limit orders stay and new ones are collected for the
     call auction that reopens the instrument."""
-    actor.require(c.REGISTRAR, c.REGULATOR)
+    actor.require(c.PartyKind.REGISTRAR, c.PartyKind.REGULATOR)
     row = await _rules_row(work, market)
     if row.halted:
         raise InstrumentAlreadyHalted("instrument", instrument=market.terms.instrument)
@@ -152,7 +152,7 @@ async def halt(work: c.Work, market: Market, actor: c.Actor) -> RulesView:
 
 async def resume(work: c.Work, market: Market, actor: c.Actor, *, fees: Fees) -> RulesView:
     """Reopen with a call auction; its trades settle before continuous trading goes on."""
-    actor.require(c.REGISTRAR, c.REGULATOR)
+    actor.require(c.PartyKind.REGISTRAR, c.PartyKind.REGULATOR)
     row = await _rules_row(work, market)
     if not row.halted:
         raise InstrumentNotHalted("instrument", instrument=market.terms.instrument)

@@ -70,7 +70,7 @@ async def _locked_account(session: AsyncSession, party_id: str) -> CashAccountRo
 async def _post(
     work: c.Work, actor: c.Actor, *, party_id: str, amount: str, reference: str, sign: int
 ) -> CashAccount:
-    actor.require(c.BANK)
+    actor.require(c.PartyKind.BANK)
     fen = parse_units(amount, CNY_SCALE, field="amount")
     if not reference.strip():
         raise BankReferenceRequired("reference")
