@@ -33,9 +33,9 @@ from registry.errors import Forbidden, NotFound
 from registry.parties import authenticate, hash_key
 
 KEPT_KEYS = 10_000
-HOLDERS = (c.ENTERPRISE, c.COLLECTIVE, c.PERSON, c.OPERATOR)
-SUPERVISORS = (c.REGULATOR, c.REGISTRAR)
-EVERYONE = (*HOLDERS, c.BANK, *SUPERVISORS)
+HOLDERS = (c.PartyKind.ENTERPRISE, c.PartyKind.COLLECTIVE, c.PartyKind.PERSON, c.PartyKind.OPERATOR)
+SUPERVISORS = (c.PartyKind.REGULATOR, c.PartyKind.REGISTRAR)
+EVERYONE = (*HOLDERS, c.PartyKind.BANK, *SUPERVISORS)
 
 
 class RouteNotForPartyKind(Forbidden):
@@ -98,7 +98,7 @@ async def _admit(connection: ASGIConnection[Any, Any, Any, Any], platform: Platf
     connection.scope["state"]["actor"] = actor
     if actor.kind not in access.kinds:
         raise RouteNotForPartyKind(None, allowed=", ".join(access.kinds), kind=actor.kind)
-    if access.write and actor.role != c.MANAGER:
+    if access.write and actor.role != c.Role.MANAGER:
         raise ViewerMayOnlyRead(None)
     if access.write and actor.frozen:
         raise PartyFrozen(None)

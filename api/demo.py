@@ -51,7 +51,7 @@ class Cast:
     registrar: parties.IssuedKey
     keys: dict[str, parties.IssuedKey] = field(default_factory=dict)
     actors: dict[str, c.Actor] = field(default_factory=dict)
-    by_kind: dict[str, list[str]] = field(default_factory=dict)
+    by_kind: dict[c.PartyKind, list[str]] = field(default_factory=dict)
 
 
 class Demo:
@@ -91,12 +91,12 @@ class Demo:
             )
         )
         cast = Cast(registrar=key)
-        cast.actors["registrar"] = c.Actor(key.party_id, c.REGISTRAR, key.user_id, c.MANAGER)
+        cast.actors["registrar"] = c.Actor(key.party_id, c.PartyKind.REGISTRAR, key.user_id, c.Role.MANAGER)
         await self._parties(cast)
         await self._rights(cast)
         return cast
 
-    async def _party(self, cast: Cast, kind: str, name: str, division: str, **identifier: str) -> str:
+    async def _party(self, cast: Cast, kind: c.PartyKind, name: str, division: str, **identifier: str) -> str:
         registrar = cast.actors["registrar"]
         party = await self.run(
             lambda w: parties.onboard_party(
@@ -104,34 +104,48 @@ class Demo:
             )
         )
         issued = await self.run(
-            lambda w: parties.add_user(w, registrar, party_id=party.id, name=self.fake.name(), role=c.MANAGER)
+            lambda w: parties.add_user(
+                w, registrar, party_id=party.id, name=self.fake.name(), role=c.Role.MANAGER
+            )
         )
         cast.by_kind.setdefault(kind, []).append(party.id)
-        cast.actors[party.id] = c.Actor(party.id, kind, issued.user_id, c.MANAGER)
+        cast.actors[party.id] = c.Actor(party.id, kind, issued.user_id, c.Role.MANAGER)
         cast.keys.setdefault(kind, issued)
         return party.id
 
     async def _parties(self, cast: Cast) -> None:
         await self._party(
-            cast, c.REGULATOR, "江西省生态环境厅", "360000", credit_code=self.credit_code("11", "360000")
+            cast,
+            c.PartyKind.REGULATOR,
+            "江西省生态环境厅",
+            "360000",
+            credit_code=self.credit_code("11", "360000"),
         )
         for name, city in [("江西银行", "360100"), ("九江银行", "360400")]:
             await self._party(
-                cast, c.BANK, name + "股份有限公司", city, credit_code=self.credit_code("91", city)
+                cast, c.PartyKind.BANK, name + "股份有限公司", city, credit_code=self.credit_code("91", city)
             )
         for name, county in [("资溪县两山转化中心", "361028"), ("婺源县生态资源储蓄运营有限公司", "361130")]:
-            await self._party(cast, c.OPERATOR, name, county, credit_code=self.credit_code("91", county))
+            await self._party(
+                cast, c.PartyKind.OPERATOR, name, county, credit_code=self.credit_code("91", county)
+            )
         for city in CITIES:
             await self._party(
-                cast, c.ENTERPRISE, self.fake.company(), city, credit_code=self.credit_code("91", city)
+                cast,
+                c.PartyKind.ENTERPRISE,
+                self.fake.company(),
+                city,
+                credit_code=self.credit_code("91", city),
             )
         for city, counties in CITIES.items():
             county = counties[0]
             village = f"{self.fake.last_name()}家村股份经济合作社"
-            await self._party(cast, c.COLLECTIVE, village, county, credit_code=self.credit_code("N1", county))
+            await self._party(
+                cast, c.PartyKind.COLLECTIVE, village, county, credit_code=self.credit_code("N1", county)
+            )
             if city in ("360700", "361000", "361100", "360800"):
                 await self._party(
-                    cast, c.PERSON, self.fake.name(), county, resident_id=self.resident_id(county)
+                    cast, c.PartyKind.PERSON, self.fake.name(), county, resident_id=self.resident_id(county)
                 )
 
     async def apply_and_confirm(
@@ -146,8 +160,8 @@ class Demo:
         attributes: dict[str, Any],
     ) -> int:
         applicant = cast.actors[holder]
-        if applicant.kind == c.PERSON:  # households apply through an operator (两山银行)
-            applicant = cast.actors[cast.by_kind[c.OPERATOR][0]]
+        if applicant.kind == c.PartyKind.PERSON:  # households apply through an operator (两山银行)
+            applicant = cast.actors[cast.by_kind[c.PartyKind.OPERATOR][0]]
         app = await self.run(
             lambda w: rights.file_application(
                 w,
@@ -160,7 +174,7 @@ class Demo:
                 attributes=attributes,
             )
         )
-        regulator = cast.actors[cast.by_kind[c.REGULATOR][0]]
+        regulator = cast.actors[cast.by_kind[c.PartyKind.REGULATOR][0]]
         issued = await self.run(lambda w: rights.confirm_application(w, regulator, app.id))
         return issued.id
 
@@ -177,7 +191,7 @@ class Demo:
 
     async def _permits(self, cast: Cast) -> None:
         """排污权: each enterprise holds two pollutants for the 2024-2028 term; some trade and surrender."""
-        enterprises = cast.by_kind[c.ENTERPRISE]
+        enterprises = cast.by_kind[c.PartyKind.ENTERPRISE]
         self.permits: list[tuple[str, int]] = []
         for n, holder in enumerate(enterprises):
             city = list(CITIES)[n % len(CITIES)]
@@ -214,8 +228,8 @@ class Demo:
 
     async def _carbon(self, cast: Cast) -> None:
         """碳汇: collectives and operators hold forest carbon by vintage; enterprises buy and retire."""
-        holders = cast.by_kind[c.COLLECTIVE] + cast.by_kind[c.OPERATOR]
-        enterprises = cast.by_kind[c.ENTERPRISE]
+        holders = cast.by_kind[c.PartyKind.COLLECTIVE] + cast.by_kind[c.PartyKind.OPERATOR]
+        enterprises = cast.by_kind[c.PartyKind.ENTERPRISE]
         self.carbon: list[tuple[str, int]] = []
         for n, holder in enumerate(holders):
             county = self.rng.choice(self.rng.choice(list(CITIES.values())))
@@ -265,8 +279,8 @@ class Demo:
 
     async def _forest(self, cast: Cast) -> None:
         """林权: households and collectives hold parcels; some are taken into an operator's inventory."""
-        holders = cast.by_kind[c.PERSON] + cast.by_kind[c.COLLECTIVE]
-        operator = cast.by_kind[c.OPERATOR][0]
+        holders = cast.by_kind[c.PartyKind.PERSON] + cast.by_kind[c.PartyKind.COLLECTIVE]
+        operator = cast.by_kind[c.PartyKind.OPERATOR][0]
         self.forest: list[tuple[str, int, str]] = []
         for n, holder in enumerate(holders * 2):
             county = self.rng.choice(self.rng.choice(list(CITIES.values())))
@@ -305,7 +319,7 @@ class Demo:
 
     async def _wetland(self, cast: Cast) -> None:
         """湿地占补平衡指标: restored wetland in a county becomes indicators an enterprise can use."""
-        operator = cast.by_kind[c.OPERATOR][1]
+        operator = cast.by_kind[c.PartyKind.OPERATOR][1]
         for n, county in enumerate(["361128", "360428", "361127", "360425"]):
             await self.apply_and_confirm(
                 cast,
@@ -325,8 +339,8 @@ class Demo:
 
     async def _money(self, cast: Cast) -> None:
         """Banks confirm deposits for buyers and operators, and a withdrawal or two."""
-        banks = cast.by_kind[c.BANK]
-        for n, party in enumerate(cast.by_kind[c.ENTERPRISE] + cast.by_kind[c.OPERATOR]):
+        banks = cast.by_kind[c.PartyKind.BANK]
+        for n, party in enumerate(cast.by_kind[c.PartyKind.ENTERPRISE] + cast.by_kind[c.PartyKind.OPERATOR]):
             bank = cast.actors[banks[n % 2]]
             amount = f"{self.rng.randrange(200_000, 5_000_000)}.00"
             await self.run(
@@ -341,7 +355,7 @@ class Demo:
 
     async def _negotiated(self, cast: Cast) -> None:
         """协议转让: a few permit holders sell part of their permits to other enterprises, DvP."""
-        enterprises = cast.by_kind[c.ENTERPRISE]
+        enterprises = cast.by_kind[c.PartyKind.ENTERPRISE]
         for n, (seller, issuance) in enumerate(self.permits[:6:2]):
             buyer = enterprises[(enterprises.index(seller) + 1 + n) % len(enterprises)]
             made = await self.run(
@@ -387,7 +401,7 @@ class Demo:
             (seller, orders.Entry("sell", "500", f"{44 + n % 3}.00", issuance=issuance))
             for n, (seller, issuance) in enumerate(sellers)
         ]
-        enterprises = cast.by_kind[c.ENTERPRISE]
+        enterprises = cast.by_kind[c.PartyKind.ENTERPRISE]
         book += [
             (buyer, orders.Entry("buy", "300", f"{42 + n % 2}.50")) for n, buyer in enumerate(enterprises[:4])
         ]
@@ -400,7 +414,7 @@ class Demo:
     async def _listings(self, cast: Cast) -> None:
         """林权 listed (挂牌): one sold at a fixed price, one in an English auction with two bidders."""
         (seller, sold, area), (auctioneer, auctioned, size) = self.forest[0], self.forest[1]
-        operators = cast.by_kind[c.OPERATOR]
+        operators = cast.by_kind[c.PartyKind.OPERATOR]
         week = self.platform.now() + dt.timedelta(days=7)
         fixed = listings.ListingSpec(
             items=(listings.Item(sold, area),), mode="fixed", price="1200.00", ends_at=week
@@ -446,15 +460,15 @@ class Demo:
         registrar = cast.actors["registrar"]
         issued = await self.run(
             lambda w: parties.add_user(
-                w, registrar, party_id=regulator.party_id, name=self.fake.name(), role=c.MANAGER
+                w, registrar, party_id=regulator.party_id, name=self.fake.name(), role=c.Role.MANAGER
             )
         )
         cast.keys["reviewer"] = issued
-        return c.Actor(regulator.party_id, c.REGULATOR, issued.user_id, c.MANAGER)
+        return c.Actor(regulator.party_id, c.PartyKind.REGULATOR, issued.user_id, c.Role.MANAGER)
 
     async def _supervision(self, cast: Cast) -> None:
         """A regulator freezes a disputed permit and releases it; rejects one application."""
-        regulator = cast.actors[cast.by_kind[c.REGULATOR][0]]
+        regulator = cast.actors[cast.by_kind[c.PartyKind.REGULATOR][0]]
         reviewer = await self._reviewer(cast, regulator)
         holder, issuance = self.permits[-1]
         proposal = await self.run(
@@ -469,7 +483,7 @@ class Demo:
         )
         frozen = await self.run(lambda w: decisions.approve(w, reviewer, proposal.id))
         await self.run(lambda w: units.unfreeze(w, regulator, freeze_id=frozen.result or ""))
-        enterprise = cast.by_kind[c.ENTERPRISE][0]
+        enterprise = cast.by_kind[c.PartyKind.ENTERPRISE][0]
         app = await self.run(
             lambda w: rights.file_application(
                 w,

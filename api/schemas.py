@@ -6,12 +6,13 @@ class."""
 
 import datetime as dt
 import re
+from enum import StrEnum
 from typing import Annotated, Any, Literal
 
 from litestar.params import FromQuery, PathParameter, QueryParameter
 from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-from registry.context import PARTY_KINDS, ROLES
+from registry.context import PartyKind, Role
 
 
 def _decimal_string(value: object) -> object:
@@ -72,12 +73,26 @@ ContractStatus = FromQuery[Literal["offered", "active", "declined", "ended"] | N
 Format = FromQuery[Literal["json", "csv"]]
 
 
+def one_of(kind: type[StrEnum]) -> BeforeValidator:
+    """A JSON body carries an enum's value, while the app validates strictly, where only a member is
+    taken: the exact value becomes its member, anything else (a number, another case) is refused."""
+
+    def member(value: object) -> object:
+        if isinstance(value, kind):
+            return value
+        if type(value) is str and value in kind._value2member_map_:
+            return kind(value)
+        raise ValueError("must be one of: " + ", ".join(kind))
+
+    return BeforeValidator(member)
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, str_strip_whitespace=True)
 
 
 class PartyIn(Strict):
-    kind: Literal[PARTY_KINDS]  # type: ignore[valid-type]
+    kind: Annotated[PartyKind, one_of(PartyKind)]
     name: Text
     division: Annotated[str, Field(pattern=r"^[0-9]{6}$", examples=["360100"])]
     credit_code: (
@@ -88,7 +103,7 @@ class PartyIn(Strict):
 
 class UserIn(Strict):
     name: Annotated[str, Field(min_length=1, max_length=100)]
-    role: Literal[ROLES]  # type: ignore[valid-type]
+    role: Annotated[Role, one_of(Role)]
 
 
 class AssetClassIn(Strict):

@@ -97,7 +97,7 @@ async def report(
     if not (actor.party_id == operator or actor.supervises):
         raise NotTheOperator("operator")
     party = await session.get(PartyRow, operator)
-    if party is None or party.kind != c.OPERATOR:
+    if party is None or party.kind != c.PartyKind.OPERATOR:
         raise UnknownOperator("operator", operator=operator)
     positions = await _positions(session, operator)
     costs = await _costs(session, ledger, operator)

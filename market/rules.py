@@ -94,7 +94,7 @@ async def _rules_row(work: c.Work, market: Market) -> MarketRulesRow:
 async def change_rules(work: c.Work, market: Market, actor: c.Actor, change: RulesChange) -> RulesView:
     """New rules apply to orders entered from now on; resting orders keep their place. The book is
     rebuilt under them once this transaction is done with it."""
-    actor.require(c.REGISTRAR, c.REGULATOR)
+    actor.require(c.PartyKind.REGISTRAR, c.PartyKind.REGULATOR)
     row = await _rules_row(work, market)
     scale = market.terms.scale
     if change.tick is not None:
@@ -141,7 +141,7 @@ def _check(row: MarketRulesRow, scale: int) -> None:
 async def halt(work: c.Work, market: Market, actor: c.Actor) -> RulesView:
     """Stop continuous trading; resting limit orders stay and new ones are collected for the
     call auction that reopens the instrument."""
-    actor.require(c.REGISTRAR, c.REGULATOR)
+    actor.require(c.PartyKind.REGISTRAR, c.PartyKind.REGULATOR)
     row = await _rules_row(work, market)
     if row.halted:
         raise InstrumentAlreadyHalted("instrument", instrument=market.terms.instrument)
@@ -153,7 +153,7 @@ async def halt(work: c.Work, market: Market, actor: c.Actor) -> RulesView:
 
 async def resume(work: c.Work, market: Market, actor: c.Actor, *, fees: Fees) -> RulesView:
     """Reopen with a call auction; its trades settle before continuous trading goes on."""
-    actor.require(c.REGISTRAR, c.REGULATOR)
+    actor.require(c.PartyKind.REGISTRAR, c.PartyKind.REGULATOR)
     row = await _rules_row(work, market)
     if not row.halted:
         raise InstrumentNotHalted("instrument", instrument=market.terms.instrument)

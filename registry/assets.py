@@ -138,7 +138,7 @@ async def list_asset_classes(session: AsyncSession) -> list[AssetClass]:
 
 async def define_asset_class(work: c.Work, actor: c.Actor, definition: dict[str, Any]) -> AssetClass:
     """Add a new kind of right (用水权, 林票 …) from its definition; the registrar alone may."""
-    actor.require(c.REGISTRAR)
+    actor.require(c.PartyKind.REGISTRAR)
     _check_definition(definition)
     if await work.session.get(AssetClassRow, definition["code"]) is not None:
         raise AssetClassExists("code", asset_class=definition["code"])

@@ -68,7 +68,7 @@ async def _locked_account(session: AsyncSession, party_id: str) -> CashAccountRo
 async def _post(
     work: c.Work, actor: c.Actor, *, party_id: str, amount: str, reference: str, sign: int
 ) -> CashAccount:
-    actor.require(c.BANK)
+    actor.require(c.PartyKind.BANK)
     fen = Money.parse(amount, field="amount").fen
     if not reference.strip():
         raise BankReferenceRequired("reference")

@@ -41,7 +41,7 @@ async def answer(
     serials: tuple[int, int] | None,
     today: dt.date,
 ) -> dict[str, JSONValue]:
-    actor.require(c.BANK, c.REGULATOR, write=False)
+    actor.require(c.PartyKind.BANK, c.PartyKind.REGULATOR, write=False)
     code = validate_credit_code(owner_credit_code, field="owner_credit_code")
     issuance = await session.get(IssuanceRow, issuance_id)
     if issuance is None:

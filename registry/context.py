@@ -7,6 +7,7 @@ settlement unit of work satisfies ``Work``; the registry never imports it.
 
 import datetime as dt
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,19 +15,23 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from registry.errors import Forbidden, UnknownParty
 from registry.events import Event
 
-ENTERPRISE = "enterprise"
-COLLECTIVE = "collective"  # 村集体经济组织
-PERSON = "person"  # 农户 / natural person
-OPERATOR = "operator"  # 两山银行
-BANK = "bank"
-REGULATOR = "regulator"
-REGISTRAR = "registrar"
-PARTY_KINDS = (ENTERPRISE, COLLECTIVE, PERSON, OPERATOR, BANK, REGULATOR, REGISTRAR)
-HOLDER_KINDS = frozenset({ENTERPRISE, COLLECTIVE, PERSON, OPERATOR})
 
-MANAGER = "manager"  # acts for its party
-VIEWER = "viewer"  # reads what its party may read
-ROLES = (MANAGER, VIEWER)
+class PartyKind(StrEnum):
+    ENTERPRISE = "enterprise"
+    COLLECTIVE = "collective"  # 村集体经济组织
+    PERSON = "person"  # 农户 / natural person
+    OPERATOR = "operator"  # 两山银行
+    BANK = "bank"
+    REGULATOR = "regulator"
+    REGISTRAR = "registrar"
+
+
+HOLDER_KINDS = frozenset({PartyKind.ENTERPRISE, PartyKind.COLLECTIVE, PartyKind.PERSON, PartyKind.OPERATOR})
+
+
+class Role(StrEnum):
+    MANAGER = "manager"  # acts for its party
+    VIEWER = "viewer"  # reads what its party may read
 
 
 class PartyKindNotAllowed(Forbidden):
@@ -47,16 +52,16 @@ class FrozenPartyMayOnlyRead(Forbidden):
 @dataclass(frozen=True, slots=True)
 class Actor:
     party_id: str
-    kind: str
+    kind: PartyKind
     user_id: str
-    role: str
+    role: Role
     frozen: bool = False  # a regulator froze the party: it may only read
 
-    def require(self, *kinds: str, write: bool = True) -> None:
+    def require(self, *kinds: PartyKind, write: bool = True) -> None:
         """Refuse unless the actor's party is of one of ``kinds`` and, to write, is a manager."""
         if self.kind not in kinds:
             raise PartyKindNotAllowed(None, kind=self.kind, allowed=", ".join(kinds))
-        if write and self.role != MANAGER:
+        if write and self.role != Role.MANAGER:
             raise ViewerMayOnlyRead(None)
         if write and self.frozen:
             raise FrozenPartyMayOnlyRead(None)
@@ -64,7 +69,7 @@ class Actor:
     @property
     def supervises(self) -> bool:
         """Regulators and the registrar see every party's records."""
-        return self.kind in (REGULATOR, REGISTRAR)
+        return self.kind in (PartyKind.REGULATOR, PartyKind.REGISTRAR)
 
     def may_see(self, party_id: str) -> bool:
         return self.party_id == party_id or self.supervises

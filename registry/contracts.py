@@ -36,7 +36,7 @@ from registry.tables import ContractRow, IssuanceRow, PartyRow
 BUYOUT, LEASE, CUSTODY, COOPERATION = "buyout", "lease", "custody", "cooperation"
 MODES = (BUYOUT, LEASE, CUSTODY, COOPERATION)
 OFFERED, ACTIVE, DECLINED, ENDED = "offered", "active", "declined", "ended"
-DEPOSITORS = (c.PERSON, c.COLLECTIVE, c.ENTERPRISE)
+DEPOSITORS = (c.PartyKind.PERSON, c.PartyKind.COLLECTIVE, c.PartyKind.ENTERPRISE)
 
 
 class NotADepositor(InvalidInput):
@@ -141,7 +141,7 @@ def _fen(value: str | None, field: str) -> int:
 
 
 async def offer(work: c.Work, actor: c.Actor, terms: Terms) -> Contract:
-    actor.require(c.OPERATOR)
+    actor.require(c.PartyKind.OPERATOR)
     depositor = await work.session.get(PartyRow, terms.depositor)
     if depositor is None or depositor.kind not in DEPOSITORS:
         raise NotADepositor("depositor", party=terms.depositor)
@@ -244,7 +244,7 @@ async def decline(work: c.Work, actor: c.Actor, contract_id: str) -> Contract:
 
 async def mandate(work: c.Work, actor: c.Actor, contract_id: str) -> ContractRow:
     """An active mandate of the acting operator, locked, for selling the units under it."""
-    actor.require(c.OPERATOR)
+    actor.require(c.PartyKind.OPERATOR)
     row = await work.session.get(ContractRow, contract_id, with_for_update=True)
     if row is None or row.operator_id != actor.party_id:
         raise UnknownContract("contract", contract=contract_id)

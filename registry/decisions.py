@@ -92,7 +92,7 @@ def _reason(reason: str) -> str:
 
 
 async def _propose(work: c.Work, actor: c.Actor, action: str, params: dict[str, Any]) -> Proposal:
-    actor.require(c.REGULATOR)
+    actor.require(c.PartyKind.REGULATOR)
     row = ProposalRow(
         id=work.new_id(),
         action=action,
@@ -119,7 +119,7 @@ async def needs_second_pair(session: AsyncSession, application_id: str, threshol
 
 
 async def _pending(work: c.Work, actor: c.Actor, proposal_id: str) -> ProposalRow:
-    actor.require(c.REGULATOR)
+    actor.require(c.PartyKind.REGULATOR)
     row = await work.session.get(ProposalRow, proposal_id, with_for_update=True)
     if row is None:
         raise UnknownProposal("proposal", proposal=proposal_id)
@@ -158,6 +158,6 @@ async def reject(work: c.Work, actor: c.Actor, proposal_id: str) -> Proposal:
 
 
 async def pending(session: AsyncSession, actor: c.Actor) -> list[Proposal]:
-    actor.require(c.REGULATOR, write=False)
+    actor.require(c.PartyKind.REGULATOR, write=False)
     query = select(ProposalRow).where(ProposalRow.status == PENDING).order_by(ProposalRow.created_at)
     return [_proposal(row) for row in (await session.execute(query)).scalars()]

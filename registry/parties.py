@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from registry import context as c
 from registry import events as ev
 from registry.divisions import division
-from registry.errors import Conflict, InvalidInput, NotFound, NotOneOf, ReasonRequired, UnknownParty
+from registry.errors import Conflict, InvalidInput, NotFound, ReasonRequired, UnknownParty
 from registry.identifiers import mask_resident_id, validate_credit_code, validate_resident_id
 from registry.tables import ApiKeyRow, CashAccountRow, PartyRow, UserRow
 
@@ -97,16 +97,14 @@ async def onboard_party(
     work: c.Work,
     actor: c.Actor,
     *,
-    kind: str,
+    kind: c.PartyKind,
     name: str,
     division_code: str,
     credit_code: str | None = None,
     resident_id: str | None = None,
 ) -> Party:
     """Register a party, checking its identifier; natural persons by resident ID, others by credit code."""
-    actor.require(c.REGISTRAR)
-    if kind not in c.PARTY_KINDS:
-        raise NotOneOf("kind", value=kind, choices=", ".join(c.PARTY_KINDS))
+    actor.require(c.PartyKind.REGISTRAR)
     division(division_code, on=work.now.date())
     credit_code, resident_id = _identifiers(kind, credit_code, resident_id)
     await _refuse_duplicate(work.session, credit_code, resident_id)
@@ -127,16 +125,16 @@ async def onboard_party(
 
 
 def _identifiers(
-    kind: str, credit_code: str | None, resident_id: str | None
+    kind: c.PartyKind, credit_code: str | None, resident_id: str | None
 ) -> tuple[str | None, str | None]:
-    if kind == c.PERSON:
+    if kind == c.PartyKind.PERSON:
         if resident_id is None or credit_code is not None:
             raise PersonByResidentIdOnly("resident_id")
         return None, validate_resident_id(resident_id)
     if credit_code is None or resident_id is not None:
         raise OrganisationByCreditCodeOnly("credit_code")
     validate_credit_code(credit_code)
-    if (kind == c.COLLECTIVE) != credit_code.startswith("N"):
+    if (kind == c.PartyKind.COLLECTIVE) != credit_code.startswith("N"):
         raise CollectiveCodeMismatch("credit_code")
     return credit_code, None
 
@@ -150,11 +148,9 @@ async def _refuse_duplicate(session: AsyncSession, credit_code: str | None, resi
         raise PartyRegisteredAlready(field)
 
 
-async def add_user(work: c.Work, actor: c.Actor, *, party_id: str, name: str, role: str) -> IssuedKey:
+async def add_user(work: c.Work, actor: c.Actor, *, party_id: str, name: str, role: c.Role) -> IssuedKey:
     """Create a user of a party with one role, and its first API key."""
-    actor.require(c.REGISTRAR)
-    if role not in c.ROLES:
-        raise NotOneOf("role", value=role, choices=", ".join(c.ROLES))
+    actor.require(c.PartyKind.REGISTRAR)
     await get_party(work.session, actor, party_id, field="party")
     user = UserRow(id=work.new_id(), party_id=party_id, name=name.strip(), role=role, created_at=work.now)
     work.session.add(user)
@@ -164,7 +160,7 @@ async def add_user(work: c.Work, actor: c.Actor, *, party_id: str, name: str, ro
 
 async def issue_key(work: c.Work, actor: c.Actor, *, user_id: str) -> IssuedKey:
     """Give a user another API key (rotation); earlier keys stay valid until revoked."""
-    actor.require(c.REGISTRAR)
+    actor.require(c.PartyKind.REGISTRAR)
     user = await work.session.get(UserRow, user_id)
     if user is None:
         raise UnknownUser("user", user=user_id)
@@ -189,7 +185,10 @@ async def authenticate(session: AsyncSession, key: str) -> c.Actor | None:
         .where(ApiKeyRow.key_hash == hash_key(key), ApiKeyRow.revoked_at.is_(None))
     )
     found = (await session.execute(query)).first()
-    return c.Actor(*found) if found else None
+    if found is None:
+        return None
+    party_id, kind, user_id, role, frozen = found
+    return c.Actor(party_id, c.PartyKind(kind), user_id, c.Role(role), frozen)
 
 
 async def get_party(session: AsyncSession, actor: c.Actor, party_id: str, *, field: str = "party") -> Party:
@@ -202,7 +201,7 @@ async def get_party(session: AsyncSession, actor: c.Actor, party_id: str, *, fie
 async def list_parties(
     session: AsyncSession, actor: c.Actor, *, after: str | None, limit: int
 ) -> list[Party]:
-    actor.require(c.REGISTRAR, c.REGULATOR, write=False)
+    actor.require(c.PartyKind.REGISTRAR, c.PartyKind.REGULATOR, write=False)
     query = select(PartyRow).order_by(PartyRow.id).limit(limit)
     if after is not None:
         query = query.where(PartyRow.id > after)
@@ -214,18 +213,27 @@ async def bootstrap_registrar(
 ) -> IssuedKey:
     """Create the platform's registrar and its first user: the one act with no party behind it,
     allowed only while no registrar exists."""
-    if (await work.session.execute(select(PartyRow.id).where(PartyRow.kind == c.REGISTRAR))).first():
+    if (
+        await work.session.execute(select(PartyRow.id).where(PartyRow.kind == c.PartyKind.REGISTRAR))
+    ).first():
         raise RegistrarExists("kind")
-    system = c.Actor(ev.SYSTEM, c.REGISTRAR, ev.SYSTEM, c.MANAGER)
+    system = c.Actor(ev.SYSTEM, c.PartyKind.REGISTRAR, ev.SYSTEM, c.Role.MANAGER)
     party = await onboard_party(
-        work, system, kind=c.REGISTRAR, name=name, division_code=division_code, credit_code=credit_code
+        work,
+        system,
+        kind=c.PartyKind.REGISTRAR,
+        name=name,
+        division_code=division_code,
+        credit_code=credit_code,
     )
-    return await add_user(work, system, party_id=party.id, name=user_name, role=c.MANAGER)
+    return await add_user(work, system, party_id=party.id, name=user_name, role=c.Role.MANAGER)
 
 
 async def platform_party(session: AsyncSession) -> str:
     """The registrar's party: the platform operator, whose account collects trading fees."""
-    found = (await session.execute(select(PartyRow.id).where(PartyRow.kind == c.REGISTRAR))).scalar()
+    found = (
+        await session.execute(select(PartyRow.id).where(PartyRow.kind == c.PartyKind.REGISTRAR))
+    ).scalar()
     if found is None:
         raise NoRegistrar("registrar")
     return found
@@ -233,7 +241,7 @@ async def platform_party(session: AsyncSession) -> str:
 
 async def freeze_party(work: c.Work, actor: c.Actor, *, party_id: str, reason: str) -> Party:
     """Freeze a party (冻结): its users may read but do nothing, until a regulator unfreezes it."""
-    actor.require(c.REGULATOR)
+    actor.require(c.PartyKind.REGULATOR)
     row = await _regulated(work, party_id, reason)
     if row.frozen_at is not None:
         raise PartyFrozenAlready("party", party=row.id)
@@ -243,7 +251,7 @@ async def freeze_party(work: c.Work, actor: c.Actor, *, party_id: str, reason: s
 
 
 async def unfreeze_party(work: c.Work, actor: c.Actor, *, party_id: str, reason: str) -> Party:
-    actor.require(c.REGULATOR)
+    actor.require(c.PartyKind.REGULATOR)
     row = await _regulated(work, party_id, reason)
     if row.frozen_at is None:
         raise PartyNotFrozen("party", party=row.id)

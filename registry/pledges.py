@@ -181,7 +181,7 @@ async def request(work: c.Work, actor: c.Actor, consent: Consent) -> Pledge:
     if issuance is None:
         raise UnknownIssuance("issuance", issuance=consent.issuance)
     bank = await work.session.get(PartyRow, consent.bank)
-    if bank is None or bank.kind != c.BANK:
+    if bank is None or bank.kind != c.PartyKind.BANK:
         raise NotABank("bank", party=consent.bank)
     scale = (await get_asset_class(work.session, issuance.asset_class)).scale
     if consent.loan_term_end <= work.now.date():
@@ -251,7 +251,7 @@ async def _locked_pledge(
 
 async def _banks_pledge(work: c.Work, actor: c.Actor, pledge_id: str, status: str) -> PledgeRow:
     """A pledge for its bank to act on: to another bank it does not exist."""
-    actor.require(c.BANK)
+    actor.require(c.PartyKind.BANK)
     return await _locked_pledge(work, pledge_id, status, seen_by=actor)
 
 

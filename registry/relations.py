@@ -38,7 +38,7 @@ class Link:
 
 
 async def declare(work: c.Work, actor: c.Actor, *, party_a: str, party_b: str, kind: str) -> Link:
-    actor.require(c.REGULATOR, c.REGISTRAR)
+    actor.require(c.PartyKind.REGULATOR, c.PartyKind.REGISTRAR)
     if kind not in KINDS:
         raise NotOneOf("kind", value=kind, choices=", ".join(KINDS))
     if party_a == party_b:

@@ -143,7 +143,7 @@ async def file_application(
 ) -> Application:
     """File a right for confirmation, by its holder or by an operator (两山银行) on the holder's behalf."""
     actor.require(*c.HOLDER_KINDS)
-    if holder_id != actor.party_id and actor.kind != c.OPERATOR:
+    if holder_id != actor.party_id and actor.kind != c.PartyKind.OPERATOR:
         raise OnlyOperatorsApplyForOthers("holder")
     await _holder(work.session, holder_id)
     cls = await get_asset_class(work.session, asset_class)
@@ -225,7 +225,7 @@ async def list_applications(
 
 
 async def _pending(work: c.Work, actor: c.Actor, application_id: str) -> ApplicationRow:
-    actor.require(c.REGULATOR)
+    actor.require(c.PartyKind.REGULATOR)
     query = select(ApplicationRow).where(ApplicationRow.id == application_id).with_for_update()
     row = (await work.session.execute(query)).scalar()
     if row is None:

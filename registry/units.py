@@ -271,7 +271,7 @@ async def _regulate(
     ref: str | None = None,
 ) -> tuple[IssuanceRow, AssetClass, int, list[tuple[int, int]]]:
     """A regulator puts an owner's free units into ``state``, for a stated reason."""
-    actor.require(c.REGULATOR)
+    actor.require(c.PartyKind.REGULATOR)
     if not reason.strip():
         raise ReasonRequired("reason")
     row, cls = await _issuance(work.session, issuance_id)
@@ -347,7 +347,7 @@ async def freeze(
 
 
 async def unfreeze(work: c.Work, actor: c.Actor, *, freeze_id: str) -> Moved:
-    actor.require(c.REGULATOR)
+    actor.require(c.PartyKind.REGULATOR)
     held = (
         await work.session.execute(select(FreezeRow).where(FreezeRow.id == freeze_id).with_for_update())
     ).scalar()

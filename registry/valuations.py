@@ -19,7 +19,7 @@ from registry.quantities import Money
 from registry.tables import BlockRow, IssuanceRow, ValuationRow
 
 METHODS = ("market", "income", "cost", "GEP", "VEP")  # GEP/VEP: gross / specific ecosystem product value
-RECORDERS = (c.BANK, c.OPERATOR, c.REGULATOR, c.REGISTRAR)
+RECORDERS = (c.PartyKind.BANK, c.PartyKind.OPERATOR, c.PartyKind.REGULATOR, c.PartyKind.REGISTRAR)
 
 
 class ValuationNotCurrent(InvalidInput):

@@ -54,7 +54,7 @@ class Attestor:
         now: dt.datetime,
     ) -> bytes:
         """The signed attestation, as the JSON document a bank keeps (in its canonical form)."""
-        actor.require(c.BANK, c.REGULATOR, write=False)
+        actor.require(c.PartyKind.BANK, c.PartyKind.REGULATOR, write=False)
         code = validate_credit_code(owner_credit_code, field="owner_credit_code")
         question = (issuance_id, code, serials, now.date())
         remembered = self._signed.get(question)

@@ -67,7 +67,7 @@ class ApplicationController(Controller):
         summary="Confirm and issue the units (regulator); above the class's threshold, 202 and a proposal",
         description="An issuance above `LIANGSHAN_FOUR_EYES_ABOVE` for its class takes two regulators: "
         "this answers 202 with a proposal that another regulator user approves at /proposals/{id}/approve.",
-        opt=writes(c.REGULATOR),
+        opt=writes(c.PartyKind.REGULATOR),
         responses={
             202: ResponseSpec(decisions.Proposal, description="A proposal awaiting a second regulator")
         },
@@ -87,7 +87,7 @@ class ApplicationController(Controller):
         "/{application_id:str}/reject",
         status_code=200,
         summary="Reject with a reason (regulator)",
-        opt=writes(c.REGULATOR),
+        opt=writes(c.PartyKind.REGULATOR),
     )
     async def reject(
         self, application_id: PathId, data: JSONBody[ReasonIn], act: ActDep

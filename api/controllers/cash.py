@@ -14,7 +14,7 @@ class CashController(Controller):
     path = "/api/v1/cash"
     tags = ["cash"]
 
-    @post("/deposits", summary="Confirm money received for a party (bank)", opt=writes(c.BANK))
+    @post("/deposits", summary="Confirm money received for a party (bank)", opt=writes(c.PartyKind.BANK))
     async def deposit(self, data: JSONBody[CashIn], act: ActDep) -> Response[cash.CashAccount]:
         return await act(
             lambda call: cash.deposit(
@@ -22,7 +22,7 @@ class CashController(Controller):
             )
         )
 
-    @post("/withdrawals", summary="Confirm money paid out to a party (bank)", opt=writes(c.BANK))
+    @post("/withdrawals", summary="Confirm money paid out to a party (bank)", opt=writes(c.PartyKind.BANK))
     async def withdraw(self, data: JSONBody[CashIn], act: ActDep) -> Response[cash.CashAccount]:
         return await act(
             lambda call: cash.withdraw(

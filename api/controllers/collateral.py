@@ -20,7 +20,7 @@ class CollateralController(Controller):
         summary="Verify collateral: the answer, signed, with the ledger entries and proofs behind it",
         description="Check the attestation offline with `liangshan attestation verify FILE --key KEY`.",
         responses={200: ResponseSpec(AttestationOut, description="The attestation, in its canonical form")},
-        opt=reads(c.BANK, c.REGULATOR),
+        opt=reads(c.PartyKind.BANK, c.PartyKind.REGULATOR),
     )
     async def verify(
         self, data: JSONBody[VerifyIn], platform: PlatformDep, actor: ActorDep

@@ -13,7 +13,7 @@ from registry import context as c
 from registry import contracts
 
 AS_DEPOSITOR = party_to("contract", "contract_id", "depositor")
-DEPOSITORS = (c.PERSON, c.COLLECTIVE, c.ENTERPRISE)
+DEPOSITORS = (c.PartyKind.PERSON, c.PartyKind.COLLECTIVE, c.PartyKind.ENTERPRISE)
 
 
 class ContractController(Controller):
@@ -23,7 +23,7 @@ class ContractController(Controller):
     @post(
         "",
         summary="Offer a depositor an acquisition contract: buy-out, lease, custody or co-operation",
-        opt=writes(c.OPERATOR),
+        opt=writes(c.PartyKind.OPERATOR),
     )
     async def offer(self, data: JSONBody[ContractIn], act: ActDep) -> Response[contracts.Contract]:
         terms = contracts.Terms(**data.model_dump())
@@ -57,7 +57,7 @@ class ContractController(Controller):
     @post(
         "/{contract_id:str}/sell",
         summary="List the units under your mandate for the depositor (operator)",
-        opt=writes(c.OPERATOR, subject=party_to("contract", "contract_id", "operator")),
+        opt=writes(c.PartyKind.OPERATOR, subject=party_to("contract", "contract_id", "operator")),
     )
     async def sell(
         self, contract_id: PathId, data: JSONBody[SaleIn], act: ActDep

@@ -24,7 +24,9 @@ class InventoryController(Controller):
         description="The operator itself and regulators; `?format=csv` for a spreadsheet.",
         opt={
             **reads(
-                c.OPERATOR, *SUPERVISORS, subject=party_to("party", "operator", "self", supervisors=True)
+                c.PartyKind.OPERATOR,
+                *SUPERVISORS,
+                subject=party_to("party", "operator", "self", supervisors=True),
             ),
             **offers_csv(),
         },

@@ -29,7 +29,7 @@ class PartyController(Controller):
     path = "/api/v1/parties"
     tags = ["parties"]
 
-    @post("", summary="Onboard a party (registrar)", opt=writes(c.REGISTRAR))
+    @post("", summary="Onboard a party (registrar)", opt=writes(c.PartyKind.REGISTRAR))
     async def onboard(self, data: JSONBody[PartyIn], act: ActDep) -> Response[parties.Party]:
         return await act(
             lambda call: parties.onboard_party(
@@ -43,7 +43,11 @@ class PartyController(Controller):
             )
         )
 
-    @get("", summary="List parties (registrar, regulator)", opt=reads(c.REGISTRAR, c.REGULATOR))
+    @get(
+        "",
+        summary="List parties (registrar, regulator)",
+        opt=reads(c.PartyKind.REGISTRAR, c.PartyKind.REGULATOR),
+    )
     async def list_parties(
         self, platform: PlatformDep, actor: ActorDep, cursor: Cursor = None, limit: Limit = 50
     ) -> Page[parties.Party]:
@@ -59,7 +63,7 @@ class PartyController(Controller):
     @post(
         "/{party_id:str}/users",
         summary="Add a user with one role; its API key is shown once (registrar)",
-        opt=writes(c.REGISTRAR),
+        opt=writes(c.PartyKind.REGISTRAR),
     )
     async def add_user(
         self, party_id: PathId, data: JSONBody[UserIn], act: ActDep
@@ -133,7 +137,7 @@ class PartyController(Controller):
         "/{party_id:str}/freeze",
         status_code=202,
         summary="Propose freezing a party (冻结, regulator): 202 and a proposal another regulator approves",
-        opt=writes(c.REGULATOR),
+        opt=writes(c.PartyKind.REGULATOR),
     )
     async def freeze(
         self, party_id: PathId, data: JSONBody[ReasonIn], act: ActDep
@@ -148,7 +152,7 @@ class PartyController(Controller):
         "/{party_id:str}/unfreeze",
         status_code=200,
         summary="Unfreeze a party (regulator)",
-        opt=writes(c.REGULATOR),
+        opt=writes(c.PartyKind.REGULATOR),
     )
     async def unfreeze(
         self, party_id: PathId, data: JSONBody[ReasonIn], act: ActDep
@@ -174,7 +178,9 @@ class UserController(Controller):
     tags = ["parties"]
 
     @post(
-        "/{user_id:str}/keys", summary="Issue another API key to a user (registrar)", opt=writes(c.REGISTRAR)
+        "/{user_id:str}/keys",
+        summary="Issue another API key to a user (registrar)",
+        opt=writes(c.PartyKind.REGISTRAR),
     )
     async def issue_key(self, user_id: PathId, act: ActDep) -> Response[parties.IssuedKey]:
         return await act(lambda call: parties.issue_key(call.work, call.actor, user_id=user_id))

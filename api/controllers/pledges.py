@@ -48,7 +48,7 @@ class PledgeController(Controller):
         "/{pledge_id:str}/register",
         status_code=200,
         summary="Register as the bank: checks term and loan-to-value; pledges",
-        opt=writes(c.BANK, subject=AS_BANK),
+        opt=writes(c.PartyKind.BANK, subject=AS_BANK),
     )
     async def register(
         self, pledge_id: PathId, data: JSONBody[RegisterPledgeIn], act: ActDep
@@ -76,7 +76,7 @@ class PledgeController(Controller):
         "/{pledge_id:str}/release",
         status_code=200,
         summary="Release on repayment, as the bank",
-        opt=writes(c.BANK, subject=AS_BANK),
+        opt=writes(c.PartyKind.BANK, subject=AS_BANK),
     )
     async def release(self, pledge_id: PathId, act: ActDep) -> Response[pledges.Pledge]:
         return await act(lambda call: pledges.release(call.work, call.actor, pledge_id))
@@ -87,7 +87,7 @@ class PledgeController(Controller):
         summary="Enforce on default, as the bank: take the units, or sell them in a forced sale (201)",
         description="`transfer`: the pledged units become the bank's. `sale`: they are listed (the owner "
         "as seller) and the proceeds pay the banks, senior first, up to each loan; the rest is the owner's.",
-        opt=writes(c.BANK, subject=AS_BANK),
+        opt=writes(c.PartyKind.BANK, subject=AS_BANK),
         responses={201: ResponseSpec(listings.Listing, description="The forced sale's listing")},
     )
     async def enforce(

@@ -14,7 +14,7 @@ class ProposalController(Controller):
     path = "/api/v1/proposals"
     tags = ["supervision"]
 
-    @get("", summary="Proposals awaiting a second regulator", opt=reads(c.REGULATOR))
+    @get("", summary="Proposals awaiting a second regulator", opt=reads(c.PartyKind.REGULATOR))
     async def pending(self, platform: PlatformDep, actor: ActorDep) -> list[decisions.Proposal]:
         async with platform.database.reads() as session:
             return await decisions.pending(session, actor)
@@ -23,7 +23,7 @@ class ProposalController(Controller):
         "/{proposal_id:str}/approve",
         status_code=200,
         summary="Approve another regulator user's proposal: it is carried out",
-        opt=writes(c.REGULATOR),
+        opt=writes(c.PartyKind.REGULATOR),
     )
     async def approve(self, proposal_id: PathId, act: ActDep) -> Response[decisions.Proposal]:
         return await act(lambda call: decisions.approve(call.work, call.actor, proposal_id))
@@ -32,7 +32,7 @@ class ProposalController(Controller):
         "/{proposal_id:str}/reject",
         status_code=200,
         summary="Reject another regulator user's proposal",
-        opt=writes(c.REGULATOR),
+        opt=writes(c.PartyKind.REGULATOR),
     )
     async def reject(self, proposal_id: PathId, act: ActDep) -> Response[decisions.Proposal]:
         return await act(lambda call: decisions.reject(call.work, call.actor, proposal_id))

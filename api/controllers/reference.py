@@ -39,7 +39,7 @@ class AssetClassController(Controller):
     @post(
         "",
         summary="Define a new kind of right as data plus a JSON Schema (registrar)",
-        opt=writes(c.REGISTRAR),
+        opt=writes(c.PartyKind.REGISTRAR),
     )
     async def define(self, data: JSONBody[AssetClassIn], act: ActDep) -> Response[assets.AssetClass]:
         return await act(lambda call: assets.define_asset_class(call.work, call.actor, data.model_dump()))

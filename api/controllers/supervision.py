@@ -66,7 +66,7 @@ class SupervisionController(Controller):
     @get(
         "/alerts",
         summary="Wash, circular, price and concentration alerts over a window",
-        opt=reads(c.REGULATOR),
+        opt=reads(c.PartyKind.REGULATOR),
     )
     async def alerts(
         self,
@@ -89,7 +89,7 @@ class SupervisionController(Controller):
     @get(
         "/trades",
         summary="Settled trades, filtered; ?format=csv for a spreadsheet",
-        opt={**reads(c.REGULATOR), **offers_csv()},
+        opt={**reads(c.PartyKind.REGULATOR), **offers_csv()},
     )
     async def trades(
         self,

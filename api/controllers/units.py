@@ -54,7 +54,7 @@ class CancellationController(Controller):
     path = "/api/v1/cancellations"
     tags = ["units"]
 
-    @post("", summary="Cancel units administratively (注销, regulator)", opt=writes(c.REGULATOR))
+    @post("", summary="Cancel units administratively (注销, regulator)", opt=writes(c.PartyKind.REGULATOR))
     async def cancel(self, data: JSONBody[EncumberIn], act: ActDep) -> Response[units.Moved]:
         return await act(
             lambda call: units.cancel(
@@ -77,7 +77,7 @@ class FreezeController(Controller):
         status_code=202,
         summary="Propose freezing an owner's free units (冻结, regulator): 202 and a proposal",
         description="Four eyes: another regulator user approves at /proposals/{id}/approve, which freezes.",
-        opt=writes(c.REGULATOR),
+        opt=writes(c.PartyKind.REGULATOR),
     )
     async def freeze(self, data: JSONBody[EncumberIn], act: ActDep) -> Response[decisions.Proposal]:
         return await act(
@@ -95,7 +95,7 @@ class FreezeController(Controller):
         "/{freeze_id:str}/release",
         status_code=200,
         summary="Release a freeze (regulator)",
-        opt=writes(c.REGULATOR),
+        opt=writes(c.PartyKind.REGULATOR),
     )
     async def release(self, freeze_id: PathId, act: ActDep) -> Response[units.Moved]:
         return await act(lambda call: units.unfreeze(call.work, call.actor, freeze_id=freeze_id))
@@ -109,7 +109,7 @@ class ExpiryController(Controller):
         "",
         status_code=200,
         summary="Expire units whose term has ended, now (regulator; the server also does it hourly)",
-        opt=writes(c.REGULATOR),
+        opt=writes(c.PartyKind.REGULATOR),
     )
     async def expire(self, act: ActDep) -> Response[dict[str, int]]:
         return await act(_expire_now)

@@ -69,3 +69,13 @@ async def test_the_document_declares_api_keys_as_bearer_tokens(platform: Platfor
     scheme = document["components"]["securitySchemes"][BEARER]
     assert scheme["type"] == "http"
     assert scheme["scheme"] == "bearer"
+
+
+async def test_the_document_lists_each_enum_s_values(platform: Platform) -> None:
+    schemas = (await platform.get("/schema/openapi.json")).json()["components"]["schemas"]
+    party, user = schemas["PartyIn"]["properties"]["kind"], schemas["UserIn"]["properties"]["role"]
+    resolved = [schemas[s["$ref"].rsplit("/", 1)[1]] if "$ref" in s else s for s in (party, user)]
+    assert [s["enum"] for s in resolved] == [
+        ["enterprise", "collective", "person", "operator", "bank", "regulator", "registrar"],
+        ["manager", "viewer"],
+    ]

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tests.platform import Member, Platform
+from tests.platform import Member, Platform, credit_code
 
 pytestmark = pytest.mark.anyio
 PROBLEM = "application/problem+json"
@@ -107,6 +107,23 @@ async def test_strings_are_bounded_by_their_columns(platform: Platform) -> None:
         )
         _refused(refused, "name")
     assert await platform.fingerprint() == before
+
+
+@pytest.mark.parametrize("kind", [1, True, "ENTERPRISE", "enterprise ", "ENTERPRISE ", "firm"])
+async def test_an_enum_field_takes_only_a_member_value(platform: Platform, kind: Any) -> None:
+    before = await platform.fingerprint()
+    body = {
+        "kind": kind,
+        "name": "测试企业",
+        "division": "360100",
+        "credit_code": credit_code("91", "360100", 999),
+    }
+    _refused(await platform.post("/api/v1/parties", platform.registrar, body), "kind")
+    assert await platform.fingerprint() == before
+    body["kind"] = "enterprise"
+    taken = await platform.post("/api/v1/parties", platform.registrar, body)
+    assert taken.status_code == 201, taken.text
+    assert taken.json()["kind"] == "enterprise"
 
 
 @pytest.mark.parametrize("path", ["/api/v1/parties", "/api/v1/transfers"])
