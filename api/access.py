@@ -26,7 +26,7 @@ from litestar.exceptions import NotAuthorizedException
 from litestar.handlers.base import BaseRouteHandler
 
 from api import subjects
-from api.inputs import check_parameters
+from api.inputs import check_path, check_query
 from api.platform import Platform
 from registry import context as c
 from registry.errors import Forbidden, NotFound
@@ -88,9 +88,10 @@ def access_of(handler: BaseRouteHandler) -> Access:
 async def guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
     access = access_of(handler)
     platform: Platform = connection.app.state.platform
+    check_path(connection)
     if not access.public:
         await _admit(connection, platform, access)
-    check_parameters(connection, handler)
+    check_query(connection, handler)
 
 
 async def _admit(connection: ASGIConnection[Any, Any, Any, Any], platform: Platform, access: Access) -> None:

@@ -70,12 +70,14 @@ def provide_act(
     return Act(request, platform, actor, idempotency_key)
 
 
-def declare_queries(app: Litestar) -> None:
-    """Note on each route the query parameters it takes, so that others are refused (``api.inputs``)."""
+def declare_inputs(app: Litestar) -> None:
+    """Note on each route the query parameters it takes and whether it takes a body, so that others
+    are refused (``api.inputs``) and the document lists 413 and 415 where a body is read."""
     for route in app.routes:
         if isinstance(route, HTTPRoute):
             for handler, kwargs in route.route_handler_map.values():
                 handler.opt["query"] = frozenset(p.field_alias for p in kwargs.expected_query_params)
+                handler.opt["body"] = "data" in kwargs.expected_reserved_kwargs
 
 
 def create_app(settings: Settings | None = None, clock: Clock = system_clock) -> Litestar:
@@ -109,6 +111,6 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
         openapi_config=openapi_config(),
         state=State({}),
     )
-    declare_queries(app)
+    declare_inputs(app)
     document(app)
     return app

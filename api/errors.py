@@ -10,6 +10,7 @@ One status policy (the README's "Errors"):
 | 404 | an object that does not exist, or that the caller may not see |
 | 409 | a conflict: already exists, already decided, a concurrent change |
 | 413 | a body too large |
+| 415 | a body that is not JSON |
 | 422 | a business rule refused a well-formed request |
 | 503 | the database is busy or unavailable |
 
@@ -28,7 +29,7 @@ from litestar.exceptions import HTTPException, ValidationException
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from api.i18n import negotiate, translate
-from api.inputs import MAX_PARAMETER_LENGTH, echo
+from api.inputs import MAX_PARAMETER_LENGTH, NotJson, echo
 from registry import errors as re_errors
 from registry.errors import Malformed
 from settlement.ledger import LedgerRangeError
@@ -38,6 +39,7 @@ TYPE_BASE = "https://liangshan.dev/problems/"
 log = logging.getLogger("liangshan.api")
 
 _STATUS: list[tuple[type[re_errors.RegistryError], int]] = [
+    (NotJson, 415),
     (Malformed, 400),
     (LedgerRangeError, 400),  # a range or position beyond the ledger: a query the client got wrong
     (re_errors.NotFound, 404),
@@ -108,13 +110,16 @@ def domain_error(request: Request[Any, Any, Any], exc: re_errors.RegistryError) 
 
 
 def validation(request: Request[Any, Any, Any], exc: ValidationException) -> Response[dict[str, Any]]:
+    locale = negotiate(request.headers.get("accept-language"))
     errors = []
     for item in exc.extra if isinstance(exc.extra, list) else []:
         if isinstance(item, dict):
-            field = echo(item.get("key") or item.get("source") or "body")
-            errors.append({"field": field, "pointer": pointer(field), "message": echo(item.get("message"))})
+            field, message = echo(item.get("key") or item.get("source") or "body"), item.get("message")
+            if field == "data":  # Litestar's name for a body that is missing altogether
+                field, message = "/", "a JSON body is required"
+            message = translate(echo(message, limit=200), locale)
+            errors.append({"field": field, "pointer": pointer(field), "message": message})
     detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors) or echo(exc.detail)
-    locale = negotiate(request.headers.get("accept-language"))
     return problem(
         request,
         400,

@@ -77,6 +77,7 @@ EDGE_MESSAGES = (
     "the database is busy or unavailable; retry",
     "send the header Authorization: Bearer <API key>",
     "unknown or revoked API key",
+    "a JSON body is required",
     *(status.phrase for status in HTTPStatus if 400 <= status < 600),
 )
 

@@ -8,6 +8,7 @@ A JSON body is decoded once, here, with its nesting bounded; its size is bounded
 schemas' (``api.schemas``).
 """
 
+import json
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -28,6 +29,28 @@ ECHO = 64  # characters of a refused value quoted back in an error
 class UnknownQueryParameter(Malformed):
     title = "Unknown query parameter"
     template = "this route takes no query parameter {name}; it takes: {known}"
+
+
+class RepeatedQueryParameter(Malformed):
+    title = "Query parameter given twice"
+    template = "give {name} once"
+
+
+class UnexpectedBody(Malformed):
+    title = "Unexpected body"
+    template = "this route takes no body"
+
+
+class NotJson(Malformed):
+    """Answered 415: the body is not of the media type the route reads."""
+
+    title = "Body not JSON"
+    template = "send the body as JSON, with Content-Type: application/json"
+
+
+class RepeatedMember(Malformed):
+    title = "Member given twice"
+    template = "a JSON object may name each member once"
 
 
 class UnstorableText(Malformed):
@@ -62,17 +85,22 @@ def storable(text: str) -> bool:
     return True
 
 
-def check_parameters(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
-    """Refuse path and query parameters that are unstorable, too long, or not the route's."""
+def check_path(connection: ASGIConnection[Any, Any, Any, Any]) -> None:
+    """Refuse path parameters that are unstorable or too long, before anything looks them up."""
+    for name, value in connection.path_params.items():
+        if isinstance(value, str):
+            _check_text(name, value)
+
+
+def check_query(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
+    """Refuse query parameters that are not the route's, given twice, unstorable or too long."""
     known: frozenset[str] = handler.opt.get("query", frozenset())
     for name, values in connection.query_params.dict().items():
         if name not in known:
             raise UnknownQueryParameter(echo(name), name=echo(name), known=", ".join(sorted(known)) or "none")
-        for value in values:
-            _check_text(name, value)
-    for name, value in connection.path_params.items():
-        if isinstance(value, str):
-            _check_text(name, value)
+        if len(values) > 1:
+            raise RepeatedQueryParameter(name, name=name)
+        _check_text(name, values[0])
 
 
 def _check_text(field: str, value: str) -> None:
@@ -83,12 +111,20 @@ def _check_text(field: str, value: str) -> None:
 
 
 async def check_body(request: Request[Any, Any, Any]) -> None:
-    """Decode the JSON body once (the route's schema reads the decoded value) and refuse one nested
-    deeper than ``MAX_DEPTH`` or holding unstorable text."""
-    if request.method in ("GET", "HEAD", "DELETE") or not await request.body():
+    """Decode the JSON body once (the route's schema reads the decoded value) and refuse a body the
+    route does not take, one that is not JSON, that names a member twice (JSON parsers disagree on
+    which one counts), that nests deeper than ``MAX_DEPTH`` or that holds unstorable text."""
+    raw = await request.body()
+    if not raw:
         return
+    if not request.route_handler.opt.get("body"):
+        raise UnexpectedBody("/")
+    media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
+    if media_type != "application/json":
+        raise NotJson("/")
     try:
         body = await request.json()
+        json.loads(raw, object_pairs_hook=_members_once)
     except RecursionError:
         raise TooDeep("/", limit=MAX_DEPTH) from None
     except (DecodeError, SerializationException, ValueError) as exc:
@@ -98,6 +134,13 @@ async def check_body(request: Request[Any, Any, Any]) -> None:
             raise TooDeep(pointer, limit=MAX_DEPTH)
         if isinstance(value, str) and not storable(value):
             raise UnstorableText(pointer)
+
+
+def _members_once(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    members = dict(pairs)
+    if len(members) != len(pairs):
+        raise RepeatedMember("/")
+    return members
 
 
 def _walk(value: Any, pointer: str = "", depth: int = 0) -> Iterator[tuple[str, Any, int]]:

@@ -3,9 +3,9 @@ that it cannot drift from what the guard and the error mapper send.
 
 Every route lists its success status (as declared on the handler, and sent by ``api.work.Act``) and
 each error status it can return, all as ``application/problem+json`` ``Problem`` bodies (RFC 9457):
-400 (malformed), 404 (no such object, or not the caller's), 422 (a rule) and 503 (a busy database)
-everywhere; 401 where a key is needed (with the bearer security scheme); 403 where the route is not
-for every party, or writes; 409 and 413 on writes.
+400 (malformed), 404 (no such object, or not the caller's), 413 (a body too large), 422 (a rule)
+and 503 (a busy database) everywhere; 401 where a key is needed (with the bearer security scheme);
+403 where the route is not for every party, or writes; 409 on writes; 415 where a body is read.
 """
 
 from dataclasses import dataclass
@@ -28,6 +28,7 @@ WHY = {
     404: "No such object, or none the caller may see",
     409: "Conflict: already exists, already decided, or a concurrent change",
     413: "The request body is too large",
+    415: "The body is not JSON (Content-Type: application/json)",
     422: "A business rule refused the request",
     503: "The database is busy or unavailable; retry",
 }
@@ -54,15 +55,18 @@ class Problem:
 
 def error_statuses(handler: HTTPRouteHandler) -> list[int]:
     """Any route may meet a malformed request (400), an object that is not there or not the caller's
-    — in its path, query or body — (404), a rule (422) or a busy database (503)."""
+    — in its path, query or body — (404), a body too large to read (413), a rule (422) or a busy
+    database (503)."""
     access = access_of(handler)
-    statuses = [400, 404, 422, 503]
+    statuses = [400, 404, 413, 422, 503]
     if not access.public:
         statuses.append(401)
     if access.write or (not access.public and set(access.kinds) != set(EVERYONE)):
         statuses.append(403)
     if access.write:
-        statuses += [409, 413]
+        statuses.append(409)
+    if handler.opt.get("body"):
+        statuses.append(415)
     return sorted(statuses)
 
 

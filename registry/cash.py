@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from registry import context as c
 from registry import events as ev
 from registry.errors import CashNotFree, Conflict, InvalidInput, UnknownParty
+from registry.parties import require_none_frozen
 from registry.quantities import Money
 from registry.tables import CashAccountRow, CashMovementRow, PartyRow
 
@@ -116,6 +117,7 @@ async def deposit(work: c.Work, actor: c.Actor, *, party_id: str, amount: str, r
 async def withdraw(
     work: c.Work, actor: c.Actor, *, party_id: str, amount: str, reference: str
 ) -> CashAccount:
+    await require_none_frozen(work.session, party_id)
     return await _post(work, actor, party_id=party_id, amount=amount, reference=reference, sign=-1)
 
 

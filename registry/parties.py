@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from registry import context as c
 from registry import events as ev
 from registry.divisions import division
-from registry.errors import Conflict, InvalidInput, NotFound, ReasonRequired, UnknownParty
+from registry.errors import Conflict, InvalidInput, NotFound, ReasonRequired, RuleBroken, UnknownParty
 from registry.identifiers import mask_resident_id, validate_credit_code, validate_resident_id
 from registry.tables import ApiKeyRow, CashAccountRow, PartyRow, UserRow
 
@@ -267,3 +267,17 @@ async def _regulated(work: c.Work, party_id: str, reason: str) -> PartyRow:
     if row is None:
         raise UnknownParty("party", party=party_id)
     return row
+
+
+class PartyIsFrozen(RuleBroken):
+    title = "Party frozen"
+    template = "party {party} is frozen by a regulator (冻结): its units and cash may not move"
+
+
+async def require_none_frozen(session: AsyncSession, *party_ids: str) -> None:
+    """Refuse a movement of units or cash out of, or by, a frozen party: a freeze stops the party's
+    assets, not only its own requests (others may not buy them or take its cash out meanwhile)."""
+    query = select(PartyRow.id).where(PartyRow.id.in_(set(party_ids)), PartyRow.frozen_at.is_not(None))
+    frozen = (await session.execute(query)).scalar()
+    if frozen is not None:
+        raise PartyIsFrozen("party", party=frozen)

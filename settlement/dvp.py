@@ -14,6 +14,7 @@ from typing import TypedDict
 from registry import cash, units
 from registry import context as c
 from registry import events as ev
+from registry.parties import require_none_frozen
 from registry.quantities import Money, format_units
 
 
@@ -60,6 +61,7 @@ class PackageTrade:
 
 async def settle(work: c.Work, trade: Trade, *, actor: str) -> list[tuple[int, int]]:
     """Settle ``trade``; returns the serial ranges the buyer received."""
+    await require_none_frozen(work.session, trade.seller, trade.buyer)
     ranges = await _deliver(work, trade, Delivery(trade.issuance, trade.units, trade.scale))
     await _pay(work, trade)
     settled = ev.TradeSettled(
@@ -74,6 +76,8 @@ async def settle(work: c.Work, trade: Trade, *, actor: str) -> list[tuple[int, i
 
 
 async def settle_package(work: c.Work, trade: PackageTrade, *, actor: str) -> None:
+    owners = (d.owner for d in trade.deliveries if d.owner is not None)
+    await require_none_frozen(work.session, trade.seller, trade.buyer, *owners)
     deliveries = []
     for delivery in trade.deliveries:
         ranges = await _deliver(work, trade, delivery)

@@ -82,3 +82,38 @@ async def test_a_frozen_party_may_read_but_not_act(platform: Platform) -> None:
     assert unfrozen.status_code == 200, unfrozen.text
     assert (await platform.post("/api/v1/transfers", holder, move)).status_code == 201
     assert await platform.audit() == []
+
+
+async def test_a_frozen_partys_units_and_cash_do_not_move_by_anyone_else(platform: Platform) -> None:
+    seller, buyer = await platform.onboard("enterprise"), await platform.onboard("operator")
+    issued = await platform.confirmed(seller, "EP", "96.000")
+    await platform.deposit(buyer, "100000.00")
+    await platform.deposit(seller, "500.00")
+    made = await platform.post(
+        "/api/v1/offers",
+        seller,
+        {
+            "buyer": buyer.party,
+            "issuance": issued["id"],
+            "quantity": "10.000",
+            "price": "389.00",
+            "deadline": platform.later(hours=1),
+        },
+    )
+    assert made.status_code == 201, made.text
+    proposed = await platform.post(
+        f"/api/v1/parties/{seller.party}/freeze", await platform.regulator(), {"reason": "核查"}
+    )
+    await platform.post(f"/api/v1/proposals/{proposed.json()['id']}/approve", await platform.colleague())
+    before = await platform.fingerprint()
+    accepted = await platform.post(f"/api/v1/offers/{made.json()['id']}/accept", buyer)
+    assert accepted.status_code == 422 and accepted.json()["type"].endswith("/party-is-frozen"), accepted.text
+    withdrawn = await platform.post(
+        "/api/v1/cash/withdrawals",
+        await platform.bank(),
+        {"party": seller.party, "amount": "1.00", "reference": "W1"},
+    )
+    assert withdrawn.status_code == 422 and withdrawn.json()["type"].endswith("/party-is-frozen"), (
+        withdrawn.text
+    )
+    assert await platform.fingerprint() == before

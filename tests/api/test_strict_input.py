@@ -184,3 +184,36 @@ async def test_ids_beyond_32_bits_in_paths_and_queries_are_400_before_any_lookup
         refused = await platform.client.get(path, headers=holder.auth)
         assert refused.status_code == 400, refused.text
         assert refused.headers["content-type"].startswith(PROBLEM)
+
+
+async def test_a_body_is_json_taken_only_where_the_route_reads_one(platform: Platform) -> None:
+    holder, other, issuance = await _transfer_setup(platform)
+    before = await platform.fingerprint()
+    move = f'{{"issuance": {issuance}, "to": "{other.party}", "quantity": "1"}}'
+    as_text = await platform.client.post(
+        "/api/v1/transfers", content=move, headers={**holder.auth, "Content-Type": "text/plain"}
+    )
+    assert as_text.status_code == 415, as_text.text
+    twice = move.replace("{", f'{{"issuance": {issuance + 1}, ', 1)
+    repeated = await platform.client.post(
+        "/api/v1/transfers", content=twice, headers={**holder.auth, "Content-Type": "application/json"}
+    )
+    _refused(repeated, "/")
+    empty = await platform.client.post(
+        "/api/v1/transfers", headers={**holder.auth, "Content-Type": "application/json"}
+    )
+    _refused(empty, "/")
+    assert empty.json()["errors"][0]["message"] == "a JSON body is required"
+    assert await platform.fingerprint() == before
+
+
+async def test_a_route_without_a_body_refuses_one(platform: Platform) -> None:
+    regulator = await platform.regulator()
+    refused = await platform.post("/api/v1/expiries", regulator, {"reason": "x"})
+    _refused(refused, "/")
+    assert refused.json()["type"].endswith("/unexpected-body")
+
+
+async def test_a_query_parameter_given_twice_is_400(platform: Platform) -> None:
+    refused = await platform.client.get("/api/v1/listings?status=open&status=sold")
+    _refused(refused, "status")
