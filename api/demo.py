@@ -417,7 +417,7 @@ class Demo:
         operators = cast.by_kind[c.PartyKind.OPERATOR]
         week = self.platform.now() + dt.timedelta(days=7)
         fixed = listings.ListingSpec(
-            items=(listings.Item(sold, area),), mode="fixed", price="1200.00", ends_at=week
+            items=(listings.Item(sold, area),), mode=listings.ListingMode.FIXED, price="1200.00", ends_at=week
         )
         made = await self.run(lambda w: listings.create(w, cast.actors[seller], fixed))
         await self.run(
@@ -431,7 +431,7 @@ class Demo:
         )
         english = listings.ListingSpec(
             items=(listings.Item(auctioned, size),),
-            mode="english",
+            mode=listings.ListingMode.ENGLISH,
             price="800.00",
             ends_at=week,
             increment="20.00",

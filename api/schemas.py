@@ -12,6 +12,9 @@ from typing import Annotated, Any, Literal
 from litestar.params import FromQuery, PathParameter, QueryParameter
 from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
+from market.listings import ListingMode, ListingStatus
+from market.negotiated import OfferStatus
+from market.tables import OrderStatus
 from registry.context import PartyKind, Role
 
 
@@ -65,9 +68,9 @@ AssetClassPath = Annotated[str, PathParameter(**_CLASS)]
 AssetClassQuery = Annotated[str | None, QueryParameter(**_CLASS)]
 DivisionQuery = Annotated[str | None, QueryParameter(pattern=r"^[0-9]{6}$", description="only its children")]
 ApplicationStatus = FromQuery[Literal["pending", "confirmed", "rejected"] | None]
-OfferStatus = FromQuery[Literal["open", "accepted", "declined", "withdrawn", "lapsed"] | None]
-ListingStatus = FromQuery[Literal["open", "sold", "failed", "cancelled"] | None]
-OrderStatus = FromQuery[Literal["open", "filled", "cancelled", "expired"] | None]
+OfferStatusQuery = FromQuery[OfferStatus | None]
+ListingStatusQuery = FromQuery[ListingStatus | None]
+OrderStatusQuery = FromQuery[OrderStatus | None]
 PledgeStatus = FromQuery[Literal["requested", "registered", "released", "enforced", "withdrawn"] | None]
 ContractStatus = FromQuery[Literal["offered", "active", "declined", "ended"] | None]
 Format = FromQuery[Literal["json", "csv"]]
@@ -207,7 +210,7 @@ class ListingIn(Strict):
         list[ItemIn],
         Field(min_length=1, max_length=100, description="one issuance, or several as a package (资产包)"),
     ]
-    mode: Literal["fixed", "english", "sealed"]
+    mode: Annotated[ListingMode, one_of(ListingMode)]
     price: Annotated[
         Price, Field(description="the fixed or start price: per unit for one item, whole for a package")
     ]
@@ -276,7 +279,7 @@ class RegisterPledgeIn(Strict):
 class SaleIn(Strict):
     """A forced sale's terms: a listing of the pledged units, sold whole."""
 
-    mode: Literal["fixed", "english", "sealed"]
+    mode: Annotated[ListingMode, one_of(ListingMode)]
     price: Price
     ends_at: Annotated[Moment, Field(description="RFC 3339, with its time zone")]
     increment: Price = "0.01"

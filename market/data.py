@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from market import engine as e
 from market.exchange import scales, terms_of
 from market.expiry import CHINA_STANDARD_TIME
-from market.tables import OPEN, FillRow, MarketRulesRow, OrderRow
+from market.tables import FillRow, MarketRulesRow, OrderRow, OrderStatus
 from registry import context as c
 from registry.quantities import Money, format_units
 from registry.tables import InstrumentRow
@@ -77,7 +77,7 @@ async def depth(session: AsyncSession, instrument_id: str, levels: int) -> Depth
     scale = (await terms_of(session, instrument_id)).scale
     query = (
         select(OrderRow.side, OrderRow.price, func.sum(OrderRow.remaining), func.count())
-        .where(OrderRow.instrument_id == instrument_id, OrderRow.status == OPEN)
+        .where(OrderRow.instrument_id == instrument_id, OrderRow.status == OrderStatus.OPEN)
         .group_by(OrderRow.side, OrderRow.price)
     )
     rows = (await session.execute(query)).all()

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from market import engine as e
 from market.errors import UnknownInstrument
 from market.pricing import term_years
-from market.tables import OPEN, MarketRulesRow, OrderRow
+from market.tables import MarketRulesRow, OrderRow, OrderStatus
 from registry.assets import AssetClass, get_asset_class
 from registry.tables import InstrumentRow, IssuanceRow
 
@@ -118,7 +118,7 @@ async def rebuild(session: AsyncSession, instrument_id: str) -> Market:
     book = e.Book(terms.rules, terms.reference, open_=not terms.halted)
     query = (
         select(OrderRow)
-        .where(OrderRow.instrument_id == instrument_id, OrderRow.status == OPEN)
+        .where(OrderRow.instrument_id == instrument_id, OrderRow.status == OrderStatus.OPEN)
         .order_by(OrderRow.priority)
     )
     for row in (await session.execute(query)).scalars():
@@ -134,5 +134,5 @@ def engine_order(row: OrderRow) -> e.Order:
 
 async def instruments_with_open_orders(session: AsyncSession) -> list[str]:
     """The books to build before the first request."""
-    query = select(OrderRow.instrument_id).where(OrderRow.status == OPEN).distinct()
+    query = select(OrderRow.instrument_id).where(OrderRow.status == OrderStatus.OPEN).distinct()
     return list((await session.execute(query)).scalars())

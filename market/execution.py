@@ -10,7 +10,7 @@ from market import engine as e
 from market.errors import REFUSED, MarketBuyWithoutBand
 from market.exchange import Market, Terms
 from market.pricing import fee, hold_per_lot, trade_value
-from market.tables import CANCELLED, EXPIRED, FILLED, FillRow, OrderRow
+from market.tables import FillRow, OrderRow, OrderStatus
 from registry import cash, units
 from registry import context as c
 from registry import events as ev
@@ -138,7 +138,7 @@ async def _fill(
         row.filled += quantity
         row.updated_at = work.now
         if row.remaining == 0:
-            row.status = FILLED
+            row.status = OrderStatus.FILLED
     work.session.add(
         FillRow(
             trade_id=trade.trade_id,
@@ -163,7 +163,7 @@ async def _cancel(
     row.remaining -= quantity
     row.updated_at = work.now
     if row.remaining == 0:
-        row.status = EXPIRED if reason == "expired" else CANCELLED
+        row.status = OrderStatus.EXPIRED if reason == "expired" else OrderStatus.CANCELLED
         row.reason = reason
 
 

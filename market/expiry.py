@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from market.exchange import Market, micros
 from market.execution import Fees, apply
-from market.tables import OPEN, OrderRow
+from market.tables import OrderRow, OrderStatus
 from registry import context as c
 from registry import events as ev
 
@@ -32,6 +32,8 @@ async def expire_due(work: c.Work, market: Market, *, fees: Fees) -> int:
 
 async def instruments_with_due_orders(session: AsyncSession, now: dt.datetime) -> list[str]:
     query = (
-        select(OrderRow.instrument_id).where(OrderRow.status == OPEN, OrderRow.expires_at <= now).distinct()
+        select(OrderRow.instrument_id)
+        .where(OrderRow.status == OrderStatus.OPEN, OrderRow.expires_at <= now)
+        .distinct()
     )
     return list((await session.execute(query)).scalars())

@@ -21,6 +21,7 @@ when they end, and catches up on start.
 
 import datetime as dt
 from dataclasses import dataclass
+from enum import StrEnum
 from fractions import Fraction
 
 from sqlalchemy import func, select
@@ -59,15 +60,30 @@ from registry import cash, contracts, pledges, units
 from registry import context as c
 from registry import events as ev
 from registry.assets import get_asset_class
-from registry.errors import NotOneOf, UnknownIssuance
+from registry.errors import UnknownIssuance
 from registry.quantities import Money, format_units, parse_units
 from registry.tables import IssuanceRow
 from registry.valuations import latest_valid
 from settlement.dvp import Delivery, PackageTrade, Trade, settle, settle_package
 
-FIXED, ENGLISH, SEALED = "fixed", "english", "sealed"
-MODES = (FIXED, ENGLISH, SEALED)
-OPEN, SOLD, FAILED, CANCELLED = "open", "sold", "failed", "cancelled"
+
+class ListingMode(StrEnum):
+    """How a listing sells: at a fixed price, by English (open, rising) or sealed-bid auction."""
+
+    FIXED = "fixed"
+    ENGLISH = "english"
+    SEALED = "sealed"
+
+
+class ListingStatus(StrEnum):
+    """A listing's status: open, then sold, failed (no acceptable bid) or cancelled by its seller."""
+
+    OPEN = "open"
+    SOLD = "sold"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
 ACTIVE, OUTBID, REPLACED, WON, LOST = "active", "outbid", "replaced", "won", "lost"
 
 
@@ -83,7 +99,7 @@ class ListingSpec:
     """A listing as the seller asks for it, in display units."""
 
     items: tuple[Item, ...]
-    mode: str
+    mode: ListingMode
     price: str  # the fixed price, or the start (lowest acceptable) price of an auction
     ends_at: dt.datetime
     increment: str = "0.01"
@@ -109,14 +125,14 @@ class Listing:
     items: list[Item]
     package: bool  # priced whole; otherwise per unit of its one item
     valuation: str | None  # its rights' latest valid valuations, pro rata, when every one has one
-    mode: str
+    mode: ListingMode
     price: str
     increment: str
     reserve_price: str | None  # shown only when public
     deposit: str
     extension_minutes: int
     ends_at: dt.datetime
-    status: str
+    status: ListingStatus
     bids: int
     high_bid: str | None  # english only; sealed bids stay hidden until the close
     results: list[Award]
@@ -217,7 +233,7 @@ def _listing(work: c.Work, seller: str, spec: ListingSpec) -> ListingRow:
         deposit=0 if spec.deposit is None else Money.parse(spec.deposit, field="deposit").fen,
         extension_minutes=spec.extension_minutes,
         ends_at=spec.ends_at,
-        status=OPEN,
+        status=ListingStatus.OPEN,
         created_at=work.now,
         closed_at=None,
         pledge_id=None,
@@ -261,18 +277,16 @@ async def _add_item(work: c.Work, actor: c.Actor, row: ListingRow, item: Item, f
 
 
 def _check(row: ListingRow, now: dt.datetime) -> None:
-    if row.mode not in MODES:
-        raise NotOneOf("mode", value=row.mode, choices=", ".join(MODES))
     if row.price == 0:
         raise PriceNotPositive("price")
     if row.ends_at <= now:
         raise NotInFuture("ends_at", moment=row.ends_at.isoformat())
-    if row.mode == ENGLISH and row.increment == 0:
+    if row.mode == ListingMode.ENGLISH and row.increment == 0:
         raise IncrementNotPositive("increment")
     if row.reserve_price is not None and row.reserve_price < row.price:
         reserve, price = _money(row.reserve_price), _money(row.price)
         raise ReserveBelowStartPrice("reserve_price", reserve=reserve, price=price)
-    if row.mode == FIXED and (row.reserve_price is not None or row.deposit):
+    if row.mode == ListingMode.FIXED and (row.reserve_price is not None or row.deposit):
         raise DepositOrReserveOnFixedPrice("mode")
     if not 0 <= row.extension_minutes <= 60:
         raise ExtensionOutOfRange("extension_minutes", minutes=row.extension_minutes)
@@ -282,7 +296,7 @@ async def _locked_open(work: c.Work, listing_id: str) -> ListingRow:
     row = await work.session.get(ListingRow, listing_id, with_for_update=True)
     if row is None:
         raise NoSuchListing("listing", listing=listing_id)
-    if row.status != OPEN:
+    if row.status != ListingStatus.OPEN:
         raise ListingClosed("listing", listing=listing_id, state=row.status)
     if row.ends_at <= work.now:
         raise ListingEnded("listing", listing=listing_id)
@@ -308,7 +322,7 @@ async def buy(work: c.Work, actor: c.Actor, listing_id: str, *, fees_bps: int, f
     """Accept a fixed price: the first buyer buys the whole listing, settled at once."""
     actor.require(*c.HOLDER_KINDS)
     row = await _locked_open(work, listing_id)
-    if row.mode != FIXED:
+    if row.mode != ListingMode.FIXED:
         raise ListingIsAnAuction("listing")
     if actor.party_id == row.seller_id:
         raise SellerCannotBuyOwnListing("listing")
@@ -333,7 +347,7 @@ async def register(work: c.Work, actor: c.Actor, listing_id: str) -> Listing:
     """Register to bid by lodging the deposit (保证金), held from the bidder's free cash."""
     actor.require(*c.HOLDER_KINDS)
     row = await _locked_open(work, listing_id)
-    if row.mode == FIXED:
+    if row.mode == ListingMode.FIXED:
         raise FixedPriceTakesNoBids("listing")
     if actor.party_id == row.seller_id:
         raise SellerCannotBidOnOwnListing("listing")
@@ -362,7 +376,7 @@ async def bid(
     await _check_bid(work.session, row, items, offered, wanted)
     active = await _active_bids(work.session, row)
     for earlier in active:
-        if row.mode == ENGLISH:
+        if row.mode == ListingMode.ENGLISH:
             earlier.status = OUTBID
             if earlier.party_id != actor.party_id:
                 await _hold_to(work, row, earlier.party_id, row.deposit)
@@ -382,7 +396,9 @@ async def bid(
             at=work.now,
         )
     )
-    if row.mode == ENGLISH and row.ends_at - work.now < dt.timedelta(minutes=row.extension_minutes):
+    if row.mode == ListingMode.ENGLISH and row.ends_at - work.now < dt.timedelta(
+        minutes=row.extension_minutes
+    ):
         row.ends_at += dt.timedelta(minutes=row.extension_minutes)
     await work.session.flush()
     return await _view(work.session, row)
@@ -391,7 +407,7 @@ async def bid(
 async def _check_bid(
     session: AsyncSession, row: ListingRow, items: list[ListingItemRow], price: int, quantity: int
 ) -> None:
-    if row.mode == ENGLISH:
+    if row.mode == ListingMode.ENGLISH:
         high = await _high_bid(session, row)
         least = row.price if high is None else high + row.increment
         if price < least:
@@ -402,7 +418,7 @@ async def _check_bid(
     if quantity == whole:
         return
     divisible = (
-        row.mode == SEALED
+        row.mode == ListingMode.SEALED
         and not row.package
         and row.pledge_id is None  # sales for an owner sell its units whole
         and row.contract_id is None
@@ -510,7 +526,7 @@ async def close(work: c.Work, row: ListingRow, *, fees_bps: int, fee_account: st
 async def _finish(work: c.Work, row: ListingRow, proceeds: int | None) -> None:
     """End a listing sold (for ``proceeds`` net of the seller's fee) or failed (None): pay those
     the sale is for — banks, operators, depositors — and return what was not sold."""
-    row.status, row.closed_at = (FAILED if proceeds is None else SOLD), work.now
+    row.status, row.closed_at = (ListingStatus.FAILED if proceeds is None else ListingStatus.SOLD), work.now
     if row.pledge_id is not None:
         await pledges.after_sale(work, row.pledge_id, row.id, proceeds)
     elif row.contract_id is not None:
@@ -538,7 +554,7 @@ async def due(work: c.Work) -> list[ListingRow]:
     """Open listings past their end, locked for closing."""
     query = (
         select(ListingRow)
-        .where(ListingRow.status == OPEN, ListingRow.ends_at <= work.now)
+        .where(ListingRow.status == ListingStatus.OPEN, ListingRow.ends_at <= work.now)
         .order_by(ListingRow.ends_at)
         .with_for_update()
     )
@@ -553,7 +569,7 @@ async def cancel(work: c.Work, actor: c.Actor, listing_id: str) -> Listing:
     if await _active_bids(work.session, row):
         raise ListingHasBids("listing")
     await close(work, row, fees_bps=0, fee_account=row.seller_id)
-    row.status = CANCELLED
+    row.status = ListingStatus.CANCELLED
     return await _view(work.session, row)
 
 
@@ -565,7 +581,7 @@ async def get_listing(session: AsyncSession, listing_id: str) -> Listing:
 
 
 async def list_listings(
-    session: AsyncSession, *, status: str | None, after: str | None, limit: int
+    session: AsyncSession, *, status: ListingStatus | None, after: str | None, limit: int
 ) -> list[Listing]:
     query = select(ListingRow).order_by(ListingRow.id).limit(limit)
     if status is not None:
@@ -578,7 +594,11 @@ async def list_listings(
 async def _view(session: AsyncSession, row: ListingRow) -> Listing:
     items = await _items(session, row)
     count = (await session.execute(select(func.count()).where(BidRow.listing_id == row.id))).scalar_one()
-    high = await _high_bid(session, row) if row.mode == ENGLISH and row.status == OPEN else None
+    high = (
+        await _high_bid(session, row)
+        if row.mode == ListingMode.ENGLISH and row.status == ListingStatus.OPEN
+        else None
+    )
     won = select(BidRow).where(BidRow.listing_id == row.id, BidRow.status == WON).order_by(BidRow.id)
     results = [
         Award(
@@ -596,14 +616,14 @@ async def _view(session: AsyncSession, row: ListingRow) -> Listing:
         [Item(item.issuance_id, format_units(item.quantity, item.scale), item.contract_id) for item in items],
         row.package,
         None if any(i.value is None for i in items) else _money(sum(i.value or 0 for i in items)),
-        row.mode,
+        ListingMode(row.mode),
         _money(row.price),
         _money(row.increment),
         _money(row.reserve_price) if row.reserve_price is not None and row.reserve_public else None,
         _money(row.deposit),
         row.extension_minutes,
         row.ends_at,
-        row.status,
+        ListingStatus(row.status),
         count,
         None if high is None else _money(high),
         results,

@@ -5,6 +5,7 @@ declined or withdrawn) and the reserved units are released.
 
 import datetime as dt
 from dataclasses import dataclass
+from enum import StrEnum
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -29,7 +30,16 @@ from registry.quantities import Money, format_units, parse_units
 from registry.tables import IssuanceRow, PartyRow
 from settlement.dvp import Trade, settle
 
-OPEN, ACCEPTED, DECLINED, WITHDRAWN, LAPSED = "open", "accepted", "declined", "withdrawn", "lapsed"
+
+class OfferStatus(StrEnum):
+    """An offer's status: open, then accepted, declined (by the buyer), withdrawn (by the seller) or
+    lapsed at its deadline."""
+
+    OPEN = "open"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    WITHDRAWN = "withdrawn"
+    LAPSED = "lapsed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +52,7 @@ class Offer:
     price: str
     years: int
     value: str
-    status: str
+    status: OfferStatus
     deadline: dt.datetime
     trade: str | None
 
@@ -60,7 +70,7 @@ async def _offer(session: AsyncSession, row: OfferRow) -> Offer:
         str(Money(row.price)),
         row.years,
         str(Money(row.value)),
-        row.status,
+        OfferStatus(row.status),
         row.deadline,
         row.trade_id,
     )
@@ -100,7 +110,7 @@ async def propose(
         quantity=amount,
         price=price_fen,
         value=trade_value(price_fen, amount, cls.scale, years),
-        status=OPEN,
+        status=OfferStatus.OPEN,
         deadline=deadline,
         created_at=work.now,
         years=years,
@@ -117,7 +127,7 @@ async def _open_offer(work: c.Work, actor: c.Actor, offer_id: str) -> OfferRow:
     row = (await work.session.execute(query)).scalar()
     if row is None or not _sees(actor, row):
         raise NoSuchOffer("offer", offer=offer_id)
-    if row.status != OPEN:
+    if row.status != OfferStatus.OPEN:
         raise OfferClosed("offer", offer=offer_id, state=row.status)
     return row
 
@@ -151,7 +161,7 @@ async def accept(work: c.Work, actor: c.Actor, offer_id: str, *, fee_bps: int, f
         ref=row.id,
     )
     await settle(work, trade, actor=actor.party_id)
-    row.status, row.closed_at, row.trade_id = ACCEPTED, work.now, trade.trade_id
+    row.status, row.closed_at, row.trade_id = OfferStatus.ACCEPTED, work.now, trade.trade_id
     return await _offer(work.session, row)
 
 
@@ -161,12 +171,12 @@ async def _issuance(session: AsyncSession, issuance_id: int) -> IssuanceRow:
     return row
 
 
-async def close(work: c.Work, actor: c.Actor, offer_id: str, *, status: str) -> Offer:
+async def close(work: c.Work, actor: c.Actor, offer_id: str, *, status: OfferStatus) -> Offer:
     """The buyer declines or the seller withdraws; the reserved units go back to the seller."""
     row = await _open_offer(work, actor, offer_id)
-    if status == DECLINED and actor.party_id != row.buyer_id:
+    if status == OfferStatus.DECLINED and actor.party_id != row.buyer_id:
         raise NotTheOffersBuyer("offer")
-    if status != DECLINED and actor.party_id != row.seller_id:
+    if status != OfferStatus.DECLINED and actor.party_id != row.seller_id:
         raise NotTheOffersSeller("offer")
     await units.release(
         work, issuance_id=row.issuance_id, owner=row.seller_id, ref=row.id, actor=actor.party_id
@@ -177,13 +187,17 @@ async def close(work: c.Work, actor: c.Actor, offer_id: str, *, status: str) -> 
 
 async def lapse_due(work: c.Work) -> int:
     """Lapse every open offer past its deadline, releasing its units; run by the scheduler."""
-    query = select(OfferRow).where(OfferRow.status == OPEN, OfferRow.deadline <= work.now).with_for_update()
+    query = (
+        select(OfferRow)
+        .where(OfferRow.status == OfferStatus.OPEN, OfferRow.deadline <= work.now)
+        .with_for_update()
+    )
     due = list((await work.session.execute(query)).scalars())
     for row in due:
         await units.release(
             work, issuance_id=row.issuance_id, owner=row.seller_id, ref=row.id, actor=ev.SYSTEM
         )
-        row.status, row.closed_at = LAPSED, work.now
+        row.status, row.closed_at = OfferStatus.LAPSED, work.now
     return len(due)
 
 
@@ -195,7 +209,7 @@ async def get_offer(session: AsyncSession, actor: c.Actor, offer_id: str) -> Off
 
 
 async def list_offers(
-    session: AsyncSession, actor: c.Actor, *, status: str | None, after: str | None, limit: int
+    session: AsyncSession, actor: c.Actor, *, status: OfferStatus | None, after: str | None, limit: int
 ) -> list[Offer]:
     """Offers the actor made or received (so a buyer finds what it may accept); regulators see all."""
     query = select(OfferRow).order_by(OfferRow.id).limit(limit)

@@ -22,7 +22,7 @@ from market.errors import (
 from market.exchange import Market, Terms, engine_order, micros, scales
 from market.execution import Fees, apply, cash_per_lot, refused
 from market.expiry import end_of_trading_day
-from market.tables import OPEN, ORDER_STATUSES, OrderRow
+from market.tables import OrderRow, OrderStatus
 from registry import blocks as b
 from registry import cash, units
 from registry import context as c
@@ -43,7 +43,7 @@ class Order:
     time_in_force: str
     expires_at: dt.datetime | None
     self_trade: str
-    status: str
+    status: OrderStatus
     reason: str | None
     created_at: dt.datetime
     updated_at: dt.datetime
@@ -74,7 +74,7 @@ def view(row: OrderRow, scale: int) -> Order:
         row.tif,
         row.expires_at,
         row.self_trade,
-        row.status,
+        OrderStatus(row.status),
         row.reason,
         row.created_at,
         row.updated_at,
@@ -141,7 +141,7 @@ async def _new_order(work: c.Work, market: Market, actor: c.Actor, entry: Entry)
         self_trade=entry.self_trade,
         issuance_id=None,
         cash_per_lot=0,
-        status=OPEN,
+        status=OrderStatus.OPEN,
         reason=None,
         priority=market.next_priority(),
         created_at=work.now,
@@ -207,10 +207,8 @@ async def owned_order(session: AsyncSession, actor: c.Actor, order_id: str) -> O
 
 
 async def list_orders(
-    session: AsyncSession, actor: c.Actor, *, status: str | None, after: str | None, limit: int
+    session: AsyncSession, actor: c.Actor, *, status: OrderStatus | None, after: str | None, limit: int
 ) -> list[Order]:
-    if status is not None and status not in ORDER_STATUSES:
-        raise NotOneOf("status", value=status, choices=", ".join(ORDER_STATUSES))
     query = (
         select(OrderRow)
         .where(OrderRow.party_id == actor.party_id)

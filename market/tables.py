@@ -1,6 +1,7 @@
 """Tables the market owns."""
 
 import datetime as dt
+from enum import StrEnum
 
 from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
@@ -43,9 +44,13 @@ class MarketRulesRow(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
 
-# the statuses of an order (OrderRow.status): open, then filled, cancelled or expired
-OPEN, FILLED, CANCELLED, EXPIRED = "open", "filled", "cancelled", "expired"
-ORDER_STATUSES = (OPEN, FILLED, CANCELLED, EXPIRED)
+class OrderStatus(StrEnum):
+    """An order's status (``OrderRow.status``): open, then filled, cancelled or expired."""
+
+    OPEN = "open"
+    FILLED = "filled"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
 
 
 class OrderRow(Base):

@@ -7,7 +7,7 @@ from litestar.params import JSONBody
 from api.access import HOLDERS, party_to, public, writes
 from api.paging import Cursor, Limit, Page, after, page
 from api.platform import PlatformDep
-from api.schemas import BidIn, ListingIn, ListingStatus, PathId
+from api.schemas import BidIn, ListingIn, ListingStatusQuery, PathId
 from api.work import ActDep
 from market import listings
 
@@ -30,7 +30,7 @@ class ListingController(Controller):
     async def list_listings(
         self,
         platform: PlatformDep,
-        status: ListingStatus = None,
+        status: ListingStatusQuery = None,
         cursor: Cursor = None,
         limit: Limit = 50,
     ) -> Page[listings.Listing]:

@@ -7,7 +7,7 @@ from litestar.params import JSONBody
 from api.access import HOLDERS, ActorDep, party_to, reads, writes
 from api.paging import Cursor, Limit, Page, after, page
 from api.platform import PlatformDep
-from api.schemas import OfferIn, OfferStatus, PathId
+from api.schemas import OfferIn, OfferStatusQuery, PathId
 from api.work import ActDep
 from market import negotiated
 
@@ -43,7 +43,7 @@ class OfferController(Controller):
         self,
         platform: PlatformDep,
         actor: ActorDep,
-        status: OfferStatus = None,
+        status: OfferStatusQuery = None,
         cursor: Cursor = None,
         limit: Limit = 50,
     ) -> Page[negotiated.Offer]:
@@ -83,7 +83,9 @@ class OfferController(Controller):
     )
     async def decline(self, offer_id: PathId, act: ActDep) -> Response[negotiated.Offer]:
         return await act(
-            lambda call: negotiated.close(call.work, call.actor, offer_id, status=negotiated.DECLINED)
+            lambda call: negotiated.close(
+                call.work, call.actor, offer_id, status=negotiated.OfferStatus.DECLINED
+            )
         )
 
     @post(
@@ -94,5 +96,7 @@ class OfferController(Controller):
     )
     async def withdraw(self, offer_id: PathId, act: ActDep) -> Response[negotiated.Offer]:
         return await act(
-            lambda call: negotiated.close(call.work, call.actor, offer_id, status=negotiated.WITHDRAWN)
+            lambda call: negotiated.close(
+                call.work, call.actor, offer_id, status=negotiated.OfferStatus.WITHDRAWN
+            )
         )

@@ -7,7 +7,7 @@ from litestar.params import JSONBody
 from api.access import HOLDERS, ActorDep, party_to, reads, writes
 from api.paging import Cursor, Limit, Page, after, after_int, page
 from api.platform import PlatformDep
-from api.schemas import AmendIn, OrderIn, OrderStatus, PathId
+from api.schemas import AmendIn, OrderIn, OrderStatusQuery, PathId
 from api.work import ActDep
 from market import data, exchange, orders
 
@@ -49,7 +49,7 @@ class OrderController(Controller):
         self,
         platform: PlatformDep,
         actor: ActorDep,
-        status: OrderStatus = None,
+        status: OrderStatusQuery = None,
         cursor: Cursor = None,
         limit: Limit = 50,
     ) -> Page[orders.Order]:

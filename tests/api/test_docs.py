@@ -5,6 +5,7 @@ Swagger's "Authorize" fills in."""
 import hashlib
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -71,11 +72,37 @@ async def test_the_document_declares_api_keys_as_bearer_tokens(platform: Platfor
     assert scheme["scheme"] == "bearer"
 
 
+def _enum(schemas: dict[str, Any], schema: dict[str, Any]) -> list[str]:
+    """The values of an enum schema, through a reference and a nullable ``oneOf``."""
+    if "$ref" in schema:
+        return _enum(schemas, schemas[schema["$ref"].rsplit("/", 1)[1]])
+    if "oneOf" in schema:
+        return next(_enum(schemas, s) for s in schema["oneOf"] if s.get("type") != "null")
+    return list(schema["enum"])
+
+
 async def test_the_document_lists_each_enum_s_values(platform: Platform) -> None:
     schemas = (await platform.get("/schema/openapi.json")).json()["components"]["schemas"]
     party, user = schemas["PartyIn"]["properties"]["kind"], schemas["UserIn"]["properties"]["role"]
-    resolved = [schemas[s["$ref"].rsplit("/", 1)[1]] if "$ref" in s else s for s in (party, user)]
-    assert [s["enum"] for s in resolved] == [
+    assert [_enum(schemas, s) for s in (party, user)] == [
         ["enterprise", "collective", "person", "operator", "bank", "regulator", "registrar"],
         ["manager", "viewer"],
     ]
+    assert _enum(schemas, schemas["ListingIn"]["properties"]["mode"]) == ["fixed", "english", "sealed"]
+
+
+@pytest.mark.parametrize(
+    ("path", "values"),
+    [
+        ("/api/v1/orders", ["open", "filled", "cancelled", "expired"]),
+        ("/api/v1/offers", ["open", "accepted", "declined", "withdrawn", "lapsed"]),
+        ("/api/v1/listings", ["open", "sold", "failed", "cancelled"]),
+    ],
+)
+async def test_the_document_lists_a_status_query_s_values(
+    platform: Platform, path: str, values: list[str]
+) -> None:
+    document = (await platform.get("/schema/openapi.json")).json()
+    parameters = document["paths"][path]["get"]["parameters"]
+    status = next(p for p in parameters if p["name"] == "status" and p["in"] == "query")
+    assert _enum(document["components"]["schemas"], status["schema"]) == values

@@ -126,6 +126,24 @@ async def test_an_enum_field_takes_only_a_member_value(platform: Platform, kind:
     assert taken.json()["kind"] == "enterprise"
 
 
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [
+        ("/api/v1/orders", "filled"),
+        ("/api/v1/offers", "lapsed"),
+        ("/api/v1/listings", "sold"),
+    ],
+)
+@pytest.mark.parametrize("wrong", ["FILLED", "Sold", "1", "pending"])
+async def test_a_status_query_takes_only_a_member_value(
+    platform: Platform, path: str, status: str, wrong: str
+) -> None:
+    holder = await platform.onboard("enterprise")
+    _refused(await platform.get(path, holder, status=wrong), "status")
+    taken = await platform.get(path, holder, status=status)
+    assert taken.status_code == 200, taken.text
+
+
 @pytest.mark.parametrize("path", ["/api/v1/parties", "/api/v1/transfers"])
 async def test_a_deeply_nested_body_is_refused_without_a_trace(platform: Platform, path: str) -> None:
     deep = '{"a":' * 1000 + "1" + "}" * 1000

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from market.exchange import rebuild
-from market.tables import OPEN, FillRow, OrderRow
+from market.tables import FillRow, OrderRow, OrderStatus
 from registry import blocks as b
 from registry.tables import BlockRow, CashAccountRow, IssuanceRow
 from tests.platform import Platform
@@ -81,7 +81,11 @@ async def check_invariants(platform: Platform, cash_before: int) -> None:
         blocks = (await session.execute(select(BlockRow))).scalars().all()
         balances = (await session.execute(select(CashAccountRow))).scalars().all()
         fills = (await session.execute(select(FillRow))).scalars().all()
-        open_orders = (await session.execute(select(OrderRow).where(OrderRow.status == OPEN))).scalars().all()
+        open_orders = (
+            (await session.execute(select(OrderRow).where(OrderRow.status == OrderStatus.OPEN)))
+            .scalars()
+            .all()
+        )
         instruments = {r.instrument_id for r in open_orders}
         rebuilt = {i: (await rebuild(session, i)).book.depth(1000) for i in instruments}
     for issuance, quantity in issued.items():  # units: every issuance tiled exactly, no overlap
