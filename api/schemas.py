@@ -16,6 +16,9 @@ from market.listings import ListingMode, ListingStatus
 from market.negotiated import OfferStatus
 from market.tables import OrderStatus
 from registry.context import PartyKind, Role
+from registry.contracts import ContractMode, ContractStatus
+from registry.pledges import PledgeStatus
+from registry.rights import ApplicationStatus
 
 
 def _decimal_string(value: object) -> object:
@@ -67,12 +70,12 @@ CertificatePath = Annotated[
 AssetClassPath = Annotated[str, PathParameter(**_CLASS)]
 AssetClassQuery = Annotated[str | None, QueryParameter(**_CLASS)]
 DivisionQuery = Annotated[str | None, QueryParameter(pattern=r"^[0-9]{6}$", description="only its children")]
-ApplicationStatus = FromQuery[Literal["pending", "confirmed", "rejected"] | None]
+ApplicationStatusQuery = FromQuery[ApplicationStatus | None]
 OfferStatusQuery = FromQuery[OfferStatus | None]
 ListingStatusQuery = FromQuery[ListingStatus | None]
 OrderStatusQuery = FromQuery[OrderStatus | None]
-PledgeStatus = FromQuery[Literal["requested", "registered", "released", "enforced", "withdrawn"] | None]
-ContractStatus = FromQuery[Literal["offered", "active", "declined", "ended"] | None]
+PledgeStatusQuery = FromQuery[PledgeStatus | None]
+ContractStatusQuery = FromQuery[ContractStatus | None]
 Format = FromQuery[Literal["json", "csv"]]
 
 
@@ -310,7 +313,7 @@ class ContractIn(Strict):
     depositor: PartyId
     issuance: IssuanceId
     quantity: Decimal
-    mode: Literal["buyout", "lease", "custody", "cooperation"]
+    mode: Annotated[ContractMode, one_of(ContractMode)]
     term_start: Day
     term_end: Day
     price: Annotated[Price | None, Field(description="a buy-out's price, CNY")] = None

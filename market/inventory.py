@@ -104,7 +104,7 @@ async def report(
     priced = [await _line(session, p, costs.get(p.issuance.id, 0), today) for p in positions.values()]
     due = select(ContractRow).where(
         ContractRow.operator_id == operator,
-        ContractRow.status == contracts.ACTIVE,
+        ContractRow.status == contracts.ContractStatus.ACTIVE,
         ContractRow.term_end <= today + dt.timedelta(days=due_days),
     )
     falling_due = [await contracts.view(session, row) for row in (await session.execute(due)).scalars()]
@@ -124,8 +124,8 @@ async def _positions(session: AsyncSession, operator: str) -> dict[int, _Positio
     mandates = select(ContractRow, IssuanceRow).join(IssuanceRow, IssuanceRow.id == ContractRow.issuance_id)
     mandates = mandates.where(
         ContractRow.operator_id == operator,
-        ContractRow.status == contracts.ACTIVE,
-        ContractRow.mode != contracts.BUYOUT,
+        ContractRow.status == contracts.ContractStatus.ACTIVE,
+        ContractRow.mode != contracts.ContractMode.BUYOUT,
     )
     for contract, issuance in (await session.execute(mandates)).all():
         positions.setdefault(issuance.id, _Position(issuance)).mandated += contract.quantity
@@ -136,8 +136,8 @@ async def _costs(session: AsyncSession, ledger: Ledger, operator: str) -> dict[i
     costs: dict[int, int] = defaultdict(int)
     buyouts = select(ContractRow).where(
         ContractRow.operator_id == operator,
-        ContractRow.mode == contracts.BUYOUT,
-        ContractRow.status == contracts.ACTIVE,
+        ContractRow.mode == contracts.ContractMode.BUYOUT,
+        ContractRow.status == contracts.ContractStatus.ACTIVE,
     )
     for row in (await session.execute(buyouts)).scalars():
         costs[row.issuance_id] += row.price

@@ -18,7 +18,7 @@ from registry.assets import get_asset_class
 from registry.errors import InvalidInput
 from registry.events import JSONValue
 from registry.identifiers import validate_credit_code
-from registry.pledges import REGISTERED
+from registry.pledges import PledgeStatus
 from registry.quantities import Money, format_units
 from registry.rights import serial
 from registry.tables import BlockRow, FreezeRow, IssuanceRow, PartyRow, PledgeRow
@@ -107,7 +107,9 @@ async def _liens(session: AsyncSession, issuance_id: int, owner: str, scale: int
     pledges = await session.execute(
         select(PledgeRow)
         .where(
-            PledgeRow.issuance_id == issuance_id, PledgeRow.owner_id == owner, PledgeRow.status == REGISTERED
+            PledgeRow.issuance_id == issuance_id,
+            PledgeRow.owner_id == owner,
+            PledgeRow.status == PledgeStatus.REGISTERED,
         )
         .order_by(PledgeRow.rank, PledgeRow.registered_at)
     )

@@ -19,6 +19,7 @@ operator its part: everything above the depositor's revenue share. Every step is
 
 import datetime as dt
 from dataclasses import dataclass
+from enum import StrEnum
 from fractions import Fraction
 
 from sqlalchemy import select
@@ -29,13 +30,30 @@ from registry import cash, units, valuations
 from registry import context as c
 from registry import events as ev
 from registry.assets import get_asset_class
-from registry.errors import Conflict, EndNotAfterStart, InvalidInput, NotFound, NotOneOf, UnknownIssuance
+from registry.errors import Conflict, EndNotAfterStart, InvalidInput, NotFound, UnknownIssuance
 from registry.quantities import Money, format_units, parse_units
 from registry.tables import ContractRow, IssuanceRow, PartyRow
 
-BUYOUT, LEASE, CUSTODY, COOPERATION = "buyout", "lease", "custody", "cooperation"
-MODES = (BUYOUT, LEASE, CUSTODY, COOPERATION)
-OFFERED, ACTIVE, DECLINED, ENDED = "offered", "active", "declined", "ended"
+
+class ContractMode(StrEnum):
+    """How a depositor's units come to the operator: bought out, leased, held in custody or
+    co-operated."""
+
+    BUYOUT = "buyout"
+    LEASE = "lease"
+    CUSTODY = "custody"
+    COOPERATION = "cooperation"
+
+
+class ContractStatus(StrEnum):
+    """A contract's status: offered to the depositor, then active or declined; an active one ends."""
+
+    OFFERED = "offered"
+    ACTIVE = "active"
+    DECLINED = "declined"
+    ENDED = "ended"
+
+
 DEPOSITORS = (c.PartyKind.PERSON, c.PartyKind.COLLECTIVE, c.PartyKind.ENTERPRISE)
 
 
@@ -76,7 +94,7 @@ class Terms:
     depositor: str
     issuance: int
     quantity: str
-    mode: str
+    mode: ContractMode
     term_start: dt.date
     term_end: dt.date
     price: str | None = None  # buy-out
@@ -94,7 +112,7 @@ class Contract:
     depositor: str
     issuance: int
     quantity: str
-    mode: str
+    mode: ContractMode
     term_start: dt.date
     term_end: dt.date
     price: str
@@ -103,7 +121,7 @@ class Contract:
     revenue_share_bps: int
     end_share_bps: int
     floor_price: str
-    status: str
+    status: ContractStatus
     signed_at: dt.datetime | None
 
 
@@ -115,7 +133,7 @@ async def view(session: AsyncSession, row: ContractRow) -> Contract:
         row.depositor_id,
         row.issuance_id,
         format_units(row.quantity, scale),
-        row.mode,
+        ContractMode(row.mode),
         row.term_start,
         row.term_end,
         _money(row.price),
@@ -124,7 +142,7 @@ async def view(session: AsyncSession, row: ContractRow) -> Contract:
         row.revenue_share_bps,
         row.end_share_bps,
         _money(row.floor_price),
-        row.status,
+        ContractStatus(row.status),
         row.signed_at,
     )
 
@@ -145,8 +163,6 @@ async def offer(work: c.Work, actor: c.Actor, terms: Terms) -> Contract:
     depositor = await work.session.get(PartyRow, terms.depositor)
     if depositor is None or depositor.kind not in DEPOSITORS:
         raise NotADepositor("depositor", party=terms.depositor)
-    if terms.mode not in MODES:
-        raise NotOneOf("mode", value=terms.mode, choices=", ".join(MODES))
     if not terms.term_start < terms.term_end:
         raise EndNotAfterStart("term_end", start=terms.term_start.isoformat(), end=terms.term_end.isoformat())
     for field, bps in (
@@ -155,7 +171,7 @@ async def offer(work: c.Work, actor: c.Actor, terms: Terms) -> Contract:
     ):
         if not 0 <= bps <= 10_000:
             raise ShareOutOfRange(field, bps=bps)
-    if (terms.mode == BUYOUT) != (terms.price is not None):
+    if (terms.mode == ContractMode.BUYOUT) != (terms.price is not None):
         raise PriceOnlyForBuyout("price", mode=terms.mode)
     scale = await _scale(work.session, terms.issuance)
     row = ContractRow(
@@ -173,7 +189,7 @@ async def offer(work: c.Work, actor: c.Actor, terms: Terms) -> Contract:
         revenue_share_bps=terms.revenue_share_bps,
         end_share_bps=terms.end_share_bps,
         floor_price=_fen(terms.floor_price, "floor_price"),
-        status=OFFERED,
+        status=ContractStatus.OFFERED,
         years_paid=0,
         created_at=work.now,
         signed_at=None,
@@ -188,7 +204,7 @@ async def _offered(work: c.Work, actor: c.Actor, contract_id: str) -> ContractRo
     row = await work.session.get(ContractRow, contract_id, with_for_update=True)
     if row is None or row.depositor_id != actor.party_id:
         raise UnknownContract("contract", contract=contract_id)
-    if row.status != OFFERED:
+    if row.status != ContractStatus.OFFERED:
         raise ContractNotOffered("contract", contract=contract_id, status=row.status)
     return row
 
@@ -197,7 +213,7 @@ async def sign(work: c.Work, actor: c.Actor, contract_id: str) -> Contract:
     """The depositor signs: a buy-out settles at once; a mandate sets the units aside under it."""
     row = await _offered(work, actor, contract_id)
     scale = await _scale(work.session, row.issuance_id)
-    buyout = row.mode == BUYOUT
+    buyout = row.mode == ContractMode.BUYOUT
     ranges = await units.rehome(
         work,
         issuance_id=row.issuance_id,
@@ -218,7 +234,7 @@ async def sign(work: c.Work, actor: c.Actor, contract_id: str) -> Contract:
             reference=row.id,
             kind="buyout",
         )
-    row.status, row.signed_at = ACTIVE, work.now
+    row.status, row.signed_at = ContractStatus.ACTIVE, work.now
     work.record(
         ev.ContractSigned(
             contract=row.id,
@@ -238,7 +254,7 @@ async def sign(work: c.Work, actor: c.Actor, contract_id: str) -> Contract:
 
 async def decline(work: c.Work, actor: c.Actor, contract_id: str) -> Contract:
     row = await _offered(work, actor, contract_id)
-    row.status = DECLINED
+    row.status = ContractStatus.DECLINED
     return await view(work.session, row)
 
 
@@ -248,7 +264,11 @@ async def mandate(work: c.Work, actor: c.Actor, contract_id: str) -> ContractRow
     row = await work.session.get(ContractRow, contract_id, with_for_update=True)
     if row is None or row.operator_id != actor.party_id:
         raise UnknownContract("contract", contract=contract_id)
-    if row.status != ACTIVE or row.mode == BUYOUT or row.term_end < work.now.date():
+    if (
+        row.status != ContractStatus.ACTIVE
+        or row.mode == ContractMode.BUYOUT
+        or row.term_end < work.now.date()
+    ):
         raise MandateNotInForce("contract", contract=contract_id)
     return row
 
@@ -280,7 +300,7 @@ async def after_sale(work: c.Work, contract_id: str, listing: str, proceeds: int
     await cash.pay(
         work, payer=row.depositor_id, payee=row.operator_id, fen=part, reference=row.id, kind="mandate"
     )
-    row.status = ENDED
+    row.status = ContractStatus.ENDED
     work.record(_paid(ev.ContractProceeds, row, part), actor=ev.SYSTEM)
 
 
@@ -295,7 +315,7 @@ async def after_package(work: c.Work, contract_id: str, listing: str, item_proce
     await cash.pay(
         work, payer=row.operator_id, payee=row.depositor_id, fen=share, reference=row.id, kind="mandate"
     )
-    row.status = ENDED
+    row.status = ContractStatus.ENDED
     work.record(_paid(ev.ContractDistributed, row, share), actor=ev.SYSTEM)
 
 
@@ -341,7 +361,7 @@ def _moved(
     )
 
 
-async def of_party(session: AsyncSession, actor: c.Actor, *, status: str | None) -> list[Contract]:
+async def of_party(session: AsyncSession, actor: c.Actor, *, status: ContractStatus | None) -> list[Contract]:
     query = select(ContractRow).order_by(ContractRow.created_at)
     if not actor.supervises:
         query = query.where(
@@ -368,11 +388,13 @@ async def settle_due(work: c.Work, today: dt.date) -> int:
     co-operation) once the contract year is complete, and end mandates whose term is over,
     returning units still set aside to their depositor. Returns how many contracts it touched."""
     query = (
-        select(ContractRow).where(ContractRow.status == ACTIVE, ContractRow.mode != BUYOUT).with_for_update()
+        select(ContractRow)
+        .where(ContractRow.status == ContractStatus.ACTIVE, ContractRow.mode != ContractMode.BUYOUT)
+        .with_for_update()
     )
     touched = 0
     for row in (await work.session.execute(query)).scalars():
-        yearly = row.annual_rent if row.mode == LEASE else row.minimum_dividend
+        yearly = row.annual_rent if row.mode == ContractMode.LEASE else row.minimum_dividend
         while yearly and _anniversary(row.term_start, row.years_paid + 1) <= min(today, row.term_end):
             if await cash.free(work.session, row.operator_id) < yearly:
                 break  # the operator cannot pay yet: tried again at the next run
@@ -416,7 +438,7 @@ async def _end(work: c.Work, row: ContractRow) -> None:
     held = await units.held_under(
         work.session, issuance_id=row.issuance_id, owner=row.depositor_id, ref=row.id
     )
-    row.status = ENDED
+    row.status = ContractStatus.ENDED
     if not held:
         return
     ranges = await units.rehome(

@@ -4,6 +4,7 @@ decision in the same transaction; a rejection ends it. Proposals and their decid
 
 import datetime as dt
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import select
@@ -18,7 +19,14 @@ from registry.quantities import parse_units
 from registry.tables import ApplicationRow, PartyRow, ProposalRow
 
 FREEZE_UNITS, FREEZE_PARTY, CONFIRM = "freeze_units", "freeze_party", "confirm_application"
-PENDING, APPROVED, REJECTED = "pending", "approved", "rejected"
+
+
+class ProposalStatus(StrEnum):
+    """A four-eyes proposal's status: pending until a second user approves or rejects it."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
 
 
 class UnknownProposal(NotFound):
@@ -41,7 +49,7 @@ class Proposal:
     id: str
     action: str
     params: dict[str, Any]
-    status: str
+    status: ProposalStatus
     proposed_by: str  # user ids: the two pairs of eyes
     decided_by: str | None
     result: str | None  # the freeze, party or issuance the approval made
@@ -54,7 +62,7 @@ def _proposal(row: ProposalRow) -> Proposal:
         row.id,
         row.action,
         row.params,
-        row.status,
+        ProposalStatus(row.status),
         row.proposed_by,
         row.decided_by,
         row.result,
@@ -97,7 +105,7 @@ async def _propose(work: c.Work, actor: c.Actor, action: str, params: dict[str, 
         id=work.new_id(),
         action=action,
         params=params,
-        status=PENDING,
+        status=ProposalStatus.PENDING,
         proposed_by=actor.user_id,
         decided_by=None,
         result=None,
@@ -123,7 +131,7 @@ async def _pending(work: c.Work, actor: c.Actor, proposal_id: str) -> ProposalRo
     row = await work.session.get(ProposalRow, proposal_id, with_for_update=True)
     if row is None:
         raise UnknownProposal("proposal", proposal=proposal_id)
-    if row.status != PENDING:
+    if row.status != ProposalStatus.PENDING:
         raise ProposalNotPending("proposal", proposal=proposal_id, status=row.status)
     if row.proposed_by == actor.user_id:
         raise ProposerMayNotDecide("proposal")
@@ -147,17 +155,21 @@ async def approve(work: c.Work, actor: c.Actor, proposal_id: str) -> Proposal:
         row.result = (await parties.freeze_party(work, actor, party_id=p["party"], reason=p["reason"])).id
     else:
         row.result = str((await rights.confirm_application(work, actor, p["application"])).id)
-    row.status, row.decided_by, row.decided_at = APPROVED, actor.user_id, work.now
+    row.status, row.decided_by, row.decided_at = ProposalStatus.APPROVED, actor.user_id, work.now
     return _proposal(row)
 
 
 async def reject(work: c.Work, actor: c.Actor, proposal_id: str) -> Proposal:
     row = await _pending(work, actor, proposal_id)
-    row.status, row.decided_by, row.decided_at = REJECTED, actor.user_id, work.now
+    row.status, row.decided_by, row.decided_at = ProposalStatus.REJECTED, actor.user_id, work.now
     return _proposal(row)
 
 
 async def pending(session: AsyncSession, actor: c.Actor) -> list[Proposal]:
     actor.require(c.PartyKind.REGULATOR, write=False)
-    query = select(ProposalRow).where(ProposalRow.status == PENDING).order_by(ProposalRow.created_at)
+    query = (
+        select(ProposalRow)
+        .where(ProposalRow.status == ProposalStatus.PENDING)
+        .order_by(ProposalRow.created_at)
+    )
     return [_proposal(row) for row in (await session.execute(query)).scalars()]

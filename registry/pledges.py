@@ -15,6 +15,7 @@ Every step is a ledger entry.
 
 import datetime as dt
 from dataclasses import dataclass
+from enum import StrEnum
 from fractions import Fraction
 from typing import TypedDict
 
@@ -31,13 +32,16 @@ from registry.quantities import Money, format_units, parse_units
 from registry.tables import IssuanceRow, PartyRow, PledgeRow
 from registry.valuations import latest_valid
 
-REQUESTED, REGISTERED, RELEASED, ENFORCED, WITHDRAWN = (
-    "requested",
-    "registered",
-    "released",
-    "enforced",
-    "withdrawn",
-)
+
+class PledgeStatus(StrEnum):
+    """A pledge's status: requested by its owner, then registered by the bank or withdrawn; a
+    registered one is released or enforced."""
+
+    REQUESTED = "requested"
+    REGISTERED = "registered"
+    RELEASED = "released"
+    ENFORCED = "enforced"
+    WITHDRAWN = "withdrawn"
 
 
 class NotABank(InvalidInput):
@@ -120,7 +124,7 @@ class Pledge:
     rank: int
     senior: str | None
     allows_junior: bool
-    status: str
+    status: PledgeStatus
     enforcement: str | None
     requested_at: dt.datetime
     registered_at: dt.datetime | None
@@ -154,7 +158,7 @@ async def view(session: AsyncSession, row: PledgeRow) -> Pledge:
         row.rank,
         row.senior_id,
         row.allows_junior,
-        row.status,
+        PledgeStatus(row.status),
         row.enforcement,
         row.requested_at,
         row.registered_at,
@@ -197,7 +201,7 @@ async def request(work: c.Work, actor: c.Actor, consent: Consent) -> Pledge:
         rank=1,
         senior_id=None,
         allows_junior=False,
-        status=REQUESTED,
+        status=PledgeStatus.REQUESTED,
         enforcement=None,
         requested_at=work.now,
         registered_at=None,
@@ -225,7 +229,7 @@ async def _senior_for(session: AsyncSession, junior: PledgeRow, senior_id: str) 
     senior = await session.get(PledgeRow, senior_id)
     if senior is None or senior.owner_id != junior.owner_id or senior.issuance_id != junior.issuance_id:
         raise UnknownPledge("senior", pledge=senior_id)
-    if senior.status != REGISTERED or senior.rank != 1 or not senior.allows_junior:
+    if senior.status != PledgeStatus.REGISTERED or senior.rank != 1 or not senior.allows_junior:
         raise SecondLienNotAllowed("senior", pledge=senior_id)
     if senior.bank_id == junior.bank_id or senior.quantity != junior.quantity:
         raise SecondLienMismatch("senior")
@@ -237,7 +241,7 @@ def _may_see(actor: c.Actor, row: PledgeRow) -> bool:
 
 
 async def _locked_pledge(
-    work: c.Work, pledge_id: str, status: str, *, seen_by: c.Actor | None = None
+    work: c.Work, pledge_id: str, status: PledgeStatus, *, seen_by: c.Actor | None = None
 ) -> PledgeRow:
     """The pledge, locked, if it is in ``status``; to an actor who may not see it, it does not exist
     (checked before its status, which would tell that it does)."""
@@ -249,7 +253,7 @@ async def _locked_pledge(
     return row
 
 
-async def _banks_pledge(work: c.Work, actor: c.Actor, pledge_id: str, status: str) -> PledgeRow:
+async def _banks_pledge(work: c.Work, actor: c.Actor, pledge_id: str, status: PledgeStatus) -> PledgeRow:
     """A pledge for its bank to act on: to another bank it does not exist."""
     actor.require(c.PartyKind.BANK)
     return await _locked_pledge(work, pledge_id, status, seen_by=actor)
@@ -259,7 +263,7 @@ async def register(
     work: c.Work, actor: c.Actor, pledge_id: str, *, ltv_caps: dict[str, int], allows_junior: bool
 ) -> Pledge:
     """The bank registers the pledge: checks term and loan-to-value, then pledges the units."""
-    row = await _banks_pledge(work, actor, pledge_id, REQUESTED)
+    row = await _banks_pledge(work, actor, pledge_id, PledgeStatus.REQUESTED)
     issuance = await work.session.get(IssuanceRow, row.issuance_id)
     assert issuance is not None
     if issuance.term_end is not None and row.loan_term_end > issuance.term_end:
@@ -270,12 +274,16 @@ async def register(
         )
     secured = row.loan
     if row.senior_id is not None:
-        senior = await _locked_pledge(work, row.senior_id, REGISTERED)
+        senior = await _locked_pledge(work, row.senior_id, PledgeStatus.REGISTERED)
         secured += senior.loan
     limit = await _loan_limit(work, issuance, row.quantity, ltv_caps)
     if secured > limit:
         raise PledgeExceedsLoanToValue("loan", limit=str(Money(limit)), secured=str(Money(secured)))
-    row.status, row.registered_at, row.allows_junior = REGISTERED, work.now, allows_junior and row.rank == 1
+    row.status, row.registered_at, row.allows_junior = (
+        PledgeStatus.REGISTERED,
+        work.now,
+        allows_junior and row.rank == 1,
+    )
     if row.rank == 1:
         ranges = await units.rehome(
             work,
@@ -304,23 +312,25 @@ async def _loan_limit(work: c.Work, issuance: IssuanceRow, quantity: int, ltv_ca
 
 async def withdraw(work: c.Work, actor: c.Actor, pledge_id: str) -> Pledge:
     """The owner withdraws a request the bank has not registered."""
-    row = await _locked_pledge(work, pledge_id, REQUESTED, seen_by=actor)
+    row = await _locked_pledge(work, pledge_id, PledgeStatus.REQUESTED, seen_by=actor)
     if actor.party_id != row.owner_id:
         raise OnlyOwnerWithdraws("pledge")
-    row.status, row.closed_at = WITHDRAWN, work.now
+    row.status, row.closed_at = PledgeStatus.WITHDRAWN, work.now
     work.record(ev.PledgeWithdrawn(**_lien(row)), actor=actor.party_id)
     return await view(work.session, row)
 
 
 async def _junior_of(session: AsyncSession, row: PledgeRow) -> PledgeRow | None:
-    query = select(PledgeRow).where(PledgeRow.senior_id == row.id, PledgeRow.status == REGISTERED)
+    query = select(PledgeRow).where(
+        PledgeRow.senior_id == row.id, PledgeRow.status == PledgeStatus.REGISTERED
+    )
     return (await session.execute(query.with_for_update())).scalar()
 
 
 async def release(work: c.Work, actor: c.Actor, pledge_id: str) -> Pledge:
     """On repayment: the units are free again, or stay pledged to the junior lien, now first."""
-    row = await _banks_pledge(work, actor, pledge_id, REGISTERED)
-    row.status, row.closed_at = RELEASED, work.now
+    row = await _banks_pledge(work, actor, pledge_id, PledgeStatus.REGISTERED)
+    row.status, row.closed_at = PledgeStatus.RELEASED, work.now
     if row.rank == 2:
         work.record(ev.PledgeReleased(**_lien(row)), actor=actor.party_id)
         return await view(work.session, row)
@@ -349,7 +359,7 @@ async def release(work: c.Work, actor: c.Actor, pledge_id: str) -> Pledge:
 async def enforce_by_transfer(work: c.Work, actor: c.Actor, pledge_id: str) -> Pledge:
     """On default: the pledged units become the bank's. Not while a junior lien rides on them —
     then only a forced sale can pay both."""
-    row = await _banks_pledge(work, actor, pledge_id, REGISTERED)
+    row = await _banks_pledge(work, actor, pledge_id, PledgeStatus.REGISTERED)
     if row.rank != 1 or await _junior_of(work.session, row) is not None:
         raise SecondLienBlocksTransfer("pledge")
     ranges = await units.rehome(
@@ -362,14 +372,14 @@ async def enforce_by_transfer(work: c.Work, actor: c.Actor, pledge_id: str) -> P
         to_state=b.ACTIVE,
         to_ref=None,
     )
-    row.status, row.enforcement, row.closed_at = ENFORCED, "transfer", work.now
+    row.status, row.enforcement, row.closed_at = PledgeStatus.ENFORCED, "transfer", work.now
     work.record(ev.PledgeEnforced(**_lien(row), ranges=tuple(ranges)), actor=actor.party_id)
     return await view(work.session, row)
 
 
 async def for_sale(work: c.Work, actor: c.Actor, pledge_id: str) -> PledgeRow:
     """A first pledge its bank may put up for a forced sale (with any junior lien riding on it)."""
-    row = await _banks_pledge(work, actor, pledge_id, REGISTERED)
+    row = await _banks_pledge(work, actor, pledge_id, PledgeStatus.REGISTERED)
     if row.rank != 1:
         raise NotTheFirstLien("pledge")
     if row.enforcement is not None:
@@ -395,7 +405,7 @@ async def move_to_sale(work: c.Work, actor: c.Actor, row: PledgeRow, listing: st
 async def after_sale(work: c.Work, pledge_id: str, listing: str, proceeds: int | None) -> None:
     """A forced sale closed: pay the banks out of the proceeds, or, if it failed (流拍), pledge the
     units again so the bank may try once more."""
-    row = await _locked_pledge(work, pledge_id, REGISTERED)
+    row = await _locked_pledge(work, pledge_id, PledgeStatus.REGISTERED)
     if proceeds is not None:
         await _pay_out(work, row, proceeds)
         return
@@ -425,7 +435,7 @@ async def _pay_out(work: c.Work, senior: PledgeRow, proceeds: int) -> None:
         await cash.pay(
             work, payer=row.owner_id, payee=row.bank_id, fen=amount, reference=row.id, kind="pledge"
         )
-        row.status, row.enforcement, row.closed_at = ENFORCED, "sale", work.now
+        row.status, row.enforcement, row.closed_at = PledgeStatus.ENFORCED, "sale", work.now
         work.record(ev.PledgeProceeds(**_lien(row), amount=str(Money(amount))), actor=ev.SYSTEM)
 
 
@@ -436,7 +446,7 @@ async def get(session: AsyncSession, actor: c.Actor, pledge_id: str) -> Pledge:
     return await view(session, row)
 
 
-async def of_party(session: AsyncSession, actor: c.Actor, *, status: str | None) -> list[Pledge]:
+async def of_party(session: AsyncSession, actor: c.Actor, *, status: PledgeStatus | None) -> list[Pledge]:
     """Pledges the actor's party gave (as owner) or holds (as bank)."""
     query = (
         select(PledgeRow)

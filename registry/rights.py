@@ -6,6 +6,7 @@ it (one issuance of N units with serials 1…N, all to the holder) or rejects it
 
 import datetime as dt
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import select
@@ -30,7 +31,15 @@ from registry.errors import (
 from registry.quantities import format_units, parse_units
 from registry.tables import ApplicationRow, BlockRow, IssuanceRow, MovementRow, PartyRow
 
-PENDING, CONFIRMED, REJECTED = "pending", "confirmed", "rejected"
+
+class ApplicationStatus(StrEnum):
+    """An application's status: pending, then confirmed (an issuance) or rejected with a reason."""
+
+    PENDING = "pending"
+    CONFIRMED = "confirmed"
+    REJECTED = "rejected"
+
+
 EARLIEST_VINTAGE = 1990
 
 
@@ -69,7 +78,7 @@ class Application:
     vintage: int
     quantity: str
     attributes: dict[str, Any]
-    status: str
+    status: ApplicationStatus
     reason: str | None
     issuance: int | None
     filed_at: dt.datetime
@@ -106,7 +115,7 @@ def _application(row: ApplicationRow, scale: int) -> Application:
         row.vintage,
         format_units(row.quantity, scale),
         row.attributes,
-        row.status,
+        ApplicationStatus(row.status),
         row.reason,
         row.issuance_id,
         row.filed_at,
@@ -162,7 +171,7 @@ async def file_application(
         vintage=vintage,
         quantity=units,
         attributes=checked,
-        status=PENDING,
+        status=ApplicationStatus.PENDING,
         filed_at=work.now,
     )
     work.session.add(row)
@@ -208,7 +217,7 @@ async def get_application(session: AsyncSession, actor: c.Actor, application_id:
 
 
 async def list_applications(
-    session: AsyncSession, actor: c.Actor, *, status: str | None, after: str | None, limit: int
+    session: AsyncSession, actor: c.Actor, *, status: ApplicationStatus | None, after: str | None, limit: int
 ) -> list[Application]:
     query = select(ApplicationRow).order_by(ApplicationRow.id).limit(limit)
     if not actor.supervises:
@@ -230,7 +239,7 @@ async def _pending(work: c.Work, actor: c.Actor, application_id: str) -> Applica
     row = (await work.session.execute(query)).scalar()
     if row is None:
         raise UnknownApplication("application", application=application_id)
-    if row.status != PENDING:
+    if row.status != ApplicationStatus.PENDING:
         raise ApplicationNotPending("application", application=application_id, status=row.status)
     return row
 
@@ -257,7 +266,7 @@ async def confirm_application(work: c.Work, actor: c.Actor, application_id: str)
     work.session.add(row)
     await work.session.flush()
     app.status, app.reviewer_id, app.issuance_id, app.reviewed_at = (
-        CONFIRMED,
+        ApplicationStatus.CONFIRMED,
         actor.party_id,
         row.id,
         work.now,
@@ -304,7 +313,7 @@ async def reject_application(work: c.Work, actor: c.Actor, application_id: str, 
     if not reason.strip():
         raise ReasonRequired("reason")
     app.status, app.reason, app.reviewer_id, app.reviewed_at = (
-        REJECTED,
+        ApplicationStatus.REJECTED,
         reason.strip(),
         actor.party_id,
         work.now,

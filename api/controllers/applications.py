@@ -7,7 +7,7 @@ from litestar.params import JSONBody
 from api.access import HOLDERS, ActorDep, party_to, reads, writes
 from api.paging import Cursor, Limit, Page, after, page
 from api.platform import PlatformDep
-from api.schemas import ApplicationIn, ApplicationStatus, PathId, ReasonIn
+from api.schemas import ApplicationIn, ApplicationStatusQuery, PathId, ReasonIn
 from api.work import ActDep
 from registry import context as c
 from registry import decisions, rights
@@ -41,7 +41,7 @@ class ApplicationController(Controller):
         self,
         platform: PlatformDep,
         actor: ActorDep,
-        status: ApplicationStatus = None,
+        status: ApplicationStatusQuery = None,
         cursor: Cursor = None,
         limit: Limit = 50,
     ) -> Page[rights.Application]:

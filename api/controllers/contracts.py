@@ -6,7 +6,7 @@ from litestar.params import JSONBody
 
 from api.access import ActorDep, party_to, reads, writes
 from api.platform import PlatformDep
-from api.schemas import ContractIn, ContractStatus, PathId, SaleIn
+from api.schemas import ContractIn, ContractStatusQuery, PathId, SaleIn
 from api.work import ActDep
 from market import listings
 from registry import context as c
@@ -31,7 +31,7 @@ class ContractController(Controller):
 
     @get("", summary="Contracts your party offered or signed (regulators: all), by status", opt=reads())
     async def list_contracts(
-        self, platform: PlatformDep, actor: ActorDep, status: ContractStatus = None
+        self, platform: PlatformDep, actor: ActorDep, status: ContractStatusQuery = None
     ) -> list[contracts.Contract]:
         async with platform.database.reads() as session:
             return await contracts.of_party(session, actor, status=status)

@@ -7,7 +7,7 @@ from litestar.params import JSONBody
 
 from api.access import HOLDERS, ActorDep, party_to, reads, writes
 from api.platform import PlatformDep
-from api.schemas import EnforceIn, PathId, PledgeIn, PledgeStatus, RegisterPledgeIn
+from api.schemas import EnforceIn, PathId, PledgeIn, PledgeStatusQuery, RegisterPledgeIn
 from api.work import ActDep
 from market import listings
 from registry import context as c
@@ -30,7 +30,7 @@ class PledgeController(Controller):
 
     @get("", summary="Pledges your party gave or holds, by status", opt=reads())
     async def list_pledges(
-        self, platform: PlatformDep, actor: ActorDep, status: PledgeStatus = None
+        self, platform: PlatformDep, actor: ActorDep, status: PledgeStatusQuery = None
     ) -> list[pledges.Pledge]:
         async with platform.database.reads() as session:
             return await pledges.of_party(session, actor, status=status)

@@ -89,6 +89,12 @@ async def test_the_document_lists_each_enum_s_values(platform: Platform) -> None
         ["manager", "viewer"],
     ]
     assert _enum(schemas, schemas["ListingIn"]["properties"]["mode"]) == ["fixed", "english", "sealed"]
+    assert _enum(schemas, schemas["ContractIn"]["properties"]["mode"]) == [
+        "buyout",
+        "lease",
+        "custody",
+        "cooperation",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -97,6 +103,9 @@ async def test_the_document_lists_each_enum_s_values(platform: Platform) -> None
         ("/api/v1/orders", ["open", "filled", "cancelled", "expired"]),
         ("/api/v1/offers", ["open", "accepted", "declined", "withdrawn", "lapsed"]),
         ("/api/v1/listings", ["open", "sold", "failed", "cancelled"]),
+        ("/api/v1/applications", ["pending", "confirmed", "rejected"]),
+        ("/api/v1/contracts", ["offered", "active", "declined", "ended"]),
+        ("/api/v1/pledges", ["requested", "registered", "released", "enforced", "withdrawn"]),
     ],
 )
 async def test_the_document_lists_a_status_query_s_values(

@@ -132,9 +132,12 @@ async def test_an_enum_field_takes_only_a_member_value(platform: Platform, kind:
         ("/api/v1/orders", "filled"),
         ("/api/v1/offers", "lapsed"),
         ("/api/v1/listings", "sold"),
+        ("/api/v1/applications", "rejected"),
+        ("/api/v1/contracts", "ended"),
+        ("/api/v1/pledges", "released"),
     ],
 )
-@pytest.mark.parametrize("wrong", ["FILLED", "Sold", "1", "pending"])
+@pytest.mark.parametrize("wrong", ["FILLED", "Sold", "1", "lapsed "])
 async def test_a_status_query_takes_only_a_member_value(
     platform: Platform, path: str, status: str, wrong: str
 ) -> None:
