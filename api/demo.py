@@ -19,6 +19,7 @@ from faker import Faker
 from api.platform import Platform
 from market import execution, listings, negotiated, orders, rules
 from market.exchange import Market
+from market.tables import Side
 from registry import cash, decisions, parties, rights, units
 from registry import context as c
 from registry.identifiers import CREDIT_CODE_ALPHABET, credit_code_check_char, resident_id_check_char
@@ -398,14 +399,15 @@ class Demo:
         await self.on_book(instrument, lambda w, m: rules.change_rules(w, m, registrar, change))
         fees = execution.Fees(self.platform.fee_bps, cast.registrar.party_id)
         book: list[tuple[str, orders.Entry]] = [
-            (seller, orders.Entry("sell", "500", f"{44 + n % 3}.00", issuance=issuance))
+            (seller, orders.Entry(Side.SELL, "500", f"{44 + n % 3}.00", issuance=issuance))
             for n, (seller, issuance) in enumerate(sellers)
         ]
         enterprises = cast.by_kind[c.PartyKind.ENTERPRISE]
         book += [
-            (buyer, orders.Entry("buy", "300", f"{42 + n % 2}.50")) for n, buyer in enumerate(enterprises[:4])
+            (buyer, orders.Entry(Side.BUY, "300", f"{42 + n % 2}.50"))
+            for n, buyer in enumerate(enterprises[:4])
         ]
-        book.append((enterprises[4], orders.Entry("buy", "800", "45.00")))  # crosses the cheapest offers
+        book.append((enterprises[4], orders.Entry(Side.BUY, "800", "45.00")))  # crosses the cheapest offers
         for party, entry in book:
             await self.on_book(
                 instrument, partial(orders.submit, actor=cast.actors[party], entry=entry, fees=fees)

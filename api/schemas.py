@@ -14,7 +14,7 @@ from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Fiel
 
 from market.listings import ListingMode, ListingStatus
 from market.negotiated import OfferStatus
-from market.tables import OrderStatus
+from market.tables import OrderStatus, SelfTrade, Side, TimeInForce
 from registry.context import PartyKind, Role
 from registry.contracts import ContractMode, ContractStatus
 from registry.pledges import PledgeStatus
@@ -177,12 +177,12 @@ class OfferIn(Strict):
 
 class OrderIn(Strict):
     instrument: Annotated[str, Field(min_length=1, max_length=36)]
-    side: Literal["buy", "sell"]
+    side: Annotated[Side, one_of(Side)]
     quantity: Decimal
     price: Annotated[Price | None, Field(description="CNY per unit; omit for a market order")] = None
-    time_in_force: Literal["GTC", "DAY", "GTD", "IOC", "FOK"] = "GTC"
+    time_in_force: Annotated[TimeInForce, one_of(TimeInForce)] = TimeInForce.GTC
     expires_at: Annotated[Moment | None, Field(description="for GTD, RFC 3339 with its time zone")] = None
-    self_trade: Literal["cancel_newest", "cancel_oldest", "cancel_both", "decrement"] = "cancel_newest"
+    self_trade: Annotated[SelfTrade, one_of(SelfTrade)] = SelfTrade.CANCEL_NEWEST
     issuance: Annotated[IssuanceId | None, Field(description="a sell's issuance; the oldest that can")] = None
 
 

@@ -10,7 +10,7 @@ from market import engine as e
 from market.errors import REFUSED, MarketBuyWithoutBand
 from market.exchange import Market, Terms
 from market.pricing import fee, hold_per_lot, trade_value
-from market.tables import FillRow, OrderRow, OrderStatus
+from market.tables import FillRow, OrderRow, OrderStatus, SelfTrade, Side, TimeInForce
 from registry import cash, units
 from registry import context as c
 from registry import events as ev
@@ -18,7 +18,11 @@ from registry.errors import RegistryError
 from registry.quantities import Money, format_units
 from settlement.dvp import Trade, settle
 
-_CHOICES = {"side": (e.BUY, e.SELL), "time_in_force": e.TIME_IN_FORCE, "self_trade": e.SELF_TRADE}
+_CHOICES: dict[str, tuple[str, ...]] = {
+    "side": tuple(Side),
+    "time_in_force": tuple(TimeInForce),
+    "self_trade": tuple(SelfTrade),
+}
 
 
 @dataclass(frozen=True, slots=True)

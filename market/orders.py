@@ -22,11 +22,11 @@ from market.errors import (
 from market.exchange import Market, Terms, engine_order, micros, scales
 from market.execution import Fees, apply, cash_per_lot, refused
 from market.expiry import end_of_trading_day
-from market.tables import OrderRow, OrderStatus
+from market.tables import OrderRow, OrderStatus, SelfTrade, Side, TimeInForce
 from registry import blocks as b
 from registry import cash, units
 from registry import context as c
-from registry.errors import NotOneOf, UnknownCursor
+from registry.errors import UnknownCursor
 from registry.quantities import Money, format_units, parse_units
 from registry.tables import BlockRow, IssuanceRow
 
@@ -53,12 +53,12 @@ class Order:
 class Entry:
     """An order as its party enters it, in display units."""
 
-    side: str
+    side: Side
     quantity: str
     price: str | None
-    time_in_force: str = e.GTC
+    time_in_force: TimeInForce = TimeInForce.GTC
     expires_at: dt.datetime | None = None
-    self_trade: str = e.CANCEL_NEWEST
+    self_trade: SelfTrade = SelfTrade.CANCEL_NEWEST
     issuance: int | None = None  # which of the seller's issuances delivers; the oldest that can by default
 
 
@@ -117,13 +117,6 @@ async def submit(work: c.Work, market: Market, actor: c.Actor, entry: Entry, *, 
 
 async def _new_order(work: c.Work, market: Market, actor: c.Actor, entry: Entry) -> OrderRow:
     scale = market.terms.scale
-    for field, value, choices in (
-        ("side", entry.side, (e.BUY, e.SELL)),
-        ("time_in_force", entry.time_in_force, e.TIME_IN_FORCE),
-        ("self_trade", entry.self_trade, e.SELF_TRADE),
-    ):
-        if value not in choices:
-            raise NotOneOf(field, value=value, choices=", ".join(choices))
     expires = _expiry(work.now, entry)
     quantity = parse_units(entry.quantity, scale, field="quantity")
     price = None if entry.price is None else Money.parse(entry.price, field="price").fen
@@ -150,7 +143,7 @@ async def _new_order(work: c.Work, market: Market, actor: c.Actor, entry: Entry)
 
 
 def _expiry(now: dt.datetime, entry: Entry) -> dt.datetime | None:
-    if entry.time_in_force == e.GTD:
+    if entry.time_in_force == TimeInForce.GTD:
         if entry.expires_at is None:
             raise ExpiryRequired("expires_at")
         if entry.expires_at <= now:
@@ -158,7 +151,7 @@ def _expiry(now: dt.datetime, entry: Entry) -> dt.datetime | None:
         return entry.expires_at
     if entry.expires_at is not None:
         raise ExpiryOnlyForGoodTillDate("expires_at", time_in_force=entry.time_in_force)
-    return end_of_trading_day(now) if entry.time_in_force == e.DAY else None
+    return end_of_trading_day(now) if entry.time_in_force == TimeInForce.DAY else None
 
 
 async def _delivering_issuance(

@@ -6,6 +6,7 @@ from enum import StrEnum
 from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from market import engine as e
 from registry.tables import ID, Base, UTCDateTime
 
 
@@ -42,6 +43,30 @@ class MarketRulesRow(Base):
     reference_price: Mapped[int | None] = mapped_column(BigInteger)  # fen; the band's centre
     halted: Mapped[bool] = mapped_column(Boolean)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class Side(StrEnum):
+    """An order's side; every order term takes its value from the matching engine's own constants."""
+
+    BUY = e.BUY
+    SELL = e.SELL
+
+
+class TimeInForce(StrEnum):
+    GTC = e.GTC
+    DAY = e.DAY  # until midnight China Standard Time
+    GTD = e.GTD  # until the order's expires_at
+    IOC = e.IOC
+    FOK = e.FOK
+
+
+class SelfTrade(StrEnum):
+    """What happens when an order would trade with its own party's resting order."""
+
+    CANCEL_NEWEST = e.CANCEL_NEWEST
+    CANCEL_OLDEST = e.CANCEL_OLDEST
+    CANCEL_BOTH = e.CANCEL_BOTH
+    DECREMENT = e.DECREMENT
 
 
 class OrderStatus(StrEnum):

@@ -238,3 +238,14 @@ async def test_a_route_without_a_body_refuses_one(platform: Platform) -> None:
 async def test_a_query_parameter_given_twice_is_400(platform: Platform) -> None:
     refused = await platform.client.get("/api/v1/listings?status=open&status=sold")
     _refused(refused, "status")
+
+
+@pytest.mark.parametrize(
+    ("field", "value"), [("side", "BUY"), ("side", "bid"), ("time_in_force", "gtc"), ("self_trade", True)]
+)
+async def test_order_terms_are_exact_members(platform: Platform, field: str, value: object) -> None:
+    holder = await platform.onboard("enterprise")
+    before = await platform.fingerprint()
+    body = {"instrument": "x", "side": "buy", "quantity": "1", "price": "1.00", field: value}
+    _refused(await platform.post("/api/v1/orders", holder, body), field)
+    assert await platform.fingerprint() == before
