@@ -8,11 +8,12 @@ values of those attributes; the market trades instruments.
 
 from dataclasses import dataclass
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from registry import context as c
 from registry.errors import Conflict, InvalidAttributes, InvalidInput, NotFound, NotOneOf
@@ -124,11 +125,20 @@ def _asset_class(row: AssetClassRow) -> AssetClass:
     )
 
 
+# An asset class is never changed or removed once defined, so each database's classes are read once
+# per process: kept per engine (one per database), so that two databases never share an answer.
+_KNOWN: WeakKeyDictionary[AsyncEngine, dict[str, AssetClass]] = WeakKeyDictionary()
+
+
 async def get_asset_class(session: AsyncSession, code: str, *, field: str = "asset_class") -> AssetClass:
-    row = await session.get(AssetClassRow, code)
-    if row is None:
-        raise UnknownAssetClass(field, asset_class=code)
-    return _asset_class(row)
+    known = _KNOWN.setdefault(session.bind, {}) if isinstance(session.bind, AsyncEngine) else {}
+    found = known.get(code)
+    if found is None:
+        row = await session.get(AssetClassRow, code)
+        if row is None:
+            raise UnknownAssetClass(field, asset_class=code)
+        found = known[code] = _asset_class(row)
+    return found
 
 
 async def list_asset_classes(session: AsyncSession) -> list[AssetClass]:
