@@ -6,7 +6,7 @@ The answer's status is the route's declared one, so what the OpenAPI document sa
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 from litestar import Request, Response
 from litestar.di import NamedDependency
@@ -19,7 +19,6 @@ from market.execution import Fees
 from registry.context import Actor
 from settlement.unit_of_work import UnitOfWork
 
-T = TypeVar("T")
 JSON = "application/json"
 
 
