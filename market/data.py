@@ -15,7 +15,7 @@ from market.exchange import scales, terms_of
 from market.expiry import CHINA_STANDARD_TIME
 from market.tables import FillRow, MarketRulesRow, OrderRow, OrderStatus
 from registry import context as c
-from registry.quantities import Money, format_units
+from registry.quantities import Money, Quantity
 from registry.tables import InstrumentRow
 
 
@@ -89,8 +89,8 @@ async def depth(session: AsyncSession, instrument_id: str, levels: int) -> Depth
     asks = sorted(sides[e.SELL])[:levels]
     return Depth(
         instrument_id,
-        [Level(_price(p), format_units(q, scale), n) for p, q, n in bids],
-        [Level(_price(p), format_units(q, scale), n) for p, q, n in asks],
+        [Level(_price(p), str(Quantity(q, scale)), n) for p, q, n in bids],
+        [Level(_price(p), str(Quantity(q, scale)), n) for p, q, n in asks],
     )
 
 
@@ -100,7 +100,7 @@ async def tape(session: AsyncSession, instrument_id: str, *, after: int | None, 
     if after is not None:
         query = query.where(FillRow.id > after)
     return [
-        Print(r.id, r.trade_id, _price(r.price), format_units(r.quantity, scale), r.aggressor, r.at)
+        Print(r.id, r.trade_id, _price(r.price), str(Quantity(r.quantity, scale)), r.aggressor, r.at)
         for r in (await session.execute(query)).scalars()
     ]
 
@@ -129,7 +129,7 @@ async def daily_bars(
             _price(max(p for p, _, _ in fills)),
             _price(min(p for p, _, _ in fills)),
             _price(fills[-1][0]),
-            format_units(sum(q for _, q, _ in fills), scale),
+            str(Quantity(sum(q for _, q, _ in fills), scale)),
             _price(sum(v for _, _, v in fills)),
             len(fills),
         )
@@ -177,7 +177,7 @@ async def own_fills(session: AsyncSession, actor: c.Actor, *, after: int | None,
                 fill.buy_order_id if bought else fill.sell_order_id,
                 e.BUY if bought else e.SELL,
                 _price(fill.price),
-                format_units(fill.quantity, scale_of[fill.instrument_id]),
+                str(Quantity(fill.quantity, scale_of[fill.instrument_id])),
                 _price(fill.value),
                 _price(fill.buyer_fee if bought else fill.seller_fee),
                 fill.at,

@@ -15,7 +15,7 @@ from registry import cash, units
 from registry import context as c
 from registry import events as ev
 from registry.errors import RegistryError
-from registry.quantities import Money, format_units
+from registry.quantities import Money, Quantity
 from settlement.dvp import Trade, settle
 
 _CHOICES: dict[str, tuple[str, ...]] = {
@@ -41,7 +41,7 @@ def refused(refusal: str, terms: Terms, order: e.Order) -> RegistryError:
         return "" if fen is None else str(Money(fen))
 
     def shown(quantity: int) -> str:
-        return format_units(quantity, terms.scale)
+        return str(Quantity(quantity, terms.scale))
 
     low, high = e.price_band(rules, terms.reference) or (rules.tick, 0)
     value = {"side": order.side, "time_in_force": order.tif, "self_trade": order.self_trade}.get(field, "")

@@ -61,7 +61,7 @@ from registry import context as c
 from registry import events as ev
 from registry.assets import get_asset_class
 from registry.errors import UnknownIssuance
-from registry.quantities import Money, format_units, parse_units
+from registry.quantities import Money, Quantity
 from registry.tables import IssuanceRow
 from registry.valuations import latest_valid
 from settlement.dvp import Delivery, PackageTrade, Trade, settle, settle_package
@@ -251,7 +251,7 @@ async def _add_item(work: c.Work, actor: c.Actor, row: ListingRow, item: Item, f
     if issuance is None:
         raise UnknownIssuance(f"{field}.issuance", issuance=item.issuance)
     cls = await get_asset_class(work.session, issuance.asset_class)
-    quantity = parse_units(item.quantity, cls.scale, field=f"{field}.quantity")
+    quantity = Quantity.parse(item.quantity, cls.scale, field=f"{field}.quantity").units
     owner = row.seller_id
     if item.contract is None:
         await units.reserve(work, issuance_id=issuance.id, owner=owner, units=quantity, ref=row.id)
@@ -372,7 +372,7 @@ async def bid(
     items = await _items(work.session, row)
     offered = Money.parse(price, field="price").fen
     whole = _whole(row, items)
-    wanted = whole if quantity is None else parse_units(quantity, items[0].scale, field="quantity")
+    wanted = whole if quantity is None else Quantity.parse(quantity, items[0].scale, field="quantity").units
     await _check_bid(work.session, row, items, offered, wanted)
     active = await _active_bids(work.session, row)
     for earlier in active:
@@ -604,7 +604,7 @@ async def _view(session: AsyncSession, row: ListingRow) -> Listing:
         Award(
             b.party_id,
             _money(b.price),
-            None if row.package else format_units(b.allocated, items[0].scale),
+            None if row.package else str(Quantity(b.allocated, items[0].scale)),
             b.trade_id,
             b.at,
         )
@@ -613,7 +613,10 @@ async def _view(session: AsyncSession, row: ListingRow) -> Listing:
     return Listing(
         row.id,
         row.seller_id,
-        [Item(item.issuance_id, format_units(item.quantity, item.scale), item.contract_id) for item in items],
+        [
+            Item(item.issuance_id, str(Quantity(item.quantity, item.scale)), item.contract_id)
+            for item in items
+        ],
         row.package,
         None if any(i.value is None for i in items) else _money(sum(i.value or 0 for i in items)),
         ListingMode(row.mode),

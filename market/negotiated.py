@@ -26,7 +26,7 @@ from registry import events as ev
 from registry import units
 from registry.assets import get_asset_class
 from registry.errors import UnknownIssuance, UnknownParty
-from registry.quantities import Money, format_units, parse_units
+from registry.quantities import Money, Quantity
 from registry.tables import IssuanceRow, PartyRow
 from settlement.dvp import Trade, settle
 
@@ -66,7 +66,7 @@ async def _offer(session: AsyncSession, row: OfferRow) -> Offer:
         row.seller_id,
         row.buyer_id,
         row.issuance_id,
-        format_units(row.quantity, scale),
+        str(Quantity(row.quantity, scale)),
         str(Money(row.price)),
         row.years,
         str(Money(row.value)),
@@ -99,7 +99,7 @@ async def propose(
     if issuance is None:
         raise UnknownIssuance("issuance", issuance=issuance_id)
     cls = await get_asset_class(work.session, issuance.asset_class)
-    amount = parse_units(quantity, cls.scale, field="quantity")
+    amount = Quantity.parse(quantity, cls.scale, field="quantity").units
     price_fen = Money.parse(price, field="price").fen
     years = term_years(cls.price_basis, issuance.attributes)
     row = OfferRow(

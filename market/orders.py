@@ -27,7 +27,7 @@ from registry import blocks as b
 from registry import cash, units
 from registry import context as c
 from registry.errors import UnknownCursor
-from registry.quantities import Money, format_units, parse_units
+from registry.quantities import Money, Quantity
 from registry.tables import BlockRow, IssuanceRow
 
 
@@ -68,9 +68,9 @@ def view(row: OrderRow, scale: int) -> Order:
         row.instrument_id,
         row.side,
         None if row.price is None else str(Money(row.price)),
-        format_units(row.quantity, scale),
-        format_units(row.remaining, scale),
-        format_units(row.filled, scale),
+        str(Quantity(row.quantity, scale)),
+        str(Quantity(row.remaining, scale)),
+        str(Quantity(row.filled, scale)),
         row.tif,
         row.expires_at,
         row.self_trade,
@@ -118,7 +118,7 @@ async def submit(work: c.Work, market: Market, actor: c.Actor, entry: Entry, *, 
 async def _new_order(work: c.Work, market: Market, actor: c.Actor, entry: Entry) -> OrderRow:
     scale = market.terms.scale
     expires = _expiry(work.now, entry)
-    quantity = parse_units(entry.quantity, scale, field="quantity")
+    quantity = Quantity.parse(entry.quantity, scale, field="quantity").units
     price = None if entry.price is None else Money.parse(entry.price, field="price").fen
     return OrderRow(
         id=work.new_id(),
@@ -176,7 +176,7 @@ async def _delivering_issuance(
     quantity = order.remaining
 
     def shown(units: int) -> str:
-        return format_units(units, terms.scale)
+        return str(Quantity(units, terms.scale))
 
     if named is not None:
         if holdings.get(named, 0) < quantity:
@@ -245,7 +245,7 @@ async def amend(
     """Change the open quantity (and price); quantity down at the same price keeps the order's turn."""
     actor.require(*c.HOLDER_KINDS)
     row = await _own_order(work.session, actor, order_id)
-    units_open = parse_units(quantity, market.terms.scale, field="quantity")
+    units_open = Quantity.parse(quantity, market.terms.scale, field="quantity").units
     new_price = row.price if price is None else Money.parse(price, field="price").fen
     events = market.book.amend(order_id, units_open, new_price)
     asked = engine_order(row)

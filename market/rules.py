@@ -21,7 +21,7 @@ from market.exchange import DEFAULT_RULES, Market, terms_of
 from market.execution import Fees, apply
 from market.tables import MarketRulesRow
 from registry import context as c
-from registry.quantities import MAX_UNITS, Money, format_units, parse_units
+from registry.quantities import MAX_UNITS, Money, Quantity
 
 MAX_BAND_BPS = 10_000
 
@@ -56,7 +56,7 @@ async def rules_of(session: AsyncSession, instrument_id: str) -> RulesView:
     rules = terms.rules
 
     def units(n: int) -> str:
-        return format_units(n, terms.scale)
+        return str(Quantity(n, terms.scale))
 
     band = price_band(rules, terms.reference)
     return RulesView(
@@ -105,7 +105,7 @@ async def change_rules(work: c.Work, market: Market, actor: c.Actor, change: Rul
         ("max_quantity", change.max_quantity),
     ):
         if value is not None:
-            setattr(row, name, parse_units(value, scale, field=name))
+            setattr(row, name, Quantity.parse(value, scale, field=name).units)
     if change.reference_price is not None:
         row.reference_price = Money.parse(change.reference_price, field="reference_price").fen
     if change.band_bps is not None:
@@ -121,7 +121,7 @@ async def change_rules(work: c.Work, market: Market, actor: c.Actor, change: Rul
 
 def _check(row: MarketRulesRow, scale: int) -> None:
     def units(n: int) -> str:
-        return format_units(n, scale)
+        return str(Quantity(n, scale))
 
     if row.tick <= 0:
         raise TickNotPositive("tick")

@@ -19,7 +19,7 @@ from registry.errors import InvalidInput
 from registry.events import JSONValue
 from registry.identifiers import validate_credit_code
 from registry.pledges import PledgeStatus
-from registry.quantities import Money, format_units
+from registry.quantities import Money, Quantity
 from registry.rights import serial
 from registry.tables import BlockRow, FreezeRow, IssuanceRow, PartyRow, PledgeRow
 from registry.valuations import latest_valid
@@ -70,7 +70,7 @@ async def answer(
     return {
         **base,
         "owner": owner.id,
-        "quantities": {state: format_units(held.get(state, 0), cls.scale) for state in STATES},
+        "quantities": {state: str(Quantity(held.get(state, 0), cls.scale)) for state in STATES},
         "term_end": None if issuance.term_end is None else issuance.term_end.isoformat(),
         "valuation": None
         if valuation is None
@@ -119,7 +119,7 @@ async def _liens(session: AsyncSession, issuance_id: int, owner: str, scale: int
             "pledge": p.id,
             "bank": p.bank_id,
             "rank": p.rank,
-            "quantity": format_units(p.quantity, scale),
+            "quantity": str(Quantity(p.quantity, scale)),
             "loan": str(Money(p.loan)),
             "loan_term_end": p.loan_term_end.isoformat(),
         }
@@ -133,7 +133,7 @@ async def _liens(session: AsyncSession, issuance_id: int, owner: str, scale: int
         .order_by(FreezeRow.at)
     )
     liens += [
-        {"kind": "freeze", "freeze": f.id, "quantity": format_units(f.quantity, scale)}
+        {"kind": "freeze", "freeze": f.id, "quantity": str(Quantity(f.quantity, scale))}
         for f in freezes.scalars()
     ]
     return liens

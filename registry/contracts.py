@@ -31,7 +31,7 @@ from registry import context as c
 from registry import events as ev
 from registry.assets import get_asset_class
 from registry.errors import Conflict, EndNotAfterStart, InvalidInput, NotFound, UnknownIssuance
-from registry.quantities import Money, format_units, parse_units
+from registry.quantities import Money, Quantity
 from registry.tables import ContractRow, IssuanceRow, PartyRow
 
 
@@ -132,7 +132,7 @@ async def view(session: AsyncSession, row: ContractRow) -> Contract:
         row.operator_id,
         row.depositor_id,
         row.issuance_id,
-        format_units(row.quantity, scale),
+        str(Quantity(row.quantity, scale)),
         ContractMode(row.mode),
         row.term_start,
         row.term_end,
@@ -179,7 +179,7 @@ async def offer(work: c.Work, actor: c.Actor, terms: Terms) -> Contract:
         operator_id=actor.party_id,
         depositor_id=depositor.id,
         issuance_id=terms.issuance,
-        quantity=parse_units(terms.quantity, scale, field="quantity"),
+        quantity=Quantity.parse(terms.quantity, scale, field="quantity").units,
         mode=terms.mode,
         term_start=terms.term_start,
         term_end=terms.term_end,
@@ -243,7 +243,7 @@ async def sign(work: c.Work, actor: c.Actor, contract_id: str) -> Contract:
             owner=row.depositor_id,
             operator=row.operator_id,
             ranges=tuple(ranges),
-            quantity=format_units(row.quantity, scale),
+            quantity=str(Quantity(row.quantity, scale)),
             price=str(Money(row.price)),
             term_end=row.term_end.isoformat(),
         ),

@@ -15,7 +15,7 @@ from registry import parties, rights, units
 from registry.assets import get_asset_class
 from registry.errors import Conflict, Forbidden, NotFound, ReasonRequired, UnknownParty
 from registry.parties import PartyFrozenAlready
-from registry.quantities import parse_units
+from registry.quantities import Quantity
 from registry.tables import ApplicationRow, PartyRow, ProposalRow
 
 FREEZE_UNITS, FREEZE_PARTY, CONFIRM = "freeze_units", "freeze_party", "confirm_application"
@@ -123,7 +123,8 @@ async def needs_second_pair(session: AsyncSession, application_id: str, threshol
     if application is None or application.asset_class not in thresholds:
         return False
     scale = (await get_asset_class(session, application.asset_class)).scale
-    return application.quantity > parse_units(thresholds[application.asset_class], scale, field="threshold")
+    threshold = Quantity.parse(thresholds[application.asset_class], scale, field="threshold")
+    return application.quantity > threshold.units
 
 
 async def _pending(work: c.Work, actor: c.Actor, proposal_id: str) -> ProposalRow:

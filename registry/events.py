@@ -9,7 +9,7 @@ ids, serial ranges and decimal strings — never names or personal ids, since th
 
 The classes keep the exact bodies of entries written before they existed: field names (see
 ``registry.records``), which fields may be null and which are left out, and decimal strings formatted
-by the writer (``format_units``).
+by the writer (``str`` of a ``Quantity`` or ``Money``).
 """
 
 from dataclasses import dataclass

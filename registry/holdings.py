@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from registry import context as c
 from registry.assets import get_asset_class
 from registry.errors import NotFound
-from registry.quantities import format_units
+from registry.quantities import Quantity
 from registry.rights import Issuance, get_issuance, serial
 from registry.tables import BlockRow, IssuanceRow, MovementRow
 
@@ -78,7 +78,7 @@ async def holdings(session: AsyncSession, actor: c.Actor, party_id: str) -> list
                 cls.code,
                 issuance.instrument_id,
                 state,
-                format_units(sum(x.last - x.first + 1 for x in blocks), cls.scale),
+                str(Quantity(sum(x.last - x.first + 1 for x in blocks), cls.scale)),
                 cls.unit,
                 [serial(issuance, x.first, x.last) for x in blocks],
             )
@@ -119,8 +119,8 @@ async def statement(
                 row["id"],
                 row["issuance_id"],
                 row["kind"],
-                format_units(row["quantity"], scale),
-                format_units(row["balance"], scale),
+                str(Quantity(row["quantity"], scale)),
+                str(Quantity(row["balance"], scale)),
                 serial(issuance, row["first"], row["last"]),
                 row["counterparty_id"],
                 row["reference"],

@@ -28,7 +28,7 @@ from registry import context as c
 from registry import events as ev
 from registry.assets import get_asset_class
 from registry.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleBroken, UnknownIssuance
-from registry.quantities import Money, format_units, parse_units
+from registry.quantities import Money, Quantity
 from registry.tables import IssuanceRow, PartyRow, PledgeRow
 from registry.valuations import latest_valid
 
@@ -152,7 +152,7 @@ async def view(session: AsyncSession, row: PledgeRow) -> Pledge:
         row.issuance_id,
         row.owner_id,
         row.bank_id,
-        format_units(row.quantity, scale),
+        str(Quantity(row.quantity, scale)),
         str(Money(row.loan)),
         row.loan_term_end,
         row.rank,
@@ -195,7 +195,7 @@ async def request(work: c.Work, actor: c.Actor, consent: Consent) -> Pledge:
         issuance_id=issuance.id,
         owner_id=actor.party_id,
         bank_id=bank.id,
-        quantity=parse_units(consent.quantity, scale, field="quantity"),
+        quantity=Quantity.parse(consent.quantity, scale, field="quantity").units,
         loan=Money.parse(consent.loan, field="loan").fen,
         loan_term_end=consent.loan_term_end,
         rank=1,
@@ -214,7 +214,7 @@ async def request(work: c.Work, actor: c.Actor, consent: Consent) -> Pledge:
     work.record(
         ev.PledgeRequested(
             **_lien(row),
-            quantity=format_units(row.quantity, scale),
+            quantity=str(Quantity(row.quantity, scale)),
             loan=str(Money(row.loan)),
             loan_term_end=row.loan_term_end.isoformat(),
             rank=row.rank,

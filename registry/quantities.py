@@ -41,7 +41,7 @@ class AmountTooLarge(InvalidAmount):
     template = "{amount} is more than this platform counts"
 
 
-def parse_units(text: object, scale: int, *, field: str) -> int:
+def _parse_units(text: object, scale: int, *, field: str) -> int:
     """Parse a positive decimal string with at most ``scale`` decimals into base units."""
     if not isinstance(text, str):
         raise AmountNotAString(field)
@@ -59,14 +59,14 @@ def parse_units(text: object, scale: int, *, field: str) -> int:
     return units
 
 
-def units_of(text: str, scale: int) -> int:
-    """Base units of a decimal string this platform wrote (``format_units``), zero and sign allowed:
+def _units_of(text: str, scale: int) -> int:
+    """Base units of a decimal string this platform wrote (``str`` of a ``Quantity``), zero and sign allowed:
     for reading back our own figures, not for parsing input."""
     whole, _, fraction = text.partition(".")
     return int(whole + fraction.ljust(scale, "0"))
 
 
-def format_units(units: int, scale: int) -> str:
+def _format_units(units: int, scale: int) -> str:
     """Format base units as a decimal string with exactly ``scale`` decimals."""
     sign = "-" if units < 0 else ""
     whole, fraction = divmod(abs(units), int(10**scale))
@@ -83,13 +83,18 @@ class Quantity:
     scale: int
 
     @classmethod
+    def parse(cls, text: object, scale: int, *, field: str) -> Self:
+        """A client's quantity: a positive decimal string with at most ``scale`` decimals."""
+        return cls(_parse_units(text, scale, field=field), scale)
+
+    @classmethod
     def read(cls, text: str) -> Self:
         """A quantity this platform wrote: always with all its class's decimals, so they give its scale."""
         scale = len(text.partition(".")[2])
-        return cls(units_of(text, scale), scale)
+        return cls(_units_of(text, scale), scale)
 
     def __str__(self) -> str:
-        return format_units(self.units, self.scale)
+        return _format_units(self.units, self.scale)
 
     def __add__(self, other: "Quantity") -> "Quantity":
         if other.scale != self.scale:
@@ -107,15 +112,15 @@ class Money:
     @classmethod
     def parse(cls, text: object, *, field: str) -> Self:
         """A client's amount: a positive decimal string with at most two decimals."""
-        return cls(parse_units(text, cls.SCALE, field=field))
+        return cls(_parse_units(text, cls.SCALE, field=field))
 
     @classmethod
     def read(cls, text: str) -> Self:
         """An amount this platform wrote (``str(money)``), zero and sign allowed."""
-        return cls(units_of(text, cls.SCALE))
+        return cls(_units_of(text, cls.SCALE))
 
     def __str__(self) -> str:
-        return format_units(self.fen, self.SCALE)
+        return _format_units(self.fen, self.SCALE)
 
     def __add__(self, other: "Money") -> "Money":
         return Money(self.fen + other.fen)

@@ -28,7 +28,7 @@ from registry.errors import (
     UnknownIssuance,
     UnknownParty,
 )
-from registry.quantities import format_units, parse_units
+from registry.quantities import Quantity
 from registry.tables import ApplicationRow, BlockRow, IssuanceRow, MovementRow, PartyRow
 
 
@@ -113,7 +113,7 @@ def _application(row: ApplicationRow, scale: int) -> Application:
         row.asset_class,
         row.division,
         row.vintage,
-        format_units(row.quantity, scale),
+        str(Quantity(row.quantity, scale)),
         row.attributes,
         ApplicationStatus(row.status),
         row.reason,
@@ -131,7 +131,7 @@ def issuance_value(row: IssuanceRow, asset_class: AssetClass) -> Issuance:
         row.holder_id,
         row.division,
         row.vintage,
-        format_units(row.quantity, asset_class.scale),
+        str(Quantity(row.quantity, asset_class.scale)),
         asset_class.unit,
         row.attributes,
         row.term_end,
@@ -159,7 +159,7 @@ async def file_application(
     division(division_code, on=work.now.date())
     if not EARLIEST_VINTAGE <= vintage <= work.now.year:
         raise VintageOutOfRange("vintage", vintage=vintage, earliest=EARLIEST_VINTAGE, latest=work.now.year)
-    units = parse_units(quantity, cls.scale, field="quantity")
+    units = Quantity.parse(quantity, cls.scale, field="quantity").units
     checked = cls.validate(attributes)
     _check_term(cls, checked, work.now.date())
     row = ApplicationRow(
@@ -182,7 +182,7 @@ async def file_application(
             asset_class=cls.code,
             division=division_code,
             vintage=vintage,
-            quantity=format_units(units, cls.scale),
+            quantity=str(Quantity(units, cls.scale)),
         ),
         actor=actor.party_id,
     )

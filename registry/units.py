@@ -28,7 +28,7 @@ from registry.errors import (
     UnknownIssuance,
     UnknownParty,
 )
-from registry.quantities import format_units, parse_units
+from registry.quantities import Quantity
 from registry.rights import serial
 from registry.tables import BlockRow, FreezeRow, IssuanceRow, MovementRow, PartyRow, RetirementRow
 
@@ -112,7 +112,7 @@ def _as_blocks(rows: list[BlockRow]) -> list[b.Block]:
 
 def _not_free(free: int, asked: int, cls: AssetClass) -> UnitsNotFree:
     return UnitsNotFree(
-        "quantity", free=format_units(free, cls.scale), asked=format_units(asked, cls.scale), unit=cls.unit
+        "quantity", free=str(Quantity(free, cls.scale)), asked=str(Quantity(asked, cls.scale)), unit=cls.unit
     )
 
 
@@ -186,7 +186,7 @@ def _lines(
 async def _free_ranges(
     work: c.Work, row: IssuanceRow, cls: AssetClass, owner: str, quantity: str
 ) -> tuple[int, list[BlockRow], list[tuple[int, int]]]:
-    units = parse_units(quantity, cls.scale, field="quantity")
+    units = Quantity.parse(quantity, cls.scale, field="quantity").units
     blocks = await _locked(work.session, row.id, owner, (b.ACTIVE,))
     return units, blocks, _top(blocks, units, cls)
 
@@ -206,7 +206,7 @@ async def transfer(work: c.Work, actor: c.Actor, *, issuance_id: int, to: str, q
     await _reassign(work.session, blocks, ranges, owner=to, state=b.ACTIVE)
     _lines(work, actor.party_id, row.id, ranges, kind="transfer_out", sign=-1, counterparty_id=to)
     _lines(work, to, row.id, ranges, kind="transfer_in", sign=+1, counterparty_id=actor.party_id)
-    text = format_units(units, cls.scale)
+    text = str(Quantity(units, cls.scale))
     work.record(
         ev.UnitsTransferred(
             issuance=row.id, from_=actor.party_id, to=to, ranges=tuple(ranges), quantity=text
@@ -244,7 +244,7 @@ async def retire(
             at=work.now,
         )
     )
-    text = format_units(units, cls.scale)
+    text = str(Quantity(units, cls.scale))
     work.record(
         ev.UnitsRetired(
             issuance=row.id,
@@ -288,7 +288,7 @@ async def cancel(
         work, actor, issuance_id=issuance_id, owner=owner, quantity=quantity, reason=reason, state=b.CANCELLED
     )
     _lines(work, owner, row.id, ranges, kind="cancelled", sign=-1)
-    text = format_units(units, cls.scale)
+    text = str(Quantity(units, cls.scale))
     work.record(
         ev.UnitsCancelled(
             issuance=row.id, owner=owner, ranges=tuple(ranges), quantity=text, reason=reason.strip()
@@ -301,7 +301,7 @@ async def cancel(
 async def check_free(session: AsyncSession, *, issuance_id: int, owner: str, quantity: str) -> None:
     """Refuse, naming the field, unless ``owner`` holds ``quantity`` free units of the issuance."""
     row, cls = await _issuance(session, issuance_id)
-    units = parse_units(quantity, cls.scale, field="quantity")
+    units = Quantity.parse(quantity, cls.scale, field="quantity").units
     query = select(BlockRow).where(
         BlockRow.issuance_id == row.id, BlockRow.owner_id == owner, BlockRow.state == b.ACTIVE
     )
@@ -338,7 +338,7 @@ async def freeze(
             at=work.now,
         )
     )
-    text = format_units(units, cls.scale)
+    text = str(Quantity(units, cls.scale))
     work.record(
         ev.UnitsFrozen(issuance=row.id, owner=owner, ranges=tuple(ranges), quantity=text, freeze=freeze_id),
         actor=actor.party_id,
@@ -361,7 +361,7 @@ async def unfreeze(work: c.Work, actor: c.Actor, *, freeze_id: str) -> Moved:
     await _reassign(work.session, blocks, ranges, owner=held.owner_id, state=b.ACTIVE)
     _lines(work, held.owner_id, row.id, ranges, kind="unfrozen", sign=0, reference=freeze_id)
     held.released_at = work.now
-    text = format_units(held.quantity, cls.scale)
+    text = str(Quantity(held.quantity, cls.scale))
     work.record(
         ev.UnitsUnfrozen(
             issuance=row.id, owner=held.owner_id, ranges=tuple(ranges), quantity=text, freeze=freeze_id
@@ -408,7 +408,7 @@ async def _expire(work: c.Work, row: IssuanceRow) -> None:
                 issuance=row.id,
                 owner=owner,
                 ranges=tuple(ranges),
-                quantity=format_units(sum(x.last - x.first + 1 for x in blocks), cls.scale),
+                quantity=str(Quantity(sum(x.last - x.first + 1 for x in blocks), cls.scale)),
             ),
             actor=ev.SYSTEM,
         )
@@ -437,7 +437,7 @@ async def get_retirement(session: AsyncSession, certificate: str) -> Retirement:
         found.id,
         row.id,
         found.owner_id,
-        format_units(found.quantity, cls.scale),
+        str(Quantity(found.quantity, cls.scale)),
         serials,
         found.beneficiary,
         found.purpose,
@@ -459,7 +459,7 @@ async def reserve(
             issuance=row.id,
             owner=owner,
             ranges=tuple(ranges),
-            quantity=format_units(units, cls.scale),
+            quantity=str(Quantity(units, cls.scale)),
             ref=ref,
         ),
         actor=owner,
@@ -489,7 +489,7 @@ async def release(
             issuance=row.id,
             owner=owner,
             ranges=tuple(ranges),
-            quantity=format_units(units, cls.scale),
+            quantity=str(Quantity(units, cls.scale)),
             ref=ref,
         ),
         actor=actor,

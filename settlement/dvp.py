@@ -15,7 +15,7 @@ from registry import cash, units
 from registry import context as c
 from registry import events as ev
 from registry.parties import require_none_frozen
-from registry.quantities import Money, format_units
+from registry.quantities import Money, Quantity
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +68,7 @@ async def settle(work: c.Work, trade: Trade, *, actor: str) -> list[tuple[int, i
         **_terms(trade),
         issuance=trade.issuance,
         ranges=tuple(ranges),
-        quantity=format_units(trade.units, trade.scale),
+        quantity=str(Quantity(trade.units, trade.scale)),
         price=str(Money(trade.price_fen)),
     )
     work.record(settled, actor=actor)
@@ -81,7 +81,7 @@ async def settle_package(work: c.Work, trade: PackageTrade, *, actor: str) -> No
     deliveries = []
     for delivery in trade.deliveries:
         ranges = await _deliver(work, trade, delivery)
-        quantity = format_units(delivery.units, delivery.scale)
+        quantity = str(Quantity(delivery.units, delivery.scale))
         deliveries.append(ev.Delivery(delivery.issuance, tuple(ranges), quantity, delivery.owner))
     await _pay(work, trade)
     work.record(ev.PackageSettled(**_terms(trade), deliveries=tuple(deliveries)), actor=actor)

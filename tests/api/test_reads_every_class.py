@@ -3,7 +3,7 @@ on both engines (a statement once failed on PostgreSQL only, for classes with de
 
 import pytest
 
-from registry.quantities import format_units, units_of
+from registry.quantities import Quantity
 from tests.platform import QUANTITY, Platform
 
 pytestmark = pytest.mark.anyio
@@ -14,7 +14,7 @@ async def test_a_holders_reads_answer_for_every_asset_class(platform: Platform, 
     holder, other = await platform.onboard("enterprise"), await platform.onboard("enterprise")
     issued = await platform.confirmed(holder, asset_class)
     scale = len(QUANTITY[asset_class].partition(".")[2])
-    unit = format_units(1, scale)  # the smallest quantity of the class
+    unit = str(Quantity(1, scale))  # the smallest quantity of the class
     moved = await platform.post(
         "/api/v1/transfers", holder, {"issuance": issued["id"], "to": other.party, "quantity": unit}
     )
@@ -35,5 +35,5 @@ async def test_a_holders_reads_answer_for_every_asset_class(platform: Platform, 
         answer = await platform.client.get(path, headers=holder.auth)
         assert answer.status_code == 200, f"{path}: {answer.text}"
     lines = (await platform.get(f"/api/v1/parties/{holder.party}/statement", holder)).json()["items"]
-    left = format_units(units_of(QUANTITY[asset_class], scale) - 1, scale)
+    left = str(Quantity(Quantity.read(QUANTITY[asset_class]).units - 1, scale))
     assert [line["balance"] for line in lines] == [QUANTITY[asset_class], left]

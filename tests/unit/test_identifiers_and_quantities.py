@@ -11,7 +11,7 @@ from registry.identifiers import (
     validate_credit_code,
     validate_resident_id,
 )
-from registry.quantities import Money, Quantity, TooManyDecimals, format_units, parse_units
+from registry.quantities import Money, Quantity, TooManyDecimals
 
 GOOD_CODE = "91360100MA3ABCDE1C"
 
@@ -54,7 +54,7 @@ def test_resident_ids_are_masked() -> None:
 
 @given(st.integers(1, 2**53 - 1), st.integers(0, 6))
 def test_quantities_round_trip_exactly(units: int, scale: int) -> None:
-    assert parse_units(format_units(units, scale), scale, field="q") == units
+    assert Quantity.parse(str(Quantity(units, scale)), scale, field="q") == Quantity(units, scale)
 
 
 @pytest.mark.parametrize(
@@ -62,18 +62,18 @@ def test_quantities_round_trip_exactly(units: int, scale: int) -> None:
 )
 def test_quantities_that_are_refused(text: str) -> None:
     with pytest.raises(InvalidAmount):
-        parse_units(text, 3, field="q")
+        Quantity.parse(text, 3, field="q")
 
 
 def test_a_json_number_is_refused_with_the_field_named() -> None:
     with pytest.raises(InvalidAmount) as refused:
-        parse_units(12.5, 3, field="quantity")
+        Quantity.parse(12.5, 3, field="quantity")
     assert refused.value.field == "quantity"
 
 
 @given(st.integers(-(2**53), 2**53))
 def test_money_is_written_in_fen_and_read_back_exactly(fen: int) -> None:
-    assert str(Money(fen)) == format_units(fen, 2)
+    assert str(Money(fen)) == str(Quantity(fen, 2))
     assert Money.read(str(Money(fen))) == Money(fen)
 
 
@@ -89,3 +89,10 @@ def test_a_quantity_written_out_keeps_its_scale() -> None:
     assert str(Quantity(1, 3) + Quantity(1499, 3)) == "1.500"
     with pytest.raises(ValueError):
         Quantity(1, 3) + Quantity(1, 0)
+
+
+def test_a_quantity_from_a_client_has_at_most_its_scales_decimals() -> None:
+    assert Quantity.parse("1.5", 3, field="quantity") == Quantity(1500, 3)
+    with pytest.raises(TooManyDecimals) as refused:
+        Quantity.parse("1.5", 0, field="quantity")
+    assert (refused.value.field, refused.value.facts) == ("quantity", {"amount": "1.5", "scale": 0})
