@@ -151,8 +151,11 @@ async def _valuation(platform: Platform) -> tuple[str, Member, dict[str, Any]]:
 
 async def _link(platform: Platform) -> tuple[str, Member, dict[str, Any]]:
     a, b = await platform.onboard("enterprise"), await platform.onboard("enterprise")
-    return "/api/v1/supervision/links", await platform.regulator(), {"party_a": a.party, "party_b": b.party,
-        "kind": "controller"}  # fmt: skip
+    return (
+        "/api/v1/supervision/links",
+        await platform.regulator(),
+        {"party_a": a.party, "party_b": b.party, "kind": "controller"},
+    )
 
 
 async def _enforcement(platform: Platform) -> tuple[str, Member, dict[str, Any]]:
@@ -161,8 +164,13 @@ async def _enforcement(platform: Platform) -> tuple[str, Member, dict[str, Any]]
     assert (
         await platform.post("/api/v1/valuations", bank, _appraisal(issued["id"], "market"))
     ).status_code == 201
-    terms = {"issuance": issued["id"], "bank": bank.party, "quantity": "400", "loan": "10000.00",
-        "loan_term_end": (START.date() + dt.timedelta(days=365)).isoformat()}  # fmt: skip
+    terms = {
+        "issuance": issued["id"],
+        "bank": bank.party,
+        "quantity": "400",
+        "loan": "10000.00",
+        "loan_term_end": (START.date() + dt.timedelta(days=365)).isoformat(),
+    }
     pledge = (await platform.post("/api/v1/pledges", owner, terms)).json()
     assert (await platform.post(f"/api/v1/pledges/{pledge['id']}/register", bank, {})).status_code == 200
     return f"/api/v1/pledges/{pledge['id']}/enforce", bank, {"method": "transfer"}
