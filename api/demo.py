@@ -274,7 +274,7 @@ class Demo:
                         issuance_id=issuance,
                         quantity="300",
                         beneficiary="2025年度大型活动碳中和",
-                        purpose=self.rng.choice(["voluntary", "damage_compensation"]),
+                        purpose=self.rng.choice([units.Purpose.VOLUNTARY, units.Purpose.DAMAGE_COMPENSATION]),
                     )
                 )
 

@@ -17,8 +17,11 @@ from market.negotiated import OfferStatus
 from market.tables import OrderStatus, SelfTrade, Side, TimeInForce
 from registry.context import PartyKind, Role
 from registry.contracts import ContractMode, ContractStatus
-from registry.pledges import PledgeStatus
+from registry.pledges import Enforcement, PledgeStatus
+from registry.relations import LinkKind
 from registry.rights import ApplicationStatus
+from registry.units import Purpose
+from registry.valuations import ValuationMethod
 
 
 def _decimal_string(value: object) -> object:
@@ -151,7 +154,7 @@ class RetireIn(Strict):
     issuance: IssuanceId
     quantity: Decimal
     beneficiary: Text
-    purpose: Literal["compliance", "voluntary", "damage_compensation"]
+    purpose: Annotated[Purpose, one_of(Purpose)]
 
 
 class EncumberIn(Strict):
@@ -239,7 +242,7 @@ class ValuationIn(Strict):
     issuance: IssuanceId
     appraiser: Text
     appraiser_credit_code: CreditCode
-    method: Literal["market", "income", "cost", "GEP", "VEP"]
+    method: Annotated[ValuationMethod, one_of(ValuationMethod)]
     value: Annotated[Price, Field(description="CNY, of the whole issuance")]
     valued_on: Day
     valid_until: Day
@@ -293,12 +296,12 @@ class SaleIn(Strict):
 
 
 class EnforceIn(Strict):
-    method: Literal["transfer", "sale"] = "transfer"
+    method: Annotated[Enforcement, one_of(Enforcement)] = Enforcement.TRANSFER
     sale: Annotated[SaleIn | None, Field(description="the forced sale's terms, for method sale")] = None
 
     @model_validator(mode="after")
     def _terms_for_a_sale(self) -> "EnforceIn":
-        if (self.method == "sale") != (self.sale is not None):
+        if (self.method == Enforcement.SALE) != (self.sale is not None):
             raise ValueError("sale terms are given for method sale, and only for it")
         return self
 
@@ -306,7 +309,7 @@ class EnforceIn(Strict):
 class LinkIn(Strict):
     party_a: PartyId
     party_b: PartyId
-    kind: Literal["legal_representative", "controller", "beneficial_owner"]
+    kind: Annotated[LinkKind, one_of(LinkKind)]
 
 
 class ContractIn(Strict):

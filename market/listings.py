@@ -84,7 +84,15 @@ class ListingStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
-ACTIVE, OUTBID, REPLACED, WON, LOST = "active", "outbid", "replaced", "won", "lost"
+class BidStatus(StrEnum):
+    """A bid's status (``BidRow.status``): active until outbid (English), replaced by its bidder's next
+    bid (sealed), or won or lost at the close."""
+
+    ACTIVE = "active"
+    OUTBID = "outbid"
+    REPLACED = "replaced"
+    WON = "won"
+    LOST = "lost"
 
 
 @dataclass(frozen=True, slots=True)
@@ -331,7 +339,7 @@ async def buy(work: c.Work, actor: c.Actor, listing_id: str, *, fees_bps: int, f
         party_id=actor.party_id,
         price=row.price,
         quantity=_whole(row, await _items(work.session, row)),
-        status=ACTIVE,
+        status=BidStatus.ACTIVE,
         allocated=0,
         trade_id=None,
         at=work.now,
@@ -377,11 +385,11 @@ async def bid(
     active = await _active_bids(work.session, row)
     for earlier in active:
         if row.mode == ListingMode.ENGLISH:
-            earlier.status = OUTBID
+            earlier.status = BidStatus.OUTBID
             if earlier.party_id != actor.party_id:
                 await _hold_to(work, row, earlier.party_id, row.deposit)
         elif earlier.party_id == actor.party_id:
-            earlier.status = REPLACED
+            earlier.status = BidStatus.REPLACED
     value = _value(row, items, offered, wanted)
     await _hold_to(work, row, actor.party_id, max(row.deposit, value + fee(value, fees_bps)))
     work.session.add(
@@ -390,7 +398,7 @@ async def bid(
             party_id=actor.party_id,
             price=offered,
             quantity=wanted,
-            status=ACTIVE,
+            status=BidStatus.ACTIVE,
             allocated=0,
             trade_id=None,
             at=work.now,
@@ -439,12 +447,18 @@ def _whole(row: ListingRow, items: list[ListingItemRow]) -> int:
 
 
 async def _active_bids(session: AsyncSession, row: ListingRow) -> list[BidRow]:
-    query = select(BidRow).where(BidRow.listing_id == row.id, BidRow.status == ACTIVE).order_by(BidRow.id)
+    query = (
+        select(BidRow)
+        .where(BidRow.listing_id == row.id, BidRow.status == BidStatus.ACTIVE)
+        .order_by(BidRow.id)
+    )
     return list((await session.execute(query)).scalars())
 
 
 async def _high_bid(session: AsyncSession, row: ListingRow) -> int | None:
-    query = select(func.max(BidRow.price)).where(BidRow.listing_id == row.id, BidRow.status == ACTIVE)
+    query = select(func.max(BidRow.price)).where(
+        BidRow.listing_id == row.id, BidRow.status == BidStatus.ACTIVE
+    )
     return (await session.execute(query)).scalar()
 
 
@@ -499,7 +513,7 @@ async def _award(
             ref=row.id,
         )
         await settle(work, trade, actor=ev.SYSTEM)
-    winner.status, winner.allocated, winner.trade_id = WON, quantity, trade_id
+    winner.status, winner.allocated, winner.trade_id = BidStatus.WON, quantity, trade_id
     return value - charge
 
 
@@ -519,7 +533,7 @@ async def close(work: c.Work, row: ListingRow, *, fees_bps: int, fee_account: st
                 work, row, placed, awards[placed.id], fees_bps=fees_bps, fee_account=fee_account
             )
         else:
-            placed.status = LOST
+            placed.status = BidStatus.LOST
     await _finish(work, row, proceeds if awards else None)
 
 
@@ -599,7 +613,9 @@ async def _view(session: AsyncSession, row: ListingRow) -> Listing:
         if row.mode == ListingMode.ENGLISH and row.status == ListingStatus.OPEN
         else None
     )
-    won = select(BidRow).where(BidRow.listing_id == row.id, BidRow.status == WON).order_by(BidRow.id)
+    won = (
+        select(BidRow).where(BidRow.listing_id == row.id, BidRow.status == BidStatus.WON).order_by(BidRow.id)
+    )
     results = [
         Award(
             b.party_id,

@@ -18,7 +18,14 @@ from registry.parties import PartyFrozenAlready
 from registry.quantities import Quantity
 from registry.tables import ApplicationRow, PartyRow, ProposalRow
 
-FREEZE_UNITS, FREEZE_PARTY, CONFIRM = "freeze_units", "freeze_party", "confirm_application"
+
+class ProposalAction(StrEnum):
+    """What a four-eyes proposal does once approved: freeze an owner's units or a party, or confirm an
+    issuance above its class's threshold."""
+
+    FREEZE_UNITS = "freeze_units"
+    FREEZE_PARTY = "freeze_party"
+    CONFIRM = "confirm_application"
 
 
 class ProposalStatus(StrEnum):
@@ -47,7 +54,7 @@ class ProposerMayNotDecide(Forbidden):
 @dataclass(frozen=True, slots=True)
 class Proposal:
     id: str
-    action: str
+    action: ProposalAction
     params: dict[str, Any]
     status: ProposalStatus
     proposed_by: str  # user ids: the two pairs of eyes
@@ -60,7 +67,7 @@ class Proposal:
 def _proposal(row: ProposalRow) -> Proposal:
     return Proposal(
         row.id,
-        row.action,
+        ProposalAction(row.action),
         row.params,
         ProposalStatus(row.status),
         row.proposed_by,
@@ -77,7 +84,7 @@ async def propose_freeze(
     """Propose freezing an owner's units; checked now, so a second regulator approves a sound one."""
     await units.check_free(work.session, issuance_id=issuance_id, owner=owner, quantity=quantity)
     params = {"issuance": issuance_id, "owner": owner, "quantity": quantity, "reason": _reason(reason)}
-    return await _propose(work, actor, FREEZE_UNITS, params)
+    return await _propose(work, actor, ProposalAction.FREEZE_UNITS, params)
 
 
 async def propose_party_freeze(work: c.Work, actor: c.Actor, *, party_id: str, reason: str) -> Proposal:
@@ -86,11 +93,13 @@ async def propose_party_freeze(work: c.Work, actor: c.Actor, *, party_id: str, r
         raise UnknownParty("party", party=party_id)
     if party.frozen_at is not None:
         raise PartyFrozenAlready("party", party=party_id)
-    return await _propose(work, actor, FREEZE_PARTY, {"party": party_id, "reason": _reason(reason)})
+    return await _propose(
+        work, actor, ProposalAction.FREEZE_PARTY, {"party": party_id, "reason": _reason(reason)}
+    )
 
 
 async def propose_confirmation(work: c.Work, actor: c.Actor, application_id: str) -> Proposal:
-    return await _propose(work, actor, CONFIRM, {"application": application_id})
+    return await _propose(work, actor, ProposalAction.CONFIRM, {"application": application_id})
 
 
 def _reason(reason: str) -> str:
@@ -99,7 +108,7 @@ def _reason(reason: str) -> str:
     return reason.strip()
 
 
-async def _propose(work: c.Work, actor: c.Actor, action: str, params: dict[str, Any]) -> Proposal:
+async def _propose(work: c.Work, actor: c.Actor, action: ProposalAction, params: dict[str, Any]) -> Proposal:
     actor.require(c.PartyKind.REGULATOR)
     row = ProposalRow(
         id=work.new_id(),
@@ -142,7 +151,7 @@ async def _pending(work: c.Work, actor: c.Actor, proposal_id: str) -> ProposalRo
 async def approve(work: c.Work, actor: c.Actor, proposal_id: str) -> Proposal:
     row = await _pending(work, actor, proposal_id)
     p = row.params
-    if row.action == FREEZE_UNITS:
+    if row.action == ProposalAction.FREEZE_UNITS:
         moved = await units.freeze(
             work,
             actor,
@@ -152,7 +161,7 @@ async def approve(work: c.Work, actor: c.Actor, proposal_id: str) -> Proposal:
             reason=p["reason"],
         )
         row.result = moved.reference
-    elif row.action == FREEZE_PARTY:
+    elif row.action == ProposalAction.FREEZE_PARTY:
         row.result = (await parties.freeze_party(work, actor, party_id=p["party"], reason=p["reason"])).id
     else:
         row.result = str((await rights.confirm_application(work, actor, p["application"])).id)

@@ -44,6 +44,13 @@ class PledgeStatus(StrEnum):
     WITHDRAWN = "withdrawn"
 
 
+class Enforcement(StrEnum):
+    """How a bank enforces a pledge on default: the units transfer to it, or go to a forced sale."""
+
+    TRANSFER = "transfer"
+    SALE = "sale"
+
+
 class NotABank(InvalidInput):
     title = "Not a bank"
     template = "a pledge names a bank party; {party} is not one"
@@ -125,7 +132,7 @@ class Pledge:
     senior: str | None
     allows_junior: bool
     status: PledgeStatus
-    enforcement: str | None
+    enforcement: Enforcement | None
     requested_at: dt.datetime
     registered_at: dt.datetime | None
     closed_at: dt.datetime | None
@@ -159,7 +166,7 @@ async def view(session: AsyncSession, row: PledgeRow) -> Pledge:
         row.senior_id,
         row.allows_junior,
         PledgeStatus(row.status),
-        row.enforcement,
+        None if row.enforcement is None else Enforcement(row.enforcement),
         row.requested_at,
         row.registered_at,
         row.closed_at,
@@ -372,7 +379,7 @@ async def enforce_by_transfer(work: c.Work, actor: c.Actor, pledge_id: str) -> P
         to_state=b.ACTIVE,
         to_ref=None,
     )
-    row.status, row.enforcement, row.closed_at = PledgeStatus.ENFORCED, "transfer", work.now
+    row.status, row.enforcement, row.closed_at = PledgeStatus.ENFORCED, Enforcement.TRANSFER, work.now
     work.record(ev.PledgeEnforced(**_lien(row), ranges=tuple(ranges)), actor=actor.party_id)
     return await view(work.session, row)
 
@@ -398,7 +405,7 @@ async def move_to_sale(work: c.Work, actor: c.Actor, row: PledgeRow, listing: st
         to_state=b.RESERVED,
         to_ref=listing,
     )
-    row.enforcement = "sale"
+    row.enforcement = Enforcement.SALE
     work.record(ev.PledgeSale(**_lien(row), listing=listing, ranges=tuple(ranges)), actor=actor.party_id)
 
 
@@ -435,7 +442,7 @@ async def _pay_out(work: c.Work, senior: PledgeRow, proceeds: int) -> None:
         await cash.pay(
             work, payer=row.owner_id, payee=row.bank_id, fen=amount, reference=row.id, kind="pledge"
         )
-        row.status, row.enforcement, row.closed_at = PledgeStatus.ENFORCED, "sale", work.now
+        row.status, row.enforcement, row.closed_at = PledgeStatus.ENFORCED, Enforcement.SALE, work.now
         work.record(ev.PledgeProceeds(**_lien(row), amount=str(Money(amount))), actor=ev.SYSTEM)
 
 

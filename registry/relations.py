@@ -7,15 +7,22 @@ a trade between two members of a group is a wash trade in substance.
 
 import datetime as dt
 from dataclasses import dataclass
+from enum import StrEnum
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry import context as c
-from registry.errors import Conflict, InvalidInput, NotOneOf, UnknownParty
+from registry.errors import Conflict, InvalidInput, UnknownParty
 from registry.tables import PartyLinkRow, PartyRow
 
-KINDS = ("legal_representative", "controller", "beneficial_owner")
+
+class LinkKind(StrEnum):
+    """What two linked parties share."""
+
+    LEGAL_REPRESENTATIVE = "legal_representative"
+    CONTROLLER = "controller"
+    BENEFICIAL_OWNER = "beneficial_owner"
 
 
 class SelfLink(InvalidInput):
@@ -32,15 +39,13 @@ class LinkDeclaredAlready(Conflict):
 class Link:
     party_a: str
     party_b: str
-    kind: str
+    kind: LinkKind
     declared_by: str
     at: dt.datetime
 
 
-async def declare(work: c.Work, actor: c.Actor, *, party_a: str, party_b: str, kind: str) -> Link:
+async def declare(work: c.Work, actor: c.Actor, *, party_a: str, party_b: str, kind: LinkKind) -> Link:
     actor.require(c.PartyKind.REGULATOR, c.PartyKind.REGISTRAR)
-    if kind not in KINDS:
-        raise NotOneOf("kind", value=kind, choices=", ".join(KINDS))
     if party_a == party_b:
         raise SelfLink("party_b")
     for field, party in (("party_a", party_a), ("party_b", party_b)):
@@ -51,12 +56,12 @@ async def declare(work: c.Work, actor: c.Actor, *, party_a: str, party_b: str, k
         raise LinkDeclaredAlready("kind", party_a=low, party_b=high, kind=kind)
     row = PartyLinkRow(party_a=low, party_b=high, kind=kind, declared_by=actor.party_id, at=work.now)
     work.session.add(row)
-    return Link(row.party_a, row.party_b, row.kind, row.declared_by, row.at)
+    return Link(row.party_a, row.party_b, LinkKind(row.kind), row.declared_by, row.at)
 
 
 async def links(session: AsyncSession) -> list[Link]:
     rows = (await session.execute(select(PartyLinkRow).order_by(PartyLinkRow.at))).scalars()
-    return [Link(r.party_a, r.party_b, r.kind, r.declared_by, r.at) for r in rows]
+    return [Link(r.party_a, r.party_b, LinkKind(r.kind), r.declared_by, r.at) for r in rows]
 
 
 def groups(declared: list[Link]) -> dict[str, str]:

@@ -8,6 +8,7 @@ never be sold, retired or frozen twice.
 
 import datetime as dt
 from dataclasses import dataclass
+from enum import StrEnum
 
 from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,7 +22,6 @@ from registry.errors import (
     InsufficientUnits,
     InvalidInput,
     NotFound,
-    NotOneOf,
     PartyKindMayNotHold,
     ReasonRequired,
     UnitsNotFree,
@@ -32,8 +32,15 @@ from registry.quantities import Quantity
 from registry.rights import serial
 from registry.tables import BlockRow, FreezeRow, IssuanceRow, MovementRow, PartyRow, RetirementRow
 
-PURPOSES = ("compliance", "voluntary", "damage_compensation")  # 清缴履约 / 自愿 / 以碳代赔
 LIVE = (b.ACTIVE, b.RESERVED, b.PLEDGED, b.FROZEN)
+
+
+class Purpose(StrEnum):
+    """Why units are retired."""
+
+    COMPLIANCE = "compliance"  # 清缴履约
+    VOLUNTARY = "voluntary"  # 自愿
+    DAMAGE_COMPENSATION = "damage_compensation"  # 以碳代赔
 
 
 class TransferToSelf(InvalidInput):
@@ -217,12 +224,10 @@ async def transfer(work: c.Work, actor: c.Actor, *, issuance_id: int, to: str, q
 
 
 async def retire(
-    work: c.Work, actor: c.Actor, *, issuance_id: int, quantity: str, beneficiary: str, purpose: str
+    work: c.Work, actor: c.Actor, *, issuance_id: int, quantity: str, beneficiary: str, purpose: Purpose
 ) -> Moved:
     """Retire units for offsetting or compliance (清缴/核销): final, with a certificate number."""
     actor.require(*c.HOLDER_KINDS)
-    if purpose not in PURPOSES:
-        raise NotOneOf("purpose", value=purpose, choices=", ".join(PURPOSES))
     if not beneficiary.strip():
         raise BeneficiaryRequired("beneficiary")
     row, cls = await _issuance(work.session, issuance_id)
@@ -422,7 +427,7 @@ class Retirement:
     quantity: str
     serials: list[str]
     beneficiary: str
-    purpose: str
+    purpose: Purpose
     at: dt.datetime
 
 
@@ -440,7 +445,7 @@ async def get_retirement(session: AsyncSession, certificate: str) -> Retirement:
         str(Quantity(found.quantity, cls.scale)),
         serials,
         found.beneficiary,
-        found.purpose,
+        Purpose(found.purpose),
         found.at,
     )
 

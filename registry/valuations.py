@@ -7,19 +7,29 @@ regulator or the registrar from an appraisal report, naming the appraiser by its
 
 import datetime as dt
 from dataclasses import dataclass
+from enum import StrEnum
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry import context as c
 from registry import events as ev
-from registry.errors import InvalidInput, NotFound, NotOneOf, UnknownIssuance
+from registry.errors import InvalidInput, NotFound, UnknownIssuance
 from registry.identifiers import validate_credit_code
 from registry.quantities import Money
 from registry.tables import BlockRow, IssuanceRow, ValuationRow
 
-METHODS = ("market", "income", "cost", "GEP", "VEP")  # GEP/VEP: gross / specific ecosystem product value
 RECORDERS = (c.PartyKind.BANK, c.PartyKind.OPERATOR, c.PartyKind.REGULATOR, c.PartyKind.REGISTRAR)
+
+
+class ValuationMethod(StrEnum):
+    """How an appraiser valued a right."""
+
+    MARKET = "market"
+    INCOME = "income"
+    COST = "cost"
+    GEP = "GEP"  # gross ecosystem product value
+    VEP = "VEP"  # specific ecosystem product value
 
 
 class ValuationNotCurrent(InvalidInput):
@@ -41,7 +51,7 @@ class Valuation:
     issuance: int
     appraiser: str
     appraiser_credit_code: str
-    method: str
+    method: ValuationMethod
     value: str  # CNY, of the whole issuance
     valued_on: dt.date
     valid_until: dt.date
@@ -56,7 +66,7 @@ class Appraisal:
     issuance: int
     appraiser: str
     appraiser_credit_code: str
-    method: str
+    method: ValuationMethod
     value: str
     valued_on: dt.date
     valid_until: dt.date
@@ -68,7 +78,7 @@ def view(row: ValuationRow) -> Valuation:
         row.issuance_id,
         row.appraiser,
         row.appraiser_credit_code,
-        row.method,
+        ValuationMethod(row.method),
         str(Money(row.value)),
         row.valued_on,
         row.valid_until,
@@ -81,8 +91,6 @@ async def record(work: c.Work, actor: c.Actor, appraisal: Appraisal) -> Valuatio
     actor.require(*RECORDERS)
     if await work.session.get(IssuanceRow, appraisal.issuance) is None:
         raise UnknownIssuance("issuance", issuance=appraisal.issuance)
-    if appraisal.method not in METHODS:
-        raise NotOneOf("method", value=appraisal.method, choices=", ".join(METHODS))
     if not appraisal.valued_on <= work.now.date() < appraisal.valid_until:
         raise ValuationNotCurrent(
             "valid_until",

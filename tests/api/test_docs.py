@@ -95,6 +95,20 @@ async def test_the_document_lists_each_enum_s_values(platform: Platform) -> None
         "custody",
         "cooperation",
     ]
+    assert [
+        _enum(schemas, schemas[model]["properties"][field])
+        for model, field in (
+            ("RetireIn", "purpose"),
+            ("ValuationIn", "method"),
+            ("LinkIn", "kind"),
+            ("EnforceIn", "method"),
+        )
+    ] == [
+        ["compliance", "voluntary", "damage_compensation"],
+        ["market", "income", "cost", "GEP", "VEP"],
+        ["legal_representative", "controller", "beneficial_owner"],
+        ["transfer", "sale"],
+    ]
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tests.platform import Member, Platform, credit_code
+from tests.platform import START, Member, Platform, credit_code
 
 pytestmark = pytest.mark.anyio
 PROBLEM = "application/problem+json"
@@ -124,6 +124,70 @@ async def test_an_enum_field_takes_only_a_member_value(platform: Platform, kind:
     taken = await platform.post("/api/v1/parties", platform.registrar, body)
     assert taken.status_code == 201, taken.text
     assert taken.json()["kind"] == "enterprise"
+
+
+async def _retirement(platform: Platform) -> tuple[str, Member, dict[str, Any]]:
+    holder, _, issuance = await _transfer_setup(platform)
+    body = {"issuance": issuance, "quantity": "1", "beneficiary": "碳中和", "purpose": "voluntary"}
+    return "/api/v1/retirements", holder, body
+
+
+def _appraisal(issuance: int, method: str) -> dict[str, Any]:
+    return {
+        "issuance": issuance,
+        "appraiser": "江西中磊资产评估有限公司",
+        "appraiser_credit_code": credit_code("91", "360100", 777),
+        "method": method,
+        "value": "45000.00",
+        "valued_on": START.date().isoformat(),
+        "valid_until": (START.date() + dt.timedelta(days=365)).isoformat(),
+    }
+
+
+async def _valuation(platform: Platform) -> tuple[str, Member, dict[str, Any]]:
+    issued = await platform.confirmed(await platform.onboard("enterprise"), "CS", "1000")
+    return "/api/v1/valuations", await platform.bank(), _appraisal(issued["id"], "GEP")
+
+
+async def _link(platform: Platform) -> tuple[str, Member, dict[str, Any]]:
+    a, b = await platform.onboard("enterprise"), await platform.onboard("enterprise")
+    return (
+        "/api/v1/supervision/links",
+        await platform.regulator(),
+        {"party_a": a.party, "party_b": b.party, "kind": "controller"},
+    )
+
+
+async def _enforcement(platform: Platform) -> tuple[str, Member, dict[str, Any]]:
+    owner, bank = await platform.onboard("enterprise"), await platform.bank()
+    issued = await platform.confirmed(owner, "CS", "1000")
+    assert (
+        await platform.post("/api/v1/valuations", bank, _appraisal(issued["id"], "market"))
+    ).status_code == 201
+    terms = {
+        "issuance": issued["id"],
+        "bank": bank.party,
+        "quantity": "400",
+        "loan": "10000.00",
+        "loan_term_end": (START.date() + dt.timedelta(days=365)).isoformat(),
+    }
+    pledge = (await platform.post("/api/v1/pledges", owner, terms)).json()
+    assert (await platform.post(f"/api/v1/pledges/{pledge['id']}/register", bank, {})).status_code == 200
+    return f"/api/v1/pledges/{pledge['id']}/enforce", bank, {"method": "transfer"}
+
+
+@pytest.mark.parametrize(
+    ("setup", "field"),
+    [(_retirement, "purpose"), (_valuation, "method"), (_link, "kind"), (_enforcement, "method")],
+)
+async def test_each_enum_field_takes_only_a_member_value(platform: Platform, setup: Any, field: str) -> None:
+    path, member, body = await setup(platform)
+    before = await platform.fingerprint()
+    for wrong in (body[field].swapcase(), body[field] + " ", 1):
+        _refused(await platform.post(path, member, {**body, field: wrong}), field)
+    assert await platform.fingerprint() == before
+    taken = await platform.post(path, member, body)
+    assert taken.status_code in (200, 201), taken.text
 
 
 @pytest.mark.parametrize(
