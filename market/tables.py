@@ -131,7 +131,7 @@ class ListingRow(Base):
     id: Mapped[str] = mapped_column(ID, primary_key=True)
     seller_id: Mapped[str] = mapped_column(ForeignKey("parties.id"), index=True)
     package: Mapped[bool] = mapped_column(Boolean)
-    mode: Mapped[str] = mapped_column(String(8))  # fixed, english, sealed
+    mode: Mapped[str] = mapped_column(String(8))  # market.listings.ListingMode
     price: Mapped[int] = mapped_column(BigInteger)  # fen: the fixed price or the start price
     increment: Mapped[int] = mapped_column(BigInteger)  # fen; english only
     reserve_price: Mapped[int | None] = mapped_column(BigInteger)
@@ -181,7 +181,7 @@ class BidRow(Base):
     party_id: Mapped[str] = mapped_column(ForeignKey("parties.id"))
     price: Mapped[int] = mapped_column(BigInteger)
     quantity: Mapped[int] = mapped_column(BigInteger)
-    status: Mapped[str] = mapped_column(String(16))  # active, replaced, won, lost
+    status: Mapped[str] = mapped_column(String(16))  # market.listings.BidStatus
     allocated: Mapped[int] = mapped_column(BigInteger)
     trade_id: Mapped[str | None] = mapped_column(String(36))
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime)

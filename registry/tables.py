@@ -264,7 +264,7 @@ class PledgeRow(Base):
     senior_id: Mapped[str | None] = mapped_column(String(36))
     allows_junior: Mapped[bool] = mapped_column(Boolean)
     status: Mapped[str] = mapped_column(String(16), index=True)
-    enforcement: Mapped[str | None] = mapped_column(String(16))  # transfer or sale
+    enforcement: Mapped[str | None] = mapped_column(String(16))  # registry.pledges.Enforcement
     requested_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     registered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
@@ -308,7 +308,7 @@ class ContractRow(Base):
     depositor_id: Mapped[str] = mapped_column(ForeignKey("parties.id"), index=True)
     issuance_id: Mapped[int] = mapped_column(ForeignKey("issuances.id"))
     quantity: Mapped[int] = mapped_column(BigInteger)
-    mode: Mapped[str] = mapped_column(String(12))  # buyout, lease, custody, cooperation
+    mode: Mapped[str] = mapped_column(String(12))  # registry.contracts.ContractMode
     term_start: Mapped[dt.date] = mapped_column(Date)
     term_end: Mapped[dt.date] = mapped_column(Date, index=True)
     price: Mapped[int] = mapped_column(BigInteger)  # fen: a buy-out's price; 0 otherwise
@@ -317,7 +317,7 @@ class ContractRow(Base):
     revenue_share_bps: Mapped[int] = mapped_column(Integer)  # the depositor's share of a sale's proceeds
     end_share_bps: Mapped[int] = mapped_column(Integer)  # the depositor's share of value at term end
     floor_price: Mapped[int] = mapped_column(BigInteger)  # fen per unit: the mandate's lowest sale price
-    status: Mapped[str] = mapped_column(String(12), index=True)  # offered, active, declined, ended
+    status: Mapped[str] = mapped_column(String(12), index=True)  # registry.contracts.ContractStatus
     years_paid: Mapped[int] = mapped_column(Integer)  # contract years whose rent or dividend is paid
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     signed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
