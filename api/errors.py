@@ -28,7 +28,7 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from api.i18n import negotiate, translate
+from api.i18n import negotiate, translate, translate_validation
 from api.inputs import MAX_PARAMETER_LENGTH, NotJson, echo
 from registry import errors as re_errors
 from registry.errors import Malformed
@@ -117,7 +117,7 @@ def validation(request: Request[Any, Any, Any], exc: ValidationException) -> Res
             field, message = echo(item.get("key") or item.get("source") or "body"), item.get("message")
             if field == "data":  # Litestar's name for a body that is missing altogether
                 field, message = "/", "a JSON body is required"
-            message = translate(echo(message, limit=200), locale)
+            message = translate_validation(echo(message, limit=200), locale)
             errors.append({"field": field, "pointer": pointer(field), "message": message})
     detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors) or echo(exc.detail)
     return problem(

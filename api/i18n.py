@@ -10,6 +10,7 @@ untranslated), and a test fails while one has no Chinese translation.
 import functools
 import importlib
 import pkgutil
+import re
 from http import HTTPStatus
 from pathlib import Path
 
@@ -68,6 +69,59 @@ def translate(message: str, locale: str) -> str:
     return catalogue(locale).get(message, message)
 
 
+# How pydantic words a field's refusal (its messages are English only): each phrasing as a template
+# whose facts are read back out of the message, so the catalogue translates it like any other.
+VALIDATION = tuple(
+    (re.compile(pattern), template)
+    for pattern, template in (
+        (r"Field required", "Field required"),
+        (r"Extra inputs are not permitted", "Extra inputs are not permitted"),
+        (r"Input should be a valid (?P<type>[a-z ]+?)(?:, .*)?", "Input should be a valid {type}"),
+        (
+            r"Input should be (?P<bound>(?:greater|less) than(?: or equal to)?) (?P<limit>\S+)",
+            "Input should be {bound} {limit}",
+        ),
+        (
+            r"String should have at (?P<bound>most|least) (?P<limit>\d+) characters?",
+            "String should have at {bound} {limit} characters",
+        ),
+        (
+            r"List should have at (?P<bound>most|least) (?P<limit>\d+) items?.*",
+            "List should have at {bound} {limit} items",
+        ),
+        (r"String should match pattern '(?P<pattern>.*)'", "String should match pattern {pattern}"),
+        (r"must be one of: (?P<choices>.*)", "must be one of: {choices}"),
+    )
+)
+VALIDATION_WORDS = (
+    "integer",
+    "string",
+    "boolean",
+    "dictionary",
+    "list",
+    "date",
+    "datetime",
+    "number",
+    "most",
+    "least",
+    "greater than",
+    "greater than or equal to",
+    "less than",
+    "less than or equal to",
+)
+
+
+def translate_validation(message: str, locale: str) -> str:
+    """A validation message of pydantic's (or of our validators, after pydantic's "Value error, ")
+    in ``locale``; one it does not know stays as it is."""
+    message = message.removeprefix("Value error, ")
+    for pattern, template in VALIDATION:
+        if (found := pattern.fullmatch(message)) is not None:
+            facts = {name: translate(value, locale) for name, value in found.groupdict().items()}
+            return translate(template, locale).format(**facts)
+    return translate(message, locale)
+
+
 # what the edge itself says, besides the titles and templates of the domain's errors
 EDGE_MESSAGES = (
     "Invalid request",
@@ -78,6 +132,12 @@ EDGE_MESSAGES = (
     "send the header Authorization: Bearer <API key>",
     "unknown or revoked API key",
     "a JSON body is required",
+    *(template for _, template in VALIDATION),
+    *VALIDATION_WORDS,
+    'must be a decimal string such as "12.345", not a JSON number',
+    "must be an RFC 3339 date-time with its zone, such as 2026-12-01T10:00:00+08:00",
+    "must be a date such as 2026-12-01",
+    "sale terms are given for method sale, and only for it",
     *(status.phrase for status in HTTPStatus if 400 <= status < 600),
 )
 

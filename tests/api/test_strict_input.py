@@ -313,3 +313,17 @@ async def test_order_terms_are_exact_members(platform: Platform, field: str, val
     body = {"instrument": "x", "side": "buy", "quantity": "1", "price": "1.00", field: value}
     _refused(await platform.post("/api/v1/orders", holder, body), field)
     assert await platform.fingerprint() == before
+
+
+async def test_field_refusals_are_in_chinese_when_asked(platform: Platform) -> None:
+    holder, other, _ = await _transfer_setup(platform)
+    zh = {**holder.auth, "Accept-Language": "zh-CN"}
+    body = {"issuance": "1", "to": other.party, "quantity": 1.5, "extra": 1}
+    refused = await platform.client.post("/api/v1/transfers", json=body, headers=zh)
+    assert refused.status_code == 400
+    messages = {e["field"]: e["message"] for e in refused.json()["errors"]}
+    assert messages == {
+        "issuance": "应为有效的整数",
+        "quantity": '应为十进制字符串，例如 "12.345"，而不是 JSON 数字',
+        "extra": "不允许的额外字段",
+    }
