@@ -87,7 +87,9 @@ def problem(
         body["field"] = field
     if errors:
         body["errors"] = errors
-    return Response(body, status_code=status, media_type=PROBLEM)
+    language = negotiate(request.headers.get("accept-language")).replace("_", "-")
+    headers = {"Content-Language": language, "Vary": "Accept-Language"}
+    return Response(body, status_code=status, media_type=PROBLEM, headers=headers)
 
 
 def domain_error(request: Request[Any, Any, Any], exc: re_errors.RegistryError) -> Response[dict[str, Any]]:

@@ -97,7 +97,7 @@ def one_of(kind: type[StrEnum]) -> BeforeValidator:
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class PartyIn(Strict):

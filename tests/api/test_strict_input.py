@@ -253,8 +253,10 @@ async def test_messages_follow_accept_language(platform: Platform) -> None:
     refused = await platform.client.get("/api/v1/me", headers={"Accept-Language": "zh-CN,zh;q=0.9,en;q=0.8"})
     assert refused.status_code == 401
     assert refused.json()["title"] != "Unauthorized"
+    assert refused.headers["content-language"] == "zh-CN" and refused.headers["vary"] == "Accept-Language"
     english = await platform.client.get("/api/v1/me", headers={"Accept-Language": "en-GB"})
     assert english.json()["title"] == "Unauthorized"
+    assert english.headers["content-language"] == "en"
 
 
 @pytest.mark.parametrize("number", [2**31, 2**53 - 1, 2**63])
@@ -327,3 +329,13 @@ async def test_field_refusals_are_in_chinese_when_asked(platform: Platform) -> N
         "quantity": '应为十进制字符串，例如 "12.345"，而不是 JSON 数字',
         "extra": "不允许的额外字段",
     }
+
+
+async def test_a_padded_decimal_string_is_not_a_decimal(platform: Platform) -> None:
+    holder, other, issuance = await _transfer_setup(platform)
+    before = await platform.fingerprint()
+    for padded in (" 1", "1 ", "\t1"):
+        body = {"issuance": issuance, "to": other.party, "quantity": padded}
+        refused = await platform.post("/api/v1/transfers", holder, body)
+        assert refused.status_code == 422 and refused.json()["field"] == "quantity", refused.text
+    assert await platform.fingerprint() == before
