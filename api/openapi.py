@@ -16,7 +16,7 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import OpenAPIMediaType, OpenAPIResponse, OpenAPIType, PathItem, Schema
 from litestar.routes import HTTPRoute
 
-from api.access import EVERYONE, access_of
+from api.access import EVERYONE, Access, access_of
 from api.docs import BEARER
 
 PROBLEM = "application/problem+json"
@@ -85,6 +85,9 @@ def document(app: Litestar) -> None:
                 for status in errors
             }
             handler.responses = {**responses, **(handler.responses or {})}
+            handler.description = "\n\n".join(
+                filter(None, (handler.description, who_may(access_of(handler))))
+            )
             if not access_of(handler).public:
                 handler.security = [{BEARER: []}]
     paths = app.openapi_schema.paths or {}
@@ -94,6 +97,25 @@ def document(app: Litestar) -> None:
                 answer = item.get.responses["200"] if item.get and item.get.responses else None
                 if isinstance(answer, OpenAPIResponse) and answer.content is not None:
                     answer.content[CSV] = OpenAPIMediaType(schema=Schema(type=OpenAPIType.STRING))
+
+
+def who_may(access: Access) -> str:
+    """The route's access declaration, in words, for its description."""
+    if access.public:
+        return "**Who may call it:** anyone, without a key."
+    kinds = (
+        "any party" if set(access.kinds) == set(EVERYONE) else "parties of kind " + ", ".join(access.kinds)
+    )
+    said = f"**Who may call it:** {kinds}"
+    if access.write:
+        said += ", with a manager key (not a viewer's), while the party is not frozen (冻结)"
+    if (subject := access.subject) is not None:
+        roles = " or ".join(subject.roles)
+        said += f"; the caller must be the {subject.kind}'s {roles}"
+        if subject.supervisors:
+            said += " (regulators and the registrar see every one)"
+        said += f"; any other {subject.kind} answers 404, as one that does not exist"
+    return said + "."
 
 
 def offers_csv() -> dict[str, bool]:

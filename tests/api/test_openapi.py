@@ -28,9 +28,12 @@ def operations(document: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]
     ]
 
 
-def test_every_operation_has_a_summary_and_problem_bodies_for_its_errors(document: dict[str, Any]) -> None:
+def test_every_operation_has_a_summary_a_description_and_problem_bodies_for_its_errors(
+    document: dict[str, Any],
+) -> None:
     for method, path, operation in operations(document):
         assert operation.get("summary"), (method, path)
+        assert "Who may call it" in operation.get("description", ""), (method, path)
         errors = {status for status in operation["responses"] if status >= "400"}
         assert {"400", "404", "422", "503"} <= errors, (method, path)
         for status in errors:
