@@ -28,7 +28,7 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from api.i18n import negotiate, translate, translate_validation
+from api.i18n import DEFAULT, negotiate, translate, translate_validation
 from api.inputs import MAX_PARAMETER_LENGTH, NotJson, echo
 from registry import errors as re_errors
 from registry.errors import Malformed
@@ -64,8 +64,14 @@ def pointer(field: str) -> str:
     return "/" + "/".join(part.replace("~", "~0").replace("/", "~1") for part in field.split("."))
 
 
+def locale_of(request: Request[Any, Any, Any]) -> str:
+    """The language the caller asked for, negotiated once per problem."""
+    return negotiate(request.headers.get("accept-language"))
+
+
 def problem(
     request: Request[Any, Any, Any],
+    locale: str,
     status: int,
     title: str,
     detail: str,
@@ -87,20 +93,20 @@ def problem(
         body["field"] = field
     if errors:
         body["errors"] = errors
-    language = negotiate(request.headers.get("accept-language")).replace("_", "-")
-    headers = {"Content-Language": language, "Vary": "Accept-Language"}
+    headers = {"Content-Language": locale.replace("_", "-"), "Vary": "Accept-Language"}
     return Response(body, status_code=status, media_type=PROBLEM, headers=headers)
 
 
 def domain_error(request: Request[Any, Any, Any], exc: re_errors.RegistryError) -> Response[dict[str, Any]]:
     status = next(code for cls, code in _STATUS if isinstance(exc, cls))
-    locale = negotiate(request.headers.get("accept-language"))
+    locale = locale_of(request)
     facts = {name: echo(value) if isinstance(value, str) else value for name, value in exc.facts.items()}
     message = translate(exc.template or "", locale).format(**facts)  # every raised error has a template
     field = None if exc.field is None else echo(exc.field)
     errors = [{"field": field, "pointer": pointer(field), "message": message}] if field else None
     return problem(
         request,
+        locale,
         status,
         translate(exc.title, locale),
         message,
@@ -112,7 +118,7 @@ def domain_error(request: Request[Any, Any, Any], exc: re_errors.RegistryError) 
 
 
 def validation(request: Request[Any, Any, Any], exc: ValidationException) -> Response[dict[str, Any]]:
-    locale = negotiate(request.headers.get("accept-language"))
+    locale = locale_of(request)
     errors = []
     for item in exc.extra if isinstance(exc.extra, list) else []:
         if isinstance(item, dict):
@@ -124,6 +130,7 @@ def validation(request: Request[Any, Any, Any], exc: ValidationException) -> Res
     detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors) or echo(exc.detail)
     return problem(
         request,
+        locale,
         400,
         translate("Invalid request", locale),
         detail,
@@ -134,11 +141,16 @@ def validation(request: Request[Any, Any, Any], exc: ValidationException) -> Res
 
 
 def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, Any]]:
-    locale = negotiate(request.headers.get("accept-language"))
+    locale = locale_of(request)
     phrase = HTTPStatus(exc.status_code).phrase
     detail = translate(echo(exc.detail), locale)
     response = problem(
-        request, exc.status_code, translate(phrase, locale), detail, kind=kebab(phrase.replace(" ", ""))
+        request,
+        locale,
+        exc.status_code,
+        translate(phrase, locale),
+        detail,
+        kind=kebab(phrase.replace(" ", "")),
     )
     if exc.status_code == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="liangshan"'
@@ -148,9 +160,10 @@ def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[
 
 def integrity(request: Request[Any, Any, Any], exc: IntegrityError) -> Response[dict[str, Any]]:
     log.info("conflicting concurrent write: %s", exc.orig)
-    locale = negotiate(request.headers.get("accept-language"))
+    locale = locale_of(request)
     return problem(
         request,
+        locale,
         409,
         translate("Conflict", locale),
         translate("a concurrent request changed the same records; retry", locale),
@@ -160,9 +173,10 @@ def integrity(request: Request[Any, Any, Any], exc: IntegrityError) -> Response[
 
 def busy(request: Request[Any, Any, Any], exc: OperationalError) -> Response[dict[str, Any]]:
     log.warning("database unavailable: %s", exc.orig)
-    locale = negotiate(request.headers.get("accept-language"))
+    locale = locale_of(request)
     response = problem(
         request,
+        locale,
         503,
         translate("Busy", locale),
         translate("the database is busy or unavailable; retry", locale),
@@ -174,7 +188,7 @@ def busy(request: Request[Any, Any, Any], exc: OperationalError) -> Response[dic
 
 def internal(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
     log.error("unhandled %s on %s %s", type(exc).__name__, request.method, request.url.path, exc_info=exc)
-    return problem(request, 500, "Internal error", "the error was logged", kind="internal-error")
+    return problem(request, DEFAULT, 500, "Internal error", "the error was logged", kind="internal-error")
 
 
 HANDLERS: dict[int | type[Exception], Any] = {

@@ -37,6 +37,7 @@ WHY = {
 @dataclass
 class FieldError:
     field: str
+    pointer: str  # RFC 6901
     message: str
 
 
