@@ -143,9 +143,10 @@ async def _require_party_to(
         raise UnknownObject(subject.kind, subject=subject.kind, id=str(identifier))
 
 
-def public() -> dict[str, Any]:
-    """A route anyone may call, without a key."""
-    return {"access": Access(public=True)}
+def public(*, write: bool = False) -> dict[str, Any]:
+    """A route anyone may call, without a key; ``write`` if it may store something (what it stores
+    stands on its own checks, a signature, not on who sent it)."""
+    return {"access": Access(public=True, write=write)}
 
 
 def reads(*kinds: str, subject: Subject | None = None) -> dict[str, Any]:

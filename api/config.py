@@ -4,6 +4,9 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from settlement.checkpoint import CheckpointError
+from settlement.cosignature import Cosigner
+
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./liangshan.db"
 # Loan-to-value caps per asset class, in basis points of the valuation: forest rights 50%, emission
 # permits 80%, as Jiangxi's banks lend; carbon sinks and wetland indicators in between.
@@ -32,6 +35,17 @@ def parse_caps(text: str) -> dict[str, int]:
     return caps
 
 
+def parse_witnesses(text: str) -> tuple[str, ...]:
+    """Witnesses' C2SP verifier keys (signature type 0x04), separated by commas or white space."""
+    keys = tuple(filter(None, (part.strip() for part in text.replace(",", " ").split())))
+    for key in keys:
+        try:
+            Cosigner.of(key)
+        except CheckpointError as exc:
+            raise ValueError(f"LIANGSHAN_WITNESSES: {key[:80]!r}: {exc}") from None
+    return keys
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     database_url: str = DEFAULT_DATABASE_URL
@@ -44,6 +58,7 @@ class Settings:
     four_eyes_above: dict[str, str] = field(
         default_factory=lambda: per_class(DEFAULT_FOUR_EYES_ABOVE, "LIANGSHAN_FOUR_EYES_ABOVE")
     )
+    witnesses: tuple[str, ...] = ()  # verifier keys of the witnesses whose cosignatures are kept and served
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -59,4 +74,5 @@ class Settings:
                 os.environ.get("LIANGSHAN_FOUR_EYES_ABOVE", DEFAULT_FOUR_EYES_ABOVE),
                 "LIANGSHAN_FOUR_EYES_ABOVE",
             ),
+            witnesses=parse_witnesses(os.environ.get("LIANGSHAN_WITNESSES", "")),
         )

@@ -452,6 +452,24 @@ class PackageSettled(_Settled):
         return tuple(dict.fromkeys(d.issuance for d in self.deliveries))  # each once
 
 
+# The ledger itself
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerKeyRotated(Event):
+    """The ledger's signing key handed over: checkpoints from this entry on are signed by ``key``.
+
+    ``signature`` (base64) is the outgoing key's Ed25519 signature over ``settlement.rotation.message``:
+    the new key bound to the tree of ``size`` entries before this one, whose ``root`` it names."""
+
+    kind: ClassVar[str] = "ledger.key_rotated"
+    key: str  # C2SP verifier key of the incoming key
+    previous: str  # C2SP verifier key of the outgoing key, which signed
+    size: int  # the entries before this one (this entry's seq)
+    root: str  # base64 RFC 9162 root of those entries, as a checkpoint writes it
+    signature: str
+
+
 def _kinds(*classes: type[Event]) -> dict[str, type[Event]]:
     for cls in classes:
         describe(cls)
@@ -499,6 +517,7 @@ _KINDS = _kinds(
     ContractEnded,
     CashReserved,
     CashReleased,
+    LedgerKeyRotated,
 )
 
 

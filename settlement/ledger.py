@@ -13,10 +13,11 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from registry.errors import InvalidInput
-from registry.events import Recorded
-from settlement import merkle
+from registry.events import LedgerKeyRotated, Recorded
+from settlement import merkle, rotation
 from settlement.checkpoint import Checkpoint, sign, verifier_key
 from settlement.entries import Entry, encode, format_time
+from settlement.signing_key import SigningKeyError
 from settlement.tables import (
     NODE_INDEX_BITS,
     LedgerEntryRow,
@@ -104,6 +105,12 @@ async def current_size(session: AsyncSession) -> int:
     return (await session.execute(query)).scalar_one()
 
 
+async def current_key(session: AsyncSession) -> str | None:
+    """The verifier key the latest rotation handed over to; None before any rotation."""
+    query = select(LedgerHeadRow.verifier_key).where(LedgerHeadRow.id == HEAD_ID)
+    return (await session.execute(query)).scalar_one()
+
+
 def _pack(frontier: Sequence[tuple[int, bytes]]) -> bytes:
     return b"".join(bytes([level]) + digest for level, digest in frontier)
 
@@ -166,6 +173,19 @@ class Ledger:
         )
         return new_size
 
+    async def hand_over(self, session: AsyncSession, incoming: Ed25519PrivateKey) -> LedgerKeyRotated:
+        """The rotation to ``incoming``, signed by this ledger's key over the tree as it stands, with
+        the head locked so that the entry lands exactly there: record it on the same transaction. Once
+        that commits, this key signs nothing more (``checkpoint``)."""
+        head = select(LedgerHeadRow.size).where(LedgerHeadRow.id == HEAD_ID).with_for_update()
+        size = (await session.execute(head)).scalar_one()
+        before = Checkpoint(self.origin, size, await self.root(session, size))
+        new_key = verifier_key(self.origin, incoming.public_key())
+        await session.execute(
+            update(LedgerHeadRow).where(LedgerHeadRow.id == HEAD_ID).values(verifier_key=new_key)
+        )
+        return rotation.hand_over(self._key, self.verifier_key, new_key, before)
+
     def sign(self, message: bytes) -> bytes:
         """Sign with the ledger's key; callers prefix a context string, so no signature made here can
         pass for a checkpoint note's or another kind of document's."""
@@ -202,14 +222,28 @@ class Ledger:
 
     async def checkpoint(self, session: AsyncSession) -> str:
         """The signed note for the current size; signed on first read of each size (Ed25519 is
-        deterministic, so every reader of a size sees the same bytes)."""
-        size = await self.size(session)
+        deterministic, so every reader of a size sees the same bytes), and only while this process's
+        key is still the ledger's (a rotation made elsewhere retires it)."""
+        size, current = (
+            await session.execute(
+                select(LedgerHeadRow.size, LedgerHeadRow.verifier_key).where(LedgerHeadRow.id == HEAD_ID)
+            )
+        ).one()
         note = self._notes.get(size)
         if note is None:
-            nodes = await self._nodes(session, merkle.tiles_needed([(0, size)]), "size")
-            note = sign(Checkpoint(self.origin, size, merkle.root(nodes, size)), self.origin, self._key)
+            if current is not None and current != self.verifier_key:
+                raise SigningKeyError(
+                    f"the ledger's signing key was rotated to {current}; this process holds the retired "
+                    f"{self.verifier_key} and signs nothing more: restart it with the new key"
+                )
+            note = sign(Checkpoint(self.origin, size, await self.root(session, size)), self.origin, self._key)
             self._notes = {size: note}
         return note
+
+    async def root(self, session: AsyncSession, size: int) -> bytes:
+        """The RFC 9162 root of the first ``size`` entries (at most the ledger's size)."""
+        nodes = await self._nodes(session, merkle.tiles_needed([(0, size)]), "size")
+        return merkle.root(nodes, size)
 
     async def inclusion(self, session: AsyncSession, seq: int, size: int) -> InclusionProof:
         if not 0 <= seq < size:

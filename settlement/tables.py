@@ -1,4 +1,5 @@
-"""Ledger tables: the stored canonical entries, the completed Merkle nodes and the head row.
+"""Ledger tables: the stored canonical entries, the completed Merkle nodes, the head row and the
+witnesses' cosignatures of checkpoints.
 
 The head row is the append lock: every writer updates it, so appends are serialised per ledger (on
 PostgreSQL by the row lock, on SQLite by the database write lock) and ``seq`` has no gaps or forks.
@@ -9,6 +10,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from registry.tables import Base
 
+VKEY_LENGTH = 300  # a C2SP verifier key: name, 8 hex digits, 44 base64 characters
+LINE_LENGTH = 420  # a cosignature line: "— ", a key name, a space, base64 of 76 bytes
+
 
 class LedgerHeadRow(Base):
     __tablename__ = "ledger_head"
@@ -16,6 +20,9 @@ class LedgerHeadRow(Base):
     size: Mapped[int] = mapped_column(BigInteger)
     last_leaf: Mapped[bytes] = mapped_column(LargeBinary(32))
     frontier: Mapped[bytes] = mapped_column(LargeBinary)  # (level byte ‖ 32-byte hash)*
+    # The verifier key of the signing key the latest ``ledger.key_rotated`` entry handed over to; None
+    # until the first rotation. A server holding another key refuses to sign.
+    verifier_key: Mapped[str | None] = mapped_column(String(VKEY_LENGTH))
 
 
 class LedgerEntryRow(Base):
@@ -41,6 +48,17 @@ class LedgerNodeRow(Base):
     __tablename__ = "ledger_nodes"
     key: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+
+
+class LedgerCosignatureRow(Base):
+    """A witness's cosignature (C2SP ``tlog-cosignature``) of the checkpoint of ``size`` entries, the
+    newest it sent. Not a ledger entry: an entry would grow the ledger past the checkpoint it cosigns."""
+
+    __tablename__ = "ledger_cosignatures"
+    witness: Mapped[str] = mapped_column(String(VKEY_LENGTH), primary_key=True)  # its verifier key
+    size: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    timestamp: Mapped[int] = mapped_column(BigInteger)  # POSIX seconds, as the cosignature states
+    line: Mapped[str] = mapped_column(String(LINE_LENGTH))  # the note signature line, as sent
 
 
 NODE_INDEX_BITS = 48  # 2^48 leaves: far beyond any ledger, and keys stay unique below 2^63

@@ -1,19 +1,22 @@
-"""The public, unauthenticated read side of the ledger (DESIGN §5), for outside verifiers.
+"""The public, unauthenticated read side of the ledger (DESIGN §5), for outside verifiers, and the
+door its witnesses hand their cosignatures in at.
 
 Entries are served as the stored canonical bytes, byte for byte; proofs are hex, checkpoints and the
-verifier key are the C2SP text formats.
+verifier key are the C2SP text formats; the checkpoint carries the cosignatures of the configured
+witnesses that have cosigned its size.
 """
 
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from litestar import Controller, Response, get
-from litestar.params import QueryParameter
+from litestar import Controller, Response, get, post
+from litestar.params import JSONBody, QueryParameter
 from litestar.response import Stream
 
 from api.access import public
 from api.platform import PlatformDep
-from api.schemas import MAX_SEQ
+from api.schemas import MAX_SEQ, CosignatureIn
+from settlement import witnesses
 
 TEXT = "text/plain; charset=utf-8"
 NDJSON = "application/x-ndjson"
@@ -35,14 +38,29 @@ class LedgerController(Controller):
 
     @get(
         "/checkpoint",
-        summary="Latest signed checkpoint (C2SP tlog-checkpoint in a signed note)",
+        summary="Latest signed checkpoint (C2SP tlog-checkpoint in a signed note), with the "
+        "cosignatures (C2SP tlog-cosignature) of the configured witnesses that cosigned it",
         media_type=TEXT,
         opt=public(),
     )
     async def checkpoint(self, platform: PlatformDep) -> Response[str]:
         async with platform.database.reads() as session:
             note = await platform.ledger.checkpoint(session)
+            note = await witnesses.cosigned(session, note, platform.witnesses)
         return Response(note, media_type=TEXT, headers={"Cache-Control": "no-cache"})
+
+    @post(
+        "/cosignatures",
+        summary="Hand in a witness's cosignature of a checkpoint of this ledger (C2SP tlog-cosignature); "
+        "kept only from a configured witness, if it verifies, for a checkpoint this ledger has",
+        opt=public(write=True),
+    )
+    async def cosign(self, data: JSONBody[CosignatureIn], platform: PlatformDep) -> dict[str, object]:
+        async with platform.database.writes() as session, session.begin():
+            witness, checkpoint, timestamp = await witnesses.accept(
+                session, platform.ledger, platform.witnesses, data.checkpoint, data.cosignature
+            )
+        return {"witness": witness.vkey, "size": checkpoint.size, "timestamp": timestamp}
 
     @get(
         "/entries",
