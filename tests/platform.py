@@ -90,7 +90,9 @@ class Clock:
 
 
 @functools.cache
-def _app(database_url: str, key_path: Path, fee_bps: int) -> tuple[Litestar, Clock, Settings]:
+def _app(
+    database_url: str, key_path: Path, fee_bps: int, witnesses: tuple[str, ...] = ()
+) -> tuple[Litestar, Clock, Settings]:
     """The app for these settings, built once: building it (Litestar registers and inspects every
     route) costs more than a test's requests. Each test runs its own lifespan on it (a fresh platform,
     ledger and books) on a database reset to the migrated state, with the clock set back to START.
@@ -104,6 +106,7 @@ def _app(database_url: str, key_path: Path, fee_bps: int) -> tuple[Litestar, Clo
         fee_bps=fee_bps,
         expiry_interval_s=3600,
         market_interval_s=3600,
+        witnesses=witnesses,
     )
     return create_app(settings, clock), clock, settings
 
@@ -134,8 +137,10 @@ class Platform:
 
     @classmethod
     @asynccontextmanager
-    async def start(cls, database_url: str, key_path: Path, fee_bps: int = 0) -> AsyncIterator["Platform"]:
-        app, clock, settings = _app(database_url, key_path, fee_bps)
+    async def start(
+        cls, database_url: str, key_path: Path, fee_bps: int = 0, witnesses: tuple[str, ...] = ()
+    ) -> AsyncIterator["Platform"]:
+        app, clock, settings = _app(database_url, key_path, fee_bps, witnesses)
         clock.reset()
         # The test client runs the app on its own event loop; the test reads and writes the database
         # through a platform of its own, built the same way, on the test's loop.
