@@ -67,12 +67,6 @@ def cosign(body: str, name: str, key: Ed25519PrivateKey, timestamp: int) -> str:
     return f"{SIGNATURE_PREFIX}{name} {base64.b64encode(blob).decode()}\n"
 
 
-def is_by(line: str, cosigner: Cosigner) -> bool:
-    """Whether the signature line carries ``cosigner``'s name and key id (the spec's match)."""
-    name, blob = signature_line(line.removesuffix("\n"))
-    return name == cosigner.name and blob[:4] == cosigner.key_id
-
-
 def open_cosignature(line: str, body: str, cosigner: Cosigner) -> int:
     """Check the cosignature ``line`` by ``cosigner`` over the checkpoint ``body``; return its time."""
     name, blob = signature_line(line.removesuffix("\n"))
