@@ -31,7 +31,7 @@ from registry.events import SYSTEM, LedgerKeyRotated
 from registry.parties import IssuedKey, bootstrap_registrar
 from settlement import attestation, signing_key
 from settlement.audit import audit, stored_entries
-from settlement.checkpoint import verifier_key
+from settlement.checkpoint import CheckpointError, verifier_key
 from settlement.cosignature import cosigner_key, signer_key
 from settlement.ledger import current_size
 from settlement.signing_key import SigningKeyError
@@ -233,6 +233,9 @@ def witness_keygen(args: argparse.Namespace) -> int:
         signing_key.write_private(Path(args.key_file), (signer_key(args.name, key) + "\n").encode())
     except FileExistsError:
         console.print(f"[red]refused:[/red] {args.key_file} exists; a witness keeps its key")
+        return 2
+    except CheckpointError as exc:
+        console.print(f"[red]refused:[/red] {exc}")
         return 2
     sys.stdout.write(cosigner_key(args.name, key.public_key()) + "\n")
     console.print(f"witness key saved to {args.key_file}; give the verifier key above to the platform")

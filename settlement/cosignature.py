@@ -85,7 +85,10 @@ def open_cosignature(line: str, body: str, cosigner: Cosigner) -> int:
 
 
 def signer_key(name: str, key: Ed25519PrivateKey) -> str:
-    """The private key line a witness keeps (in a file only its owner may read)."""
+    """The private key line a witness keeps (in a file only its owner may read); ``name`` is a note
+    key name: not empty, no spaces, no ``+``."""
+    if not name or "+" in name or any(character.isspace() for character in name):
+        raise CheckpointError(f"a key name is not empty and holds no spaces or +: {name!r}")
     seed = key.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
     identifier = key_id(name, raw_public_key(key.public_key()), COSIGNATURE_V1).hex()
     return f"{_SIGNER_PREFIX}{name}+{identifier}+{base64.b64encode(COSIGNATURE_V1 + seed).decode()}"

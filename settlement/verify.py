@@ -19,6 +19,8 @@ from settlement.checkpoint import Checkpoint, CheckpointError, open_note, parse_
 from settlement.entries import GENESIS_PREV, Entry, MalformedEntry, decode
 from settlement.replay import LedgerState, ReplayError
 
+_ROTATED = LedgerKeyRotated.kind
+
 
 class VerificationFailed(Exception):
     """The export does not verify; ``seq`` names the first bad entry when one is to blame."""
@@ -56,7 +58,7 @@ def verify(
         entry = _decode(raw, seq, origin)
         if entry.prev != prev_hash:
             raise VerificationFailed(*_blame_chain(seq, raw, next_raw, origin))
-        if entry.kind == LedgerKeyRotated.kind:
+        if entry.kind == _ROTATED:
             _rotate(keys, entry, Checkpoint(origin, seq, merkle.root_of(leaves)))
         leaf = merkle.leaf_hash(raw)
         leaves.append(leaf)
