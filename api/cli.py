@@ -29,7 +29,7 @@ from api.platform import Platform, build_platform
 from registry.errors import RegistryError
 from registry.events import SYSTEM, LedgerKeyRotated
 from registry.parties import IssuedKey, bootstrap_registrar
-from settlement import attestation, signing_key
+from settlement import attestation, signing_key, witnesses
 from settlement.audit import audit, stored_entries
 from settlement.checkpoint import CheckpointError, verifier_key
 from settlement.cosignature import cosigner_key, signer_key
@@ -130,7 +130,9 @@ def ledger_export(args: argparse.Namespace) -> int:
 
     async def run(platform: Platform) -> int:
         async with platform.database.reads() as session:
-            note = await platform.ledger.checkpoint(session)
+            note = await witnesses.cosigned(
+                session, await platform.ledger.checkpoint(session), platform.witnesses
+            )
             size = int(note.split("\n")[1])
             with (target / "entries.jsonl").open("wb") as out:
                 async for raw in stored_entries(session, platform.ledger, size):
