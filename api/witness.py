@@ -64,8 +64,14 @@ class Cosigned:
 def load_state(path: Path, pinned: str) -> State:
     if not path.exists():
         return State(pinned, pinned, None)
-    stored = json.loads(path.read_text(encoding="utf-8"))
-    state = State(stored["pinned"], stored["key"], stored["note"])
+    try:
+        stored = json.loads(path.read_text(encoding="utf-8"))
+        state = State(str(stored["pinned"]), str(stored["key"]), stored["note"])
+        state.checkpoint()
+    except (OSError, ValueError, KeyError, TypeError) as exc:  # CheckpointError is a ValueError
+        raise WitnessFailed(
+            f"the state file {path} is unreadable ({exc}); restore it from a backup"
+        ) from None
     if state.pinned != pinned:
         raise WitnessFailed(f"{path} was kept for the log key {state.pinned}, not {pinned}")
     return state
