@@ -3,8 +3,8 @@ that it cannot drift from what the guard and the error mapper send.
 
 Every route lists its success status (as declared on the handler, and sent by ``api.work.Act``) and
 each error status it can return, all as ``application/problem+json`` ``Problem`` bodies (RFC 9457):
-400 (malformed), 404 (no such object, or not the caller's), 413 (a body too large), 422 (a rule)
-and 503 (a busy database) everywhere; 401 where a key is needed (with the bearer security scheme);
+400 (malformed), 404 (no such object, or not the caller's), 413 (a body too large), 422 (a rule),
+429 (a rate limit) and 503 (a busy database) everywhere; 401 where a key is needed (with the bearer security scheme);
 403 where the route is not for every party, or writes; 409 on writes; 415 where a body is read.
 """
 
@@ -30,6 +30,8 @@ WHY = {
     413: "The request body is too large",
     415: "The body is not JSON (Content-Type: application/json)",
     422: "A business rule refused the request",
+    429: "Too many requests from this address or with this key (or unknown keys from this address); "
+    "retry after the seconds Retry-After gives",
     503: "The database is busy or unavailable; retry",
 }
 
@@ -56,10 +58,10 @@ class Problem:
 
 def error_statuses(handler: HTTPRouteHandler) -> list[int]:
     """Any route may meet a malformed request (400), an object that is not there or not the caller's
-    — in its path, query or body — (404), a body too large to read (413), a rule (422) or a busy
-    database (503)."""
+    — in its path, query or body — (404), a body too large to read (413), a rule (422), a rate limit
+    (429) or a busy database (503)."""
     access = access_of(handler)
-    statuses = [400, 404, 413, 422, 503]
+    statuses = [400, 404, 413, 422, 429, 503]
     if not access.public:
         statuses.append(401)
     if access.write or (not access.public and set(access.kinds) != set(EVERYONE)):

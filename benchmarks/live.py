@@ -52,6 +52,9 @@ class Server:
             **os.environ,
             "LIANGSHAN_DATABASE_URL": database_url,
             "LIANGSHAN_LEDGER_KEY": str(workdir / "ledger.key"),
+            # the load comes from one address with a few keys, far above any client's rate limit
+            "LIANGSHAN_RATE_PER_ADDRESS": "off",
+            "LIANGSHAN_RATE_PER_KEY": "off",
             **settings,
         }
         self.process: subprocess.Popen[bytes] | None = None

@@ -24,6 +24,7 @@ from sqlalchemy import column, select, table
 from api import subjects
 from api.access import SUPERVISORS, Access, Subject, access_of
 from api.app import create_app
+from api.rate_limits import UNLIMITED
 from api.config import Settings
 from api.demo import Demo
 from api.platform import Platform, build_platform
@@ -76,7 +77,8 @@ def app_routes(app: Litestar) -> list[Route]:
 
 @pytest.fixture
 async def world(database_url: str, tmp_path: Path) -> AsyncIterator[World]:
-    settings = Settings(database_url=database_url, ledger_key=tmp_path / "ledger.key")
+    # no rate limits: the matrix sends hundreds of requests from one address in a few seconds
+    settings = Settings(database_url=database_url, ledger_key=tmp_path / "ledger.key", limits=UNLIMITED)
     async with build_platform(settings) as core:
         cast = await Demo(core).seed()
         async with AsyncTestClient(create_app(settings)) as client:
