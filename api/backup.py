@@ -69,9 +69,7 @@ def engine_of(url: URL) -> str:
 
 async def backup(platform: Platform, database_url: str, folder: Path, now: dt.datetime) -> Manifest:
     """Copy the database into ``folder`` (which must not hold a backup already)."""
-    if (folder / MANIFEST).exists():
-        raise BackupError(f"{folder} holds a backup already; give an empty folder")
-    folder.mkdir(parents=True, exist_ok=True)
+    await asyncio.to_thread(_prepare, folder)
     url = make_url(database_url)
     engine = engine_of(url)
     async with platform.database.reads() as session:
@@ -81,14 +79,25 @@ async def backup(platform: Platform, database_url: str, folder: Path, now: dt.da
         await asyncio.to_thread(_sqlite_copy, Path(url.database or ""), partial)
     else:
         await _run(_postgres_tool("pg_dump"), "--format=custom", "--file", str(partial), url=url)
-    partial.rename(folder / FILES[engine])
     manifest = Manifest(
         engine, FILES[engine], int(note.split("\n")[1]), note, platform.ledger.verifier_key, now.isoformat()
     )
-    (folder / "checkpoint").write_text(note, encoding="utf-8")
+    await asyncio.to_thread(_finish, folder, partial, manifest)
+    return manifest
+
+
+def _prepare(folder: Path) -> None:
+    if (folder / MANIFEST).exists():
+        raise BackupError(f"{folder} holds a backup already; give an empty folder")
+    folder.mkdir(parents=True, exist_ok=True)
+
+
+def _finish(folder: Path, partial: Path, manifest: Manifest) -> None:
+    """Name the copy and write what goes with it; the manifest last, so a folder with one is whole."""
+    partial.rename(folder / manifest.file)
+    (folder / "checkpoint").write_text(manifest.checkpoint, encoding="utf-8")
     (folder / "key").write_text(manifest.key, encoding="utf-8")
     (folder / MANIFEST).write_text(json.dumps(asdict(manifest), indent=2) + "\n", encoding="utf-8")
-    return manifest
 
 
 async def restore(settings: Settings, folder: Path, *, force: bool) -> Restored:
@@ -97,7 +106,9 @@ async def restore(settings: Settings, folder: Path, *, force: bool) -> Restored:
     manifest = Manifest.read(folder)
     url = make_url(settings.database_url)
     if engine_of(url) != manifest.engine:
-        raise BackupError(f"this is a {manifest.engine} backup; LIANGSHAN_DATABASE_URL names {engine_of(url)}")
+        raise BackupError(
+            f"this is a {manifest.engine} backup; LIANGSHAN_DATABASE_URL names {engine_of(url)}"
+        )
     _check_key(settings, manifest)
     size = await _ledger_size(settings.database_url)
     if size and not force:
@@ -132,7 +143,9 @@ def _check_key(settings: Settings, manifest: Manifest) -> None:
         )
     key = verifier_key(settings.ledger_origin, load(settings.ledger_key).public_key())
     if key != manifest.key:
-        raise BackupError(f"the key at {settings.ledger_key} ({key}) did not sign this backup ({manifest.key})")
+        raise BackupError(
+            f"the key at {settings.ledger_key} ({key}) did not sign this backup ({manifest.key})"
+        )
 
 
 async def _ledger_size(database_url: str) -> int:
@@ -154,11 +167,15 @@ async def _check_restored(settings: Settings, manifest: Manifest) -> Restored:
     async with build_platform(settings) as platform, platform.database.reads() as session:
         size = await current_size(session)
         if size < expected.size:
-            raise BackupError(f"the restored ledger holds {size} entries, fewer than the backup's {expected.size}")
+            raise BackupError(
+                f"the restored ledger holds {size} entries, fewer than the backup's {expected.size}"
+            )
         if expected.size:
             proof = await platform.ledger.consistency(session, expected.size, size)
             if proof.first_root != expected.root:
-                raise BackupError(f"the restored ledger's first {expected.size} entries differ from the backup's")
+                raise BackupError(
+                    f"the restored ledger's first {expected.size} entries differ from the backup's"
+                )
     return Restored(size, expected.size)
 
 
@@ -167,7 +184,10 @@ def _sqlite_copy(source: Path, target: Path) -> None:
     if not source.exists():
         raise BackupError(f"no SQLite database at {source}")
     target.parent.mkdir(parents=True, exist_ok=True)
-    with contextlib.closing(sqlite3.connect(source)) as src, contextlib.closing(sqlite3.connect(target)) as dst:
+    with (
+        contextlib.closing(sqlite3.connect(source)) as src,
+        contextlib.closing(sqlite3.connect(target)) as dst,
+    ):
         src.backup(dst)
 
 

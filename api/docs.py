@@ -18,12 +18,12 @@ from pathlib import PurePath
 from typing import Any
 
 from litestar import Request, Response, get
+from litestar.datastructures import ResponseHeader
 from litestar.exceptions import NotFoundException
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import OpenAPIRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.params import FromPath
-from litestar.datastructures import ResponseHeader
 from litestar.router import Router
 
 from api.access import public

@@ -4,8 +4,9 @@ that it cannot drift from what the guard and the error mapper send.
 Every route lists its success status (as declared on the handler, and sent by ``api.work.Act``) and
 each error status it can return, all as ``application/problem+json`` ``Problem`` bodies (RFC 9457):
 400 (malformed), 404 (no such object, or not the caller's), 413 (a body too large), 422 (a rule),
-429 (a rate limit) and 503 (a busy database) everywhere; 401 where a key is needed (with the bearer security scheme);
-403 where the route is not for every party, or writes; 409 on writes; 415 where a body is read.
+429 (a rate limit) and 503 (a busy database) everywhere; 401 where a key is needed (with the bearer
+security scheme); 403 where the route is not for every party, or writes; 409 on writes; 415 where a
+body is read.
 """
 
 from dataclasses import dataclass

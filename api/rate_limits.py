@@ -21,6 +21,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from registry.errors import RegistryError
@@ -177,7 +178,7 @@ def rate_limit(app: ASGIApp) -> ASGIApp:
 
     async def limited(scope: Scope, receive: Receive, send: Send) -> None:
         limiter: Limiter | None = scope["litestar_app"].state.get("limiter")
-        if limiter is None or scope["type"] != "http":
+        if limiter is None or scope["type"] != ScopeType.HTTP:
             await app(scope, receive, send)
             return
         address, key = client_address(scope), bearer_key(scope)
@@ -194,4 +195,3 @@ def rate_limit(app: ASGIApp) -> ASGIApp:
         await app(scope, receive, watch)
 
     return limited
-

@@ -3,18 +3,22 @@ again once that time has passed (on the platform's clock, moved by the test); a 
 stopped after a handful, before any key is looked up; every answer carries the security headers; only
 configured origins may call the API from a browser."""
 
+import dataclasses
 import datetime as dt
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from httpx import Response
+from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from api.app import create_app
 from api.config import Settings
 from api.docs import PAGE_POLICY
 from api.headers import API_POLICY
-from api.rate_limits import UNLIMITED, Buckets, Limits, Rate, client_address
+from api.rate_limits import UNLIMITED, Buckets, Rate, client_address
 from tests.platform import Member, Platform
 
 pytestmark = pytest.mark.anyio
@@ -29,16 +33,18 @@ async def limited(database_url: str, ledger_key: Path) -> AsyncIterator[Platform
         yield running
 
 
-def _assert_rate_limited(answer: object, kind: str, retry_after: int) -> None:
-    assert answer.status_code == 429, answer.text  # type: ignore[attr-defined]
-    assert answer.headers["content-type"].startswith("application/problem+json")  # type: ignore[attr-defined]
-    assert answer.headers["retry-after"] == str(retry_after)  # type: ignore[attr-defined]
-    problem = answer.json()  # type: ignore[attr-defined]
+def _assert_rate_limited(answer: Response, kind: str, retry_after: int) -> None:
+    assert answer.status_code == 429, answer.text
+    assert answer.headers["content-type"].startswith("application/problem+json")
+    assert answer.headers["retry-after"] == str(retry_after)
+    problem = answer.json()
     assert problem["type"] == f"https://liangshan.dev/problems/{kind}"
     assert problem["retry_after"] == retry_after
 
 
-async def test_guessing_keys_is_stopped_after_a_handful_per_address_before_any_lookup(limited: Platform) -> None:
+async def test_guessing_keys_is_stopped_after_a_handful_per_address_before_any_lookup(
+    limited: Platform,
+) -> None:
     member = await limited.onboard("enterprise")
     answers = [
         (await limited.get("/api/v1/me", Member("", f"guess-{n:04d}", "enterprise"))).status_code
@@ -96,7 +102,8 @@ def test_gcra_lets_a_burst_through_then_one_per_interval_and_keeps_clients_apart
 
 def test_an_ipv6_client_is_its_slash_64() -> None:
     def address(host: str) -> str:
-        return client_address({"client": (host, 1)})  # type: ignore[typeddict-item]
+        scope: Any = {"client": (host, 1)}
+        return client_address(scope)
 
     assert address("2001:db8:1:2:aaaa::1") == address("2001:db8:1:2:bbbb::2") == "2001:db8:1:2::/64"
     assert address("2001:db8:1:3::1") != address("2001:db8:1:2::1")
@@ -111,8 +118,8 @@ def test_a_malformed_limit_stops_the_start(value: str) -> None:
     assert Rate.parse("off", "LIANGSHAN_RATE_PER_KEY") is None
 
 
-def _assert_secured(answer: object, policy: str = API_POLICY) -> None:
-    headers = answer.headers  # type: ignore[attr-defined]
+def _assert_secured(answer: Response, policy: str = API_POLICY) -> None:
+    headers = answer.headers
     assert headers["content-security-policy"] == policy
     assert "frame-ancestors 'none'" in policy
     assert headers["x-frame-options"] == "DENY"
@@ -135,22 +142,28 @@ async def test_every_answer_carries_the_security_headers(platform: Platform) -> 
     _assert_secured(await platform.get("/schema/assets/SHA256SUMS"))  # 404 from the docs' router
 
 
-async def _client(database_url: str, ledger_key: Path, **settings: object) -> AsyncTestClient:  # type: ignore[type-arg]
-    app = create_app(Settings(database_url=database_url, ledger_key=ledger_key, limits=UNLIMITED, **settings))  # type: ignore[arg-type]
-    return AsyncTestClient(app)
+def _client(database_url: str, ledger_key: Path, **settings: Any) -> AsyncTestClient[Litestar]:
+    """The app with ``settings`` beside the worker's database and key, without rate limits."""
+    base = Settings(database_url=database_url, ledger_key=ledger_key, limits=UNLIMITED)
+    return AsyncTestClient(create_app(dataclasses.replace(base, **settings)))
 
 
 async def test_hsts_is_sent_when_configured(database_url: str, ledger_key: Path) -> None:
-    async with await _client(database_url, ledger_key, hsts_max_age=31_536_000) as client:
+    async with _client(database_url, ledger_key, hsts_max_age=31_536_000) as client:
         answer = await client.get("/health")
     assert answer.headers["strict-transport-security"] == "max-age=31536000"
 
 
-PREFLIGHT = {"Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "authorization, content-type"}
+PREFLIGHT = {
+    "Access-Control-Request-Method": "POST",
+    "Access-Control-Request-Headers": "authorization, content-type",
+}
 
 
 async def test_no_origin_may_call_from_a_browser_unless_configured(platform: Platform) -> None:
-    simple = await platform.client.get("/api/v1/ledger/checkpoint", headers={"Origin": "https://evil.example"})
+    simple = await platform.client.get(
+        "/api/v1/ledger/checkpoint", headers={"Origin": "https://evil.example"}
+    )
     assert simple.status_code == 200
     assert "access-control-allow-origin" not in simple.headers
     preflight = await platform.client.options(
@@ -161,7 +174,7 @@ async def test_no_origin_may_call_from_a_browser_unless_configured(platform: Pla
 
 async def test_a_configured_origin_may_call_and_no_other(database_url: str, ledger_key: Path) -> None:
     allowed, other = "https://console.example.cn", "https://console.example.cn.evil.example"
-    async with await _client(database_url, ledger_key, cors_origins=(allowed,)) as client:
+    async with _client(database_url, ledger_key, cors_origins=(allowed,)) as client:
         preflight = await client.options("/api/v1/transfers", headers={"Origin": allowed, **PREFLIGHT})
         assert preflight.status_code == 204
         assert preflight.headers["access-control-allow-origin"] == allowed

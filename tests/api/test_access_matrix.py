@@ -24,10 +24,10 @@ from sqlalchemy import column, select, table
 from api import subjects
 from api.access import SUPERVISORS, Access, Subject, access_of
 from api.app import create_app
-from api.rate_limits import UNLIMITED
 from api.config import Settings
 from api.demo import Demo
 from api.platform import Platform, build_platform
+from api.rate_limits import UNLIMITED
 from settlement.ledger import current_size
 
 pytestmark = pytest.mark.anyio

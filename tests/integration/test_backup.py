@@ -87,7 +87,9 @@ async def test_a_backup_taken_while_serving_restores_to_a_ledger_the_later_one_e
     key = (saved / "key").read_text()
     first, second = open_note(restored, key), open_note(later, key)
     assert first.size < second.size
-    proof = (await platform.get("/api/v1/ledger/proof/consistency", first=first.size, second=second.size)).json()
+    proof = (
+        await platform.get("/api/v1/ledger/proof/consistency", first=first.size, second=second.size)
+    ).json()
     path = [bytes.fromhex(h) for h in proof["path"]]
     assert merkle.verify_consistency(first.size, second.size, path, first.root, second.root)
 
