@@ -14,7 +14,14 @@ from dataclasses import dataclass
 from litestar import Litestar
 from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.openapi.spec import OpenAPIMediaType, OpenAPIResponse, OpenAPIType, PathItem, Schema
+from litestar.openapi.spec import (
+    OpenAPIHeader,
+    OpenAPIMediaType,
+    OpenAPIResponse,
+    OpenAPIType,
+    PathItem,
+    Schema,
+)
 from litestar.routes import HTTPRoute
 
 from api.access import EVERYONE, Access, access_of
@@ -35,6 +42,10 @@ WHY = {
     "retry after the seconds Retry-After gives",
     503: "The database is busy or unavailable; retry",
 }
+
+RETRY_AFTER = OpenAPIHeader(
+    schema=Schema(type=OpenAPIType.INTEGER, minimum=1), description="Seconds to wait before retrying"
+)
 
 
 @dataclass
@@ -75,8 +86,8 @@ def error_statuses(handler: HTTPRouteHandler) -> list[int]:
 
 
 def document(app: Litestar) -> None:
-    """Give every route its error answers and security requirement, then build the document and add
-    the CSV form to the answers of routes that offer one (``?format=csv``)."""
+    """Give every route its error answers and security requirement, then build the document, add the
+    CSV form to the answers of routes that offer one (``?format=csv``) and ``Retry-After`` to 429s."""
     for route in app.routes:
         if not isinstance(route, HTTPRoute):
             continue
@@ -101,6 +112,10 @@ def document(app: Litestar) -> None:
                 answer = item.get.responses["200"] if item.get and item.get.responses else None
                 if isinstance(answer, OpenAPIResponse) and answer.content is not None:
                     answer.content[CSV] = OpenAPIMediaType(schema=Schema(type=OpenAPIType.STRING))
+    for item in paths.values():
+        for operation in (o for o in (item.get, item.post, item.put) if o and o.responses):
+            if isinstance(limited := operation.responses.get("429"), OpenAPIResponse):
+                limited.headers = {"Retry-After": RETRY_AFTER}
 
 
 def who_may(access: Access) -> str:

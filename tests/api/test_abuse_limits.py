@@ -89,6 +89,15 @@ async def test_an_address_over_its_rate_waits_whatever_it_asks(limited: Platform
     assert (await limited.get("/health")).status_code == 429
 
 
+async def test_every_operation_documents_its_429_and_when_to_retry(platform: Platform) -> None:
+    document = (await platform.get("/schema/openapi.json")).json()
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            limited = operation["responses"]["429"]
+            assert "application/problem+json" in limited["content"], (method, path)
+            assert limited["headers"]["Retry-After"]["schema"]["type"] == "integer", (method, path)
+
+
 def test_gcra_lets_a_burst_through_then_one_per_interval_and_keeps_clients_apart() -> None:
     buckets = Buckets(Rate(3, 60))
     assert [buckets.take("a", 0.0) for _ in range(4)] == [0, 0, 0, 20.0]
