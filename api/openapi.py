@@ -113,8 +113,9 @@ def document(app: Litestar) -> None:
                 if isinstance(answer, OpenAPIResponse) and answer.content is not None:
                     answer.content[CSV] = OpenAPIMediaType(schema=Schema(type=OpenAPIType.STRING))
     for item in paths.values():
-        for operation in (o for o in (item.get, item.post, item.put) if o and o.responses):
-            if isinstance(limited := operation.responses.get("429"), OpenAPIResponse):
+        for operation in (item.get, item.post, item.put):
+            answers = operation.responses if operation else None
+            if answers and isinstance(limited := answers.get("429"), OpenAPIResponse):
                 limited.headers = {"Retry-After": RETRY_AFTER}
 
 
