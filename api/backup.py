@@ -149,7 +149,10 @@ def _check_key(settings: Settings, manifest: Manifest) -> None:
 
 
 async def _ledger_size(database_url: str) -> int:
-    """The ledger's size in the database, 0 if it has no schema yet."""
+    """The ledger's size in the database, 0 if it has no schema yet (or, on SQLite, no file)."""
+    url = make_url(database_url)
+    if engine_of(url) == "sqlite" and not await asyncio.to_thread(Path(url.database or "").exists):
+        return 0
     database = connect(database_url)
     try:
         async with database.reads() as session:

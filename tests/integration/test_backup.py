@@ -21,7 +21,7 @@ pytestmark = pytest.mark.anyio
 def empty_database(tmp_path: Path) -> Iterator[str]:
     """A second database of the engine under test, with nothing in it."""
     if BACKEND != "postgres":
-        yield f"sqlite+aiosqlite:///{tmp_path / 'restored.db'}"
+        yield f"sqlite+aiosqlite:///{tmp_path / 'new' / 'liangshan.db'}"  # its folder not made yet
         return
     name = f"{TEST_DB}_restored"
     asyncio.run(_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)", f"CREATE DATABASE {name}"))
