@@ -4,7 +4,8 @@ Each limit is GCRA (the generic cell rate algorithm, as ATM networks and most AP
 traffic): a limit of ``count`` per ``seconds`` lets a client send ``count`` requests at once and then
 one every ``seconds / count``, and keeps a single number per client — the instant its allowance is
 next fully spent. ``Buckets`` is pure: it is handed the time, so a test moves a clock instead of
-sleeping.
+sleeping. (Litestar's ``RateLimitMiddleware`` keeps a list of wall-clock timestamps per client and
+one limit; it knows nothing of failed authentication.)
 
 The middleware checks, before anything reads the database: the client address's limit; then, for a
 request that presents a key, the address's allowance of unknown keys (spent by every answer 401 to a
