@@ -235,7 +235,9 @@ async def may_ask_about_right(session: AsyncSession, bank: str, issuance: int, n
     """Whether ``bank`` may see the right itself (its valuations) and record an appraisal of it: a
     holder of it consented (for it, or for all its rights), asked the bank for a pledge of it, or
     the bank holds units of it."""
-    holds = select(BlockRow.id).where(BlockRow.issuance_id == issuance, BlockRow.owner_id == ConsentRow.party_id)
+    holds = select(BlockRow.id).where(
+        BlockRow.issuance_id == issuance, BlockRow.owner_id == ConsentRow.party_id
+    )
     consent = select(ConsentRow.id).where(
         _in_force(bank, now),
         or_(ConsentRow.issuance_id == issuance, and_(ConsentRow.issuance_id.is_(None), exists(holds))),
@@ -250,5 +252,7 @@ async def may_ask_about_right(session: AsyncSession, bank: str, issuance: int, n
 
 async def require_for_right(session: AsyncSession, actor: c.Actor, issuance: int, now: dt.datetime) -> None:
     """Refuse a bank an appraisal of a right no holder let it ask about."""
-    if actor.kind == c.PartyKind.BANK and not await may_ask_about_right(session, actor.party_id, issuance, now):
+    if actor.kind == c.PartyKind.BANK and not await may_ask_about_right(
+        session, actor.party_id, issuance, now
+    ):
         raise ConsentForRightRequired("issuance", issuance=issuance)

@@ -15,7 +15,11 @@ class CashController(Controller):
     path = "/api/v1/cash"
     tags = ["cash"]
 
-    @post("/deposits", summary="Confirm money received for a party (its settlement bank)", opt=writes(c.PartyKind.BANK))
+    @post(
+        "/deposits",
+        summary="Confirm money received for a party (its settlement bank)",
+        opt=writes(c.PartyKind.BANK),
+    )
     async def deposit(self, data: JSONBody[CashIn], act: ActDep) -> Response[cash.CashAccount]:
         return await act(
             lambda call: cash.deposit(
@@ -23,7 +27,11 @@ class CashController(Controller):
             )
         )
 
-    @post("/withdrawals", summary="Confirm money paid out to a party (its settlement bank)", opt=writes(c.PartyKind.BANK))
+    @post(
+        "/withdrawals",
+        summary="Confirm money paid out to a party (its settlement bank)",
+        opt=writes(c.PartyKind.BANK),
+    )
     async def withdraw(self, data: JSONBody[CashIn], act: ActDep) -> Response[cash.CashAccount]:
         return await act(
             lambda call: cash.withdraw(
@@ -46,4 +54,6 @@ class SettlementBankController(Controller):
     async def designate(
         self, party_id: PathId, data: JSONBody[SettlementBankIn], act: ActDep
     ) -> Response[cash.CashAccount]:
-        return await act(lambda call: cash.designate(call.work, call.actor, party_id=party_id, bank=data.bank))
+        return await act(
+            lambda call: cash.designate(call.work, call.actor, party_id=party_id, bank=data.bank)
+        )

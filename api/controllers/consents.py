@@ -27,7 +27,9 @@ class PartyConsentController(Controller):
         "collateral answers and valuations about your rights. Expires at most a year ahead.",
         opt=writes(*HOLDERS, subject=OWN),
     )
-    async def grant(self, party_id: PathId, data: JSONBody[ConsentIn], act: ActDep) -> Response[consents.Consent]:
+    async def grant(
+        self, party_id: PathId, data: JSONBody[ConsentIn], act: ActDep
+    ) -> Response[consents.Consent]:
         return await act(
             lambda call: consents.grant(
                 call.work,
@@ -45,7 +47,12 @@ class PartyConsentController(Controller):
         opt=reads(*HOLDERS, *SUPERVISORS, subject=OWN_OR_SUPERVISED),
     )
     async def given(
-        self, party_id: PathId, platform: PlatformDep, actor: ActorDep, cursor: Cursor = None, limit: Limit = 50
+        self,
+        party_id: PathId,
+        platform: PlatformDep,
+        actor: ActorDep,
+        cursor: Cursor = None,
+        limit: Limit = 50,
     ) -> Page[consents.Consent]:
         async with platform.database.reads() as session:
             found = await consents.given(

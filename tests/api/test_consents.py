@@ -19,7 +19,9 @@ async def code_of(platform: Platform, member: Member) -> str:
     return str((await platform.get("/api/v1/me", member)).json()["party"]["credit_code"])
 
 
-async def grant(platform: Platform, owner: Member, bank: Member, issuance: int | None = None, **life: float) -> Any:
+async def grant(
+    platform: Platform, owner: Member, bank: Member, issuance: int | None = None, **life: float
+) -> Any:
     body: dict[str, Any] = {"bank": bank.party, "expires_at": platform.later(**(life or {"days": 30}))}
     if issuance is not None:
         body["issuance"] = issuance
@@ -87,7 +89,9 @@ async def test_a_consent_lets_its_bank_ask_until_revoked_or_expired(platform: Pl
     assert answered.json()["attestation"]["answer"]["quantities"]["active"] == "1000"
     assert (await ask(platform, bank, first["id"], code)).status_code == 200  # asked again
     assert (await ask(platform, other, first["id"], code)).json()["type"] == CONSENT_REQUIRED  # not its bank
-    assert (await ask(platform, bank, second["id"], code)).json()["type"] == CONSENT_REQUIRED  # not that right
+    assert (await ask(platform, bank, second["id"], code)).json()[
+        "type"
+    ] == CONSENT_REQUIRED  # not that right
     recorded = await platform.post("/api/v1/valuations", bank, appraisal(first["id"]))
     assert recorded.status_code == 201, recorded.text
     assert (await platform.get(f"/api/v1/issuances/{first['id']}/valuations", bank)).status_code == 200
@@ -109,7 +113,9 @@ async def test_a_consent_lets_its_bank_ask_until_revoked_or_expired(platform: Pl
     assert (await ask(platform, bank, first["id"], code)).json()["type"] == CONSENT_REQUIRED  # expired
     given = (await platform.get(f"/api/v1/parties/{owner.party}/consents", owner)).json()["items"]
     assert sorted(c["status"] for c in given) == ["expired", "revoked"]
-    assert (await platform.get(f"/api/v1/parties/{owner.party}/consents", await platform.regulator())).status_code == 200
+    assert (
+        await platform.get(f"/api/v1/parties/{owner.party}/consents", await platform.regulator())
+    ).status_code == 200
     assert (await platform.get(f"/api/v1/parties/{owner.party}/consents", bank)).status_code == 403
 
     assert await platform.bodies("consent.granted") == [
@@ -164,9 +170,19 @@ async def test_a_consent_is_given_only_by_its_party_to_a_bank_for_a_bounded_time
         (owner, {"bank": bank.party, "expires_at": platform.later(seconds=-1)}, 422, "expires_at"),
         (owner, {"bank": bank.party, "expires_at": platform.later(days=367)}, 422, "expires_at"),
         (owner, {"bank": stranger.party, "expires_at": platform.later(days=1)}, 422, "bank"),
-        (owner, {"bank": bank.party, "issuance": 999_999, "expires_at": platform.later(days=1)}, 404, "issuance"),
+        (
+            owner,
+            {"bank": bank.party, "issuance": 999_999, "expires_at": platform.later(days=1)},
+            404,
+            "issuance",
+        ),
         (stranger, {"bank": bank.party, "expires_at": platform.later(days=1)}, 404, None),  # not its party
-        (bank, {"bank": bank.party, "expires_at": platform.later(days=1)}, 403, None),  # a bank grants nothing
+        (
+            bank,
+            {"bank": bank.party, "expires_at": platform.later(days=1)},
+            403,
+            None,
+        ),  # a bank grants nothing
     ):
         refused = await platform.post(path, by, body)
         assert refused.status_code == status, refused.text

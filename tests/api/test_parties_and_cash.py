@@ -153,7 +153,9 @@ async def test_only_the_bank_a_party_names_moves_its_cash(platform: Platform) ->
         await post("deposits", other, "1.00", "D-3", party="00000000-0000-4000-8000-000000000000"),
     ):
         assert refused.status_code == 403, refused.text
-        assert refused.json()["type"].endswith("/account-not-served-by-you")  # whether the party exists or not
+        assert refused.json()["type"].endswith(
+            "/account-not-served-by-you"
+        )  # whether the party exists or not
     assert await platform.fingerprint() == before
 
     named = f"/api/v1/parties/{member.party}/settlement-bank"
