@@ -5,7 +5,8 @@ twice: the same question repeated (served from memory while the right is unchang
 question every time (read, proved and signed anew).
 
 The right carries a valuation and a registered pledge to the asking bank (which is what lets the bank
-ask), so the answer and its evidence are those of a typical piece of collateral. The load generator is bounded in count and in time."""
+ask), so the answer and its evidence are those of a typical piece of collateral. The load generator
+is bounded in count and in time."""
 
 import asyncio
 import datetime as dt
