@@ -234,13 +234,14 @@ async def require_consent(
 async def may_ask_about_right(session: AsyncSession, bank: str, issuance: int, now: dt.datetime) -> bool:
     """Whether ``bank`` may see the right itself (its valuations) and record an appraisal of it: a
     holder of it consented (for it, or for all its rights), asked the bank for a pledge of it, or
-    the bank holds units of it."""
+    the bank holds units of it. A consent from a party that holds none of it counts for nothing."""
     holds = select(BlockRow.id).where(
         BlockRow.issuance_id == issuance, BlockRow.owner_id == ConsentRow.party_id
     )
     consent = select(ConsentRow.id).where(
         _in_force(bank, now),
-        or_(ConsentRow.issuance_id == issuance, and_(ConsentRow.issuance_id.is_(None), exists(holds))),
+        or_(ConsentRow.issuance_id == issuance, ConsentRow.issuance_id.is_(None)),
+        exists(holds),
     )
     pledge = select(PledgeRow.id).where(_open_pledge(bank, issuance))
     own = select(BlockRow.id).where(BlockRow.issuance_id == issuance, BlockRow.owner_id == bank)
