@@ -173,6 +173,13 @@ def open_market(server: Server, units: str = "150000", cash: str = "100000000.00
         )
         issued = _ok(http.post(f"/api/v1/applications/{filed['id']}/confirm", headers=auth["regulator"]))
         _ok(
+            http.put(
+                f"/api/v1/parties/{buyer.party}/settlement-bank",
+                json={"bank": keys["BANK_PARTY"]},
+                headers=buyer.headers,
+            )
+        )
+        _ok(
             http.post(
                 "/api/v1/cash/deposits",
                 json={"party": buyer.party, "amount": cash, "reference": f"LOAD-{secrets.token_hex(6)}"},

@@ -4,6 +4,7 @@ that onboard parties and confirm rights the way their users would, through the A
 import datetime as dt
 import functools
 import itertools
+import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -254,7 +255,17 @@ class Platform:
         result: dict[str, Any] = issued.json()
         return result
 
+    async def served(self, member: Member, bank: Member | None = None) -> None:
+        """The member's party names ``bank`` (the platform's test bank by default) its settlement bank."""
+        bank = bank or await self.bank()
+        named = await self.client.put(
+            f"/api/v1/parties/{member.party}/settlement-bank", json={"bank": bank.party}, headers=member.auth
+        )
+        assert named.status_code == 200, named.text
+
     async def deposit(self, member: Member, amount: str) -> Response:
+        """The test bank confirms a deposit for the member's party, having been named its bank."""
+        await self.served(member)
         reference = f"REF{next(self._numbers)}"
         return await self.post(
             "/api/v1/cash/deposits",
@@ -266,6 +277,14 @@ class Platform:
         found = await self.get(f"/api/v1/parties/{member.party}/holdings", member)
         assert found.status_code == 200, found.text
         return {(h["issuance"], h["state"]): h["quantity"] for h in found.json()}
+
+    async def bodies(self, kind: str) -> list[dict[str, Any]]:
+        """The bodies of the ledger's entries of ``kind``, in order, as stored."""
+        async with self.core.database.reads() as session:
+            rows = await session.execute(
+                text("SELECT canonical FROM ledger_entries WHERE kind = :kind ORDER BY seq"), {"kind": kind}
+            )
+            return [json.loads(raw)["body"] for raw in rows.scalars()]
 
     async def audit(self) -> list[str]:
         async with self.core.database.reads() as session:

@@ -87,6 +87,7 @@ async def world(database_url: str, tmp_path: Path) -> AsyncIterator[World]:
                 managers[kind] = Caller(kind, cast.keys[kind].party_id, cast.keys[kind].key)
             reviewer = Caller("regulator", cast.keys["reviewer"].party_id, cast.keys["reviewer"].key)
             await _pledge_and_contract(client, managers)
+            await _consent(client, managers)
             yield World(client, core, managers, reviewer, await _objects(core))
 
 
@@ -137,6 +138,18 @@ async def _pledge_and_contract(client: AsyncTestClient[Litestar], managers: dict
                 headers=managers["operator"].headers,
             )
         assert made.status_code == 201, made.text
+
+
+async def _consent(client: AsyncTestClient[Litestar], managers: dict[str, Caller]) -> None:
+    """The enterprise lets the bank ask about all its rights: the consent routes have one to list."""
+    owner = managers["enterprise"]
+    expires = (dt.datetime.now(dt.UTC) + dt.timedelta(days=30)).isoformat()
+    made = await client.post(
+        f"/api/v1/parties/{owner.party}/consents",
+        json={"bank": managers["bank"].party, "expires_at": expires},
+        headers=owner.headers,
+    )
+    assert made.status_code == 201, made.text
 
 
 def _some(quantity: str) -> str:
