@@ -1,7 +1,7 @@
 """Consents that let a named bank ask about a party's rights; the settlement bank serving each
 party's cash account
 
-Revision ID: 0010
+Revision ID: 0009
 Revises: 0008
 Create Date: 2026-11-30 02:10:00
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision: str = '0010'
+revision: str = "0009"
 down_revision: str | None = '0008'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
