@@ -1,5 +1,5 @@
-"""``liangshan``: serve the platform, migrate, seed demo data; export, verify, audit the ledger and
-rotate its key; witness it.
+"""``liangshan``: serve the platform, migrate, seed demo data, back up and restore the database;
+export, verify, audit the ledger and rotate its key; witness it.
 
 ``ledger verify`` needs no database and none of the server's settings: a regulator or bank runs it on
 an export (entries, checkpoint, key) with nothing else, pinning the platform's key. ``witness`` runs on
@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from api import backup as backups
 from api import witness
 from api.config import Settings
 from api.database import Database, connect, upgrade
@@ -122,6 +123,43 @@ def registrar_create(args: argparse.Namespace) -> int:
         return 2
     sys.stdout.write(f"REGISTRAR_PARTY={issued.party_id}\nREGISTRAR_KEY={issued.key}\n")
     console.print("the key is shown once; the registrar onboards every further party with it")
+    return 0
+
+
+def backup(args: argparse.Namespace) -> int:
+    settings = Settings.from_env()
+
+    async def run(platform: Platform) -> backups.Manifest:
+        return await backups.backup(platform, settings.database_url, Path(args.dir), platform.now())
+
+    try:
+        manifest = asyncio.run(_with_platform(settings, run))
+    except backups.BackupError as exc:
+        console.print(f"[red]refused:[/red] {exc}")
+        return 2
+    console.print(
+        f"backed up the {manifest.engine} database to {args.dir}: the ledger's {manifest.size} entries "
+        "of the checkpoint taken just before, at least"
+    )
+    console.print(
+        f"[yellow]the ledger's signing key ({settings.ledger_key}) is NOT in the backup[/yellow]: keep a "
+        "copy of it apart from the backups (offline, encrypted); a restore needs it, and anyone holding "
+        "it could sign as the platform"
+    )
+    return 0
+
+
+def restore(args: argparse.Namespace) -> int:
+    try:
+        restored = asyncio.run(backups.restore(Settings.from_env(), Path(args.dir), force=args.force))
+    except backups.BackupError as exc:
+        console.print(f"[red]refused:[/red] {exc}")
+        return 2
+    console.print(
+        f"[green]restored[/green] {args.dir}: the ledger holds {restored.size} entries and extends the "
+        f"backup's checkpoint of {restored.checkpoint_size} unchanged; run `liangshan ledger audit` "
+        "before serving"
+    )
     return 0
 
 
@@ -369,6 +407,15 @@ def parser() -> argparse.ArgumentParser:
     create.add_argument("--division", default="360000", help="GB/T 2260 code")
     create.add_argument("--user", default="registrar", help="name of its first user")
     create.set_defaults(handler=registrar_create)
+    save = commands.add_parser(
+        "backup", help="copy the database into DIR while the server runs (not the signing key)"
+    )
+    save.add_argument("dir")
+    save.set_defaults(handler=backup)
+    load = commands.add_parser("restore", help="restore a backup from DIR into an empty database")
+    load.add_argument("dir")
+    load.add_argument("--force", action="store_true", help="replace a database that holds a ledger")
+    load.set_defaults(handler=restore)
     ledger = commands.add_parser("ledger", help="the public ledger").add_subparsers(
         required=True, metavar="action"
     )
@@ -391,6 +438,19 @@ def parser() -> argparse.ArgumentParser:
     )
     rotate.add_argument("new_key_file", help="the new key's PEM file; made (mode 0600) if it does not exist")
     rotate.set_defaults(handler=ledger_rotate_key)
+    add_witness_commands(commands)
+    attest = commands.add_parser("attestation", help="collateral attestations").add_subparsers(
+        required=True, metavar="action"
+    )
+    proof = attest.add_parser("verify", help="verify a collateral attestation offline, with no database")
+    proof.add_argument("file")
+    proof.add_argument("--key", help="the platform's verifier key, or a file holding it (GET /ledger/key)")
+    proof.set_defaults(handler=attestation_verify)
+    return top
+
+
+def add_witness_commands(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+    """``witness keygen`` and ``witness run``: the regulator's side, needing no database."""
     witnessing = commands.add_parser(
         "witness", help="witness the platform's ledger from your own machine (C2SP tlog-cosignature)"
     ).add_subparsers(required=True, metavar="action")
@@ -405,14 +465,6 @@ def parser() -> argparse.ArgumentParser:
     round_.add_argument("--state", required=True, help="the file keeping the last checkpoint seen")
     round_.add_argument("--timeout", type=float, default=30.0, help="seconds per request")
     round_.set_defaults(handler=witness_run)
-    attest = commands.add_parser("attestation", help="collateral attestations").add_subparsers(
-        required=True, metavar="action"
-    )
-    proof = attest.add_parser("verify", help="verify a collateral attestation offline, with no database")
-    proof.add_argument("file")
-    proof.add_argument("--key", help="the platform's verifier key, or a file holding it (GET /ledger/key)")
-    proof.set_defaults(handler=attestation_verify)
-    return top
 
 
 def main(argv: list[str] | None = None) -> int:

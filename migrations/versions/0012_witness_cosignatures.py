@@ -2,7 +2,7 @@
 and the witnesses' cosignatures of checkpoints
 
 Revision ID: 0012
-Revises: 0008
+Revises: 0009
 Create Date: 2026-11-30 02:00:00
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '0012'
-down_revision: str | None = '0008'
+down_revision: str | None = '0009'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
