@@ -1,7 +1,7 @@
 """Witnessed checkpoints and ledgered key rotation: the ledger's current verifier key on the head row,
 and the witnesses' cosignatures of checkpoints
 
-Revision ID: 0012
+Revision ID: 0010
 Revises: 0009
 Create Date: 2026-11-30 02:00:00
 """
@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = '0012'
+revision: str = "0010"
 down_revision: str | None = '0009'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
