@@ -60,7 +60,7 @@ def error_statuses(handler: HTTPRouteHandler) -> list[int]:
     database (503)."""
     access = access_of(handler)
     statuses = [400, 404, 413, 422, 503]
-    if not access.public:
+    if not access.public or access.identifies:
         statuses.append(401)
     if access.write or (not access.public and set(access.kinds) != set(EVERYONE)):
         statuses.append(403)
@@ -91,6 +91,8 @@ def document(app: Litestar) -> None:
             )
             if not access_of(handler).public:
                 handler.security = [{BEARER: []}]
+            elif access_of(handler).identifies:
+                handler.security = [{}, {BEARER: []}]  # a key is optional
     paths = app.openapi_schema.paths or {}
     for route in app.routes:
         for handler in route.route_handlers if isinstance(route, HTTPRoute) else ():
@@ -102,6 +104,11 @@ def document(app: Litestar) -> None:
 
 def who_may(access: Access) -> str:
     """The route's access declaration, in words, for its description."""
+    if access.public and access.identifies:
+        return (
+            "**Who may call it:** anyone, without a key; "
+            "with a key, the answer is what the key's party may read."
+        )
     if access.public:
         return "**Who may call it:** anyone, without a key."
     kinds = (

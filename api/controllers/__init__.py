@@ -10,6 +10,8 @@ from api.controllers import (
     contracts,
     issuances,
     ledger,
+    ledger_grants,
+    ledger_tiles,
     listings,
     market,
     offers,
@@ -53,4 +55,6 @@ CONTROLLERS: list[type[Controller]] = [
     proposals.ProposalController,
     supervision.SupervisionController,
     ledger.LedgerController,
+    ledger_tiles.TileController,
+    ledger_grants.GrantController,
 ]
