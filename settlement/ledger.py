@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy import ColumnElement, bindparam, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from registry.errors import InvalidInput
@@ -207,7 +207,7 @@ class Ledger:
             .order_by(LedgerEntryRow.seq)
         )
         if not sight.everything:
-            readable = LedgerEntryRow.kind.in_(PUBLIC_KINDS)
+            readable: ColumnElement[bool] = LedgerEntryRow.kind.in_(PUBLIC_KINDS)
             if sight.party is not None:
                 naming = select(LedgerPartyRow.seq).where(
                     LedgerPartyRow.party == sight.party, LedgerPartyRow.seq >= start, LedgerPartyRow.seq < end

@@ -9,7 +9,7 @@ contents are not all public (``settlement.visibility``).
 """
 
 import re
-from typing import NamedTuple
+from dataclasses import dataclass
 
 from registry.errors import NotFound
 
@@ -24,7 +24,8 @@ class UnknownTile(NotFound):
     template = "no tile {tile}: not a C2SP tlog-tiles hash tile path, or beyond the tree"
 
 
-class Tile(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class Tile:
     level: int
     index: int
     width: int  # WIDTH for a full tile

@@ -16,13 +16,21 @@ class GrantController(Controller):
     path = "/api/v1/ledger/grants"
     tags = ["ledger"]
 
-    @post("", summary="Let a party read every ledger entry until expires_at (regulator)", opt=writes(c.PartyKind.REGULATOR))
+    @post(
+        "",
+        summary="Let a party read every ledger entry until expires_at (regulator)",
+        opt=writes(c.PartyKind.REGULATOR),
+    )
     async def grant(self, data: JSONBody[GrantIn], act: ActDep) -> Response[grants.Grant]:
         return await act(
             lambda call: grants.grant(call.work, call.actor, auditor=data.auditor, expires_at=data.expires_at)
         )
 
-    @get("", summary="Read-all grants: every one for regulators, those to its own party for anyone else", opt=reads())
+    @get(
+        "",
+        summary="Read-all grants: every one for regulators, those to its own party for anyone else",
+        opt=reads(),
+    )
     async def list_grants(self, platform: PlatformDep, actor: ActorDep) -> list[grants.Grant]:
         async with platform.database.reads() as session:
             return await grants.grants(session, actor)

@@ -69,7 +69,9 @@ async def test_tiles_alone_give_the_checkpoints_root_and_inclusion_proofs(platfo
     while int((await platform.get("/api/v1/ledger/checkpoint")).text.split("\n")[1]) < 300:
         assert (await platform.deposit(member, "1.00")).status_code == 201
     key = (await platform.get("/api/v1/ledger/key")).text
-    _origin, size, root = outsider.open_checkpoint((await platform.get("/api/v1/ledger/checkpoint")).text, key)
+    _origin, size, root = outsider.open_checkpoint(
+        (await platform.get("/api/v1/ledger/checkpoint")).text, key
+    )
     fetched: list[str] = []
 
     async def fetch(level: int, index: int, width: int) -> list[bytes]:
@@ -90,7 +92,9 @@ async def test_tiles_alone_give_the_checkpoints_root_and_inclusion_proofs(platfo
         leaf = await tiles.perfect(0, seq)
         assert outsider.verify_inclusion(leaf, seq, size, path, root), seq
         served = (await platform.get("/api/v1/ledger/proof/inclusion", seq=seq, size=size)).json()
-        assert [bytes.fromhex(p) for p in served["path"]] == path and bytes.fromhex(served["leaf_hash"]) == leaf
+        assert [bytes.fromhex(p) for p in served["path"]] == path and bytes.fromhex(
+            served["leaf_hash"]
+        ) == leaf
 
     lines = (
         await platform.get("/api/v1/ledger/entries", await platform.regulator(), start=0, end=256)

@@ -172,7 +172,9 @@ async def test_a_grant_must_expire_later_and_name_a_party(platform: Platform) ->
     )
     assert past.status_code == 422 and past.json()["field"] == "expires_at", past.text
     nobody = await platform.post(
-        "/api/v1/ledger/grants", regulator, {"auditor": str(uuid.uuid4()), "expires_at": platform.later(days=1)}
+        "/api/v1/ledger/grants",
+        regulator,
+        {"auditor": str(uuid.uuid4()), "expires_at": platform.later(days=1)},
     )
     assert nobody.status_code == 404 and nobody.json()["field"] == "auditor", nobody.text
     unknown = await platform.post(f"/api/v1/ledger/grants/{uuid.uuid4()}/revoke", regulator)
