@@ -75,7 +75,7 @@ class LedgerController(Controller):
                     raw = await platform.ledger.entries(session, chunk, min(end, chunk + CHUNK), sight)
                 yield b"".join(entry + b"\n" for entry in raw)
 
-        return Stream(lines(), media_type=NDJSON)
+        return Stream(lines(), media_type=NDJSON, headers={"Vary": "Authorization"})  # one answer per reader
 
     @get(
         "/proof/inclusion",

@@ -26,6 +26,7 @@ async def entries(platform: Platform, reader: Member | None) -> list[bytes]:
     size = int((await platform.get("/api/v1/ledger/checkpoint")).text.split("\n")[1])
     served = await platform.get("/api/v1/ledger/entries", reader, start=0, end=size)
     assert served.status_code == 200, served.text
+    assert "Authorization" in served.headers["vary"]  # no shared cache hands one reader's answer to another
     return served.content.split(b"\n")[:-1]
 
 
