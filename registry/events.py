@@ -135,13 +135,13 @@ class IssuanceConfirmed(_AboutIssuance):
 @dataclass(frozen=True, slots=True)
 class ReadAllGranted(Event):
     """A regulator lets an auditor (``auditor``, a party) read every entry of the ledger until
-    ``expires`` (RFC 3339, UTC), unless revoked first."""
+    ``expires_at`` (RFC 3339 UTC, as the entry's ``at``), unless revoked first."""
 
     kind: ClassVar[str] = "ledger.read_granted"
     party_fields: ClassVar[tuple[str, ...]] = ("auditor",)
     grant: str
     auditor: str
-    expires: str
+    expires_at: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -254,6 +254,17 @@ class CashReleased(CashReserved):
     kind: ClassVar[str] = "cash.released"
 
 
+@dataclass(frozen=True, slots=True)
+class SettlementBankDesignated(Event):
+    """A party names the bank that serves its cash account: from now on only that bank confirms its
+    deposits and withdrawals."""
+
+    kind: ClassVar[str] = "cash.bank_designated"
+    party_fields: ClassVar[tuple[str, ...]] = ("party", "bank")
+    party: str
+    bank: str
+
+
 # Valuations and pledges
 
 
@@ -363,6 +374,32 @@ class PledgeProceeds(_Pledge):
     kind: ClassVar[str] = "pledge.proceeds"
     amount: str
     currency: str = CNY
+
+
+# Consents to collateral questions
+
+
+@dataclass(frozen=True, slots=True)
+class ConsentGranted(Event):
+    """A party lets a named bank ask about one of its rights, or all of them (``issuance`` null),
+    until ``expires_at``. Not evidence about the right: another bank is not told who may ask."""
+
+    kind: ClassVar[str] = "consent.granted"
+    party_fields: ClassVar[tuple[str, ...]] = ("party", "bank")
+    consent: str
+    party: str
+    bank: str
+    issuance: int | None
+    expires_at: str  # RFC 3339 UTC, as the entry's ``at``
+
+
+@dataclass(frozen=True, slots=True)
+class ConsentRevoked(Event):
+    kind: ClassVar[str] = "consent.revoked"
+    party_fields: ClassVar[tuple[str, ...]] = ("party", "bank")
+    consent: str
+    party: str
+    bank: str
 
 
 # Contracts between depositors and operators (收储)
@@ -547,6 +584,9 @@ _KINDS = _kinds(
     CashReleased,
     ReadAllGranted,
     ReadAllRevoked,
+    SettlementBankDesignated,
+    ConsentGranted,
+    ConsentRevoked,
 )
 
 

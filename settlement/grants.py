@@ -65,7 +65,7 @@ async def grant(work: c.Work, actor: c.Actor, *, auditor: str, expires_at: dt.da
     )
     work.session.add(row)
     work.record(
-        ev.ReadAllGranted(grant=row.id, auditor=auditor, expires=format_time(expires_at)),
+        ev.ReadAllGranted(grant=row.id, auditor=auditor, expires_at=format_time(expires_at)),
         actor=actor.party_id,
     )
     return _grant(row)

@@ -15,7 +15,7 @@ from api.platform import build_platform
 from settlement.tables import LedgerPartyRow
 
 pytestmark = pytest.mark.anyio
-REVISION = "0009"  # the migration that creates ledger_parties
+REVISION = "0010"  # the migration that creates ledger_parties
 
 
 async def test_the_migration_indexes_earlier_entries_as_appends_do(database_url: str, tmp_path: Path) -> None:

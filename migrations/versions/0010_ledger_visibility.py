@@ -1,7 +1,7 @@
 """Who reads which ledger entries: the index of the parties each entry names, and read-all grants
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-11-30 02:00:00
 """
 
@@ -14,8 +14,8 @@ from alembic import op
 from registry.events import parse as parse_event
 from settlement.visibility import named
 
-revision: str = '0009'
-down_revision: str | None = '0008'
+revision: str = '0010'
+down_revision: str | None = '0009'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
