@@ -145,6 +145,11 @@ class ReasonIn(Strict):
     reason: Text
 
 
+class GrantIn(Strict):
+    auditor: PartyId
+    expires_at: Annotated[Moment, Field(description="RFC 3339, with its time zone; after now")]
+
+
 class TransferIn(Strict):
     issuance: IssuanceId
     to: PartyId

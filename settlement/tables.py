@@ -1,14 +1,17 @@
-"""Ledger tables: the stored canonical entries, the completed Merkle nodes, the head row and the
-witnesses' cosignatures of checkpoints.
+"""Ledger tables: the stored canonical entries, the completed Merkle nodes, the head row, the indexes
+of what each entry concerns, the regulators' read-all grants and the witnesses' cosignatures of
+checkpoints.
 
 The head row is the append lock: every writer updates it, so appends are serialised per ledger (on
 PostgreSQL by the row lock, on SQLite by the database write lock) and ``seq`` has no gaps or forks.
 """
 
-from sqlalchemy import BigInteger, Integer, LargeBinary, String
+import datetime as dt
+
+from sqlalchemy import BigInteger, ForeignKey, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from registry.tables import Base
+from registry.tables import ID, Base, UTCDateTime
 
 VKEY_LENGTH = 300  # a C2SP verifier key: name, 8 hex digits, 44 base64 characters
 LINE_LENGTH = 420  # a cosignature line: "— ", a key name, a space, base64 of 76 bytes
@@ -39,6 +42,29 @@ class LedgerSubjectRow(Base):
     __tablename__ = "ledger_subjects"
     issuance: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+
+
+class LedgerPartyRow(Base):
+    """Which entries name which party (as actor or in the body), so the entries a party may read
+    are found by index, not by reading every body."""
+
+    __tablename__ = "ledger_parties"
+    party: Mapped[str] = mapped_column(ID, primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+
+
+class LedgerGrantRow(Base):
+    """A regulator's grant to an auditor (a party) to read every entry, until it expires or is
+    revoked."""
+
+    __tablename__ = "ledger_grants"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    auditor_id: Mapped[str] = mapped_column(ForeignKey("parties.id"), index=True)
+    granted_by: Mapped[str] = mapped_column(ForeignKey("parties.id"))
+    granted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    revoked_by: Mapped[str | None] = mapped_column(ForeignKey("parties.id"))
 
 
 class LedgerNodeRow(Base):
