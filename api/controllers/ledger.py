@@ -71,7 +71,8 @@ class LedgerController(Controller):
         description=(
             "Without a key: the public kinds (confirmed issuances, retirements, expiries, signing-key "
             "handovers). With a key: also every entry naming the key's party; regulators and auditors "
-            "holding a read-all grant read every entry. The others are left out; their leaf hashes are in the tiles."
+            "holding a read-all grant read every entry. The others are left out; their leaf hashes are "
+            "in the tiles."
         ),
         media_type=NDJSON,
         opt=public(identifies=True),
