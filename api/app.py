@@ -19,7 +19,7 @@ from litestar.params import HeaderParameter
 from litestar.plugins.pydantic import PydanticPlugin
 from litestar.routes import HTTPRoute
 
-from api.access import ActorDep, guard, public
+from api.access import ActorDep, guard, note_key_use, public
 from api.config import Settings
 from api.controllers import CONTROLLERS
 from api.docs import openapi_config
@@ -100,6 +100,7 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
         lifespan=[lifespan],
         guards=[guard],
         before_request=check_body,
+        before_send=[note_key_use],
         dependencies={
             "platform": Provide(provide_platform, sync_to_thread=False),
             "actor": Provide(provide_actor, sync_to_thread=False),

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry import context as c
 from registry import events as ev
-from registry.errors import CashNotFree, Conflict, InvalidInput, UnknownParty
+from registry.errors import CashNotFree, Conflict, Forbidden, InvalidInput, UnknownParty
 from registry.parties import require_none_frozen
 from registry.quantities import Money
 from registry.tables import CashAccountRow, CashMovementRow, PartyRow
@@ -22,6 +22,11 @@ from registry.tables import CashAccountRow, CashMovementRow, PartyRow
 class BankReferenceRequired(InvalidInput):
     title = "Bank reference required"
     template = "give the bank's own reference for this payment"
+
+
+class DepositToOwnParty(Forbidden):
+    title = "Deposit to your own party"
+    template = "a bank may not confirm money received into an account of its own party"
 
 
 class PaymentConfirmedAlready(Conflict):
@@ -111,6 +116,8 @@ async def _post(
 
 
 async def deposit(work: c.Work, actor: c.Actor, *, party_id: str, amount: str, reference: str) -> CashAccount:
+    if party_id == actor.party_id:  # cash out of nothing, for itself: no one's second look
+        raise DepositToOwnParty("party")
     return await _post(work, actor, party_id=party_id, amount=amount, reference=reference, sign=+1)
 
 

@@ -13,18 +13,21 @@ by the writer (``str`` of a ``Quantity`` or ``Money``).
 """
 
 from dataclasses import dataclass
-from typing import ClassVar, NamedTuple
+from typing import ClassVar, NamedTuple, Self
 
+from registry import wire
 from registry.records import Record, absent, describe
 from registry.wire import JSONObject, JSONValue, Ranges, ranges_json
 
 __all__ = [
+    "ACTING_USER",
     "SYSTEM",
     "Event",
     "JSONObject",
     "JSONValue",
     "Ranges",
     "Recorded",
+    "acting_user",
     "kinds",
     "parse",
     "ranges_json",
@@ -32,6 +35,10 @@ __all__ = [
 
 SYSTEM = "system"  # the actor of what the platform does by itself: expiries, lapses, auction closes
 CNY = "CNY"
+# The member of an entry's body beside the event's own: the id of the user who acted for the entry's
+# actor (a party). Entries of the platform's own acts, and those written before users were recorded,
+# have none; every reader takes a body with or without it.
+ACTING_USER = "acting_user"
 
 
 class Event(Record):
@@ -44,6 +51,11 @@ class Event(Record):
         """The issuances the entry concerns: evidence about a right is every entry naming it."""
         return ()
 
+    @classmethod
+    def from_body(cls, body: JSONValue) -> Self:
+        """The event an entry's body records, with or without its ``acting_user``."""
+        return cls(*wire.read_fields(cls.__name__, cls._keys, body, ACTING_USER))
+
 
 @dataclass(frozen=True, slots=True)
 class _AboutIssuance(Event):
@@ -54,10 +66,18 @@ class _AboutIssuance(Event):
 
 
 class Recorded(NamedTuple):
-    """An event and who caused it: a party id, or ``SYSTEM``."""
+    """An event, who caused it (a party id, or ``SYSTEM``) and the user who acted for that party."""
 
     event: Event
     actor: str
+    user: str | None = None
+
+    def body(self) -> JSONObject:
+        """The entry's body: the event's, and the acting user beside it."""
+        body = self.event.to_json()
+        if self.user is not None:
+            body[ACTING_USER] = self.user
+        return body
 
 
 # Parties and applications
@@ -118,6 +138,60 @@ class IssuanceConfirmed(_AboutIssuance):
     unit: str
     term_end: str | None
     attributes: JSONObject
+
+
+# Users and their keys: who did it (the entry's actor and acting user), for which user, which role
+
+
+@dataclass(frozen=True, slots=True)
+class UserAdded(Event):
+    kind: ClassVar[str] = "user.added"
+    user: str
+    party: str
+    role: str
+    proposal: str | None = absent()  # the four-eyes proposal approved, for a user who holds powers
+
+
+@dataclass(frozen=True, slots=True)
+class UserRoleChanged(Event):
+    """A user's role changed (four eyes)."""
+
+    kind: ClassVar[str] = "user.role_changed"
+    user: str
+    party: str
+    role: str
+    proposal: str
+
+
+@dataclass(frozen=True, slots=True)
+class UserDisabled(Event):
+    """Every key of the user stopped, for good."""
+
+    kind: ClassVar[str] = "user.disabled"
+    user: str
+    party: str
+
+
+@dataclass(frozen=True, slots=True)
+class KeyIssued(Event):
+    """An API key issued (its opaque id, never the key)."""
+
+    kind: ClassVar[str] = "key.issued"
+    key: str
+    user: str
+    party: str
+    role: str
+
+
+@dataclass(frozen=True, slots=True)
+class KeyRevoked(Event):
+    """A key stops working at ``effective`` (RFC 3339): at once, or at the end of a rotation's overlap."""
+
+    kind: ClassVar[str] = "key.revoked"
+    key: str
+    user: str
+    party: str
+    effective: str
 
 
 # Units
@@ -463,6 +537,11 @@ _KINDS = _kinds(
     PartyOnboarded,
     PartyFrozen,
     PartyUnfrozen,
+    UserAdded,
+    UserRoleChanged,
+    UserDisabled,
+    KeyIssued,
+    KeyRevoked,
     ApplicationFiled,
     ApplicationRejected,
     IssuanceConfirmed,
@@ -504,7 +583,13 @@ _KINDS = _kinds(
 
 def parse(kind: str, body: JSONObject) -> Event:
     """The event an entry of ``kind`` records; ``KeyError`` for a kind this code does not know."""
-    return _KINDS[kind].from_json(body)
+    return _KINDS[kind].from_body(body)
+
+
+def acting_user(body: JSONObject) -> str | None:
+    """The user who acted for the entry's party, where the entry says."""
+    user = body.get(ACTING_USER)
+    return user if isinstance(user, str) else None
 
 
 def kinds() -> dict[str, type[Event]]:
