@@ -76,9 +76,9 @@ class NotIndependent(Forbidden):
     )
 
 
-class NotYourDecision(Forbidden):
-    title = "Not your decision"
-    template = "this proposal is decided by {deciders}"
+class ConcernedUserMayNotDecide(Forbidden):
+    title = "The user concerned may not decide"
+    template = "four eyes: a proposal about you is decided by another user"
 
 
 class PartyHasUsersAlready(Conflict):
@@ -223,7 +223,7 @@ async def _pending(work: c.Work, actor: c.Actor, proposal_id: str) -> ProposalRo
     if row.proposed_by == actor.user_id:
         raise ProposerMayNotDecide("proposal")
     if row.params.get("user") == actor.user_id:
-        raise NotYourDecision("proposal", deciders="another user")
+        raise ConcernedUserMayNotDecide("proposal")
     if not await credentials.independent(work.session, row.proposed_by, actor.user_id):
         raise NotIndependent("proposal")
     return row

@@ -48,7 +48,7 @@ async def tables_holding(platform: Platform, secret: str) -> list[str]:
         for table, column, kind in await connection.run_sync(columns):
             if not isinstance(kind, String | Text | LargeBinary) and "JSON" not in type(kind).__name__:
                 continue
-            for (value,) in await session.execute(text(f'SELECT "{column}" FROM "{table}"')):  # noqa: S608
+            for (value,) in await session.execute(text(f'SELECT "{column}" FROM "{table}"')):
                 data = value if isinstance(value, bytes) else str(value).encode()
                 if secret.encode() in data:
                     found.append(f"{table}.{column}")
