@@ -7,11 +7,13 @@ The defect these stop: one registrar key minted two regulator users and passed f
 minted a bank user and deposited cash into its own party's account."""
 
 import itertools
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.platform import Member, Platform, credit_code
+from registry.credentials import well_formed_key
+from tests.platform import Member, Platform, cli, credit_code
 
 pytestmark = pytest.mark.anyio
 NUMBERS = itertools.count(700)
@@ -189,3 +191,24 @@ async def test_a_bank_does_not_credit_its_own_party(platform: Platform) -> None:
     )
     assert own.status_code == 403 and problem(own) == "deposit-to-own-party", own.text
     assert await platform.fingerprint() == before
+
+
+async def test_the_two_roots_are_made_from_the_command_line_once_each(
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """``liangshan registrar create`` and ``liangshan regulator create``: each once, each printing its
+    first manager's key, the two made apart (so each is the other's second pair of eyes)."""
+    monkeypatch.setenv("LIANGSHAN_DATABASE_URL", database_url)
+    monkeypatch.setenv("LIANGSHAN_LEDGER_KEY", str(tmp_path / "ledger.key"))
+    printed = {}
+    for root, code in (
+        ("registrar", credit_code("91", "360100", 1)),
+        ("regulator", credit_code("11", "360000", 2)),
+    ):
+        assert await cli(root, "create", "--name", f"{root}甲", "--credit-code", code) == 0
+        printed.update(line.split("=", 1) for line in capfd.readouterr().out.splitlines() if "=" in line)
+        assert (
+            await cli(root, "create", "--name", f"{root}乙", "--credit-code", credit_code("91", "360100", 3))
+            == 2
+        )
+    assert well_formed_key(printed["REGISTRAR_KEY"]) and well_formed_key(printed["REGULATOR_KEY"])
