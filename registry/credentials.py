@@ -61,6 +61,13 @@ class FirstManagerOnly(Forbidden):
     )
 
 
+class FourEyesRequired(Forbidden):
+    title = "Four eyes required"
+    template = (
+        "a user of a regulator, the registrar or a bank is proposed, and added once another user approves"
+    )
+
+
 class OwnKeysOnly(Forbidden):
     title = "Keys are issued to their user only"
     template = "a user's further keys are issued to that user only, so that no one else ever sees them"
@@ -176,13 +183,6 @@ async def has_users(session: AsyncSession, party_id: str) -> bool:
     return bool((await session.execute(query)).scalar_one())
 
 
-async def party_kind(session: AsyncSession, party_id: str) -> c.PartyKind:
-    row = await session.get(PartyRow, party_id)
-    if row is None:
-        raise UnknownParty("party", party=party_id)
-    return c.PartyKind(row.kind)
-
-
 async def needs_four_eyes(session: AsyncSession, party_id: str) -> bool:
     """Whether adding a user to this party takes a second pair of eyes (an unknown party: no, so that
     the use case reports it)."""
@@ -194,7 +194,8 @@ async def require_may_add(session: AsyncSession, actor: c.Actor, party_id: str, 
     """Refuse unless ``actor`` may add a user of ``role`` to the party: its own manager, or the
     registrar adding the first manager of a party that has none. Returns whether it is that first."""
     actor.require(*c.PartyKind)
-    await party_kind(session, party_id)
+    if await session.get(PartyRow, party_id) is None:
+        raise UnknownParty("party", party=party_id)
     if actor.party_id == party_id:
         return False
     first = actor.kind == c.PartyKind.REGISTRAR and role == c.Role.MANAGER
@@ -209,7 +210,7 @@ async def add_user(work: c.Work, actor: c.Actor, *, party_id: str, name: str, ro
     if actor.user_id != ev.SYSTEM:
         await require_may_add(work.session, actor, party_id, role)
         if await needs_four_eyes(work.session, party_id):
-            raise FirstManagerOnly("party")  # the route proposes these instead (registry.decisions)
+            raise FourEyesRequired("party")  # proposed instead (registry.decisions.propose_user)
     key = new_key()
     user, key_id = await create_user(
         work,

@@ -162,8 +162,6 @@ async def propose_user(
     """Propose adding a user to a party whose users hold powers; its key is made now, shown to the
     proposer and kept as a hash until the approval stores it."""
     first = await credentials.require_may_add(work.session, actor, party_id, role)
-    if not await credentials.needs_four_eyes(work.session, party_id):
-        raise credentials.FirstManagerOnly("party")  # the route adds these at once
     key = credentials.new_key()
     prefix = key[: credentials.SHOWN_PREFIX]
     params = {
