@@ -2,7 +2,7 @@
 overlap) and their last use; and no API key left in clear in the idempotency store
 
 Revision ID: 0011
-Revises: 0008
+Revises: 0009
 Create Date: 2026-11-30 01:50:00
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '0011'
-down_revision: str | None = '0008'
+down_revision: str | None = '0009'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
