@@ -25,6 +25,7 @@ from api.config import Settings
 from api.rate_limits import UNLIMITED, Limits
 from api.schedule import run_expiries, run_lapses
 from registry.context import PartyKind
+from registry.events import ACTING_USER
 from registry.identifiers import credit_code_check_char, resident_id_check_char
 from registry.parties import bootstrap
 from settlement.audit import audit
@@ -305,12 +306,14 @@ class Platform:
         return {(h["issuance"], h["state"]): h["quantity"] for h in found.json()}
 
     async def bodies(self, kind: str) -> list[dict[str, Any]]:
-        """The bodies of the ledger's entries of ``kind``, in order, as stored."""
+        """The bodies of the ledger's entries of ``kind``, in order, as stored, without the acting user
+        beside the kind's own fields (``registry.events.ACTING_USER``)."""
         async with self.core.database.reads() as session:
             rows = await session.execute(
                 text("SELECT canonical FROM ledger_entries WHERE kind = :kind ORDER BY seq"), {"kind": kind}
             )
-            return [json.loads(raw)["body"] for raw in rows.scalars()]
+            bodies = [json.loads(raw)["body"] for raw in rows.scalars()]
+        return [{name: value for name, value in body.items() if name != ACTING_USER} for body in bodies]
 
     async def audit(self) -> list[str]:
         async with self.core.database.reads() as session:
