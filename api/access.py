@@ -16,6 +16,7 @@ offer); the guard makes sure no route forgets the caller's role, and the route-t
 every declaration against the app.
 """
 
+import contextlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -24,13 +25,15 @@ from litestar.connection import ASGIConnection
 from litestar.di import NamedDependency
 from litestar.exceptions import NotAuthorizedException
 from litestar.handlers.base import BaseRouteHandler
+from litestar.types import Message, Scope
+from sqlalchemy.exc import SQLAlchemyError
 
 from api import subjects
 from api.inputs import check_path, check_query
 from api.platform import Platform
 from registry import context as c
+from registry.credentials import LAST_USED_EVERY, Credential, authenticate, hash_key, note_use
 from registry.errors import Forbidden, NotFound
-from registry.parties import authenticate, hash_key
 
 KEPT_KEYS = 10_000
 HOLDERS = (c.PartyKind.ENTERPRISE, c.PartyKind.COLLECTIVE, c.PartyKind.PERSON, c.PartyKind.OPERATOR)
@@ -77,6 +80,7 @@ class Access:
     kinds: tuple[str, ...] = EVERYONE
     write: bool = False
     subject: Subject | None = None
+    self_service: bool = False  # a write any user makes about its own keys: viewers and frozen parties too
 
 
 def access_of(handler: BaseRouteHandler) -> Access:
@@ -98,38 +102,64 @@ async def guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRou
 
 
 async def _admit(connection: ASGIConnection[Any, Any, Any, Any], platform: Platform, access: Access) -> None:
-    actor = await _authenticate(connection, platform)
+    credential = await _authenticate(connection, platform)
+    actor = credential.actor
     connection.scope["state"]["actor"] = actor
+    connection.scope["state"]["credential"] = credential
     if actor.kind not in access.kinds:
         raise RouteNotForPartyKind(None, allowed=", ".join(access.kinds), kind=actor.kind)
-    if access.write and actor.role != c.Role.MANAGER:
+    if access.write and not access.self_service and actor.role != c.Role.MANAGER:
         raise ViewerMayOnlyRead(None)
-    if access.write and actor.frozen:
+    if access.write and not access.self_service and actor.frozen:
         raise PartyFrozen(None)
     if access.subject is not None:
         await _require_party_to(platform, actor, access.subject, connection.path_params)
 
 
-async def _authenticate(connection: ASGIConnection[Any, Any, Any, Any], platform: Platform) -> c.Actor:
-    """The key's actor, kept until the ledger next grows: every change that can alter who a key is
-    (a party frozen or unfrozen, a user added) is a ledgered write."""
+async def _authenticate(connection: ASGIConnection[Any, Any, Any, Any], platform: Platform) -> Credential:
+    """The key's bearer, kept until the ledger next grows: every change that can alter who a key is
+    (a party frozen or unfrozen, a user added or disabled, a key revoked) is a ledgered write; a
+    rotated key's end is checked against the clock on every request."""
     scheme, _, token = connection.headers.get("authorization", "").partition(" ")
     token = token.strip()
     if scheme.lower() != "bearer" or not token:
         raise NotAuthorizedException("send the header Authorization: Bearer <API key>")
-    key = hash_key(token)
-    kept = platform.actors.get(key)
+    key, now = hash_key(token), platform.now()
+    kept = platform.credentials.get(key)
     if kept is not None and kept[0] == platform.ledger.appends:
-        return kept[1]
-    appends = platform.ledger.appends  # read first: a write landing meanwhile makes this entry stale
-    async with platform.database.reads() as session:
-        actor = await authenticate(session, token)
-    if actor is None:
-        raise NotAuthorizedException("unknown or revoked API key")
-    if len(platform.actors) >= KEPT_KEYS:
-        platform.actors.clear()
-    platform.actors[key] = (appends, actor)
-    return actor
+        credential: Credential | None = kept[1]
+    else:
+        appends = platform.ledger.appends  # read first: a write landing meanwhile makes this entry stale
+        async with platform.database.reads() as session:
+            credential = await authenticate(session, token, now)
+        if credential is not None:
+            if len(platform.credentials) >= KEPT_KEYS:
+                platform.credentials.clear()
+            platform.credentials[key] = (appends, credential)
+    if credential is None or (credential.expires_at is not None and credential.expires_at <= now):
+        raise NotAuthorizedException("unknown, revoked or expired API key")
+    return credential
+
+
+async def note_key_use(message: Message, scope: Scope) -> None:
+    """Before a successful answer leaves, write when its key was used, if not within the last minute:
+    "last used" without a write on every request, and no trace of a refused one."""
+    if message["type"] != "http.response.start" or message["status"] >= 400:
+        return
+    credential: Credential | None = scope.get("state", {}).get("credential")
+    if credential is None:
+        return
+    platform: Platform = scope["app"].state.platform
+    now = platform.now()
+    last = platform.key_uses.get(credential.key_id, credential.last_used_at)
+    if last is not None and now - last < LAST_USED_EVERY:
+        return
+    if len(platform.key_uses) >= KEPT_KEYS:
+        platform.key_uses.clear()
+    platform.key_uses[credential.key_id] = now
+    with contextlib.suppress(SQLAlchemyError):  # a busy database costs a timestamp, not the answer
+        async with platform.database.writes() as session, session.begin():
+            await note_use(session, credential.key_id, now)
 
 
 async def _require_party_to(
@@ -161,6 +191,12 @@ def reads(*kinds: str, subject: Subject | None = None) -> dict[str, Any]:
 def writes(*kinds: str, subject: Subject | None = None) -> dict[str, Any]:
     """A route that changes something: for managers of unfrozen parties of ``kinds``."""
     return {"access": Access(kinds=kinds or EVERYONE, write=True, subject=subject)}
+
+
+def writes_own(subject: Subject) -> dict[str, Any]:
+    """A write about a user's own credentials (a new key, a rotation, a revocation, disabling): any
+    user, a viewer or of a frozen party too, for itself; the use case decides who else may."""
+    return {"access": Access(write=True, subject=subject, self_service=True)}
 
 
 def party_to(kind: str, parameter: str, *roles: str, supervisors: bool = False) -> Subject:

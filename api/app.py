@@ -21,7 +21,7 @@ from litestar.params import HeaderParameter
 from litestar.plugins.pydantic import PydanticPlugin
 from litestar.routes import HTTPRoute
 
-from api.access import ActorDep, guard, public
+from api.access import ActorDep, guard, note_key_use, public
 from api.config import Settings
 from api.controllers import CONTROLLERS
 from api.docs import openapi_config
@@ -111,7 +111,7 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
         lifespan=[lifespan],
         guards=[guard],
         before_request=check_body,
-        before_send=[SecurityHeaders(settings.hsts_max_age)],
+        before_send=[SecurityHeaders(settings.hsts_max_age), note_key_use],
         middleware=[rate_limit],
         cors_config=cors(settings.cors_origins),
         dependencies={

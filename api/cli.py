@@ -27,9 +27,11 @@ from api.config import Settings
 from api.database import Database, connect, upgrade
 from api.demo import Demo
 from api.platform import Platform, build_platform
+from registry import context as c
+from registry.credentials import IssuedKey
 from registry.errors import RegistryError
 from registry.events import SYSTEM, LedgerKeyRotated
-from registry.parties import IssuedKey, bootstrap_registrar
+from registry.parties import bootstrap
 from settlement import attestation, signing_key, witnesses
 from settlement.audit import audit, stored_entries
 from settlement.checkpoint import CheckpointError, verifier_key
@@ -103,11 +105,15 @@ def demo_seed(args: argparse.Namespace) -> int:
     return 0
 
 
-def registrar_create(args: argparse.Namespace) -> int:
+def root_create(args: argparse.Namespace) -> int:
+    """``registrar create`` and ``regulator create``: the platform's two roots, made apart."""
+    kind = c.PartyKind(args.root)
+
     async def run(platform: Platform) -> IssuedKey:
         async with platform.unit_of_work() as work:
-            issued = await bootstrap_registrar(
+            issued = await bootstrap(
                 work,
+                kind=kind,
                 name=args.name,
                 credit_code=args.credit_code,
                 division_code=args.division,
@@ -121,9 +127,17 @@ def registrar_create(args: argparse.Namespace) -> int:
     except RegistryError as exc:
         console.print(f"[red]refused:[/red] {exc.field}: {exc.message}")
         return 2
-    sys.stdout.write(f"REGISTRAR_PARTY={issued.party_id}\nREGISTRAR_KEY={issued.key}\n")
-    console.print("the key is shown once; the registrar onboards every further party with it")
+    name = kind.upper()
+    sys.stdout.write(f"{name}_PARTY={issued.party_id}\n{name}_KEY={issued.key}\n")
+    console.print(f"the key is shown once; {ROOTS[kind]}")
     return 0
+
+
+ROOTS = {
+    c.PartyKind.REGISTRAR: "the registrar onboards every further party and its first manager with it",
+    c.PartyKind.REGULATOR: "the regulator is the second pair of eyes on every further regulator, "
+    "registrar and bank user; give it to the regulator, not to the registrar's staff",
+}
 
 
 def backup(args: argparse.Namespace) -> int:
@@ -396,17 +410,16 @@ def parser() -> argparse.ArgumentParser:
     seed.add_argument("--if-empty", action="store_true", help="do nothing if the ledger has entries")
     seed.add_argument("--keys-file", default="demo-keys.env", help="where to save the demo API keys")
     seed.set_defaults(handler=demo_seed)
-    registrar = commands.add_parser("registrar", help="the platform operator").add_subparsers(
-        required=True, metavar="action"
-    )
-    create = registrar.add_parser(
-        "create", help="create the registrar of an empty registry and print its key"
-    )
-    create.add_argument("--name", required=True)
-    create.add_argument("--credit-code", required=True, help="统一社会信用代码")
-    create.add_argument("--division", default="360000", help="GB/T 2260 code")
-    create.add_argument("--user", default="registrar", help="name of its first user")
-    create.set_defaults(handler=registrar_create)
+    for root, about in (("registrar", "the platform operator"), ("regulator", "the first regulator")):
+        actions = commands.add_parser(root, help=about).add_subparsers(required=True, metavar="action")
+        create = actions.add_parser(
+            "create", help=f"create the {root} of an empty registry, with its first user, and print its key"
+        )
+        create.add_argument("--name", required=True)
+        create.add_argument("--credit-code", required=True, help="统一社会信用代码")
+        create.add_argument("--division", default="360000", help="GB/T 2260 code")
+        create.add_argument("--user", default=root, help="name of its first user")
+        create.set_defaults(handler=root_create, root=root)
     save = commands.add_parser(
         "backup", help="copy the database into DIR while the server runs (not the signing key)"
     )

@@ -20,7 +20,7 @@ from api.platform import Platform
 from market import execution, listings, negotiated, orders, rules
 from market.exchange import Market
 from market.tables import Side
-from registry import cash, decisions, parties, rights, units
+from registry import cash, credentials, decisions, parties, rights, units
 from registry import context as c
 from registry.identifiers import CREDIT_CODE_ALPHABET, credit_code_check_char, resident_id_check_char
 from registry.tables import IssuanceRow
@@ -49,8 +49,8 @@ SPECIES = ["杉木", "马尾松", "毛竹", "湿地松", "香樟", "木荷", "�
 class Cast:
     """The parties the demo creates and one manager key per kind of user."""
 
-    registrar: parties.IssuedKey
-    keys: dict[str, parties.IssuedKey] = field(default_factory=dict)
+    registrar: credentials.IssuedKey
+    keys: dict[str, credentials.IssuedKey] = field(default_factory=dict)
     actors: dict[str, c.Actor] = field(default_factory=dict)
     by_kind: dict[c.PartyKind, list[str]] = field(default_factory=dict)
 
@@ -83,8 +83,9 @@ class Demo:
 
     async def seed(self) -> Cast:
         key = await self.run(
-            lambda w: parties.bootstrap_registrar(
+            lambda w: parties.bootstrap(
                 w,
+                kind=c.PartyKind.REGISTRAR,
                 name="江西省公共资源交易集团（两山平台运营）",
                 credit_code=self.credit_code("91", "360100"),
                 division_code="360100",
@@ -98,21 +99,59 @@ class Demo:
         return cast
 
     async def _party(self, cast: Cast, kind: c.PartyKind, name: str, division: str, **identifier: str) -> str:
+        """Onboard a party and its first manager as the platform would: the first regulator by the
+        platform itself (as ``liangshan regulator create``), a bank's manager with four eyes (the
+        registrar proposes, the regulator approves), any other by the registrar alone."""
         registrar = cast.actors["registrar"]
-        party = await self.run(
-            lambda w: parties.onboard_party(
-                w, registrar, kind=kind, name=name, division_code=division, **identifier
+        if kind == c.PartyKind.REGULATOR and kind not in cast.by_kind:
+            issued = await self.run(
+                lambda w: parties.bootstrap(
+                    w,
+                    kind=kind,
+                    name=name,
+                    credit_code=identifier["credit_code"],
+                    division_code=division,
+                    user_name=self.fake.name(),
+                )
             )
-        )
-        issued = await self.run(
-            lambda w: parties.add_user(
-                w, registrar, party_id=party.id, name=self.fake.name(), role=c.Role.MANAGER
+            party_id = issued.party_id
+        else:
+            party = await self.run(
+                lambda w: parties.onboard_party(
+                    w, registrar, kind=kind, name=name, division_code=division, **identifier
+                )
             )
-        )
-        cast.by_kind.setdefault(kind, []).append(party.id)
-        cast.actors[party.id] = c.Actor(party.id, kind, issued.user_id, c.Role.MANAGER)
+            party_id = party.id
+            issued = await self._user(cast, registrar, party_id)
+        cast.by_kind.setdefault(kind, []).append(party_id)
+        cast.actors[party_id] = c.Actor(party_id, kind, issued.user_id, c.Role.MANAGER)
         cast.keys.setdefault(kind, issued)
-        return party.id
+        return party_id
+
+    async def _user(
+        self, cast: Cast, proposer: c.Actor, party_id: str, approver: c.Actor | None = None
+    ) -> credentials.IssuedKey:
+        """A new manager of the party, added by ``proposer``; with four eyes where the party's users
+        hold powers, ``approver`` (the first regulator's user unless named) approving."""
+        name = self.fake.name()
+        async with self.platform.database.reads() as session:
+            four_eyes = await credentials.needs_four_eyes(session, party_id)
+        if not four_eyes:
+            return await self.run(
+                lambda w: credentials.add_user(w, proposer, party_id=party_id, name=name, role=c.Role.MANAGER)
+            )
+        proposed = await self.run(
+            lambda w: decisions.propose_user(w, proposer, party_id=party_id, name=name, role=c.Role.MANAGER)
+        )
+        decider = approver or cast.actors[cast.by_kind[c.PartyKind.REGULATOR][0]]
+        approved = await self.run(lambda w: decisions.approve(w, decider, proposed.proposal.id))
+        user_id = approved.result or ""
+        async with self.platform.database.reads() as session:
+            user = await credentials.describe_user(session, decider, user_id)
+        key_id = user.keys[0].id
+        return credentials.IssuedKey(
+            user_id, party_id, c.Role.MANAGER, key_id, proposed.prefix, None, proposed.key
+        )
 
     async def _parties(self, cast: Cast) -> None:
         await self._party(
@@ -464,13 +503,9 @@ class Demo:
             )
 
     async def _reviewer(self, cast: Cast, regulator: c.Actor) -> c.Actor:
-        """The regulator's second user (复核员): the other pair of eyes for freezes."""
-        registrar = cast.actors["registrar"]
-        issued = await self.run(
-            lambda w: parties.add_user(
-                w, registrar, party_id=regulator.party_id, name=self.fake.name(), role=c.Role.MANAGER
-            )
-        )
+        """The regulator's second user (复核员): the other pair of eyes for freezes, proposed by the
+        regulator's manager and approved by the registrar."""
+        issued = await self._user(cast, regulator, regulator.party_id, approver=cast.actors["registrar"])
         cast.keys["reviewer"] = issued
         return c.Actor(regulator.party_id, c.PartyKind.REGULATOR, issued.user_id, c.Role.MANAGER)
 

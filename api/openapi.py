@@ -140,7 +140,9 @@ def who_may(access: Access) -> str:
         "any party" if set(access.kinds) == set(EVERYONE) else "parties of kind " + ", ".join(access.kinds)
     )
     said = f"**Who may call it:** {kinds}"
-    if access.write:
+    if access.self_service:
+        said += ", with any key (a viewer's too, even while the party is frozen), about its own credentials"
+    elif access.write:
         said += ", with a manager key (not a viewer's), while the party is not frozen (冻结)"
     if (subject := access.subject) is not None:
         roles = " or ".join(subject.roles)

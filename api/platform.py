@@ -16,7 +16,7 @@ from api.config import Settings
 from api.database import Database, connect, upgrade
 from market.exchange import Exchange
 from market.execution import Fees
-from registry.context import Actor
+from registry.credentials import Credential
 from registry.parties import platform_party
 from settlement.attestor import Attestor
 from settlement.cosignature import Cosigner
@@ -37,15 +37,17 @@ class Platform:
     exchange: Exchange = field(default_factory=Exchange)
     ltv_caps: dict[str, int] = field(default_factory=dict)  # basis points per asset class
     four_eyes_above: dict[str, str] = field(default_factory=dict)  # display units per asset class
-    actors: dict[str, tuple[int, Actor]] = field(default_factory=dict)  # see api.access
+    credentials: dict[str, tuple[int, Credential]] = field(default_factory=dict)  # see api.access
+    key_uses: dict[str, dt.datetime] = field(default_factory=dict)  # key id → last use written
     witnesses: tuple[Cosigner, ...] = ()  # whose cosignatures of checkpoints are kept and served
     attestor: Attestor = field(init=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "attestor", Attestor(self.ledger, self.database.reads))  # frozen: once, here
 
-    def unit_of_work(self) -> UnitOfWork:
-        return UnitOfWork(self.database.writes, self.ledger, self.clock, self.ids)
+    def unit_of_work(self, acting_user: str | None = None) -> UnitOfWork:
+        """A unit of work; ``acting_user``, the user whose request it carries out, goes in its entries."""
+        return UnitOfWork(self.database.writes, self.ledger, self.clock, self.ids, acting_user)
 
     def now(self) -> dt.datetime:
         return self.clock()

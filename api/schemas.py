@@ -17,6 +17,7 @@ from market.negotiated import OfferStatus
 from market.tables import OrderStatus, SelfTrade, Side, TimeInForce
 from registry.context import PartyKind, Role
 from registry.contracts import ContractMode, ContractStatus
+from registry.credentials import MAX_OVERLAP_S
 from registry.pledges import Enforcement, PledgeStatus
 from registry.relations import LinkKind
 from registry.rights import ApplicationStatus
@@ -148,6 +149,22 @@ class ReasonIn(Strict):
 class GrantIn(Strict):
     auditor: PartyId
     expires_at: Annotated[Moment, Field(description="RFC 3339, with its time zone; after now")]
+
+
+class RoleIn(Strict):
+    role: Annotated[Role, one_of(Role)]
+
+
+class RotationIn(Strict):
+    overlap_s: Annotated[
+        int,
+        Field(
+            ge=0,
+            le=MAX_OVERLAP_S,
+            examples=[86400],
+            description="seconds the old key keeps working beside the new one (0: it stops now)",
+        ),
+    ]
 
 
 class TransferIn(Strict):

@@ -2,6 +2,8 @@
 atomically: the one call every write route makes (``await act(lambda call: …)``).
 
 The answer's status is the route's declared one, so what the OpenAPI document says is what is sent.
+The unit of work carries the caller's user, which every entry it writes records beside the party. An
+answer that carries a new secret (an API key) is stored for a replay without it (``ShownOnce``).
 """
 
 from collections.abc import Awaitable, Callable
@@ -17,6 +19,7 @@ from api.platform import Platform
 from market.exchange import Market
 from market.execution import Fees
 from registry.context import Actor
+from registry.credentials import ShownOnce
 from settlement.unit_of_work import UnitOfWork
 
 JSON = "application/json"
@@ -67,7 +70,7 @@ class Act:
         status = status or request.route_handler.status_code
         key = self.idempotency_key
         digest = request_hash(request.method, request.url.path, await request.body())
-        async with self.platform.unit_of_work() as work:
+        async with self.platform.unit_of_work(actor.user_id) as work:
             if key is not None:
                 stored = await recall(work.session, actor.user_id, key, digest)
                 if stored is not None:
@@ -77,7 +80,8 @@ class Act:
                         media_type=JSON,
                         headers={"Idempotent-Replayed": "true"},
                     )
-            content = encode_json(await run(work))
+            result = await run(work)
+            content = encode_json(result)
             if key is not None:
                 work.session.add(
                     IdempotencyRow(
@@ -85,7 +89,7 @@ class Act:
                         key=key,
                         request_hash=digest,
                         status=status,
-                        body=content,
+                        body=encode_json(result.redacted()) if isinstance(result, ShownOnce) else content,
                         created_at=work.now,
                     )
                 )

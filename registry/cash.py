@@ -27,6 +27,11 @@ class BankReferenceRequired(InvalidInput):
     template = "give the bank's own reference for this payment"
 
 
+class DepositToOwnParty(Forbidden):
+    title = "Deposit to your own party"
+    template = "a bank may not confirm money received into an account of its own party"
+
+
 class PaymentConfirmedAlready(Conflict):
     title = "Payment confirmed already"
     template = "this bank confirmed a payment with reference {reference} already"
@@ -154,6 +159,8 @@ async def _post(
 
 
 async def deposit(work: c.Work, actor: c.Actor, *, party_id: str, amount: str, reference: str) -> CashAccount:
+    if party_id == actor.party_id:  # cash out of nothing, for itself: no one's second look
+        raise DepositToOwnParty("party")
     return await _post(work, actor, party_id=party_id, amount=amount, reference=reference, sign=+1)
 
 

@@ -1,9 +1,17 @@
-"""Four-eyes decisions: one regulator user proposes, another approves — for freezing units or a
-party, and for confirming an issuance above its class's threshold. The approval carries out the
-decision in the same transaction; a rejection ends it. Proposals and their deciders are kept."""
+"""Four-eyes decisions: one user proposes, another approves — a regulator's freezing of units or a
+party and confirming an issuance above its class's threshold; adding a user to a party whose users
+hold powers (regulator, registrar, bank) and changing anyone's role. The approval carries out the
+decision in the same transaction; a rejection ends it. Proposals and their deciders are kept.
+
+The second pair of eyes must be another person's: not the proposer, nor the user a proposal concerns,
+and no one outside their own parties may have held both keys (``credentials.independent``) — so the
+registrar, which sees the key of every first manager it makes, cannot pass four eyes with them.
+Who may decide: a regulator, for a regulator's proposal; for users and roles, a manager of the
+user's party or of a supervising party (registrar, regulator), never the user concerned.
+"""
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
@@ -11,8 +19,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry import context as c
-from registry import parties, rights, units
+from registry import credentials, parties, rights, units
 from registry.assets import get_asset_class
+from registry.credentials import ShownOnce
 from registry.errors import Conflict, Forbidden, NotFound, ReasonRequired, UnknownParty
 from registry.parties import PartyFrozenAlready
 from registry.quantities import Quantity
@@ -26,6 +35,14 @@ class ProposalAction(StrEnum):
     FREEZE_UNITS = "freeze_units"
     FREEZE_PARTY = "freeze_party"
     CONFIRM = "confirm_application"
+    ADD_USER = "add_user"
+    CHANGE_ROLE = "change_role"
+
+
+REGULATORS_DECIDE = frozenset(
+    {ProposalAction.FREEZE_UNITS, ProposalAction.FREEZE_PARTY, ProposalAction.CONFIRM}
+)
+_HASHED_KEY = "key_hash"
 
 
 class ProposalStatus(StrEnum):
@@ -48,7 +65,25 @@ class ProposalNotPending(Conflict):
 
 class ProposerMayNotDecide(Forbidden):
     title = "Proposer may not decide"
-    template = "four eyes: another regulator user must decide what you proposed"
+    template = "four eyes: another user must decide what you proposed"
+
+
+class NotIndependent(Forbidden):
+    title = "Not a second pair of eyes"
+    template = (
+        "four eyes: your key and the proposer's passed through the same hands outside your parties "
+        "(one made the other's, or one user made both); another user must decide"
+    )
+
+
+class ConcernedUserMayNotDecide(Forbidden):
+    title = "The user concerned may not decide"
+    template = "four eyes: a proposal about you is decided by another user"
+
+
+class PartyHasUsersAlready(Conflict):
+    title = "Party has users already"
+    template = "party {party} has a user already; its own managers add the others"
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,11 +99,24 @@ class Proposal:
     decided_at: dt.datetime | None
 
 
+@dataclass(frozen=True, slots=True)
+class ProposedUser(ShownOnce):
+    """A proposal to add a user, and the user's key: shown once, to the proposer, and working only
+    once a second user approves (the approver never sees it)."""
+
+    proposal: Proposal
+    prefix: str
+    key: str | None
+
+    def redacted(self) -> "ProposedUser":
+        return replace(self, key=None)
+
+
 def _proposal(row: ProposalRow) -> Proposal:
     return Proposal(
         row.id,
         ProposalAction(row.action),
-        row.params,
+        {name: value for name, value in row.params.items() if name != _HASHED_KEY},
         ProposalStatus(row.status),
         row.proposed_by,
         row.decided_by,
@@ -108,8 +156,35 @@ def _reason(reason: str) -> str:
     return reason.strip()
 
 
+async def propose_user(
+    work: c.Work, actor: c.Actor, *, party_id: str, name: str, role: c.Role
+) -> ProposedUser:
+    """Propose adding a user to a party whose users hold powers; its key is made now, shown to the
+    proposer and kept as a hash until the approval stores it."""
+    first = await credentials.require_may_add(work.session, actor, party_id, role)
+    key = credentials.new_key()
+    prefix = key[: credentials.SHOWN_PREFIX]
+    params = {
+        "party": party_id,
+        "name": name.strip(),
+        "role": role,
+        "first": first,
+        "prefix": prefix,
+        _HASHED_KEY: credentials.hash_key(key),
+    }
+    return ProposedUser(await _propose(work, actor, ProposalAction.ADD_USER, params), prefix, key)
+
+
+async def propose_role(work: c.Work, actor: c.Actor, *, user_id: str, role: c.Role) -> Proposal:
+    """Propose changing a user's role (a manager of its party proposes)."""
+    user = await credentials.require_may_propose_role(work.session, actor, user_id)
+    params = {"user": user_id, "party": user.party_id, "role": role}
+    return await _propose(work, actor, ProposalAction.CHANGE_ROLE, params)
+
+
 async def _propose(work: c.Work, actor: c.Actor, action: ProposalAction, params: dict[str, Any]) -> Proposal:
-    actor.require(c.PartyKind.REGULATOR)
+    if action in REGULATORS_DECIDE:
+        actor.require(c.PartyKind.REGULATOR)
     row = ProposalRow(
         id=work.new_id(),
         action=action,
@@ -137,15 +212,26 @@ async def needs_second_pair(session: AsyncSession, application_id: str, threshol
 
 
 async def _pending(work: c.Work, actor: c.Actor, proposal_id: str) -> ProposalRow:
-    actor.require(c.PartyKind.REGULATOR)
+    actor.require(*c.PartyKind)
     row = await work.session.get(ProposalRow, proposal_id, with_for_update=True)
-    if row is None:
+    if row is None or not _may_decide(actor, row):
         raise UnknownProposal("proposal", proposal=proposal_id)
     if row.status != ProposalStatus.PENDING:
         raise ProposalNotPending("proposal", proposal=proposal_id, status=row.status)
     if row.proposed_by == actor.user_id:
         raise ProposerMayNotDecide("proposal")
+    if row.params.get("user") == actor.user_id:
+        raise ConcernedUserMayNotDecide("proposal")
+    if not await credentials.independent(work.session, row.proposed_by, actor.user_id):
+        raise NotIndependent("proposal")
     return row
+
+
+def _may_decide(actor: c.Actor, row: ProposalRow) -> bool:
+    """Whether ``actor`` is of the kind that decides ``row`` (others are told there is no such one)."""
+    if row.action in REGULATORS_DECIDE:
+        return actor.kind == c.PartyKind.REGULATOR
+    return actor.supervises or actor.party_id == row.params["party"]
 
 
 async def approve(work: c.Work, actor: c.Actor, proposal_id: str) -> Proposal:
@@ -163,10 +249,35 @@ async def approve(work: c.Work, actor: c.Actor, proposal_id: str) -> Proposal:
         row.result = moved.reference
     elif row.action == ProposalAction.FREEZE_PARTY:
         row.result = (await parties.freeze_party(work, actor, party_id=p["party"], reason=p["reason"])).id
+    elif row.action == ProposalAction.ADD_USER:
+        row.result = await _add_proposed_user(work, actor, row)
+    elif row.action == ProposalAction.CHANGE_ROLE:
+        role = c.Role(p["role"])
+        row.result = await credentials.change_role(work, actor, user_id=p["user"], role=role, proposal=row.id)
     else:
         row.result = str((await rights.confirm_application(work, actor, p["application"])).id)
     row.status, row.decided_by, row.decided_at = ProposalStatus.APPROVED, actor.user_id, work.now
     return _proposal(row)
+
+
+async def _add_proposed_user(work: c.Work, actor: c.Actor, row: ProposalRow) -> str:
+    """Store the proposed user with the key its proposer holds; a first manager only while the party
+    still has no user (two proposals for one party's first manager: the second finds one)."""
+    p = row.params
+    if p["first"] and await credentials.has_users(work.session, p["party"]):
+        raise PartyHasUsersAlready("proposal", party=p["party"])
+    user, _ = await credentials.create_user(
+        work,
+        actor,
+        party_id=p["party"],
+        name=p["name"],
+        role=c.Role(p["role"]),
+        key_hash=p[_HASHED_KEY],
+        prefix=p["prefix"],
+        created_by=row.proposed_by,
+        proposal=row.id,
+    )
+    return user.id
 
 
 async def reject(work: c.Work, actor: c.Actor, proposal_id: str) -> Proposal:
@@ -176,10 +287,12 @@ async def reject(work: c.Work, actor: c.Actor, proposal_id: str) -> Proposal:
 
 
 async def pending(session: AsyncSession, actor: c.Actor) -> list[Proposal]:
-    actor.require(c.PartyKind.REGULATOR, write=False)
+    """The pending proposals of the kind the caller's party decides."""
+    actor.require(*c.PartyKind, write=False)
     query = (
         select(ProposalRow)
         .where(ProposalRow.status == ProposalStatus.PENDING)
         .order_by(ProposalRow.created_at)
     )
-    return [_proposal(row) for row in (await session.execute(query)).scalars()]
+    rows = (await session.execute(query)).scalars()
+    return [_proposal(row) for row in rows if _may_decide(actor, row)]

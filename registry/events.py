@@ -14,18 +14,21 @@ by the writer (``str`` of a ``Quantity`` or ``Money``).
 """
 
 from dataclasses import dataclass
-from typing import ClassVar, NamedTuple
+from typing import ClassVar, NamedTuple, Self
 
+from registry import wire
 from registry.records import Record, absent, describe
 from registry.wire import JSONObject, JSONValue, Ranges, ranges_json
 
 __all__ = [
+    "ACTING_USER",
     "SYSTEM",
     "Event",
     "JSONObject",
     "JSONValue",
     "Ranges",
     "Recorded",
+    "acting_user",
     "kinds",
     "parse",
     "ranges_json",
@@ -33,6 +36,10 @@ __all__ = [
 
 SYSTEM = "system"  # the actor of what the platform does by itself: expiries, lapses, auction closes
 CNY = "CNY"
+# The member of an entry's body beside the event's own: the id of the user who acted for the entry's
+# actor (a party). Entries of the platform's own acts, and those written before users were recorded,
+# have none; every reader takes a body with or without it.
+ACTING_USER = "acting_user"
 
 
 class Event(Record):
@@ -52,6 +59,11 @@ class Event(Record):
         named = (getattr(self, name) for name in self.party_fields)
         return tuple(dict.fromkeys(party for party in named if party is not None))
 
+    @classmethod
+    def from_body(cls, body: JSONValue) -> Self:
+        """The event an entry's body records, with or without its ``acting_user``."""
+        return cls(*wire.read_fields(cls.__name__, cls._keys, body, ACTING_USER))
+
 
 @dataclass(frozen=True, slots=True)
 class _AboutIssuance(Event):
@@ -62,10 +74,18 @@ class _AboutIssuance(Event):
 
 
 class Recorded(NamedTuple):
-    """An event and who caused it: a party id, or ``SYSTEM``."""
+    """An event, who caused it (a party id, or ``SYSTEM``) and the user who acted for that party."""
 
     event: Event
     actor: str
+    user: str | None = None
+
+    def body(self) -> JSONObject:
+        """The entry's body: the event's, and the acting user beside it."""
+        body = self.event.to_json()
+        if self.user is not None:
+            body[ACTING_USER] = self.user
+        return body
 
 
 # Parties and applications
@@ -150,6 +170,65 @@ class ReadAllRevoked(Event):
     party_fields: ClassVar[tuple[str, ...]] = ("auditor",)
     grant: str
     auditor: str
+
+
+# Users and their keys: who did it (the entry's actor and acting user), for which user, which role
+
+
+@dataclass(frozen=True, slots=True)
+class UserAdded(Event):
+    kind: ClassVar[str] = "user.added"
+    party_fields: ClassVar[tuple[str, ...]] = ("party",)
+    user: str
+    party: str
+    role: str
+    proposal: str | None = absent()  # the four-eyes proposal approved, for a user who holds powers
+
+
+@dataclass(frozen=True, slots=True)
+class UserRoleChanged(Event):
+    """A user's role changed (four eyes)."""
+
+    kind: ClassVar[str] = "user.role_changed"
+    party_fields: ClassVar[tuple[str, ...]] = ("party",)
+    user: str
+    party: str
+    role: str
+    proposal: str
+
+
+@dataclass(frozen=True, slots=True)
+class UserDisabled(Event):
+    """Every key of the user stopped, for good."""
+
+    kind: ClassVar[str] = "user.disabled"
+    party_fields: ClassVar[tuple[str, ...]] = ("party",)
+    user: str
+    party: str
+
+
+@dataclass(frozen=True, slots=True)
+class KeyIssued(Event):
+    """An API key issued (its opaque id, never the key)."""
+
+    kind: ClassVar[str] = "key.issued"
+    party_fields: ClassVar[tuple[str, ...]] = ("party",)
+    key: str
+    user: str
+    party: str
+    role: str
+
+
+@dataclass(frozen=True, slots=True)
+class KeyRevoked(Event):
+    """A key stops working at ``effective`` (RFC 3339): at once, or at the end of a rotation's overlap."""
+
+    kind: ClassVar[str] = "key.revoked"
+    party_fields: ClassVar[tuple[str, ...]] = ("party",)
+    key: str
+    user: str
+    party: str
+    effective: str
 
 
 # Units
@@ -564,6 +643,11 @@ _KINDS = _kinds(
     PartyOnboarded,
     PartyFrozen,
     PartyUnfrozen,
+    UserAdded,
+    UserRoleChanged,
+    UserDisabled,
+    KeyIssued,
+    KeyRevoked,
     ApplicationFiled,
     ApplicationRejected,
     IssuanceConfirmed,
@@ -611,7 +695,13 @@ _KINDS = _kinds(
 
 def parse(kind: str, body: JSONObject) -> Event:
     """The event an entry of ``kind`` records; ``KeyError`` for a kind this code does not know."""
-    return _KINDS[kind].from_json(body)
+    return _KINDS[kind].from_body(body)
+
+
+def acting_user(body: JSONObject) -> str | None:
+    """The user who acted for the entry's party, where the entry says."""
+    user = body.get(ACTING_USER)
+    return user if isinstance(user, str) else None
 
 
 def kinds() -> dict[str, type[Event]]:

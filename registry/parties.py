@@ -1,11 +1,7 @@
-"""Parties, their users and API keys: onboarding by the registrar, and authentication.
-
-An API key is shown once, when it is issued; only its SHA-256 is stored (the key has 256 bits of
-entropy, so a plain hash is as strong as a slow one and lets a request find its key by index).
+"""Parties: onboarding by the registrar, their public record, and freezing a whole party. Their users
+and keys are ``registry.credentials``.
 """
 
-import hashlib
-import secrets
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -13,12 +9,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry import context as c
 from registry import events as ev
+from registry.credentials import IssuedKey, add_user
 from registry.divisions import division
 from registry.errors import Conflict, InvalidInput, NotFound, ReasonRequired, RuleBroken, UnknownParty
 from registry.identifiers import mask_resident_id, validate_credit_code, validate_resident_id
-from registry.tables import ApiKeyRow, CashAccountRow, PartyRow, UserRow
-
-KEY_PREFIX = "ls_"
+from registry.tables import CashAccountRow, PartyRow
 
 
 class PersonByResidentIdOnly(InvalidInput):
@@ -41,14 +36,14 @@ class PartyRegisteredAlready(Conflict):
     template = "a party with this identifier is registered already"
 
 
-class UnknownUser(NotFound):
-    title = "Unknown user"
-    template = "no user {user}"
-
-
 class RegistrarExists(Conflict):
     title = "Registrar exists"
     template = "a registrar exists already; it onboards every further party"
+
+
+class RegulatorExists(Conflict):
+    title = "Regulator exists"
+    template = "a regulator exists already; further regulators are onboarded with four eyes"
 
 
 class NoRegistrar(NotFound):
@@ -76,21 +71,9 @@ class Party:
     division: str
 
 
-@dataclass(frozen=True, slots=True)
-class IssuedKey:
-    user_id: str
-    party_id: str
-    role: str
-    key: str  # shown once
-
-
 def _party(row: PartyRow) -> Party:
     masked = mask_resident_id(row.resident_id) if row.resident_id else None
     return Party(row.id, row.kind, row.name, row.credit_code, masked, row.division)
-
-
-def hash_key(key: str) -> str:
-    return hashlib.sha256(key.encode()).hexdigest()
 
 
 async def onboard_party(
@@ -148,49 +131,6 @@ async def _refuse_duplicate(session: AsyncSession, credit_code: str | None, resi
         raise PartyRegisteredAlready(field)
 
 
-async def add_user(work: c.Work, actor: c.Actor, *, party_id: str, name: str, role: c.Role) -> IssuedKey:
-    """Create a user of a party with one role, and its first API key."""
-    actor.require(c.PartyKind.REGISTRAR)
-    await get_party(work.session, actor, party_id, field="party")
-    user = UserRow(id=work.new_id(), party_id=party_id, name=name.strip(), role=role, created_at=work.now)
-    work.session.add(user)
-    await work.session.flush()
-    return await _issue(work, user)
-
-
-async def issue_key(work: c.Work, actor: c.Actor, *, user_id: str) -> IssuedKey:
-    """Give a user another API key (rotation); earlier keys stay valid until revoked."""
-    actor.require(c.PartyKind.REGISTRAR)
-    user = await work.session.get(UserRow, user_id)
-    if user is None:
-        raise UnknownUser("user", user=user_id)
-    return await _issue(work, user)
-
-
-async def _issue(work: c.Work, user: UserRow) -> IssuedKey:
-    key = KEY_PREFIX + secrets.token_urlsafe(32)
-    work.session.add(
-        ApiKeyRow(
-            id=work.new_id(), user_id=user.id, key_hash=hash_key(key), prefix=key[:10], created_at=work.now
-        )
-    )
-    return IssuedKey(user.id, user.party_id, user.role, key)
-
-
-async def authenticate(session: AsyncSession, key: str) -> c.Actor | None:
-    query = (
-        select(PartyRow.id, PartyRow.kind, UserRow.id, UserRow.role, PartyRow.frozen_at.is_not(None))
-        .join(UserRow, UserRow.party_id == PartyRow.id)
-        .join(ApiKeyRow, ApiKeyRow.user_id == UserRow.id)
-        .where(ApiKeyRow.key_hash == hash_key(key), ApiKeyRow.revoked_at.is_(None))
-    )
-    found = (await session.execute(query)).first()
-    if found is None:
-        return None
-    party_id, kind, user_id, role, frozen = found
-    return c.Actor(party_id, c.PartyKind(kind), user_id, c.Role(role), frozen)
-
-
 async def get_party(session: AsyncSession, actor: c.Actor, party_id: str, *, field: str = "party") -> Party:
     row = await session.get(PartyRow, party_id)
     if row is None:
@@ -208,23 +148,19 @@ async def list_parties(
     return [_party(row) for row in (await session.execute(query)).scalars()]
 
 
-async def bootstrap_registrar(
-    work: c.Work, *, name: str, credit_code: str, division_code: str, user_name: str
+async def bootstrap(
+    work: c.Work, *, kind: c.PartyKind, name: str, credit_code: str, division_code: str, user_name: str
 ) -> IssuedKey:
-    """Create the platform's registrar and its first user: the one act with no party behind it,
-    allowed only while no registrar exists."""
-    if (
-        await work.session.execute(select(PartyRow.id).where(PartyRow.kind == c.PartyKind.REGISTRAR))
-    ).first():
-        raise RegistrarExists("kind")
+    """Create the platform's registrar, or its first regulator, with a first manager: the platform's
+    own acts (``SYSTEM``, from the command line), the roots every later four-eyes decision stands
+    on, allowed only while no party of that kind exists. The two are created apart so that neither's
+    hands ever held the other's key."""
+    roots = {c.PartyKind.REGISTRAR: RegistrarExists, c.PartyKind.REGULATOR: RegulatorExists}
+    if (await work.session.execute(select(PartyRow.id).where(PartyRow.kind == kind))).first():
+        raise roots[kind]("kind")
     system = c.Actor(ev.SYSTEM, c.PartyKind.REGISTRAR, ev.SYSTEM, c.Role.MANAGER)
     party = await onboard_party(
-        work,
-        system,
-        kind=c.PartyKind.REGISTRAR,
-        name=name,
-        division_code=division_code,
-        credit_code=credit_code,
+        work, system, kind=kind, name=name, division_code=division_code, credit_code=credit_code
     )
     return await add_user(work, system, party_id=party.id, name=user_name, role=c.Role.MANAGER)
 

@@ -78,6 +78,9 @@ class UserRow(Base):
     name: Mapped[str] = mapped_column(String(100))
     role: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    # the user whose call issued this user's first key (and so saw it); None for the platform's own
+    created_by: Mapped[str | None] = mapped_column(String(36))
+    disabled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
 
 class ApiKeyRow(Base):
@@ -88,6 +91,8 @@ class ApiKeyRow(Base):
     prefix: Mapped[str] = mapped_column(String(12))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)  # a rotated key's overlap end
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)  # to the minute, at most
 
 
 class AssetClassRow(Base):

@@ -18,8 +18,9 @@ Writer: TypeAlias = Callable[[Any], JSONValue]
 Key: TypeAlias = tuple[str, str, Reader, Writer, bool]
 
 
-def read_fields(what: str, keys: tuple[Key, ...], value: JSONValue) -> list[Any]:
-    """The field values of ``value``, in field order; a missing, unknown or mistyped key is refused."""
+def read_fields(what: str, keys: tuple[Key, ...], value: JSONValue, beside: str = "") -> list[Any]:
+    """The field values of ``value``, in field order; a missing, unknown or mistyped key is refused,
+    except ``beside``, a string member that may stand beside the fields (an entry's acting user)."""
     if type(value) is not dict:
         raise TypeError(f"{what} must be an object")
     values: list[Any] = []
@@ -32,6 +33,10 @@ def read_fields(what: str, keys: tuple[Key, ...], value: JSONValue) -> list[Any]
             values.append(None)
         else:
             raise KeyError(f"{name} is missing")
+    if beside and beside in value:
+        if type(value[beside]) is not str:
+            raise TypeError(f"{beside} must be a string")
+        present += 1
     if present != len(value):
         unknown = sorted(set(value) - {key[1] for key in keys})
         raise ValueError(f"unknown field {', '.join(unknown)}")

@@ -138,8 +138,8 @@ class Ledger:
 
     def landed(self, events: Sequence[Recorded], size: int) -> None:
         """Called once the transaction holding ``events`` (the ledger now ``size`` long) committed."""
-        for event, _ in events:
-            for issuance in event.subjects():
+        for recorded in events:
+            for issuance in recorded.event.subjects():
                 self._landed[issuance] = size
         self.appends += 1
 
@@ -154,14 +154,15 @@ class Ledger:
         ).scalar_one()
         size, prev, stamp = head.size, head.last_leaf, format_time(at)
         rows, leaves, about, naming = [], [], [], []
-        for offset, (event, actor) in enumerate(events):
-            entry = Entry(size + offset, prev.hex(), event.kind, stamp, actor, event.to_json())
+        for offset, recorded in enumerate(events):
+            event = recorded.event
+            entry = Entry(size + offset, prev.hex(), event.kind, stamp, recorded.actor, recorded.body())
             raw = encode(self.origin, entry)
             prev = merkle.leaf_hash(raw)
             rows.append((entry.seq, entry.kind, raw))
             leaves.append(prev)
             about += [(issuance, entry.seq) for issuance in event.subjects()]
-            naming += [(party, entry.seq) for party in named(event, actor)]
+            naming += [(party, entry.seq) for party in named(event, recorded.actor)]
         frontier, nodes = merkle.append(_unpack(head.frontier), size, leaves)
         connection = await session.connection()
         await _insert_many(connection, "ledger_entries", ("seq", "kind", "canonical"), rows)

@@ -2,7 +2,8 @@
 
 Registry services record events on it (it is their ``Work``); ``commit`` appends them to the ledger
 in the same transaction and then commits, so the change and its entry land together or not at all.
-Leaving the block without ``commit`` rolls everything back.
+Leaving the block without ``commit`` rolls everything back. Each entry records, beside its actor
+(a party), the user who acted for it: ``acting_user``, set by whoever runs a user's request.
 """
 
 import datetime as dt
@@ -13,7 +14,7 @@ from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from registry.events import Event, Recorded
+from registry.events import SYSTEM, Event, Recorded
 from settlement.ledger import Ledger
 
 Clock = Callable[[], dt.datetime]
@@ -34,12 +35,14 @@ class UnitOfWork:
         ledger: Ledger,
         clock: Clock = system_clock,
         ids: Callable[[], str] = random_id,
+        acting_user: str | None = None,
     ) -> None:
         self._sessions = sessions
         self.ledger = ledger
         self._ids = ids
         self.now = clock()
         self.events: list[Recorded] = []
+        self.acting_user = acting_user
 
     async def __aenter__(self) -> Self:
         self.session = self._sessions()
@@ -53,7 +56,7 @@ class UnitOfWork:
         await self.session.close()
 
     def record(self, event: Event, *, actor: str) -> None:
-        self.events.append(Recorded(event, actor))
+        self.events.append(Recorded(event, actor, None if actor == SYSTEM else self.acting_user))
 
     def new_id(self) -> str:
         return self._ids()

@@ -24,8 +24,10 @@ from api.cli import main
 from api.config import Settings
 from api.rate_limits import UNLIMITED, Limits
 from api.schedule import run_expiries, run_lapses
+from registry.context import PartyKind
+from registry.events import ACTING_USER
 from registry.identifiers import credit_code_check_char, resident_id_check_char
-from registry.parties import bootstrap_registrar
+from registry.parties import bootstrap
 from settlement.audit import audit
 
 ATTRIBUTES: dict[str, dict[str, Any]] = {
@@ -157,8 +159,9 @@ class Platform:
         # through a platform of its own, built the same way, on the test's loop.
         async with AsyncTestClient(app) as client, api.platform.build_platform(settings, clock) as core:
             async with core.unit_of_work() as work:
-                issued = await bootstrap_registrar(
+                issued = await bootstrap(
                     work,
+                    kind=PartyKind.REGISTRAR,
                     name="江西省公共资源交易中心",
                     credit_code=credit_code("91", "360100", 0),
                     division_code="360100",
@@ -191,6 +194,8 @@ class Platform:
         return await self.client.get(path, params=params, headers=member.auth if member else {})
 
     async def onboard(self, kind: str, division: str = "360100", role: str = "manager") -> Member:
+        """A party onboarded by the registrar with its first user; a regulator's, a registrar's or a
+        bank's with four eyes: the registrar proposes, the first regulator approves."""
         n = next(self._numbers)
         identifier = (
             {"resident_id": resident_id(division, n)}
@@ -203,28 +208,50 @@ class Platform:
             {"kind": kind, "name": f"测试{kind}{n}", "division": division, **identifier},
         )
         assert party.status_code == 201, party.text
-        user = await self.post(
-            f"/api/v1/parties/{party.json()['id']}/users", self.registrar, {"name": f"用户{n}", "role": role}
-        )
-        assert user.status_code == 201, user.text
-        return Member(party.json()["id"], user.json()["key"], kind)
+        return await self.add_user(self.registrar, party.json()["id"], kind, role)
+
+    async def add_user(
+        self, by: Member, party: str, kind: str, role: str = "manager", approver: Member | None = None
+    ) -> Member:
+        """A user added to ``party`` by ``by``; where it takes four eyes, approved by ``approver``
+        (the first regulator unless named)."""
+        n = next(self._numbers)
+        user = await self.post(f"/api/v1/parties/{party}/users", by, {"name": f"用户{n}", "role": role})
+        if user.status_code == 202:
+            approved = await self.post(
+                f"/api/v1/proposals/{user.json()['proposal']['id']}/approve",
+                approver or await self.regulator(),
+            )
+            assert approved.status_code == 200, approved.text
+        else:
+            assert user.status_code == 201, user.text
+        return Member(party, user.json()["key"], kind)
 
     async def regulator(self) -> Member:
+        """The first regulator, which the platform creates itself (``liangshan regulator create``)."""
         if self._regulator is None:
-            self._regulator = await self.onboard("regulator", "360000")
+            n = next(self._numbers)
+            async with self.core.unit_of_work() as work:
+                issued = await bootstrap(
+                    work,
+                    kind=PartyKind.REGULATOR,
+                    name="江西省生态环境厅",
+                    credit_code=credit_code("11", "360000", n),
+                    division_code="360000",
+                    user_name="监管员",
+                )
+                await work.commit()
+            self._regulator = Member(issued.party_id, issued.key or "", "regulator")
         return self._regulator
 
     async def colleague(self) -> Member:
-        """A second user of the regulator: the other pair of eyes for freezes and large issuances."""
+        """A second user of the regulator: the other pair of eyes for freezes and large issuances,
+        proposed by the regulator (its own manager) and approved by the registrar."""
         if self._colleague is None:
             regulator = await self.regulator()
-            user = await self.post(
-                f"/api/v1/parties/{regulator.party}/users",
-                self.registrar,
-                {"name": "复核员", "role": "manager"},
+            self._colleague = await self.add_user(
+                regulator, regulator.party, "regulator", approver=self.registrar
             )
-            assert user.status_code == 201, user.text
-            self._colleague = Member(regulator.party, user.json()["key"], "regulator")
         return self._colleague
 
     async def freeze(self, body: dict[str, Any]) -> Response:
@@ -287,12 +314,14 @@ class Platform:
         return {(h["issuance"], h["state"]): h["quantity"] for h in found.json()}
 
     async def bodies(self, kind: str) -> list[dict[str, Any]]:
-        """The bodies of the ledger's entries of ``kind``, in order, as stored."""
+        """The bodies of the ledger's entries of ``kind``, in order, as stored, without the acting user
+        beside the kind's own fields (``registry.events.ACTING_USER``)."""
         async with self.core.database.reads() as session:
             rows = await session.execute(
                 text("SELECT canonical FROM ledger_entries WHERE kind = :kind ORDER BY seq"), {"kind": kind}
             )
-            return [json.loads(raw)["body"] for raw in rows.scalars()]
+            bodies = [json.loads(raw)["body"] for raw in rows.scalars()]
+        return [{name: value for name, value in body.items() if name != ACTING_USER} for body in bodies]
 
     async def audit(self) -> list[str]:
         async with self.core.database.reads() as session:

@@ -1,17 +1,19 @@
 """``/parties``: onboarding (registrar), a party's public record, what it holds and owes, its users,
-and freezing a whole party (regulators, four eyes)."""
+and freezing a whole party (regulators, four eyes); ``/users``: a user's keys and role, over their
+lifetime (issue, rotate, revoke, disable)."""
 
 from dataclasses import dataclass
 
 from litestar import Controller, Response, get, post
+from litestar.openapi import ResponseSpec
 from litestar.params import JSONBody
 
-from api.access import EVERYONE, ActorDep, party_to, reads, writes
+from api.access import EVERYONE, ActorDep, party_to, reads, writes, writes_own
 from api.paging import Cursor, Limit, Page, after, after_int, page
 from api.platform import PlatformDep
-from api.schemas import IssuanceQuery, PartyIn, PathId, ReasonIn, UserIn
+from api.schemas import IssuanceQuery, PartyIn, PathId, ReasonIn, RoleIn, RotationIn, UserIn
 from api.work import ActDep
-from registry import cash, decisions, holdings, parties, party_sight
+from registry import cash, credentials, decisions, holdings, parties, party_sight
 from registry import context as c
 
 
@@ -69,14 +71,34 @@ class PartyController(Controller):
 
     @post(
         "/{party_id:str}/users",
-        summary="Add a user with one role; its API key is shown once (registrar)",
-        opt=writes(c.PartyKind.REGISTRAR),
+        summary="Add a user with one role; its API key is shown once (the party's managers; the "
+        "registrar: a party's first manager); a regulator, registrar or bank user: 202 and a proposal",
+        description="The registrar onboards a party and its first manager; the party's own managers add "
+        "its other users. A user of a regulator, the registrar or a bank takes four eyes: this answers "
+        "202 with a proposal, and the new user's key, which works once another user, independent of "
+        "the proposer, approves it at /proposals/{id}/approve. A replay of this call (Idempotency-Key) "
+        "answers without the key: it is shown once.",
+        opt=writes(subject=party_to("party", "party_id", "self", supervisors=True)),
+        responses={
+            202: ResponseSpec(
+                decisions.ProposedUser, description="A proposed user awaiting a second pair of eyes"
+            )
+        },
     )
     async def add_user(
-        self, party_id: PathId, data: JSONBody[UserIn], act: ActDep
-    ) -> Response[parties.IssuedKey]:
+        self, party_id: PathId, data: JSONBody[UserIn], platform: PlatformDep, act: ActDep
+    ) -> Response[credentials.IssuedKey]:
+        async with platform.database.reads() as session:
+            four_eyes = await credentials.needs_four_eyes(session, party_id)
+        if four_eyes:
+            return await act(
+                lambda call: decisions.propose_user(
+                    call.work, call.actor, party_id=party_id, name=data.name, role=data.role
+                ),
+                status=202,
+            )
         return await act(
-            lambda call: parties.add_user(
+            lambda call: credentials.add_user(
                 call.work, call.actor, party_id=party_id, name=data.name, role=data.role
             )
         )
@@ -180,14 +202,87 @@ class MeController(Controller):
         return Me(user=actor.user_id, role=actor.role, party=party)
 
 
+OWN_PARTY_OR_SUPERVISED = party_to("user", "user_id", "party", supervisors=True)
+
+
 class UserController(Controller):
     path = "/api/v1/users"
     tags = ["parties"]
 
+    @get(
+        "/{user_id:str}",
+        summary="A user, its role and its keys: prefix, created, last used, expiry, revocation (the user, "
+        "its party's managers, supervisors)",
+        opt=reads(subject=OWN_PARTY_OR_SUPERVISED),
+    )
+    async def user(self, user_id: PathId, platform: PlatformDep, actor: ActorDep) -> credentials.User:
+        async with platform.database.reads() as session:
+            return await credentials.describe_user(session, actor, user_id)
+
+    @get(
+        "/{user_id:str}/keys",
+        summary="A user's keys: prefix, created, last used (to the minute), expiry, revocation",
+        opt=reads(subject=OWN_PARTY_OR_SUPERVISED),
+    )
+    async def keys(
+        self, user_id: PathId, platform: PlatformDep, actor: ActorDep
+    ) -> list[credentials.KeyInfo]:
+        async with platform.database.reads() as session:
+            return (await credentials.describe_user(session, actor, user_id)).keys
+
     @post(
         "/{user_id:str}/keys",
-        summary="Issue another API key to a user (registrar)",
-        opt=writes(c.PartyKind.REGISTRAR),
+        summary="Issue yourself another API key, shown once",
+        opt=writes_own(OWN_PARTY_OR_SUPERVISED),
     )
-    async def issue_key(self, user_id: PathId, act: ActDep) -> Response[parties.IssuedKey]:
-        return await act(lambda call: parties.issue_key(call.work, call.actor, user_id=user_id))
+    async def issue_key(self, user_id: PathId, act: ActDep) -> Response[credentials.IssuedKey]:
+        return await act(lambda call: credentials.issue_key(call.work, call.actor, user_id=user_id))
+
+    @post(
+        "/{user_id:str}/keys/{key_id:str}/rotate",
+        summary="Rotate your key: a new one, shown once; the old one works for the overlap you choose",
+        opt=writes_own(OWN_PARTY_OR_SUPERVISED),
+    )
+    async def rotate_key(
+        self, user_id: PathId, key_id: PathId, data: JSONBody[RotationIn], act: ActDep
+    ) -> Response[credentials.IssuedKey]:
+        return await act(
+            lambda call: credentials.rotate_key(
+                call.work, call.actor, user_id=user_id, key_id=key_id, overlap_s=data.overlap_s
+            )
+        )
+
+    @post(
+        "/{user_id:str}/keys/{key_id:str}/revoke",
+        status_code=200,
+        summary="Revoke a key at once (the user, its party's managers, supervisors)",
+        opt=writes_own(OWN_PARTY_OR_SUPERVISED),
+    )
+    async def revoke_key(self, user_id: PathId, key_id: PathId, act: ActDep) -> Response[credentials.KeyInfo]:
+        return await act(
+            lambda call: credentials.revoke_key(call.work, call.actor, user_id=user_id, key_id=key_id)
+        )
+
+    @post(
+        "/{user_id:str}/disable",
+        status_code=200,
+        summary="Disable a user: every key stops at once, for good (the user, its party's managers, "
+        "supervisors)",
+        opt=writes_own(OWN_PARTY_OR_SUPERVISED),
+    )
+    async def disable(self, user_id: PathId, act: ActDep) -> Response[credentials.User]:
+        return await act(lambda call: credentials.disable_user(call.work, call.actor, user_id=user_id))
+
+    @post(
+        "/{user_id:str}/role",
+        status_code=202,
+        summary="Propose a change of role (a manager of the user's party): 202 and a proposal another, "
+        "independent user approves",
+        opt=writes(subject=party_to("user", "user_id", "party")),
+    )
+    async def change_role(
+        self, user_id: PathId, data: JSONBody[RoleIn], act: ActDep
+    ) -> Response[decisions.Proposal]:
+        return await act(
+            lambda call: decisions.propose_role(call.work, call.actor, user_id=user_id, role=data.role)
+        )

@@ -165,7 +165,8 @@ def expected(route: Route, caller: Caller | None, own: bool) -> int:
         return 400
     if caller is None:
         return 401
-    if caller.kind not in access.kinds or (access.write and (caller.viewer or caller.frozen)):
+    refused_as = access.write and not access.self_service and (caller.viewer or caller.frozen)
+    if caller.kind not in access.kinds or refused_as:
         return 403
     subject = access.subject
     if subject is not None and not own and not (subject.supervisors and caller.kind in SUPERVISORS):
@@ -225,14 +226,22 @@ async def _ledger_size(world: World) -> int:
         return await current_size(session)
 
 
-async def _add_user(world: World, party: str, role: str) -> str:
-    registrar = world.managers["registrar"]
+async def _add_user(world: World, manager: Caller, role: str) -> str:
+    """A user added by the party's own manager; where that takes four eyes, approved by a user
+    independent of it: the registrar for the regulator's, the regulator for the others."""
     made = await world.client.post(
-        f"/api/v1/parties/{party}/users",
+        f"/api/v1/parties/{manager.party}/users",
         json={"name": f"{role}用户", "role": role},
-        headers=registrar.headers,
+        headers=manager.headers,
     )
-    assert made.status_code == 201, made.text
+    if made.status_code == 202:
+        approver = world.managers["registrar" if manager.kind == "regulator" else "regulator"]
+        approved = await world.client.post(
+            f"/api/v1/proposals/{made.json()['proposal']['id']}/approve", headers=approver.headers
+        )
+        assert approved.status_code == 200, approved.text
+    else:
+        assert made.status_code == 201, made.text
     return str(made.json()["key"])
 
 
@@ -250,9 +259,7 @@ async def _freeze(world: World, party: str) -> None:
 
 async def test_every_route_answers_as_declared_for_every_caller(world: World) -> None:
     managers = list(world.managers.values())
-    viewers = [
-        Caller(m.kind, m.party, await _add_user(world, m.party, "viewer"), viewer=True) for m in managers
-    ]
+    viewers = [Caller(m.kind, m.party, await _add_user(world, m, "viewer"), viewer=True) for m in managers]
     before = await _ledger_size(world)
     checked = await sweep(world, [None, *managers, *viewers])
     assert await _ledger_size(world) == before  # nothing a viewer or the guard refused was written
@@ -289,3 +296,29 @@ async def test_a_public_route_that_identifies_refuses_an_unknown_key(world: Worl
         ]:
             answer = await world.client.request(route.method, path, params=PROBE, headers=headers)
             assert answer.status_code == status, (route, headers, answer.text)
+
+
+async def test_only_a_partys_own_managers_add_its_users(world: World) -> None:
+    """Beyond the guard, the rule of bounded powers for every kind of party: a user is added to a
+    party by its own managers (at once, or by a four-eyes proposal where its users hold powers),
+    never by another party's — the registrar's and regulators' included, once the party has a user."""
+    before = await _ledger_size(world)
+    for caller in world.managers.values():
+        for other in world.managers.values():
+            if other.party == caller.party:
+                continue
+            answer = await world.client.post(
+                f"/api/v1/parties/{other.party}/users",
+                json={"name": "外人", "role": "manager"},
+                headers=caller.headers,
+            )
+            assert answer.status_code in (403, 404), (caller.kind, other.kind, answer.text)
+    assert await _ledger_size(world) == before
+    for caller in world.managers.values():
+        answer = await world.client.post(
+            f"/api/v1/parties/{caller.party}/users",
+            json={"name": "同事", "role": "viewer"},
+            headers=caller.headers,
+        )
+        four_eyes = caller.kind in ("regulator", "registrar", "bank")
+        assert answer.status_code == (202 if four_eyes else 201), (caller.kind, answer.text)

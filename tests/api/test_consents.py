@@ -53,13 +53,14 @@ async def test_without_consent_a_bank_learns_nothing_about_a_party(platform: Pla
     issued = await platform.confirmed(owner, "CS", "1000")
     regulator, bank = await platform.regulator(), await platform.bank()
     assert (await platform.post("/api/v1/valuations", regulator, appraisal(issued["id"]))).status_code == 201
-    before = await platform.fingerprint()
-    refusals = []
-    for code in (  # a holder, a party that holds nothing of it, a code no party has
+    codes = (  # a holder, a party that holds nothing of it, a code no party has
         await code_of(platform, owner),
         await code_of(platform, idle),
         credit_code("91", "360100", 4242),
-    ):
+    )  # read first: a key's first use is written (last used)
+    before = await platform.fingerprint()
+    refusals = []
+    for code in codes:
         refused = await ask(platform, bank, issued["id"], code)
         assert refused.status_code == 403, refused.text
         problem = refused.json()

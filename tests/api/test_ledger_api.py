@@ -70,7 +70,8 @@ async def test_the_checkpoint_covers_every_committed_entry(platform: Platform) -
     first = (await platform.get("/api/v1/ledger/checkpoint")).text
     await platform.onboard("enterprise")
     second = (await platform.get("/api/v1/ledger/checkpoint")).text
-    assert int(second.split("\n")[1]) == int(first.split("\n")[1]) + 1  # one party onboarded: one entry
+    # a party onboarded, its first user added and given a key: three entries
+    assert int(second.split("\n")[1]) == int(first.split("\n")[1]) + 3
 
 
 @pytest.mark.parametrize(

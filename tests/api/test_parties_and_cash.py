@@ -76,7 +76,7 @@ async def test_keys_are_required_and_rotatable(platform: Platform) -> None:
     wrong = await platform.client.get("/api/v1/me", headers={"Authorization": "Bearer ls_nope"})
     assert wrong.status_code == 401
     me = (await platform.get("/api/v1/me", member)).json()
-    rotated = await platform.post(f"/api/v1/users/{me['user']}/keys", platform.registrar)
+    rotated = await platform.post(f"/api/v1/users/{me['user']}/keys", member)
     assert rotated.status_code == 201
     second = Member(member.party, rotated.json()["key"], "enterprise")
     assert (await platform.get("/api/v1/me", second)).json()["party"]["id"] == member.party

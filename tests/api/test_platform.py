@@ -90,7 +90,7 @@ async def test_demo_seed_builds_a_ledger_that_verifies(
     assert await cli("demo", "seed", "--keys-file", str(keys)) == 0
     text = keys.read_text()
     for role in ("REGISTRAR", "REGULATOR", "BANK", "OPERATOR", "ENTERPRISE"):
-        assert f"{role}_KEY=ls_" in text
+        assert f"{role}_KEY=lsk_" in text
     assert await cli("demo", "seed", "--if-empty", "--keys-file", str(keys)) == 0
     assert await cli("ledger", "export", str(tmp_path / "export")) == 0
     lines = (tmp_path / "export" / "entries.jsonl").read_bytes().splitlines()

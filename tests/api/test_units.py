@@ -200,10 +200,7 @@ async def test_a_party_cannot_move_or_see_another_partys_units(platform: Platfor
 async def test_a_viewer_key_reads_but_cannot_move_units(platform: Platform) -> None:
     owner = await platform.onboard("enterprise")
     issued = await platform.confirmed(owner, "CS", "100")
-    viewer_user = await platform.post(
-        f"/api/v1/parties/{owner.party}/users", platform.registrar, {"name": "财务", "role": "viewer"}
-    )
-    viewer = Member(owner.party, viewer_user.json()["key"], "enterprise")
+    viewer = await platform.add_user(owner, owner.party, "enterprise", role="viewer")
     assert (await platform.get(f"/api/v1/parties/{owner.party}/holdings", viewer)).status_code == 200
     buyer = await platform.onboard("enterprise")
     refused = await platform.post(

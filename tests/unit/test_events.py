@@ -71,6 +71,24 @@ def test_a_malformed_body_is_refused_naming_the_field(body: dict, why: str) -> N
         ev.parse("units.transferred", body)
 
 
+@pytest.mark.parametrize("entry", BODIES, ids=[entry["kind"] for entry in BODIES])
+def test_a_body_reads_the_same_with_the_acting_user_beside_it(entry: dict) -> None:
+    body = {**entry["body"], ev.ACTING_USER: "6f1c1a36-3d2e-4a57-9a43-1f0f9d0c7b21"}
+    assert ev.parse(entry["kind"], body) == ev.parse(entry["kind"], entry["body"])
+    assert ev.acting_user(body) == body[ev.ACTING_USER] and ev.acting_user(entry["body"]) is None
+    recorded = ev.Recorded(ev.parse(entry["kind"], entry["body"]), "p", body[ev.ACTING_USER])
+    assert canonical_bytes(recorded.body()) == canonical_bytes(body)
+
+
+def test_an_acting_user_that_is_not_a_string_is_refused() -> None:
+    body = {"issuance": 1, "from": "a", "to": "b", "ranges": [[1, 2]], "quantity": "2", ev.ACTING_USER: 7}
+    with pytest.raises(TypeError, match="acting_user must be a string"):
+        ev.parse("units.transferred", body)
+    delivery = {"issuance": 1, "ranges": [[1, 2]], "quantity": "2", ev.ACTING_USER: "u"}
+    with pytest.raises(ValueError, match="unknown field acting_user"):
+        ev.Delivery.from_json(delivery)  # beside an entry's body only, not inside it
+
+
 def test_replay_refuses_a_malformed_body_of_a_kind_it_applies() -> None:
     lines = (DEMO / "entries.jsonl").read_bytes().splitlines()
     entries = [decode(raw, "liangshan.local/ledger") for raw in lines]
