@@ -97,7 +97,9 @@ async def guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRou
     if not access.public:
         await _admit(connection, platform, access)
     elif access.identifies and "authorization" in connection.headers:
-        connection.scope["state"]["actor"] = await _authenticate(connection, platform)
+        credential = await _authenticate(connection, platform)
+        connection.scope["state"]["actor"] = credential.actor
+        connection.scope["state"]["credential"] = credential
     check_query(connection, handler)
 
 

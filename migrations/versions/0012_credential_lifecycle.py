@@ -56,10 +56,9 @@ def _forget_stored_keys() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('api_keys', schema=None) as batch_op:
-        batch_op.drop_column('last_used_at')
-        batch_op.drop_column('expires_at')
-
-    with op.batch_alter_table('users', schema=None) as batch_op:
-        batch_op.drop_column('disabled_at')
-        batch_op.drop_column('created_by')
+    # plain DROP COLUMN (SQLite 3.35+), not a batch's table copy: dropping a copied-out ``users`` would
+    # break the keys' foreign keys on a connection that enforces them
+    op.drop_column('api_keys', 'last_used_at')
+    op.drop_column('api_keys', 'expires_at')
+    op.drop_column('users', 'disabled_at')
+    op.drop_column('users', 'created_by')
