@@ -4,8 +4,9 @@ for classes with decimals).
 
 The routes come from the app's route table and the status each caller should get from the route's
 own access declaration (``api.access``, as ``test_access_matrix`` reads it), so a new read route is
-called here without anyone listing it; one whose path or query names something this test cannot
-fill in fails until it is taught the name. An answer that the declaration admits must be a 200
+called here without anyone listing it. A path parameter the route declares as its subject names the
+holder's object of that kind; one that names something else, or a required query parameter this test
+has no value for, fails until the test is taught the name. An answer that the declaration admits must be a 200
 whose body matches the OpenAPI document's schema for it, with no float anywhere.
 """
 
@@ -19,6 +20,7 @@ from jsonschema import Draft202012Validator
 from litestar.routes import HTTPRoute
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
+from sqlalchemy import column, select, table
 
 from api import subjects
 from api.access import SUPERVISORS, Access, access_of
@@ -28,6 +30,7 @@ from registry.quantities import Quantity
 from tests.platform import ATTRIBUTES, QUANTITY, START, Member, Platform
 
 pytestmark = pytest.mark.anyio
+TABLES = {"party": "parties"}  # a subject kind's table, where not its name + s
 TODAY = START.date()
 YEAR_ON = (TODAY + dt.timedelta(days=365)).isoformat()
 REQUIRED_QUERY = {  # values for query parameters some routes require, given the ledger's size
@@ -195,6 +198,21 @@ def filled(read: Read, values: dict[str, Any]) -> str | None:
     return re.sub(r"\{(\w+):\w+\}", lambda m: str(values[m.group(1)]), read.path)
 
 
+async def holders_object(platform: Platform, world: World, read: Read) -> dict[str, Any]:
+    """For a route whose declared subject this test does not build, the first object of that kind
+    the holder plays a part in, found as the access guard finds parties (``api.subjects``)."""
+    subject = read.access.subject
+    if subject is None or subject.parameter in world.objects or subject.parameter == "party_id":
+        return {}
+    rows = table(TABLES.get(subject.kind, subject.kind + "s"), column("id"))
+    async with platform.core.database.reads() as session:
+        for identifier in (await session.execute(select(rows.c.id))).scalars():
+            parties = await subjects.RESOLVERS[subject.kind](session, identifier)
+            if parties and world.holder.party in (parties.get(role) for role in subject.roles):
+                return {subject.parameter: identifier}
+    return {}
+
+
 OPTIONAL_OBJECTS = {"certificate", "instrument", "order_id"}  # not every class is retirable or traded
 
 
@@ -261,7 +279,7 @@ async def test_every_read_answers_for_every_asset_class(
     called = 0
     for read in reads_of(platform):
         for caller in callers:
-            values = names(world, caller)
+            values = names(world, caller) | await holders_object(platform, world, read)
             path = filled(read, values)
             if path is None:
                 continue
