@@ -1,4 +1,5 @@
-"""``liangshan``: serve the platform, migrate, seed demo data, and export, verify or audit the ledger.
+"""``liangshan``: serve the platform, migrate, seed demo data, back up and restore the database, and
+export, verify or audit the ledger.
 
 ``ledger verify`` needs no database and none of the server's settings: a regulator or bank runs it on
 an export (entries, checkpoint, key) with nothing else.
@@ -16,6 +17,7 @@ import uvicorn
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from api import backup as backups
 from api.config import Settings
 from api.database import Database, connect, upgrade
 from api.demo import Demo
@@ -113,6 +115,43 @@ def registrar_create(args: argparse.Namespace) -> int:
         return 2
     sys.stdout.write(f"REGISTRAR_PARTY={issued.party_id}\nREGISTRAR_KEY={issued.key}\n")
     console.print("the key is shown once; the registrar onboards every further party with it")
+    return 0
+
+
+def backup(args: argparse.Namespace) -> int:
+    settings = Settings.from_env()
+
+    async def run(platform: Platform) -> backups.Manifest:
+        return await backups.backup(platform, settings.database_url, Path(args.dir), platform.now())
+
+    try:
+        manifest = asyncio.run(_with_platform(settings, run))
+    except backups.BackupError as exc:
+        console.print(f"[red]refused:[/red] {exc}")
+        return 2
+    console.print(
+        f"backed up the {manifest.engine} database to {args.dir}: the ledger's {manifest.size} entries "
+        "of the checkpoint taken just before, at least"
+    )
+    console.print(
+        f"[yellow]the ledger's signing key ({settings.ledger_key}) is NOT in the backup[/yellow]: keep a "
+        "copy of it apart from the backups (offline, encrypted); a restore needs it, and anyone holding "
+        "it could sign as the platform"
+    )
+    return 0
+
+
+def restore(args: argparse.Namespace) -> int:
+    try:
+        restored = asyncio.run(backups.restore(Settings.from_env(), Path(args.dir), force=args.force))
+    except backups.BackupError as exc:
+        console.print(f"[red]refused:[/red] {exc}")
+        return 2
+    console.print(
+        f"[green]restored[/green] {args.dir}: the ledger holds {restored.size} entries and extends the "
+        f"backup's checkpoint of {restored.checkpoint_size} unchanged; run `liangshan ledger audit` "
+        "before serving"
+    )
     return 0
 
 
@@ -255,6 +294,15 @@ def parser() -> argparse.ArgumentParser:
     create.add_argument("--division", default="360000", help="GB/T 2260 code")
     create.add_argument("--user", default="registrar", help="name of its first user")
     create.set_defaults(handler=registrar_create)
+    save = commands.add_parser(
+        "backup", help="copy the database into DIR while the server runs (not the signing key)"
+    )
+    save.add_argument("dir")
+    save.set_defaults(handler=backup)
+    load = commands.add_parser("restore", help="restore a backup from DIR into an empty database")
+    load.add_argument("dir")
+    load.add_argument("--force", action="store_true", help="replace a database that holds a ledger")
+    load.set_defaults(handler=restore)
     ledger = commands.add_parser("ledger", help="the public ledger").add_subparsers(
         required=True, metavar="action"
     )

@@ -170,6 +170,10 @@ class CashIn(Strict):
     reference: Annotated[str, Field(min_length=1, max_length=64)]
 
 
+class SettlementBankIn(Strict):
+    bank: Annotated[PartyId, Field(description="the bank party that is to serve your cash account")]
+
+
 class OfferIn(Strict):
     buyer: PartyId
     issuance: IssuanceId
@@ -276,6 +280,14 @@ class PledgeIn(Strict):
     loan: Price
     loan_term_end: Day
     senior: Annotated[PartyId | None, Field(description="the first pledge a second lien rides on")] = None
+
+
+class ConsentIn(Strict):
+    bank: Annotated[PartyId, Field(description="the bank party that may ask")]
+    issuance: Annotated[
+        IssuanceId | None, Field(description="the right it may ask about; omit for all your rights")
+    ] = None
+    expires_at: Annotated[Moment, Field(description="RFC 3339, with its time zone; at most a year ahead")]
 
 
 class RegisterPledgeIn(Strict):

@@ -218,6 +218,16 @@ class CashReleased(CashReserved):
     kind: ClassVar[str] = "cash.released"
 
 
+@dataclass(frozen=True, slots=True)
+class SettlementBankDesignated(Event):
+    """A party names the bank that serves its cash account: from now on only that bank confirms its
+    deposits and withdrawals."""
+
+    kind: ClassVar[str] = "cash.bank_designated"
+    party: str
+    bank: str
+
+
 # Valuations and pledges
 
 
@@ -326,6 +336,30 @@ class PledgeProceeds(_Pledge):
     kind: ClassVar[str] = "pledge.proceeds"
     amount: str
     currency: str = CNY
+
+
+# Consents to collateral questions
+
+
+@dataclass(frozen=True, slots=True)
+class ConsentGranted(Event):
+    """A party lets a named bank ask about one of its rights, or all of them (``issuance`` null),
+    until ``expires_at``. Not evidence about the right: another bank is not told who may ask."""
+
+    kind: ClassVar[str] = "consent.granted"
+    consent: str
+    party: str
+    bank: str
+    issuance: int | None
+    expires_at: str  # RFC 3339 UTC, as the entry's ``at``
+
+
+@dataclass(frozen=True, slots=True)
+class ConsentRevoked(Event):
+    kind: ClassVar[str] = "consent.revoked"
+    consent: str
+    party: str
+    bank: str
 
 
 # Contracts between depositors and operators (收储)
@@ -499,6 +533,9 @@ _KINDS = _kinds(
     ContractEnded,
     CashReserved,
     CashReleased,
+    SettlementBankDesignated,
+    ConsentGranted,
+    ConsentRevoked,
 )
 
 
