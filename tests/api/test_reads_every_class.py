@@ -115,7 +115,7 @@ async def world_of(platform: Platform, asset_class: str) -> World:
 
 
 async def _moved(platform: Platform, world: World, other: Member) -> None:
-    """The smallest quantity transferred, and retired where the class may be; a bank's valuation."""
+    """The smallest quantity transferred, and retired where the class may be."""
     issuance, unit = world.objects["issuance_id"], smallest(world.cls["code"])
     body = {"issuance": issuance, "to": other.party, "quantity": unit}
     ok(await platform.post("/api/v1/transfers", world.holder, body))
@@ -124,18 +124,19 @@ async def _moved(platform: Platform, world: World, other: Member) -> None:
         world.objects["certificate"] = ok(await platform.post("/api/v1/retirements", world.holder, body))[
             "reference"
         ]
-    valuation = {"issuance": issuance, "appraiser": "江西中磊资产评估有限公司",
-                 "appraiser_credit_code": "91360100MA3ABCDE1C", "method": "market", "value": "100000.00",
-                 "valued_on": TODAY.isoformat(), "valid_until": YEAR_ON}  # fmt: skip
-    ok(await platform.post("/api/v1/valuations", await platform.bank(), valuation))
 
 
 async def _encumbered(platform: Platform, world: World, other: Member) -> None:
-    """The smallest quantity pledged, offered, listed and put under an operator's custody."""
+    """The smallest quantity pledged (the bank, asked, values the right), offered, listed and put
+    under an operator's custody."""
     issuance, unit, holder = world.objects["issuance_id"], smallest(world.cls["code"]), world.holder
     pledge = {"issuance": issuance, "bank": (await platform.bank()).party, "quantity": unit,
               "loan": "10.00", "loan_term_end": YEAR_ON}  # fmt: skip
     world.objects["pledge_id"] = ok(await platform.post("/api/v1/pledges", holder, pledge))["id"]
+    valuation = {"issuance": issuance, "appraiser": "江西中磊资产评估有限公司",
+                 "appraiser_credit_code": "91360100MA3ABCDE1C", "method": "market", "value": "100000.00",
+                 "valued_on": TODAY.isoformat(), "valid_until": YEAR_ON}  # fmt: skip
+    ok(await platform.post("/api/v1/valuations", await platform.bank(), valuation))
     offer = {"buyer": other.party, "issuance": issuance, "quantity": unit, "price": "1.00",
              "deadline": platform.later(hours=1)}  # fmt: skip
     world.objects["offer_id"] = ok(await platform.post("/api/v1/offers", holder, offer))["id"]

@@ -160,7 +160,7 @@ def _onboard(http: httpx.Client, registrar: str, kind: str, name: str) -> tuple[
 def _cast(server: Server, registrar: str) -> Cast:
     with httpx.Client(base_url=server.url, timeout=30) as http:
         _, regulator = _onboard(http, registrar, "regulator", "资溪县生态环境局")
-        _, bank = _onboard(http, registrar, "bank", "资溪县农村商业银行")
+        bank_party, bank = _onboard(http, registrar, "bank", "资溪县农村商业银行")
         _, seller = _onboard(http, registrar, "collective", "资溪县售方村股份经济合作社")
         buyer_party, buyer = _onboard(http, registrar, "collective", "资溪县买方村股份经济合作社")
         receiver, receiver_key = _onboard(http, registrar, "enterprise", "江西受让环保科技有限公司")
@@ -175,6 +175,10 @@ def _cast(server: Server, registrar: str) -> Cast:
                 headers={"Authorization": f"Bearer {regulator}"},
             )
         )
+        for party, key in ((buyer_party, buyer), (receiver, receiver_key)):  # the bank serves them
+            named = {"bank": bank_party}
+            headers = {"Authorization": f"Bearer {key}"}
+            ok(http.put(f"/api/v1/parties/{party}/settlement-bank", json=named, headers=headers))
         deposit = {"party": buyer_party, "amount": "100000000.00", "reference": "CRASH-FUNDING"}
         ok(http.post("/api/v1/cash/deposits", json=deposit, headers={"Authorization": f"Bearer {bank}"}))
     return Cast(seller, buyer, bank, receiver, receiver_key, issued["instrument"], issued["id"])
