@@ -57,6 +57,12 @@ def provide_actor(request: Request[Any, Any, Any]) -> Actor:
     return actor
 
 
+def provide_reader(request: Request[Any, Any, Any]) -> Actor | None:
+    """The caller of a public route that identifies, if it sent a key (``api.access.public``)."""
+    reader: Actor | None = request.scope["state"].get("actor")
+    return reader
+
+
 def provide_act(
     request: Request[Any, Any, Any],
     platform: PlatformDep,
@@ -111,6 +117,7 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
         dependencies={
             "platform": Provide(provide_platform, sync_to_thread=False),
             "actor": Provide(provide_actor, sync_to_thread=False),
+            "reader": Provide(provide_reader, sync_to_thread=False),
             "act": Provide(provide_act, sync_to_thread=False),
         },
         exception_handlers=HANDLERS,

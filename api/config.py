@@ -5,6 +5,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from api.rate_limits import Limits, Rate
+from settlement.checkpoint import CheckpointError
+from settlement.cosignature import Cosigner
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./liangshan.db"
 # Loan-to-value caps per asset class, in basis points of the valuation: forest rights 50%, emission
@@ -38,6 +40,17 @@ def parse_caps(text: str) -> dict[str, int]:
             raise ValueError(f"LIANGSHAN_LTV_BPS: {code}={bps} is not whole basis points, 0 to 10000")
         caps[code] = int(bps)
     return caps
+
+
+def parse_witnesses(text: str) -> tuple[str, ...]:
+    """Witnesses' C2SP verifier keys (signature type 0x04), separated by commas or white space."""
+    keys = tuple(filter(None, (part.strip() for part in text.replace(",", " ").split())))
+    for key in keys:
+        try:
+            Cosigner.of(key)
+        except CheckpointError as exc:
+            raise ValueError(f"LIANGSHAN_WITNESSES: {key[:80]!r}: {exc}") from None
+    return keys
 
 
 def parse_limits(per_address: str, per_key: str, unknown_keys: str) -> Limits:
@@ -77,6 +90,7 @@ class Settings:
     )
     cors_origins: tuple[str, ...] = ()
     hsts_max_age: int = 0
+    witnesses: tuple[str, ...] = ()  # verifier keys of the witnesses whose cosignatures are kept and served
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -99,4 +113,5 @@ class Settings:
             ),
             cors_origins=parse_origins(os.environ.get("LIANGSHAN_CORS_ORIGINS", "")),
             hsts_max_age=int(os.environ.get("LIANGSHAN_HSTS_MAX_AGE", "0")),
+            witnesses=parse_witnesses(os.environ.get("LIANGSHAN_WITNESSES", "")),
         )

@@ -68,13 +68,22 @@ class Problem:
     errors: list[FieldError] | None = None
 
 
+def security(access: Access) -> list[dict[str, list[str]]] | None:
+    """A key is required, optional (a public route that identifies), or not read at all."""
+    if not access.public:
+        return [{BEARER: []}]
+    if access.identifies:
+        return [{}, {BEARER: []}]
+    return None
+
+
 def error_statuses(handler: HTTPRouteHandler) -> list[int]:
     """Any route may meet a malformed request (400), an object that is not there or not the caller's
     — in its path, query or body — (404), a body too large to read (413), a rule (422), a rate limit
     (429) or a busy database (503)."""
     access = access_of(handler)
     statuses = [400, 404, 413, 422, 429, 503]
-    if not access.public:
+    if not access.public or access.identifies:
         statuses.append(401)
     if access.write or (not access.public and set(access.kinds) != set(EVERYONE)):
         statuses.append(403)
@@ -103,8 +112,7 @@ def document(app: Litestar) -> None:
             handler.description = "\n\n".join(
                 filter(None, (handler.description, who_may(access_of(handler))))
             )
-            if not access_of(handler).public:
-                handler.security = [{BEARER: []}]
+            handler.security = security(access_of(handler))
     paths = app.openapi_schema.paths or {}
     for route in app.routes:
         for handler in route.route_handlers if isinstance(route, HTTPRoute) else ():
@@ -121,6 +129,11 @@ def document(app: Litestar) -> None:
 
 def who_may(access: Access) -> str:
     """The route's access declaration, in words, for its description."""
+    if access.public and access.identifies:
+        return (
+            "**Who may call it:** anyone, without a key; "
+            "with a key, the answer is what the key's party may read."
+        )
     if access.public:
         return "**Who may call it:** anyone, without a key."
     kinds = (

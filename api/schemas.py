@@ -22,6 +22,7 @@ from registry.relations import LinkKind
 from registry.rights import ApplicationStatus
 from registry.units import Purpose
 from registry.valuations import ValuationMethod
+from settlement.tables import LINE_LENGTH
 
 
 def _decimal_string(value: object) -> object:
@@ -142,6 +143,11 @@ class ApplicationIn(Strict):
 
 class ReasonIn(Strict):
     reason: Text
+
+
+class GrantIn(Strict):
+    auditor: PartyId
+    expires_at: Annotated[Moment, Field(description="RFC 3339, with its time zone; after now")]
 
 
 class TransferIn(Strict):
@@ -339,3 +345,26 @@ class ContractIn(Strict):
     floor_price: Annotated[Price | None, Field(description="per unit, lowest price the mandate sells at")] = (
         None
     )
+
+
+class CosignatureIn(Strict):
+    """A witness's cosignature of a checkpoint (C2SP ``tlog-cosignature``, ``cosignature/v1``)."""
+
+    checkpoint: Annotated[
+        str,
+        Field(
+            min_length=1,
+            max_length=1024,
+            description="the checkpoint's note text as cosigned: origin, size and base64 root lines, each "
+            "ending in a newline, without signature lines",
+        ),
+    ]
+    cosignature: Annotated[
+        str,
+        Field(
+            min_length=1,
+            max_length=LINE_LENGTH,
+            description="the witness's note signature line: '— <name> base64(key id ‖ 8-byte time ‖ "
+            "Ed25519 signature)', without its newline",
+        ),
+    ]

@@ -119,7 +119,9 @@ class OverlappingClient(AsyncTestClient[Litestar]):
 
 
 @functools.cache
-def _app(database_url: str, key_path: Path, fee_bps: int, limits: Limits) -> tuple[Litestar, Clock, Settings]:
+def _app(
+    database_url: str, key_path: Path, fee_bps: int, limits: Limits, witnesses: tuple[str, ...] = ()
+) -> tuple[Litestar, Clock, Settings]:
     """The app for these settings, built once: building it (Litestar registers and inspects every
     route) costs more than a test's requests. Each test runs its own lifespan on it (a fresh platform,
     ledger and books) on a database reset to the migrated state, with the clock set back to START.
@@ -137,6 +139,7 @@ def _app(database_url: str, key_path: Path, fee_bps: int, limits: Limits) -> tup
         expiry_interval_s=3600,
         market_interval_s=3600,
         limits=limits,
+        witnesses=witnesses,
     )
     return create_app(settings, clock), clock, settings
 
@@ -168,9 +171,14 @@ class Platform:
     @classmethod
     @asynccontextmanager
     async def start(
-        cls, database_url: str, key_path: Path, fee_bps: int = 0, limits: Limits = UNLIMITED
+        cls,
+        database_url: str,
+        key_path: Path,
+        fee_bps: int = 0,
+        limits: Limits = UNLIMITED,
+        witnesses: tuple[str, ...] = (),
     ) -> AsyncIterator["Platform"]:
-        app, clock, settings = _app(database_url, key_path, fee_bps, limits)
+        app, clock, settings = _app(database_url, key_path, fee_bps, limits, witnesses)
         clock.reset()
         # The test client runs the app on its own event loop; the test reads and writes the database
         # through a platform of its own, built the same way, on the test's loop.

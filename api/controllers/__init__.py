@@ -11,6 +11,8 @@ from api.controllers import (
     contracts,
     issuances,
     ledger,
+    ledger_grants,
+    ledger_tiles,
     listings,
     market,
     offers,
@@ -57,4 +59,6 @@ CONTROLLERS: list[type[Controller]] = [
     proposals.ProposalController,
     supervision.SupervisionController,
     ledger.LedgerController,
+    ledger_tiles.TileController,
+    ledger_grants.GrantController,
 ]

@@ -274,3 +274,18 @@ async def test_every_route_declares_its_access(world: World) -> None:
             assert f"{{{subject.parameter}:" in route.path, route
             assert subject.kind in subjects.RESOLVERS, route
         assert route.access.public or route.access.kinds, route
+
+
+async def test_a_public_route_that_identifies_refuses_an_unknown_key(world: World) -> None:
+    """``/ledger/entries`` reads a key if one is sent: a wrong one is a 401, not an anonymous answer."""
+    identifying = [route for route in app_routes(world.client.app) if route.access.identifies]
+    assert [(r.method, r.path) for r in identifying] == [("GET", "/api/v1/ledger/entries")]
+    for route in identifying:
+        path = fill(route.path, None, None)
+        for headers, status in [
+            ({"Authorization": "Bearer ls_not-a-key"}, 401),
+            ({}, 400),
+            (world.managers["enterprise"].headers, 400),
+        ]:
+            answer = await world.client.request(route.method, path, params=PROBE, headers=headers)
+            assert answer.status_code == status, (route, headers, answer.text)
