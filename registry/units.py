@@ -1,16 +1,24 @@
 """Moving and encumbering confirmed units: transfer, retirement, cancellation, freeze, expiry.
 
-Each use case locks the blocks it reads (``FOR UPDATE`` on PostgreSQL; SQLite serialises writers), cuts
-them with the pure block arithmetic, writes the statement lines and records one ledger event. A unit
-that is not free (reserved, pledged, frozen, final) is simply not among the candidates, so it can
-never be sold, retired or frozen twice.
+Each use case locks the owner's holding of the issuance, then reads its blocks, cuts them with the
+pure block arithmetic, writes the statement lines and records one ledger event. A unit that is not
+free (reserved, pledged, frozen, final) is simply not among the candidates, so it can never be sold,
+retired or frozen twice.
+
+The lock is on the holding, not on the block rows: every change deletes the rows it cuts and inserts
+their pieces, so on PostgreSQL (READ COMMITTED) a writer that waited on ``FOR UPDATE`` for those rows
+would find them gone and their pieces outside its snapshot — "0 units are free" with thousands free.
+Waiting on a transaction-scoped advisory lock per (issuance, owner) instead, the blocks are read by
+the next statement, with a snapshot taken after the previous holder committed. SQLite needs none:
+``BEGIN IMMEDIATE`` runs one writer at a time.
 """
 
 import datetime as dt
+import zlib
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry import blocks as b
@@ -99,14 +107,29 @@ async def _issuance(session: AsyncSession, issuance_id: int) -> tuple[IssuanceRo
     return row, await get_asset_class(session, row.asset_class)
 
 
+def _int4(value: int) -> int:
+    """``value`` wrapped into PostgreSQL's signed 32-bit ``integer``."""
+    return (value + 2**31) % 2**32 - 2**31
+
+
+async def _lock_holding(session: AsyncSession, issuance_id: int, owner: str) -> None:
+    """Wait until no other transaction is changing ``owner``'s blocks of the issuance (see above).
+
+    The key is (issuance, CRC-32 of the owner): two holdings sharing one only wait for each other."""
+    if (await session.connection()).dialect.name == "postgresql":
+        key = (_int4(issuance_id), _int4(zlib.crc32(owner.encode())))
+        await session.execute(select(func.pg_advisory_xact_lock(*key)))
+
+
 async def _locked(
     session: AsyncSession, issuance_id: int, owner: str, states: tuple[str, ...], ref: str | None = None
 ) -> list[BlockRow]:
+    """The owner's blocks of the issuance in ``states`` (under ``ref``), theirs to change until commit."""
+    await _lock_holding(session, issuance_id, owner)
     query = (
         select(BlockRow)
         .where(BlockRow.issuance_id == issuance_id, BlockRow.owner_id == owner, BlockRow.state.in_(states))
         .order_by(BlockRow.first)
-        .with_for_update()
     )
     if ref is not None:
         query = query.where(BlockRow.ref == ref)

@@ -1,11 +1,12 @@
 """The platform as a test sees it: the real app over HTTP (Litestar's test client), plus helpers
 that onboard parties and confirm rights the way their users would, through the API."""
 
+import asyncio
 import datetime as dt
 import functools
 import itertools
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from functools import partial
@@ -13,10 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import anyio
+import httpx
 from httpx import Response
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
-from sqlalchemy import inspect, text
+from sqlalchemy import inspect, select, text
 
 import api.platform
 from api.app import create_app
@@ -29,6 +31,7 @@ from registry.events import ACTING_USER
 from registry.identifiers import credit_code_check_char, resident_id_check_char
 from registry.parties import bootstrap
 from settlement.audit import audit
+from settlement.tables import LedgerHeadRow
 
 ATTRIBUTES: dict[str, dict[str, Any]] = {
     "CS": {
@@ -93,6 +96,30 @@ class Clock:
         return self.now + dt.timedelta(microseconds=next(self._ticks))
 
 
+class _FromThread(httpx.AsyncBaseTransport):
+    """Send each request from a worker thread: see ``OverlappingClient``."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+
+    async def handle_async_request(self, request: httpx.Request) -> Response:
+        result: Response = await anyio.to_thread.run_sync(self.inner.handle_request, request)
+        return result
+
+
+class OverlappingClient(AsyncTestClient[Litestar]):
+    """Litestar's async test client, with requests that really run at the same time.
+
+    The stock client hands each request to the app's event loop and blocks the test's loop until the
+    answer is back, so requests a test gathers run one after another, and a race never races. This one
+    sends each from a worker thread: requests sent at once are in the app at once, as from several
+    clients."""
+
+    def __init__(self, app: Litestar) -> None:
+        super().__init__(app)
+        self._transport = _FromThread(self._transport)  # httpx sends through it
+
+
 @functools.cache
 def _app(
     database_url: str, key_path: Path, fee_bps: int, limits: Limits, witnesses: tuple[str, ...] = ()
@@ -132,7 +159,7 @@ class Member:
 
 class Platform:
     def __init__(
-        self, client: AsyncTestClient[Any], core: api.platform.Platform, clock: Clock, registrar: Member
+        self, client: OverlappingClient, core: api.platform.Platform, clock: Clock, registrar: Member
     ) -> None:
         self.client = client
         self.core = core
@@ -157,7 +184,7 @@ class Platform:
         clock.reset()
         # The test client runs the app on its own event loop; the test reads and writes the database
         # through a platform of its own, built the same way, on the test's loop.
-        async with AsyncTestClient(app) as client, api.platform.build_platform(settings, clock) as core:
+        async with OverlappingClient(app) as client, api.platform.build_platform(settings, clock) as core:
             async with core.unit_of_work() as work:
                 issued = await bootstrap(
                     work,
@@ -192,6 +219,30 @@ class Platform:
 
     async def get(self, path: str, member: Member | None = None, **params: Any) -> Response:
         return await self.client.get(path, params=params, headers=member.auth if member else {})
+
+    async def at_once(self, *requests: Awaitable[Response]) -> list[Response]:
+        """Send ``requests`` together, and make sure they are in the database together.
+
+        On PostgreSQL the ledger's head (which every write takes last, to append its entry) is held
+        until every request waits on a lock, so each transaction overlaps all the others; it fails if
+        they never do. SQLite runs one writer at a time by design (``BEGIN IMMEDIATE``)."""
+        if not self.core.database.writer.url.get_backend_name().startswith("postgresql"):
+            return list(await asyncio.gather(*requests))
+        async with self.core.database.writer.connect() as holder:
+            await holder.execute(select(LedgerHeadRow.size).with_for_update())
+            sent = [asyncio.ensure_future(request) for request in requests]
+            waiting = text(
+                "SELECT count(*) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )
+            with anyio.fail_after(30):
+                while True:
+                    async with self.core.database.reads() as watcher:  # a fresh view of the activity
+                        if (await watcher.execute(waiting)).scalar_one() >= len(sent):
+                            break
+                    await asyncio.sleep(0.01)
+            await holder.rollback()
+        return list(await asyncio.gather(*sent))
 
     async def onboard(self, kind: str, division: str = "360100", role: str = "manager") -> Member:
         """A party onboarded by the registrar with its first user; a regulator's, a registrar's or a

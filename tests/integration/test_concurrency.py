@@ -1,6 +1,7 @@
 """No double spending: requests racing for the same units, on SQLite and on PostgreSQL."""
 
 import asyncio
+import itertools
 
 import pytest
 
@@ -62,3 +63,42 @@ async def test_concurrent_withdrawals_never_overdraw(platform: Platform) -> None
     )
     assert sum(r.status_code == 201 for r in race) == 1
     assert (await platform.get(f"/api/v1/parties/{member.party}/cash", member)).json()["balance"] == "40.00"
+
+
+def _ranges(serials: list[str]) -> list[tuple[int, int]]:
+    """``<class>-<division>-<vintage>-<issuance>-<first>-<last>`` → (first, last)."""
+    return [(int(s.split("-")[-2]), int(s.split("-")[-1])) for s in serials]
+
+
+async def test_one_owners_concurrent_transfers_succeed_while_units_are_free(platform: Platform) -> None:
+    """Ten transfers of one issuance by one owner, all in the database at once: each is served from
+    what is free when its turn comes (they once saw "0 units are free" on PostgreSQL, having waited for
+    blocks that the first transfer had replaced)."""
+    owner = await platform.onboard("enterprise")
+    receivers = [await platform.onboard("enterprise") for _ in range(10)]
+    issued = await platform.confirmed(owner, "CS", "12000")
+
+    def send(receiver: int, quantity: int):  # type: ignore[no-untyped-def]
+        body = {"issuance": issued["id"], "to": receivers[receiver].party, "quantity": str(quantity)}
+        return platform.post("/api/v1/transfers", owner, body)
+
+    disjoint = [100 * (n + 1) for n in range(10)]  # 5,500 of the 12,000
+    answers = await platform.at_once(*(send(n, q) for n, q in enumerate(disjoint)))
+    assert [a.status_code for a in answers] == [201] * 10, [a.text for a in answers if a.status_code != 201]
+    delivered = sorted(r for a in answers for r in _ranges(a.json()["serials"]))
+    assert all(a[1] < b[0] for a, b in itertools.pairwise(delivered))  # no serial went twice
+    assert sum(last - first + 1 for first, last in delivered) == 5500
+
+    # 10 × 700 against the 6,500 left: exactly nine fit, and the tenth is told the 200 that are free
+    answers = await platform.at_once(*(send(n, 700) for n in range(10)))
+    codes = [a.status_code for a in answers]
+    assert sorted(codes) == [201] * 9 + [422], [a.text for a in answers]
+    refused = next(a.json() for a in answers if a.status_code == 422)
+    assert (refused["free"], refused["asked"]) == ("200", "700")
+
+    held = [await platform.holdings(m) for m in (owner, *receivers)]
+    assert held[0] == {(issued["id"], "active"): "200"}
+    expected = [q + (700 if code == 201 else 0) for q, code in zip(disjoint, codes, strict=True)]
+    assert [int(h[(issued["id"], "active")]) for h in held[1:]] == expected
+    assert sum(int(q) for h in held for q in h.values()) == 12000
+    assert await platform.audit() == []
