@@ -161,8 +161,10 @@ async def test_regulators_and_granted_auditors_read_every_entry_until_the_grant_
     assert set(await entries(platform, auditor)) == public(everything) | naming(everything, auditor.party)
     kinds = [json.loads(line)["kind"] for line in naming(everything, auditor.party)]
     assert sorted(kinds) == sorted(
-        ["party.onboarded", "user.added", "key.issued"]  # the onboarding, its first manager and key
-        + ["ledger.read_granted", "ledger.read_revoked", "ledger.read_granted"]
+        [
+            *("party.onboarded", "user.added", "key.issued"),  # the onboarding, its first manager, its key
+            *("ledger.read_granted", "ledger.read_revoked", "ledger.read_granted"),
+        ]
     )
 
 

@@ -27,8 +27,9 @@ from api.database import connect
 from api.platform import build_platform
 from benchmarks.live import CARBON_SINK, Server
 from market.tables import OrderRow, OrderStatus
+from registry import context as c
 from registry.identifiers import credit_code_check_char
-from registry.parties import bootstrap_registrar
+from registry.parties import bootstrap
 
 ACKED = 40  # writes acknowledged, over all clients, before the kill lands
 BOUND = 500  # no client sends more than this many writes
@@ -119,18 +120,27 @@ def ok(answer: httpx.Response) -> Any:
     return answer.json()
 
 
-async def _registrar(settings: Settings) -> str:
-    """The platform's registrar, created in this process (one interpreter start fewer); its key."""
-    async with build_platform(settings) as core, core.unit_of_work() as work:
-        issued = await bootstrap_registrar(
-            work,
-            name="江西省公共资源交易中心",
-            credit_code=code("91"),
-            division_code="360100",
-            user_name="登记员",
-        )
-        await work.commit()
-    return issued.key
+async def _roots(settings: Settings) -> tuple[str, str]:
+    """The platform's registrar and first regulator, created in this process as the command line
+    does (one interpreter start fewer); their keys."""
+    keys = []
+    async with build_platform(settings) as core:
+        for kind, name in (
+            (c.PartyKind.REGISTRAR, "江西省公共资源交易中心"),
+            (c.PartyKind.REGULATOR, "资溪县生态环境局"),
+        ):
+            async with core.unit_of_work() as work:
+                issued = await bootstrap(
+                    work,
+                    kind=kind,
+                    name=name,
+                    credit_code=code("11"),
+                    division_code="360100",
+                    user_name="经办人",
+                )
+                await work.commit()
+            keys.append(issued.key)
+    return keys[0], keys[1]
 
 
 def code(head: str) -> str:
@@ -139,8 +149,9 @@ def code(head: str) -> str:
     return body + credit_code_check_char(body)
 
 
-def _onboard(http: httpx.Client, registrar: str, kind: str, name: str) -> tuple[str, str]:
-    """A party of ``kind`` and its manager's key, onboarded by the registrar."""
+def _onboard(http: httpx.Client, registrar: str, kind: str, name: str, approver: str) -> tuple[str, str]:
+    """A party of ``kind`` and its first manager's key, onboarded by the registrar; a bank's manager
+    takes four eyes, which ``approver`` (a regulator) gives."""
     auth = {"Authorization": f"Bearer {registrar}"}
     body = {
         "kind": kind,
@@ -149,21 +160,29 @@ def _onboard(http: httpx.Client, registrar: str, kind: str, name: str) -> tuple[
         "credit_code": code("N1" if kind == "collective" else "91"),
     }
     party = ok(http.post("/api/v1/parties", json=body, headers=auth))
-    user = ok(
-        http.post(
-            f"/api/v1/parties/{party['id']}/users", json={"name": "经办人", "role": "manager"}, headers=auth
-        )
+    added = http.post(
+        f"/api/v1/parties/{party['id']}/users", json={"name": "经办人", "role": "manager"}, headers=auth
     )
-    return party["id"], user["key"]
+    if added.status_code == 202:
+        proposal = added.json()["proposal"]["id"]
+        ok(
+            http.post(
+                f"/api/v1/proposals/{proposal}/approve", headers={"Authorization": f"Bearer {approver}"}
+            )
+        )
+    else:
+        ok(added)
+    return party["id"], added.json()["key"]
 
 
-def _cast(server: Server, registrar: str) -> Cast:
+def _cast(server: Server, registrar: str, regulator: str) -> Cast:
     with httpx.Client(base_url=server.url, timeout=30) as http:
-        _, regulator = _onboard(http, registrar, "regulator", "资溪县生态环境局")
-        bank_party, bank = _onboard(http, registrar, "bank", "资溪县农村商业银行")
-        _, seller = _onboard(http, registrar, "collective", "资溪县售方村股份经济合作社")
-        buyer_party, buyer = _onboard(http, registrar, "collective", "资溪县买方村股份经济合作社")
-        receiver, receiver_key = _onboard(http, registrar, "enterprise", "江西受让环保科技有限公司")
+        bank_party, bank = _onboard(http, registrar, "bank", "资溪县农村商业银行", regulator)
+        _, seller = _onboard(http, registrar, "collective", "资溪县售方村股份经济合作社", regulator)
+        buyer_party, buyer = _onboard(http, registrar, "collective", "资溪县买方村股份经济合作社", regulator)
+        receiver, receiver_key = _onboard(
+            http, registrar, "enterprise", "江西受让环保科技有限公司", regulator
+        )
         application = {"asset_class": "CS", "division": "361028", "vintage": 2024, "quantity": "150000",
                        "attributes": CARBON_SINK}  # fmt: skip
         filed = ok(
@@ -295,13 +314,13 @@ def check_book_is_the_database(http: httpx.Client, database_url: str, cast: Cast
 def test_sigkill_under_write_load_loses_no_acknowledged_write_and_leaves_nothing_half_done(
     database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    registrar = asyncio.run(
-        _registrar(Settings(database_url=database_url, ledger_key=tmp_path / "ledger.key"))
+    registrar, regulator = asyncio.run(
+        _roots(Settings(database_url=database_url, ledger_key=tmp_path / "ledger.key"))
     )
     server = Server(database_url, tmp_path)
     server.start()
     try:
-        cast = _cast(server, registrar)
+        cast = _cast(server, registrar, regulator)
         load = run_load_and_kill(server, cast)
         server.start()
         with httpx.Client(base_url=server.url, timeout=30) as http:
