@@ -130,8 +130,11 @@ async def statement(
     return result
 
 
-async def provenance(session: AsyncSession, issuance_id: int, unit: int) -> Provenance:
-    """The issuance a serial belongs to, its state now, and each owner it had, oldest first."""
+async def provenance(session: AsyncSession, actor: c.Actor, issuance_id: int, unit: int) -> Provenance:
+    """The issuance a serial belongs to, its state now, and each owner it had, oldest first: its chain
+    of title, for its owner and supervisors. To anyone else the serial is unknown, since who holds
+    a unit, and whether it is pledged or frozen, are the owner's secrets (serial by serial, they
+    would add up to its position and liens)."""
     issuance = await get_issuance(session, issuance_id)
     block = (
         await session.execute(
@@ -140,7 +143,7 @@ async def provenance(session: AsyncSession, issuance_id: int, unit: int) -> Prov
             )
         )
     ).scalar()
-    if block is None:
+    if block is None or not actor.may_see(block.owner_id):
         raise UnknownSerial("serial", issuance=issuance_id, serial=unit)
     arrivals = await session.execute(
         select(MovementRow.party_id, MovementRow.kind, MovementRow.at)

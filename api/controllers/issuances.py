@@ -18,12 +18,16 @@ class IssuanceController(Controller):
         async with platform.database.reads() as session:
             return await rights.get_issuance(session, issuance_id)
 
-    @get("/serials/{serial:int}", summary="Provenance of one unit: every owner", opt=reads())
+    @get(
+        "/serials/{serial:int}",
+        summary="Provenance of one unit: every owner (its owner, regulators; unknown to anyone else)",
+        opt=reads(),
+    )
     async def provenance(
-        self, issuance_id: IssuancePath, serial: SerialPath, platform: PlatformDep
+        self, issuance_id: IssuancePath, serial: SerialPath, platform: PlatformDep, actor: ActorDep
     ) -> holdings.Provenance:
         async with platform.database.reads() as session:
-            return await holdings.provenance(session, issuance_id, serial)
+            return await holdings.provenance(session, actor, issuance_id, serial)
 
     @get("/valuations", summary="A right's valuations, newest first", opt=reads())
     async def valuations(

@@ -56,6 +56,19 @@ async def test_statement_has_running_balance_and_provenance_lists_every_owner(pl
     assert [o["party"] for o in trail["owners"]] == [a.party, b.party, c.party]
     assert trail["owner"] == c.party and trail["state"] == "active"
     assert trail["issuance"]["attributes"]["project_id"] == ATTRIBUTES["CS"]["project_id"]
+    regulator = await platform.regulator()
+    assert (await platform.get(f"/api/v1/issuances/{issued['id']}/serials/1000", regulator)).json() == trail
+
+
+async def test_a_units_owner_and_state_are_unknown_to_anyone_but_its_owner(platform: Platform) -> None:
+    """Serial by serial, owners and liens would add up to a party's position: a unit held by another
+    is answered as an unknown serial, the same as one that does not exist."""
+    holder, outsider = await platform.onboard("enterprise"), await platform.onboard("enterprise")
+    issued = await platform.confirmed(holder, "CS", "1000")
+    for serial in (1, 1000, 1001):
+        answer = await platform.get(f"/api/v1/issuances/{issued['id']}/serials/{serial}", outsider)
+        assert answer.status_code == 404, answer.text
+        assert answer.json()["type"].endswith("unknown-serial")
 
 
 async def test_retirement_is_final_and_has_a_public_certificate(platform: Platform) -> None:
