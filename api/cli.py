@@ -14,16 +14,18 @@ from typing import TypeVar
 
 import uvicorn
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from api.config import Settings
 from api.database import Database, connect, upgrade
 from api.demo import Demo
 from api.platform import Platform, build_platform
+from market.audit import audit
 from registry.errors import RegistryError
 from registry.parties import IssuedKey, bootstrap_registrar
 from settlement import attestation
-from settlement.audit import audit, stored_entries
+from settlement.audit import Finding, stored_entries
 from settlement.ledger import current_size
 from settlement.signing_key import SigningKeyError
 from settlement.verify import VerificationFailed, verify
@@ -208,18 +210,18 @@ class ProgressBar:
 
 
 def ledger_audit(args: argparse.Namespace) -> int:
-    async def run(platform: Platform) -> list[str]:
+    async def run(platform: Platform) -> list[Finding]:
         async with platform.database.reads() as session:
             return await audit(session, platform.ledger)
 
-    differences = asyncio.run(_with_platform(Settings.from_env(), run))
-    for difference in differences:
-        console.print(f"[red]DIFFERENCE[/red] {difference}")
-    if not differences:
-        console.print(
-            "[green]OK[/green] replaying the ledger gives exactly the holdings and balances in the database"
-        )
-    return 1 if differences else 0
+    findings = asyncio.run(_with_platform(Settings.from_env(), run))
+    for finding in findings:
+        console.print("[red]DIFFERENCE[/red]", escape(str(finding)), highlight=False)
+    if findings:
+        console.print(f"[red]{len(findings)} differences[/red] between the database and the ledger")
+        return 1
+    console.print("[green]OK[/green] the database agrees with the ledger: every table the entries determine")
+    return 0
 
 
 def parser() -> argparse.ArgumentParser:

@@ -24,7 +24,8 @@ from api.config import Settings
 from api.schedule import run_expiries, run_lapses
 from registry.identifiers import credit_code_check_char, resident_id_check_char
 from registry.parties import bootstrap_registrar
-from settlement.audit import audit
+from market.audit import audit
+from settlement.audit import Finding
 
 ATTRIBUTES: dict[str, dict[str, Any]] = {
     "CS": {
@@ -260,7 +261,7 @@ class Platform:
         assert found.status_code == 200, found.text
         return {(h["issuance"], h["state"]): h["quantity"] for h in found.json()}
 
-    async def audit(self) -> list[str]:
+    async def audit(self) -> list[Finding]:
         async with self.core.database.reads() as session:
             return await audit(session, self.core.ledger)
 
