@@ -28,7 +28,11 @@ from settlement.ledger import Ledger
 from settlement.replay import EXPIRED, FILLED, RELEASED, UNITS, LedgerState, fen
 
 Fields = dict[str, object]
-_CLOSED = {FILLED: OrderStatus.FILLED, EXPIRED: OrderStatus.EXPIRED, RELEASED: OrderStatus.CANCELLED}
+_CLOSED = {
+    FILLED: OrderStatus.FILLED.value,
+    EXPIRED: OrderStatus.EXPIRED.value,
+    RELEASED: OrderStatus.CANCELLED.value,
+}
 
 
 def _reserved_units(state: LedgerState) -> dict[str, int]:
@@ -44,7 +48,9 @@ def _reserved_units(state: LedgerState) -> dict[str, int]:
 async def check_orders(session: AsyncSession, state: LedgerState) -> list[Finding]:
     facts = state.facts
     assert facts is not None
-    lots = {rules.instrument_id: rules.lot for rules in (await session.execute(select(MarketRulesRow))).scalars()}
+    lots = {
+        rules.instrument_id: rules.lot for rules in (await session.execute(select(MarketRulesRow))).scalars()
+    }
     reserved = _reserved_units(state)
     database: dict[str, Fields] = {}
     ledger: dict[str, Fields] = {}
@@ -69,7 +75,7 @@ async def check_orders(session: AsyncSession, state: LedgerState) -> list[Findin
             "side": e.SELL if sell else e.BUY,
             "issuance_id": ref.issuance,
             "filled": ref.filled,
-            "status": OrderStatus.OPEN if held > 0 else _CLOSED.get(ref.last, OrderStatus.OPEN),
+            "status": OrderStatus.OPEN.value if held > 0 else _CLOSED.get(ref.last, OrderStatus.OPEN.value),
             "remaining" if sell else "remaining × cash per lot held (fen)": held,
         }
     orders = await _ids(session, OrderRow.id)
@@ -87,13 +93,17 @@ async def _ids(session: AsyncSession, column: object) -> set[str]:
 async def check_references(session: AsyncSession, state: LedgerState) -> list[Finding]:
     """Everything set aside in the ledger is set aside for an order, a listing or an offer."""
     assert state.facts is not None
-    known = await _ids(session, OrderRow.id) | await _ids(session, ListingRow.id) | await _ids(session, OfferRow.id)
+    known = (
+        await _ids(session, OrderRow.id)
+        | await _ids(session, ListingRow.id)
+        | await _ids(session, OfferRow.id)
+    )
     return [
         Finding(
             "orders",
             ref,
-            f"the ledger sets {'units' if r.side == UNITS else 'cash'} of party {r.party} aside under this id; "
-            "no order, listing or offer has it",
+            f"the ledger sets {'units' if r.side == UNITS else 'cash'} of party {r.party} aside under "
+            "this id; no order, listing or offer has it",
         )
         for ref, r in sorted(state.facts.refs.items())
         if ref not in known
@@ -133,7 +143,9 @@ async def check_fills(session: AsyncSession, state: LedgerState) -> list[Finding
         }
         if t.buy_ref is not None:
             ledger[trade]["buy_order_id"] = t.buy_ref
-    return compare("fills", database, ledger, missing="the ledger settles this trade on the book; no fill shows it")
+    return compare(
+        "fills", database, ledger, missing="the ledger settles this trade on the book; no fill shows it"
+    )
 
 
 async def check_bidders(session: AsyncSession, state: LedgerState) -> list[Finding]:

@@ -498,18 +498,33 @@ def _count(ranges: Ranges) -> int:
 
 
 def _lines(
-    facts: Facts, party: str, issuance: int, ranges: Ranges, kind: str, sign: int, **extra: str | None
+    facts: Facts,
+    party: str,
+    issuance: int,
+    ranges: Ranges,
+    *,
+    kind: str,
+    sign: int,
+    counterparty: str | None = None,
+    reference: str | None = None,
 ) -> None:
-    counterparty, reference = extra.get("counterparty"), extra.get("reference")
     for first, last in ranges:
         quantity = sign * (last - first + 1)
-        facts.unit_lines.append(UnitLine(party, issuance, kind, quantity, first, last, counterparty, reference))
+        facts.unit_lines.append(
+            UnitLine(party, issuance, kind, quantity, first, last, counterparty, reference)
+        )
 
 
-def _handover(facts: Facts, issuance: int, ranges: Ranges, giver: str, taker: str, reference: str | None) -> None:
+def _handover(
+    facts: Facts, issuance: int, ranges: Ranges, *, giver: str, taker: str, reference: str | None
+) -> None:
     """The two statement lines of units changing owner."""
-    _lines(facts, giver, issuance, ranges, "transfer_out", -1, counterparty=taker, reference=reference)
-    _lines(facts, taker, issuance, ranges, "transfer_in", +1, counterparty=giver, reference=reference)
+    _lines(
+        facts, giver, issuance, ranges, kind="transfer_out", sign=-1, counterparty=taker, reference=reference
+    )
+    _lines(
+        facts, taker, issuance, ranges, kind="transfer_in", sign=+1, counterparty=giver, reference=reference
+    )
 
 
 def _payments(
@@ -564,36 +579,36 @@ def _f_confirmed(state: LedgerState, facts: Facts, e: ev.IssuanceConfirmed, acto
     if units_of(e.quantity, scale) != e.last - e.first + 1:
         raise ValueError(f"quantity {e.quantity} is not the {e.last - e.first + 1} serials issued")
     facts.issuances[e.issuance], facts.scales[e.issuance] = e, scale
-    _lines(facts, e.holder, e.issuance, ((e.first, e.last),), "issued", +1)
+    _lines(facts, e.holder, e.issuance, ((e.first, e.last),), kind="issued", sign=+1)
 
 
 def _f_transferred(state: LedgerState, facts: Facts, e: ev.UnitsTransferred, actor: str) -> None:
-    _handover(facts, e.issuance, e.ranges, e.from_, e.to, None)
+    _handover(facts, e.issuance, e.ranges, giver=e.from_, taker=e.to, reference=None)
 
 
 def _f_retired(state: LedgerState, facts: Facts, e: ev.UnitsRetired, actor: str) -> None:
     facts.retirements[e.certificate] = e
-    _lines(facts, e.owner, e.issuance, e.ranges, "retired", -1, reference=e.certificate)
+    _lines(facts, e.owner, e.issuance, e.ranges, kind="retired", sign=-1, reference=e.certificate)
 
 
 def _f_cancelled(state: LedgerState, facts: Facts, e: ev.UnitsCancelled, actor: str) -> None:
-    _lines(facts, e.owner, e.issuance, e.ranges, "cancelled", -1)
+    _lines(facts, e.owner, e.issuance, e.ranges, kind="cancelled", sign=-1)
 
 
 def _f_expired(state: LedgerState, facts: Facts, e: ev.UnitsExpired, actor: str) -> None:
-    _lines(facts, e.owner, e.issuance, e.ranges, "expired", -1)
+    _lines(facts, e.owner, e.issuance, e.ranges, kind="expired", sign=-1)
 
 
 def _f_frozen(state: LedgerState, facts: Facts, e: ev.UnitsFrozen, actor: str) -> None:
     if e.kind == ev.UnitsFrozen.kind:
         facts.freezes[e.freeze] = FreezeFacts(e)
-        _lines(facts, e.owner, e.issuance, e.ranges, "frozen", 0, reference=e.freeze)
+        _lines(facts, e.owner, e.issuance, e.ranges, kind="frozen", sign=0, reference=e.freeze)
     else:
         freeze = facts.freezes.get(e.freeze)
         if freeze is None:
             raise ValueError(f"freeze {e.freeze} was never made")
         freeze.released = True
-        _lines(facts, e.owner, e.issuance, e.ranges, "unfrozen", 0, reference=e.freeze)
+        _lines(facts, e.owner, e.issuance, e.ranges, kind="unfrozen", sign=0, reference=e.freeze)
 
 
 def _set_aside(facts: Facts, ref: str, party: str, side: str, issuance: int | None) -> None:
@@ -618,12 +633,12 @@ def _f_units_reserved(state: LedgerState, facts: Facts, e: ev.UnitsReserved, act
 
 
 def _f_cash_reserved(state: LedgerState, facts: Facts, e: ev.CashReserved, actor: str) -> None:
-    key, fen = (e.party, e.ref), fen(e.amount)
+    key, amount = (e.party, e.ref), fen(e.amount)
     if e.kind == ev.CashReserved.kind:
-        facts.held[key] = facts.held.get(key, 0) + fen
+        facts.held[key] = facts.held.get(key, 0) + amount
         _set_aside(facts, e.ref, e.party, CASH, None)
     else:
-        facts.held[key] = facts.held.get(key, 0) - fen
+        facts.held[key] = facts.held.get(key, 0) - amount
         _given_back(facts, e.ref, actor)
         facts.released = (e.party, e.ref) if actor == ev.SYSTEM else None
 
@@ -651,7 +666,7 @@ def _f_settled(state: LedgerState, facts: Facts, e: ev.TradeSettled, actor: str)
     units = _count(e.ranges)
     _filled(facts, e.ref, units)
     _filled(facts, buy_ref, units)
-    _handover(facts, e.issuance, e.ranges, e.seller, e.buyer, e.ref)
+    _handover(facts, e.issuance, e.ranges, giver=e.seller, taker=e.buyer, reference=e.ref)
     _trade_cash(state, facts, e)
 
 
@@ -659,15 +674,15 @@ def _f_package_settled(state: LedgerState, facts: Facts, e: ev.PackageSettled, a
     facts.trades[e.trade] = TradeFacts(e, None)
     for d in e.deliveries:
         _filled(facts, e.ref, _count(d.ranges))
-        _handover(facts, d.issuance, d.ranges, d.owner or e.seller, e.buyer, e.ref)
+        _handover(facts, d.issuance, d.ranges, giver=d.owner or e.seller, taker=e.buyer, reference=e.ref)
     _trade_cash(state, facts, e)
 
 
 def _f_deposited(state: LedgerState, facts: Facts, e: ev.CashDeposited, actor: str) -> None:
     deposit = e.kind == ev.CashDeposited.kind
-    fen = fen(e.amount) if deposit else -fen(e.amount)
+    amount = fen(e.amount) if deposit else -fen(e.amount)
     kind = "deposit" if deposit else "withdrawal"
-    facts.cash_lines.append(CashLine(e.party, kind, fen, state.cash.get(e.party, 0), e.bank, None, None))
+    facts.cash_lines.append(CashLine(e.party, kind, amount, state.cash.get(e.party, 0), e.bank, None, None))
 
 
 def _f_pledge_requested(state: LedgerState, facts: Facts, e: ev.PledgeRequested, actor: str) -> None:
@@ -702,7 +717,7 @@ def _f_pledge_promoted(state: LedgerState, facts: Facts, e: ev.PledgePromoted, a
 def _f_pledge_enforced(state: LedgerState, facts: Facts, e: ev.PledgeEnforced, actor: str) -> None:
     pledge = _pledge(facts, e.pledge)
     pledge.status, pledge.enforcement = "enforced", "transfer"
-    _handover(facts, e.issuance, e.ranges, e.owner, e.bank, e.pledge)
+    _handover(facts, e.issuance, e.ranges, giver=e.owner, taker=e.bank, reference=e.pledge)
 
 
 def _f_pledge_sale(state: LedgerState, facts: Facts, e: ev.PledgeSale, actor: str) -> None:
@@ -718,7 +733,7 @@ def _f_pledge_proceeds(state: LedgerState, facts: Facts, e: ev.PledgeProceeds, a
 def _f_signed(state: LedgerState, facts: Facts, e: ev.ContractSigned, actor: str) -> None:
     facts.contracts[e.contract] = ContractFacts(e)
     if e.mode == "buyout":
-        _handover(facts, e.issuance, e.ranges, e.owner, e.operator, "")
+        _handover(facts, e.issuance, e.ranges, giver=e.owner, taker=e.operator, reference="")
         _payments(state, facts, [(e.operator, e.owner, fen(e.price), "buyout")], e.contract)
 
 

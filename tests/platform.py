@@ -22,9 +22,9 @@ from api.app import create_app
 from api.cli import main
 from api.config import Settings
 from api.schedule import run_expiries, run_lapses
+from market.audit import audit
 from registry.identifiers import credit_code_check_char, resident_id_check_char
 from registry.parties import bootstrap_registrar
-from market.audit import audit
 from settlement.audit import Finding
 
 ATTRIBUTES: dict[str, dict[str, Any]] = {

@@ -48,6 +48,7 @@ class _Reader:
             return
         if seq != self.expected:
             self.flag(self.expected, f"missing: the rows go on at seq {seq}")
+            self.prev = None  # what the missing rows chained to is not known
         self.expected = seq + 1
         raw = bytes(raw) if isinstance(raw, memoryview) else raw
         if not isinstance(raw, bytes):
@@ -88,10 +89,14 @@ class _Reader:
             return
         size, last_leaf = head
         if size != self.expected:
-            self.findings.append(Finding("ledger_head", str(HEAD_ID), f"size {size!r}; the rows end at {self.expected}"))
+            self.findings.append(
+                Finding("ledger_head", str(HEAD_ID), f"size {size!r}; the rows end at {self.expected}")
+            )
         last = bytes(last_leaf) if isinstance(last_leaf, memoryview | bytes) else None
         if self.prev is not None and (last is None or last.hex() != self.prev):
-            self.findings.append(Finding("ledger_head", str(HEAD_ID), "last_leaf is not the last row's leaf hash"))
+            self.findings.append(
+                Finding("ledger_head", str(HEAD_ID), "last_leaf is not the last row's leaf hash")
+            )
 
 
 async def _stored_leaves(session: AsyncSession, seqs: Sequence[object]) -> dict[int, bytes]:

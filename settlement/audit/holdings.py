@@ -50,8 +50,15 @@ def _placed(rows: list[tuple[int, b.Block]]) -> list[tuple[int, int]]:
 
 async def check_blocks(session: AsyncSession, state: LedgerState) -> list[Finding]:
     database: dict[int, list[tuple[int, b.Block]]] = {}
-    query = select(BlockRow.id, BlockRow.issuance_id, BlockRow.first, BlockRow.last, BlockRow.owner_id,
-                   BlockRow.state, BlockRow.ref)  # fmt: skip
+    query = select(
+        BlockRow.id,
+        BlockRow.issuance_id,
+        BlockRow.first,
+        BlockRow.last,
+        BlockRow.owner_id,
+        BlockRow.state,
+        BlockRow.ref,
+    )
     for block_id, issuance, first, last, owner, status, ref in (await session.execute(query)).all():
         database.setdefault(issuance, []).append((block_id, b.Block(first, last, owner, status, ref)))
     found = []

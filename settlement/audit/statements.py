@@ -32,15 +32,28 @@ def _matched(
     for line, count in wanted.items():
         for _ in range(count):
             owner = line[party] if isinstance(line, tuple) else "?"
-            found.append(Finding(table, f"party {owner}", f"the ledger makes a line the database lacks: {line}"))
+            found.append(
+                Finding(table, f"party {owner}", f"the ledger makes a line the database lacks: {line}")
+            )
     return found
 
 
 async def check_unit_statements(session: AsyncSession, state: LedgerState) -> list[Finding]:
     assert state.facts is not None
     rows = [
-        (row.id, UnitLine(row.party_id, row.issuance_id, row.kind, row.quantity, row.first, row.last,
-                          row.counterparty_id, row.reference))  # fmt: skip
+        (
+            row.id,
+            UnitLine(
+                row.party_id,
+                row.issuance_id,
+                row.kind,
+                row.quantity,
+                row.first,
+                row.last,
+                row.counterparty_id,
+                row.reference,
+            ),
+        )
         for row in (await session.execute(select(MovementRow).order_by(MovementRow.id))).scalars()
     ]
     return _matched("movements", rows, state.facts.unit_lines, party=0)
