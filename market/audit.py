@@ -9,7 +9,10 @@ delivered; the status follows from what is still set aside and the last thing th
 entered, the price, time in force and priority are not in the ledger. A fill is its trade's entry:
 the sell order (the trade's reference), the buy order (whose cash the system released just before),
 price, quantity, value and fees. Whatever the ledger set aside under a reference must belong to an
-order, a listing or an offer.
+order, a listing or an offer. A negotiated offer is its reservation and, once accepted, its trade:
+seller, issuance, status (open while its units are reserved; accepted by its trade; withdrawn by the
+seller, declined by the buyer or lapsed by the platform when released) and the trade's buyer,
+quantity, price and value.
 """
 
 from collections.abc import Sequence
@@ -25,7 +28,7 @@ from settlement import audit as settlement_audit
 from settlement.audit import Check, Finding
 from settlement.audit.finding import compare
 from settlement.ledger import Ledger
-from settlement.replay import EXPIRED, FILLED, RELEASED, UNITS, LedgerState, fen
+from settlement.replay import EXPIRED, FILLED, RELEASED, UNITS, LedgerState, RefFacts, fen
 
 Fields = dict[str, object]
 _CLOSED = {
@@ -165,7 +168,55 @@ async def check_bidders(session: AsyncSession, state: LedgerState) -> list[Findi
     return compare("listing_bidders", database, ledger)
 
 
-CHECKS: Sequence[Check] = (check_orders, check_references, check_fills, check_bidders)
+async def check_offers(session: AsyncSession, state: LedgerState) -> list[Finding]:
+    facts = state.facts
+    assert facts is not None
+    reserved = _reserved_units(state)
+    trades = {t.event.ref: (trade, t.event) for trade, t in facts.trades.items()}
+    database: dict[str, Fields] = {}
+    ledger: dict[str, Fields] = {}
+    for row in (await session.execute(select(OfferRow))).scalars():
+        database[row.id] = {
+            "seller_id": row.seller_id,
+            "issuance_id": row.issuance_id,
+            "status": row.status,
+            "trade_id": row.trade_id,
+        }
+        ref = facts.refs.get(row.id)
+        if ref is None:
+            continue  # compare reports it: no ledger entry records it
+        trade = trades.get(row.id)
+        ledger[row.id] = {
+            "seller_id": ref.party,
+            "issuance_id": ref.issuance,
+            "status": _offer_status(ref, reserved.get(row.id, 0)),
+            "trade_id": None if trade is None else trade[0],
+        }
+        if trade is not None and isinstance(trade[1], ev.TradeSettled):
+            settled = trade[1]
+            database[row.id].update(
+                buyer_id=row.buyer_id, quantity=row.quantity, price=row.price, value=row.value
+            )
+            ledger[row.id].update(
+                buyer_id=settled.buyer,
+                quantity=sum(last - first + 1 for first, last in settled.ranges),
+                price=fen(settled.price),
+                value=fen(settled.value),
+            )
+    return compare("offers", database, ledger)
+
+
+def _offer_status(ref: RefFacts, reserved: int) -> str:
+    if reserved > 0:
+        return "open"
+    if ref.last == FILLED:
+        return "accepted"
+    if ref.last == EXPIRED:
+        return "lapsed"
+    return "withdrawn" if ref.by == ref.party else "declined"
+
+
+CHECKS: Sequence[Check] = (check_orders, check_references, check_fills, check_bidders, check_offers)
 
 
 async def audit(session: AsyncSession, ledger: Ledger) -> list[Finding]:

@@ -463,6 +463,7 @@ class RefFacts:
     issuance: int | None
     filled: int = 0
     last: str = RESERVED
+    by: str = ""  # who did the last thing: a party, or the system
 
 
 @dataclass
@@ -622,7 +623,7 @@ def _set_aside(facts: Facts, ref: str, party: str, side: str, issuance: int | No
 def _given_back(facts: Facts, ref: str, actor: str) -> None:
     found = facts.refs.get(ref)
     if found is not None:
-        found.last = EXPIRED if actor == ev.SYSTEM else RELEASED
+        found.last, found.by = EXPIRED if actor == ev.SYSTEM else RELEASED, actor
 
 
 def _f_units_reserved(state: LedgerState, facts: Facts, e: ev.UnitsReserved, actor: str) -> None:

@@ -92,6 +92,24 @@ async def _build(platform: Platform) -> dict[str, Any]:
         {"issuance": permit["id"], "owner": emitter.party, "quantity": "10.500", "reason": "核查"}
     )
     assert frozen.status_code == 200, frozen.text
+    offers = []
+    for quantity in ("20.000", "5.000"):
+        offers.append(
+            await _ok(
+                platform,
+                "/api/v1/offers",
+                emitter,
+                {
+                    "buyer": buyer.party,
+                    "issuance": permit["id"],
+                    "quantity": quantity,
+                    "price": "389.00",
+                    "deadline": platform.later(hours=1),
+                },
+            )
+        )
+    await _ok(platform, f"/api/v1/offers/{offers[0]['id']}/accept", buyer)
+    await _ok(platform, f"/api/v1/offers/{offers[1]['id']}/withdraw", emitter)
     bank = await platform.bank()
     await _ok(
         platform,
@@ -159,6 +177,8 @@ async def _build(platform: Platform) -> dict[str, Any]:
         "permit": permit["id"],
         "pledge": pledge["id"],
         "contract": contract["id"],
+        "offer": offers[0]["id"],
+        "withdrawn_offer": offers[1]["id"],
     }
     async with platform.core.database.reads() as session:
         for name, query in {
@@ -278,6 +298,13 @@ TAMPERS = [
     ),
     Tamper("party kind", "parties", "buyer", "UPDATE parties SET kind = 'bank' WHERE id = :buyer"),
     Tamper("party freeze", "parties", "suspect", "UPDATE parties SET frozen_at = NULL WHERE id = :suspect"),
+    Tamper("offer value", "offers", "offer", "UPDATE offers SET value = value + 1 WHERE id = :offer"),
+    Tamper(
+        "offer status",
+        "offers",
+        "withdrawn_offer",
+        "UPDATE offers SET status = 'declined' WHERE id = :withdrawn_offer",
+    ),
     Tamper(
         "unit freeze", "freezes", "freeze", "UPDATE freezes SET quantity = quantity - 1 WHERE id = :freeze"
     ),
