@@ -12,7 +12,10 @@ price, quantity, value and fees. Whatever the ledger set aside under a reference
 order, a listing or an offer. A negotiated offer is its reservation and, once accepted, its trade:
 seller, issuance, status (open while its units are reserved; accepted by its trade; withdrawn by the
 seller, declined by the buyer or lapsed by the platform when released) and the trade's buyer,
-quantity, price and value.
+quantity, price and value. A listing is sold if a trade settled under it, open while units are
+reserved under it, and otherwise failed or cancelled (the platform releases its units either way, so
+the entries do not tell which); a mandate's or a pledge's listing goes back under its contract or
+pledge, so for those only open and sold are told apart.
 """
 
 from collections.abc import Sequence
@@ -216,7 +219,46 @@ def _offer_status(ref: RefFacts, reserved: int) -> str:
     return "withdrawn" if ref.by == ref.party else "declined"
 
 
-CHECKS: Sequence[Check] = (check_orders, check_references, check_fills, check_bidders, check_offers)
+async def check_listings(session: AsyncSession, state: LedgerState) -> list[Finding]:
+    facts = state.facts
+    assert facts is not None
+    reserved = _reserved_units(state)
+    sold = {t.event.ref for t in facts.trades.values()}
+    database: dict[str, Fields] = {}
+    ledger: dict[str, Fields] = {}
+    for row in (await session.execute(select(ListingRow))).scalars():
+        ref = facts.refs.get(row.id)
+        database[row.id], ledger[row.id] = {}, {}
+        status = _listing_status(row, ref, sold=row.id in sold, reserved=reserved.get(row.id, 0))
+        if status is not None:
+            shown = _UNSOLD if status == _UNSOLD and row.status in {"failed", "cancelled"} else row.status
+            database[row.id]["status"], ledger[row.id]["status"] = shown, status
+        if ref is not None:
+            database[row.id]["seller_id"], ledger[row.id]["seller_id"] = row.seller_id, ref.party
+    return compare("listings", database, ledger)
+
+
+_UNSOLD = "failed or cancelled"  # the platform releases the units either way: the entries look alike
+
+
+def _listing_status(row: ListingRow, ref: RefFacts | None, *, sold: bool, reserved: int) -> str | None:
+    if sold:
+        return "sold"
+    if reserved > 0:
+        return "open"
+    if ref is None or row.pledge_id or row.contract_id:
+        return None  # back under its pledge or mandate, by entries that do not say whether it failed
+    return _UNSOLD
+
+
+CHECKS: Sequence[Check] = (
+    check_orders,
+    check_references,
+    check_fills,
+    check_bidders,
+    check_offers,
+    check_listings,
+)
 
 
 async def audit(session: AsyncSession, ledger: Ledger) -> list[Finding]:

@@ -110,6 +110,23 @@ async def _build(platform: Platform) -> dict[str, Any]:
         )
     await _ok(platform, f"/api/v1/offers/{offers[0]['id']}/accept", buyer)
     await _ok(platform, f"/api/v1/offers/{offers[1]['id']}/withdraw", emitter)
+    listings = []
+    for quantity in ("100", "50"):
+        listings.append(
+            await _ok(
+                platform,
+                "/api/v1/listings",
+                seller,
+                {
+                    "items": [{"issuance": sink["id"], "quantity": quantity}],
+                    "ends_at": platform.later(hours=1),
+                    "mode": "fixed",
+                    "price": "50.00",
+                },
+            )
+        )
+    await _ok(platform, f"/api/v1/listings/{listings[0]['id']}/buy", buyer)
+    await _ok(platform, f"/api/v1/listings/{listings[1]['id']}/cancel", seller)
     bank = await platform.bank()
     await _ok(
         platform,
@@ -179,6 +196,7 @@ async def _build(platform: Platform) -> dict[str, Any]:
         "contract": contract["id"],
         "offer": offers[0]["id"],
         "withdrawn_offer": offers[1]["id"],
+        "listing": listings[1]["id"],
     }
     async with platform.core.database.reads() as session:
         for name, query in {
@@ -304,6 +322,9 @@ TAMPERS = [
         "offers",
         "withdrawn_offer",
         "UPDATE offers SET status = 'declined' WHERE id = :withdrawn_offer",
+    ),
+    Tamper(
+        "listing status", "listings", "listing", "UPDATE listings SET status = 'open' WHERE id = :listing"
     ),
     Tamper(
         "unit freeze", "freezes", "freeze", "UPDATE freezes SET quantity = quantity - 1 WHERE id = :freeze"
