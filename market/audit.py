@@ -228,6 +228,8 @@ async def check_listings(session: AsyncSession, state: LedgerState) -> list[Find
     ledger: dict[str, Fields] = {}
     for row in (await session.execute(select(ListingRow))).scalars():
         ref = facts.refs.get(row.id)
+        if ref is not None and ref.side != UNITS:
+            ref = None  # set aside first by a bidder's cash: its units came under a pledge or mandate
         database[row.id], ledger[row.id] = {}, {}
         status = _listing_status(row, ref, sold=row.id in sold, reserved=reserved.get(row.id, 0))
         if status is not None:
