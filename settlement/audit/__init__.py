@@ -17,12 +17,14 @@ from settlement.audit.entries import replayed
 from settlement.audit.finding import Check, Finding
 from settlement.audit.holdings import check_blocks, check_cash
 from settlement.audit.records import (
+    check_applications,
     check_contracts,
     check_freezes,
     check_issuances,
     check_parties,
     check_pledges,
     check_retirements,
+    check_valuations,
 )
 from settlement.audit.statements import check_cash_statements, check_unit_statements
 from settlement.ledger import Ledger
@@ -35,7 +37,9 @@ CHECKS: tuple[Check, ...] = (
     check_blocks,
     check_cash,
     check_parties,
+    check_applications,
     check_issuances,
+    check_valuations,
     check_freezes,
     check_retirements,
     check_pledges,

@@ -1,6 +1,7 @@
 """The registry's records against what the entries establish: parties (kind, division, freeze),
-issuances (class, instrument, holder, place, vintage, total, term, attributes), freezes,
-retirements, pledges (terms and status) and contracts (terms and status)."""
+applications (applicant, holder, what was asked, review), valuations (appraiser's code, method,
+value, dates, who recorded it), issuances (class, instrument, holder, place, vintage, total, term,
+attributes), freezes, retirements, pledges (terms and status) and contracts (terms and status)."""
 
 import datetime as dt
 from typing import Any
@@ -8,7 +9,16 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from registry.tables import ContractRow, FreezeRow, IssuanceRow, PartyRow, PledgeRow, RetirementRow
+from registry.tables import (
+    ApplicationRow,
+    ContractRow,
+    FreezeRow,
+    IssuanceRow,
+    PartyRow,
+    PledgeRow,
+    RetirementRow,
+    ValuationRow,
+)
 from settlement.audit.finding import Finding, compare
 from settlement.replay import LedgerState, fen, units_of
 
@@ -34,6 +44,68 @@ async def check_parties(session: AsyncSession, state: LedgerState) -> list[Findi
         for party, p in state.facts.parties.items()
     }
     return compare("parties", database, ledger)
+
+
+async def check_applications(session: AsyncSession, state: LedgerState) -> list[Finding]:
+    assert state.facts is not None
+    database: dict[str, Fields] = {
+        row.id: {
+            "applicant_id": row.applicant_id,
+            "holder_id": row.holder_id,
+            "asset_class": row.asset_class,
+            "division": row.division,
+            "vintage": row.vintage,
+            "quantity": row.quantity,
+            "status": row.status,
+            "reason": row.reason,
+            "issuance_id": row.issuance_id,
+        }
+        for row in (await session.execute(select(ApplicationRow))).scalars()
+    }
+    ledger: dict[str, Fields] = {
+        application: {
+            "applicant_id": a.applicant,
+            "holder_id": a.filed.holder,
+            "asset_class": a.filed.asset_class,
+            "division": a.filed.division,
+            "vintage": a.filed.vintage,
+            "quantity": units_of(a.filed.quantity, len(a.filed.quantity.partition(".")[2])),
+            "status": a.status,
+            "reason": a.reason,
+            "issuance_id": a.issuance,
+        }
+        for application, a in state.facts.applications.items()
+    }
+    return compare("applications", database, ledger)
+
+
+async def check_valuations(session: AsyncSession, state: LedgerState) -> list[Finding]:
+    assert state.facts is not None
+    database: dict[str, Fields] = {
+        row.id: {
+            "issuance_id": row.issuance_id,
+            "appraiser_credit_code": row.appraiser_credit_code,
+            "method": row.method,
+            "value": row.value,
+            "valued_on": _day(row.valued_on),
+            "valid_until": _day(row.valid_until),
+            "recorded_by": row.recorded_by,
+        }
+        for row in (await session.execute(select(ValuationRow))).scalars()
+    }
+    ledger: dict[str, Fields] = {
+        valuation: {
+            "issuance_id": e.issuance,
+            "appraiser_credit_code": e.appraiser,
+            "method": e.method,
+            "value": fen(e.value),
+            "valued_on": e.valued_on,
+            "valid_until": e.valid_until,
+            "recorded_by": actor,
+        }
+        for valuation, (e, actor) in state.facts.valuations.items()
+    }
+    return compare("valuations", database, ledger)
 
 
 async def check_issuances(session: AsyncSession, state: LedgerState) -> list[Finding]:

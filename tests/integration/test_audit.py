@@ -205,6 +205,8 @@ async def _build(platform: Platform) -> dict[str, Any]:
             "trade_line": "SELECT min(id) FROM cash_movements WHERE kind = 'trade'",
             "permit_block": f"SELECT min(id) FROM serial_blocks WHERE issuance_id = {permit['id']}",
             "freeze": "SELECT id FROM freezes",
+            "application": f"SELECT id FROM applications WHERE issuance_id = {permit['id']}",
+            "valuation": "SELECT id FROM valuations",
             "certificate": "SELECT id FROM retirements",
             "deposit_seq": "SELECT min(seq) FROM ledger_entries WHERE kind = 'cash.deposited'",
             "middle_seq": "SELECT max(seq) / 2 FROM ledger_entries",
@@ -325,6 +327,18 @@ TAMPERS = [
     ),
     Tamper(
         "listing status", "listings", "listing", "UPDATE listings SET status = 'open' WHERE id = :listing"
+    ),
+    Tamper(
+        "application",
+        "applications",
+        "application",
+        "UPDATE applications SET quantity = quantity - 1 WHERE id = :application",
+    ),
+    Tamper(
+        "valuation",
+        "valuations",
+        "valuation",
+        "UPDATE valuations SET value = value * 2 WHERE id = :valuation",
     ),
     Tamper(
         "unit freeze", "freezes", "freeze", "UPDATE freezes SET quantity = quantity - 1 WHERE id = :freeze"
