@@ -73,6 +73,7 @@ class Subject:
 @dataclass(frozen=True, slots=True)
 class Access:
     public: bool = False
+    identifies: bool = False  # public, but a key, if sent, says who reads (and a bad one is a 401)
     kinds: tuple[str, ...] = EVERYONE
     write: bool = False
     subject: Subject | None = None
@@ -91,6 +92,8 @@ async def guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRou
     check_path(connection)
     if not access.public:
         await _admit(connection, platform, access)
+    elif access.identifies and "authorization" in connection.headers:
+        connection.scope["state"]["actor"] = await _authenticate(connection, platform)
     check_query(connection, handler)
 
 
@@ -143,9 +146,11 @@ async def _require_party_to(
         raise UnknownObject(subject.kind, subject=subject.kind, id=str(identifier))
 
 
-def public() -> dict[str, Any]:
-    """A route anyone may call, without a key."""
-    return {"access": Access(public=True)}
+def public(*, write: bool = False, identifies: bool = False) -> dict[str, Any]:
+    """A route anyone may call, without a key; ``write`` if it may store something (what it stores
+    stands on its own checks, a signature, not on who sent it); if it ``identifies``, a caller who
+    sends a key is answered as its party (the route takes ``reader``)."""
+    return {"access": Access(public=True, write=write, identifies=identifies)}
 
 
 def reads(*kinds: str, subject: Subject | None = None) -> dict[str, Any]:
@@ -164,3 +169,4 @@ def party_to(kind: str, parameter: str, *roles: str, supervisors: bool = False) 
 
 
 ActorDep = NamedDependency[c.Actor]
+ReaderDep = NamedDependency[c.Actor | None]  # on a route that identifies: the caller, if it sent a key

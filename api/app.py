@@ -3,7 +3,9 @@
 Every request crosses one edge: parameters and body are checked (``api.inputs``), the route's declared
 access is enforced (``api.access``), the body is parsed strictly into the route's schema
 (``api.schemas``), the use case runs (``api.work``) and any error becomes one problem document
-(``api.errors``). Start is crash-only: every start applies migrations, opens the ledger (refusing to
+(``api.errors``). Before any of that, the client's rate limits are checked (``api.rate_limits``), and
+every answer, whatever produced it, carries the security headers and CORS policy (``api.headers``).
+Start is crash-only: every start applies migrations, opens the ledger (refusing to
 run without the key that signed it) and catches up on expiries, by the same code path as a first
 start.
 """
@@ -24,10 +26,12 @@ from api.config import Settings
 from api.controllers import CONTROLLERS
 from api.docs import openapi_config
 from api.errors import HANDLERS
+from api.headers import SecurityHeaders, cors
 from api.idempotency import MAX_KEY_LENGTH
 from api.inputs import MAX_BODY_BYTES, check_body
 from api.openapi import document
 from api.platform import Platform, PlatformDep, build_platform
+from api.rate_limits import Limiter, rate_limit
 from api.schedule import open_books, scheduled
 from api.work import Act
 from registry.context import Actor
@@ -51,6 +55,12 @@ def provide_actor(request: Request[Any, Any, Any]) -> Actor:
     """The caller the access guard authenticated (routes that take ``actor`` need a key)."""
     actor: Actor = request.scope["state"]["actor"]
     return actor
+
+
+def provide_reader(request: Request[Any, Any, Any]) -> Actor | None:
+    """The caller of a public route that identifies, if it sent a key (``api.access.public``)."""
+    reader: Actor | None = request.scope["state"].get("actor")
+    return reader
 
 
 def provide_act(
@@ -88,6 +98,7 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
         async with build_platform(settings, clock) as platform:
             await open_books(platform)
             app.state.platform = platform
+            app.state.limiter = Limiter(settings.limits, lambda: platform.now().timestamp())
             async with scheduled(
                 platform,
                 expiry_interval_s=settings.expiry_interval_s,
@@ -100,9 +111,13 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
         lifespan=[lifespan],
         guards=[guard],
         before_request=check_body,
+        before_send=[SecurityHeaders(settings.hsts_max_age)],
+        middleware=[rate_limit],
+        cors_config=cors(settings.cors_origins),
         dependencies={
             "platform": Provide(provide_platform, sync_to_thread=False),
             "actor": Provide(provide_actor, sync_to_thread=False),
+            "reader": Provide(provide_reader, sync_to_thread=False),
             "act": Provide(provide_act, sync_to_thread=False),
         },
         exception_handlers=HANDLERS,

@@ -4,12 +4,22 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from api.rate_limits import Limits, Rate
+from settlement.checkpoint import CheckpointError
+from settlement.cosignature import Cosigner
+
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./liangshan.db"
 # Loan-to-value caps per asset class, in basis points of the valuation: forest rights 50%, emission
 # permits 80%, as Jiangxi's banks lend; carbon sinks and wetland indicators in between.
 DEFAULT_LTV_BPS = "FR=5000,EP=8000,EPHM=8000,CS=6000,WL=5000"
 # Confirming an issuance above these quantities (display units per class) takes two regulators.
 DEFAULT_FOUR_EYES_ABOVE = "EP=500,EPHM=500,CS=200000,FR=5000,WL=5000"
+# Requests per client address and per API key (COUNT/SECONDS: COUNT at once, then COUNT per SECONDS),
+# in the range exchanges allow their API clients (10 to 20 a second); and unknown keys per address,
+# a handful a minute: enough for a user who mistyped one, nothing for a guesser.
+DEFAULT_RATE_PER_ADDRESS = "1200/60"
+DEFAULT_RATE_PER_KEY = "600/60"
+DEFAULT_RATE_UNKNOWN_KEYS = "10/60"
 
 
 def per_class(text: str, variable: str) -> dict[str, str]:
@@ -32,6 +42,35 @@ def parse_caps(text: str) -> dict[str, int]:
     return caps
 
 
+def parse_witnesses(text: str) -> tuple[str, ...]:
+    """Witnesses' C2SP verifier keys (signature type 0x04), separated by commas or white space."""
+    keys = tuple(filter(None, (part.strip() for part in text.replace(",", " ").split())))
+    for key in keys:
+        try:
+            Cosigner.of(key)
+        except CheckpointError as exc:
+            raise ValueError(f"LIANGSHAN_WITNESSES: {key[:80]!r}: {exc}") from None
+    return keys
+
+
+def parse_limits(per_address: str, per_key: str, unknown_keys: str) -> Limits:
+    return Limits(
+        per_address=Rate.parse(per_address, "LIANGSHAN_RATE_PER_ADDRESS"),
+        per_key=Rate.parse(per_key, "LIANGSHAN_RATE_PER_KEY"),
+        unknown_keys=Rate.parse(unknown_keys, "LIANGSHAN_RATE_UNKNOWN_KEYS"),
+    )
+
+
+def parse_origins(text: str) -> tuple[str, ...]:
+    """Comma-separated origins (``https://console.example.cn``): scheme, host and port, no path."""
+    origins = tuple(filter(None, (o.strip() for o in text.split(","))))
+    for origin in origins:
+        scheme, _, rest = origin.partition("://")
+        if scheme not in ("http", "https") or not rest or "/" in rest:
+            raise ValueError(f"LIANGSHAN_CORS_ORIGINS: {origin!r} is not an origin such as https://host:port")
+    return origins
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     database_url: str = DEFAULT_DATABASE_URL
@@ -44,6 +83,14 @@ class Settings:
     four_eyes_above: dict[str, str] = field(
         default_factory=lambda: per_class(DEFAULT_FOUR_EYES_ABOVE, "LIANGSHAN_FOUR_EYES_ABOVE")
     )
+    limits: Limits = field(
+        default_factory=lambda: parse_limits(
+            DEFAULT_RATE_PER_ADDRESS, DEFAULT_RATE_PER_KEY, DEFAULT_RATE_UNKNOWN_KEYS
+        )
+    )
+    cors_origins: tuple[str, ...] = ()
+    hsts_max_age: int = 0
+    witnesses: tuple[str, ...] = ()  # verifier keys of the witnesses whose cosignatures are kept and served
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -59,4 +106,12 @@ class Settings:
                 os.environ.get("LIANGSHAN_FOUR_EYES_ABOVE", DEFAULT_FOUR_EYES_ABOVE),
                 "LIANGSHAN_FOUR_EYES_ABOVE",
             ),
+            limits=parse_limits(
+                os.environ.get("LIANGSHAN_RATE_PER_ADDRESS", DEFAULT_RATE_PER_ADDRESS),
+                os.environ.get("LIANGSHAN_RATE_PER_KEY", DEFAULT_RATE_PER_KEY),
+                os.environ.get("LIANGSHAN_RATE_UNKNOWN_KEYS", DEFAULT_RATE_UNKNOWN_KEYS),
+            ),
+            cors_origins=parse_origins(os.environ.get("LIANGSHAN_CORS_ORIGINS", "")),
+            hsts_max_age=int(os.environ.get("LIANGSHAN_HSTS_MAX_AGE", "0")),
+            witnesses=parse_witnesses(os.environ.get("LIANGSHAN_WITNESSES", "")),
         )

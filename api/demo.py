@@ -339,9 +339,15 @@ class Demo:
             )
 
     async def _money(self, cast: Cast) -> None:
-        """Banks confirm deposits for buyers and operators, and a withdrawal or two."""
-        banks = cast.by_kind[c.PartyKind.BANK]
-        for n, party in enumerate(cast.by_kind[c.PartyKind.ENTERPRISE] + cast.by_kind[c.PartyKind.OPERATOR]):
+        """Every holder names its settlement bank (the two banks in turn); the banks confirm deposits
+        for buyers and operators, and a withdrawal or two."""
+        banks, kinds = cast.by_kind[c.PartyKind.BANK], cast.by_kind
+        payers = kinds[c.PartyKind.ENTERPRISE] + kinds[c.PartyKind.OPERATOR]
+        for n, party in enumerate(payers + kinds[c.PartyKind.COLLECTIVE] + kinds[c.PartyKind.PERSON]):
+            await self.run(
+                partial(cash.designate, actor=cast.actors[party], party_id=party, bank=banks[n % 2])
+            )
+        for n, party in enumerate(payers):
             bank = cast.actors[banks[n % 2]]
             amount = f"{self.rng.randrange(200_000, 5_000_000)}.00"
             await self.run(

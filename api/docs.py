@@ -1,12 +1,15 @@
 """The API's documentation: the OpenAPI document, declaring the bearer scheme that API keys use, and a
 Swagger UI page built from vendored, pinned assets (``api/docs_assets``, by ``make swagger-ui``), so
-that the docs load nothing from another origin. "Authorize" keeps a key, and Swagger sends it as
+that the docs load nothing from another origin; the pages' Content-Security-Policy (``PAGE_POLICY``)
+holds them to that. "Authorize" keeps a key, and Swagger sends it as
 ``Authorization: Bearer <key>`` to each operation whose security requirement names ``BEARER``.
 
 The checksum file the assets came with is their manifest: only the page's files it lists are served,
 each with its SHA-256 as ETag, so a browser revalidates cheaply and never keeps an old bundle.
 """
 
+import base64
+import hashlib
 import html
 import json
 from functools import cache
@@ -15,6 +18,7 @@ from pathlib import PurePath
 from typing import Any
 
 from litestar import Request, Response, get
+from litestar.datastructures import ResponseHeader
 from litestar.exceptions import NotFoundException
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import OpenAPIRenderPlugin
@@ -28,6 +32,12 @@ ASSETS = resources.files("api") / "docs_assets"
 MEDIA_TYPES = {".js": "text/javascript", ".css": "text/css", ".png": "image/png"}  # Litestar adds the charset
 BEARER = "BearerAuth"
 _ASSET_ROUTE = "docs-asset"
+_STYLE = "body { margin: 0 }"
+# constant, so that the page's policy can name it by hash: the options come as a JSON data block
+_SCRIPT = (
+    'SwaggerUIBundle(Object.assign(JSON.parse(document.getElementById("swagger-options").textContent), '
+    "{presets: [SwaggerUIBundle.presets.apis]}));"
+)
 _PAGE = """<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -36,17 +46,29 @@ _PAGE = """<!DOCTYPE html>
 <title>{title}</title>
 <link rel="icon" type="image/png" href="{icon}">
 <link rel="stylesheet" href="{css}">
-<style>body {{ margin: 0 }}</style>
+<style>{style}</style>
 </head>
 <body>
 <div id="swagger-ui"></div>
+<script id="swagger-options" type="application/json">{options}</script>
 <script src="{js}"></script>
-<script>
-SwaggerUIBundle(Object.assign({options}, {{presets: [SwaggerUIBundle.presets.apis]}}));
-</script>
+<script>{script}</script>
 </body>
 </html>
 """
+
+
+def _hash(source: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(source.encode()).digest()).decode() + "'"
+
+
+# The docs pages' Content-Security-Policy: the vendored assets and the page's own inline script and
+# style (by hash), the document fetched from this origin, images from here or inline (Swagger's CSS
+# draws its icons as data: URIs); nothing else, and no framing.
+PAGE_POLICY = (
+    f"default-src 'none'; script-src 'self' {_hash(_SCRIPT)}; style-src 'self' {_hash(_STYLE)}; "
+    "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+)
 
 
 def openapi_config() -> OpenAPIConfig:
@@ -54,7 +76,13 @@ def openapi_config() -> OpenAPIConfig:
     return OpenAPIConfig(
         title="Liangshan 两山 — ecological asset registry and ledger",
         version=metadata.version("liangshan"),
-        openapi_router=Router("/schema", route_handlers=[], include_in_schema=False, opt=public()),
+        openapi_router=Router(
+            "/schema",
+            route_handlers=[],
+            include_in_schema=False,
+            opt=public(),
+            response_headers=[ResponseHeader(name="Content-Security-Policy", value=PAGE_POLICY)],
+        ),
         components=Components(
             security_schemes={
                 BEARER: SecurityScheme(
@@ -93,6 +121,8 @@ class SwaggerPage(OpenAPIRenderPlugin):
             css=asset("swagger-ui.css"),
             js=asset("swagger-ui-bundle.js"),
             options=json.dumps(options).replace("<", "\\u003c"),  # nothing in it can close the script
+            style=_STYLE,
+            script=_SCRIPT,
         ).encode()
 
     def receive_router(self, router: Router) -> None:

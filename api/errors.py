@@ -12,11 +12,13 @@ One status policy (the README's "Errors"):
 | 413 | a body too large |
 | 415 | a body that is not JSON |
 | 422 | a business rule refused a well-formed request |
+| 429 | a rate limit (``api.rate_limits``); ``Retry-After`` says in how many seconds to retry |
 | 503 | the database is busy or unavailable |
 
 A domain error's class names the rule: its kebab-case name is the problem's ``type`` (stable, for
 clients to branch on), its facts are extension members, and its title and message are translated
-(``api.i18n``) before the facts are filled in. Values quoted back are cut to a few dozen characters.
+(``api.i18n``) before the facts are filled in; a rule whose facts say when to retry (``retry_after``,
+in seconds) is answered with ``Retry-After`` too. Values quoted back are cut to a few dozen characters.
 """
 
 import logging
@@ -30,6 +32,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from api.i18n import DEFAULT, negotiate, translate, translate_validation
 from api.inputs import MAX_PARAMETER_LENGTH, NotJson, echo
+from api.rate_limits import RateLimited
 from registry import errors as re_errors
 from registry.errors import Malformed
 from settlement.ledger import LedgerRangeError
@@ -40,6 +43,7 @@ log = logging.getLogger("liangshan.api")
 
 _STATUS: list[tuple[type[re_errors.RegistryError], int]] = [
     (NotJson, 415),
+    (RateLimited, 429),
     (Malformed, 400),
     (LedgerRangeError, 400),  # a range or position beyond the ledger: a query the client got wrong
     (re_errors.NotFound, 404),
@@ -104,7 +108,7 @@ def domain_error(request: Request[Any, Any, Any], exc: re_errors.RegistryError) 
     message = translate(exc.template or "", locale).format(**facts)  # every raised error has a template
     field = None if exc.field is None else echo(exc.field)
     errors = [{"field": field, "pointer": pointer(field), "message": message}] if field else None
-    return problem(
+    response = problem(
         request,
         locale,
         status,
@@ -115,6 +119,9 @@ def domain_error(request: Request[Any, Any, Any], exc: re_errors.RegistryError) 
         errors=errors,
         facts=facts,
     )
+    if "retry_after" in facts:
+        response.headers["Retry-After"] = str(facts["retry_after"])
+    return response
 
 
 def validation(request: Request[Any, Any, Any], exc: ValidationException) -> Response[dict[str, Any]]:

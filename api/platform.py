@@ -19,8 +19,9 @@ from market.execution import Fees
 from registry.context import Actor
 from registry.parties import platform_party
 from settlement.attestor import Attestor
-from settlement.ledger import Ledger, current_size
-from settlement.signing_key import load_or_create
+from settlement.cosignature import Cosigner
+from settlement.ledger import Ledger, current_key, current_size
+from settlement.signing_key import SigningKeyError, load_or_create
 from settlement.unit_of_work import Clock, UnitOfWork, random_id, system_clock
 
 
@@ -37,6 +38,7 @@ class Platform:
     ltv_caps: dict[str, int] = field(default_factory=dict)  # basis points per asset class
     four_eyes_above: dict[str, str] = field(default_factory=dict)  # display units per asset class
     actors: dict[str, tuple[int, Actor]] = field(default_factory=dict)  # see api.access
+    witnesses: tuple[Cosigner, ...] = ()  # whose cosignatures of checkpoints are kept and served
     attestor: Attestor = field(init=False)
 
     def __post_init__(self) -> None:
@@ -57,9 +59,17 @@ class Platform:
 
 
 async def open_ledger(database: Database, settings: Settings) -> Ledger:
+    """The ledger with its signing key, refused when the key is not the one the latest ledgered
+    rotation handed over to (a retired key, or a file swapped without a rotation)."""
     async with database.reads() as session:
-        size = await current_size(session)
-    return Ledger(settings.ledger_origin, load_or_create(settings.ledger_key, ledger_size=size))
+        size, current = await current_size(session), await current_key(session)
+    ledger = Ledger(settings.ledger_origin, load_or_create(settings.ledger_key, ledger_size=size))
+    if current is not None and current != ledger.verifier_key:
+        raise SigningKeyError(
+            f"{settings.ledger_key} holds {ledger.verifier_key}, but the ledger's signing key was rotated "
+            f"to {current}: point LIANGSHAN_LEDGER_KEY at that key's file"
+        )
+    return ledger
 
 
 @contextlib.asynccontextmanager
@@ -76,6 +86,7 @@ async def build_platform(settings: Settings, clock: Clock = system_clock) -> Asy
             settings.fee_bps,
             ltv_caps=settings.ltv_caps,
             four_eyes_above=settings.four_eyes_above,
+            witnesses=tuple(Cosigner.of(key) for key in settings.witnesses),
         )
     finally:
         await database.dispose()

@@ -22,6 +22,7 @@ from registry.relations import LinkKind
 from registry.rights import ApplicationStatus
 from registry.units import Purpose
 from registry.valuations import ValuationMethod
+from settlement.tables import LINE_LENGTH
 
 
 def _decimal_string(value: object) -> object:
@@ -144,6 +145,11 @@ class ReasonIn(Strict):
     reason: Text
 
 
+class GrantIn(Strict):
+    auditor: PartyId
+    expires_at: Annotated[Moment, Field(description="RFC 3339, with its time zone; after now")]
+
+
 class TransferIn(Strict):
     issuance: IssuanceId
     to: PartyId
@@ -168,6 +174,10 @@ class CashIn(Strict):
     party: PartyId
     amount: Decimal
     reference: Annotated[str, Field(min_length=1, max_length=64)]
+
+
+class SettlementBankIn(Strict):
+    bank: Annotated[PartyId, Field(description="the bank party that is to serve your cash account")]
 
 
 class OfferIn(Strict):
@@ -278,6 +288,14 @@ class PledgeIn(Strict):
     senior: Annotated[PartyId | None, Field(description="the first pledge a second lien rides on")] = None
 
 
+class ConsentIn(Strict):
+    bank: Annotated[PartyId, Field(description="the bank party that may ask")]
+    issuance: Annotated[
+        IssuanceId | None, Field(description="the right it may ask about; omit for all your rights")
+    ] = None
+    expires_at: Annotated[Moment, Field(description="RFC 3339, with its time zone; at most a year ahead")]
+
+
 class RegisterPledgeIn(Strict):
     allow_junior: Annotated[bool, Field(description="let another bank take a second lien")] = False
 
@@ -327,3 +345,26 @@ class ContractIn(Strict):
     floor_price: Annotated[Price | None, Field(description="per unit, lowest price the mandate sells at")] = (
         None
     )
+
+
+class CosignatureIn(Strict):
+    """A witness's cosignature of a checkpoint (C2SP ``tlog-cosignature``, ``cosignature/v1``)."""
+
+    checkpoint: Annotated[
+        str,
+        Field(
+            min_length=1,
+            max_length=1024,
+            description="the checkpoint's note text as cosigned: origin, size and base64 root lines, each "
+            "ending in a newline, without signature lines",
+        ),
+    ]
+    cosignature: Annotated[
+        str,
+        Field(
+            min_length=1,
+            max_length=LINE_LENGTH,
+            description="the witness's note signature line: '— <name> base64(key id ‖ 8-byte time ‖ "
+            "Ed25519 signature)', without its newline",
+        ),
+    ]

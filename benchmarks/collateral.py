@@ -4,8 +4,9 @@ proof), against a real server process on SQLite — DESIGN's target is p99 < 50 
 twice: the same question repeated (served from memory while the right is unchanged), and a fresh
 question every time (read, proved and signed anew).
 
-The right carries a valuation and a registered pledge, so the answer and its evidence are those of
-a typical piece of collateral. The load generator is bounded in count and in time."""
+The right carries a valuation and a registered pledge to the asking bank (which is what lets the bank
+ask), so the answer and its evidence are those of a typical piece of collateral. The load generator
+is bounded in count and in time."""
 
 import asyncio
 import datetime as dt
@@ -27,9 +28,22 @@ SECONDS = 60.0
 
 
 def _collateral(server: Server, market: Market) -> None:
-    """A valuation by the bank and a pledge to it, registered."""
+    """The owner's pledge request to the bank (which lets the bank ask about the right), a valuation by
+    the bank, and the pledge registered."""
     today = dt.date.today()
     with httpx.Client(base_url=server.url, timeout=30) as http:
+        pledge = http.post(
+            "/api/v1/pledges",
+            json={
+                "issuance": market.issuance,
+                "bank": market.bank.party,
+                "quantity": "100000",
+                "loan": "1000000.00",
+                "loan_term_end": (today + dt.timedelta(days=300)).isoformat(),
+            },
+            headers=market.seller.headers,
+        )
+        assert pledge.status_code == 201, pledge.text
         valued = http.post(
             "/api/v1/valuations",
             json={
@@ -44,18 +58,6 @@ def _collateral(server: Server, market: Market) -> None:
             headers=market.bank.headers,
         )
         assert valued.status_code == 201, valued.text
-        pledge = http.post(
-            "/api/v1/pledges",
-            json={
-                "issuance": market.issuance,
-                "bank": market.bank.party,
-                "quantity": "100000",
-                "loan": "1000000.00",
-                "loan_term_end": (today + dt.timedelta(days=300)).isoformat(),
-            },
-            headers=market.seller.headers,
-        )
-        assert pledge.status_code == 201, pledge.text
         registered = http.post(
             f"/api/v1/pledges/{pledge.json()['id']}/register", json={}, headers=market.bank.headers
         )

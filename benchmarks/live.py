@@ -52,6 +52,9 @@ class Server:
             **os.environ,
             "LIANGSHAN_DATABASE_URL": database_url,
             "LIANGSHAN_LEDGER_KEY": str(workdir / "ledger.key"),
+            # the load comes from one address with a few keys, far above any client's rate limit
+            "LIANGSHAN_RATE_PER_ADDRESS": "off",
+            "LIANGSHAN_RATE_PER_KEY": "off",
             **settings,
         }
         self.process: subprocess.Popen[bytes] | None = None
@@ -169,6 +172,13 @@ def open_market(server: Server, units: str = "150000", cash: str = "100000000.00
             )
         )
         issued = _ok(http.post(f"/api/v1/applications/{filed['id']}/confirm", headers=auth["regulator"]))
+        _ok(
+            http.put(
+                f"/api/v1/parties/{buyer.party}/settlement-bank",
+                json={"bank": keys["BANK_PARTY"]},
+                headers=buyer.headers,
+            )
+        )
         _ok(
             http.post(
                 "/api/v1/cash/deposits",

@@ -1,8 +1,11 @@
 """Cash accounts in CNY, fen inside: deposits and withdrawals that a bank confirms.
 
-A bank party confirms money it received for a party (deposit) or paid out to it (withdrawal); the
-bank's own reference is unique per bank, so a confirmation sent twice is refused rather than counted
-twice. ``reserved`` is the part of a balance promised to open bids and orders; it is never withdrawn.
+Each party names the bank that serves its account (its settlement bank, 存管银行), and may change it;
+the naming is a ledger entry. Only that bank confirms money it received for the party (deposit) or
+paid out to it (withdrawal): any other bank is refused, in the same words whether the party exists or
+not, and nothing changes. The bank's own reference is unique per bank, so a confirmation sent twice
+is refused rather than counted twice. ``reserved`` is the part of a balance promised to open bids and
+orders; it is never withdrawn.
 """
 
 import datetime as dt
@@ -13,10 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry import context as c
 from registry import events as ev
-from registry.errors import CashNotFree, Conflict, InvalidInput, UnknownParty
+from registry.errors import CashNotFree, Conflict, Forbidden, InvalidInput, UnknownParty
 from registry.parties import require_none_frozen
 from registry.quantities import Money
-from registry.tables import CashAccountRow, CashMovementRow, PartyRow
+from registry.tables import CashAccountRow, CashMovementRow, PartyRow, SettlementBankRow
 
 
 class BankReferenceRequired(InvalidInput):
@@ -29,12 +32,26 @@ class PaymentConfirmedAlready(Conflict):
     template = "this bank confirmed a payment with reference {reference} already"
 
 
+class AccountNotServedByYou(Forbidden):
+    title = "Account not served by you"
+    template = (
+        "you do not serve the cash account of party {party}: only the settlement bank the party names "
+        "confirms its deposits and withdrawals"
+    )
+
+
+class SettlementBankNotABank(InvalidInput):
+    title = "Settlement bank not a bank"
+    template = "a settlement bank is a bank party; {party} is not one"
+
+
 @dataclass(frozen=True, slots=True)
 class CashAccount:
     party: str
     balance: str
     reserved: str
     available: str
+    bank: str | None  # the settlement bank the party named, if any
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,13 +66,38 @@ class CashLine:
     at: dt.datetime
 
 
-def _account(row: CashAccountRow) -> CashAccount:
+async def _account(session: AsyncSession, row: CashAccountRow) -> CashAccount:
     return CashAccount(
         row.party_id,
         str(Money(row.balance)),
         str(Money(row.reserved)),
         str(Money(row.balance - row.reserved)),
+        await _settlement_bank(session, row.party_id),
     )
+
+
+async def _settlement_bank(session: AsyncSession, party_id: str) -> str | None:
+    served = await session.get(SettlementBankRow, party_id)
+    return None if served is None else served.bank_id
+
+
+async def designate(work: c.Work, actor: c.Actor, *, party_id: str, bank: str) -> CashAccount:
+    """The party names the bank that serves its cash account, replacing any it named before."""
+    if actor.party_id != party_id:
+        raise UnknownParty("party", party=party_id)
+    named = await work.session.get(PartyRow, bank)
+    if named is None or named.kind != c.PartyKind.BANK:
+        raise SettlementBankNotABank("bank", party=bank)
+    served = await work.session.get(SettlementBankRow, party_id, with_for_update=True)
+    if served is None:
+        work.session.add(SettlementBankRow(party_id=party_id, bank_id=bank, designated_at=work.now))
+    elif served.bank_id != bank:
+        served.bank_id, served.designated_at = bank, work.now
+    else:
+        return await account(work.session, actor, party_id)  # named already: nothing to record
+    work.record(ev.SettlementBankDesignated(party=party_id, bank=bank), actor=actor.party_id)
+    await work.session.flush()
+    return await account(work.session, actor, party_id)
 
 
 async def _locked_account(session: AsyncSession, party_id: str) -> CashAccountRow:
@@ -73,9 +115,10 @@ async def _post(
     fen = Money.parse(amount, field="amount").fen
     if not reference.strip():
         raise BankReferenceRequired("reference")
-    party = await work.session.get(PartyRow, party_id)
-    if party is None:
-        raise UnknownParty("party", party=party_id)
+    if await _settlement_bank(work.session, party_id) != actor.party_id:
+        raise AccountNotServedByYou("party", party=party_id)
+    if sign < 0:
+        await require_none_frozen(work.session, party_id)
     duplicate = select(CashMovementRow.id).where(
         CashMovementRow.bank_id == actor.party_id, CashMovementRow.reference == reference
     )
@@ -107,7 +150,7 @@ async def _post(
         ),
         actor=actor.party_id,
     )
-    return _account(account)
+    return await _account(work.session, account)
 
 
 async def deposit(work: c.Work, actor: c.Actor, *, party_id: str, amount: str, reference: str) -> CashAccount:
@@ -117,7 +160,6 @@ async def deposit(work: c.Work, actor: c.Actor, *, party_id: str, amount: str, r
 async def withdraw(
     work: c.Work, actor: c.Actor, *, party_id: str, amount: str, reference: str
 ) -> CashAccount:
-    await require_none_frozen(work.session, party_id)
     return await _post(work, actor, party_id=party_id, amount=amount, reference=reference, sign=-1)
 
 
@@ -126,7 +168,7 @@ async def account(session: AsyncSession, actor: c.Actor, party_id: str) -> CashA
     row = await session.get(CashAccountRow, party_id)
     if row is None:
         raise UnknownParty("party", party=party_id)
-    return _account(row)
+    return await _account(session, row)
 
 
 async def cash_statement(

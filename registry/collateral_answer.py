@@ -3,8 +3,9 @@ it, how much of the owner's holding is free, pledged, frozen, reserved or retire
 ends, its latest valid valuation, and the liens on it with their priority.
 
 The answer is plain JSON values (decimal strings, ids, ISO dates) so that settlement can sign it as
-it is. A bank learns quantities only for the owner it names correctly: one that does not hold the
-right is told so and nothing more.
+it is. It is given to a bank only about an owner that let it ask (``registry.consents``, checked by
+the attestor before any answer is read or remembered); an owner that does not hold the right it
+consented about is told so and nothing more.
 """
 
 import datetime as dt

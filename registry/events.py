@@ -5,7 +5,8 @@ build one, the ledger writes ``to_json()`` as the entry's body, and readers (rep
 attestations, surveillance) get it back with ``parse`` and read attributes. The registry does not
 know the ledger; its services record each event, with its actor, on the ``Work`` they run in (the
 settlement unit of work, which writes the events in the same database transaction). Bodies carry opaque party
-ids, serial ranges and decimal strings — never names or personal ids, since the ledger is public.
+ids, serial ranges and decimal strings — never names or personal ids: entries of public kinds are
+served to anyone, and every entry to the parties it names (``Event.parties``).
 
 The classes keep the exact bodies of entries written before they existed: field names (see
 ``registry.records``), which fields may be null and which are left out, and decimal strings formatted
@@ -39,10 +40,17 @@ class Event(Record):
 
     __slots__ = ()
     kind: ClassVar[str]
+    party_fields: ClassVar[tuple[str, ...]] = ()  # the fields that hold a party id
 
     def subjects(self) -> tuple[int, ...]:
         """The issuances the entry concerns: evidence about a right is every entry naming it."""
         return ()
+
+    def parties(self) -> tuple[str, ...]:
+        """The parties the body names (seller, buyer, owner, bank…): each one's users may read the
+        entry, and prove it with its inclusion proof."""
+        named = (getattr(self, name) for name in self.party_fields)
+        return tuple(dict.fromkeys(party for party in named if party is not None))
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +74,7 @@ class Recorded(NamedTuple):
 @dataclass(frozen=True, slots=True)
 class PartyOnboarded(Event):
     kind: ClassVar[str] = "party.onboarded"
+    party_fields: ClassVar[tuple[str, ...]] = ("party",)
     party: str
     kind_: str  # the party's kind: enterprise, operator, bank…
     division: str
@@ -76,6 +85,7 @@ class PartyFrozen(Event):
     """A regulator's freeze of the whole party (four eyes)."""
 
     kind: ClassVar[str] = "party.frozen"
+    party_fields: ClassVar[tuple[str, ...]] = ("party",)
     party: str
 
 
@@ -87,6 +97,7 @@ class PartyUnfrozen(PartyFrozen):
 @dataclass(frozen=True, slots=True)
 class ApplicationFiled(Event):
     kind: ClassVar[str] = "application.filed"
+    party_fields: ClassVar[tuple[str, ...]] = ("holder",)
     application: str
     holder: str
     asset_class: str
@@ -105,6 +116,7 @@ class ApplicationRejected(Event):
 @dataclass(frozen=True, slots=True)
 class IssuanceConfirmed(_AboutIssuance):
     kind: ClassVar[str] = "issuance.confirmed"
+    party_fields: ClassVar[tuple[str, ...]] = ("holder",)
     serial: str
     application: str
     asset_class: str
@@ -120,12 +132,33 @@ class IssuanceConfirmed(_AboutIssuance):
     attributes: JSONObject
 
 
+@dataclass(frozen=True, slots=True)
+class ReadAllGranted(Event):
+    """A regulator lets an auditor (``auditor``, a party) read every entry of the ledger until
+    ``expires_at`` (RFC 3339 UTC, as the entry's ``at``), unless revoked first."""
+
+    kind: ClassVar[str] = "ledger.read_granted"
+    party_fields: ClassVar[tuple[str, ...]] = ("auditor",)
+    grant: str
+    auditor: str
+    expires_at: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReadAllRevoked(Event):
+    kind: ClassVar[str] = "ledger.read_revoked"
+    party_fields: ClassVar[tuple[str, ...]] = ("auditor",)
+    grant: str
+    auditor: str
+
+
 # Units
 
 
 @dataclass(frozen=True, slots=True)
 class UnitsTransferred(_AboutIssuance):
     kind: ClassVar[str] = "units.transferred"
+    party_fields: ClassVar[tuple[str, ...]] = ("from_", "to")
     from_: str
     to: str
     ranges: Ranges
@@ -134,6 +167,7 @@ class UnitsTransferred(_AboutIssuance):
 
 @dataclass(frozen=True, slots=True)
 class _UnitsOfOwner(_AboutIssuance):
+    party_fields: ClassVar[tuple[str, ...]] = ("owner",)
     owner: str
     ranges: Ranges
 
@@ -191,6 +225,7 @@ class UnitsReleased(UnitsReserved):
 @dataclass(frozen=True, slots=True)
 class CashDeposited(Event):
     kind: ClassVar[str] = "cash.deposited"
+    party_fields: ClassVar[tuple[str, ...]] = ("party", "bank")
     party: str
     bank: str
     amount: str  # CNY, two decimals
@@ -207,6 +242,7 @@ class CashReserved(Event):
     """Cash held for ``ref``: an order or a listing's bid."""
 
     kind: ClassVar[str] = "cash.reserved"
+    party_fields: ClassVar[tuple[str, ...]] = ("party",)
     party: str
     amount: str
     ref: str
@@ -216,6 +252,17 @@ class CashReserved(Event):
 @dataclass(frozen=True, slots=True)
 class CashReleased(CashReserved):
     kind: ClassVar[str] = "cash.released"
+
+
+@dataclass(frozen=True, slots=True)
+class SettlementBankDesignated(Event):
+    """A party names the bank that serves its cash account: from now on only that bank confirms its
+    deposits and withdrawals."""
+
+    kind: ClassVar[str] = "cash.bank_designated"
+    party_fields: ClassVar[tuple[str, ...]] = ("party", "bank")
+    party: str
+    bank: str
 
 
 # Valuations and pledges
@@ -235,6 +282,7 @@ class ValuationRecorded(_AboutIssuance):
 
 @dataclass(frozen=True, slots=True)
 class _Pledge(_AboutIssuance):
+    party_fields: ClassVar[tuple[str, ...]] = ("owner", "bank")
     pledge: str
     owner: str
     bank: str
@@ -328,6 +376,32 @@ class PledgeProceeds(_Pledge):
     currency: str = CNY
 
 
+# Consents to collateral questions
+
+
+@dataclass(frozen=True, slots=True)
+class ConsentGranted(Event):
+    """A party lets a named bank ask about one of its rights, or all of them (``issuance`` null),
+    until ``expires_at``. Not evidence about the right: another bank is not told who may ask."""
+
+    kind: ClassVar[str] = "consent.granted"
+    party_fields: ClassVar[tuple[str, ...]] = ("party", "bank")
+    consent: str
+    party: str
+    bank: str
+    issuance: int | None
+    expires_at: str  # RFC 3339 UTC, as the entry's ``at``
+
+
+@dataclass(frozen=True, slots=True)
+class ConsentRevoked(Event):
+    kind: ClassVar[str] = "consent.revoked"
+    party_fields: ClassVar[tuple[str, ...]] = ("party", "bank")
+    consent: str
+    party: str
+    bank: str
+
+
 # Contracts between depositors and operators (收储)
 
 
@@ -336,6 +410,7 @@ class ContractSigned(_AboutIssuance):
     """A buy-out delivered and paid, or units set aside under a mandate."""
 
     kind: ClassVar[str] = "contract.signed"
+    party_fields: ClassVar[tuple[str, ...]] = ("owner", "operator")
     contract: str
     mode: str
     owner: str
@@ -352,6 +427,7 @@ class ContractListed(_AboutIssuance):
     """Units under a mandate moved to a listing."""
 
     kind: ClassVar[str] = "contract.listed"
+    party_fields: ClassVar[tuple[str, ...]] = ("owner",)
     contract: str
     listing: str
     owner: str
@@ -370,6 +446,7 @@ class ContractProceeds(_AboutIssuance):
     """The depositor (``owner``) pays the operator its part of a sale."""
 
     kind: ClassVar[str] = "contract.proceeds"
+    party_fields: ClassVar[tuple[str, ...]] = ("owner", "operator")
     contract: str
     owner: str
     operator: str
@@ -396,6 +473,7 @@ class ContractEnded(_AboutIssuance):
     """The term is over: units set aside return to the depositor."""
 
     kind: ClassVar[str] = "contract.ended"
+    party_fields: ClassVar[tuple[str, ...]] = ("owner",)
     contract: str
     owner: str
     ranges: Ranges
@@ -409,6 +487,7 @@ class _Settled(Event):
     """The parties and the cash legs, as both kinds of settlement record them; units reserved by
     the seller under ``ref`` go to the buyer."""
 
+    party_fields: ClassVar[tuple[str, ...]] = ("seller", "buyer", "fee_account")
     trade: str
     seller: str
     buyer: str
@@ -450,6 +529,28 @@ class PackageSettled(_Settled):
 
     def subjects(self) -> tuple[int, ...]:
         return tuple(dict.fromkeys(d.issuance for d in self.deliveries))  # each once
+
+    def parties(self) -> tuple[str, ...]:
+        owners = (d.owner for d in self.deliveries if d.owner is not None)
+        return tuple(dict.fromkeys((*_Settled.parties(self), *owners)))
+
+
+# The ledger itself
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerKeyRotated(Event):
+    """The ledger's signing key handed over: checkpoints from this entry on are signed by ``key``.
+
+    ``signature`` (base64) is the outgoing key's Ed25519 signature over ``settlement.rotation.message``:
+    the new key bound to the tree of ``size`` entries before this one, whose ``root`` it names."""
+
+    kind: ClassVar[str] = "ledger.key_rotated"
+    key: str  # C2SP verifier key of the incoming key
+    previous: str  # C2SP verifier key of the outgoing key, which signed
+    size: int  # the entries before this one (this entry's seq)
+    root: str  # base64 RFC 9162 root of those entries, as a checkpoint writes it
+    signature: str
 
 
 def _kinds(*classes: type[Event]) -> dict[str, type[Event]]:
@@ -499,6 +600,12 @@ _KINDS = _kinds(
     ContractEnded,
     CashReserved,
     CashReleased,
+    ReadAllGranted,
+    ReadAllRevoked,
+    SettlementBankDesignated,
+    ConsentGranted,
+    ConsentRevoked,
+    LedgerKeyRotated,
 )
 
 

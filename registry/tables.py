@@ -217,6 +217,17 @@ class CashAccountRow(Base):
     reserved: Mapped[int] = mapped_column(BigInteger)
 
 
+class SettlementBankRow(Base):
+    """The bank a party names to serve its cash account (存管银行): the one bank that may confirm its
+    deposits and withdrawals. The party changes it; a party without one receives and pays out no cash
+    through a bank."""
+
+    __tablename__ = "settlement_banks"
+    party_id: Mapped[str] = mapped_column(ForeignKey("parties.id"), primary_key=True)
+    bank_id: Mapped[str] = mapped_column(ForeignKey("parties.id"), index=True)
+    designated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
 class CashMovementRow(Base):
     __tablename__ = "cash_movements"
     __table_args__ = (UniqueConstraint("bank_id", "reference"),)
@@ -321,3 +332,17 @@ class ContractRow(Base):
     years_paid: Mapped[int] = mapped_column(Integer)  # contract years whose rent or dividend is paid
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     signed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class ConsentRow(Base):
+    """A party's consent that a named bank may ask collateral questions about one of its rights (an
+    issuance) or, with no issuance, all of them, until it expires or the party revokes it."""
+
+    __tablename__ = "consents"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    party_id: Mapped[str] = mapped_column(ForeignKey("parties.id"), index=True)
+    bank_id: Mapped[str] = mapped_column(ForeignKey("parties.id"), index=True)
+    issuance_id: Mapped[int | None] = mapped_column(ForeignKey("issuances.id"))
+    granted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

@@ -2,7 +2,8 @@
 
 Banks lend against the latest valuation still valid on the day (the pledge's loan-to-value check and
 the collateral answer both read it). A valuation is recorded by a bank, an operator (两山银行), a
-regulator or the registrar from an appraisal report, naming the appraiser by its credit code.
+regulator or the registrar from an appraisal report, naming the appraiser by its credit code. A bank
+records and reads the valuations only of a right a holder let it ask about (``registry.consents``).
 """
 
 import datetime as dt
@@ -12,6 +13,7 @@ from enum import StrEnum
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from registry import consents
 from registry import context as c
 from registry import events as ev
 from registry.errors import InvalidInput, NotFound, UnknownIssuance
@@ -91,6 +93,7 @@ async def record(work: c.Work, actor: c.Actor, appraisal: Appraisal) -> Valuatio
     actor.require(*RECORDERS)
     if await work.session.get(IssuanceRow, appraisal.issuance) is None:
         raise UnknownIssuance("issuance", issuance=appraisal.issuance)
+    await consents.require_for_right(work.session, actor, appraisal.issuance, work.now)
     if not appraisal.valued_on <= work.now.date() < appraisal.valid_until:
         raise ValuationNotCurrent(
             "valid_until",
@@ -128,14 +131,22 @@ async def record(work: c.Work, actor: c.Actor, appraisal: Appraisal) -> Valuatio
     return view(row)
 
 
-async def history(session: AsyncSession, actor: c.Actor, issuance_id: int) -> list[Valuation]:
-    """A right's valuations, newest first, for those who lend on it, supervise it or hold it."""
-    if actor.kind not in RECORDERS:
+async def history(
+    session: AsyncSession, actor: c.Actor, issuance_id: int, now: dt.datetime
+) -> list[Valuation]:
+    """A right's valuations, newest first, for those who value it, supervise it or hold it, and the
+    banks its holders let ask about it."""
+    if actor.kind == c.PartyKind.BANK:
+        may = await consents.may_ask_about_right(session, actor.party_id, issuance_id, now)
+    elif actor.kind in RECORDERS:
+        may = True
+    else:
         holds = select(BlockRow.id).where(
             BlockRow.issuance_id == issuance_id, BlockRow.owner_id == actor.party_id
         )
-        if (await session.execute(holds.limit(1))).first() is None:
-            raise NoValuationsYouMaySee("issuance", issuance=issuance_id)
+        may = (await session.execute(holds.limit(1))).first() is not None
+    if not may:
+        raise NoValuationsYouMaySee("issuance", issuance=issuance_id)
     query = (
         select(ValuationRow)
         .where(ValuationRow.issuance_id == issuance_id)

@@ -6,6 +6,11 @@ A repeat of a question is answered from memory while no entry about its right ha
 the signed attestation is still the whole truth about the right (its answer, checkpoint and proofs
 all stand), so the bank gets the same document, issued when it was first signed. Questions asked
 while the same one is being signed wait for that signature rather than each making their own.
+
+A bank is answered only about a holding its owner let it ask about (``registry.consents``), checked
+before anything is read or remembered: the remembered document is the same for every asker, the
+permission is not. A permission is kept until the ledger next grows (every grant, revocation and
+pledge step is an entry) or the consent it rests on expires.
 """
 
 import asyncio
@@ -14,7 +19,7 @@ from collections import OrderedDict
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from registry import collateral_answer
+from registry import collateral_answer, consents
 from registry import context as c
 from registry.errors import Conflict
 from registry.identifiers import validate_credit_code
@@ -28,6 +33,8 @@ REMEMBERED = 4096  # attestations kept, least recently asked for dropped first
 
 Question = tuple[int, str, tuple[int, int] | None, dt.date]  # issuance, owner, serials, day
 Signed = tuple[int, bytes]  # the ledger size it was signed at, and the attestation as JSON
+Asker = tuple[str, str, int]  # the asking party, the owner's credit code, the issuance
+Permission = tuple[int, dt.datetime]  # the ledger's appends when it was read, and when it lapses
 
 
 class RightKeptChanging(Conflict):
@@ -43,6 +50,7 @@ class Attestor:
         self._reads = reads
         self._signed: OrderedDict[Question, Signed] = OrderedDict()
         self._signing: dict[Question, asyncio.Task[Signed]] = {}
+        self._permissions: dict[Asker, Permission] = {}
 
     async def attest(
         self,
@@ -56,6 +64,7 @@ class Attestor:
         """The signed attestation, as the JSON document a bank keeps (in its canonical form)."""
         actor.require(c.PartyKind.BANK, c.PartyKind.REGULATOR, write=False)
         code = validate_credit_code(owner_credit_code, field="owner_credit_code")
+        await self._require_consent(actor, code, issuance_id, now)
         question = (issuance_id, code, serials, now.date())
         remembered = self._signed.get(question)
         if remembered is not None and self.ledger.unchanged_since(issuance_id, remembered[0]):
@@ -70,6 +79,20 @@ class Attestor:
         if len(self._signed) > REMEMBERED:
             self._signed.popitem(last=False)
         return signed
+
+    async def _require_consent(self, actor: c.Actor, code: str, issuance_id: int, now: dt.datetime) -> None:
+        asker = (actor.party_id, code, issuance_id)
+        kept = self._permissions.get(asker)
+        if kept is not None and kept[0] == self.ledger.appends and now < kept[1]:
+            return
+        appends = self.ledger.appends  # read first: a revocation landing meanwhile makes this stale
+        async with self._reads() as session:
+            until = await consents.require_consent(
+                session, actor, owner_credit_code=code, issuance=issuance_id, now=now
+            )
+        if len(self._permissions) >= REMEMBERED:
+            self._permissions.clear()
+        self._permissions[asker] = (appends, until)
 
     async def _sign(self, actor: c.Actor, question: Question, now: dt.datetime) -> Signed:
         async with self._reads() as session:

@@ -32,31 +32,35 @@ class Checkpoint:
         return f"{self.origin}\n{self.size}\n{base64.b64encode(self.root).decode()}\n"
 
 
-def key_id(name: str, public_key: bytes) -> bytes:
-    return hashlib.sha256(name.encode() + b"\n" + ED25519 + public_key).digest()[:4]
+def key_id(name: str, public_key: bytes, signature_type: bytes = ED25519) -> bytes:
+    """C2SP signed-note key id: SHA-256(name ‖ 0x0A ‖ signature type ‖ public key)[:4]."""
+    return hashlib.sha256(name.encode() + b"\n" + signature_type + public_key).digest()[:4]
 
 
 def raw_public_key(key: Ed25519PublicKey) -> bytes:
     return key.public_bytes(Encoding.Raw, PublicFormat.Raw)
 
 
-def verifier_key(name: str, key: Ed25519PublicKey) -> str:
-    """The C2SP verifier key string ``<name>+<hex key id>+<base64(0x01 ‖ key)>``."""
+def verifier_key(name: str, key: Ed25519PublicKey, signature_type: bytes = ED25519) -> str:
+    """The C2SP verifier key string ``<name>+<hex key id>+<base64(type ‖ key)>``."""
     raw = raw_public_key(key)
-    return f"{name}+{key_id(name, raw).hex()}+{base64.b64encode(ED25519 + raw).decode()}"
+    encoded = base64.b64encode(signature_type + raw).decode()
+    return f"{name}+{key_id(name, raw, signature_type).hex()}+{encoded}"
 
 
-def parse_verifier_key(text: str) -> tuple[str, bytes, Ed25519PublicKey]:
-    """Return the name, key id and public key of a verifier key string."""
+def parse_verifier_key(text: str, signature_type: bytes = ED25519) -> tuple[str, bytes, Ed25519PublicKey]:
+    """Return the name, key id and public key of a verifier key string of ``signature_type``."""
     try:
         name, hex_id, encoded = text.strip().split("+", 2)
         blob = base64.b64decode(encoded, validate=True)
         claimed = bytes.fromhex(hex_id)
     except (ValueError, binascii.Error) as exc:
         raise CheckpointError(f"verifier key is not <name>+<hex id>+<base64 key>: {exc}") from None
-    if len(blob) != 33 or blob[:1] != ED25519:
-        raise CheckpointError("verifier key is not an Ed25519 (type 0x01) key")
-    if claimed != key_id(name, blob[1:]):
+    if len(blob) != 33 or blob[:1] != signature_type:
+        raise CheckpointError(
+            f"verifier key is not an Ed25519 key of signature type 0x{signature_type.hex()}"
+        )
+    if not name or claimed != key_id(name, blob[1:], signature_type):
         raise CheckpointError(f"verifier key id {hex_id} does not match its name and key")
     return name, claimed, Ed25519PublicKey.from_public_bytes(blob[1:])
 
@@ -68,18 +72,31 @@ def sign(checkpoint: Checkpoint, name: str, key: Ed25519PrivateKey) -> str:
     return f"{body}\n{SIGNATURE_PREFIX}{name} {base64.b64encode(blob).decode()}\n"
 
 
-def open_note(note: str, verifier: str) -> Checkpoint:
-    """Check ``note`` against ``verifier`` and return the checkpoint it carries."""
-    name, expected_id, public_key = parse_verifier_key(verifier)
+def split_note(note: str) -> tuple[str, list[tuple[str, bytes]]]:
+    """The note's text (with its final newline) and its signatures as (key name, key id ‖ signature)."""
     body, separator, signatures = note.partition("\n\n")
     if not separator or not signatures.endswith("\n"):
         raise CheckpointError("note has no blank line before its signatures")
-    body += "\n"
-    for line in signatures[:-1].split("\n"):
-        if not line.startswith(SIGNATURE_PREFIX):
-            raise CheckpointError(f"malformed signature line {line!r}")
-        signer, _, encoded = line[len(SIGNATURE_PREFIX) :].rpartition(" ")
-        blob = base64.b64decode(encoded)
+    return body + "\n", [signature_line(line) for line in signatures[:-1].split("\n")]
+
+
+def signature_line(line: str) -> tuple[str, bytes]:
+    """Key name and decoded ``key id ‖ signature`` of one ``— <name> <base64>`` line."""
+    signer, _, encoded = line.removeprefix(SIGNATURE_PREFIX).rpartition(" ")
+    try:
+        blob = base64.b64decode(encoded, validate=True)
+    except binascii.Error:
+        blob = b""
+    if not line.startswith(SIGNATURE_PREFIX) or not signer or " " in signer or len(blob) < 5:
+        raise CheckpointError(f"malformed signature line {line[:80]!r}")
+    return signer, blob
+
+
+def open_note(note: str, verifier: str) -> Checkpoint:
+    """Check ``note`` against ``verifier`` and return the checkpoint it carries."""
+    name, expected_id, public_key = parse_verifier_key(verifier)
+    body, signatures = split_note(note)
+    for signer, blob in signatures:
         if signer != name or blob[:4] != expected_id:
             continue
         try:
@@ -91,10 +108,14 @@ def open_note(note: str, verifier: str) -> Checkpoint:
 
 
 def parse_body(body: str) -> Checkpoint:
+    """The checkpoint a note's text states; its signature is the caller's to check."""
     lines = body.split("\n")
-    if len(lines) < 4 or not lines[1].isdigit():
+    if len(lines) < 4 or not lines[0] or not (lines[1].isascii() and lines[1].isdigit()) or lines[-1]:
         raise CheckpointError("checkpoint body is not origin, size, root")
-    root = base64.b64decode(lines[2], validate=True)
+    try:
+        root = base64.b64decode(lines[2], validate=True)
+    except binascii.Error:
+        root = b""
     if len(root) != 32:
         raise CheckpointError("checkpoint root is not a SHA-256 hash")
     return Checkpoint(origin=lines[0], size=int(lines[1]), root=root)

@@ -9,22 +9,26 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import ColumnElement, bindparam, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from registry.errors import InvalidInput
-from registry.events import Recorded
-from settlement import merkle
+from registry.events import LedgerKeyRotated, Recorded
+from settlement import merkle, rotation
 from settlement.checkpoint import Checkpoint, sign, verifier_key
 from settlement.entries import Entry, encode, format_time
+from settlement.signing_key import SigningKeyError
 from settlement.tables import (
     NODE_INDEX_BITS,
     LedgerEntryRow,
     LedgerHeadRow,
     LedgerNodeRow,
+    LedgerPartyRow,
     LedgerSubjectRow,
     node_key,
 )
+from settlement.tiles import Tile, UnknownTile, path_of
+from settlement.visibility import EVERYTHING, PUBLIC_KINDS, Sight, named
 
 HEAD_ID = 1
 _NODES_BY_KEY = select(LedgerNodeRow.key, LedgerNodeRow.hash).where(
@@ -104,6 +108,12 @@ async def current_size(session: AsyncSession) -> int:
     return (await session.execute(query)).scalar_one()
 
 
+async def current_key(session: AsyncSession) -> str | None:
+    """The verifier key the latest rotation handed over to; None before any rotation."""
+    query = select(LedgerHeadRow.verifier_key).where(LedgerHeadRow.id == HEAD_ID)
+    return (await session.execute(query)).scalar_one()
+
+
 def _pack(frontier: Sequence[tuple[int, bytes]]) -> bytes:
     return b"".join(bytes([level]) + digest for level, digest in frontier)
 
@@ -143,7 +153,7 @@ class Ledger:
             await session.execute(select(LedgerHeadRow).where(LedgerHeadRow.id == HEAD_ID).with_for_update())
         ).scalar_one()
         size, prev, stamp = head.size, head.last_leaf, format_time(at)
-        rows, leaves, about = [], [], []
+        rows, leaves, about, naming = [], [], [], []
         for offset, (event, actor) in enumerate(events):
             entry = Entry(size + offset, prev.hex(), event.kind, stamp, actor, event.to_json())
             raw = encode(self.origin, entry)
@@ -151,6 +161,7 @@ class Ledger:
             rows.append((entry.seq, entry.kind, raw))
             leaves.append(prev)
             about += [(issuance, entry.seq) for issuance in event.subjects()]
+            naming += [(party, entry.seq) for party in named(event, actor)]
         frontier, nodes = merkle.append(_unpack(head.frontier), size, leaves)
         connection = await session.connection()
         await _insert_many(connection, "ledger_entries", ("seq", "kind", "canonical"), rows)
@@ -158,6 +169,7 @@ class Ledger:
             connection, "ledger_nodes", ("key", "hash"), [(node_key(lv, i), h) for lv, i, h in nodes]
         )
         await _insert_many(connection, "ledger_subjects", ("issuance", "seq"), about)
+        await _insert_many(connection, "ledger_parties", ("party", "seq"), naming)
         new_size = size + len(rows)
         await session.execute(
             update(LedgerHeadRow)
@@ -165,6 +177,19 @@ class Ledger:
             .values(size=new_size, last_leaf=prev, frontier=_pack(frontier))
         )
         return new_size
+
+    async def hand_over(self, session: AsyncSession, incoming: Ed25519PrivateKey) -> LedgerKeyRotated:
+        """The rotation to ``incoming``, signed by this ledger's key over the tree as it stands, with
+        the head locked so that the entry lands exactly there: record it on the same transaction. Once
+        that commits, this key signs nothing more (``checkpoint``)."""
+        head = select(LedgerHeadRow.size).where(LedgerHeadRow.id == HEAD_ID).with_for_update()
+        size = (await session.execute(head)).scalar_one()
+        before = Checkpoint(self.origin, size, await self.root(session, size))
+        new_key = verifier_key(self.origin, incoming.public_key())
+        await session.execute(
+            update(LedgerHeadRow).where(LedgerHeadRow.id == HEAD_ID).values(verifier_key=new_key)
+        )
+        return rotation.hand_over(self._key, self.verifier_key, new_key, before)
 
     def sign(self, message: bytes) -> bytes:
         """Sign with the ledger's key; callers prefix a context string, so no signature made here can
@@ -191,25 +216,57 @@ class Ledger:
         if not 0 <= start <= end:
             raise StartAfterEnd("start", start=start, end=end)
 
-    async def entries(self, session: AsyncSession, start: int, end: int) -> list[bytes]:
-        """Stored canonical bytes of entries ``start`` … ``end - 1``; check the range first."""
-        rows = await session.execute(
+    async def entries(
+        self, session: AsyncSession, start: int, end: int, sight: Sight = EVERYTHING
+    ) -> list[bytes]:
+        """Stored canonical bytes of those entries ``start`` … ``end - 1`` that ``sight`` reads (all
+        of them for the platform's own tools); check the range first."""
+        query = (
             select(LedgerEntryRow.canonical)
             .where(LedgerEntryRow.seq >= start, LedgerEntryRow.seq < end)
             .order_by(LedgerEntryRow.seq)
         )
-        return list(rows.scalars())
+        if not sight.everything:
+            readable: ColumnElement[bool] = LedgerEntryRow.kind.in_(PUBLIC_KINDS)
+            if sight.party is not None:
+                naming = select(LedgerPartyRow.seq).where(
+                    LedgerPartyRow.party == sight.party, LedgerPartyRow.seq >= start, LedgerPartyRow.seq < end
+                )
+                readable = or_(readable, LedgerEntryRow.seq.in_(naming))
+            query = query.where(readable)
+        return list((await session.execute(query)).scalars())
 
     async def checkpoint(self, session: AsyncSession) -> str:
         """The signed note for the current size; signed on first read of each size (Ed25519 is
-        deterministic, so every reader of a size sees the same bytes)."""
-        size = await self.size(session)
+        deterministic, so every reader of a size sees the same bytes), and only while this process's
+        key is still the ledger's (a rotation made elsewhere retires it)."""
+        size, current = (
+            await session.execute(
+                select(LedgerHeadRow.size, LedgerHeadRow.verifier_key).where(LedgerHeadRow.id == HEAD_ID)
+            )
+        ).one()
         note = self._notes.get(size)
         if note is None:
-            nodes = await self._nodes(session, merkle.tiles_needed([(0, size)]), "size")
-            note = sign(Checkpoint(self.origin, size, merkle.root(nodes, size)), self.origin, self._key)
+            if current is not None and current != self.verifier_key:
+                raise SigningKeyError(
+                    f"the ledger's signing key was rotated to {current}; this process holds the retired "
+                    f"{self.verifier_key} and signs nothing more: restart it with the new key"
+                )
+            note = sign(Checkpoint(self.origin, size, await self.root(session, size)), self.origin, self._key)
             self._notes = {size: note}
         return note
+
+    async def root(self, session: AsyncSession, size: int) -> bytes:
+        """The RFC 9162 root of the first ``size`` entries (at most the ledger's size)."""
+        nodes = await self._nodes(session, merkle.tiles_needed([(0, size)]), "size")
+        return merkle.root(nodes, size)
+
+    async def tile(self, session: AsyncSession, tile: Tile) -> bytes:
+        """A C2SP hash tile's bytes; ``UnknownTile`` if the tree does not reach its last hash yet."""
+        if tile.end() > await self.size(session):
+            raise UnknownTile("tile", tile=path_of(tile))
+        nodes = await self._nodes(session, set(tile.nodes()), "tile")
+        return b"".join(nodes[node] for node in tile.nodes())
 
     async def inclusion(self, session: AsyncSession, seq: int, size: int) -> InclusionProof:
         if not 0 <= seq < size:

@@ -826,10 +826,20 @@ _FACT_HANDLERS: dict[str, FactHandler] = {
     ev.ContractEnded.kind: _f_contract_ended,
 }
 
-# Kinds that change nothing the replay derives or the audit compares (none yet): a kind that records
-# what lives in no table the ledger determines is declared here, so that the audit knows it is not an
-# oversight.
-INERT: frozenset[str] = frozenset()
+# Kinds the replay derives nothing from. Each is declared here on purpose, with what it records, so
+# that a new kind is a decision and not an oversight: key rotations change no table (the verifier
+# follows them); read grants, consents and an account's designated bank live in tables the audit
+# does not compare yet.
+INERT: frozenset[str] = frozenset(
+    {
+        ev.LedgerKeyRotated.kind,
+        ev.ReadAllGranted.kind,
+        ev.ReadAllRevoked.kind,
+        ev.ConsentGranted.kind,
+        ev.ConsentRevoked.kind,
+        ev.SettlementBankDesignated.kind,
+    }
+)
 
 
 def derived(kind: str) -> bool:

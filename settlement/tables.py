@@ -1,13 +1,20 @@
-"""Ledger tables: the stored canonical entries, the completed Merkle nodes and the head row.
+"""Ledger tables: the stored canonical entries, the completed Merkle nodes, the head row, the indexes
+of what each entry concerns, the regulators' read-all grants and the witnesses' cosignatures of
+checkpoints.
 
 The head row is the append lock: every writer updates it, so appends are serialised per ledger (on
 PostgreSQL by the row lock, on SQLite by the database write lock) and ``seq`` has no gaps or forks.
 """
 
-from sqlalchemy import BigInteger, Integer, LargeBinary, String
+import datetime as dt
+
+from sqlalchemy import BigInteger, ForeignKey, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from registry.tables import Base
+from registry.tables import ID, Base, UTCDateTime
+
+VKEY_LENGTH = 300  # a C2SP verifier key: name, 8 hex digits, 44 base64 characters
+LINE_LENGTH = 420  # a cosignature line: "— ", a key name, a space, base64 of 76 bytes
 
 
 class LedgerHeadRow(Base):
@@ -16,6 +23,9 @@ class LedgerHeadRow(Base):
     size: Mapped[int] = mapped_column(BigInteger)
     last_leaf: Mapped[bytes] = mapped_column(LargeBinary(32))
     frontier: Mapped[bytes] = mapped_column(LargeBinary)  # (level byte ‖ 32-byte hash)*
+    # The verifier key of the signing key the latest ``ledger.key_rotated`` entry handed over to; None
+    # until the first rotation. A server holding another key refuses to sign.
+    verifier_key: Mapped[str | None] = mapped_column(String(VKEY_LENGTH))
 
 
 class LedgerEntryRow(Base):
@@ -34,6 +44,29 @@ class LedgerSubjectRow(Base):
     seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
 
 
+class LedgerPartyRow(Base):
+    """Which entries name which party (as actor or in the body), so the entries a party may read
+    are found by index, not by reading every body."""
+
+    __tablename__ = "ledger_parties"
+    party: Mapped[str] = mapped_column(ID, primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+
+
+class LedgerGrantRow(Base):
+    """A regulator's grant to an auditor (a party) to read every entry, until it expires or is
+    revoked."""
+
+    __tablename__ = "ledger_grants"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    auditor_id: Mapped[str] = mapped_column(ForeignKey("parties.id"), index=True)
+    granted_by: Mapped[str] = mapped_column(ForeignKey("parties.id"))
+    granted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    revoked_by: Mapped[str | None] = mapped_column(ForeignKey("parties.id"))
+
+
 class LedgerNodeRow(Base):
     """A completed perfect subtree, keyed by ``level · 2^48 + index`` so that any set of them is one
     primary-key ``IN`` lookup with a statement of one shape."""
@@ -41,6 +74,17 @@ class LedgerNodeRow(Base):
     __tablename__ = "ledger_nodes"
     key: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+
+
+class LedgerCosignatureRow(Base):
+    """A witness's cosignature (C2SP ``tlog-cosignature``) of the checkpoint of ``size`` entries, the
+    newest it sent. Not a ledger entry: an entry would grow the ledger past the checkpoint it cosigns."""
+
+    __tablename__ = "ledger_cosignatures"
+    witness: Mapped[str] = mapped_column(String(VKEY_LENGTH), primary_key=True)  # its verifier key
+    size: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    timestamp: Mapped[int] = mapped_column(BigInteger)  # POSIX seconds, as the cosignature states
+    line: Mapped[str] = mapped_column(String(LINE_LENGTH))  # the note signature line, as sent
 
 
 NODE_INDEX_BITS = 48  # 2^48 leaves: far beyond any ledger, and keys stay unique below 2^63

@@ -126,3 +126,17 @@ def verify_attestation(document: dict, vkey: str) -> dict:
         leaf = _h(b"\x00" + raw)
         assert verify_inclusion(leaf, item["seq"], size, [bytes.fromhex(p) for p in item["path"]], root)
     return attestation["answer"]
+
+
+def open_cosignature(line: str, body: str, vkey: str) -> int:
+    """C2SP tlog-cosignature (Ed25519, cosignature/v1) over a checkpoint body: return its time."""
+    name, key_hash, encoded = vkey.split("+", 2)
+    key = base64.b64decode(encoded)
+    assert key[0] == 4 and hashlib.sha256(name.encode() + b"\n" + key).digest()[:4].hex() == key_hash
+    signer, blob_b64 = line.removeprefix("\u2014 ").rsplit(" ", 1)
+    blob = base64.b64decode(blob_b64)
+    assert signer == name and blob[:4].hex() == key_hash and len(blob) == 76
+    timestamp = int.from_bytes(blob[4:12], "big")
+    message = f"cosignature/v1\ntime {timestamp}\n{body}".encode()
+    Ed25519PublicKey.from_public_bytes(key[1:]).verify(blob[12:], message)
+    return timestamp

@@ -4,6 +4,7 @@ that onboard parties and confirm rights the way their users would, through the A
 import datetime as dt
 import functools
 import itertools
+import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ import api.platform
 from api.app import create_app
 from api.cli import main
 from api.config import Settings
+from api.rate_limits import UNLIMITED, Limits
 from api.schedule import run_expiries, run_lapses
 from market.audit import audit
 from registry.identifiers import credit_code_check_char, resident_id_check_char
@@ -91,13 +93,18 @@ class Clock:
 
 
 @functools.cache
-def _app(database_url: str, key_path: Path, fee_bps: int) -> tuple[Litestar, Clock, Settings]:
+def _app(
+    database_url: str, key_path: Path, fee_bps: int, limits: Limits, witnesses: tuple[str, ...] = ()
+) -> tuple[Litestar, Clock, Settings]:
     """The app for these settings, built once: building it (Litestar registers and inspects every
     route) costs more than a test's requests. Each test runs its own lifespan on it (a fresh platform,
     ledger and books) on a database reset to the migrated state, with the clock set back to START.
 
     The scheduler runs its jobs once at start and then not again within a test: a test moves the
-    clock and runs them itself (``Platform.advance``), so that nothing waits on the wall clock."""
+    clock and runs them itself (``Platform.advance``), so that nothing waits on the wall clock.
+
+    Rate limits are off unless a test sets them: every test's requests come from one address, many
+    with the clock standing still."""
     clock = Clock()
     settings = Settings(
         database_url=database_url,
@@ -105,6 +112,8 @@ def _app(database_url: str, key_path: Path, fee_bps: int) -> tuple[Litestar, Clo
         fee_bps=fee_bps,
         expiry_interval_s=3600,
         market_interval_s=3600,
+        limits=limits,
+        witnesses=witnesses,
     )
     return create_app(settings, clock), clock, settings
 
@@ -135,8 +144,15 @@ class Platform:
 
     @classmethod
     @asynccontextmanager
-    async def start(cls, database_url: str, key_path: Path, fee_bps: int = 0) -> AsyncIterator["Platform"]:
-        app, clock, settings = _app(database_url, key_path, fee_bps)
+    async def start(
+        cls,
+        database_url: str,
+        key_path: Path,
+        fee_bps: int = 0,
+        limits: Limits = UNLIMITED,
+        witnesses: tuple[str, ...] = (),
+    ) -> AsyncIterator["Platform"]:
+        app, clock, settings = _app(database_url, key_path, fee_bps, limits, witnesses)
         clock.reset()
         # The test client runs the app on its own event loop; the test reads and writes the database
         # through a platform of its own, built the same way, on the test's loop.
@@ -248,7 +264,17 @@ class Platform:
         result: dict[str, Any] = issued.json()
         return result
 
+    async def served(self, member: Member, bank: Member | None = None) -> None:
+        """The member's party names ``bank`` (the platform's test bank by default) its settlement bank."""
+        bank = bank or await self.bank()
+        named = await self.client.put(
+            f"/api/v1/parties/{member.party}/settlement-bank", json={"bank": bank.party}, headers=member.auth
+        )
+        assert named.status_code == 200, named.text
+
     async def deposit(self, member: Member, amount: str) -> Response:
+        """The test bank confirms a deposit for the member's party, having been named its bank."""
+        await self.served(member)
         reference = f"REF{next(self._numbers)}"
         return await self.post(
             "/api/v1/cash/deposits",
@@ -260,6 +286,14 @@ class Platform:
         found = await self.get(f"/api/v1/parties/{member.party}/holdings", member)
         assert found.status_code == 200, found.text
         return {(h["issuance"], h["state"]): h["quantity"] for h in found.json()}
+
+    async def bodies(self, kind: str) -> list[dict[str, Any]]:
+        """The bodies of the ledger's entries of ``kind``, in order, as stored."""
+        async with self.core.database.reads() as session:
+            rows = await session.execute(
+                text("SELECT canonical FROM ledger_entries WHERE kind = :kind ORDER BY seq"), {"kind": kind}
+            )
+            return [json.loads(raw)["body"] for raw in rows.scalars()]
 
     async def audit(self) -> list[Finding]:
         async with self.core.database.reads() as session:

@@ -30,4 +30,4 @@ class IssuanceController(Controller):
         self, issuance_id: IssuancePath, platform: PlatformDep, actor: ActorDep
     ) -> list[valuations.Valuation]:
         async with platform.database.reads() as session:
-            return await valuations.history(session, actor, issuance_id)
+            return await valuations.history(session, actor, issuance_id, platform.now())

@@ -11,7 +11,7 @@ from api.paging import Cursor, Limit, Page, after, after_int, page
 from api.platform import PlatformDep
 from api.schemas import IssuanceQuery, PartyIn, PathId, ReasonIn, UserIn
 from api.work import ActDep
-from registry import cash, decisions, holdings, parties
+from registry import cash, decisions, holdings, parties, party_sight
 from registry import context as c
 
 
@@ -55,10 +55,17 @@ class PartyController(Controller):
             found = await parties.list_parties(session, actor, after=after(cursor), limit=limit)
         return page(found, limit, lambda p: p.id)
 
-    @get("/{party_id:str}", summary="A party's public record", opt=reads(*EVERYONE))
+    @get(
+        "/{party_id:str}",
+        summary=(
+            "A party's record: an organisation's to any key; a person's or a village collective's only "
+            "to itself, its operator under a signed contract, regulators and the registrar"
+        ),
+        opt=reads(*EVERYONE),
+    )
     async def get_party(self, party_id: PathId, platform: PlatformDep, actor: ActorDep) -> parties.Party:
         async with platform.database.reads() as session:
-            return await parties.get_party(session, actor, party_id)
+            return await party_sight.read_party(session, actor, party_id)
 
     @post(
         "/{party_id:str}/users",

@@ -27,6 +27,7 @@ from api.app import create_app
 from api.config import Settings
 from api.demo import Demo
 from api.platform import Platform, build_platform
+from api.rate_limits import UNLIMITED
 from settlement.ledger import current_size
 
 pytestmark = pytest.mark.anyio
@@ -76,7 +77,8 @@ def app_routes(app: Litestar) -> list[Route]:
 
 @pytest.fixture
 async def world(database_url: str, tmp_path: Path) -> AsyncIterator[World]:
-    settings = Settings(database_url=database_url, ledger_key=tmp_path / "ledger.key")
+    # no rate limits: the matrix sends hundreds of requests from one address in a few seconds
+    settings = Settings(database_url=database_url, ledger_key=tmp_path / "ledger.key", limits=UNLIMITED)
     async with build_platform(settings) as core:
         cast = await Demo(core).seed()
         async with AsyncTestClient(create_app(settings)) as client:
@@ -85,6 +87,7 @@ async def world(database_url: str, tmp_path: Path) -> AsyncIterator[World]:
                 managers[kind] = Caller(kind, cast.keys[kind].party_id, cast.keys[kind].key)
             reviewer = Caller("regulator", cast.keys["reviewer"].party_id, cast.keys["reviewer"].key)
             await _pledge_and_contract(client, managers)
+            await _consent(client, managers)
             yield World(client, core, managers, reviewer, await _objects(core))
 
 
@@ -135,6 +138,18 @@ async def _pledge_and_contract(client: AsyncTestClient[Litestar], managers: dict
                 headers=managers["operator"].headers,
             )
         assert made.status_code == 201, made.text
+
+
+async def _consent(client: AsyncTestClient[Litestar], managers: dict[str, Caller]) -> None:
+    """The enterprise lets the bank ask about all its rights: the consent routes have one to list."""
+    owner = managers["enterprise"]
+    expires = (dt.datetime.now(dt.UTC) + dt.timedelta(days=30)).isoformat()
+    made = await client.post(
+        f"/api/v1/parties/{owner.party}/consents",
+        json={"bank": managers["bank"].party, "expires_at": expires},
+        headers=owner.headers,
+    )
+    assert made.status_code == 201, made.text
 
 
 def _some(quantity: str) -> str:
@@ -259,3 +274,18 @@ async def test_every_route_declares_its_access(world: World) -> None:
             assert f"{{{subject.parameter}:" in route.path, route
             assert subject.kind in subjects.RESOLVERS, route
         assert route.access.public or route.access.kinds, route
+
+
+async def test_a_public_route_that_identifies_refuses_an_unknown_key(world: World) -> None:
+    """``/ledger/entries`` reads a key if one is sent: a wrong one is a 401, not an anonymous answer."""
+    identifying = [route for route in app_routes(world.client.app) if route.access.identifies]
+    assert [(r.method, r.path) for r in identifying] == [("GET", "/api/v1/ledger/entries")]
+    for route in identifying:
+        path = fill(route.path, None, None)
+        for headers, status in [
+            ({"Authorization": "Bearer ls_not-a-key"}, 401),
+            ({}, 400),
+            (world.managers["enterprise"].headers, 400),
+        ]:
+            answer = await world.client.request(route.method, path, params=PROBE, headers=headers)
+            assert answer.status_code == status, (route, headers, answer.text)

@@ -1,6 +1,7 @@
 """Banks and collateral: valuations, verification with a signed attestation that checks offline,
-and pledges from consent through registration (term and loan-to-value), second liens, release and
-enforcement — each through the API as its user would, with authorisation."""
+and pledges from the owner's request through registration (term and loan-to-value), second liens,
+release and enforcement — each through the API as its user would, with authorisation. A bank asks
+about a right with its owner's consent (``test_consents``) or a pledge request naming it."""
 
 import copy
 import datetime as dt
@@ -50,7 +51,7 @@ async def verify(platform: Platform, bank: Member, issuance: int, code: str, **e
     return answer.json()
 
 
-async def consent(platform: Platform, owner: Member, bank: Member, issuance: int, **terms: Any) -> Any:
+async def pledge_request(platform: Platform, owner: Member, bank: Member, issuance: int, **terms: Any) -> Any:
     body = {
         "issuance": issuance,
         "bank": bank.party,
@@ -62,9 +63,17 @@ async def consent(platform: Platform, owner: Member, bank: Member, issuance: int
     return await platform.post("/api/v1/pledges", owner, body)
 
 
+async def consented(platform: Platform, owner: Member, bank: Member | None = None) -> None:
+    """The owner lets the bank (the test bank by default) ask about all its rights for a month."""
+    body = {"bank": (bank or await platform.bank()).party, "expires_at": platform.later(days=30)}
+    made = await platform.post(f"/api/v1/parties/{owner.party}/consents", owner, body)
+    assert made.status_code == 201, made.text
+
+
 async def test_valuations_are_recorded_by_lenders_and_seen_by_holders(platform: Platform) -> None:
     owner, stranger = await platform.onboard("collective", "361028"), await platform.onboard("enterprise")
     issued = await platform.confirmed(owner, "CS", "1000")
+    await consented(platform, owner)
     first = await valued(platform, issued["id"], "45000.00")
     refused = await platform.post("/api/v1/valuations", owner, {**APPRAISER, "issuance": issued["id"],
         "method": "market", "value": "1.00", "valued_on": TODAY.isoformat(),
@@ -81,6 +90,7 @@ async def test_a_bank_gets_a_signed_attestation_that_verifies_offline(
     async with Platform.start(database_url, tmp_path / "ledger.key") as platform:
         owner = await platform.onboard("collective", "361028")
         issued = await platform.confirmed(owner, "CS", "1000")
+        await consented(platform, owner)
         await valued(platform, issued["id"], "45000.00")
         bank = await platform.bank()
         document = await verify(platform, bank, issued["id"], await owner_code(platform, owner))
@@ -91,9 +101,9 @@ async def test_a_bank_gets_a_signed_attestation_that_verifies_offline(
             "1000",
             "45000.00",
         )
-        stranger = await verify(platform, bank, issued["id"], credit_code("91", "360100", 4242))
-        assert stranger["attestation"]["answer"]["owner_holds"] is False
-        assert "quantities" not in stranger["attestation"]["answer"]  # nothing for a wrong owner
+        stranger = {"issuance": issued["id"], "owner_credit_code": credit_code("91", "360100", 4242)}
+        refused = await platform.post("/api/v1/collateral/verify", bank, stranger)
+        assert refused.status_code == 403  # nothing about an owner who gave no consent
         refused = await platform.post(
             "/api/v1/collateral/verify",
             owner,
@@ -117,6 +127,7 @@ async def test_a_repeated_question_gets_the_same_attestation_until_its_right_cha
 ) -> None:
     owner = await platform.onboard("collective", "361028")
     issued = await platform.confirmed(owner, "CS", "1000")
+    await consented(platform, owner)
     await valued(platform, issued["id"], "45000.00")
     bank, code = await platform.bank(), await owner_code(platform, owner)
     first = await verify(platform, bank, issued["id"], code)
@@ -135,6 +146,7 @@ async def test_a_repeated_question_gets_the_same_attestation_until_its_right_cha
 async def test_a_bad_question_is_refused_naming_its_field_and_spoils_nothing(platform: Platform) -> None:
     owner = await platform.onboard("collective", "361028")
     issued = await platform.confirmed(owner, "CS", "1000")
+    await consented(platform, owner)
     bank, code = await platform.bank(), await owner_code(platform, owner)
     for extra, field in (
         ({"serials": {"first": 1, "last": 1001}}, "serials"),  # beyond the right
@@ -158,6 +170,7 @@ async def test_a_bad_question_is_refused_naming_its_field_and_spoils_nothing(pla
 async def test_a_tampered_attestation_is_rejected(platform: Platform, tamper: Any, tmp_path: Path) -> None:
     owner = await platform.onboard("collective", "361028")
     issued = await platform.confirmed(owner, "CS", "1000")
+    await consented(platform, owner)
     document = await verify(platform, await platform.bank(), issued["id"], await owner_code(platform, owner))
     key = (await platform.get("/api/v1/ledger/key")).text
     forged = copy.deepcopy(document)
@@ -173,6 +186,7 @@ async def test_an_answer_the_evidence_does_not_support_is_rejected_even_when_sig
 ) -> None:
     owner = await platform.onboard("collective", "361028")
     issued = await platform.confirmed(owner, "CS", "1000")
+    await consented(platform, owner)
     document = await verify(platform, await platform.bank(), issued["id"], await owner_code(platform, owner))
     inner = document["attestation"]
     inner["answer"]["quantities"]["active"] = "1001"
@@ -198,7 +212,7 @@ async def test_pledge_lifecycle_with_ltv_term_second_lien_release_and_enforcemen
     owner = await platform.onboard("collective", "361028")
     issued = await platform.confirmed(owner, "CS", "1000")
     first_bank, second_bank = await platform.bank(), await platform.onboard("bank")
-    pledge = (await consent(platform, owner, first_bank, issued["id"], loan="20000.00")).json()
+    pledge = (await pledge_request(platform, owner, first_bank, issued["id"], loan="20000.00")).json()
     assert pledge["status"] == "requested"
     unvalued = await platform.post(f"/api/v1/pledges/{pledge['id']}/register", first_bank, {})
     assert unvalued.status_code == 422 and unvalued.json()["field"] == "issuance"
@@ -208,7 +222,7 @@ async def test_pledge_lifecycle_with_ltv_term_second_lien_release_and_enforcemen
     other = await platform.post(f"/api/v1/pledges/{pledge['id']}/register", second_bank, {})
     assert other.status_code == 404  # another bank's pledge: not confirmed to exist
     await platform.post(f"/api/v1/pledges/{pledge['id']}/withdraw", owner)
-    first = (await consent(platform, owner, first_bank, issued["id"], loan="10000.00")).json()
+    first = (await pledge_request(platform, owner, first_bank, issued["id"], loan="10000.00")).json()
     registered = await platform.post(
         f"/api/v1/pledges/{first['id']}/register", first_bank, {"allow_junior": True}
     )
@@ -224,7 +238,7 @@ async def test_pledge_lifecycle_with_ltv_term_second_lien_release_and_enforcemen
     )
     assert blocked.status_code == 422  # pledged units cannot be sold
     junior = (
-        await consent(platform, owner, second_bank, issued["id"], loan="4400.00", senior=first["id"])
+        await pledge_request(platform, owner, second_bank, issued["id"], loan="4400.00", senior=first["id"])
     ).json()
     assert junior["rank"] == 2
     assert (
@@ -255,9 +269,9 @@ async def test_pledge_lifecycle_with_ltv_term_second_lien_release_and_enforcemen
 async def test_a_loan_may_not_outrun_the_right(platform: Platform) -> None:
     owner = await platform.onboard("enterprise")
     issued = await platform.confirmed(owner, "EP", "96.000")  # term ends 2028-12-31 in the template
-    await valued(platform, issued["id"], "180000.00")
-    late = (await consent(platform, owner, await platform.bank(), issued["id"], quantity="10.000",
-                          loan="1000.00", loan_term_end="2035-01-01")).json()  # fmt: skip
+    late = (await pledge_request(platform, owner, await platform.bank(), issued["id"], quantity="10.000",
+                                 loan="1000.00", loan_term_end="2035-01-01")).json()  # fmt: skip
+    await valued(platform, issued["id"], "180000.00")  # the pledge request lets its bank value the right
     refused = await platform.post(f"/api/v1/pledges/{late['id']}/register", await platform.bank(), {})
     assert refused.status_code == 422 and refused.json()["field"] == "loan_term_end"
 
@@ -267,7 +281,7 @@ async def test_a_bank_cannot_see_holdings_it_was_not_offered(platform: Platform)
     await platform.confirmed(owner, "CS", "1000")
     bank = await platform.bank()
     assert (await platform.get(f"/api/v1/parties/{owner.party}/holdings", bank)).status_code == 404
-    pledge = (await consent(platform, owner, await platform.onboard("bank"), 1)).json()
+    pledge = (await pledge_request(platform, owner, await platform.onboard("bank"), 1)).json()
     assert (await platform.get(f"/api/v1/pledges/{pledge['id']}", bank)).status_code == 404
 
 
@@ -276,12 +290,12 @@ async def test_a_forced_sale_pays_the_banks_senior_first_and_the_rest_to_the_own
 ) -> None:
     owner = await platform.onboard("collective", "361028")
     issued = await platform.confirmed(owner, "CS", "1000")
-    await valued(platform, issued["id"], "100000.00")  # 400 units: 40,000.00; × 60% = 24,000.00
     senior_bank, junior_bank = await platform.bank(), await platform.onboard("bank")
-    senior = (await consent(platform, owner, senior_bank, issued["id"], loan="15000.00")).json()
+    senior = (await pledge_request(platform, owner, senior_bank, issued["id"], loan="15000.00")).json()
+    await valued(platform, issued["id"], "100000.00")  # 400 units: 40,000.00; × 60% = 24,000.00
     await platform.post(f"/api/v1/pledges/{senior['id']}/register", senior_bank, {"allow_junior": True})
     junior = (
-        await consent(platform, owner, junior_bank, issued["id"], loan="9000.00", senior=senior["id"])
+        await pledge_request(platform, owner, junior_bank, issued["id"], loan="9000.00", senior=senior["id"])
     ).json()
     await platform.post(f"/api/v1/pledges/{junior['id']}/register", junior_bank, {})
     buyer = await platform.onboard("enterprise")
@@ -316,9 +330,9 @@ async def test_a_forced_sale_pays_the_banks_senior_first_and_the_rest_to_the_own
 async def test_a_fixed_price_forced_sale_pays_the_bank_when_bought(platform: Platform) -> None:
     owner = await platform.onboard("collective", "361028")
     issued = await platform.confirmed(owner, "CS", "1000")
-    await valued(platform, issued["id"], "100000.00")
     bank = await platform.bank()
-    pledge = (await consent(platform, owner, bank, issued["id"], loan="15000.00")).json()
+    pledge = (await pledge_request(platform, owner, bank, issued["id"], loan="15000.00")).json()
+    await valued(platform, issued["id"], "100000.00")
     await platform.post(f"/api/v1/pledges/{pledge['id']}/register", bank, {})
     ends = platform.later(hours=1)
     sale = {"method": "sale", "sale": {"mode": "fixed", "price": "50.00", "ends_at": ends}}

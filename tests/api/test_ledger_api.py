@@ -1,4 +1,4 @@
-"""The public ledger endpoints, checked by an independent verifier as a bank or regulator would."""
+"""The ledger endpoints, checked by an independent verifier as a bank or regulator would."""
 
 import math
 import shutil
@@ -29,11 +29,13 @@ async def busy_ledger(platform: Platform) -> None:
 
 
 async def served(platform: Platform) -> tuple[str, str, list[bytes]]:
+    """The key, the checkpoint and every entry, as a regulator reads them."""
+    regulator = await platform.regulator()
     key = (await platform.get("/api/v1/ledger/key")).text
     assert key == key.strip() and key.count("+") >= 2  # exactly the C2SP vkey token
     note = (await platform.get("/api/v1/ledger/checkpoint")).text
     size = int(note.split("\n")[1])
-    entries = await platform.get("/api/v1/ledger/entries", start=0, end=size)
+    entries = await platform.get("/api/v1/ledger/entries", regulator, start=0, end=size)
     assert entries.headers["content-type"].startswith("application/x-ndjson")
     return key, note, entries.content.split(b"\n")[:-1]
 

@@ -172,7 +172,7 @@ async def test_a_package_with_mandated_units_pays_each_depositor_its_share(platf
                      "appraiser_credit_code": "91360100MA3ABCDE1C", "value": value, "valued_on": today,
                      "valid_until": later}  # fmt: skip
         assert (
-            await platform.post("/api/v1/valuations", await platform.bank(), appraisal)
+            await platform.post("/api/v1/valuations", operator, appraisal)  # the operator's appraisal
         ).status_code == 201
     listed = await platform.post("/api/v1/listings", operator, body)
     assert listed.status_code == 201, listed.text
@@ -228,7 +228,7 @@ async def test_an_ended_mandate_pays_its_end_of_term_share_once_the_operator_can
         "valued_on": TODAY.isoformat(),
         "valid_until": (TODAY + dt.timedelta(days=365)).isoformat(),
     }
-    assert (await platform.post("/api/v1/valuations", await platform.bank(), appraised)).status_code == 201
+    assert (await platform.post("/api/v1/valuations", operator, appraised)).status_code == 201
     await platform.deposit(operator, "10000.00")
     await contract(
         platform, operator, collective, forest["id"], mode="cooperation", revenue_share_bps=7000,

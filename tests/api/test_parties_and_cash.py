@@ -1,5 +1,7 @@
 """Onboarding parties and keys (registrar), identifiers, authentication, cash confirmed by banks."""
 
+from typing import Any
+
 import pytest
 
 from tests.platform import Member, Platform, credit_code
@@ -94,6 +96,7 @@ async def test_banks_confirm_deposits_and_withdrawals(platform: Platform) -> Non
         "balance": "185999.50",
         "reserved": "0.00",
         "available": "185999.50",
+        "bank": bank.party,
     }
     lines = (await platform.get(f"/api/v1/parties/{member.party}/cash/statement", member)).json()["items"]
     assert [(x["amount"], x["balance"]) for x in lines] == [
@@ -115,6 +118,7 @@ async def test_bad_cash_postings_change_nothing(
     platform: Platform, path: str, amount: str, reference: str, status: int, field: str
 ) -> None:
     member, bank = await platform.onboard("enterprise"), await platform.bank()
+    await platform.served(member)
     first = await platform.post(
         "/api/v1/cash/deposits", bank, {"party": member.party, "amount": "100000.00", "reference": "D-1"}
     )
@@ -128,6 +132,53 @@ async def test_bad_cash_postings_change_nothing(
     assert await platform.fingerprint() == before
 
 
+async def test_only_the_bank_a_party_names_moves_its_cash(platform: Platform) -> None:
+    member, stranger = await platform.onboard("enterprise"), await platform.onboard("enterprise")
+    bank, other = await platform.bank(), await platform.onboard("bank")
+
+    async def post(path: str, by: Member, amount: str, reference: str, party: str = member.party) -> Any:
+        body = {"party": party, "amount": amount, "reference": reference}
+        return await platform.post(f"/api/v1/cash/{path}", by, body)
+
+    before = await platform.fingerprint()
+    unnamed = await post("deposits", bank, "100.00", "D-0")  # the party has named no bank yet
+    assert unnamed.status_code == 403 and unnamed.json()["type"].endswith("/account-not-served-by-you")
+    assert await platform.fingerprint() == before
+    await platform.served(member, bank)
+    assert (await post("deposits", bank, "1000.00", "D-1")).status_code == 201
+    before = await platform.fingerprint()
+    for refused in (
+        await post("withdrawals", other, "600.00", "W-1"),  # another bank: not its account
+        await post("deposits", other, "1.00", "D-2"),
+        await post("deposits", other, "1.00", "D-3", party="00000000-0000-4000-8000-000000000000"),
+    ):
+        assert refused.status_code == 403, refused.text
+        assert refused.json()["type"].endswith(
+            "/account-not-served-by-you"
+        )  # whether the party exists or not
+    assert await platform.fingerprint() == before
+
+    named = f"/api/v1/parties/{member.party}/settlement-bank"
+    for by, body, status in (
+        (stranger, {"bank": other.party}, 404),  # only the party names its bank
+        (member, {"bank": stranger.party}, 422),  # a bank
+        (bank, {"bank": bank.party}, 404),  # not the bank either
+    ):
+        assert (await platform.client.put(named, json=body, headers=by.auth)).status_code == status
+    assert await platform.fingerprint() == before
+
+    await platform.served(member, other)  # the party moves its account to the other bank
+    assert (await post("withdrawals", bank, "1.00", "W-2")).status_code == 403
+    assert (await post("withdrawals", other, "600.00", "W-3")).status_code == 201
+    account = (await platform.get(f"/api/v1/parties/{member.party}/cash", member)).json()
+    assert (account["balance"], account["bank"]) == ("400.00", other.party)
+    assert await platform.bodies("cash.bank_designated") == [
+        {"party": member.party, "bank": bank.party},
+        {"party": member.party, "bank": other.party},
+    ]
+    assert await platform.audit() == []
+
+
 async def test_only_banks_post_cash(platform: Platform) -> None:
     member = await platform.onboard("enterprise")
     refused = await platform.post(
@@ -139,6 +190,7 @@ async def test_only_banks_post_cash(platform: Platform) -> None:
 async def test_idempotency_key_returns_the_first_answer_and_does_nothing_twice(platform: Platform) -> None:
     member = await platform.onboard("enterprise")
     bank = await platform.bank()
+    await platform.served(member)
     body = {"party": member.party, "amount": "50.00", "reference": "IDEM-1"}
     first = await platform.post("/api/v1/cash/deposits", bank, body, **{"Idempotency-Key": "k-1"})
     retry = await platform.post("/api/v1/cash/deposits", bank, body, **{"Idempotency-Key": "k-1"})

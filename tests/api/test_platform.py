@@ -1,5 +1,6 @@
 """The platform as an operator starts and extends it: keys, new kinds of rights, demo data."""
 
+import json
 from pathlib import Path
 
 import pytest
@@ -94,6 +95,17 @@ async def test_demo_seed_builds_a_ledger_that_verifies(
     assert await cli("ledger", "export", str(tmp_path / "export")) == 0
     lines = (tmp_path / "export" / "entries.jsonl").read_bytes().splitlines()
     assert len(lines) >= 300
+    entries = [json.loads(line) for line in lines]
+    named = {e["body"]["party"]: e["body"]["bank"] for e in entries if e["kind"] == "cash.bank_designated"}
+    holders = {
+        e["body"]["party"]
+        for e in entries
+        if e["kind"] == "party.onboarded"
+        and e["body"]["kind"] in ("enterprise", "collective", "person", "operator")
+    }
+    assert set(named) == holders  # every holder's cash account names the bank that serves it
+    demo = dict(line.split("=", 1) for line in text.splitlines() if "=" in line and not line.startswith("#"))
+    assert named[demo["ENTERPRISE_PARTY"]] == demo["BANK_PARTY"]  # the README tour's deposit
     assert await cli("ledger", "verify", str(tmp_path / "export")) == 0
     assert await cli("ledger", "audit") == 0
 

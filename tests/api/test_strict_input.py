@@ -145,8 +145,11 @@ def _appraisal(issuance: int, method: str) -> dict[str, Any]:
 
 
 async def _valuation(platform: Platform) -> tuple[str, Member, dict[str, Any]]:
-    issued = await platform.confirmed(await platform.onboard("enterprise"), "CS", "1000")
-    return "/api/v1/valuations", await platform.bank(), _appraisal(issued["id"], "GEP")
+    owner, bank = await platform.onboard("enterprise"), await platform.bank()
+    issued = await platform.confirmed(owner, "CS", "1000")
+    consent = {"bank": bank.party, "issuance": issued["id"], "expires_at": platform.later(days=30)}
+    assert (await platform.post(f"/api/v1/parties/{owner.party}/consents", owner, consent)).status_code == 201
+    return "/api/v1/valuations", bank, _appraisal(issued["id"], "GEP")
 
 
 async def _link(platform: Platform) -> tuple[str, Member, dict[str, Any]]:
@@ -161,9 +164,6 @@ async def _link(platform: Platform) -> tuple[str, Member, dict[str, Any]]:
 async def _enforcement(platform: Platform) -> tuple[str, Member, dict[str, Any]]:
     owner, bank = await platform.onboard("enterprise"), await platform.bank()
     issued = await platform.confirmed(owner, "CS", "1000")
-    assert (
-        await platform.post("/api/v1/valuations", bank, _appraisal(issued["id"], "market"))
-    ).status_code == 201
     terms = {
         "issuance": issued["id"],
         "bank": bank.party,
@@ -172,6 +172,9 @@ async def _enforcement(platform: Platform) -> tuple[str, Member, dict[str, Any]]
         "loan_term_end": (START.date() + dt.timedelta(days=365)).isoformat(),
     }
     pledge = (await platform.post("/api/v1/pledges", owner, terms)).json()
+    assert (
+        await platform.post("/api/v1/valuations", bank, _appraisal(issued["id"], "market"))
+    ).status_code == 201
     assert (await platform.post(f"/api/v1/pledges/{pledge['id']}/register", bank, {})).status_code == 200
     return f"/api/v1/pledges/{pledge['id']}/enforce", bank, {"method": "transfer"}
 

@@ -128,6 +128,18 @@ async def _build(platform: Platform) -> dict[str, Any]:
     await _ok(platform, f"/api/v1/listings/{listings[0]['id']}/buy", buyer)
     await _ok(platform, f"/api/v1/listings/{listings[1]['id']}/cancel", seller)
     bank = await platform.bank()
+    pledge = await _ok(
+        platform,
+        "/api/v1/pledges",
+        seller,
+        {
+            "issuance": sink["id"],
+            "bank": bank.party,
+            "quantity": "400",
+            "loan": "10000.00",
+            "loan_term_end": (TODAY + dt.timedelta(days=365)).isoformat(),
+        },
+    )
     await _ok(
         platform,
         "/api/v1/valuations",
@@ -140,18 +152,6 @@ async def _build(platform: Platform) -> dict[str, Any]:
             "value": "100000.00",
             "valued_on": TODAY.isoformat(),
             "valid_until": (TODAY + dt.timedelta(days=365)).isoformat(),
-        },
-    )
-    pledge = await _ok(
-        platform,
-        "/api/v1/pledges",
-        seller,
-        {
-            "issuance": sink["id"],
-            "bank": bank.party,
-            "quantity": "400",
-            "loan": "10000.00",
-            "loan_term_end": (TODAY + dt.timedelta(days=365)).isoformat(),
         },
     )
     await _ok(platform, f"/api/v1/pledges/{pledge['id']}/register", bank, {})
