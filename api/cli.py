@@ -19,6 +19,7 @@ import httpx
 import uvicorn
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from api import backup as backups
@@ -27,13 +28,14 @@ from api.config import Settings
 from api.database import Database, connect, upgrade
 from api.demo import Demo
 from api.platform import Platform, build_platform
+from market.audit import audit
 from registry import context as c
 from registry.credentials import IssuedKey
 from registry.errors import RegistryError
 from registry.events import SYSTEM, LedgerKeyRotated
 from registry.parties import bootstrap
 from settlement import attestation, signing_key, witnesses
-from settlement.audit import audit, stored_entries
+from settlement.audit import Finding, stored_entries
 from settlement.checkpoint import CheckpointError, verifier_key
 from settlement.cosignature import cosigner_key, signer_key
 from settlement.ledger import current_size
@@ -374,18 +376,18 @@ class ProgressBar:
 
 
 def ledger_audit(args: argparse.Namespace) -> int:
-    async def run(platform: Platform) -> list[str]:
+    async def run(platform: Platform) -> list[Finding]:
         async with platform.database.reads() as session:
             return await audit(session, platform.ledger)
 
-    differences = asyncio.run(_with_platform(Settings.from_env(), run))
-    for difference in differences:
-        console.print(f"[red]DIFFERENCE[/red] {difference}")
-    if not differences:
-        console.print(
-            "[green]OK[/green] replaying the ledger gives exactly the holdings and balances in the database"
-        )
-    return 1 if differences else 0
+    findings = asyncio.run(_with_platform(Settings.from_env(), run))
+    for finding in findings:
+        console.print("[red]DIFFERENCE[/red]", escape(str(finding)), highlight=False)
+    if findings:
+        console.print(f"[red]{len(findings)} differences[/red] between the database and the ledger")
+        return 1
+    console.print("[green]OK[/green] the database agrees with the ledger: every table the entries determine")
+    return 0
 
 
 def parser() -> argparse.ArgumentParser:

@@ -1,4 +1,5 @@
-"""Ledger figures: persisted appends (group commit), offline verification, proof time against size.
+"""Ledger figures: persisted appends (group commit), offline verification, proof time against size,
+and the live audit (its replay, which also derives every table's facts, and a whole run on SQLite).
 
 Each throughput is the median of several runs; proof times are the median over many random leaves.
 """
@@ -20,10 +21,12 @@ from sqlalchemy import insert, update
 from api.database import Database, connect, upgrade
 from registry import events as ev
 from settlement import merkle
+from settlement.audit import audit
 from settlement.checkpoint import Checkpoint, sign, verifier_key
-from settlement.entries import Entry, encode
+from settlement.entries import Entry, decode, encode
 from settlement.ledger import HEAD_ID, Ledger, _pack
-from settlement.tables import LedgerHeadRow, LedgerNodeRow, node_key
+from settlement.replay import Facts, LedgerState
+from settlement.tables import LedgerEntryRow, LedgerHeadRow, LedgerNodeRow, node_key
 from settlement.verify import verify
 
 ORIGIN = "bench.liangshan.local/ledger"
@@ -146,6 +149,54 @@ def verify_per_second(n: int = 100_000) -> float:
     return statistics.median(rates)
 
 
+def audit_replay_per_second(n: int = 50_000) -> float:
+    """The audit's replay: decode every entry and derive holdings, cash and every table's facts."""
+    lines, _, _ = export(n)
+    rates = []
+    for _ in range(RUNS):
+        started = time.perf_counter()
+        state = LedgerState(facts=Facts())
+        for raw in lines:
+            state.apply(decode(raw, ORIGIN))
+        rates.append(n / (time.perf_counter() - started))
+    return statistics.median(rates)
+
+
+async def audit_seconds(url: str, n: int = 50_000) -> float:
+    """A whole ``ledger audit`` of ``n`` stored entries: read every row, check its type, bytes, kind,
+    chain and Merkle leaf, replay it, then compare every table (here the registry's tables are empty,
+    so every holding and statement line is a finding: the comparisons' worst case)."""
+    lines, _, _ = export(n)
+    database = connect(url)
+    try:
+        await upgrade(database)
+        frontier, nodes = merkle.append([], 0, [merkle.leaf_hash(raw) for raw in lines])
+        async with database.writes() as session, session.begin():
+            for start in range(0, n, 10_000):
+                rows = [
+                    {"seq": seq, "kind": decode(raw, ORIGIN).kind, "canonical": raw}
+                    for seq, raw in enumerate(lines[start : start + 10_000], start)
+                ]
+                await session.execute(insert(LedgerEntryRow), rows)
+            for start in range(0, len(nodes), 50_000):
+                rows = [{"key": node_key(lv, i), "hash": h} for lv, i, h in nodes[start : start + 50_000]]
+                await session.execute(insert(LedgerNodeRow), rows)
+            last = merkle.leaf_hash(lines[-1])
+            await session.execute(
+                update(LedgerHeadRow)
+                .where(LedgerHeadRow.id == HEAD_ID)
+                .values(size=n, last_leaf=last, frontier=_pack(frontier))
+            )
+        ledger = Ledger(ORIGIN, Ed25519PrivateKey.generate())
+        async with database.reads() as session:
+            started = time.perf_counter()
+            await audit(session, ledger)
+            return time.perf_counter() - started
+    finally:
+        await database.dispose()
+        await reset(url)
+
+
 async def proof_microseconds(url: str, size: int, samples: int = 300) -> float:
     """Median time to serve an inclusion proof from a ledger of ``size`` entries in the database."""
     database = connect(url)
@@ -207,5 +258,9 @@ def run(report: Callable[[str, float, str], None], postgres_url: str | None) -> 
         if postgres_url:
             report("ledger_append_postgres", asyncio.run(appends_per_second(postgres_url)), "entries/s")
         report("ledger_verify_offline", verify_per_second(), "entries/s")
+        report("ledger_audit_replay", audit_replay_per_second(), "entries/s")
+        report("ledger_audit_sqlite_50k", asyncio.run(audit_seconds(sqlite)), "s")
+        if postgres_url:
+            report("ledger_audit_postgres_50k", asyncio.run(audit_seconds(postgres_url)), "s")
         for size in (10_000, 100_000, 1_000_000):
             report(f"inclusion_proof_sqlite_{size}", asyncio.run(proof_microseconds(sqlite, size)), "us")

@@ -26,11 +26,12 @@ from api.cli import main
 from api.config import Settings
 from api.rate_limits import UNLIMITED, Limits
 from api.schedule import run_expiries, run_lapses
+from market.audit import audit
 from registry.context import PartyKind
 from registry.events import ACTING_USER
 from registry.identifiers import credit_code_check_char, resident_id_check_char
 from registry.parties import bootstrap
-from settlement.audit import audit
+from settlement.audit import Finding
 from settlement.tables import LedgerHeadRow
 
 ATTRIBUTES: dict[str, dict[str, Any]] = {
@@ -374,7 +375,7 @@ class Platform:
             bodies = [json.loads(raw)["body"] for raw in rows.scalars()]
         return [{name: value for name, value in body.items() if name != ACTING_USER} for body in bodies]
 
-    async def audit(self) -> list[str]:
+    async def audit(self) -> list[Finding]:
         async with self.core.database.reads() as session:
             return await audit(session, self.core.ledger)
 
