@@ -828,8 +828,8 @@ _FACT_HANDLERS: dict[str, FactHandler] = {
 
 # Kinds the replay derives nothing from. Each is declared here on purpose, with what it records, so
 # that a new kind is a decision and not an oversight: key rotations change no table (the verifier
-# follows them); read grants, consents and an account's designated bank live in tables the audit
-# does not compare yet.
+# follows them); read grants, consents, an account's designated bank, users and their keys live in
+# tables the audit does not compare yet.
 INERT: frozenset[str] = frozenset(
     {
         ev.LedgerKeyRotated.kind,
@@ -838,6 +838,11 @@ INERT: frozenset[str] = frozenset(
         ev.ConsentGranted.kind,
         ev.ConsentRevoked.kind,
         ev.SettlementBankDesignated.kind,
+        ev.UserAdded.kind,
+        ev.UserRoleChanged.kind,
+        ev.UserDisabled.kind,
+        ev.KeyIssued.kind,
+        ev.KeyRevoked.kind,
     }
 )
 
