@@ -426,10 +426,13 @@ def test_the_demo_state_audits_clean(demo: Demo) -> None:
     assert asyncio.run(_audit_after(demo, "", {})) == []
 
 
-@pytest.mark.parametrize("tamper", TAMPERS, ids=[t.name for t in TAMPERS])
+# a tamper that stores a value of the wrong type only where the engine lets it (PostgreSQL keeps
+# the column's type): on the other engine it is not a case at all
+POSSIBLE = [tamper for tamper in TAMPERS if BACKEND in tamper.engines]
+
+
+@pytest.mark.parametrize("tamper", POSSIBLE, ids=[t.name for t in POSSIBLE])
 def test_every_tampered_table_is_reported_naming_the_row(demo: Demo, tamper: Tamper) -> None:
-    if BACKEND not in tamper.engines:
-        pytest.skip(f"{BACKEND} keeps the column's type")
     demo.restore()
     params = {**demo.ids, "junk": b"{not json", "richer": asyncio.run(_richer_deposit(demo))}
     used = {name: value for name, value in params.items() if f":{name}" in tamper.sql}
