@@ -83,8 +83,15 @@ class Access:
     self_service: bool = False  # a write any user makes about its own keys: viewers and frozen parties too
 
 
+# Litestar's own answer to OPTIONS (the allowed methods; CORS preflights when origins are
+# configured): it reads and writes nothing, so anyone may ask
+PREFLIGHT = Access(public=True)
+
+
 def access_of(handler: BaseRouteHandler) -> Access:
     access = handler.opt.get("access")
+    if access is None and getattr(handler, "http_methods", None) == {"OPTIONS"}:
+        return PREFLIGHT
     if not isinstance(access, Access):
         raise TypeError(f"route {handler} declares no Access")  # the route-table test catches this
     return access

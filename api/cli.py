@@ -63,6 +63,10 @@ def serve(args: argparse.Namespace) -> int:
         port=args.port,
         log_level="info",
         access_log=args.access_log,
+        # the client's address, which rate limits count by, is taken from X-Forwarded-For only when
+        # the operator names its proxies in FORWARDED_ALLOW_IPS (uvicorn reads it): otherwise anyone
+        # on the same host could pose as any address
+        proxy_headers="FORWARDED_ALLOW_IPS" in os.environ,
     )
     return 0
 

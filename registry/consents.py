@@ -214,8 +214,8 @@ async def require_consent(
     owner = (
         await session.execute(select(PartyRow.id).where(PartyRow.credit_code == owner_credit_code))
     ).scalar()
-    if owner is None:
-        raise refusal
+    if owner is None or not await _holds(session, owner, issuance):
+        raise refusal  # a consent covers the owner's own rights, never another's (their evidence)
     bank = actor.party_id
     pledge = select(PledgeRow.id).where(_open_pledge(bank, issuance), PledgeRow.owner_id == owner)
     if (await session.execute(pledge.limit(1))).first() is not None:
@@ -229,6 +229,11 @@ async def require_consent(
     if until is None:
         raise refusal
     return until
+
+
+async def _holds(session: AsyncSession, party: str, issuance: int) -> bool:
+    query = select(BlockRow.id).where(BlockRow.issuance_id == issuance, BlockRow.owner_id == party)
+    return (await session.execute(query.limit(1))).first() is not None
 
 
 async def may_ask_about_right(session: AsyncSession, bank: str, issuance: int, now: dt.datetime) -> bool:

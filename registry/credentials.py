@@ -283,13 +283,21 @@ async def _user(session: AsyncSession, user_id: str, *, lock: bool = False) -> U
     return row
 
 
-def _may_manage(actor: c.Actor, user: UserRow, *, write: bool) -> None:
+async def _may_manage(session: AsyncSession, actor: c.Actor, user: UserRow, *, write: bool) -> None:
     """The user itself; to read, its party's users and supervisors (regulator, registrar); to write
-    (revoke its keys, disable it: acts that take powers away, never give them), their managers."""
+    (revoke its keys, disable it: acts that take powers away, never give them), their managers. The
+    users of parties that hold powers (those whose users take four eyes) are written to by their own
+    party's managers only: otherwise the registrar alone could disable the regulators who check it."""
     if actor.user_id == user.id:
         return
-    if (actor.party_id == user.party_id or actor.supervises) and (not write or actor.role == c.Role.MANAGER):
+    if actor.party_id == user.party_id and (not write or actor.role == c.Role.MANAGER):
         return
+    if actor.supervises and not write:
+        return
+    if actor.supervises and actor.role == c.Role.MANAGER:
+        party = await session.get(PartyRow, user.party_id)
+        if party is not None and party.kind not in FOUR_EYES_KINDS:
+            return
     raise NotYourUser("user")
 
 
@@ -318,7 +326,7 @@ async def rotate_key(work: c.Work, actor: c.Actor, *, user_id: str, key_id: str,
 async def revoke_key(work: c.Work, actor: c.Actor, *, user_id: str, key_id: str) -> KeyInfo:
     """Stop a key at once (a leak, a lost laptop)."""
     actor.require(*c.PartyKind, write=False)
-    _may_manage(actor, await _user(work.session, user_id), write=True)
+    await _may_manage(work.session, actor, await _user(work.session, user_id), write=True)
     return await _end(work, actor, user_id, key_id, work.now)
 
 
@@ -348,7 +356,7 @@ async def disable_user(work: c.Work, actor: c.Actor, *, user_id: str) -> User:
     """Stop every key of a user at once, for good (someone who left): its record and history stay."""
     actor.require(*c.PartyKind, write=False)
     user = await _user(work.session, user_id, lock=True)
-    _may_manage(actor, user, write=True)
+    await _may_manage(work.session, actor, user, write=True)
     if user.disabled_at is not None:
         raise UserDisabledAlready("user", user=user_id)
     user.disabled_at = work.now
@@ -380,7 +388,7 @@ async def describe_user(session: AsyncSession, actor: c.Actor, user_id: str) -> 
     """A user with its keys (never the keys themselves)."""
     actor.require(*c.PartyKind, write=False)
     row = await _user(session, user_id)
-    _may_manage(actor, row, write=False)
+    await _may_manage(session, actor, row, write=False)
     return await _described(session, row)
 
 

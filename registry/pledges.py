@@ -197,6 +197,12 @@ async def request(work: c.Work, actor: c.Actor, consent: Consent) -> Pledge:
     scale = (await get_asset_class(work.session, issuance.asset_class)).scale
     if consent.loan_term_end <= work.now.date():
         raise LoanTermOver("loan_term_end", loan_term_end=consent.loan_term_end.isoformat())
+    if consent.senior is None:  # a junior pledge stands on units the senior pledge already holds
+        # only what the owner holds free: a request names the bank as one the owner lets see the
+        # right, which must not be had for a right held by someone else
+        await units.check_free(
+            work.session, issuance_id=issuance.id, owner=actor.party_id, quantity=consent.quantity
+        )
     row = PledgeRow(
         id=work.new_id(),
         issuance_id=issuance.id,

@@ -178,7 +178,13 @@ async def test_no_origin_may_call_from_a_browser_unless_configured(platform: Pla
     preflight = await platform.client.options(
         "/api/v1/transfers", headers={"Origin": "https://evil.example", **PREFLIGHT}
     )
+    assert preflight.status_code == 204, preflight.text  # the allowed methods, no CORS grant
     assert "access-control-allow-origin" not in preflight.headers
+    for path in ("/health", "/api/v1/me", "/api/v1/ledger/key", "/api/v1/parties/x/cash"):
+        answer = await platform.client.options(path)
+        assert answer.status_code == 204, (path, answer.text)
+        assert "GET" in answer.headers["allow"]
+        _assert_secured(answer)
 
 
 async def test_a_configured_origin_may_call_and_no_other(database_url: str, ledger_key: Path) -> None:

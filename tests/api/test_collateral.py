@@ -13,6 +13,7 @@ import pytest
 
 from settlement import attestation
 from tests import independent_verifier
+from tests.api.test_consents import appraisal
 from tests.platform import START, Member, Platform, cli, credit_code
 
 pytestmark = pytest.mark.anyio
@@ -346,3 +347,20 @@ async def test_a_fixed_price_forced_sale_pays_the_bank_when_bought(platform: Pla
     ]
     assert balances == ["15000.00", "5000.00"]
     assert await platform.audit() == []
+
+
+async def test_a_pledge_request_is_for_units_the_owner_holds_free(platform: Platform) -> None:
+    """A pledge request names the bank as one the owner lets see the right: asked for a right held by
+    someone else, it would let any party open another's right to its bank (to value it down)."""
+    holder, stranger = await platform.onboard("collective", "361028"), await platform.onboard("enterprise")
+    issued = await platform.confirmed(holder, "CS", "1000")
+    bank = await platform.bank()
+    before = await platform.fingerprint()
+    refused = await pledge_request(platform, stranger, bank, issued["id"])
+    assert refused.status_code == 422 and refused.json()["field"] == "quantity", refused.text
+    too_much = await pledge_request(platform, holder, bank, issued["id"], quantity="1001")
+    assert too_much.status_code == 422 and too_much.json()["field"] == "quantity", too_much.text
+    assert await platform.fingerprint() == before
+    recorded = await platform.post("/api/v1/valuations", bank, appraisal(issued["id"]))
+    assert recorded.status_code == 403, recorded.text  # the refused requests opened nothing
+    assert (await pledge_request(platform, holder, bank, issued["id"])).status_code == 201

@@ -212,3 +212,27 @@ async def test_the_two_roots_are_made_from_the_command_line_once_each(
             == 2
         )
     assert well_formed_key(printed["REGISTRAR_KEY"]) and well_formed_key(printed["REGULATOR_KEY"])
+
+
+async def test_a_supervisor_cannot_disable_the_users_who_check_it(platform: Platform) -> None:
+    """Disabling users and revoking keys take powers away, and supervisors may do it to holders; but
+    a regulator's, the registrar's or a bank's users are stopped by their own party only, or one
+    registrar key could disable, for good, the regulators whose four eyes it needs."""
+    regulator, bank, enterprise = (
+        await platform.regulator(),
+        await platform.bank(),
+        await platform.onboard("enterprise"),
+    )
+    registrar = platform.registrar
+    users = {
+        m.kind: (await platform.get("/api/v1/me", m)).json()["user"] for m in (regulator, registrar, bank)
+    }
+    before = await platform.fingerprint()
+    for caller, target in ((registrar, "regulator"), (registrar, "bank"), (regulator, "registrar")):
+        refused = await platform.post(f"/api/v1/users/{users[target]}/disable", caller)
+        assert refused.status_code in (403, 404), (caller.kind, target, refused.text)
+    assert await platform.fingerprint() == before
+    for member in (regulator, registrar, bank):
+        assert (await platform.get("/api/v1/me", member)).status_code == 200
+    holder_user = (await platform.get("/api/v1/me", enterprise)).json()["user"]
+    assert (await platform.post(f"/api/v1/users/{holder_user}/disable", registrar)).status_code == 200
