@@ -10,6 +10,7 @@ Without a reachable PostgreSQL the PostgreSQL run is skipped, except under ``CI=
 import asyncio
 import graphlib
 import hashlib
+import logging
 import os
 import shutil
 from collections.abc import AsyncIterator
@@ -23,6 +24,10 @@ from sqlalchemy.engine import make_url
 from api.database import connect, upgrade
 from market import engine
 from tests.platform import Platform
+
+# one INFO line per test-client request, written by the app's logging thread after pytest has closed
+# the stream it captured: noise, and "--- Logging error ---" tracebacks in the run's output
+logging.getLogger("httpx").setLevel(logging.WARNING)
 
 BACKEND = os.environ.get("LIANGSHAN_TEST_DATABASE", "sqlite")
 POSTGRES_URL = os.environ.get(
