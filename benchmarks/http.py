@@ -23,7 +23,7 @@ SECONDS = 60.0
 def _order(market: Market) -> Callable[[int], Request]:
     def request(n: int) -> Request:
         trader, side = (market.seller, "sell") if n % 2 else (market.buyer, "buy")
-        price = f"{40 + n % 4}.00"  # sells and buys meet over four price levels
+        price = f"{44 + n % 4}.00"  # four price levels, inside the demo band (45.00 ± 10%)
         body = {"instrument": market.instrument, "side": side, "quantity": str(n % 9 + 1), "price": price}
         return "/api/v1/orders", body, trader.headers
 
