@@ -249,11 +249,10 @@ async def may_ask_about_right(session: AsyncSession, bank: str, issuance: int, n
         exists(holds),
     )
     pledge = select(PledgeRow.id).where(_open_pledge(bank, issuance))
-    own = select(BlockRow.id).where(BlockRow.issuance_id == issuance, BlockRow.owner_id == bank)
-    for query in (consent, pledge, own):
+    for query in (consent, pledge):
         if (await session.execute(query.limit(1))).first() is not None:
             return True
-    return False
+    return await _holds(session, bank, issuance)
 
 
 async def require_for_right(session: AsyncSession, actor: c.Actor, issuance: int, now: dt.datetime) -> None:

@@ -407,3 +407,22 @@ def resident_id(division: str, n: int) -> str:
 async def cli(*args: str) -> int:
     """Run the command line as a user would: it starts its own event loop, so off the test's one."""
     return await anyio.to_thread.run_sync(partial(main, list(args)))
+
+
+APPRAISER = {
+    "appraiser": "江西中磊资产评估有限公司",
+    "appraiser_credit_code": credit_code("91", "360100", 777),
+}
+
+
+def appraisal(issuance: int, value: str = "45000.00") -> dict[str, Any]:
+    """A valuation's body: a market appraisal valid for a year from the platform's start."""
+    today = START.date()
+    return {
+        "issuance": issuance,
+        **APPRAISER,
+        "method": "market",
+        "value": value,
+        "valued_on": today.isoformat(),
+        "valid_until": (today + dt.timedelta(days=365)).isoformat(),
+    }

@@ -13,27 +13,16 @@ import pytest
 
 from settlement import attestation
 from tests import independent_verifier
-from tests.api.test_consents import appraisal
-from tests.platform import START, Member, Platform, cli, credit_code
+from tests.platform import APPRAISER, START, Member, Platform, appraisal, cli, credit_code
 
 pytestmark = pytest.mark.anyio
 TODAY = START.date()  # the platform's clock in tests
-APPRAISER = {
-    "appraiser": "江西中磊资产评估有限公司",
-    "appraiser_credit_code": credit_code("91", "360100", 777),
-}
 
 
 async def valued(platform: Platform, issuance: int, value: str, bank: Member | None = None) -> dict[str, Any]:
-    body = {
-        "issuance": issuance,
-        **APPRAISER,
-        "method": "market",
-        "value": value,
-        "valued_on": TODAY.isoformat(),
-        "valid_until": (TODAY + dt.timedelta(days=365)).isoformat(),
-    }
-    made = await platform.post("/api/v1/valuations", bank or await platform.bank(), body)
+    made = await platform.post(
+        "/api/v1/valuations", bank or await platform.bank(), appraisal(issuance, value)
+    )
     assert made.status_code == 201, made.text
     result: dict[str, Any] = made.json()
     return result

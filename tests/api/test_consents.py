@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.platform import START, Member, Platform, credit_code
+from tests.platform import START, Member, Platform, appraisal, credit_code
 
 pytestmark = pytest.mark.anyio
 TODAY = START.date()
@@ -34,18 +34,6 @@ async def ask(platform: Platform, bank: Member, issuance: int, code: str) -> Any
     return await platform.post(
         "/api/v1/collateral/verify", bank, {"issuance": issuance, "owner_credit_code": code}
     )
-
-
-def appraisal(issuance: int, value: str = "45000.00") -> dict[str, Any]:
-    return {
-        "issuance": issuance,
-        "appraiser": "江西中磊资产评估有限公司",
-        "appraiser_credit_code": credit_code("91", "360100", 777),
-        "method": "market",
-        "value": value,
-        "valued_on": TODAY.isoformat(),
-        "valid_until": (TODAY + dt.timedelta(days=365)).isoformat(),
-    }
 
 
 async def test_without_consent_a_bank_learns_nothing_about_a_party(platform: Platform) -> None:
