@@ -37,6 +37,7 @@ from registry import events as ev
 from registry.assets import get_asset_class
 from registry.errors import Conflict, EndNotAfterStart, InvalidInput, NotFound, UnknownIssuance
 from registry.quantities import Money, Quantity
+from registry.rights import TermOver
 from registry.tables import ContractRow, IssuanceRow, PartyRow
 
 
@@ -75,11 +76,6 @@ class ShareOutOfRange(InvalidInput):
 class PriceOnlyForBuyout(InvalidInput):
     title = "A price for a buy-out only"
     template = "a buy-out has a price, and only a buy-out; this contract's mode is {mode}"
-
-
-class TermAlreadyOver(InvalidInput):
-    title = "Term already over"
-    template = "the term ended on {end}; a contract must end after today, {today}"
 
 
 class UnknownContract(NotFound):
@@ -226,7 +222,7 @@ def _yearly(row: ContractRow) -> int:
 
 def _refuse_if_over(term_end: dt.date, today: dt.date) -> None:
     if term_end <= today:
-        raise TermAlreadyOver("term_end", end=term_end.isoformat(), today=today.isoformat())
+        raise TermOver("term_end", term_end=term_end.isoformat())
 
 
 async def _offered(work: c.Work, actor: c.Actor, contract_id: str) -> ContractRow:
@@ -425,7 +421,10 @@ async def settle_due(work: c.Work, today: dt.date) -> int:
         .where(
             ContractRow.mode != ContractMode.BUYOUT,
             (ContractRow.status == ContractStatus.ACTIVE)
-            | ((ContractRow.status == ContractStatus.ENDED) & (ContractRow.years_paid < ContractRow.years_due)),
+            | (
+                (ContractRow.status == ContractStatus.ENDED)
+                & (ContractRow.years_paid < ContractRow.years_due)
+            ),
         )
         .order_by(ContractRow.created_at)
         .with_for_update()
@@ -433,7 +432,11 @@ async def settle_due(work: c.Work, today: dt.date) -> int:
     touched = 0
     for row in (await work.session.execute(query)).scalars():
         touched += await _pay_years_over(work, row, today)
-        if row.status == ContractStatus.ACTIVE and row.term_end < today and await _pay_end_share(work, row, today):
+        if (
+            row.status == ContractStatus.ACTIVE
+            and row.term_end < today
+            and await _pay_end_share(work, row, today)
+        ):
             await _end(work, row)
             touched += 1
     return touched

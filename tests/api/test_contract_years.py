@@ -153,7 +153,7 @@ async def test_a_term_already_over_is_refused(platform: Platform, end: dt.date) 
     refused = await platform.post("/api/v1/contracts", operator, body)
     assert refused.status_code == 422, refused.text
     problem = refused.json()
-    assert (problem["type"].rsplit("/", 1)[-1], problem["field"]) == ("term-already-over", "term_end")
+    assert (problem["type"].rsplit("/", 1)[-1], problem["field"]) == ("term-over", "term_end")
     assert await platform.fingerprint() == before
 
 

@@ -1,6 +1,7 @@
 """Contract years by anniversaries, and what each pays of a yearly amount (``registry.contract_years``)."""
 
 import datetime as dt
+import itertools
 
 import pytest
 from hypothesis import given
@@ -62,6 +63,6 @@ def test_the_years_tile_the_term_and_full_years_pay_in_full(start: dt.date, leng
     end = start + dt.timedelta(days=length)
     years = [year(start, end, n) for n in range(1, count(start, end) + 1)]
     assert years[0].first == start and years[-1].last == end
-    assert all(a.last + dt.timedelta(days=1) == b.first for a, b in zip(years, years[1:], strict=False))
+    assert all(a.last + dt.timedelta(days=1) == b.first for a, b in itertools.pairwise(years))
     assert all(y.pays(fen) == fen for y in years[:-1])
     assert 0 <= years[-1].pays(fen) <= fen
