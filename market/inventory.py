@@ -105,6 +105,7 @@ async def report(
     due = select(ContractRow).where(
         ContractRow.operator_id == operator,
         ContractRow.status == contracts.ContractStatus.ACTIVE,
+        ContractRow.mode != contracts.ContractMode.BUYOUT,  # settled at signing: nothing falls due
         ContractRow.term_end <= today + dt.timedelta(days=due_days),
     )
     falling_due = [await contracts.view(session, row) for row in (await session.execute(due)).scalars()]

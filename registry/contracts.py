@@ -9,6 +9,11 @@ depositor signs it, and then, by mode:
   lease against an annual rent, custody against a minimum dividend;
 - co-operation (合作): as custody, with the depositor's share of what a sale brings.
 
+A lease pays its rent, custody and co-operation their minimum dividend, for every contract year of
+the term, the last included, once the year is over; a partial last year pays pro rata by days
+(``registry.contract_years``). A sale under the mandate ends the contract: the years over by then stay
+owed, the years after it are not.
+
 Any mandate may also carry an end-of-term share (期末分成): when the term is over, the operator pays
 the depositor that share of the appraised value of the units still under the mandate (pro rata to
 the right's latest valid valuation), and the units go back to the depositor.
@@ -26,12 +31,13 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry import blocks as b
-from registry import cash, units, valuations
+from registry import cash, contract_years, units, valuations
 from registry import context as c
 from registry import events as ev
 from registry.assets import get_asset_class
 from registry.errors import Conflict, EndNotAfterStart, InvalidInput, NotFound, UnknownIssuance
 from registry.quantities import Money, Quantity
+from registry.rights import TermOver
 from registry.tables import ContractRow, IssuanceRow, PartyRow
 
 
@@ -123,6 +129,8 @@ class Contract:
     floor_price: str
     status: ContractStatus
     signed_at: dt.datetime | None
+    years_due: int  # contract years with a yearly payment (rent or minimum dividend) owed
+    years_paid: int  # of those, the years paid
 
 
 async def view(session: AsyncSession, row: ContractRow) -> Contract:
@@ -144,6 +152,8 @@ async def view(session: AsyncSession, row: ContractRow) -> Contract:
         _money(row.floor_price),
         ContractStatus(row.status),
         row.signed_at,
+        row.years_due,
+        row.years_paid,
     )
 
 
@@ -165,6 +175,7 @@ async def offer(work: c.Work, actor: c.Actor, terms: Terms) -> Contract:
         raise NotADepositor("depositor", party=terms.depositor)
     if not terms.term_start < terms.term_end:
         raise EndNotAfterStart("term_end", start=terms.term_start.isoformat(), end=terms.term_end.isoformat())
+    _refuse_if_over(terms.term_end, work.now.date())
     for field, bps in (
         ("revenue_share_bps", terms.revenue_share_bps),
         ("end_share_bps", terms.end_share_bps),
@@ -190,13 +201,28 @@ async def offer(work: c.Work, actor: c.Actor, terms: Terms) -> Contract:
         end_share_bps=terms.end_share_bps,
         floor_price=_fen(terms.floor_price, "floor_price"),
         status=ContractStatus.OFFERED,
+        years_due=0,
         years_paid=0,
         created_at=work.now,
         signed_at=None,
     )
+    row.years_due = contract_years.count(row.term_start, row.term_end) if _yearly(row) else 0
     work.session.add(row)
     await work.session.flush()
     return await view(work.session, row)
+
+
+def _yearly(row: ContractRow) -> int:
+    """Fen a contract pays every contract year: a lease's rent, a custody's or co-operation's minimum
+    dividend; none for a buy-out."""
+    if row.mode == ContractMode.BUYOUT:
+        return 0
+    return row.annual_rent if row.mode == ContractMode.LEASE else row.minimum_dividend
+
+
+def _refuse_if_over(term_end: dt.date, today: dt.date) -> None:
+    if term_end <= today:
+        raise TermOver("term_end", term_end=term_end.isoformat())
 
 
 async def _offered(work: c.Work, actor: c.Actor, contract_id: str) -> ContractRow:
@@ -212,6 +238,7 @@ async def _offered(work: c.Work, actor: c.Actor, contract_id: str) -> ContractRo
 async def sign(work: c.Work, actor: c.Actor, contract_id: str) -> Contract:
     """The depositor signs: a buy-out settles at once; a mandate sets the units aside under it."""
     row = await _offered(work, actor, contract_id)
+    _refuse_if_over(row.term_end, work.now.date())
     scale = await _scale(work.session, row.issuance_id)
     buyout = row.mode == ContractMode.BUYOUT
     ranges = await units.rehome(
@@ -300,7 +327,7 @@ async def after_sale(work: c.Work, contract_id: str, listing: str, proceeds: int
     await cash.pay(
         work, payer=row.depositor_id, payee=row.operator_id, fen=part, reference=row.id, kind="mandate"
     )
-    row.status = ContractStatus.ENDED
+    _sold(row, work.now.date())
     work.record(_paid(ev.ContractProceeds, row, part), actor=ev.SYSTEM)
 
 
@@ -315,8 +342,16 @@ async def after_package(work: c.Work, contract_id: str, listing: str, item_proce
     await cash.pay(
         work, payer=row.operator_id, payee=row.depositor_id, fen=share, reference=row.id, kind="mandate"
     )
-    row.status = ContractStatus.ENDED
+    _sold(row, work.now.date())
     work.record(_paid(ev.ContractDistributed, row, share), actor=ev.SYSTEM)
+
+
+def _sold(row: ContractRow, today: dt.date) -> None:
+    """A sale ends the contract: the contract years over by ``today`` stay owed (the scheduler pays
+    those it has not paid yet), the others are no longer."""
+    row.status = ContractStatus.ENDED
+    over = contract_years.completed(row.term_start, row.term_end, today)
+    row.years_due = min(row.years_due, max(row.years_paid, over))
 
 
 async def _locked(work: c.Work, contract_id: str) -> ContractRow:
@@ -376,38 +411,54 @@ def _money(fen: int) -> str:
     return str(Money(fen))
 
 
-def _anniversary(start: dt.date, years: int) -> dt.date:
-    try:
-        return start.replace(year=start.year + years)
-    except ValueError:  # 29 February
-        return start.replace(year=start.year + years, day=28)
-
-
 async def settle_due(work: c.Work, today: dt.date) -> int:
-    """Run by the scheduler: pay each year's rent (lease) or minimum dividend (custody,
-    co-operation) once the contract year is complete, and end mandates whose term is over,
-    returning units still set aside to their depositor. Returns how many contracts it touched."""
+    """Run by the scheduler: pay each contract year's rent (lease) or minimum dividend (custody,
+    co-operation) once the year is over — the last one, partial or not, included, and also for a
+    contract that has ended with years still unpaid — and end mandates whose term is over, returning
+    units still set aside to their depositor. Returns how many contracts it touched."""
     query = (
         select(ContractRow)
-        .where(ContractRow.status == ContractStatus.ACTIVE, ContractRow.mode != ContractMode.BUYOUT)
+        .where(
+            ContractRow.mode != ContractMode.BUYOUT,
+            (ContractRow.status == ContractStatus.ACTIVE)
+            | (
+                (ContractRow.status == ContractStatus.ENDED)
+                & (ContractRow.years_paid < ContractRow.years_due)
+            ),
+        )
+        .order_by(ContractRow.created_at)
         .with_for_update()
     )
     touched = 0
     for row in (await work.session.execute(query)).scalars():
-        yearly = row.annual_rent if row.mode == ContractMode.LEASE else row.minimum_dividend
-        while yearly and _anniversary(row.term_start, row.years_paid + 1) <= min(today, row.term_end):
-            if await cash.free(work.session, row.operator_id) < yearly:
-                break  # the operator cannot pay yet: tried again at the next run
-            row.years_paid += 1
-            await cash.pay(
-                work, payer=row.operator_id, payee=row.depositor_id, fen=yearly, reference=row.id, kind="rent"
-            )
-            work.record(_paid(ev.ContractPaid, row, yearly), actor=ev.SYSTEM)
-            touched += 1
-        if row.term_end < today and await _pay_end_share(work, row, today):
+        touched += await _pay_years_over(work, row, today)
+        if (
+            row.status == ContractStatus.ACTIVE
+            and row.term_end < today
+            and await _pay_end_share(work, row, today)
+        ):
             await _end(work, row)
             touched += 1
     return touched
+
+
+async def _pay_years_over(work: c.Work, row: ContractRow, today: dt.date) -> int:
+    """Pay the contract years that are over and owed, oldest first, as far as the operator's free cash
+    goes (the rest at a later run); each payment is one ledger entry. Returns how many it paid."""
+    paid = 0
+    while row.years_paid < row.years_due:
+        owed = contract_years.year(row.term_start, row.term_end, row.years_paid + 1)
+        amount = owed.pays(_yearly(row))
+        if owed.last >= today or await cash.free(work.session, row.operator_id) < amount:
+            break
+        row.years_paid += 1
+        await cash.pay(
+            work, payer=row.operator_id, payee=row.depositor_id, fen=amount, reference=row.id, kind="rent"
+        )
+        if amount:
+            work.record(_paid(ev.ContractPaid, row, amount), actor=ev.SYSTEM)
+        paid += 1
+    return paid
 
 
 async def _pay_end_share(work: c.Work, row: ContractRow, today: dt.date) -> bool:

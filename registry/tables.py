@@ -334,7 +334,8 @@ class ContractRow(Base):
     end_share_bps: Mapped[int] = mapped_column(Integer)  # the depositor's share of value at term end
     floor_price: Mapped[int] = mapped_column(BigInteger)  # fen per unit: the mandate's lowest sale price
     status: Mapped[str] = mapped_column(String(12), index=True)  # registry.contracts.ContractStatus
-    years_paid: Mapped[int] = mapped_column(Integer)  # contract years whose rent or dividend is paid
+    years_due: Mapped[int] = mapped_column(Integer)  # contract years with rent or a dividend owed
+    years_paid: Mapped[int] = mapped_column(Integer)  # of those, the years paid
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     signed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 

@@ -133,7 +133,8 @@ async def test_the_inventory_report_rolls_up_and_exports_csv(platform: Platform)
     assert (lines["CS"]["owned"], lines["CS"]["mandated"]) == ("0", "600")
     levels = {(r["level"], r["division"], r["asset_class"]) for r in report.json()["rollups"]}
     assert {("county", "361028", "CS"), ("city", "361000", "CS"), ("province", "360000", "CS")} <= levels
-    assert len(report.json()["contracts_due"]) == 2  # both end within 90 days
+    due = report.json()["contracts_due"]  # both end within 90 days; the buy-out was settled at signing
+    assert [contract["mode"] for contract in due] == ["custody"]
     exported = await platform.get(f"/api/v1/operators/{operator.party}/inventory", operator, format="csv")
     assert exported.headers["content-type"].startswith("text/csv")
     assert {row["asset_class"] for row in csv.DictReader(io.StringIO(exported.text))} == {"FR", "CS"}
@@ -199,17 +200,20 @@ async def test_rent_is_paid_yearly_and_an_ended_mandate_returns_the_units(platfo
     )
     forest = await platform.confirmed(household, "FR")
     await platform.deposit(operator, "10000.00")
-    start, end = TODAY - dt.timedelta(days=800), TODAY - dt.timedelta(days=1)  # two years and more, now over
+    start, end = TODAY - dt.timedelta(days=800), TODAY + dt.timedelta(days=1)  # two years and 72 days
     await contract(
         platform, operator, household, forest["id"], mode="lease", annual_rent="3000.00",
         term_start=start.isoformat(), term_end=end.isoformat(),
     )  # fmt: skip
     assert await platform.holdings(household) == {(forest["id"], "reserved"): "156.35"}
     await platform.advance()  # the scheduler's hourly job
-    assert await balance(platform, household) == "6000.00"  # two complete years of rent
+    assert await balance(platform, household) == "6000.00"  # the two complete years of rent
+    assert await platform.holdings(household) == {(forest["id"], "reserved"): "156.35"}
+    await platform.advance(days=2)
+    assert await balance(platform, household) == "6591.78"  # and 72/365 of a year: 591.78
     assert await platform.holdings(household) == {(forest["id"], "active"): "156.35"}  # the lease is over
     await platform.advance()
-    assert await balance(platform, household) == "6000.00"  # paid once
+    assert await balance(platform, household) == "6591.78"  # paid once
     assert await platform.audit() == []
 
 
@@ -233,9 +237,9 @@ async def test_an_ended_mandate_pays_its_end_of_term_share_once_the_operator_can
     await contract(
         platform, operator, collective, forest["id"], mode="cooperation", revenue_share_bps=7000,
         end_share_bps=2000, floor_price="100.00", term_start=(TODAY - dt.timedelta(days=90)).isoformat(),
-        term_end=(TODAY - dt.timedelta(days=1)).isoformat(),
+        term_end=(TODAY + dt.timedelta(days=1)).isoformat(),
     )  # fmt: skip
-    await platform.advance()  # 20% of 100,000.00 is owed, and the operator has 10,000.00
+    await platform.advance(days=2)  # 20% of 100,000.00 is owed, and the operator has 10,000.00
     assert await balance(platform, collective) == "0.00"
     assert await platform.holdings(collective) == {(forest["id"], "reserved"): "156.35"}  # not ended yet
     await platform.deposit(operator, "15000.00")
