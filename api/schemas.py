@@ -341,11 +341,7 @@ class SaleIn(Strict):
 
 
 class EnforceIn(Strict):
-    method: Annotated[
-        EnforcementMethod,
-        one_of(EnforcementMethod),
-        Field(description="`valuation` (折价): the bank takes the units at their value; `sale`: a forced sale"),
-    ]
+    method: Annotated[EnforcementMethod, one_of(EnforcementMethod)]
     valuation: Annotated[
         str | None,
         Field(
@@ -367,11 +363,7 @@ class EnforceIn(Strict):
 
 
 class DefaultIn(Strict):
-    cause: Annotated[
-        DefaultCause,
-        one_of(DefaultCause),
-        Field(description="`overdue`: the due date passed unpaid; `declared`: early, as the terms allow"),
-    ]
+    cause: Annotated[DefaultCause, one_of(DefaultCause)]
 
 
 class AgreedValueIn(Strict):

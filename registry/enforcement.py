@@ -135,9 +135,7 @@ def _earliest(row: PledgeRow, today: dt.date) -> dt.date:
 
 def _require_enforceable(row: PledgeRow, today: dt.date) -> None:
     if row.defaulted_on is None or row.enforceable_on is None:
-        raise PledgeNotInDefault(
-            "pledge", pledge=row.id, enforceable_on=_earliest(row, today).isoformat()
-        )
+        raise PledgeNotInDefault("pledge", pledge=row.id, enforceable_on=_earliest(row, today).isoformat())
     if today < row.enforceable_on:
         raise NoticeRunning(
             "pledge",
@@ -203,8 +201,9 @@ async def _first_lien(work: c.Work, actor: c.Actor, pledge_id: str) -> PledgeRow
 
 
 async def _value(work: c.Work, row: PledgeRow, valuation_id: str | None) -> int:
-    """The value of the pledged units, in fen, no older than the asset class allows: the share of an appraiser's
-    valuation of the whole issuance (rounded half-even to the fen), or the owner's agreed value."""
+    """The value of the pledged units in fen, no older than the asset class allows: their share of
+    an appraiser's valuation of the whole issuance (rounded half-even to the fen), or the value the
+    owner agreed."""
     issuance = await work.session.get(IssuanceRow, row.issuance_id)
     assert issuance is not None
     cls = await get_asset_class(work.session, issuance.asset_class)
@@ -352,4 +351,3 @@ async def _pay_out(work: c.Work, senior: PledgeRow, proceeds: int) -> None:
         )
         row.status, row.enforcement, row.closed_at = PledgeStatus.ENFORCED, Enforcement.SALE, work.now
         work.record(ev.PledgeProceeds(**lien(row), amount=str(Money(amount))), actor=ev.SYSTEM)
-

@@ -25,9 +25,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry import blocks as b
-from registry import units
 from registry import context as c
 from registry import events as ev
+from registry import units
 from registry.assets import get_asset_class
 from registry.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleBroken, UnknownIssuance
 from registry.quantities import Money, Quantity

@@ -8,7 +8,6 @@ import datetime as dt
 from typing import Any, ClassVar
 
 from sqlalchemy import (
-    false,
     JSON,
     BigInteger,
     Boolean,
@@ -24,6 +23,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 

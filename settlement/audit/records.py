@@ -272,7 +272,12 @@ async def check_claims(session: AsyncSession, state: LedgerState) -> list[Findin
         for row in (await session.execute(select(ClaimRow))).scalars()
     }
     ledger: dict[str, Fields] = {
-        claim: {"pledge_id": e.pledge, "creditor_id": e.creditor, "debtor_id": e.debtor, "amount": fen(e.amount)}
+        claim: {
+            "pledge_id": e.pledge,
+            "creditor_id": e.creditor,
+            "debtor_id": e.debtor,
+            "amount": fen(e.amount),
+        }
         for claim, e in facts.claims.items()
     }
     return compare("unsecured_claims", database, ledger)

@@ -1,7 +1,8 @@
 """Banks and collateral: valuations, verification with a signed attestation that checks offline,
 and pledges from the owner's request through registration (term and loan-to-value), second liens,
-release and enforcement after default (``test_enforcement`` has its rules) — each through the API as its user would, with authorisation. A bank asks
-about a right with its owner's consent (``test_consents``) or a pledge request naming it."""
+release and enforcement after default (``test_enforcement`` has its rules) — each through the API as
+its user would, with authorisation. A bank asks about a right with its owner's consent
+(``test_consents``) or a pledge request naming it."""
 
 import copy
 import datetime as dt
@@ -206,7 +207,9 @@ async def test_pledge_lifecycle_with_ltv_term_second_lien_release_and_enforcemen
     assert pledge["status"] == "requested"
     unvalued = await platform.post(f"/api/v1/pledges/{pledge['id']}/register", first_bank, {})
     assert unvalued.status_code == 422 and unvalued.json()["field"] == "issuance"
-    valuation = (await valued(platform, issued["id"], "60000.00"))["id"]  # 400 of 1000: 24,000.00; × 60% = 14,400.00
+    valuation = (await valued(platform, issued["id"], "60000.00"))[
+        "id"
+    ]  # 400 of 1000: 24,000.00; × 60% = 14,400.00
     too_much = await platform.post(f"/api/v1/pledges/{pledge['id']}/register", first_bank, {})
     assert too_much.status_code == 422 and "14400.00" in too_much.json()["detail"]
     other = await platform.post(f"/api/v1/pledges/{pledge['id']}/register", second_bank, {})
@@ -247,13 +250,17 @@ async def test_pledge_lifecycle_with_ltv_term_second_lien_release_and_enforcemen
     assert answer["quantities"]["pledged"] == "400"
     at_value = {"method": "valuation", "valuation": valuation}
     declared = {"cause": "declared"}
-    assert (await platform.post(f"/api/v1/pledges/{first['id']}/default", first_bank, declared)).status_code == 200
+    assert (
+        await platform.post(f"/api/v1/pledges/{first['id']}/default", first_bank, declared)
+    ).status_code == 200
     refused = await platform.post(f"/api/v1/pledges/{first['id']}/enforce", first_bank, at_value)
     assert refused.status_code == 409  # a junior lien rides on the units: only a sale pays both
     assert (await platform.post(f"/api/v1/pledges/{first['id']}/release", first_bank)).status_code == 200
     promoted = (await platform.get(f"/api/v1/pledges/{junior['id']}", second_bank)).json()
     assert (promoted["rank"], promoted["status"]) == (1, "registered")
-    assert (await platform.post(f"/api/v1/pledges/{junior['id']}/default", second_bank, declared)).status_code == 200
+    assert (
+        await platform.post(f"/api/v1/pledges/{junior['id']}/default", second_bank, declared)
+    ).status_code == 200
     await platform.deposit(second_bank, "20000.00")
     enforced = await platform.post(f"/api/v1/pledges/{junior['id']}/enforce", second_bank, at_value)
     assert enforced.status_code == 200 and enforced.json()["enforcement"] == "valuation", enforced.text
@@ -291,7 +298,9 @@ async def test_a_forced_sale_pays_the_banks_senior_first_and_the_rest_to_the_own
     issued = await platform.confirmed(owner, "CS", "1000")
     senior_bank, junior_bank = await platform.bank(), await platform.onboard("bank")
     early = {"early_default_allowed": True, "notice_days": 0}
-    senior = (await pledge_request(platform, owner, senior_bank, issued["id"], loan="15000.00", **early)).json()
+    senior = (
+        await pledge_request(platform, owner, senior_bank, issued["id"], loan="15000.00", **early)
+    ).json()
     await valued(platform, issued["id"], "100000.00")  # 400 units: 40,000.00; × 60% = 24,000.00
     await platform.post(f"/api/v1/pledges/{senior['id']}/register", senior_bank, {"allow_junior": True})
     junior = (
@@ -307,7 +316,9 @@ async def test_a_forced_sale_pays_the_banks_senior_first_and_the_rest_to_the_own
     undefaulted = await platform.post(f"/api/v1/pledges/{senior['id']}/enforce", senior_bank, sale)
     assert undefaulted.status_code == 409  # and only once the loan is in default
     default = {"cause": "declared"}
-    assert (await platform.post(f"/api/v1/pledges/{senior['id']}/default", senior_bank, default)).status_code == 200
+    assert (
+        await platform.post(f"/api/v1/pledges/{senior['id']}/default", senior_bank, default)
+    ).status_code == 200
     listed = await platform.post(f"/api/v1/pledges/{senior['id']}/enforce", senior_bank, sale)
     assert listed.status_code == 201, listed.text
     listing = listed.json()

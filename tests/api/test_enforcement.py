@@ -37,7 +37,7 @@ async def pledged(
     pledge = requested.json()
     registered = await platform.post(f"/api/v1/pledges/{pledge['id']}/register", bank, {})
     assert registered.status_code == 200, registered.text
-    assert (await platform.deposit(bank, "30000.00")).status_code == 200
+    assert (await platform.deposit(bank, "30000.00")).status_code == 201
     return owner, bank, registered.json(), valued.json()["id"]
 
 
@@ -97,12 +97,19 @@ async def test_after_default_and_notice_the_bank_takes_the_units_at_their_value_
     await until(platform, DUE + dt.timedelta(days=1))  # the due date passed unpaid
     defaulted = await platform.post(f"{path}/default", bank, {"cause": "overdue"})
     assert defaulted.status_code == 200, defaulted.text
-    assert (defaulted.json()["defaulted_on"], defaulted.json()["enforceable_on"]) == ("2026-09-02", "2026-09-17")
+    assert (defaulted.json()["defaulted_on"], defaulted.json()["enforceable_on"]) == (
+        "2026-09-02",
+        "2026-09-17",
+    )
     again = await platform.post(f"{path}/default", bank, {"cause": "overdue"})
     refused(again, 409, "default-recorded-already")
     # the owner's notice: an entry naming it, which it reads
     [notice] = await readable(platform, owner, "pledge.defaulted")
-    assert (notice["owner"], notice["cause"], notice["enforceable_on"]) == (owner.party, "overdue", "2026-09-17")
+    assert (notice["owner"], notice["cause"], notice["enforceable_on"]) == (
+        owner.party,
+        "overdue",
+        "2026-09-17",
+    )
     await until(platform, dt.date(2026, 9, 10))
     early = await platform.post(f"{path}/enforce", bank, {"method": "valuation", "valuation": valuation})
     body = refused(early, 409, "notice-running")
@@ -116,7 +123,11 @@ async def test_after_default_and_notice_the_bank_takes_the_units_at_their_value_
     assert taken.status_code == 200, taken.text
     final = taken.json()
     assert (final["status"], final["enforcement"]) == ("enforced", "valuation")
-    assert (final["enforced_value"], final["surplus"], final["unsecured_claim"]) == ("38900.00", "28900.00", None)
+    assert (final["enforced_value"], final["surplus"], final["unsecured_claim"]) == (
+        "38900.00",
+        "28900.00",
+        None,
+    )
     assert await balance(platform, owner) == "28900.00"  # 38,900.00 less the 10,000.00 secured
     assert await balance(platform, bank) == "1100.00"
     assert await platform.holdings(owner) == {}
@@ -132,7 +143,9 @@ async def test_after_default_and_notice_the_bank_takes_the_units_at_their_value_
     assert await platform.audit() == []
 
 
-async def test_a_shortfall_at_the_owner_s_agreed_value_is_the_bank_s_unsecured_claim(platform: Platform) -> None:
+async def test_a_shortfall_at_the_owner_s_agreed_value_is_the_bank_s_unsecured_claim(
+    platform: Platform,
+) -> None:
     owner, bank, pledge, _ = await pledged(platform, notice_days=5, early_default_allowed=True)
     path = f"/api/v1/pledges/{pledge['id']}"
     declared = await platform.post(f"{path}/default", bank, {"cause": "declared"})  # early, as agreed
@@ -167,7 +180,11 @@ async def test_a_valuation_older_than_the_asset_class_allows_is_refused(platform
     before = await platform.fingerprint()
     stale = await platform.post(f"{path}/enforce", bank, {"method": "valuation", "valuation": valuation})
     body = refused(stale, 422, "stale-valuation")
-    assert (body["field"], body["max_age_days"], body["valued_on"]) == ("valuation", 180, START.date().isoformat())
+    assert (body["field"], body["max_age_days"], body["valued_on"]) == (
+        "valuation",
+        180,
+        START.date().isoformat(),
+    )
     assert await platform.fingerprint() == before
     fresh = {**appraisal(pledge["issuance"], "40000.00"), "valued_on": platform.now.date().isoformat()}
     renewed = await platform.post("/api/v1/valuations", bank, fresh)
@@ -189,7 +206,10 @@ async def test_a_forced_sale_needs_default_and_notice_and_still_pays_the_owner_t
     await platform.deposit(buyer, "50000.00")
 
     def sale() -> dict[str, Any]:
-        return {"method": "sale", "sale": {"mode": "fixed", "price": "1800.00", "ends_at": platform.later(days=1)}}
+        return {
+            "method": "sale",
+            "sale": {"mode": "fixed", "price": "400.00", "ends_at": platform.later(days=1)},
+        }
 
     refused(await platform.post(f"{path}/enforce", bank, sale()), 409, "pledge-not-in-default")
     await until(platform, DUE + dt.timedelta(days=1))
