@@ -18,7 +18,8 @@ from market.tables import OrderStatus, SelfTrade, Side, TimeInForce
 from registry.context import PartyKind, Role
 from registry.contracts import ContractMode, ContractStatus
 from registry.credentials import MAX_OVERLAP_S
-from registry.pledges import Enforcement, PledgeStatus
+from registry.enforcement import DefaultCause
+from registry.pledges import NOTICE_DAYS, EnforcementMethod, PledgeStatus
 from registry.relations import LinkKind
 from registry.rights import ApplicationStatus
 from registry.units import Purpose
@@ -131,6 +132,9 @@ class AssetClassIn(Strict):
     fungible_when: dict[str, Any] | None = None
     term_attribute: Annotated[str, Field(min_length=1, max_length=50)] | None = None
     attribute_schema: dict[str, Any]
+    valuation_max_age_days: Annotated[
+        int, Field(ge=1, le=3650, description="how old a valuation may be for a pledge to be enforced at it")
+    ] = 365
 
 
 class ApplicationIn(Strict):
@@ -300,9 +304,15 @@ class PledgeIn(Strict):
     issuance: IssuanceId
     bank: PartyId
     quantity: Decimal
-    loan: Price
-    loan_term_end: Day
+    loan: Annotated[Price, Field(description="the amount the pledge secures, CNY")]
+    loan_term_end: Annotated[Day, Field(description="the loan's due date")]
     senior: Annotated[PartyId | None, Field(description="the first pledge a second lien rides on")] = None
+    notice_days: Annotated[
+        int, Field(ge=0, le=365, description="days' notice the owner gets after default, before enforcement")
+    ] = NOTICE_DAYS
+    early_default_allowed: Annotated[
+        bool, Field(description="the bank may declare a default before the due date")
+    ] = False
 
 
 class ConsentIn(Strict):
@@ -331,14 +341,33 @@ class SaleIn(Strict):
 
 
 class EnforceIn(Strict):
-    method: Annotated[Enforcement, one_of(Enforcement)] = Enforcement.TRANSFER
+    method: Annotated[EnforcementMethod, one_of(EnforcementMethod)]
+    valuation: Annotated[
+        str | None,
+        Field(
+            min_length=1,
+            max_length=36,
+            description="for method valuation: an appraiser's valuation of the right; omit for the value "
+            "the owner agreed",
+        ),
+    ] = None
     sale: Annotated[SaleIn | None, Field(description="the forced sale's terms, for method sale")] = None
 
     @model_validator(mode="after")
-    def _terms_for_a_sale(self) -> "EnforceIn":
-        if (self.method == Enforcement.SALE) != (self.sale is not None):
+    def _terms_for_the_method(self) -> "EnforceIn":
+        if (self.method == EnforcementMethod.SALE) != (self.sale is not None):
             raise ValueError("sale terms are given for method sale, and only for it")
+        if self.method == EnforcementMethod.SALE and self.valuation is not None:
+            raise ValueError("a valuation is given for method valuation only")
         return self
+
+
+class DefaultIn(Strict):
+    cause: Annotated[DefaultCause, one_of(DefaultCause)]
+
+
+class AgreedValueIn(Strict):
+    value: Annotated[Price, Field(description="the value of the pledged units the owner agrees, CNY")]
 
 
 class LinkIn(Strict):

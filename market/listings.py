@@ -56,7 +56,7 @@ from market.errors import (
 )
 from market.pricing import fee, term_years, trade_value
 from market.tables import BidderRow, BidRow, ListingItemRow, ListingRow
-from registry import cash, contracts, pledges, units
+from registry import cash, contracts, enforcement, units
 from registry import context as c
 from registry import events as ev
 from registry.assets import get_asset_class
@@ -177,12 +177,13 @@ async def create(work: c.Work, actor: c.Actor, spec: ListingSpec) -> Listing:
 
 
 async def forced_sale(work: c.Work, actor: c.Actor, pledge_id: str, spec: ListingSpec) -> Listing:
-    """A bank enforces a defaulted pledge by selling the pledged units for the owner (the seller):
-    the proceeds pay the banks that lent on them, senior first, and the rest is the owner's."""
-    pledge = await pledges.for_sale(work, actor, pledge_id)
+    """A bank enforces a pledge in default, its owner's notice run, by selling the pledged units for
+    the owner (the seller): the proceeds pay the banks that lent on them, senior first, and the rest
+    is the owner's."""
+    pledge = await enforcement.for_sale(work, actor, pledge_id)
     row = await _for_owner(work, pledge.owner_id, pledge.issuance_id, pledge.quantity, spec)
     row.pledge_id = pledge.id
-    await pledges.move_to_sale(work, actor, pledge, row.id)
+    await enforcement.move_to_sale(work, actor, pledge, row.id)
     return await _view(work.session, row)
 
 
@@ -542,7 +543,7 @@ async def _finish(work: c.Work, row: ListingRow, proceeds: int | None) -> None:
     the sale is for — banks, operators, depositors — and return what was not sold."""
     row.status, row.closed_at = (ListingStatus.FAILED if proceeds is None else ListingStatus.SOLD), work.now
     if row.pledge_id is not None:
-        await pledges.after_sale(work, row.pledge_id, row.id, proceeds)
+        await enforcement.after_sale(work, row.pledge_id, row.id, proceeds)
     elif row.contract_id is not None:
         await contracts.after_sale(work, row.contract_id, row.id, proceeds)
     else:

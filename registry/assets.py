@@ -1,9 +1,10 @@
 """Asset classes and instruments: a new kind of right is data plus a JSON Schema, not new code.
 
 An asset class declares its unit, decimal scale, price basis, which attributes make two units
-interchangeable (``fungible_by``, optionally only ``fungible_when`` some attributes hold) and which
-attribute ends its term. Confirmed issuances of a fungible class are grouped into instruments by the
-values of those attributes; the market trades instruments.
+interchangeable (``fungible_by``, optionally only ``fungible_when`` some attributes hold), which
+attribute ends its term, and how old a valuation may be for a pledge to be enforced at it.
+Confirmed issuances of a fungible class are grouped into instruments by the values of those
+attributes; the market trades instruments.
 """
 
 from dataclasses import dataclass
@@ -78,6 +79,8 @@ class AssetClass:
     fungible_when: dict[str, Any] | None
     term_attribute: str | None
     attribute_schema: dict[str, Any]
+    # the oldest a valuation may be, in days, for a pledge to be enforced at it (折价)
+    valuation_max_age_days: int = 365
 
     def validate(self, attributes: object) -> dict[str, Any]:
         if not isinstance(attributes, dict):
@@ -122,6 +125,7 @@ def _asset_class(row: AssetClassRow) -> AssetClass:
         row.fungible_when,
         row.term_attribute,
         row.attribute_schema,
+        row.valuation_max_age_days,
     )
 
 

@@ -372,9 +372,14 @@ class PledgeRequested(_Pledge):
     kind: ClassVar[str] = "pledge.requested"
     quantity: str
     loan: str
-    loan_term_end: str
+    loan_term_end: str  # the loan's due date
     rank: int
     currency: str = CNY
+    # The terms on default, left out of requests made before they were recorded: the days' notice the
+    # owner gets before enforcement, and whether the bank may declare a default before the due date
+    # ("allowed" or "not_allowed").
+    notice_days: int | None = absent()
+    early_default: str | None = absent()
 
 
 @dataclass(frozen=True, slots=True)
@@ -424,10 +429,63 @@ class PledgePromoted(_Pledge):
 
 @dataclass(frozen=True, slots=True)
 class PledgeEnforced(_Pledge):
-    """The pledged units transferred to the bank."""
+    """The pledged units transferred to the bank, whatever they were worth: written before enforcement
+    followed the Civil Code (art. 428, 436), and no longer; kept to read the ledgers that hold it."""
 
     kind: ClassVar[str] = "pledge.enforced"
     ranges: Ranges
+
+
+@dataclass(frozen=True, slots=True)
+class PledgeDefaulted(_Pledge):
+    """The loan is in default: overdue (``cause`` "overdue") or declared early as the pledge's terms
+    allow ("declared"). The owner's notice: the pledge is enforceable from ``enforceable_on``."""
+
+    kind: ClassVar[str] = "pledge.defaulted"
+    cause: str
+    defaulted_on: str
+    enforceable_on: str
+
+
+@dataclass(frozen=True, slots=True)
+class PledgeValueAgreed(_Pledge):
+    """After default, the owner agrees to a value of the pledged units (协议折价)."""
+
+    kind: ClassVar[str] = "pledge.value_agreed"
+    value: str
+    agreed_on: str
+    currency: str = CNY
+
+
+@dataclass(frozen=True, slots=True)
+class PledgeTakenAtValue(_Pledge):
+    """折价: the pledged units pass to the bank at ``value`` (an appraiser's ``valuation``, or the
+    owner's agreed value when null); the bank pays the owner the ``surplus`` over the ``secured``
+    amount, and a ``shortfall`` stays the bank's unsecured claim."""
+
+    kind: ClassVar[str] = "pledge.taken_at_value"
+    ranges: Ranges
+    valuation: str | None
+    value: str
+    secured: str
+    surplus: str
+    shortfall: str
+    currency: str = CNY
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimRecorded(Event):
+    """What the pledged units did not cover: the bank's (``creditor``) unsecured claim on the owner
+    (``debtor``)."""
+
+    kind: ClassVar[str] = "claim.recorded"
+    party_fields: ClassVar[tuple[str, ...]] = ("creditor", "debtor")
+    claim: str
+    pledge: str
+    creditor: str
+    debtor: str
+    amount: str
+    currency: str = CNY
 
 
 @dataclass(frozen=True, slots=True)
@@ -672,6 +730,10 @@ _KINDS = _kinds(
     PledgeReleased,
     PledgePromoted,
     PledgeEnforced,
+    PledgeDefaulted,
+    PledgeValueAgreed,
+    PledgeTakenAtValue,
+    ClaimRecorded,
     PledgeSale,
     PledgeUnsold,
     PledgeProceeds,

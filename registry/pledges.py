@@ -6,11 +6,13 @@
    valuation of the pledged share. A second (junior) lien rides on the same units only if the first
    bank allowed it when it registered, and both loans together stay within the cap.
 3. On repayment the bank releases it: the units are free again, or pass to the junior lien.
-4. On default the bank enforces it: the pledged units transfer to the bank, or (``market``) go to a
-   forced sale whose proceeds pay the banks, senior first, up to what each secured, and the rest to
-   the owner.
+4. On default, after the notice the pledge's terms set, the bank enforces it (``registry.enforcement``):
+   never by simply taking the units (流质, Civil Code art. 428), but at their value (折价) with the
+   surplus paid to the owner, or by a forced sale (拍卖/变卖).
 
-Every step is a ledger entry.
+The request carries the loan (the amount the pledge secures), its due date (``loan_term_end``) and
+the terms on default: the days' notice the owner gets, and whether the bank may declare a default
+before the due date. Every step is a ledger entry.
 """
 
 import datetime as dt
@@ -23,13 +25,13 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry import blocks as b
-from registry import cash, units
 from registry import context as c
 from registry import events as ev
+from registry import units
 from registry.assets import get_asset_class
 from registry.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleBroken, UnknownIssuance
 from registry.quantities import Money, Quantity
-from registry.tables import IssuanceRow, PartyRow, PledgeRow
+from registry.tables import ClaimRow, IssuanceRow, PartyRow, PledgeRow
 from registry.valuations import latest_valid
 
 
@@ -45,10 +47,22 @@ class PledgeStatus(StrEnum):
 
 
 class Enforcement(StrEnum):
-    """How a bank enforces a pledge on default: the units transfer to it, or go to a forced sale."""
+    """How a pledge was enforced: taken by the bank at a value (折价), or sold in a forced sale; or,
+    before enforcement followed the Civil Code, transferred to the bank whatever it was worth."""
 
-    TRANSFER = "transfer"
+    VALUATION = "valuation"
     SALE = "sale"
+    TRANSFER = "transfer"  # no longer done: the history of pledges enforced so
+
+
+class EnforcementMethod(StrEnum):
+    """How a bank may enforce a pledge in default: 折价 or forced sale."""
+
+    VALUATION = "valuation"
+    SALE = "sale"
+
+
+NOTICE_DAYS = 15  # the notice a pledge request gives its owner unless it says otherwise
 
 
 class NotABank(InvalidInput):
@@ -104,21 +118,6 @@ class NoValidValuation(RuleBroken):
     template = "issuance {issuance} has no valid valuation; record an appraisal first"
 
 
-class SecondLienBlocksTransfer(Conflict):
-    title = "Second lien blocks enforcement by transfer"
-    template = "a second lien rides on these units: enforce by forced sale"
-
-
-class NotTheFirstLien(Conflict):
-    title = "Not the first lien"
-    template = "only the first lien's bank enforces by sale"
-
-
-class ForcedSaleUnderWay(Conflict):
-    title = "Forced sale under way"
-    template = "a forced sale of these units is under way"
-
-
 @dataclass(frozen=True, slots=True)
 class Pledge:
     id: str
@@ -136,6 +135,15 @@ class Pledge:
     requested_at: dt.datetime
     registered_at: dt.datetime | None
     closed_at: dt.datetime | None
+    notice_days: int
+    early_default_allowed: bool
+    default_cause: str | None  # registry.enforcement.DefaultCause
+    defaulted_on: dt.date | None
+    enforceable_on: dt.date | None
+    agreed_value: str | None  # the owner's, of the pledged units
+    enforced_value: str | None  # what the bank took the units at (折价)
+    surplus: str | None  # of that value over the loan, paid to the owner
+    unsecured_claim: str | None  # what it left of the loan: the bank's unsecured claim
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,12 +156,16 @@ class Consent:
     loan: str
     loan_term_end: dt.date
     senior: str | None = None  # the first pledge a second lien rides on
+    notice_days: int = NOTICE_DAYS
+    early_default_allowed: bool = False
 
 
 async def view(session: AsyncSession, row: PledgeRow) -> Pledge:
     issuance = await session.get(IssuanceRow, row.issuance_id)
     assert issuance is not None
     scale = (await get_asset_class(session, issuance.asset_class)).scale
+    claim = (await session.execute(select(ClaimRow.amount).where(ClaimRow.pledge_id == row.id))).scalar()
+    surplus = None if row.enforced_value is None else max(row.enforced_value - row.loan, 0)
     return Pledge(
         row.id,
         row.issuance_id,
@@ -170,17 +182,30 @@ async def view(session: AsyncSession, row: PledgeRow) -> Pledge:
         row.requested_at,
         row.registered_at,
         row.closed_at,
+        row.notice_days,
+        row.early_default_allowed,
+        row.default_cause,
+        row.defaulted_on,
+        row.enforceable_on,
+        _money(row.agreed_value),
+        _money(row.enforced_value),
+        _money(surplus),
+        _money(claim),
     )
 
 
-class _Lien(TypedDict):
+def _money(fen: int | None) -> str | None:
+    return None if fen is None else str(Money(fen))
+
+
+class Lien(TypedDict):
     pledge: str
     issuance: int
     owner: str
     bank: str
 
 
-def _lien(row: PledgeRow) -> _Lien:
+def lien(row: PledgeRow) -> Lien:
     """What every pledge entry names: the pledge, the units' issuance, their owner and the bank."""
     return {"pledge": row.id, "issuance": row.issuance_id, "owner": row.owner_id, "bank": row.bank_id}
 
@@ -219,6 +244,8 @@ async def request(work: c.Work, actor: c.Actor, consent: Consent) -> Pledge:
         requested_at=work.now,
         registered_at=None,
         closed_at=None,
+        notice_days=consent.notice_days,
+        early_default_allowed=consent.early_default_allowed,
     )
     if consent.senior is not None:
         senior = await _senior_for(work.session, row, consent.senior)
@@ -226,11 +253,13 @@ async def request(work: c.Work, actor: c.Actor, consent: Consent) -> Pledge:
     work.session.add(row)
     work.record(
         ev.PledgeRequested(
-            **_lien(row),
+            **lien(row),
             quantity=str(Quantity(row.quantity, scale)),
             loan=str(Money(row.loan)),
             loan_term_end=row.loan_term_end.isoformat(),
             rank=row.rank,
+            notice_days=row.notice_days,
+            early_default="allowed" if row.early_default_allowed else "not_allowed",
         ),
         actor=actor.party_id,
     )
@@ -253,7 +282,7 @@ def _may_see(actor: c.Actor, row: PledgeRow) -> bool:
     return actor.party_id in (row.owner_id, row.bank_id) or actor.supervises
 
 
-async def _locked_pledge(
+async def locked_pledge(
     work: c.Work, pledge_id: str, status: PledgeStatus, *, seen_by: c.Actor | None = None
 ) -> PledgeRow:
     """The pledge, locked, if it is in ``status``; to an actor who may not see it, it does not exist
@@ -266,17 +295,17 @@ async def _locked_pledge(
     return row
 
 
-async def _banks_pledge(work: c.Work, actor: c.Actor, pledge_id: str, status: PledgeStatus) -> PledgeRow:
+async def banks_pledge(work: c.Work, actor: c.Actor, pledge_id: str, status: PledgeStatus) -> PledgeRow:
     """A pledge for its bank to act on: to another bank it does not exist."""
     actor.require(c.PartyKind.BANK)
-    return await _locked_pledge(work, pledge_id, status, seen_by=actor)
+    return await locked_pledge(work, pledge_id, status, seen_by=actor)
 
 
 async def register(
     work: c.Work, actor: c.Actor, pledge_id: str, *, ltv_caps: dict[str, int], allows_junior: bool
 ) -> Pledge:
     """The bank registers the pledge: checks term and loan-to-value, then pledges the units."""
-    row = await _banks_pledge(work, actor, pledge_id, PledgeStatus.REQUESTED)
+    row = await banks_pledge(work, actor, pledge_id, PledgeStatus.REQUESTED)
     issuance = await work.session.get(IssuanceRow, row.issuance_id)
     assert issuance is not None
     if issuance.term_end is not None and row.loan_term_end > issuance.term_end:
@@ -287,7 +316,7 @@ async def register(
         )
     secured = row.loan
     if row.senior_id is not None:
-        senior = await _locked_pledge(work, row.senior_id, PledgeStatus.REGISTERED)
+        senior = await locked_pledge(work, row.senior_id, PledgeStatus.REGISTERED)
         secured += senior.loan
     limit = await _loan_limit(work, issuance, row.quantity, ltv_caps)
     if secured > limit:
@@ -309,9 +338,9 @@ async def register(
             to_ref=row.id,
             units=row.quantity,
         )
-        work.record(ev.UnitsPledged(**_lien(row), ranges=tuple(ranges), rank=1), actor=actor.party_id)
+        work.record(ev.UnitsPledged(**lien(row), ranges=tuple(ranges), rank=1), actor=actor.party_id)
     else:
-        work.record(ev.PledgeRegistered(**_lien(row), senior=row.senior_id, rank=2), actor=actor.party_id)
+        work.record(ev.PledgeRegistered(**lien(row), senior=row.senior_id, rank=2), actor=actor.party_id)
     return await view(work.session, row)
 
 
@@ -325,15 +354,15 @@ async def _loan_limit(work: c.Work, issuance: IssuanceRow, quantity: int, ltv_ca
 
 async def withdraw(work: c.Work, actor: c.Actor, pledge_id: str) -> Pledge:
     """The owner withdraws a request the bank has not registered."""
-    row = await _locked_pledge(work, pledge_id, PledgeStatus.REQUESTED, seen_by=actor)
+    row = await locked_pledge(work, pledge_id, PledgeStatus.REQUESTED, seen_by=actor)
     if actor.party_id != row.owner_id:
         raise OnlyOwnerWithdraws("pledge")
     row.status, row.closed_at = PledgeStatus.WITHDRAWN, work.now
-    work.record(ev.PledgeWithdrawn(**_lien(row)), actor=actor.party_id)
+    work.record(ev.PledgeWithdrawn(**lien(row)), actor=actor.party_id)
     return await view(work.session, row)
 
 
-async def _junior_of(session: AsyncSession, row: PledgeRow) -> PledgeRow | None:
+async def junior_of(session: AsyncSession, row: PledgeRow) -> PledgeRow | None:
     query = select(PledgeRow).where(
         PledgeRow.senior_id == row.id, PledgeRow.status == PledgeStatus.REGISTERED
     )
@@ -342,12 +371,12 @@ async def _junior_of(session: AsyncSession, row: PledgeRow) -> PledgeRow | None:
 
 async def release(work: c.Work, actor: c.Actor, pledge_id: str) -> Pledge:
     """On repayment: the units are free again, or stay pledged to the junior lien, now first."""
-    row = await _banks_pledge(work, actor, pledge_id, PledgeStatus.REGISTERED)
+    row = await banks_pledge(work, actor, pledge_id, PledgeStatus.REGISTERED)
     row.status, row.closed_at = PledgeStatus.RELEASED, work.now
     if row.rank == 2:
-        work.record(ev.PledgeReleased(**_lien(row)), actor=actor.party_id)
+        work.record(ev.PledgeReleased(**lien(row)), actor=actor.party_id)
         return await view(work.session, row)
-    junior = await _junior_of(work.session, row)
+    junior = await junior_of(work.session, row)
     to_ref = None if junior is None else junior.id
     ranges = await units.rehome(
         work,
@@ -360,96 +389,13 @@ async def release(work: c.Work, actor: c.Actor, pledge_id: str) -> Pledge:
         to_ref=to_ref,
     )
     if junior is None:
-        work.record(ev.UnitsUnpledged(**_lien(row), ranges=tuple(ranges)), actor=actor.party_id)
+        work.record(ev.UnitsUnpledged(**lien(row), ranges=tuple(ranges)), actor=actor.party_id)
     else:
         junior.rank, junior.senior_id = 1, None
         work.record(
-            ev.PledgePromoted(**_lien(row), junior=junior.id, ranges=tuple(ranges)), actor=actor.party_id
+            ev.PledgePromoted(**lien(row), junior=junior.id, ranges=tuple(ranges)), actor=actor.party_id
         )
     return await view(work.session, row)
-
-
-async def enforce_by_transfer(work: c.Work, actor: c.Actor, pledge_id: str) -> Pledge:
-    """On default: the pledged units become the bank's. Not while a junior lien rides on them —
-    then only a forced sale can pay both."""
-    row = await _banks_pledge(work, actor, pledge_id, PledgeStatus.REGISTERED)
-    if row.rank != 1 or await _junior_of(work.session, row) is not None:
-        raise SecondLienBlocksTransfer("pledge")
-    ranges = await units.rehome(
-        work,
-        issuance_id=row.issuance_id,
-        owner=row.owner_id,
-        state=b.PLEDGED,
-        ref=row.id,
-        to_owner=row.bank_id,
-        to_state=b.ACTIVE,
-        to_ref=None,
-    )
-    row.status, row.enforcement, row.closed_at = PledgeStatus.ENFORCED, Enforcement.TRANSFER, work.now
-    work.record(ev.PledgeEnforced(**_lien(row), ranges=tuple(ranges)), actor=actor.party_id)
-    return await view(work.session, row)
-
-
-async def for_sale(work: c.Work, actor: c.Actor, pledge_id: str) -> PledgeRow:
-    """A first pledge its bank may put up for a forced sale (with any junior lien riding on it)."""
-    row = await _banks_pledge(work, actor, pledge_id, PledgeStatus.REGISTERED)
-    if row.rank != 1:
-        raise NotTheFirstLien("pledge")
-    if row.enforcement is not None:
-        raise ForcedSaleUnderWay("pledge")
-    return row
-
-
-async def move_to_sale(work: c.Work, actor: c.Actor, row: PledgeRow, listing: str) -> None:
-    ranges = await units.rehome(
-        work,
-        issuance_id=row.issuance_id,
-        owner=row.owner_id,
-        state=b.PLEDGED,
-        ref=row.id,
-        to_owner=row.owner_id,
-        to_state=b.RESERVED,
-        to_ref=listing,
-    )
-    row.enforcement = Enforcement.SALE
-    work.record(ev.PledgeSale(**_lien(row), listing=listing, ranges=tuple(ranges)), actor=actor.party_id)
-
-
-async def after_sale(work: c.Work, pledge_id: str, listing: str, proceeds: int | None) -> None:
-    """A forced sale closed: pay the banks out of the proceeds, or, if it failed (流拍), pledge the
-    units again so the bank may try once more."""
-    row = await _locked_pledge(work, pledge_id, PledgeStatus.REGISTERED)
-    if proceeds is not None:
-        await _pay_out(work, row, proceeds)
-        return
-    ranges = await units.rehome(
-        work,
-        issuance_id=row.issuance_id,
-        owner=row.owner_id,
-        state=b.RESERVED,
-        ref=listing,
-        to_owner=row.owner_id,
-        to_state=b.PLEDGED,
-        to_ref=row.id,
-    )
-    row.enforcement = None
-    work.record(ev.PledgeUnsold(**_lien(row), listing=listing, ranges=tuple(ranges)), actor=ev.SYSTEM)
-
-
-async def _pay_out(work: c.Work, senior: PledgeRow, proceeds: int) -> None:
-    """Pay a forced sale's net proceeds, which the owner received: each bank, senior first, up to
-    what its loan secured; the rest stays the owner's. Both pledges end enforced."""
-    junior = await _junior_of(work.session, senior)
-    for row in (senior, junior):
-        if row is None:
-            continue
-        amount = min(proceeds, row.loan)
-        proceeds -= amount
-        await cash.pay(
-            work, payer=row.owner_id, payee=row.bank_id, fen=amount, reference=row.id, kind="pledge"
-        )
-        row.status, row.enforcement, row.closed_at = PledgeStatus.ENFORCED, Enforcement.SALE, work.now
-        work.record(ev.PledgeProceeds(**_lien(row), amount=str(Money(amount))), actor=ev.SYSTEM)
 
 
 async def get(session: AsyncSession, actor: c.Actor, pledge_id: str) -> Pledge:

@@ -23,6 +23,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -108,6 +109,8 @@ class AssetClassRow(Base):
     fungible_when: Mapped[dict[str, Any] | None]
     attribute_schema: Mapped[dict[str, Any]]
     term_attribute: Mapped[str | None] = mapped_column(String(50))
+    # how old a valuation may be for a pledge to be enforced at it (折价)
+    valuation_max_age_days: Mapped[int] = mapped_column(Integer, server_default="365")
 
 
 class InstrumentRow(Base):
@@ -265,8 +268,9 @@ class ValuationRow(Base):
 
 class PledgeRow(Base):
     """A pledge (质押) of an owner's units to a bank: requested by the owner, registered by the bank
-    (the units become pledged), then released on repayment or enforced on default. A junior pledge
-    (rank 2) rides on the units of its senior, with the senior bank's leave."""
+    (the units become pledged), then released on repayment or, after default and the notice its terms
+    set, enforced. A junior pledge (rank 2) rides on the units of its senior, with the senior bank's
+    leave."""
 
     __tablename__ = "pledges"
     id: Mapped[str] = mapped_column(ID, primary_key=True)
@@ -275,7 +279,7 @@ class PledgeRow(Base):
     bank_id: Mapped[str] = mapped_column(ForeignKey("parties.id"), index=True)
     quantity: Mapped[int] = mapped_column(BigInteger)
     loan: Mapped[int] = mapped_column(BigInteger)  # fen, the amount secured
-    loan_term_end: Mapped[dt.date] = mapped_column(Date)
+    loan_term_end: Mapped[dt.date] = mapped_column(Date)  # the loan's due date
     rank: Mapped[int] = mapped_column(Integer)
     senior_id: Mapped[str | None] = mapped_column(String(36))
     allows_junior: Mapped[bool] = mapped_column(Boolean)
@@ -284,6 +288,28 @@ class PledgeRow(Base):
     requested_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     registered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # the terms on default, and the default once the bank records it (registry.pledges)
+    notice_days: Mapped[int] = mapped_column(Integer, server_default="15")
+    early_default_allowed: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    default_cause: Mapped[str | None] = mapped_column(String(16))
+    defaulted_on: Mapped[dt.date | None] = mapped_column(Date)
+    enforceable_on: Mapped[dt.date | None] = mapped_column(Date)
+    agreed_value: Mapped[int | None] = mapped_column(BigInteger)  # fen, of the pledged units
+    agreed_on: Mapped[dt.date | None] = mapped_column(Date)
+    enforced_value: Mapped[int | None] = mapped_column(BigInteger)  # fen, the units taken at (折价)
+
+
+class ClaimRow(Base):
+    """A bank's unsecured claim on a pledge's owner: what the pledged units, taken at their value,
+    did not cover of the secured amount."""
+
+    __tablename__ = "unsecured_claims"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    pledge_id: Mapped[str] = mapped_column(ForeignKey("pledges.id"), unique=True)
+    creditor_id: Mapped[str] = mapped_column(ForeignKey("parties.id"), index=True)
+    debtor_id: Mapped[str] = mapped_column(ForeignKey("parties.id"), index=True)
+    amount: Mapped[int] = mapped_column(BigInteger)  # fen
+    recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
 
 class PartyLinkRow(Base):

@@ -230,6 +230,14 @@ def _enforced(state: LedgerState, e: ev.PledgeEnforced) -> None:
     _shift(state, e, _PLEDGED, b.ACTIVE, ref=e.pledge, to_owner=e.bank)
 
 
+def _taken_at_value(state: LedgerState, e: ev.PledgeTakenAtValue) -> None:
+    """折价: the units to the bank, the surplus from the bank to the owner."""
+    _shift(state, e, _PLEDGED, b.ACTIVE, ref=e.pledge, to_owner=e.bank)
+    surplus = fen(e.surplus)
+    if surplus:
+        _pay(state, e.bank, e.owner, surplus)
+
+
 def _for_sale(state: LedgerState, e: ev.PledgeSale) -> None:
     _shift(state, e, _PLEDGED, b.RESERVED, ref=e.pledge, to_ref=e.listing)
 
@@ -368,6 +376,7 @@ _HANDLERS: dict[str, Handler] = {
     ev.UnitsUnpledged.kind: _unpledged,
     ev.PledgePromoted.kind: _promoted,
     ev.PledgeEnforced.kind: _enforced,
+    ev.PledgeTakenAtValue.kind: _taken_at_value,
     ev.PledgeSale.kind: _for_sale,
     ev.PledgeUnsold.kind: _unsold,
     ev.PledgeProceeds.kind: _pledge_proceeds,
@@ -439,6 +448,9 @@ class PledgeFacts:
     senior: str | None = None
     senior_known: bool = False  # a junior's senior is recorded when the bank registers it
     enforcement: str | None = None
+    default: ev.PledgeDefaulted | None = None
+    agreed: ev.PledgeValueAgreed | None = None
+    enforced_value: int | None = None  # fen, 折价
 
 
 @dataclass(slots=True)
@@ -483,6 +495,7 @@ class Facts:
     valuations: dict[str, tuple[ev.ValuationRecorded, str]] = field(default_factory=dict)  # with its actor
     scales: dict[int, int] = field(default_factory=dict)  # decimals of each issuance's quantity
     pledges: dict[str, PledgeFacts] = field(default_factory=dict)
+    claims: dict[str, ev.ClaimRecorded] = field(default_factory=dict)
     contracts: dict[str, ContractFacts] = field(default_factory=dict)
     freezes: dict[str, FreezeFacts] = field(default_factory=dict)
     retirements: dict[str, ev.UnitsRetired] = field(default_factory=dict)
@@ -750,6 +763,26 @@ def _f_pledge_enforced(state: LedgerState, facts: Facts, e: ev.PledgeEnforced, a
     _handover(facts, e.issuance, e.ranges, giver=e.owner, taker=e.bank, reference=e.pledge)
 
 
+def _f_pledge_defaulted(state: LedgerState, facts: Facts, e: ev.PledgeDefaulted, actor: str) -> None:
+    _pledge(facts, e.pledge).default = e
+
+
+def _f_pledge_value_agreed(state: LedgerState, facts: Facts, e: ev.PledgeValueAgreed, actor: str) -> None:
+    _pledge(facts, e.pledge).agreed = e
+
+
+def _f_pledge_taken(state: LedgerState, facts: Facts, e: ev.PledgeTakenAtValue, actor: str) -> None:
+    pledge = _pledge(facts, e.pledge)
+    pledge.status, pledge.enforcement, pledge.enforced_value = "enforced", "valuation", fen(e.value)
+    _handover(facts, e.issuance, e.ranges, giver=e.owner, taker=e.bank, reference=e.pledge)
+    _payments(state, facts, [(e.bank, e.owner, fen(e.surplus), "pledge")], e.pledge)
+
+
+def _f_claim(state: LedgerState, facts: Facts, e: ev.ClaimRecorded, actor: str) -> None:
+    _pledge(facts, e.pledge)
+    facts.claims[e.claim] = e
+
+
 def _f_pledge_sale(state: LedgerState, facts: Facts, e: ev.PledgeSale, actor: str) -> None:
     _pledge(facts, e.pledge).enforcement = "sale" if e.kind == ev.PledgeSale.kind else None
 
@@ -816,6 +849,10 @@ _FACT_HANDLERS: dict[str, FactHandler] = {
     ev.PledgeReleased.kind: _f_pledge_released,
     ev.PledgePromoted.kind: _f_pledge_promoted,
     ev.PledgeEnforced.kind: _f_pledge_enforced,
+    ev.PledgeDefaulted.kind: _f_pledge_defaulted,
+    ev.PledgeValueAgreed.kind: _f_pledge_value_agreed,
+    ev.PledgeTakenAtValue.kind: _f_pledge_taken,
+    ev.ClaimRecorded.kind: _f_claim,
     ev.PledgeSale.kind: _f_pledge_sale,
     ev.PledgeUnsold.kind: _f_pledge_sale,
     ev.PledgeProceeds.kind: _f_pledge_proceeds,

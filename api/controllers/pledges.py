@@ -1,5 +1,5 @@
-"""``/pledges``: pledges (质押) from the owner's consent through the bank's registration to release or
-enforcement."""
+"""``/pledges``: pledges (质押) from the owner's consent through the bank's registration to release, or
+to default, the owner's notice and lawful enforcement (折价 or forced sale)."""
 
 from litestar import Controller, Response, get, post
 from litestar.openapi.datastructures import ResponseSpec
@@ -7,11 +7,19 @@ from litestar.params import JSONBody
 
 from api.access import HOLDERS, ActorDep, party_to, reads, writes
 from api.platform import PlatformDep
-from api.schemas import EnforceIn, PathId, PledgeIn, PledgeStatusQuery, RegisterPledgeIn
+from api.schemas import (
+    AgreedValueIn,
+    DefaultIn,
+    EnforceIn,
+    PathId,
+    PledgeIn,
+    PledgeStatusQuery,
+    RegisterPledgeIn,
+)
 from api.work import ActDep
 from market import listings
 from registry import context as c
-from registry import pledges
+from registry import enforcement, pledges
 
 AS_OWNER = party_to("pledge", "pledge_id", "owner")
 AS_BANK = party_to("pledge", "pledge_id", "bank")
@@ -82,19 +90,54 @@ class PledgeController(Controller):
         return await act(lambda call: pledges.release(call.work, call.actor, pledge_id))
 
     @post(
+        "/{pledge_id:str}/default",
+        status_code=200,
+        summary="Record the loan's default, as the bank: overdue, or declared early as the terms allow",
+        description="The entry names the owner and is its notice: the pledge becomes enforceable "
+        "(`enforceable_on`) when the notice its terms set (`notice_days`) has run. `overdue` needs the "
+        "due date (`loan_term_end`) passed; `declared` needs terms that allow an early default.",
+        opt=writes(c.PartyKind.BANK, subject=AS_BANK),
+    )
+    async def record_default(
+        self, pledge_id: PathId, data: JSONBody[DefaultIn], act: ActDep
+    ) -> Response[pledges.Pledge]:
+        return await act(
+            lambda call: enforcement.record_default(call.work, call.actor, pledge_id, data.cause)
+        )
+
+    @post(
+        "/{pledge_id:str}/agreed-value",
+        status_code=200,
+        summary="Agree, as the owner and after default, a value the bank may take the units at (协议折价)",
+        opt=writes(*HOLDERS, subject=AS_OWNER),
+    )
+    async def agree_value(
+        self, pledge_id: PathId, data: JSONBody[AgreedValueIn], act: ActDep
+    ) -> Response[pledges.Pledge]:
+        return await act(lambda call: enforcement.agree_value(call.work, call.actor, pledge_id, data.value))
+
+    @post(
         "/{pledge_id:str}/enforce",
         status_code=200,
-        summary="Enforce on default, as the bank: take the units, or sell them in a forced sale (201)",
-        description="`transfer`: the pledged units become the bank's. `sale`: they are listed (the owner "
-        "as seller) and the proceeds pay the banks, senior first, up to each loan; the rest is the owner's.",
+        summary="Enforce, as the bank, once in default and the owner's notice has run: 折价, or a forced "
+        "sale (201)",
+        description="`valuation` (折价): the units become the bank's at an appraiser's valuation "
+        "(`valuation`) or the value the owner agreed, no older than the asset class allows; the bank "
+        "pays the owner the surplus over the loan at once, and a shortfall is recorded as its unsecured "
+        "claim. `sale`: the units are listed (the owner as seller) and the proceeds pay the banks, senior "
+        "first, up to each loan; the rest is the owner's. Before default, or while the notice runs: 409 "
+        "naming the day the pledge becomes enforceable.",
         opt=writes(c.PartyKind.BANK, subject=AS_BANK),
         responses={201: ResponseSpec(listings.Listing, description="The forced sale's listing")},
     )
     async def enforce(
-        self, pledge_id: PathId, act: ActDep, data: JSONBody[EnforceIn | None] = None
+        self, pledge_id: PathId, data: JSONBody[EnforceIn], act: ActDep
     ) -> Response[pledges.Pledge]:
-        if data is None or data.sale is None:  # the schema gives sale terms exactly for method sale
-            return await act(lambda call: pledges.enforce_by_transfer(call.work, call.actor, pledge_id))
+        if data.sale is None:  # the schema gives sale terms exactly for method sale
+            valuation = data.valuation
+            return await act(
+                lambda call: enforcement.take_at_value(call.work, call.actor, pledge_id, valuation)
+            )
         spec = listings.ListingSpec(items=(), **data.sale.model_dump())
         return await act(
             lambda call: listings.forced_sale(call.work, call.actor, pledge_id, spec), status=201

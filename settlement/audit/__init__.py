@@ -18,6 +18,7 @@ from settlement.audit.finding import Check, Finding
 from settlement.audit.holdings import check_blocks, check_cash
 from settlement.audit.records import (
     check_applications,
+    check_claims,
     check_contracts,
     check_freezes,
     check_issuances,
@@ -43,6 +44,7 @@ CHECKS: tuple[Check, ...] = (
     check_freezes,
     check_retirements,
     check_pledges,
+    check_claims,
     check_contracts,
     check_unit_statements,
     check_cash_statements,

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.tables import (
     ApplicationRow,
+    ClaimRow,
     ContractRow,
     FreezeRow,
     IssuanceRow,
@@ -20,7 +21,7 @@ from registry.tables import (
     ValuationRow,
 )
 from settlement.audit.finding import Finding, compare
-from settlement.replay import LedgerState, fen, units_of
+from settlement.replay import LedgerState, PledgeFacts, fen, units_of
 
 Fields = dict[str, object]
 
@@ -209,6 +210,14 @@ async def check_pledges(session: AsyncSession, state: LedgerState) -> list[Findi
             "senior_id": row.senior_id,
             "status": row.status,
             "enforcement": row.enforcement,
+            "notice_days": row.notice_days,
+            "early_default_allowed": row.early_default_allowed,
+            "default_cause": row.default_cause,
+            "defaulted_on": _day(row.defaulted_on),
+            "enforceable_on": _day(row.enforceable_on),
+            "agreed_value": row.agreed_value,
+            "agreed_on": _day(row.agreed_on),
+            "enforced_value": row.enforced_value,
         }
     ledger: dict[str, Fields] = {}
     for pledge, p in facts.pledges.items():
@@ -223,10 +232,55 @@ async def check_pledges(session: AsyncSession, state: LedgerState) -> list[Findi
             "rank": p.rank,
             "status": p.status,
             "enforcement": p.enforcement,
+            **_default_facts(p),
         }
         if p.senior_known:
             ledger[pledge]["senior_id"] = p.senior
     return compare("pledges", database, ledger)
+
+
+def _default_facts(p: PledgeFacts) -> Fields:
+    """The terms on default as requested (requests made before they were recorded carry none: those
+    are not compared), the default, the owner's agreed value and what the bank took the units at."""
+    terms: Fields = {}
+    e = p.request
+    if e.notice_days is not None and e.early_default is not None:
+        terms = {"notice_days": e.notice_days, "early_default_allowed": e.early_default == "allowed"}
+    default, agreed = p.default, p.agreed
+    return {
+        **terms,
+        "default_cause": None if default is None else default.cause,
+        "defaulted_on": None if default is None else default.defaulted_on,
+        "enforceable_on": None if default is None else default.enforceable_on,
+        "agreed_value": None if agreed is None else fen(agreed.value),
+        "agreed_on": None if agreed is None else agreed.agreed_on,
+        "enforced_value": p.enforced_value,
+    }
+
+
+async def check_claims(session: AsyncSession, state: LedgerState) -> list[Finding]:
+    """Unsecured claims a shortfall left a bank (折价), as recorded."""
+    facts = state.facts
+    assert facts is not None
+    database: dict[str, Fields] = {
+        row.id: {
+            "pledge_id": row.pledge_id,
+            "creditor_id": row.creditor_id,
+            "debtor_id": row.debtor_id,
+            "amount": row.amount,
+        }
+        for row in (await session.execute(select(ClaimRow))).scalars()
+    }
+    ledger: dict[str, Fields] = {
+        claim: {
+            "pledge_id": e.pledge,
+            "creditor_id": e.creditor,
+            "debtor_id": e.debtor,
+            "amount": fen(e.amount),
+        }
+        for claim, e in facts.claims.items()
+    }
+    return compare("unsecured_claims", database, ledger)
 
 
 async def check_contracts(session: AsyncSession, state: LedgerState) -> list[Finding]:

@@ -1,7 +1,8 @@
 """Banks and collateral: valuations, verification with a signed attestation that checks offline,
 and pledges from the owner's request through registration (term and loan-to-value), second liens,
-release and enforcement — each through the API as its user would, with authorisation. A bank asks
-about a right with its owner's consent (``test_consents``) or a pledge request naming it."""
+release and enforcement after default (``test_enforcement`` has its rules) — each through the API as
+its user would, with authorisation. A bank asks about a right with its owner's consent
+(``test_consents``) or a pledge request naming it."""
 
 import copy
 import datetime as dt
@@ -206,13 +207,16 @@ async def test_pledge_lifecycle_with_ltv_term_second_lien_release_and_enforcemen
     assert pledge["status"] == "requested"
     unvalued = await platform.post(f"/api/v1/pledges/{pledge['id']}/register", first_bank, {})
     assert unvalued.status_code == 422 and unvalued.json()["field"] == "issuance"
-    await valued(platform, issued["id"], "60000.00")  # 400 of 1000 units: 24,000.00; × 60% = 14,400.00
+    valuation = (await valued(platform, issued["id"], "60000.00"))[
+        "id"
+    ]  # 400 of 1000: 24,000.00; × 60% = 14,400.00
     too_much = await platform.post(f"/api/v1/pledges/{pledge['id']}/register", first_bank, {})
     assert too_much.status_code == 422 and "14400.00" in too_much.json()["detail"]
     other = await platform.post(f"/api/v1/pledges/{pledge['id']}/register", second_bank, {})
     assert other.status_code == 404  # another bank's pledge: not confirmed to exist
     await platform.post(f"/api/v1/pledges/{pledge['id']}/withdraw", owner)
-    first = (await pledge_request(platform, owner, first_bank, issued["id"], loan="10000.00")).json()
+    early = {"early_default_allowed": True, "notice_days": 0}  # terms that let each bank declare a default
+    first = (await pledge_request(platform, owner, first_bank, issued["id"], loan="10000.00", **early)).json()
     registered = await platform.post(
         f"/api/v1/pledges/{first['id']}/register", first_bank, {"allow_junior": True}
     )
@@ -228,7 +232,9 @@ async def test_pledge_lifecycle_with_ltv_term_second_lien_release_and_enforcemen
     )
     assert blocked.status_code == 422  # pledged units cannot be sold
     junior = (
-        await pledge_request(platform, owner, second_bank, issued["id"], loan="4400.00", senior=first["id"])
+        await pledge_request(
+            platform, owner, second_bank, issued["id"], loan="4400.00", senior=first["id"], **early
+        )
     ).json()
     assert junior["rank"] == 2
     assert (
@@ -242,13 +248,23 @@ async def test_pledge_lifecycle_with_ltv_term_second_lien_release_and_enforcemen
         (2, second_bank.party),
     ]
     assert answer["quantities"]["pledged"] == "400"
-    refused = await platform.post(f"/api/v1/pledges/{first['id']}/enforce", first_bank)
-    assert refused.status_code == 409  # a junior lien rides on the units
+    at_value = {"method": "valuation", "valuation": valuation}
+    declared = {"cause": "declared"}
+    assert (
+        await platform.post(f"/api/v1/pledges/{first['id']}/default", first_bank, declared)
+    ).status_code == 200
+    refused = await platform.post(f"/api/v1/pledges/{first['id']}/enforce", first_bank, at_value)
+    assert refused.status_code == 409  # a junior lien rides on the units: only a sale pays both
     assert (await platform.post(f"/api/v1/pledges/{first['id']}/release", first_bank)).status_code == 200
     promoted = (await platform.get(f"/api/v1/pledges/{junior['id']}", second_bank)).json()
     assert (promoted["rank"], promoted["status"]) == (1, "registered")
-    enforced = await platform.post(f"/api/v1/pledges/{junior['id']}/enforce", second_bank)
-    assert enforced.status_code == 200 and enforced.json()["enforcement"] == "transfer"
+    assert (
+        await platform.post(f"/api/v1/pledges/{junior['id']}/default", second_bank, declared)
+    ).status_code == 200
+    await platform.deposit(second_bank, "20000.00")
+    enforced = await platform.post(f"/api/v1/pledges/{junior['id']}/enforce", second_bank, at_value)
+    assert enforced.status_code == 200 and enforced.json()["enforcement"] == "valuation", enforced.text
+    assert enforced.json()["surplus"] == "19600.00"  # 24,000.00 less the 4,400.00 secured, to the owner
     assert await platform.holdings(owner) == {(issued["id"], "active"): "600"}
     assert (await platform.get(f"/api/v1/parties/{second_bank.party}/holdings", second_bank)).json()[0][
         "quantity"
@@ -281,7 +297,10 @@ async def test_a_forced_sale_pays_the_banks_senior_first_and_the_rest_to_the_own
     owner = await platform.onboard("collective", "361028")
     issued = await platform.confirmed(owner, "CS", "1000")
     senior_bank, junior_bank = await platform.bank(), await platform.onboard("bank")
-    senior = (await pledge_request(platform, owner, senior_bank, issued["id"], loan="15000.00")).json()
+    early = {"early_default_allowed": True, "notice_days": 0}
+    senior = (
+        await pledge_request(platform, owner, senior_bank, issued["id"], loan="15000.00", **early)
+    ).json()
     await valued(platform, issued["id"], "100000.00")  # 400 units: 40,000.00; × 60% = 24,000.00
     await platform.post(f"/api/v1/pledges/{senior['id']}/register", senior_bank, {"allow_junior": True})
     junior = (
@@ -294,6 +313,12 @@ async def test_a_forced_sale_pays_the_banks_senior_first_and_the_rest_to_the_own
     sale = {"method": "sale", "sale": {"mode": "sealed", "price": "50.00", "ends_at": ends}}
     refused = await platform.post(f"/api/v1/pledges/{junior['id']}/enforce", junior_bank, sale)
     assert refused.status_code == 409  # the first lien's bank sells
+    undefaulted = await platform.post(f"/api/v1/pledges/{senior['id']}/enforce", senior_bank, sale)
+    assert undefaulted.status_code == 409  # and only once the loan is in default
+    default = {"cause": "declared"}
+    assert (
+        await platform.post(f"/api/v1/pledges/{senior['id']}/default", senior_bank, default)
+    ).status_code == 200
     listed = await platform.post(f"/api/v1/pledges/{senior['id']}/enforce", senior_bank, sale)
     assert listed.status_code == 201, listed.text
     listing = listed.json()
@@ -321,9 +346,12 @@ async def test_a_fixed_price_forced_sale_pays_the_bank_when_bought(platform: Pla
     owner = await platform.onboard("collective", "361028")
     issued = await platform.confirmed(owner, "CS", "1000")
     bank = await platform.bank()
-    pledge = (await pledge_request(platform, owner, bank, issued["id"], loan="15000.00")).json()
+    terms = {"early_default_allowed": True, "notice_days": 0}
+    pledge = (await pledge_request(platform, owner, bank, issued["id"], loan="15000.00", **terms)).json()
     await valued(platform, issued["id"], "100000.00")
     await platform.post(f"/api/v1/pledges/{pledge['id']}/register", bank, {})
+    default = {"cause": "declared"}
+    assert (await platform.post(f"/api/v1/pledges/{pledge['id']}/default", bank, default)).status_code == 200
     ends = platform.later(hours=1)
     sale = {"method": "sale", "sale": {"mode": "fixed", "price": "50.00", "ends_at": ends}}
     listing = (await platform.post(f"/api/v1/pledges/{pledge['id']}/enforce", bank, sale)).json()

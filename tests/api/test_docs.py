@@ -102,12 +102,14 @@ async def test_the_document_lists_each_enum_s_values(platform: Platform) -> None
             ("ValuationIn", "method"),
             ("LinkIn", "kind"),
             ("EnforceIn", "method"),
+            ("DefaultIn", "cause"),
         )
     ] == [
         ["compliance", "voluntary", "damage_compensation"],
         ["market", "income", "cost", "GEP", "VEP"],
         ["legal_representative", "controller", "beneficial_owner"],
-        ["transfer", "sale"],
+        ["valuation", "sale"],
+        ["overdue", "declared"],
     ]
 
 

@@ -161,7 +161,8 @@ async def _link(platform: Platform) -> tuple[str, Member, dict[str, Any]]:
     )
 
 
-async def _enforcement(platform: Platform) -> tuple[str, Member, dict[str, Any]]:
+async def _registered_pledge(platform: Platform) -> tuple[str, Member, Member]:
+    """A pledge whose terms let its bank declare a default, with no notice to run."""
     owner, bank = await platform.onboard("enterprise"), await platform.bank()
     issued = await platform.confirmed(owner, "CS", "1000")
     terms = {
@@ -170,18 +171,40 @@ async def _enforcement(platform: Platform) -> tuple[str, Member, dict[str, Any]]
         "quantity": "400",
         "loan": "10000.00",
         "loan_term_end": (START.date() + dt.timedelta(days=365)).isoformat(),
+        "notice_days": 0,
+        "early_default_allowed": True,
     }
     pledge = (await platform.post("/api/v1/pledges", owner, terms)).json()
     assert (
         await platform.post("/api/v1/valuations", bank, _appraisal(issued["id"], "market"))
     ).status_code == 201
     assert (await platform.post(f"/api/v1/pledges/{pledge['id']}/register", bank, {})).status_code == 200
-    return f"/api/v1/pledges/{pledge['id']}/enforce", bank, {"method": "transfer"}
+    return f"/api/v1/pledges/{pledge['id']}", owner, bank
+
+
+async def _default(platform: Platform) -> tuple[str, Member, dict[str, Any]]:
+    pledge, _, bank = await _registered_pledge(platform)
+    return f"{pledge}/default", bank, {"cause": "declared"}
+
+
+async def _enforcement(platform: Platform) -> tuple[str, Member, dict[str, Any]]:
+    """折价 at the value the owner agreed, the loan's own: no surplus for the bank to pay."""
+    pledge, owner, bank = await _registered_pledge(platform)
+    assert (await platform.post(f"{pledge}/default", bank, {"cause": "declared"})).status_code == 200
+    agreed = await platform.post(f"{pledge}/agreed-value", owner, {"value": "10000.00"})
+    assert agreed.status_code == 200, agreed.text
+    return f"{pledge}/enforce", bank, {"method": "valuation"}
 
 
 @pytest.mark.parametrize(
     ("setup", "field"),
-    [(_retirement, "purpose"), (_valuation, "method"), (_link, "kind"), (_enforcement, "method")],
+    [
+        (_retirement, "purpose"),
+        (_valuation, "method"),
+        (_link, "kind"),
+        (_default, "cause"),
+        (_enforcement, "method"),
+    ],
 )
 async def test_each_enum_field_takes_only_a_member_value(platform: Platform, setup: Any, field: str) -> None:
     path, member, body = await setup(platform)
