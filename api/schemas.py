@@ -117,6 +117,21 @@ class UserIn(Strict):
     role: Annotated[Role, one_of(Role)]
 
 
+AttributeName = Annotated[str, Field(min_length=1, max_length=50)]
+DateRange = Annotated[list[AttributeName], Field(min_length=2, max_length=2, description="[start, end]")]
+
+
+class IdentityIn(Strict):
+    """The attributes that identify the underlying right (``registry.identity``)."""
+
+    by: Annotated[list[AttributeName], Field(min_length=1, max_length=10)]
+    when: dict[str, Any] | None = Field(None, description="only for applications whose attributes hold these")
+    period: DateRange | None = Field(
+        None,
+        description="two date attributes: claims with the same `by` values are one right where these overlap",
+    )
+
+
 class AssetClassIn(Strict):
     code: Annotated[str, Field(pattern=r"^[A-Z]{2,8}$")]
     name: Annotated[str, Field(min_length=1, max_length=100)]
@@ -131,6 +146,10 @@ class AssetClassIn(Strict):
     fungible_when: dict[str, Any] | None = None
     term_attribute: Annotated[str, Field(min_length=1, max_length=50)] | None = None
     attribute_schema: dict[str, Any]
+    identity: IdentityIn | None = None
+    date_ranges: Annotated[list[DateRange], Field(max_length=10)] | None = Field(
+        None, description="pairs of date attributes whose end must come after their start"
+    )
 
 
 class ApplicationIn(Strict):

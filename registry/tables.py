@@ -108,6 +108,17 @@ class AssetClassRow(Base):
     fungible_when: Mapped[dict[str, Any] | None]
     attribute_schema: Mapped[dict[str, Any]]
     term_attribute: Mapped[str | None] = mapped_column(String(50))
+    identity: Mapped[dict[str, Any] | None]  # registry.identity.Identity: what names one right
+    date_ranges: Mapped[list[Any] | None]  # [start, end] pairs of date attributes
+
+
+class RightIdentityRow(Base):
+    """One row per identity of a right ever confirmed (``registry.claims``): what a confirmation locks,
+    so that two confirmations of the same right never run at once."""
+
+    __tablename__ = "right_identities"
+    asset_class: Mapped[str] = mapped_column(ForeignKey("asset_classes.code"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
 
 
 class InstrumentRow(Base):
@@ -128,6 +139,7 @@ class ApplicationRow(Base):
     vintage: Mapped[int] = mapped_column(Integer)
     quantity: Mapped[int] = mapped_column(BigInteger)
     attributes: Mapped[dict[str, Any]]
+    identity: Mapped[str | None] = mapped_column(String(64), index=True)  # Identity.key of the attributes
     status: Mapped[str] = mapped_column(String(16), index=True)
     reason: Mapped[str | None] = mapped_column(Text)
     reviewer_id: Mapped[str | None] = mapped_column(ForeignKey("parties.id"))
@@ -147,6 +159,7 @@ class IssuanceRow(Base):
     vintage: Mapped[int] = mapped_column(Integer)
     quantity: Mapped[int] = mapped_column(BigInteger)
     attributes: Mapped[dict[str, Any]]
+    identity: Mapped[str | None] = mapped_column(String(64), index=True)  # Identity.key of the attributes
     term_end: Mapped[dt.date | None] = mapped_column(Date, index=True)
     confirmed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
