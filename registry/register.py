@@ -107,7 +107,7 @@ async def search(
         .order_by(IssuanceRow.id)
         .limit(limit)
     )
-    rows = (await session.execute(query)).tuples().all()
+    rows = (await session.execute(query)).all()
     shown = await readable(session, reader, {row.holder_id: kind for row, kind, _, _ in rows})
     everything = reader is not None and reader.supervises
     owners = await _owners(session, [row for row, *_ in rows]) if everything else {}
