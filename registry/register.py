@@ -20,7 +20,7 @@ from registry import blocks as b
 from registry import context as c
 from registry.assets import get_asset_class
 from registry.claims import live
-from registry.divisions import UnknownDivision, all_divisions
+from registry.divisions import all_divisions
 from registry.party_sight import readable
 from registry.quantities import Quantity
 from registry.rights import serial
@@ -73,11 +73,12 @@ class Search:
 
 
 def within(code: str) -> frozenset[str]:
-    """A division code and every code under it, past ones too: a city's counties, the province's all.
-    (Township codes are not issued here: a county's rights name the county.)"""
+    """A division code and every code under it, past ones too: a city's counties, the province's all
+    (township codes are not issued here: a county's rights name the county). A code that names no
+    division has nothing under it, as ``/divisions?parent=`` answers."""
     divisions = all_divisions()
     if code not in divisions:
-        raise UnknownDivision("division", division=code)
+        return frozenset()
     found, frontier = {code}, {code}
     while frontier:
         frontier = {d.code for d in divisions.values() if d.parent in frontier} - found
