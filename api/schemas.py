@@ -118,6 +118,21 @@ class UserIn(Strict):
     role: Annotated[Role, one_of(Role)]
 
 
+AttributeName = Annotated[str, Field(min_length=1, max_length=50)]
+DateRange = Annotated[list[AttributeName], Field(min_length=2, max_length=2, description="[start, end]")]
+
+
+class IdentityIn(Strict):
+    """The attributes that identify the underlying right (``registry.identity``)."""
+
+    by: Annotated[list[AttributeName], Field(min_length=1, max_length=10)]
+    when: dict[str, Any] | None = Field(None, description="only for applications whose attributes hold these")
+    period: DateRange | None = Field(
+        None,
+        description="two date attributes: claims with the same `by` values are one right where these overlap",
+    )
+
+
 class AssetClassIn(Strict):
     code: Annotated[str, Field(pattern=r"^[A-Z]{2,8}$")]
     name: Annotated[str, Field(min_length=1, max_length=100)]
@@ -135,6 +150,10 @@ class AssetClassIn(Strict):
     valuation_max_age_days: Annotated[
         int, Field(ge=1, le=3650, description="how old a valuation may be for a pledge to be enforced at it")
     ] = 365
+    identity: IdentityIn | None = None
+    date_ranges: Annotated[list[DateRange], Field(max_length=10)] | None = Field(
+        None, description="pairs of date attributes whose end must come after their start"
+    )
 
 
 class ApplicationIn(Strict):

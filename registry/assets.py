@@ -2,7 +2,9 @@
 
 An asset class declares its unit, decimal scale, price basis, which attributes make two units
 interchangeable (``fungible_by``, optionally only ``fungible_when`` some attributes hold), which
-attribute ends its term, and how old a valuation may be for a pledge to be enforced at it.
+attribute ends its term, which attributes identify the underlying right (``identity``,
+``registry.identity``), which pairs of date attributes are ranges whose end must come after their
+start (``date_ranges``), and how old a valuation may be for a pledge to be enforced at it.
 Confirmed issuances of a fungible class are grouped into instruments by the values of those
 attributes; the market trades instruments.
 """
@@ -18,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from registry import context as c
 from registry.errors import Conflict, InvalidAttributes, InvalidInput, NotFound, NotOneOf
+from registry.identity import Identity
 from registry.tables import AssetClassRow, InstrumentRow
 
 PRICE_BASES = ("unit", "unit_year")
@@ -34,6 +37,16 @@ class AttributesBreakSchema(InvalidAttributes):
     title = "Attributes break the asset class's schema"
     # ``reason`` is jsonschema's own English sentence; ``keyword`` names the schema rule for clients
     template = "the attributes break the asset class's schema: {reason}"
+
+
+class IdentifyingAttributeMissing(InvalidAttributes):
+    title = "Identifying attribute missing"
+    template = "{attribute} identifies the right and is required"
+
+
+class RangeEndNotAfterStart(InvalidAttributes):
+    title = "Range ends before it starts"
+    template = "{end_attribute} {end} must be after {start_attribute} {start}"
 
 
 class UnknownAssetClass(NotFound):
@@ -66,6 +79,11 @@ class AttributesNotDates(InvalidInput):
     template = 'the attribute schema must give {attributes} "format": "date"'
 
 
+class AttributesNotInSchema(InvalidInput):
+    title = "Attributes not in the schema"
+    template = "the attribute schema has no properties {attributes}"
+
+
 @dataclass(frozen=True, slots=True)
 class AssetClass:
     code: str
@@ -81,6 +99,19 @@ class AssetClass:
     attribute_schema: dict[str, Any]
     # the oldest a valuation may be, in days, for a pledge to be enforced at it (折价)
     valuation_max_age_days: int = 365
+    identity: Identity | None = None
+    date_ranges: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def ranges(self) -> tuple[tuple[str, str], ...]:
+        """Every (start, end) pair of date attributes whose end must come after its start: the ranges
+        the class declares, its identity's period, and the term a price per year is counted over."""
+        pairs = list(self.date_ranges)
+        if self.identity is not None and self.identity.period is not None:
+            pairs.append(self.identity.period)
+        if self.price_basis == "unit_year":
+            pairs.append(("term_start", "term_end"))
+        return tuple(dict.fromkeys(pairs))
 
     def validate(self, attributes: object) -> dict[str, Any]:
         if not isinstance(attributes, dict):
@@ -95,6 +126,16 @@ class AssetClass:
                 reason=error.message,
                 keyword=str(error.validator),
             )
+        for start, end in self.ranges:
+            first, last = attributes.get(start), attributes.get(end)
+            # the schema checked both as dates (YYYY-MM-DD), which order as text
+            if isinstance(first, str) and isinstance(last, str) and last <= first:
+                raise RangeEndNotAfterStart(
+                    f"attributes.{end}", start_attribute=start, start=first, end_attribute=end, end=last
+                )
+        missing = self.identity.missing(attributes) if self.identity else []
+        if missing:
+            raise IdentifyingAttributeMissing(f"attributes.{missing[0]}", attribute=missing[0])
         return attributes
 
     def instrument_key(
@@ -126,6 +167,8 @@ def _asset_class(row: AssetClassRow) -> AssetClass:
         row.term_attribute,
         row.attribute_schema,
         row.valuation_max_age_days,
+        Identity.of(row.identity),
+        tuple((start, end) for start, end in row.date_ranges or ()),
     )
 
 
@@ -186,6 +229,33 @@ def _check_definition(definition: dict[str, Any]) -> None:
         ]
         if undated:
             raise AttributesNotDates(field, attributes=", ".join(undated))
+    _check_identity_and_ranges(definition, schema.get("properties", {}), required)
+
+
+def _check_identity_and_ranges(
+    definition: dict[str, Any], properties: dict[str, Any], required: set[str]
+) -> None:
+    """The identifying attributes are properties of the schema, required unless the identity applies
+    only ``when`` some values hold (then filing checks them); ranges and periods are pairs of dates."""
+    identity = definition.get("identity")
+    ranges = [tuple(pair) for pair in definition.get("date_ranges") or []]
+    if identity:
+        period = identity.get("period") or []
+        unknown = [n for n in (*identity["by"], *period) if n not in properties]
+        if unknown:
+            raise AttributesNotInSchema("identity", attributes=", ".join(unknown))
+        loose = [n for n in (*identity["by"], *period) if n not in required]
+        if loose and not identity.get("when"):
+            raise AttributesNotRequired("identity", attributes=", ".join(loose))
+        if period:
+            ranges.append(tuple(period))
+    dated = [n for pair in ranges for n in pair]
+    unknown = [n for n in dated if n not in properties]
+    if unknown:
+        raise AttributesNotInSchema("date_ranges", attributes=", ".join(unknown))
+    undated = [n for n in dated if properties[n].get("format") != "date"]
+    if undated:
+        raise AttributesNotDates("date_ranges", attributes=", ".join(undated))
 
 
 async def instrument_for(

@@ -147,6 +147,11 @@ async def propose_party_freeze(work: c.Work, actor: c.Actor, *, party_id: str, r
 
 
 async def propose_confirmation(work: c.Work, actor: c.Actor, application_id: str) -> Proposal:
+    actor.require(c.PartyKind.REGULATOR)
+    app = await work.session.get(ApplicationRow, application_id)
+    if app is not None and app.status == rights.ApplicationStatus.PENDING:
+        # a right live already is refused now, not after a second regulator's look
+        await rights.refuse_registered(work, await get_asset_class(work.session, app.asset_class), app)
     return await _propose(work, actor, ProposalAction.CONFIRM, {"application": application_id})
 
 

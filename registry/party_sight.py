@@ -7,6 +7,8 @@ read it. To anyone else the record answers as an unknown party, so a refusal nev
 household is registered.
 """
 
+from collections.abc import Mapping
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,19 +25,24 @@ SIGNED = (ContractStatus.ACTIVE, ContractStatus.ENDED)
 async def read_party(session: AsyncSession, actor: c.Actor, party_id: str) -> Party:
     """The party's record, if ``actor`` may read it; ``UnknownParty`` otherwise, as if there were none."""
     party = await get_party(session, actor, party_id)
-    if party.kind in PRIVATE_KINDS and not await _may_read(session, actor, party_id):
+    if party_id not in await readable(session, actor, {party_id: party.kind}):
         raise UnknownParty("party", party=party_id)
     return party
 
 
-async def _may_read(session: AsyncSession, actor: c.Actor, party_id: str) -> bool:
-    if actor.may_see(party_id):  # itself, regulators, the registrar
-        return True
-    if actor.kind != c.PartyKind.OPERATOR:
-        return False
-    query = select(ContractRow.id).where(
-        ContractRow.operator_id == actor.party_id,
-        ContractRow.depositor_id == party_id,
-        ContractRow.status.in_(SIGNED),
-    )
-    return (await session.execute(query.limit(1))).first() is not None
+async def readable(session: AsyncSession, actor: c.Actor | None, kinds: Mapping[str, str]) -> set[str]:
+    """Of the parties ``kinds`` names (id → kind), those whose records ``actor`` (None: a caller
+    without a key, as the public register's) may read."""
+    public = {party for party, kind in kinds.items() if kind not in PRIVATE_KINDS}
+    private = set(kinds) - public
+    if actor is None or not private:
+        return public
+    seen = {party for party in private if actor.may_see(party)}  # itself, regulators, the registrar
+    if actor.kind == c.PartyKind.OPERATOR and private - seen:
+        query = select(ContractRow.depositor_id).where(
+            ContractRow.operator_id == actor.party_id,
+            ContractRow.depositor_id.in_(sorted(private - seen)),
+            ContractRow.status.in_(SIGNED),
+        )
+        seen |= set((await session.execute(query)).scalars())
+    return public | seen

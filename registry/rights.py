@@ -13,13 +13,13 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry import blocks as b
+from registry import claims
 from registry import context as c
 from registry import events as ev
 from registry.assets import AssetClass, get_asset_class, instrument_for
 from registry.divisions import division
 from registry.errors import (
     Conflict,
-    EndNotAfterStart,
     Forbidden,
     InvalidInput,
     NotFound,
@@ -68,6 +68,22 @@ class ApplicationNotPending(Conflict):
     template = "application {application} is {status} already"
 
 
+class RightRegisteredAlready(Conflict):
+    title = "Right registered already"
+    template = "the right is registered already, as issuance {serial} ({identity})"
+
+
+@dataclass(frozen=True, slots=True)
+class Duplicate:
+    """A live right (an issuance), or another pending application (``issuance`` null), that claims
+    the same right as the application shown (``registry.claims``)."""
+
+    application: str
+    issuance: int | None
+    serial: str | None
+    holder: str
+
+
 @dataclass(frozen=True, slots=True)
 class Application:
     id: str
@@ -82,6 +98,8 @@ class Application:
     reason: str | None
     issuance: int | None
     filed_at: dt.datetime
+    # regulators and the registrar only (null for others): what else claims the same right, now
+    duplicates: list[Duplicate] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +123,7 @@ def serial(row: IssuanceRow, first: int, last: int) -> str:
     return f"{row.asset_class}-{row.division}-{row.vintage}-{row.id}-{first}-{last}"
 
 
-def _application(row: ApplicationRow, scale: int) -> Application:
+def _application(row: ApplicationRow, scale: int, duplicates: list[Duplicate] | None = None) -> Application:
     return Application(
         row.id,
         row.applicant_id,
@@ -119,7 +137,29 @@ def _application(row: ApplicationRow, scale: int) -> Application:
         row.reason,
         row.issuance_id,
         row.filed_at,
+        duplicates,
     )
+
+
+async def _duplicates(
+    session: AsyncSession, actor: c.Actor, rows: list[ApplicationRow], today: dt.date
+) -> dict[str, list[Duplicate] | None]:
+    """What else claims each application's right, for those who review applications."""
+    if not actor.supervises:
+        return {row.id: None for row in rows}
+    found = await claims.claimants(session, rows, today)
+    return {
+        application: [
+            Duplicate(
+                other.application,
+                other.issuance.id if other.issuance else None,
+                serial(other.issuance, 1, other.issuance.quantity) if other.issuance else None,
+                other.holder,
+            )
+            for other in others
+        ]
+        for application, others in found.items()
+    }
 
 
 def issuance_value(row: IssuanceRow, asset_class: AssetClass) -> Issuance:
@@ -171,6 +211,7 @@ async def file_application(
         vintage=vintage,
         quantity=units,
         attributes=checked,
+        identity=cls.identity.key(checked) if cls.identity else None,
         status=ApplicationStatus.PENDING,
         filed_at=work.now,
     )
@@ -195,9 +236,6 @@ def _check_term(cls: AssetClass, attributes: dict[str, Any], today: dt.date) -> 
     end = dt.date.fromisoformat(attributes[cls.term_attribute])
     if end <= today:
         raise TermOver(f"attributes.{cls.term_attribute}", term_end=end.isoformat())
-    start = attributes.get("term_start")
-    if start is not None and dt.date.fromisoformat(start) >= end:
-        raise EndNotAfterStart("attributes.term_start", start=start, end=end.isoformat())
 
 
 async def _holder(session: AsyncSession, party_id: str) -> PartyRow:
@@ -209,15 +247,24 @@ async def _holder(session: AsyncSession, party_id: str) -> PartyRow:
     return row
 
 
-async def get_application(session: AsyncSession, actor: c.Actor, application_id: str) -> Application:
+async def get_application(
+    session: AsyncSession, actor: c.Actor, application_id: str, today: dt.date
+) -> Application:
     row = await session.get(ApplicationRow, application_id)
     if row is None or not (actor.may_see(row.holder_id) or actor.party_id == row.applicant_id):
         raise UnknownApplication("application", application=application_id)
-    return _application(row, (await get_asset_class(session, row.asset_class)).scale)
+    duplicates = await _duplicates(session, actor, [row], today)
+    return _application(row, (await get_asset_class(session, row.asset_class)).scale, duplicates[row.id])
 
 
 async def list_applications(
-    session: AsyncSession, actor: c.Actor, *, status: ApplicationStatus | None, after: str | None, limit: int
+    session: AsyncSession,
+    actor: c.Actor,
+    *,
+    status: ApplicationStatus | None,
+    after: str | None,
+    limit: int,
+    today: dt.date,
 ) -> list[Application]:
     query = select(ApplicationRow).order_by(ApplicationRow.id).limit(limit)
     if not actor.supervises:
@@ -230,7 +277,8 @@ async def list_applications(
         query = query.where(ApplicationRow.id > after)
     rows = list((await session.execute(query)).scalars())
     scales = {r.asset_class: (await get_asset_class(session, r.asset_class)).scale for r in rows}
-    return [_application(r, scales[r.asset_class]) for r in rows]
+    duplicates = await _duplicates(session, actor, rows, today)
+    return [_application(r, scales[r.asset_class], duplicates[r.id]) for r in rows]
 
 
 async def _pending(work: c.Work, actor: c.Actor, application_id: str) -> ApplicationRow:
@@ -245,9 +293,11 @@ async def _pending(work: c.Work, actor: c.Actor, application_id: str) -> Applica
 
 
 async def confirm_application(work: c.Work, actor: c.Actor, application_id: str) -> Issuance:
-    """Confirm the right: issue serials 1…N to the holder, grouped into its instrument if fungible."""
+    """Confirm the right: issue serials 1…N to the holder, grouped into its instrument if fungible;
+    refused while a live right has the same identity (``registry.claims``)."""
     app = await _pending(work, actor, application_id)
     cls = await get_asset_class(work.session, app.asset_class)
+    await refuse_registered(work, cls, app)
     key = cls.instrument_key(app.attributes, app.division, app.vintage)
     instrument = await instrument_for(work.session, cls, key, work.new_id()) if key else None
     term_end = app.attributes.get(cls.term_attribute) if cls.term_attribute else None
@@ -260,6 +310,7 @@ async def confirm_application(work: c.Work, actor: c.Actor, application_id: str)
         vintage=app.vintage,
         quantity=app.quantity,
         attributes=app.attributes,
+        identity=app.identity,
         term_end=dt.date.fromisoformat(term_end) if term_end else None,
         confirmed_at=work.now,
     )
@@ -306,6 +357,18 @@ async def confirm_application(work: c.Work, actor: c.Actor, application_id: str)
         actor=actor.party_id,
     )
     return issued
+
+
+async def refuse_registered(work: c.Work, cls: AssetClass, app: ApplicationRow) -> None:
+    """Refuse to confirm a right that is live already; the identity stays locked until the commit."""
+    existing = await claims.claim(work.session, cls, app, work.now.date())
+    if existing is not None and cls.identity is not None:
+        raise RightRegisteredAlready(
+            f"attributes.{cls.identity.by[0]}",
+            issuance=existing.id,
+            serial=serial(existing, 1, existing.quantity),
+            identity=cls.identity.describe(app.attributes),
+        )
 
 
 async def reject_application(work: c.Work, actor: c.Actor, application_id: str, reason: str) -> Application:

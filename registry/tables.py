@@ -111,6 +111,17 @@ class AssetClassRow(Base):
     term_attribute: Mapped[str | None] = mapped_column(String(50))
     # how old a valuation may be for a pledge to be enforced at it (折价)
     valuation_max_age_days: Mapped[int] = mapped_column(Integer, server_default="365")
+    identity: Mapped[dict[str, Any] | None]  # registry.identity.Identity: what names one right
+    date_ranges: Mapped[list[Any] | None]  # [start, end] pairs of date attributes
+
+
+class RightIdentityRow(Base):
+    """One row per identity of a right ever confirmed (``registry.claims``): what a confirmation locks,
+    so that two confirmations of the same right never run at once."""
+
+    __tablename__ = "right_identities"
+    asset_class: Mapped[str] = mapped_column(ForeignKey("asset_classes.code"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
 
 
 class InstrumentRow(Base):
@@ -131,6 +142,7 @@ class ApplicationRow(Base):
     vintage: Mapped[int] = mapped_column(Integer)
     quantity: Mapped[int] = mapped_column(BigInteger)
     attributes: Mapped[dict[str, Any]]
+    identity: Mapped[str | None] = mapped_column(String(64), index=True)  # Identity.key of the attributes
     status: Mapped[str] = mapped_column(String(16), index=True)
     reason: Mapped[str | None] = mapped_column(Text)
     reviewer_id: Mapped[str | None] = mapped_column(ForeignKey("parties.id"))
@@ -150,6 +162,7 @@ class IssuanceRow(Base):
     vintage: Mapped[int] = mapped_column(Integer)
     quantity: Mapped[int] = mapped_column(BigInteger)
     attributes: Mapped[dict[str, Any]]
+    identity: Mapped[str | None] = mapped_column(String(64), index=True)  # Identity.key of the attributes
     term_end: Mapped[dt.date | None] = mapped_column(Date, index=True)
     confirmed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 

@@ -77,6 +77,20 @@ ATTRIBUTES["EPHM"] = {
 QUANTITY = {"CS": "1000", "EP": "96.000", "EPHM": "12.500", "FR": "156.35", "WL": "120.00"}
 
 
+def fresh(template: str, n: int) -> dict[str, Any]:
+    """The template's attributes naming a right of its own (``registry.identity``): a permit, project or
+    unit number of the ``n``-th application, so that a test's rights never claim one another's. The
+    numbers differ from the templates' own, which tests that mean to claim a right again name."""
+    attributes = dict(ATTRIBUTES[template])
+    if "permit_no" in attributes:
+        attributes["permit_no"] += f"-T{n}"
+    if "project_id" in attributes:
+        attributes["project_id"] += f"-T{n}"
+    if "unit_no" in attributes:
+        attributes["unit_no"] = attributes["unit_no"][:-8] + f"{90_000_000 + n:08d}"
+    return attributes
+
+
 # The platform's time in every test: fixed, so that no test depends on the day it runs; 10:00 in Jiangxi,
 # within the terms of the rights the templates above describe.
 START = dt.datetime(2026, 6, 1, 2, 0, tzinfo=dt.UTC)
@@ -167,6 +181,7 @@ class Platform:
         self.clock = clock
         self.registrar = registrar
         self._numbers = itertools.count(1)
+        self._rights = itertools.count(1)
         self._regulator: Member | None = None
         self._colleague: Member | None = None
         self._bank: Member | None = None
@@ -321,13 +336,14 @@ class Platform:
     async def apply(
         self, member: Member, template: str = "CS", quantity: str | None = None, **overrides: Any
     ) -> Response:
-        """File an application for a right of the ``template`` class; ``overrides`` replace body fields."""
+        """File an application for a right of the ``template`` class, a right of its own unless
+        ``overrides`` name its attributes; ``overrides`` replace body fields."""
         body = {
             "asset_class": template,
             "division": "361028",
             "vintage": 2024,
             "quantity": quantity or QUANTITY[template],
-            "attributes": dict(ATTRIBUTES[template]),
+            "attributes": fresh(template, next(self._rights)),
         }
         body.update(overrides)
         return await self.post("/api/v1/applications", member, body)

@@ -36,7 +36,14 @@ class ApplicationController(Controller):
             )
         )
 
-    @get("", summary="Applications you filed or hold; regulators see all", opt=reads())
+    @get(
+        "",
+        summary="Applications you filed or hold; regulators see all, each with its duplicates",
+        description="For regulators and the registrar, `duplicates` lists the live rights and other "
+        "pending applications that claim the same right (its identity, as its asset class declares "
+        "it); for others it is null.",
+        opt=reads(),
+    )
     async def list_applications(
         self,
         platform: PlatformDep,
@@ -47,7 +54,7 @@ class ApplicationController(Controller):
     ) -> Page[rights.Application]:
         async with platform.database.reads() as session:
             found = await rights.list_applications(
-                session, actor, status=status, after=after(cursor), limit=limit
+                session, actor, status=status, after=after(cursor), limit=limit, today=platform.now().date()
             )
         return page(found, limit, lambda a: a.id)
 
@@ -60,13 +67,16 @@ class ApplicationController(Controller):
         self, application_id: PathId, platform: PlatformDep, actor: ActorDep
     ) -> rights.Application:
         async with platform.database.reads() as session:
-            return await rights.get_application(session, actor, application_id)
+            return await rights.get_application(session, actor, application_id, platform.now().date())
 
     @post(
         "/{application_id:str}/confirm",
         summary="Confirm and issue the units (regulator); above the class's threshold, 202 and a proposal",
         description="An issuance above `LIANGSHAN_FOUR_EYES_ABOVE` for its class takes two regulators: "
-        "this answers 202 with a proposal that another regulator user approves at /proposals/{id}/approve.",
+        "this answers 202 with a proposal that another regulator user approves at /proposals/{id}/approve. "
+        "A right that is live already (the same identity: permit number and pollutant, unit number, "
+        "project and an overlapping monitoring period) is refused with 409 `right-registered-already`, "
+        "naming the existing `issuance` and its `serial`.",
         opt=writes(c.PartyKind.REGULATOR),
         responses={
             202: ResponseSpec(decisions.Proposal, description="A proposal awaiting a second regulator")

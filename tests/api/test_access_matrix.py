@@ -284,9 +284,13 @@ async def test_every_route_declares_its_access(world: World) -> None:
 
 
 async def test_a_public_route_that_identifies_refuses_an_unknown_key(world: World) -> None:
-    """``/ledger/entries`` reads a key if one is sent: a wrong one is a 401, not an anonymous answer."""
+    """``/ledger/entries`` and the register (``/issuances``) read a key if one is sent: a wrong one is
+    a 401, not an anonymous answer."""
     identifying = [route for route in app_routes(world.client.app) if route.access.identifies]
-    assert [(r.method, r.path) for r in identifying] == [("GET", "/api/v1/ledger/entries")]
+    assert sorted((r.method, r.path) for r in identifying) == [
+        ("GET", "/api/v1/issuances"),
+        ("GET", "/api/v1/ledger/entries"),
+    ]
     for route in identifying:
         path = fill(route.path, None, None)
         for headers, status in [

@@ -1,0 +1,83 @@
+"""The register of confirmed rights (issue 11, point 3): ``GET /issuances`` searched by class, place,
+holder, status, vintage and identifying attributes; anyone reads the public fields, regulators all."""
+
+from typing import Any
+
+import pytest
+
+from tests.platform import ATTRIBUTES, Member, Platform
+
+pytestmark = pytest.mark.anyio
+
+
+async def _ids(platform: Platform, caller: Member | None = None, **query: Any) -> list[int]:
+    found = await platform.get("/api/v1/issuances", caller, **query)
+    assert found.status_code == 200, found.text
+    return [right["id"] for right in found.json()["items"]]
+
+
+async def test_rights_are_found_by_class_place_vintage_identity_and_status(platform: Platform) -> None:
+    enterprise = await platform.onboard("enterprise")
+    permit = await platform.confirmed(enterprise, "EP", attributes=ATTRIBUTES["EP"])  # in 资溪县 361028
+    sink = await platform.confirmed(enterprise, "CS", division="360102", vintage=2023)  # 东湖区, 南昌市
+    forest = await platform.confirmed(enterprise, "FR", attributes=ATTRIBUTES["FR"])
+
+    assert await _ids(platform) == [permit["id"], sink["id"], forest["id"]]
+    assert await _ids(platform, asset_class="EP") == [permit["id"]]
+    assert await _ids(platform, division="361028") == [permit["id"], forest["id"]]  # a county
+    assert await _ids(platform, division="361000") == [permit["id"], forest["id"]]  # its city, 抚州市
+    assert await _ids(platform, division="360100") == [sink["id"]]  # 南昌市 and its districts
+    assert await _ids(platform, division="360000") == [permit["id"], sink["id"], forest["id"]]  # the province
+    assert await _ids(platform, vintage=2023) == [sink["id"]]
+    assert await _ids(platform, permit_no=ATTRIBUTES["EP"]["permit_no"]) == [permit["id"]]
+    assert await _ids(platform, unit_no=ATTRIBUTES["FR"]["unit_no"]) == [forest["id"]]
+    assert await _ids(platform, project_id=sink["attributes"]["project_id"]) == [sink["id"]]
+    assert await _ids(platform, holder=enterprise.party, asset_class="FR") == [forest["id"]]
+
+    retire = {
+        "issuance": sink["id"],
+        "quantity": sink["quantity"],
+        "beneficiary": "南昌",
+        "purpose": "voluntary",
+    }
+    assert (await platform.post("/api/v1/retirements", enterprise, retire)).status_code == 201
+    assert await _ids(platform, status="ended") == [sink["id"]]
+    assert await _ids(platform, status="live") == [permit["id"], forest["id"]]
+    assert await _ids(platform, division="999999") == []
+
+
+async def test_the_public_sees_no_household_and_regulators_see_every_owner(platform: Platform) -> None:
+    household, enterprise = await platform.onboard("person", "361028"), await platform.onboard("enterprise")
+    forest = await platform.confirmed(household, "FR")
+    permit = await platform.confirmed(enterprise, "EP")
+    sold = {"issuance": permit["id"], "to": household.party, "quantity": "6.000"}
+    assert (await platform.post("/api/v1/transfers", enterprise, sold)).status_code == 201
+
+    public = {r["id"]: r for r in (await platform.get("/api/v1/issuances")).json()["items"]}
+    assert (public[forest["id"]]["holder"], public[forest["id"]]["holder_name"]) == (None, None)
+    assert public[permit["id"]]["holder"] == enterprise.party and public[permit["id"]]["holder_name"]
+    assert all(right["owners"] is None and right["status"] == "live" for right in public.values())
+    assert public[forest["id"]]["attributes"] == forest["attributes"]  # what the ledger publishes
+    assert await _ids(platform, holder=household.party) == []  # no one learns a household's rights
+    assert await _ids(platform, enterprise, holder=household.party) == []
+
+    own = {r["id"]: r for r in (await platform.get("/api/v1/issuances", household)).json()["items"]}
+    assert own[forest["id"]]["holder"] == household.party and own[forest["id"]]["owners"] is None
+    assert await _ids(platform, household, holder=household.party) == [forest["id"], permit["id"]]
+
+    regulator = await platform.regulator()
+    seen = {r["id"]: r for r in (await platform.get("/api/v1/issuances", regulator)).json()["items"]}
+    assert seen[forest["id"]]["holder"] == household.party
+    assert seen[permit["id"]]["owners"] == [
+        {"party": p, "state": "active", "quantity": q}
+        for p, q in sorted([(enterprise.party, "90.000"), (household.party, "6.000")])
+    ]
+
+
+async def test_the_register_pages_with_cursors(platform: Platform) -> None:
+    holder = await platform.onboard("enterprise")
+    issued = [(await platform.confirmed(holder, "CS"))["id"] for _ in range(3)]
+    first = (await platform.get("/api/v1/issuances", limit=2)).json()
+    rest = (await platform.get("/api/v1/issuances", limit=2, cursor=first["next_cursor"])).json()
+    assert [r["id"] for r in first["items"] + rest["items"]] == issued and rest["next_cursor"] is None
+    assert (await platform.get("/api/v1/issuances", cursor="!")).status_code == 400
