@@ -2,9 +2,11 @@
 confirmation is refused.
 
 A right is **live** while its issuance's term (if it has one) has not ended and some of its units are
-not retired, cancelled or expired (``live``: the one definition, which search uses too). Once a right
-has ended, the same identity may be confirmed again (a permit renewed under its number, a forest unit
-registered anew after cancellation).
+not retired, cancelled or expired (``live``: the one definition, which search uses too). Its identity
+stays **claimed** a little longer: retired units were used, not undone, so a carbon sink's project and
+monitoring period, once retired, are never issued again (that would be double issuance); only a term
+that has ended, or units all cancelled or expired, release the identity (a permit renewed under its
+number for a new term, a forest unit registered anew after cancellation).
 
 Confirmation takes a lock on the identity's row (``right_identities``, created on first use) before it
 looks for a live right, and holds it until the commit: two confirmations of the same right at the same
@@ -25,6 +27,7 @@ from registry.assets import AssetClass, get_asset_class
 from registry.tables import ApplicationRow, BlockRow, IssuanceRow, RightIdentityRow
 
 PENDING = "pending"  # registry.rights.ApplicationStatus.PENDING (rights imports this module)
+RELEASING_STATES = b.FINAL_STATES - {b.RETIRED}  # the states that give an identity back
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,9 +42,19 @@ class Claimant:
 
 def live(today: dt.date) -> ColumnElement[bool]:
     """An issuance is live on ``today``: its term has not ended and some units are in no final state."""
+    return _in_term_with_units_not(b.FINAL_STATES, today)
+
+
+def claimed(today: dt.date) -> ColumnElement[bool]:
+    """An issuance holds its identity on ``today``: its term has not ended and some units were neither
+    cancelled nor expired (retired units still claim it)."""
+    return _in_term_with_units_not(RELEASING_STATES, today)
+
+
+def _in_term_with_units_not(states: frozenset[str], today: dt.date) -> ColumnElement[bool]:
     return and_(
         or_(IssuanceRow.term_end.is_(None), IssuanceRow.term_end >= today),
-        exists().where(BlockRow.issuance_id == IssuanceRow.id, BlockRow.state.not_in(b.FINAL_STATES)),
+        exists().where(BlockRow.issuance_id == IssuanceRow.id, BlockRow.state.not_in(states)),
     )
 
 
@@ -58,7 +71,7 @@ async def claim(
         select(RightIdentityRow.key).filter_by(**values).with_for_update()
     )
     query = select(IssuanceRow).where(
-        IssuanceRow.asset_class == cls.code, IssuanceRow.identity == application.identity, live(today)
+        IssuanceRow.asset_class == cls.code, IssuanceRow.identity == application.identity, claimed(today)
     )
     rows = (await session.execute(query.order_by(IssuanceRow.id))).scalars()
     return next((r for r in rows if cls.identity.same_right(application.attributes, r.attributes)), None)
@@ -74,7 +87,7 @@ async def claimants(
     keys = sorted({a.identity for a in mine if a.identity is not None})
     if not keys:
         return found
-    live_rights = select(IssuanceRow).where(IssuanceRow.identity.in_(keys), live(today))
+    live_rights = select(IssuanceRow).where(IssuanceRow.identity.in_(keys), claimed(today))
     issued = (await session.execute(live_rights)).scalars()
     pending = (
         await session.execute(

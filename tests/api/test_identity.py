@@ -116,7 +116,9 @@ async def test_two_confirmations_of_one_right_at_once_one_wins(platform: Platfor
     assert await platform.audit() == []
 
 
-async def test_a_right_whose_units_are_all_retired_may_be_confirmed_again(platform: Platform) -> None:
+async def test_a_carbon_sink_retired_in_full_is_never_issued_again(platform: Platform) -> None:
+    """Retired credits were used, not undone: issuing the same project and period again would count
+    the same removals twice."""
     owner = await platform.onboard("enterprise")
     spent = await platform.confirmed(owner, "CS", attributes=ATTRIBUTES["CS"])
     retire = {
@@ -127,6 +129,16 @@ async def test_a_right_whose_units_are_all_retired_may_be_confirmed_again(platfo
     }
     assert (await platform.post("/api/v1/retirements", owner, retire)).status_code == 201
     again = await _confirm(platform, await _filed(platform, owner, "CS", attributes=ATTRIBUTES["CS"]))
+    assert again.status_code == 409, again.text
+    assert again.json()["issuance"] == spent["id"]
+
+
+async def test_a_permit_renewed_under_its_number_after_its_term_is_confirmed(platform: Platform) -> None:
+    holder = await platform.onboard("enterprise")
+    await platform.confirmed(holder, "EP", attributes=ATTRIBUTES["EP"])  # 2024 to 2028
+    await platform.advance(days=365 * 3)  # 2029: the first term is over
+    renewed = {**ATTRIBUTES["EP"], "term_start": "2029-06-01", "term_end": "2034-05-31"}
+    again = await _confirm(platform, await _filed(platform, holder, "EP", attributes=renewed))
     assert again.status_code == 201, again.text
 
 
