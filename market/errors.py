@@ -16,8 +16,8 @@
         SellerCannotBidOnOwnListing, NotTheListingsSeller, NotTheOperator
     RuleBroken
     ├── PriceOffTick, OutsidePriceBand, QuantityOffLot, BelowMinimumQuantity, AboveMaximumQuantity
-    ├── MarketBuyWithoutBand, BelowFloorPrice, PackageNeedsValuations, BidTooLow, BidBelowStartPrice,
-    │   NotAnEligibleBuyer
+    ├── MarketBuyWithoutBand, NoPriceBand, TermOver, BelowFloorPrice, PackageNeedsValuations,
+    │   BidTooLow, BidBelowStartPrice, NotAnEligibleBuyer
     ├── InsufficientUnits
     │   └── IssuanceHoldsTooFewUnits, NoIssuanceHoldsEnough
     └── Conflict
@@ -233,6 +233,19 @@ class AboveMaximumQuantity(RuleBroken):
 class MarketBuyWithoutBand(RuleBroken):
     title = "Market buy without a band"
     template = "this instrument has no price band, so a market buy has no limit: give a price"
+
+
+class NoPriceBand(RuleBroken):
+    title = "No price band yet"
+    template = (
+        "instrument {instrument} has no reference price for its band yet: it takes orders once the "
+        "registrar sets one"
+    )
+
+
+class TermOver(RuleBroken):
+    title = "Term over"
+    template = "the term ended on {end}: nothing is left of it to trade"
 
 
 class BelowFloorPrice(RuleBroken):

@@ -8,16 +8,16 @@ import asyncio
 import contextlib
 import datetime as dt
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from market import engine as e
-from market.errors import UnknownInstrument
-from market.pricing import term_years
-from market.tables import MarketRulesRow, OrderRow, OrderStatus
-from registry.assets import AssetClass, get_asset_class
+from market.errors import NoPriceBand, UnknownInstrument
+from market.pricing import CHINA_STANDARD_TIME, term_of, trading_day, years_at
+from market.tables import ClassBandRow, FillRow, MarketRulesRow, OrderRow, OrderStatus
+from registry.assets import get_asset_class
 from registry.tables import InstrumentRow, IssuanceRow
 
 DEFAULT_RULES = e.Rules(tick=1, lot=1, min_quantity=1, max_quantity=2**53 - 1, band_bps=None)
@@ -29,10 +29,14 @@ class Terms:
 
     instrument: str
     scale: int
-    years: int
-    rules: e.Rules
-    reference: int | None
+    term: tuple[dt.date, dt.date] | None  # what a unit_year price (元/吨·年) counts the years of
+    rules: e.Rules  # its band: the instrument's own, else its asset class's default
+    reference: int | None  # the registrar's reference price
     halted: bool
+
+    def years_at(self, moment: dt.datetime) -> int:
+        """The years a trade on this book settling at ``moment`` is worth (1 unless priced per year)."""
+        return years_at(self.term, moment, field="instrument")
 
 
 def micros(moment: dt.datetime) -> int:
@@ -48,11 +52,19 @@ async def terms_of(session: AsyncSession, instrument_id: str) -> Terms:
     sample = (
         await session.execute(select(IssuanceRow).where(IssuanceRow.instrument_id == instrument_id).limit(1))
     ).scalar_one()
+    term = term_of(cls.price_basis, sample.attributes)  # one term per instrument: the key names it
     row = await session.get(MarketRulesRow, instrument_id)
+    band = await class_band(session, cls.code) if row is None or row.band_bps is None else row.band_bps
     if row is None:
-        return Terms(instrument_id, cls.scale, _years(cls, sample), DEFAULT_RULES, None, False)
-    rules = e.Rules(row.tick, row.lot, row.min_quantity, row.max_quantity, row.band_bps)
-    return Terms(instrument_id, cls.scale, _years(cls, sample), rules, row.reference_price, row.halted)
+        return Terms(instrument_id, cls.scale, term, replace(DEFAULT_RULES, band_bps=band), None, False)
+    rules = e.Rules(row.tick, row.lot, row.min_quantity, row.max_quantity, band)
+    return Terms(instrument_id, cls.scale, term, rules, row.reference_price, row.halted)
+
+
+async def class_band(session: AsyncSession, asset_class: str) -> int | None:
+    """The band (basis points) an instrument of ``asset_class`` trades in until its own is set."""
+    row = await session.get(ClassBandRow, asset_class)
+    return None if row is None else row.band_bps
 
 
 async def scales(session: AsyncSession, instruments: set[str]) -> dict[str, int]:
@@ -60,8 +72,24 @@ async def scales(session: AsyncSession, instruments: set[str]) -> dict[str, int]
     return {instrument: (await terms_of(session, instrument)).scale for instrument in instruments}
 
 
-def _years(cls: AssetClass, issuance: IssuanceRow) -> int:
-    return term_years(cls.price_basis, issuance.attributes)
+async def last_close(session: AsyncSession, instrument_id: str, day: dt.date) -> int | None:
+    """The price of the instrument's last trade before ``day`` (China Standard Time): the close of
+    the latest trading day before it."""
+    opens = dt.datetime.combine(day, dt.time(), CHINA_STANDARD_TIME)
+    query = (
+        select(FillRow.price)
+        .where(FillRow.instrument_id == instrument_id, FillRow.at < opens)
+        .order_by(FillRow.id.desc())
+        .limit(1)
+    )
+    return (await session.execute(query)).scalar()
+
+
+async def reference_on(session: AsyncSession, terms: Terms, day: dt.date) -> int | None:
+    """The price the band is centred on during ``day``: the registrar's, else the last close."""
+    if terms.reference is not None:
+        return terms.reference
+    return await last_close(session, terms.instrument, day)
 
 
 @dataclass(slots=True)
@@ -80,6 +108,16 @@ class Market:
     def invalidate(self) -> None:
         """Have the book rebuilt from the database once its writer is done with it."""
         self.stale = True
+
+    async def open_for(self, session: AsyncSession, moment: dt.datetime) -> None:
+        """Centre the band for ``moment``'s trading day, before an order is checked against it; with
+        no band or no reference price yet the instrument takes no orders: the registrar sets its
+        reference price first (PUT /market/{instrument}/rules), as an exchange sets a new listing's."""
+        reference = await reference_on(session, self.terms, trading_day(moment))
+        if reference is not None and reference != self.book.reference:
+            self.book.set_reference(reference)
+        if self.terms.rules.band_bps is None or self.book.reference is None:
+            raise NoPriceBand("price", instrument=self.terms.instrument)
 
 
 class Exchange:

@@ -36,7 +36,7 @@ class BookController(Controller):
     )
     async def get_rules(self, instrument: PathId, platform: PlatformDep) -> rules.RulesView:
         async with platform.database.reads() as session:
-            return await rules.rules_of(session, instrument)
+            return await rules.rules_of(session, instrument, platform.now())
 
     @get("/depth", summary="Aggregated price levels, best first (public)", opt=public())
     async def depth(
