@@ -151,6 +151,7 @@ async def _encumbered(platform: Platform, world: World, other: Member) -> None:
 
 async def _traded(platform: Platform, world: World, other: Member, instrument: str) -> None:
     """A trade on the class's instrument, and an order of the holder's left resting."""
+    await platform.open_market(instrument, "1.50", band_bps=5000)
     sell = {
         "instrument": instrument,
         "side": "sell",
