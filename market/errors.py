@@ -16,7 +16,7 @@
         SellerCannotBidOnOwnListing, NotTheListingsSeller, NotTheOperator
     RuleBroken
     ├── PriceOffTick, OutsidePriceBand, QuantityOffLot, BelowMinimumQuantity, AboveMaximumQuantity
-    ├── MarketBuyWithoutBand, NoPriceBand, TermOver, BelowFloorPrice, PackageNeedsValuations,
+    ├── MarketBuyWithoutBand, NoPriceBand, BelowFloorPrice, PackageNeedsValuations,
     │   BidTooLow, BidBelowStartPrice, NotAnEligibleBuyer
     ├── InsufficientUnits
     │   └── IssuanceHoldsTooFewUnits, NoIssuanceHoldsEnough
@@ -26,9 +26,10 @@
             AlreadyRegistered, NotRegisteredToBid, ListingHasBids, OfferClosed, OfferExpired
 
 The market also raises the registry's shared rules (``NotOneOf``, ``UnknownParty``,
-``UnknownIssuance``). Amounts are facts as decimal strings in display units (CNY for prices), ids as
-they are. The engine refuses with codes (``market.engine.REFUSALS``); ``REFUSED`` names the error and
-the request field for each, and ``market.execution.refused`` fills in the facts.
+``UnknownIssuance``, and ``registry.rights.TermOver`` for a permit whose term is over). Amounts are
+facts as decimal strings in display units (CNY for prices), ids as they are. The engine refuses with
+codes (``market.engine.REFUSALS``); ``REFUSED`` names the error and the request field for each, and
+``market.execution.refused`` fills in the facts.
 """
 
 from market import engine as e
@@ -241,11 +242,6 @@ class NoPriceBand(RuleBroken):
         "instrument {instrument} has no reference price for its band yet: it takes orders once the "
         "registrar sets one"
     )
-
-
-class TermOver(RuleBroken):
-    title = "Term over"
-    template = "the term ended on {end}: nothing is left of it to trade"
 
 
 class BelowFloorPrice(RuleBroken):

@@ -53,8 +53,8 @@ from market.errors import (
     ReserveBelowStartPrice,
     SellerCannotBidOnOwnListing,
     SellerCannotBuyOwnListing,
-    TermOver,
 )
+from market.exchange import years_at
 from market.pricing import Figures, fee, figures, term_of, trade_value, trading_day, years_left
 from market.tables import BidderRow, BidRow, ListingItemRow, ListingRow
 from registry import cash, contracts, pledges, units
@@ -333,14 +333,15 @@ async def _value(
     *,
     price: int,
     quantity: int,
-    on: dt.date,
+    at: dt.datetime,
 ) -> int:
-    """What a bid of ``price`` for ``quantity`` settling ``on`` costs: per unit of one item (per
+    """What a bid of ``price`` for ``quantity`` settling ``at`` costs: per unit of one item (per
     year left on its term, for a unit_year price), or a package's whole price."""
     if row.package:
         return price
     (item,) = items
-    return trade_value(price, quantity, item.scale, await _years(session, item, on))
+    years = years_at(await _term(session, item), at, field="listing")
+    return trade_value(price, quantity, item.scale, years)
 
 
 async def _term(session: AsyncSession, item: ListingItemRow) -> tuple[dt.date, dt.date] | None:
@@ -348,16 +349,6 @@ async def _term(session: AsyncSession, item: ListingItemRow) -> tuple[dt.date, d
     issuance = await session.get(IssuanceRow, item.issuance_id)
     assert issuance is not None
     return term_of((await get_asset_class(session, issuance.asset_class)).price_basis, issuance.attributes)
-
-
-async def _years(session: AsyncSession, item: ListingItemRow, on: dt.date) -> int:
-    """The years a price for ``item`` counts on ``on``; refused when its term is over."""
-    term = await _term(session, item)
-    years = years_left(term, on)
-    if years == 0:
-        assert term is not None
-        raise TermOver("listing", end=term[1].isoformat())
-    return years
 
 
 async def buy(work: c.Work, actor: c.Actor, listing_id: str, *, fees_bps: int, fee_account: str) -> Listing:
@@ -425,7 +416,7 @@ async def bid(
         elif earlier.party_id == actor.party_id:
             earlier.status = BidStatus.REPLACED
     # held for the years left today: at the close it counts as many or fewer, so the hold covers it
-    value = await _value(work.session, row, items, price=offered, quantity=wanted, on=trading_day(work.now))
+    value = await _value(work.session, row, items, price=offered, quantity=wanted, at=work.now)
     await _hold_to(work, row, actor.party_id, max(row.deposit, value + fee(value, fees_bps)))
     work.session.add(
         BidRow(
@@ -514,9 +505,7 @@ async def _award(
 ) -> int:
     """Settle one winner's allocation; returns the seller's proceeds net of its fee."""
     items = await _items(work.session, row)
-    value = await _value(
-        work.session, row, items, price=winner.price, quantity=quantity, on=trading_day(work.now)
-    )
+    value = await _value(work.session, row, items, price=winner.price, quantity=quantity, at=work.now)
     charge = fee(value, fees_bps)
     trade_id = work.new_id()
     if row.package:

@@ -19,7 +19,8 @@ from market.errors import (
     OfferClosed,
     OfferExpired,
 )
-from market.pricing import fee, term_of, trade_value, trading_day, years_at, years_left
+from market.exchange import years_at
+from market.pricing import fee, term_of, trade_value, trading_day, years_left
 from market.tables import OfferRow
 from registry import context as c
 from registry import events as ev

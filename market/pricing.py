@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from market.errors import TermOver
 from registry.quantities import Money
 
 CHINA_STANDARD_TIME = dt.timezone(dt.timedelta(hours=8), "CST")  # trading days and settlement dates
@@ -68,16 +67,6 @@ def years_left(term: tuple[dt.date, dt.date] | None, on: dt.date) -> int:
         last_day = min(_anniversary(start, k + 1) - dt.timedelta(days=1), end)
         years += last_day >= on
         k += 1
-    return years
-
-
-def years_at(term: tuple[dt.date, dt.date] | None, moment: dt.datetime, *, field: str) -> int:
-    """The years a trade settling at ``moment`` is worth; a permit whose term is over trades no more
-    (refused naming ``field``)."""
-    years = years_left(term, trading_day(moment))
-    if years == 0:
-        assert term is not None
-        raise TermOver(field, end=term[1].isoformat())
     return years
 
 

@@ -3,9 +3,9 @@ price band around a reference price, and halting and resuming trading (resumptio
 auction, 集合竞价).
 
 Every instrument has a band: its own, else its asset class's default (``class_bands``). The band is
-centred on the registrar's reference price, else on the last close (the price of the last trade before
-the trading day); an instrument with neither takes no orders until the registrar sets a reference price,
-as an exchange sets a new listing's (挂牌基准价).
+centred on the registrar's reference price until a trading day closes after it was set, then on the
+last close (the price of the last trade before the trading day); an instrument with neither takes no
+orders until the registrar sets a reference price, as an exchange sets a new listing's (挂牌基准价).
 """
 
 import datetime as dt
@@ -42,7 +42,7 @@ class RulesView:
     min_quantity: str
     max_quantity: str
     band_bps: int | None  # the instrument's own, else its asset class's default
-    reference_price: str | None  # today's: the registrar's, else the last close
+    reference_price: str | None  # today's: the registrar's, or a later close
     band: list[str] | None  # [lowest, highest]: the prices a limit order may have now
     halted: bool
 
@@ -96,6 +96,7 @@ async def _rules_row(work: c.Work, market: Market) -> MarketRulesRow:
             reference_price=None,
             halted=False,
             updated_at=work.now,
+            reference_set_at=None,
         )
         work.session.add(row)
     return row
@@ -118,6 +119,7 @@ async def change_rules(work: c.Work, market: Market, actor: c.Actor, change: Rul
             setattr(row, name, Quantity.parse(value, scale, field=name).units)
     if change.reference_price is not None:
         row.reference_price = Money.parse(change.reference_price, field="reference_price").fen
+        row.reference_set_at = work.now
     if change.band_bps is not None:
         if not 0 < change.band_bps < MAX_BAND_BPS:
             raise BandOutOfRange("band_bps", band_bps=change.band_bps)

@@ -44,6 +44,7 @@ class MarketRulesRow(Base):
     reference_price: Mapped[int | None] = mapped_column(BigInteger)  # fen; the band's centre
     halted: Mapped[bool] = mapped_column(Boolean)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    reference_set_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)  # until a later close
 
 
 class ClassBandRow(Base):

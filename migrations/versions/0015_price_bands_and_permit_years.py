@@ -1,6 +1,7 @@
 """Every instrument has a price band: each asset class's default band (basis points either side of the
-reference price) as data, for instruments without one of their own; and a permit listing's years are
-counted when it settles, so listing items no longer store them
+reference price) as data, for instruments without one of their own, and when the registrar set the
+reference price (a later close takes over from it); a permit listing's years are counted when it
+settles, so listing items no longer store them
 
 Revision ID: 0015
 Revises: 0012
@@ -37,9 +38,15 @@ def upgrade() -> None:
     op.bulk_insert(bands, [{"asset_class": c, "band_bps": b} for c, b in DEFAULT_BANDS.items() if c in known])
     with op.batch_alter_table('listing_items', schema=None) as batch_op:
         batch_op.drop_column('years')
+    with op.batch_alter_table('market_rules', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('reference_set_at', sa.DateTime(timezone=True), nullable=True))
+    # a reference set before now was set when its row last changed: at the latest, so it holds
+    op.execute("UPDATE market_rules SET reference_set_at = updated_at WHERE reference_price IS NOT NULL")
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('market_rules', schema=None) as batch_op:
+        batch_op.drop_column('reference_set_at')
     with op.batch_alter_table('listing_items', schema=None) as batch_op:
         batch_op.add_column(sa.Column('years', sa.Integer(), nullable=False, server_default='1'))
     _whole_term_years()
