@@ -73,9 +73,17 @@ async def test_jiangxis_first_permit_trade_settles_at_186720_on_the_book(platfor
     await platform.open_market(instrument, "389.00")
     await platform.deposit(buyer, "200000.00")
     asked = await quote(platform, instrument, "buy", "389.00", "96.000")
-    assert asked == {"instrument": instrument, "side": "buy", "price": "389.00", "quantity": "96.000",
-                     "years": 5, "value": "186720.00", "buyer_fee": "0.00", "seller_fee": "0.00",
-                     "held": "187200.00"}  # fmt: skip  (1.945 fen per lot of 0.001 t/a, held as 1.95)
+    assert asked == {
+        "instrument": instrument,
+        "side": "buy",
+        "price": "389.00",
+        "quantity": "96.000",
+        "years": 5,
+        "value": "186720.00",
+        "buyer_fee": "0.00",
+        "seller_fee": "0.00",
+        "held": "187200.00",
+    }  # fmt: skip  (1.945 fen per lot of 0.001 t/a, held as 1.95)
     body = {"instrument": instrument, "quantity": "96.000", "price": "389.00"}
     sell = await platform.post("/api/v1/orders", seller, {**body, "side": "sell"})
     assert sell.status_code == 201, sell.text
@@ -180,9 +188,16 @@ async def test_a_quote_is_refused_once_the_term_is_over(platform: Platform) -> N
         ({"side": "buy", "price": "389.001", "quantity": "1.000"}, "price"),
         ({"side": "buy", "price": "389.00", "quantity": "1.0001"}, "quantity"),
         ({"side": "buy", "price": "0", "quantity": "1.000"}, "price"),
+        ({"side": "hold", "price": "389.00", "quantity": "1.000"}, "side"),
     ],
 )
 async def test_a_bad_quote_names_the_field(platform: Platform, query: dict[str, str], field: str) -> None:
     issued = await platform.confirmed(await platform.onboard("enterprise"), "EP", "96.000")
     refused = await platform.get(f"/api/v1/market/{issued['instrument']}/quote", **query)
     assert refused.status_code in (400, 422) and refused.json()["field"] == field, refused.text
+
+
+async def test_a_quote_for_an_unknown_instrument_is_not_found(platform: Platform) -> None:
+    query = {"side": "buy", "price": "389.00", "quantity": "1"}
+    missing = await platform.get("/api/v1/market/no-such-instrument/quote", **query)
+    assert missing.status_code == 404 and missing.json()["field"] == "instrument", missing.text
