@@ -40,6 +40,9 @@ REQUIRED_QUERY = {  # values for query parameters some routes require, given the
     "second": lambda size: size,
     "seq": lambda size: 0,
     "size": lambda size: size,
+    "side": lambda size: "buy",  # a quote's order
+    "price": lambda size: "1.50",
+    "quantity": lambda size: "1",
 }
 
 
