@@ -239,8 +239,8 @@ class MarketBuyWithoutBand(RuleBroken):
 class NoPriceBand(RuleBroken):
     title = "No price band yet"
     template = (
-        "instrument {instrument} has no reference price for its band yet: it takes orders once the "
-        "registrar sets one"
+        "instrument {instrument} has no price band yet: it takes orders once the registrar sets its "
+        "reference price (and its band, where its asset class declares none)"
     )
 
 
