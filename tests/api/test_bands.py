@@ -109,3 +109,21 @@ async def test_every_asset_class_declares_a_default_band(platform: Platform) -> 
         assert code in {c["code"] for c in classes}
         issued = await platform.confirmed(holder, code)
         assert (await rules(platform, issued["instrument"]))["band_bps"] == 1000, code
+
+
+async def test_a_new_kind_of_right_declares_no_band_so_the_registrar_sets_one(platform: Platform) -> None:
+    water = {"code": "WR", "name": "Water use right", "name_zh": "用水权", "unit": "m3/a", "scale": 0,
+             "price_basis": "unit", "retirable": False, "fungible_by": ["division"], "term_attribute": None,
+             "attribute_schema": {"type": "object", "properties": {}}}  # fmt: skip
+    defined = await platform.post("/api/v1/asset-classes", platform.registrar, water)
+    assert defined.status_code == 201, defined.text
+    holder = await platform.onboard("enterprise")
+    issued = await platform.confirmed(holder, "CS", "500", asset_class="WR", attributes={})
+    instrument = issued["instrument"]
+    await platform.open_market(instrument, "2.00")  # a reference price alone is not a band
+    assert (await rules(platform, instrument))["band_bps"] is None
+    refused = await order(platform, holder, instrument, "sell", "2.00")
+    assert refused.status_code == 422 and refused.json()["type"].endswith("/no-price-band"), refused.text
+    await platform.open_market(instrument, "2.00", band_bps=2000)
+    assert (await rules(platform, instrument))["band"] == ["1.60", "2.40"]
+    assert (await order(platform, holder, instrument, "sell", "2.00")).status_code == 201
