@@ -413,6 +413,7 @@ class Demo:
                     quantity="5.000",
                     price=f"{self.rng.randrange(300, 450)}.00",
                     deadline=self.platform.now() + dt.timedelta(days=7),
+                    fee_bps=self.platform.fee_bps,
                 )
             )
             await self.run(
@@ -466,7 +467,9 @@ class Demo:
         fixed = listings.ListingSpec(
             items=(listings.Item(sold, area),), mode=listings.ListingMode.FIXED, price="1200.00", ends_at=week
         )
-        made = await self.run(lambda w: listings.create(w, cast.actors[seller], fixed))
+        made = await self.run(
+            lambda w: listings.create(w, cast.actors[seller], fixed, fees_bps=self.platform.fee_bps)
+        )
         await self.run(
             lambda w: listings.buy(
                 w,
@@ -486,10 +489,14 @@ class Demo:
             reserve_public=False,
             deposit="20000.00",
         )
-        auction = await self.run(lambda w: listings.create(w, cast.actors[auctioneer], english))
+        auction = await self.run(
+            lambda w: listings.create(w, cast.actors[auctioneer], english, fees_bps=self.platform.fee_bps)
+        )
         for n, bidder in enumerate(operators):
             actor = cast.actors[bidder]
-            await self.run(partial(listings.register, actor=actor, listing_id=auction.id))
+            await self.run(
+                partial(listings.register, actor=actor, listing_id=auction.id, fees_bps=self.platform.fee_bps)
+            )
             price = f"{800 + 40 * n}.00"
             await self.run(
                 partial(

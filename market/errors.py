@@ -16,8 +16,8 @@
         SellerCannotBidOnOwnListing, NotTheListingsSeller, NotTheOperator
     RuleBroken
     ├── PriceOffTick, OutsidePriceBand, QuantityOffLot, BelowMinimumQuantity, AboveMaximumQuantity
-    ├── MarketBuyWithoutBand, BelowFloorPrice, PackageNeedsValuations, BidTooLow, BidBelowStartPrice,
-    │   NotAnEligibleBuyer
+    ├── MarketBuyWithoutBand, NoPriceBand, BelowFloorPrice, PackageNeedsValuations,
+    │   BidTooLow, BidBelowStartPrice, NotAnEligibleBuyer
     ├── InsufficientUnits
     │   └── IssuanceHoldsTooFewUnits, NoIssuanceHoldsEnough
     └── Conflict
@@ -26,9 +26,10 @@
             AlreadyRegistered, NotRegisteredToBid, ListingHasBids, OfferClosed, OfferExpired
 
 The market also raises the registry's shared rules (``NotOneOf``, ``UnknownParty``,
-``UnknownIssuance``). Amounts are facts as decimal strings in display units (CNY for prices), ids as
-they are. The engine refuses with codes (``market.engine.REFUSALS``); ``REFUSED`` names the error and
-the request field for each, and ``market.execution.refused`` fills in the facts.
+``UnknownIssuance``, and ``registry.rights.TermOver`` for a permit whose term is over). Amounts are
+facts as decimal strings in display units (CNY for prices), ids as they are. The engine refuses with
+codes (``market.engine.REFUSALS``); ``REFUSED`` names the error and the request field for each, and
+``market.execution.refused`` fills in the facts.
 """
 
 from market import engine as e
@@ -233,6 +234,14 @@ class AboveMaximumQuantity(RuleBroken):
 class MarketBuyWithoutBand(RuleBroken):
     title = "Market buy without a band"
     template = "this instrument has no price band, so a market buy has no limit: give a price"
+
+
+class NoPriceBand(RuleBroken):
+    title = "No price band yet"
+    template = (
+        "instrument {instrument} has no price band yet: it takes orders once the registrar sets its "
+        "reference price (and its band, where its asset class declares none)"
+    )
 
 
 class BelowFloorPrice(RuleBroken):

@@ -8,19 +8,30 @@ import asyncio
 import contextlib
 import datetime as dt
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from market import engine as e
-from market.errors import UnknownInstrument
-from market.pricing import term_years
-from market.tables import MarketRulesRow, OrderRow, OrderStatus
-from registry.assets import AssetClass, get_asset_class
+from market.errors import NoPriceBand, UnknownInstrument
+from market.pricing import CHINA_STANDARD_TIME, term_of, trading_day, years_left
+from market.tables import ClassBandRow, FillRow, MarketRulesRow, OrderRow, OrderStatus
+from registry.assets import get_asset_class
+from registry.rights import TermOver
 from registry.tables import InstrumentRow, IssuanceRow
 
 DEFAULT_RULES = e.Rules(tick=1, lot=1, min_quantity=1, max_quantity=2**53 - 1, band_bps=None)
+
+
+def years_at(term: tuple[dt.date, dt.date] | None, moment: dt.datetime, *, field: str) -> int:
+    """The years a trade settling at ``moment`` is worth; a permit whose term is over trades no more
+    (refused naming ``field``)."""
+    years = years_left(term, trading_day(moment))
+    if years == 0:
+        assert term is not None
+        raise TermOver(field, term_end=term[1].isoformat())
+    return years
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,10 +40,15 @@ class Terms:
 
     instrument: str
     scale: int
-    years: int
-    rules: e.Rules
-    reference: int | None
+    term: tuple[dt.date, dt.date] | None  # what a unit_year price (元/吨·年) counts the years of
+    rules: e.Rules  # its band: the instrument's own, else its asset class's default
+    reference: int | None  # the registrar's reference price
     halted: bool
+    reference_set_at: dt.datetime | None = None  # when the registrar set it
+
+    def years_at(self, moment: dt.datetime) -> int:
+        """The years a trade on this book settling at ``moment`` is worth (1 unless priced per year)."""
+        return years_at(self.term, moment, field="instrument")
 
 
 def micros(moment: dt.datetime) -> int:
@@ -48,11 +64,19 @@ async def terms_of(session: AsyncSession, instrument_id: str) -> Terms:
     sample = (
         await session.execute(select(IssuanceRow).where(IssuanceRow.instrument_id == instrument_id).limit(1))
     ).scalar_one()
+    term = term_of(cls.price_basis, sample.attributes)  # one term per instrument: the key names it
     row = await session.get(MarketRulesRow, instrument_id)
+    band = await class_band(session, cls.code) if row is None or row.band_bps is None else row.band_bps
     if row is None:
-        return Terms(instrument_id, cls.scale, _years(cls, sample), DEFAULT_RULES, None, False)
-    rules = e.Rules(row.tick, row.lot, row.min_quantity, row.max_quantity, row.band_bps)
-    return Terms(instrument_id, cls.scale, _years(cls, sample), rules, row.reference_price, row.halted)
+        return Terms(instrument_id, cls.scale, term, replace(DEFAULT_RULES, band_bps=band), None, False)
+    rules = e.Rules(row.tick, row.lot, row.min_quantity, row.max_quantity, band)
+    return Terms(instrument_id, cls.scale, term, rules, row.reference_price, row.halted, row.reference_set_at)
+
+
+async def class_band(session: AsyncSession, asset_class: str) -> int | None:
+    """The band (basis points) an instrument of ``asset_class`` trades in until its own is set."""
+    row = await session.get(ClassBandRow, asset_class)
+    return None if row is None else row.band_bps
 
 
 async def scales(session: AsyncSession, instruments: set[str]) -> dict[str, int]:
@@ -60,8 +84,31 @@ async def scales(session: AsyncSession, instruments: set[str]) -> dict[str, int]
     return {instrument: (await terms_of(session, instrument)).scale for instrument in instruments}
 
 
-def _years(cls: AssetClass, issuance: IssuanceRow) -> int:
-    return term_years(cls.price_basis, issuance.attributes)
+async def last_close(
+    session: AsyncSession, instrument_id: str, day: dt.date
+) -> tuple[int, dt.datetime] | None:
+    """The price and time of the instrument's last trade before ``day`` (China Standard Time): the
+    close of the latest trading day before it."""
+    opens = dt.datetime.combine(day, dt.time(), CHINA_STANDARD_TIME)
+    query = (
+        select(FillRow.price, FillRow.at)
+        .where(FillRow.instrument_id == instrument_id, FillRow.at < opens)
+        .order_by(FillRow.id.desc())
+        .limit(1)
+    )
+    found = (await session.execute(query)).first()
+    return None if found is None else (found[0], found[1])
+
+
+async def reference_on(session: AsyncSession, terms: Terms, day: dt.date) -> int | None:
+    """The price the band is centred on during ``day``: the registrar's reference price until the
+    instrument closes a trading day after it was set, then the last close — as an exchange opens a
+    new listing at its reference price (挂牌基准价) and bands each later day around the previous
+    close; setting a reference again re-centres the band at once."""
+    close = await last_close(session, terms.instrument, day)
+    if close is None or (terms.reference_set_at is not None and terms.reference_set_at > close[1]):
+        return terms.reference
+    return close[0]
 
 
 @dataclass(slots=True)
@@ -72,6 +119,7 @@ class Market:
     book: e.Book
     priority: int
     stale: bool = False  # the database has changed under it (its rules): rebuilt after this writer
+    day: dt.date | None = None  # the trading day its band is centred for (the same all day)
 
     def next_priority(self) -> int:
         self.priority += 1
@@ -80,6 +128,19 @@ class Market:
     def invalidate(self) -> None:
         """Have the book rebuilt from the database once its writer is done with it."""
         self.stale = True
+
+    async def open_for(self, session: AsyncSession, moment: dt.datetime) -> None:
+        """Centre the band for ``moment``'s trading day, before an order is checked against it; with
+        no band or no reference price yet the instrument takes no orders: the registrar sets its
+        reference price first (PUT /market/{instrument}/rules), as an exchange sets a new listing's."""
+        day = trading_day(moment)
+        if self.day != day:
+            reference = await reference_on(session, self.terms, day)
+            if reference is not None and reference != self.book.reference:
+                self.book.set_reference(reference)
+            self.day = day
+        if self.terms.rules.band_bps is None or self.book.reference is None:
+            raise NoPriceBand("price", instrument=self.terms.instrument)
 
 
 class Exchange:

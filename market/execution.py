@@ -31,9 +31,9 @@ class Fees:
     account: str  # the platform party that collects them
 
 
-def refused(refusal: str, terms: Terms, order: e.Order) -> RegistryError:
+def refused(refusal: str, terms: Terms, order: e.Order, reference: int | None) -> RegistryError:
     """The engine's refusal of ``order`` as the user's error, with the facts its message names, in
-    CNY and display units rather than ticks of fen and base units."""
+    CNY and display units rather than ticks of fen and base units; ``reference`` centres the band."""
     error, field = REFUSED[refusal]
     rules = terms.rules
 
@@ -43,7 +43,7 @@ def refused(refusal: str, terms: Terms, order: e.Order) -> RegistryError:
     def shown(quantity: int) -> str:
         return str(Quantity(quantity, terms.scale))
 
-    low, high = e.price_band(rules, terms.reference) or (rules.tick, 0)
+    low, high = e.price_band(rules, reference) or (rules.tick, 0)
     value = {"side": order.side, "time_in_force": order.tif, "self_trade": order.self_trade}.get(field, "")
     known: dict[str, str] = {
         "order": order.id,
@@ -95,14 +95,15 @@ async def apply(work: c.Work, market: Market, events: list[e.Event], *, fees: Fe
             )
 
 
-def cash_per_lot(market: Market, price: int | None, bps: int) -> int:
-    """A limit buy holds at its limit; a market buy at the top of the band it may trade in."""
+def cash_per_lot(market: Market, price: int | None, bps: int, years: int) -> int:
+    """A limit buy holds at its limit; a market buy at the top of the band it may trade in. Both
+    hold for the ``years`` left today: a fill later counts as many or fewer, so the hold covers it."""
     terms = market.terms
     if price is None:
-        if terms.rules.band_bps is None or terms.reference is None:
+        if terms.rules.band_bps is None or market.book.reference is None:
             raise MarketBuyWithoutBand("price")
         price = market.book.band()[1]
-    return hold_per_lot(price, terms.rules.lot, terms.scale, terms.years, bps)
+    return hold_per_lot(price, terms.rules.lot, terms.scale, years, bps)
 
 
 async def _fill(
@@ -120,7 +121,7 @@ async def _fill(
     assert sell.issuance_id is not None
     lots = quantity // terms.rules.lot
     await cash.unhold(work, party=buy.party_id, fen=lots * buy.cash_per_lot, ref=buy.id, actor=ev.SYSTEM)
-    value = trade_value(price, quantity, terms.scale, terms.years)
+    value = trade_value(price, quantity, terms.scale, terms.years_at(work.now))  # left at settlement
     charge = fee(value, fees.bps)
     trade = Trade(
         trade_id=work.new_id(),
@@ -204,7 +205,7 @@ async def _amend(
         assert row.issuance_id is not None
         await units.reserve(work, issuance_id=row.issuance_id, owner=row.party_id, units=quantity, ref=row.id)
     else:
-        row.cash_per_lot = cash_per_lot(market, price, fees.bps)
+        row.cash_per_lot = cash_per_lot(market, price, fees.bps, market.terms.years_at(work.now))
         held = quantity // market.terms.rules.lot * row.cash_per_lot
         await cash.hold(work, party=row.party_id, fen=held, ref=row.id, actor=actor)
     row.price, row.quantity, row.remaining = price, row.filled + quantity, quantity

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from market import data, surveillance
 from market.errors import NotTheOperator, UnknownOperator
-from market.pricing import term_years, trade_value
+from market.pricing import term_of, trade_value, years_left
 from registry import blocks as b
 from registry import context as c
 from registry import contracts
@@ -157,7 +157,8 @@ async def _line(
     value, marked_by = 0, "none"
     last = await data.last_price(session, issuance.instrument_id) if issuance.instrument_id else None
     if last is not None:
-        value = trade_value(last, held, cls.scale, term_years(cls.price_basis, issuance.attributes))
+        years = years_left(term_of(cls.price_basis, issuance.attributes), today)  # none once over
+        value = trade_value(last, held, cls.scale, years)
         marked_by = "last trade"
     else:
         valuation = await latest_valid(session, issuance.id, today)

@@ -54,7 +54,8 @@ from market.errors import (
     SellerCannotBidOnOwnListing,
     SellerCannotBuyOwnListing,
 )
-from market.pricing import fee, term_years, trade_value
+from market.exchange import years_at
+from market.pricing import Figures, fee, figures, term_of, trade_value, trading_day, years_left
 from market.tables import BidderRow, BidRow, ListingItemRow, ListingRow
 from registry import cash, contracts, enforcement, units
 from registry import context as c
@@ -144,6 +145,11 @@ class Listing:
     bids: int
     high_bid: str | None  # english only; sealed bids stay hidden until the close
     results: list[Award]
+    # what buying it whole at its price comes to: today while open, on the day it closed once closed
+    years: int | None  # the years its price counts (元/吨·年); None for a package, priced whole
+    value: str
+    buyer_fee: str
+    seller_fee: str
 
 
 def allocate(bids: list[tuple[int, int, int]], quantity: int, reserve: int) -> list[tuple[int, int]]:
@@ -159,7 +165,7 @@ def allocate(bids: list[tuple[int, int, int]], quantity: int, reserve: int) -> l
     return awards
 
 
-async def create(work: c.Work, actor: c.Actor, spec: ListingSpec) -> Listing:
+async def create(work: c.Work, actor: c.Actor, spec: ListingSpec, *, fees_bps: int) -> Listing:
     actor.require(*c.HOLDER_KINDS)
     if not spec.items or len({item.issuance for item in spec.items}) != len(spec.items):
         raise ItemsEmptyOrRepeated("items")
@@ -173,10 +179,12 @@ async def create(work: c.Work, actor: c.Actor, spec: ListingSpec) -> Listing:
         if any(item.value is None for item in items):
             raise PackageNeedsValuations("items")
     await work.session.flush()
-    return await _view(work.session, row)
+    return await _view(work.session, row, bps=fees_bps, now=work.now)
 
 
-async def forced_sale(work: c.Work, actor: c.Actor, pledge_id: str, spec: ListingSpec) -> Listing:
+async def forced_sale(
+    work: c.Work, actor: c.Actor, pledge_id: str, spec: ListingSpec, *, fees_bps: int
+) -> Listing:
     """A bank enforces a pledge in default, its owner's notice run, by selling the pledged units for
     the owner (the seller): the proceeds pay the banks that lent on them, senior first, and the rest
     is the owner's."""
@@ -184,10 +192,12 @@ async def forced_sale(work: c.Work, actor: c.Actor, pledge_id: str, spec: Listin
     row = await _for_owner(work, pledge.owner_id, pledge.issuance_id, pledge.quantity, spec)
     row.pledge_id = pledge.id
     await enforcement.move_to_sale(work, actor, pledge, row.id)
-    return await _view(work.session, row)
+    return await _view(work.session, row, bps=fees_bps, now=work.now)
 
 
-async def sale_under_mandate(work: c.Work, actor: c.Actor, contract_id: str, spec: ListingSpec) -> Listing:
+async def sale_under_mandate(
+    work: c.Work, actor: c.Actor, contract_id: str, spec: ListingSpec, *, fees_bps: int
+) -> Listing:
     """An operator (两山银行) sells a depositor's units under its lease, custody or co-operation
     mandate, for the depositor (the seller), at no less than the contract's floor price; the
     depositor pays the operator its part of the proceeds."""
@@ -198,7 +208,7 @@ async def sale_under_mandate(work: c.Work, actor: c.Actor, contract_id: str, spe
     row = await _for_owner(work, contract.depositor_id, contract.issuance_id, contract.quantity, spec)
     row.contract_id = contract.id
     await contracts.release_to_sale(work, contract, row.id)
-    return await _view(work.session, row)
+    return await _view(work.session, row, bps=fees_bps, now=work.now)
 
 
 async def _for_owner(
@@ -217,7 +227,6 @@ async def _for_owner(
             issuance_id=issuance.id,
             quantity=quantity,
             scale=cls.scale,
-            years=term_years(cls.price_basis, issuance.attributes),
             owner_id=owner,
             contract_id=None,
             value=None,
@@ -276,7 +285,6 @@ async def _add_item(work: c.Work, actor: c.Actor, row: ListingRow, item: Item, f
         issuance_id=issuance.id,
         quantity=quantity,
         scale=cls.scale,
-        years=term_years(cls.price_basis, issuance.attributes),
         owner_id=owner,
         contract_id=item.contract,
         value=None if valuation is None else int(Fraction(valuation.value * quantity, issuance.quantity)),
@@ -319,12 +327,29 @@ async def _items(session: AsyncSession, row: ListingRow) -> list[ListingItemRow]
     return list((await session.execute(query)).scalars())
 
 
-def _value(row: ListingRow, items: list[ListingItemRow], price: int, quantity: int) -> int:
-    """What a bid of ``price`` for ``quantity`` costs: per unit of one item, or a package's whole price."""
+async def _value(
+    session: AsyncSession,
+    row: ListingRow,
+    items: list[ListingItemRow],
+    *,
+    price: int,
+    quantity: int,
+    at: dt.datetime,
+) -> int:
+    """What a bid of ``price`` for ``quantity`` settling ``at`` costs: per unit of one item (per
+    year left on its term, for a unit_year price), or a package's whole price."""
     if row.package:
         return price
     (item,) = items
-    return trade_value(price, quantity, item.scale, item.years)
+    years = years_at(await _term(session, item), at, field="listing")
+    return trade_value(price, quantity, item.scale, years)
+
+
+async def _term(session: AsyncSession, item: ListingItemRow) -> tuple[dt.date, dt.date] | None:
+    """The term a unit_year price for ``item`` counts the years of; None for other price bases."""
+    issuance = await session.get(IssuanceRow, item.issuance_id)
+    assert issuance is not None
+    return term_of((await get_asset_class(session, issuance.asset_class)).price_basis, issuance.attributes)
 
 
 async def buy(work: c.Work, actor: c.Actor, listing_id: str, *, fees_bps: int, fee_account: str) -> Listing:
@@ -349,10 +374,10 @@ async def buy(work: c.Work, actor: c.Actor, listing_id: str, *, fees_bps: int, f
     await work.session.flush()
     proceeds = await _award(work, row, bid, bid.quantity, fees_bps=fees_bps, fee_account=fee_account)
     await _finish(work, row, proceeds)
-    return await _view(work.session, row)
+    return await _view(work.session, row, bps=fees_bps, now=work.now)
 
 
-async def register(work: c.Work, actor: c.Actor, listing_id: str) -> Listing:
+async def register(work: c.Work, actor: c.Actor, listing_id: str, *, fees_bps: int) -> Listing:
     """Register to bid by lodging the deposit (保证金), held from the bidder's free cash."""
     actor.require(*c.HOLDER_KINDS)
     row = await _locked_open(work, listing_id)
@@ -367,7 +392,7 @@ async def register(work: c.Work, actor: c.Actor, listing_id: str) -> Listing:
         BidderRow(listing_id=row.id, party_id=actor.party_id, held=row.deposit, registered_at=work.now)
     )
     await work.session.flush()
-    return await _view(work.session, row)
+    return await _view(work.session, row, bps=fees_bps, now=work.now)
 
 
 async def bid(
@@ -391,7 +416,8 @@ async def bid(
                 await _hold_to(work, row, earlier.party_id, row.deposit)
         elif earlier.party_id == actor.party_id:
             earlier.status = BidStatus.REPLACED
-    value = _value(row, items, offered, wanted)
+    # held for the years left today: at the close it counts as many or fewer, so the hold covers it
+    value = await _value(work.session, row, items, price=offered, quantity=wanted, at=work.now)
     await _hold_to(work, row, actor.party_id, max(row.deposit, value + fee(value, fees_bps)))
     work.session.add(
         BidRow(
@@ -410,7 +436,7 @@ async def bid(
     ):
         row.ends_at += dt.timedelta(minutes=row.extension_minutes)
     await work.session.flush()
-    return await _view(work.session, row)
+    return await _view(work.session, row, bps=fees_bps, now=work.now)
 
 
 async def _check_bid(
@@ -480,7 +506,7 @@ async def _award(
 ) -> int:
     """Settle one winner's allocation; returns the seller's proceeds net of its fee."""
     items = await _items(work.session, row)
-    value = _value(row, items, winner.price, quantity)
+    value = await _value(work.session, row, items, price=winner.price, quantity=quantity, at=work.now)
     charge = fee(value, fees_bps)
     trade_id = work.new_id()
     if row.package:
@@ -576,7 +602,7 @@ async def due(work: c.Work) -> list[ListingRow]:
     return list((await work.session.execute(query)).scalars())
 
 
-async def cancel(work: c.Work, actor: c.Actor, listing_id: str) -> Listing:
+async def cancel(work: c.Work, actor: c.Actor, listing_id: str, *, fees_bps: int) -> Listing:
     """The seller withdraws a listing that has no bid yet; units and deposits are released."""
     row = await _locked_open(work, listing_id)
     if row.seller_id != actor.party_id or row.pledge_id is not None or row.contract_id is not None:
@@ -585,29 +611,36 @@ async def cancel(work: c.Work, actor: c.Actor, listing_id: str) -> Listing:
         raise ListingHasBids("listing")
     await close(work, row, fees_bps=0, fee_account=row.seller_id)
     row.status = ListingStatus.CANCELLED
-    return await _view(work.session, row)
+    return await _view(work.session, row, bps=fees_bps, now=work.now)
 
 
-async def get_listing(session: AsyncSession, listing_id: str) -> Listing:
+async def get_listing(session: AsyncSession, listing_id: str, *, bps: int, now: dt.datetime) -> Listing:
     row = await session.get(ListingRow, listing_id)
     if row is None:
         raise NoSuchListing("listing", listing=listing_id)
-    return await _view(session, row)
+    return await _view(session, row, bps=bps, now=now)
 
 
 async def list_listings(
-    session: AsyncSession, *, status: ListingStatus | None, after: str | None, limit: int
+    session: AsyncSession,
+    *,
+    status: ListingStatus | None,
+    after: str | None,
+    limit: int,
+    bps: int,
+    now: dt.datetime,
 ) -> list[Listing]:
     query = select(ListingRow).order_by(ListingRow.id).limit(limit)
     if status is not None:
         query = query.where(ListingRow.status == status)
     if after is not None:
         query = query.where(ListingRow.id > after)
-    return [await _view(session, row) for row in (await session.execute(query)).scalars()]
+    return [await _view(session, row, bps=bps, now=now) for row in (await session.execute(query)).scalars()]
 
 
-async def _view(session: AsyncSession, row: ListingRow) -> Listing:
+async def _view(session: AsyncSession, row: ListingRow, *, bps: int, now: dt.datetime) -> Listing:
     items = await _items(session, row)
+    shown = await _figures(session, row, items, bps, trading_day(row.closed_at or now))
     count = (await session.execute(select(func.count()).where(BidRow.listing_id == row.id))).scalar_one()
     high = (
         await _high_bid(session, row)
@@ -647,7 +680,23 @@ async def _view(session: AsyncSession, row: ListingRow) -> Listing:
         count,
         None if high is None else _money(high),
         results,
+        shown.years if not row.package else None,
+        shown.value,
+        shown.buyer_fee,
+        shown.seller_fee,
     )
+
+
+async def _figures(
+    session: AsyncSession, row: ListingRow, items: list[ListingItemRow], bps: int, on: dt.date
+) -> Figures:
+    """Buying the whole listing at its price on ``on``: a package for its price; one item for its
+    price per unit (per year left on its term, for a unit_year price; none once the term is over)."""
+    if row.package:
+        return figures(row.price, 1, 0, 1, bps)
+    (item,) = items
+    years = years_left(await _term(session, item), on)
+    return figures(row.price, item.quantity, item.scale, years, bps)
 
 
 def _money(fen: int) -> str:

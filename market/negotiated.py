@@ -19,7 +19,8 @@ from market.errors import (
     OfferClosed,
     OfferExpired,
 )
-from market.pricing import fee, term_years, trade_value
+from market.exchange import years_at
+from market.pricing import fee, term_of, trade_value, trading_day, years_left
 from market.tables import OfferRow
 from registry import context as c
 from registry import events as ev
@@ -50,29 +51,39 @@ class Offer:
     issuance: int
     quantity: str
     price: str
-    years: int
-    value: str
+    years: int  # the years its price counts: left on the term today while open, as settled once accepted
+    value: str  # what the buyer pays for the units, before its fee
     status: OfferStatus
     deadline: dt.datetime
     trade: str | None
+    buyer_fee: str
+    seller_fee: str
 
 
-async def _offer(session: AsyncSession, row: OfferRow) -> Offer:
+async def _offer(session: AsyncSession, row: OfferRow, *, bps: int, now: dt.datetime) -> Offer:
+    """The offer as it stands: an open one priced as accepting it at ``now`` would settle it."""
     issuance = await session.get(IssuanceRow, row.issuance_id)
     assert issuance is not None
-    scale = (await get_asset_class(session, issuance.asset_class)).scale
+    cls = await get_asset_class(session, issuance.asset_class)
+    years, value = row.years, row.value
+    if row.status == OfferStatus.OPEN:
+        years = years_left(term_of(cls.price_basis, issuance.attributes), trading_day(now))
+        value = trade_value(row.price, row.quantity, cls.scale, years)
+    charge = str(Money(fee(value, bps)))
     return Offer(
         row.id,
         row.seller_id,
         row.buyer_id,
         row.issuance_id,
-        str(Quantity(row.quantity, scale)),
+        str(Quantity(row.quantity, cls.scale)),
         str(Money(row.price)),
-        row.years,
-        str(Money(row.value)),
+        years,
+        str(Money(value)),
         OfferStatus(row.status),
         row.deadline,
         row.trade_id,
+        charge,
+        charge,
     )
 
 
@@ -85,6 +96,7 @@ async def propose(
     quantity: str,
     price: str,
     deadline: dt.datetime,
+    fee_bps: int,
 ) -> Offer:
     """Offer units to one buyer; they are reserved at once, so they cannot be sold twice."""
     actor.require(*c.HOLDER_KINDS)
@@ -101,7 +113,7 @@ async def propose(
     cls = await get_asset_class(work.session, issuance.asset_class)
     amount = Quantity.parse(quantity, cls.scale, field="quantity").units
     price_fen = Money.parse(price, field="price").fen
-    years = term_years(cls.price_basis, issuance.attributes)
+    years = years_at(term_of(cls.price_basis, issuance.attributes), work.now, field="issuance")
     row = OfferRow(
         id=work.new_id(),
         seller_id=actor.party_id,
@@ -118,7 +130,7 @@ async def propose(
     await units.reserve(work, issuance_id=issuance_id, owner=actor.party_id, units=amount, ref=row.id)
     work.session.add(row)
     await work.session.flush()
-    return await _offer(work.session, row)
+    return await _offer(work.session, row, bps=fee_bps, now=work.now)
 
 
 async def _open_offer(work: c.Work, actor: c.Actor, offer_id: str) -> OfferRow:
@@ -144,7 +156,11 @@ async def accept(work: c.Work, actor: c.Actor, offer_id: str, *, fee_bps: int, f
         raise NotTheOffersBuyer("offer")
     if row.deadline <= work.now:
         raise OfferExpired("offer", offer=offer_id)
-    cls = await get_asset_class(work.session, (await _issuance(work.session, row.issuance_id)).asset_class)
+    issuance = await _issuance(work.session, row.issuance_id)
+    cls = await get_asset_class(work.session, issuance.asset_class)
+    # worth the years left on the day it settles, which may be fewer than when it was offered
+    row.years = years_at(term_of(cls.price_basis, issuance.attributes), work.now, field="offer")
+    row.value = trade_value(row.price, row.quantity, cls.scale, row.years)
     charge = fee(row.value, fee_bps)
     trade = Trade(
         trade_id=work.new_id(),
@@ -162,7 +178,7 @@ async def accept(work: c.Work, actor: c.Actor, offer_id: str, *, fee_bps: int, f
     )
     await settle(work, trade, actor=actor.party_id)
     row.status, row.closed_at, row.trade_id = OfferStatus.ACCEPTED, work.now, trade.trade_id
-    return await _offer(work.session, row)
+    return await _offer(work.session, row, bps=fee_bps, now=work.now)
 
 
 async def _issuance(session: AsyncSession, issuance_id: int) -> IssuanceRow:
@@ -171,7 +187,7 @@ async def _issuance(session: AsyncSession, issuance_id: int) -> IssuanceRow:
     return row
 
 
-async def close(work: c.Work, actor: c.Actor, offer_id: str, *, status: OfferStatus) -> Offer:
+async def close(work: c.Work, actor: c.Actor, offer_id: str, *, status: OfferStatus, fee_bps: int) -> Offer:
     """The buyer declines or the seller withdraws; the reserved units go back to the seller."""
     row = await _open_offer(work, actor, offer_id)
     if status == OfferStatus.DECLINED and actor.party_id != row.buyer_id:
@@ -182,7 +198,7 @@ async def close(work: c.Work, actor: c.Actor, offer_id: str, *, status: OfferSta
         work, issuance_id=row.issuance_id, owner=row.seller_id, ref=row.id, actor=actor.party_id
     )
     row.status, row.closed_at = status, work.now
-    return await _offer(work.session, row)
+    return await _offer(work.session, row, bps=fee_bps, now=work.now)
 
 
 async def lapse_due(work: c.Work) -> int:
@@ -201,15 +217,24 @@ async def lapse_due(work: c.Work) -> int:
     return len(due)
 
 
-async def get_offer(session: AsyncSession, actor: c.Actor, offer_id: str) -> Offer:
+async def get_offer(
+    session: AsyncSession, actor: c.Actor, offer_id: str, *, bps: int, now: dt.datetime
+) -> Offer:
     row = await session.get(OfferRow, offer_id)
     if row is None or not _sees(actor, row):
         raise NoSuchOffer("offer", offer=offer_id)
-    return await _offer(session, row)
+    return await _offer(session, row, bps=bps, now=now)
 
 
 async def list_offers(
-    session: AsyncSession, actor: c.Actor, *, status: OfferStatus | None, after: str | None, limit: int
+    session: AsyncSession,
+    actor: c.Actor,
+    *,
+    status: OfferStatus | None,
+    after: str | None,
+    limit: int,
+    bps: int,
+    now: dt.datetime,
 ) -> list[Offer]:
     """Offers the actor made or received (so a buyer finds what it may accept); regulators see all."""
     query = select(OfferRow).order_by(OfferRow.id).limit(limit)
@@ -219,4 +244,4 @@ async def list_offers(
         query = query.where(OfferRow.status == status)
     if after is not None:
         query = query.where(OfferRow.id > after)
-    return [await _offer(session, row) for row in (await session.execute(query)).scalars()]
+    return [await _offer(session, row, bps=bps, now=now) for row in (await session.execute(query)).scalars()]

@@ -19,9 +19,10 @@ from market.errors import (
     NotInFuture,
     NotTheOrdersParty,
 )
-from market.exchange import Market, Terms, engine_order, micros, scales
+from market.exchange import Market, Terms, engine_order, micros, terms_of
 from market.execution import Fees, apply, cash_per_lot, refused
 from market.expiry import end_of_trading_day
+from market.pricing import figures, trading_day, years_left
 from market.tables import OrderRow, OrderStatus, SelfTrade, Side, TimeInForce
 from registry import blocks as b
 from registry import cash, units
@@ -47,6 +48,10 @@ class Order:
     reason: str | None
     created_at: dt.datetime
     updated_at: dt.datetime
+    years: int  # the years its price counts: left on the term today (when it closed, once closed)
+    value: str | None  # its quantity at its limit price for those years; a market order has none
+    buyer_fee: str | None
+    seller_fee: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +67,12 @@ class Entry:
     issuance: int | None = None  # which of the seller's issuances delivers; the oldest that can by default
 
 
-def view(row: OrderRow, scale: int) -> Order:
+def view(row: OrderRow, terms: Terms, bps: int, now: dt.datetime) -> Order:
+    """An order as its party sees it, with what it comes to at its limit on ``now``'s trading day
+    (on the day it closed, once it has)."""
+    scale = terms.scale
+    years = years_left(terms.term, trading_day(now if row.status == OrderStatus.OPEN else row.updated_at))
+    shown = None if row.price is None else figures(row.price, row.quantity, scale, years, bps)
     return Order(
         row.id,
         row.instrument_id,
@@ -78,6 +88,10 @@ def view(row: OrderRow, scale: int) -> Order:
         row.reason,
         row.created_at,
         row.updated_at,
+        years,
+        None if shown is None else shown.value,
+        None if shown is None else shown.buyer_fee,
+        None if shown is None else shown.seller_fee,
     )
 
 
@@ -86,17 +100,19 @@ async def submit(work: c.Work, market: Market, actor: c.Actor, entry: Entry, *, 
     actor.require(*c.HOLDER_KINDS)
     terms = market.terms
     row = await _new_order(work, market, actor, entry)
+    await market.open_for(work.session, work.now)
     order = engine_order(row)
     refusal = market.book.refusal(order)
     if refusal is not None:
-        raise refused(refusal, terms, order)
+        raise refused(refusal, terms, order, market.book.reference)
+    years = terms.years_at(work.now)
     if row.side == e.SELL:
         row.issuance_id = await _delivering_issuance(work.session, terms, row, entry.issuance)
         await units.reserve(
             work, issuance_id=row.issuance_id, owner=actor.party_id, units=row.remaining, ref=row.id
         )
     else:
-        row.cash_per_lot = cash_per_lot(market, row.price, fees.bps)
+        row.cash_per_lot = cash_per_lot(market, row.price, fees.bps, years)
         held = row.remaining // terms.rules.lot * row.cash_per_lot
         await cash.hold(work, party=actor.party_id, fen=held, ref=row.id, actor=actor.party_id)
     work.session.add(row)
@@ -112,7 +128,7 @@ async def submit(work: c.Work, market: Market, actor: c.Actor, entry: Entry, *, 
         self_trade=row.self_trade,
     )
     await apply(work, market, events, fees=fees, actor=actor.party_id)
-    return view(row, terms.scale)
+    return view(row, terms, fees.bps, work.now)
 
 
 async def _new_order(work: c.Work, market: Market, actor: c.Actor, entry: Entry) -> OrderRow:
@@ -200,7 +216,14 @@ async def owned_order(session: AsyncSession, actor: c.Actor, order_id: str) -> O
 
 
 async def list_orders(
-    session: AsyncSession, actor: c.Actor, *, status: OrderStatus | None, after: str | None, limit: int
+    session: AsyncSession,
+    actor: c.Actor,
+    *,
+    status: OrderStatus | None,
+    after: str | None,
+    limit: int,
+    bps: int,
+    now: dt.datetime,
 ) -> list[Order]:
     query = (
         select(OrderRow)
@@ -219,17 +242,17 @@ async def list_orders(
             | ((OrderRow.created_at == last.created_at) & (OrderRow.id < last.id))
         )
     rows = list((await session.execute(query)).scalars())
-    scale = await scales(session, {row.instrument_id for row in rows})
-    return [view(row, scale[row.instrument_id]) for row in rows]
+    terms = {i: await terms_of(session, i) for i in {row.instrument_id for row in rows}}
+    return [view(row, terms[row.instrument_id], bps, now) for row in rows]
 
 
 async def cancel(work: c.Work, market: Market, actor: c.Actor, order_id: str, *, fees: Fees) -> Order:
     actor.require(*c.HOLDER_KINDS)
     row = await _own_order(work.session, actor, order_id)
     events = market.book.cancel(order_id)
-    _raise_refusal(events, market.terms, engine_order(row))
+    _raise_refusal(events, market, engine_order(row))
     await apply(work, market, events, fees=fees, actor=actor.party_id)
-    return view(row, market.terms.scale)
+    return view(row, market.terms, fees.bps, work.now)
 
 
 async def amend(
@@ -246,13 +269,14 @@ async def amend(
     actor.require(*c.HOLDER_KINDS)
     row = await _own_order(work.session, actor, order_id)
     units_open = Quantity.parse(quantity, market.terms.scale, field="quantity").units
+    await market.open_for(work.session, work.now)
     new_price = row.price if price is None else Money.parse(price, field="price").fen
     events = market.book.amend(order_id, units_open, new_price)
     asked = engine_order(row)
     asked.price, asked.quantity = new_price, units_open
-    _raise_refusal(events, market.terms, asked)
+    _raise_refusal(events, market, asked)
     await apply(work, market, events, fees=fees, actor=actor.party_id)
-    return view(row, market.terms.scale)
+    return view(row, market.terms, fees.bps, work.now)
 
 
 async def _own_order(session: AsyncSession, actor: c.Actor, order_id: str) -> OrderRow:
@@ -263,7 +287,7 @@ async def _own_order(session: AsyncSession, actor: c.Actor, order_id: str) -> Or
     return row
 
 
-def _raise_refusal(events: list[e.Event], terms: Terms, asked: e.Order) -> None:
+def _raise_refusal(events: list[e.Event], market: Market, asked: e.Order) -> None:
     """Raise the engine's refusal of what was ``asked``, if it refused."""
     if events and events[0][0] == "rejected":
-        raise refused(events[0][2], terms, asked)
+        raise refused(events[0][2], market.terms, asked, market.book.reference)

@@ -1,7 +1,14 @@
 """Market rules per instrument, set by the registrar or a regulator: tick, lot, order size limits, the
 price band around a reference price, and halting and resuming trading (resumption opens with a call
-auction, 集合竞价)."""
+auction, 集合竞价).
 
+Every instrument has a band: its own, else its asset class's default (``class_bands``). The band is
+centred on the registrar's reference price until a trading day closes after it was set, then on the
+last close (the price of the last trade before the trading day); an instrument with neither takes no
+orders until the registrar sets a reference price, as an exchange sets a new listing's (挂牌基准价).
+"""
+
+import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,8 +24,9 @@ from market.errors import (
     SizeLimitsOutOfOrder,
     TickNotPositive,
 )
-from market.exchange import DEFAULT_RULES, Market, terms_of
+from market.exchange import DEFAULT_RULES, Market, reference_on, terms_of
 from market.execution import Fees, apply
+from market.pricing import trading_day
 from market.tables import MarketRulesRow
 from registry import context as c
 from registry.quantities import MAX_UNITS, Money, Quantity
@@ -33,8 +41,8 @@ class RulesView:
     lot: str
     min_quantity: str
     max_quantity: str
-    band_bps: int | None
-    reference_price: str | None
+    band_bps: int | None  # the instrument's own, else its asset class's default
+    reference_price: str | None  # today's: the registrar's, or a later close
     band: list[str] | None  # [lowest, highest]: the prices a limit order may have now
     halted: bool
 
@@ -51,14 +59,16 @@ class RulesChange:
     reference_price: str | None = None
 
 
-async def rules_of(session: AsyncSession, instrument_id: str) -> RulesView:
+async def rules_of(session: AsyncSession, instrument_id: str, now: dt.datetime) -> RulesView:
+    """The rules an order entered at ``now`` is checked against."""
     terms = await terms_of(session, instrument_id)
     rules = terms.rules
+    reference = await reference_on(session, terms, trading_day(now))
 
     def units(n: int) -> str:
         return str(Quantity(n, terms.scale))
 
-    band = price_band(rules, terms.reference)
+    band = price_band(rules, reference)
     return RulesView(
         instrument_id,
         str(Money(rules.tick)),
@@ -66,7 +76,7 @@ async def rules_of(session: AsyncSession, instrument_id: str) -> RulesView:
         units(rules.min_quantity),
         units(rules.max_quantity),
         rules.band_bps,
-        None if terms.reference is None else str(Money(terms.reference)),
+        None if reference is None else str(Money(reference)),
         None if band is None else [str(Money(band[0])), str(Money(band[1]))],
         terms.halted,
     )
@@ -86,6 +96,7 @@ async def _rules_row(work: c.Work, market: Market) -> MarketRulesRow:
             reference_price=None,
             halted=False,
             updated_at=work.now,
+            reference_set_at=None,
         )
         work.session.add(row)
     return row
@@ -108,6 +119,7 @@ async def change_rules(work: c.Work, market: Market, actor: c.Actor, change: Rul
             setattr(row, name, Quantity.parse(value, scale, field=name).units)
     if change.reference_price is not None:
         row.reference_price = Money.parse(change.reference_price, field="reference_price").fen
+        row.reference_set_at = work.now
     if change.band_bps is not None:
         if not 0 < change.band_bps < MAX_BAND_BPS:
             raise BandOutOfRange("band_bps", band_bps=change.band_bps)
@@ -116,7 +128,7 @@ async def change_rules(work: c.Work, market: Market, actor: c.Actor, change: Rul
     row.updated_at = work.now
     await work.session.flush()
     market.invalidate()
-    return await rules_of(work.session, market.terms.instrument)
+    return await rules_of(work.session, market.terms.instrument, work.now)
 
 
 def _check(row: MarketRulesRow, scale: int) -> None:
@@ -148,7 +160,7 @@ async def halt(work: c.Work, market: Market, actor: c.Actor) -> RulesView:
     row.halted, row.updated_at = True, work.now
     market.book.halt()
     await work.session.flush()
-    return await rules_of(work.session, market.terms.instrument)
+    return await rules_of(work.session, market.terms.instrument, work.now)
 
 
 async def resume(work: c.Work, market: Market, actor: c.Actor, *, fees: Fees) -> RulesView:
@@ -160,4 +172,4 @@ async def resume(work: c.Work, market: Market, actor: c.Actor, *, fees: Fees) ->
     row.halted, row.updated_at = False, work.now
     await apply(work, market, market.book.open(), fees=fees, actor=actor.party_id)
     await work.session.flush()
-    return await rules_of(work.session, market.terms.instrument)
+    return await rules_of(work.session, market.terms.instrument, work.now)

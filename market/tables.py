@@ -31,7 +31,8 @@ class OfferRow(Base):
 
 class MarketRulesRow(Base):
     """What an instrument's book accepts, and whether it trades; an instrument without a row trades
-    under the defaults (tick 0.01 CNY, lot of one base unit, no band)."""
+    under the defaults (tick 0.01 CNY, lot of one base unit), and without a band of its own
+    (``band_bps`` None) in its asset class's (``ClassBandRow``)."""
 
     __tablename__ = "market_rules"
     instrument_id: Mapped[str] = mapped_column(ForeignKey("instruments.id"), primary_key=True)
@@ -43,6 +44,16 @@ class MarketRulesRow(Base):
     reference_price: Mapped[int | None] = mapped_column(BigInteger)  # fen; the band's centre
     halted: Mapped[bool] = mapped_column(Boolean)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    reference_set_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)  # until a later close
+
+
+class ClassBandRow(Base):
+    """The price band (basis points either side of the reference price) that an asset class's
+    instruments trade in until the registrar sets one of their own."""
+
+    __tablename__ = "class_bands"
+    asset_class: Mapped[str] = mapped_column(ForeignKey("asset_classes.code"), primary_key=True)
+    band_bps: Mapped[int] = mapped_column(Integer)
 
 
 class Side(StrEnum):
@@ -154,7 +165,6 @@ class ListingItemRow(Base):
     issuance_id: Mapped[int] = mapped_column(ForeignKey("issuances.id"), primary_key=True)
     quantity: Mapped[int] = mapped_column(BigInteger)
     scale: Mapped[int] = mapped_column(Integer)  # of its asset class, so views need no lookup
-    years: Mapped[int] = mapped_column(Integer)  # of a unit_year price (元/吨·年); 1 otherwise
     owner_id: Mapped[str] = mapped_column(ForeignKey("parties.id"))  # the seller, or a depositor
     contract_id: Mapped[str | None] = mapped_column(String(36))  # the mandate a depositor's units sell under
     value: Mapped[int | None] = mapped_column(BigInteger)  # fen: its share of the latest valuation

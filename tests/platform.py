@@ -376,6 +376,17 @@ class Platform:
             {"party": member.party, "amount": amount, "reference": reference},
         )
 
+    async def open_market(self, instrument: str, reference: str, band_bps: int | None = None) -> None:
+        """The registrar sets a new instrument's reference price (and its band, if given): an
+        instrument takes no orders before it has one."""
+        rules: dict[str, Any] = {"reference_price": reference}
+        if band_bps is not None:
+            rules["band_bps"] = band_bps
+        changed = await self.client.put(
+            f"/api/v1/market/{instrument}/rules", json=rules, headers=self.registrar.auth
+        )
+        assert changed.status_code == 200, changed.text
+
     async def holdings(self, member: Member) -> dict[tuple[int, str], str]:
         found = await self.get(f"/api/v1/parties/{member.party}/holdings", member)
         assert found.status_code == 200, found.text

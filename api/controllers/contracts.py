@@ -63,4 +63,8 @@ class ContractController(Controller):
         self, contract_id: PathId, data: JSONBody[SaleIn], act: ActDep
     ) -> Response[listings.Listing]:
         spec = listings.ListingSpec(items=(), **data.model_dump())
-        return await act(lambda call: listings.sale_under_mandate(call.work, call.actor, contract_id, spec))
+        return await act(
+            lambda call: listings.sale_under_mandate(
+                call.work, call.actor, contract_id, spec, fees_bps=call.fees.bps
+            )
+        )

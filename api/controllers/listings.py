@@ -24,7 +24,7 @@ class ListingController(Controller):
     async def create(self, data: JSONBody[ListingIn], act: ActDep) -> Response[listings.Listing]:
         items = tuple(listings.Item(item.issuance, item.quantity, item.contract) for item in data.items)
         spec = listings.ListingSpec(items=items, **data.model_dump(exclude={"items"}))
-        return await act(lambda call: listings.create(call.work, call.actor, spec))
+        return await act(lambda call: listings.create(call.work, call.actor, spec, fees_bps=call.fees.bps))
 
     @get("", summary="Listings by status (open, sold, failed, cancelled) — public", opt=public())
     async def list_listings(
@@ -35,13 +35,20 @@ class ListingController(Controller):
         limit: Limit = 50,
     ) -> Page[listings.Listing]:
         async with platform.database.reads() as session:
-            found = await listings.list_listings(session, status=status, after=after(cursor), limit=limit)
+            found = await listings.list_listings(
+                session,
+                status=status,
+                after=after(cursor),
+                limit=limit,
+                bps=platform.fee_bps,
+                now=platform.now(),
+            )
         return page(found, limit, lambda listing: listing.id)
 
     @get("/{listing_id:str}", summary="A listing's state, and its results once closed — public", opt=public())
     async def get_listing(self, listing_id: PathId, platform: PlatformDep) -> listings.Listing:
         async with platform.database.reads() as session:
-            return await listings.get_listing(session, listing_id)
+            return await listings.get_listing(session, listing_id, bps=platform.fee_bps, now=platform.now())
 
     @post(
         "/{listing_id:str}/buy",
@@ -63,7 +70,9 @@ class ListingController(Controller):
         opt=writes(*HOLDERS),
     )
     async def register(self, listing_id: PathId, act: ActDep) -> Response[listings.Listing]:
-        return await act(lambda call: listings.register(call.work, call.actor, listing_id))
+        return await act(
+            lambda call: listings.register(call.work, call.actor, listing_id, fees_bps=call.fees.bps)
+        )
 
     @post(
         "/{listing_id:str}/bids",
@@ -89,4 +98,6 @@ class ListingController(Controller):
         opt=writes(*HOLDERS, subject=party_to("listing", "listing_id", "seller")),
     )
     async def cancel(self, listing_id: PathId, act: ActDep) -> Response[listings.Listing]:
-        return await act(lambda call: listings.cancel(call.work, call.actor, listing_id))
+        return await act(
+            lambda call: listings.cancel(call.work, call.actor, listing_id, fees_bps=call.fees.bps)
+        )

@@ -12,7 +12,13 @@ from api.paging import Cursor, Limit, Page, after_int, page
 from api.platform import PlatformDep
 from api.schemas import AssetClassQuery, PathId, RulesIn
 from api.work import ActDep
-from market import data, rules
+from market import data, quotes, rules
+from market.tables import Side
+
+DecimalQuery = Annotated[
+    str,
+    QueryParameter(pattern=r"^[0-9]{1,16}(\.[0-9]{1,6})?$", max_length=32, description="a decimal string"),
+]
 
 
 class MarketController(Controller):
@@ -36,7 +42,33 @@ class BookController(Controller):
     )
     async def get_rules(self, instrument: PathId, platform: PlatformDep) -> rules.RulesView:
         async with platform.database.reads() as session:
-            return await rules.rules_of(session, instrument)
+            return await rules.rules_of(session, instrument, platform.now())
+
+    @get(
+        "/quote",
+        summary="What an order would come to before you enter it: years, value, each side's fee (public)",
+        description="For an emission permit (元/吨·年) the years are those left on its term today, a "
+        "started year counting whole; a buy order holds `held` of your cash when entered.",
+        opt=public(),
+    )
+    async def quote(
+        self,
+        instrument: PathId,
+        platform: PlatformDep,
+        side: FromQuery[Side],
+        price: DecimalQuery,
+        quantity: DecimalQuery,
+    ) -> quotes.Quote:
+        async with platform.database.reads() as session:
+            return await quotes.quote(
+                session,
+                instrument,
+                side=side,
+                price=price,
+                quantity=quantity,
+                bps=platform.fee_bps,
+                now=platform.now(),
+            )
 
     @get("/depth", summary="Aggregated price levels, best first (public)", opt=public())
     async def depth(

@@ -31,6 +31,7 @@ class OfferController(Controller):
                 quantity=data.quantity,
                 price=data.price,
                 deadline=data.deadline,
+                fee_bps=call.fees.bps,
             )
         )
 
@@ -49,7 +50,13 @@ class OfferController(Controller):
     ) -> Page[negotiated.Offer]:
         async with platform.database.reads() as session:
             found = await negotiated.list_offers(
-                session, actor, status=status, after=after(cursor), limit=limit
+                session,
+                actor,
+                status=status,
+                after=after(cursor),
+                limit=limit,
+                bps=platform.fee_bps,
+                now=platform.now(),
             )
         return page(found, limit, lambda offer: offer.id)
 
@@ -60,7 +67,9 @@ class OfferController(Controller):
     )
     async def get_offer(self, offer_id: PathId, platform: PlatformDep, actor: ActorDep) -> negotiated.Offer:
         async with platform.database.reads() as session:
-            return await negotiated.get_offer(session, actor, offer_id)
+            return await negotiated.get_offer(
+                session, actor, offer_id, bps=platform.fee_bps, now=platform.now()
+            )
 
     @post(
         "/{offer_id:str}/accept",
@@ -84,7 +93,7 @@ class OfferController(Controller):
     async def decline(self, offer_id: PathId, act: ActDep) -> Response[negotiated.Offer]:
         return await act(
             lambda call: negotiated.close(
-                call.work, call.actor, offer_id, status=negotiated.OfferStatus.DECLINED
+                call.work, call.actor, offer_id, status=negotiated.OfferStatus.DECLINED, fee_bps=call.fees.bps
             )
         )
 
@@ -97,6 +106,10 @@ class OfferController(Controller):
     async def withdraw(self, offer_id: PathId, act: ActDep) -> Response[negotiated.Offer]:
         return await act(
             lambda call: negotiated.close(
-                call.work, call.actor, offer_id, status=negotiated.OfferStatus.WITHDRAWN
+                call.work,
+                call.actor,
+                offer_id,
+                status=negotiated.OfferStatus.WITHDRAWN,
+                fee_bps=call.fees.bps,
             )
         )

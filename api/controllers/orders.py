@@ -54,14 +54,23 @@ class OrderController(Controller):
         limit: Limit = 50,
     ) -> Page[orders.Order]:
         async with platform.database.reads() as session:
-            found = await orders.list_orders(session, actor, status=status, after=after(cursor), limit=limit)
+            found = await orders.list_orders(
+                session,
+                actor,
+                status=status,
+                after=after(cursor),
+                limit=limit,
+                bps=platform.fee_bps,
+                now=platform.now(),
+            )
         return page(found, limit, lambda order: order.id)
 
     @get("/{order_id:str}", summary="One of your party's orders", opt=reads(*HOLDERS, subject=OWN_ORDER))
     async def get_order(self, order_id: PathId, platform: PlatformDep, actor: ActorDep) -> orders.Order:
         async with platform.database.reads() as session:
             row = await orders.owned_order(session, actor, order_id)
-            return orders.view(row, (await exchange.terms_of(session, row.instrument_id)).scale)
+            terms = await exchange.terms_of(session, row.instrument_id)
+            return orders.view(row, terms, platform.fee_bps, platform.now())
 
     @post(
         "/{order_id:str}/cancel",

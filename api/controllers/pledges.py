@@ -140,5 +140,6 @@ class PledgeController(Controller):
             )
         spec = listings.ListingSpec(items=(), **data.sale.model_dump())
         return await act(
-            lambda call: listings.forced_sale(call.work, call.actor, pledge_id, spec), status=201
+            lambda call: listings.forced_sale(call.work, call.actor, pledge_id, spec, fees_bps=call.fees.bps),
+            status=201,
         )

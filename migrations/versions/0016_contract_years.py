@@ -10,7 +10,7 @@ buy-out, or no rent or dividend), or a sale under its mandate ended it — then 
 before.
 
 Revision ID: 0016
-Revises: 0013
+Revises: 0015
 Create Date: 2026-11-30 05:30:00
 """
 
@@ -22,7 +22,7 @@ from alembic import op
 from registry.contract_years import count
 
 revision: str = '0016'
-down_revision: str | None = '0013'
+down_revision: str | None = '0015'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -231,6 +231,7 @@ async def test_two_buyers_race_for_one_listing_and_exactly_one_wins(platform: Pl
 async def test_two_buyers_race_for_the_last_units_on_the_book(platform: Platform) -> None:
     seller = await platform.onboard("collective", "361028")
     issued = await platform.confirmed(seller, "CS", "100")
+    await platform.open_market(issued["instrument"], "45.00")
     racers = await bidders(platform, 2)
     ask = {"instrument": issued["instrument"], "side": "sell", "quantity": "100", "price": "45.00"}
     assert (await platform.post("/api/v1/orders", seller, ask)).status_code == 201

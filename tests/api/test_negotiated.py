@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.platform import Member, Platform
+from tests.platform import ATTRIBUTES, Member, Platform
 
 pytestmark = pytest.mark.anyio
 
@@ -38,9 +38,11 @@ async def balance(platform: Platform, member: Member) -> str:
 
 
 async def test_jiangxis_first_permit_trade_settles_delivery_versus_payment(platform: Platform) -> None:
-    # 96 t/a of SO2 at 389.00 元/吨·年 for a 5-year term is worth 186,720.00 CNY (DESIGN §5).
+    # 96 t/a of SO2 at 389.00 元/吨·年 on a 2026–2030 permit traded in 2026 is worth 5 years:
+    # 186,720.00 CNY (DESIGN §5).
     seller, buyer = await platform.onboard("enterprise"), await platform.onboard("enterprise")
-    issued = await platform.confirmed(seller, "EP", "96.000")
+    term = {"term_start": "2026-01-01", "term_end": "2030-12-31"}
+    issued = await platform.confirmed(seller, "EP", "96.000", attributes={**ATTRIBUTES["EP"], **term})
     await platform.deposit(buyer, "200000.00")
     made = await offer(platform, seller, buyer, issued["id"], "96.000", "389.00")
     assert (made["value"], made["years"], made["status"]) == ("186720.00", 5, "open")

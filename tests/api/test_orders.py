@@ -34,9 +34,11 @@ async def cash(platform: Platform, member: Member) -> tuple[str, str]:
 
 
 async def market(platform: Platform) -> tuple[Member, Member, int, str]:
-    """A seller holding 1,000 tCO2e of carbon sink (碳汇) and a buyer with 100,000.00 CNY."""
+    """A seller holding 1,000 tCO2e of carbon sink (碳汇) and a buyer with 100,000.00 CNY, on a book
+    opened at 45.00 ± 50%."""
     seller, buyer = await platform.onboard("collective", "361028"), await platform.onboard("enterprise")
     issued = await platform.confirmed(seller, "CS", "1000")
+    await platform.open_market(issued["instrument"], "45.00", band_bps=5000)
     await platform.deposit(buyer, "100000.00")
     return seller, buyer, issued["id"], issued["instrument"]
 
@@ -100,13 +102,15 @@ async def test_fees_per_side_go_to_the_platform(database_url: str, tmp_path: Pat
 
 
 async def test_emission_permits_trade_at_price_per_year_of_term(platform: Platform) -> None:
-    # 96 t/a of SO2 at 389.00 元/吨·年 for 5 years is 186,720.00 CNY (DESIGN §5), on the book too.
+    # 96 t/a of SO2 at 389.00 元/吨·年 on a 2024–2028 permit traded on 2026-06-01 counts the 3 years
+    # left (2026 begun, 2027, 2028): 112,032.00 CNY (DESIGN §5), on the book too.
     seller, buyer = await platform.onboard("enterprise"), await platform.onboard("enterprise")
     issued = await platform.confirmed(seller, "EP", "96.000")
+    await platform.open_market(issued["instrument"], "389.00")
     await platform.deposit(buyer, "200000.00")
     await entered(platform, seller, issued["instrument"], "sell", "96.000", price="389.00")
     await entered(platform, buyer, issued["instrument"], "buy", "96.000", price="389.00")
-    assert await cash(platform, buyer) == ("13280.00", "0.00")
+    assert await cash(platform, buyer) == ("87968.00", "0.00")
     assert await platform.holdings(buyer) == {(issued["id"], "active"): "96.000"}
     assert await platform.audit() == []
 

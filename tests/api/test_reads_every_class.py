@@ -40,6 +40,9 @@ REQUIRED_QUERY = {  # values for query parameters some routes require, given the
     "second": lambda size: size,
     "seq": lambda size: 0,
     "size": lambda size: size,
+    "side": lambda size: "buy",  # a quote's order
+    "price": lambda size: "1.50",
+    "quantity": lambda size: "1",
 }
 
 
@@ -151,6 +154,7 @@ async def _encumbered(platform: Platform, world: World, other: Member) -> None:
 
 async def _traded(platform: Platform, world: World, other: Member, instrument: str) -> None:
     """A trade on the class's instrument, and an order of the holder's left resting."""
+    await platform.open_market(instrument, "1.50", band_bps=5000)
     sell = {
         "instrument": instrument,
         "side": "sell",

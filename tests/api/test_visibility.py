@@ -224,6 +224,7 @@ async def test_a_persons_or_collectives_record_is_unknown_to_those_not_entitled(
 async def test_the_market_tape_names_no_party(platform: Platform) -> None:
     seller, buyer = await platform.onboard("collective", "361028"), await platform.onboard("enterprise")
     issued = await platform.confirmed(seller, "CS", "1000")
+    await platform.open_market(issued["instrument"], "45.00")
     await platform.deposit(buyer, "100000.00")
     for member, side in ((seller, "sell"), (buyer, "buy")):
         body = {"instrument": issued["instrument"], "side": side, "quantity": "100", "price": "45.00"}

@@ -66,6 +66,7 @@ async def _build(platform: Platform) -> dict[str, Any]:
     """A little of everything, through the API as its users would."""
     seller, buyer = await platform.onboard("collective", "361028"), await platform.onboard("enterprise")
     sink = await platform.confirmed(seller, "CS", "1000")
+    await platform.open_market(sink["instrument"], "43.00")  # ±10%: 38.70 to 47.30
     await platform.deposit(buyer, "100000.00")
     ask = await _entered(
         platform,

@@ -194,6 +194,9 @@ def _cast(server: Server, registrar: str, regulator: str) -> Cast:
                 headers={"Authorization": f"Bearer {regulator}"},
             )
         )
+        opening = {"reference_price": "42.00"}  # the orders' 40.00–44.00 lie in its band of ±10%
+        registrar_auth = {"Authorization": f"Bearer {registrar}"}
+        ok(http.put(f"/api/v1/market/{issued['instrument']}/rules", json=opening, headers=registrar_auth))
         for party, key in ((buyer_party, buyer), (receiver, receiver_key)):  # the bank serves them
             named = {"bank": bank_party}
             headers = {"Authorization": f"Bearer {key}"}

@@ -97,9 +97,9 @@ def test_malformed_orders_are_refused_by_code(book_class: type[e.Book]) -> None:
 
 @pytest.mark.parametrize("refusal", e.REFUSALS)
 def test_every_refusal_is_a_named_error_in_display_units(refusal: str) -> None:
-    terms = Terms("EP-SO2", 3, 5, Rules(tick=10, lot=1000, band_bps=1000), reference=38_900, halted=False)
+    terms = Terms("EP-SO2", 3, None, Rules(tick=10, lot=1000, band_bps=1000), reference=38_900, halted=False)
     order = e.Order("o1", "A", "hold", 38_905, 1_500, "GTW", None, "x")
-    error = refused(refusal, terms, order)
+    error = refused(refusal, terms, order, terms.reference)
     assert type(error) is REFUSED[refusal][0] and error.field == REFUSED[refusal][1]
     assert "{" not in error.message and "38905" not in error.message  # prices in CNY: 389.05
     assert set(REFUSED) == set(e.REFUSALS)
