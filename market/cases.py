@@ -135,7 +135,7 @@ def _sides(trade: TradeRecord) -> tuple[str, str]:
 
 async def _names(session: AsyncSession, parties: set[str]) -> dict[str, str]:
     rows = await session.execute(select(PartyRow.id, PartyRow.name).where(PartyRow.id.in_(parties)))
-    return dict(rows.tuples().all())
+    return dict(rows.all())
 
 
 async def _row(
