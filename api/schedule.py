@@ -70,8 +70,10 @@ async def run_order_expiries(platform: Platform) -> None:
 
 async def run_surveillance(platform: Platform) -> None:
     """Open a surveillance case for each new alert; running it again opens none twice."""
+    async with platform.database.reads() as session:
+        found = await cases.survey(session, platform.ledger, platform.surveillance, platform.now())
     async with platform.unit_of_work() as work:
-        opened = await cases.scan(work, platform.ledger, platform.surveillance)
+        opened = await cases.open_cases(work, found)
         await work.commit()
     if opened:
         log.info("surveillance opened %d cases", opened)

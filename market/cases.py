@@ -1,13 +1,13 @@
 """Surveillance cases: the alerts ``market.surveillance`` raises, kept with an id and a status that a
 regulator user moves on — open → acknowledged → closed, with a note.
 
-``scan`` runs the analysis over the trades of the configured window and opens a case for each alert
-not seen before; an alert's natural key (its trades, or its party, market and day) makes a second run
-open nothing twice, even two runs at once. A case keeps the trades and parties as they were seen,
-names beside ids, the instrument's symbol, and for a circle the path in time order. Who acknowledged
-and who closed a case — the regulator user's id and name — and when are kept on the case: handling a
-case changes no holding and no cash, and the ledger serves every entry to the parties it names, which
-would tell them they are watched.
+``survey`` runs the analysis over the trades of the configured window and ``open_cases`` opens a
+case for each alert not seen before; an alert's natural key (its trades, or its party, market and
+day) makes a second run open nothing twice, even two runs at once. A case keeps the trades and
+parties as they were seen, names beside ids, the instrument's symbol, and for a circle the path in
+time order. Who acknowledged and who closed a case — the regulator user's id and name — and when are
+kept on the case: handling a case changes no holding and no cash, and the ledger serves every entry
+to the parties it names, which would tell them they are watched.
 """
 
 import datetime as dt
@@ -91,19 +91,33 @@ class Case:
     note: str | None
 
 
-async def scan(work: c.Work, ledger: Ledger, thresholds: Thresholds) -> int:
-    """Run surveillance over the window back from now; open a case for each new alert. Returns how
-    many were opened."""
-    session, since = work.session, work.now - dt.timedelta(days=thresholds.window_days)
-    history = await surveillance.trades(session, ledger, until=work.now)
+@dataclass(frozen=True, slots=True)
+class Findings:
+    """What one surveillance run found, and the trades it read (to name them)."""
+
+    alerts: list[surveillance.Alert]
+    trades: dict[str, TradeRecord]
+
+
+async def survey(session: AsyncSession, ledger: Ledger, thresholds: Thresholds, now: dt.datetime) -> Findings:
+    """Run surveillance over the window back from ``now``: a read, kept out of the writing
+    transaction (on SQLite the one writer at a time) however many trades it reads."""
+    since = now - dt.timedelta(days=thresholds.window_days)
+    history = await surveillance.trades(session, ledger, until=now)
     window = [t for t in history if t.at >= since]
     groups = relations.groups(await relations.links(session))
     bands = await surveillance.references(session)
     alerts = [
         *surveillance.analyse(window, history, groups, bands, thresholds),
-        *await surveillance.lot_concentration(session, thresholds, since=since, until=work.now),
+        *await surveillance.lot_concentration(session, thresholds, since=since, until=now),
     ]
-    keys = {_hash(alert.key): alert for alert in alerts}
+    return Findings(alerts, {t.trade: t for t in history})
+
+
+async def open_cases(work: c.Work, found: Findings) -> int:
+    """Open a case for each alert not raised before, in any status; returns how many were opened."""
+    session = work.session
+    keys = {_hash(alert.key): alert for alert in found.alerts}
     known = set(
         (
             await session.execute(
@@ -112,9 +126,7 @@ async def scan(work: c.Work, ledger: Ledger, thresholds: Thresholds) -> int:
         ).scalars()
     )
     fresh = [alert for key, alert in keys.items() if key not in known]
-    if not fresh:
-        return 0
-    by_id = {t.trade: t for t in history}
+    by_id = found.trades
     names = await _names(
         session, {p for a in fresh for t in a.trades if t in by_id for p in _sides(by_id[t])}
     )

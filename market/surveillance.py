@@ -202,11 +202,11 @@ def _circular(window: list[TradeRecord]) -> list[Alert]:
                 ids = sorted(t.trade for t in cycle)
                 if frozenset(ids) not in seen:
                     seen.add(frozenset(ids))
-                    alerts.append(_circle(market, in_time_order(cycle), ids))
+                    alerts.append(_circle(market, _in_time_order(cycle), ids))
     return alerts
 
 
-def in_time_order(cycle: list[TradeRecord]) -> list[TradeRecord]:
+def _in_time_order(cycle: list[TradeRecord]) -> list[TradeRecord]:
     """The circle's trades along the circle, from its earliest trade: A → B at t1, B → C, C → A."""
     first = min(range(len(cycle)), key=lambda i: (cycle[i].at, cycle[i].seq))
     return [*cycle[first:], *cycle[:first]]

@@ -51,8 +51,10 @@ class CaseController(Controller):
         description="Idempotent: an alert already raised, in any status, opens no second case.",
         opt=writes(REGULATOR),
     )
-    async def scan(self, act: ActDep) -> Response[dict[str, int]]:
-        return await act(_scan)
+    async def scan(self, platform: PlatformDep, act: ActDep) -> Response[dict[str, int]]:
+        async with platform.database.reads() as session:
+            found = await cases.survey(session, platform.ledger, platform.surveillance, platform.now())
+        return await act(lambda call: _opened(call, found))
 
     @get("/{case_id:int}", summary="One surveillance case (regulator)", opt=reads(REGULATOR))
     async def get_case(self, case_id: CasePath, platform: PlatformDep) -> cases.Case:
@@ -80,5 +82,5 @@ class CaseController(Controller):
         return await act(lambda call: cases.close(call.work, call.actor, case_id, data.note))
 
 
-async def _scan(call: Call) -> dict[str, int]:
-    return {"opened": await cases.scan(call.work, call.platform.ledger, call.platform.surveillance)}
+async def _opened(call: Call, found: cases.Findings) -> dict[str, int]:
+    return {"opened": await cases.open_cases(call.work, found)}
