@@ -20,7 +20,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from market import surveillance
-from market.surveillance import Severity, Thresholds, TradeRecord
+from market.surveillance import Kind, Severity, Thresholds, TradeRecord
 from market.tables import CaseStatus, SurveillanceCaseRow
 from registry import context as c
 from registry import relations
@@ -76,7 +76,7 @@ class Transition:
 @dataclass(frozen=True, slots=True)
 class Case:
     id: int
-    kind: str
+    kind: Kind
     severity: Severity
     status: CaseStatus
     market: str  # an instrument's id, or issuance-N for a unique right
@@ -217,7 +217,7 @@ def _case(row: SurveillanceCaseRow) -> Case:
 
     return Case(
         id=row.id,
-        kind=row.kind,
+        kind=Kind(row.kind),
         severity=Severity(row.severity),
         status=CaseStatus(row.status),
         market=row.market,
@@ -254,7 +254,7 @@ async def list_cases(
     session: AsyncSession,
     *,
     status: CaseStatus | None,
-    kind: str | None,
+    kind: Kind | None,
     market: str | None,
     after: int | None,
     limit: int,

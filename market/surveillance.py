@@ -39,6 +39,13 @@ from settlement.tables import LedgerEntryRow
 TRAILING = 20  # trades in the average a price is compared with when there is no reference price
 
 
+class Kind(StrEnum):
+    WASH = "wash"
+    CIRCULAR = "circular"
+    PRICE = "price"
+    CONCENTRATION = "concentration"
+
+
 class Severity(StrEnum):
     LOW = "low"  # concentration: a pattern to watch
     MEDIUM = "medium"  # a price far from the band or the recent average
@@ -88,7 +95,7 @@ class Alert:
     """What surveillance found: ``key`` names what it is about (its trades, or its party, market and
     day), so that the same finding always has the same key; ``path`` is a circle's trades in order."""
 
-    kind: str
+    kind: Kind
     key: str
     severity: Severity
     market: str
@@ -182,7 +189,7 @@ def _wash(window: Iterable[TradeRecord], groups: dict[str, str]) -> list[Alert]:
             parties = sorted({t.seller, t.buyer})
             detail = f"buyer and seller are {why}"
             alerts.append(
-                Alert("wash", f"wash:{t.trade}", Severity.HIGH, t.market, detail, [t.trade], parties)
+                Alert(Kind.WASH, f"wash:{t.trade}", Severity.HIGH, t.market, detail, [t.trade], parties)
             )
     return alerts
 
@@ -215,7 +222,7 @@ def _in_time_order(cycle: list[TradeRecord]) -> list[TradeRecord]:
 def _circle(market: str, path: list[TradeRecord], ids: list[str]) -> Alert:
     route = " → ".join([*(t.seller for t in path), path[0].seller])
     return Alert(
-        "circular",
+        Kind.CIRCULAR,
         "circular:" + ",".join(ids),
         Severity.HIGH,
         market,
@@ -264,7 +271,9 @@ def _prices(
                 detail = f"price {t.price} is more than {bps / 100:g}% from the {what} {Money(reference)}"
                 parties = sorted({t.seller, t.buyer})
                 alerts.append(
-                    Alert("price", f"price:{t.trade}", Severity.MEDIUM, t.market, detail, [t.trade], parties)
+                    Alert(
+                        Kind.PRICE, f"price:{t.trade}", Severity.MEDIUM, t.market, detail, [t.trade], parties
+                    )
                 )
         before[t.market].append(price)
     return alerts
@@ -292,7 +301,7 @@ def _concentration(window: list[TradeRecord], thresholds: Thresholds) -> list[Al
             share = round(100 * amount / volume[(market, day)])
             alerts.append(
                 Alert(
-                    "concentration",
+                    Kind.CONCENTRATION,
                     f"concentration:{market}:{day}:{side}:{party}",
                     Severity.LOW,
                     market,
@@ -346,7 +355,7 @@ async def lot_concentration(
         if thresholds.enough(trades, len(bidders)) and thresholds.above_share(Fraction(total), Fraction(lot)):
             alerts.append(
                 Alert(
-                    "concentration",
+                    Kind.CONCENTRATION,
                     f"concentration:listing:{listing}:{party}",
                     Severity.LOW,
                     market,

@@ -1,7 +1,7 @@
 """``/supervision/cases``: surveillance cases (regulators) — list, read, acknowledge, close with a
 note — and a surveillance run on demand (the server runs it every LIANGSHAN_SURVEILLANCE_INTERVAL_S)."""
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from litestar import Controller, Response, get, post
 from litestar.params import FromQuery, JSONBody, PathParameter
@@ -12,11 +12,11 @@ from api.platform import PlatformDep
 from api.schemas import MAX_ID, CloseCaseIn, QueryId
 from api.work import ActDep, Call
 from market import cases
+from market.surveillance import Kind
 from market.tables import CaseStatus
 from registry import context as c
 
 CasePath = Annotated[int, PathParameter(ge=1, le=MAX_ID, description="a surveillance case's number")]
-CaseKind = Literal["wash", "circular", "price", "concentration"]
 REGULATOR = c.PartyKind.REGULATOR
 
 
@@ -33,7 +33,7 @@ class CaseController(Controller):
         self,
         platform: PlatformDep,
         status: FromQuery[CaseStatus | None] = None,
-        kind: FromQuery[CaseKind | None] = None,
+        kind: FromQuery[Kind | None] = None,
         instrument: QueryId = None,
         cursor: Cursor = None,
         limit: Limit = 50,
