@@ -103,6 +103,7 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
                 platform,
                 expiry_interval_s=settings.expiry_interval_s,
                 market_interval_s=settings.market_interval_s,
+                surveillance_interval_s=settings.surveillance_interval_s,
             ):
                 yield
 

@@ -1,10 +1,12 @@
 """Settings from the environment, with defaults that run the platform on one machine."""
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from api.rate_limits import Limits, Rate
+from market.surveillance import Thresholds
 from settlement.checkpoint import CheckpointError
 from settlement.cosignature import Cosigner
 
@@ -61,6 +63,22 @@ def parse_limits(per_address: str, per_key: str, unknown_keys: str) -> Limits:
     )
 
 
+def parse_thresholds(environ: Mapping[str, str]) -> Thresholds:
+    """``LIANGSHAN_SURVEILLANCE_{MIN_TRADES,MIN_PARTIES,SHARE_BPS,PRICE_BPS,WINDOW_DAYS}``, each
+    defaulting to ``Thresholds``'; a value that is no whole number, or out of range, stops the start."""
+    found = {}
+    for name in ("min_trades", "min_parties", "share_bps", "price_bps", "window_days"):
+        variable = f"LIANGSHAN_SURVEILLANCE_{name.upper()}"
+        if variable in environ:
+            if not environ[variable].isdigit():
+                raise ValueError(f"{variable}: {environ[variable]!r} is not a whole number")
+            found[name] = int(environ[variable])
+    try:
+        return Thresholds(**found)
+    except ValueError as exc:
+        raise ValueError(f"LIANGSHAN_SURVEILLANCE_*: {exc}") from None
+
+
 def parse_origins(text: str) -> tuple[str, ...]:
     """Comma-separated origins (``https://console.example.cn``): scheme, host and port, no path."""
     origins = tuple(filter(None, (o.strip() for o in text.split(","))))
@@ -91,6 +109,8 @@ class Settings:
     cors_origins: tuple[str, ...] = ()
     hsts_max_age: int = 0
     witnesses: tuple[str, ...] = ()  # verifier keys of the witnesses whose cosignatures are kept and served
+    surveillance: Thresholds = field(default_factory=Thresholds)
+    surveillance_interval_s: float = 3600.0
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -114,4 +134,6 @@ class Settings:
             cors_origins=parse_origins(os.environ.get("LIANGSHAN_CORS_ORIGINS", "")),
             hsts_max_age=int(os.environ.get("LIANGSHAN_HSTS_MAX_AGE", "0")),
             witnesses=parse_witnesses(os.environ.get("LIANGSHAN_WITNESSES", "")),
+            surveillance=parse_thresholds(os.environ),
+            surveillance_interval_s=float(os.environ.get("LIANGSHAN_SURVEILLANCE_INTERVAL_S", "3600")),
         )

@@ -22,6 +22,7 @@ from market.exchange import Market
 from market.tables import Side
 from registry import cash, credentials, decisions, parties, rights, units
 from registry import context as c
+from registry.certificates import Purpose
 from registry.identifiers import CREDIT_CODE_ALPHABET, credit_code_check_char, resident_id_check_char
 from registry.tables import IssuanceRow
 from settlement.unit_of_work import UnitOfWork
@@ -313,7 +314,7 @@ class Demo:
                         issuance_id=issuance,
                         quantity="300",
                         beneficiary="2025年度大型活动碳中和",
-                        purpose=self.rng.choice([units.Purpose.VOLUNTARY, units.Purpose.DAMAGE_COMPENSATION]),
+                        purpose=self.rng.choice([Purpose.VOLUNTARY, Purpose.DAMAGE_COMPENSATION]),
                     )
                 )
 

@@ -16,6 +16,7 @@ from api.config import Settings
 from api.database import Database, connect, upgrade
 from market.exchange import Exchange
 from market.execution import Fees
+from market.surveillance import Thresholds
 from registry.credentials import Credential
 from registry.parties import platform_party
 from settlement.attestor import Attestor
@@ -40,6 +41,7 @@ class Platform:
     credentials: dict[str, tuple[int, Credential]] = field(default_factory=dict)  # see api.access
     key_uses: dict[str, dt.datetime] = field(default_factory=dict)  # key id → last use written
     witnesses: tuple[Cosigner, ...] = ()  # whose cosignatures of checkpoints are kept and served
+    surveillance: Thresholds = field(default_factory=Thresholds)  # when alerts are raised
     attestor: Attestor = field(init=False)
 
     def __post_init__(self) -> None:
@@ -89,6 +91,7 @@ async def build_platform(settings: Settings, clock: Clock = system_clock) -> Asy
             ltv_caps=settings.ltv_caps,
             four_eyes_above=settings.four_eyes_above,
             witnesses=tuple(Cosigner.of(key) for key in settings.witnesses),
+            surveillance=settings.surveillance,
         )
     finally:
         await database.dispose()

@@ -1,5 +1,6 @@
 """The platform's scheduled jobs: expiries and contract payments (hourly), lapses of offers, DAY and
-GTD orders and ended listings (every few seconds), each also run at every start. A job that fails is
+GTD orders and ended listings (every few seconds), market surveillance (hourly, by default), each also
+run at every start. A job that fails is
 logged and tried again at its next interval; stopping waits for a running job rather than cancelling
 it mid-transaction.
 """
@@ -10,7 +11,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 from api.platform import Platform
-from market import exchange, expiry, listings
+from market import cases, exchange, expiry, listings
 from market.negotiated import lapse_due
 from registry import contracts
 from registry.units import expire_due
@@ -67,6 +68,17 @@ async def run_order_expiries(platform: Platform) -> None:
         log.info("%d orders on instrument %s expired", expired, instrument)
 
 
+async def run_surveillance(platform: Platform) -> None:
+    """Open a surveillance case for each new alert; running it again opens none twice."""
+    async with platform.database.reads() as session:
+        found = await cases.survey(session, platform.ledger, platform.surveillance, platform.now())
+    async with platform.unit_of_work() as work:
+        opened = await cases.open_cases(work, found)
+        await work.commit()
+    if opened:
+        log.info("surveillance opened %d cases", opened)
+
+
 async def open_books(platform: Platform) -> None:
     """Build every book that has open orders from the database, before the first request."""
     async with platform.database.reads() as session:
@@ -78,13 +90,14 @@ async def open_books(platform: Platform) -> None:
 
 @contextlib.asynccontextmanager
 async def scheduled(
-    platform: Platform, *, expiry_interval_s: float, market_interval_s: float
+    platform: Platform, *, expiry_interval_s: float, market_interval_s: float, surveillance_interval_s: float
 ) -> AsyncIterator[None]:
     """Run the jobs in the background while the block runs."""
     stop = asyncio.Event()
     jobs = [
         asyncio.create_task(_every(expiry_interval_s, run_expiries, platform, stop)),
         asyncio.create_task(_every(market_interval_s, run_lapses, platform, stop)),
+        asyncio.create_task(_every(surveillance_interval_s, run_surveillance, platform, stop)),
     ]
     try:
         yield

@@ -15,6 +15,7 @@ from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Fiel
 from market.listings import ListingMode, ListingStatus
 from market.negotiated import OfferStatus
 from market.tables import OrderStatus, SelfTrade, Side, TimeInForce
+from registry.certificates import Purpose
 from registry.context import PartyKind, Role
 from registry.contracts import ContractMode, ContractStatus
 from registry.credentials import MAX_OVERLAP_S
@@ -22,7 +23,6 @@ from registry.enforcement import DefaultCause
 from registry.pledges import NOTICE_DAYS, EnforcementMethod, PledgeStatus
 from registry.relations import LinkKind
 from registry.rights import ApplicationStatus
-from registry.units import Purpose
 from registry.valuations import ValuationMethod
 from settlement.tables import LINE_LENGTH
 
@@ -393,6 +393,10 @@ class LinkIn(Strict):
     party_a: PartyId
     party_b: PartyId
     kind: Annotated[LinkKind, one_of(LinkKind)]
+
+
+class CloseCaseIn(Strict):
+    note: Annotated[str, Field(min_length=1, max_length=2000)]  # why the case is closed
 
 
 class ContractIn(Strict):

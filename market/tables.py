@@ -2,8 +2,9 @@
 
 import datetime as dt
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from market import engine as e
@@ -195,3 +196,39 @@ class BidRow(Base):
     allocated: Mapped[int] = mapped_column(BigInteger)
     trade_id: Mapped[str | None] = mapped_column(String(36))
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class CaseStatus(StrEnum):
+    """A surveillance case's status: open, acknowledged by a regulator user, closed with a note."""
+
+    OPEN = "open"
+    ACKNOWLEDGED = "acknowledged"
+    CLOSED = "closed"
+
+
+class SurveillanceCaseRow(Base):
+    """An alert surveillance raised, kept as a case a regulator works: ``natural_key`` (a hash of what
+    it is about) makes raising it again a no-op. The trades, parties and path are kept as they were
+    seen, names beside ids; who acknowledged and closed it is recorded here, not in the ledger."""
+
+    __tablename__ = "surveillance_cases"
+    __table_args__ = (Index("ix_surveillance_cases_filter", "status", "kind", "market"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    natural_key: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    severity: Mapped[str] = mapped_column(String(8))
+    status: Mapped[str] = mapped_column(String(16))
+    market: Mapped[str] = mapped_column(String(64))  # an instrument's id, or issuance-N for a unique right
+    symbol: Mapped[str | None] = mapped_column(String(120))
+    detail: Mapped[str] = mapped_column(Text)
+    trades: Mapped[list[Any]]
+    parties: Mapped[list[Any]]
+    path: Mapped[list[Any] | None]
+    opened_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    acknowledged_by: Mapped[str | None] = mapped_column(String(36))  # the regulator user
+    acknowledged_by_name: Mapped[str | None] = mapped_column(String(100))
+    acknowledged_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    closed_by: Mapped[str | None] = mapped_column(String(36))
+    closed_by_name: Mapped[str | None] = mapped_column(String(100))
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    note: Mapped[str | None] = mapped_column(Text)

@@ -16,7 +16,6 @@ the next statement, with a snapshot taken after the previous holder committed. S
 import datetime as dt
 import zlib
 from dataclasses import dataclass
-from enum import StrEnum
 
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,6 +24,7 @@ from registry import blocks as b
 from registry import context as c
 from registry import events as ev
 from registry.assets import AssetClass, get_asset_class
+from registry.certificates import Purpose, Retirement, certificate_of, merged
 from registry.errors import (
     Conflict,
     InsufficientUnits,
@@ -41,14 +41,6 @@ from registry.rights import serial
 from registry.tables import BlockRow, FreezeRow, IssuanceRow, MovementRow, PartyRow, RetirementRow
 
 LIVE = (b.ACTIVE, b.RESERVED, b.PLEDGED, b.FROZEN)
-
-
-class Purpose(StrEnum):
-    """Why units are retired."""
-
-    COMPLIANCE = "compliance"  # 清缴履约
-    VOLUNTARY = "voluntary"  # 自愿
-    DAMAGE_COMPENSATION = "damage_compensation"  # 以碳代赔
 
 
 class TransferToSelf(InvalidInput):
@@ -76,11 +68,6 @@ class FreezeReleasedAlready(Conflict):
     template = "freeze {freeze} was released already"
 
 
-class UnknownCertificate(NotFound):
-    title = "Unknown retirement certificate"
-    template = "no retirement certificate {certificate}"
-
-
 class NoUnitsHeld(InsufficientUnits):
     title = "No units held"
     template = "{owner} holds no {state} units of issuance {issuance}"
@@ -88,7 +75,7 @@ class NoUnitsHeld(InsufficientUnits):
 
 @dataclass(frozen=True, slots=True)
 class Moved:
-    """What a use case did: which serials, how many, and its reference (certificate, freeze id)."""
+    """What a use case did: which serials, how many, and its reference (a freeze's id)."""
 
     issuance: int
     quantity: str
@@ -248,43 +235,43 @@ async def transfer(work: c.Work, actor: c.Actor, *, issuance_id: int, to: str, q
 
 async def retire(
     work: c.Work, actor: c.Actor, *, issuance_id: int, quantity: str, beneficiary: str, purpose: Purpose
-) -> Moved:
-    """Retire units for offsetting or compliance (清缴/核销): final, with a certificate number."""
+) -> Retirement:
+    """Retire units for offsetting or compliance (清缴/核销): final, with a certificate (its ledger
+    entry's inclusion proof is read from the certificate once committed)."""
     actor.require(*c.HOLDER_KINDS)
     if not beneficiary.strip():
         raise BeneficiaryRequired("beneficiary")
     row, cls = await _issuance(work.session, issuance_id)
     if not cls.retirable:
         raise NotRetirable("issuance", asset_class=cls.code, name=cls.name)
-    units, blocks, ranges = await _free_ranges(work, row, cls, actor.party_id, quantity)
+    units, blocks, chosen = await _free_ranges(work, row, cls, actor.party_id, quantity)
+    ranges = merged(chosen)
     certificate = f"RT-{work.now:%Y%m%d}-{work.new_id()[:8].upper()}"
     await _reassign(work.session, blocks, ranges, owner=actor.party_id, state=b.RETIRED, ref=certificate)
     _lines(work, actor.party_id, row.id, ranges, kind="retired", sign=-1, reference=certificate)
-    work.session.add(
-        RetirementRow(
-            id=certificate,
-            issuance_id=row.id,
-            owner_id=actor.party_id,
-            quantity=units,
-            ranges=ev.ranges_json(ranges),
-            beneficiary=beneficiary.strip(),
-            purpose=purpose,
-            at=work.now,
-        )
+    retirement = RetirementRow(
+        id=certificate,
+        issuance_id=row.id,
+        owner_id=actor.party_id,
+        quantity=units,
+        ranges=ev.ranges_json(ranges),
+        beneficiary=beneficiary.strip(),
+        purpose=purpose,
+        at=work.now,
     )
-    text = str(Quantity(units, cls.scale))
+    work.session.add(retirement)
     work.record(
         ev.UnitsRetired(
             issuance=row.id,
             owner=actor.party_id,
             ranges=tuple(ranges),
-            quantity=text,
+            quantity=str(Quantity(units, cls.scale)),
             certificate=certificate,
             purpose=purpose,
         ),
         actor=actor.party_id,
     )
-    return _moved(row, text, ranges, certificate)
+    return await certificate_of(work.session, retirement, actor)
 
 
 async def _regulate(
@@ -440,37 +427,6 @@ async def _expire(work: c.Work, row: IssuanceRow) -> None:
             ),
             actor=ev.SYSTEM,
         )
-
-
-@dataclass(frozen=True, slots=True)
-class Retirement:
-    certificate: str
-    issuance: int
-    owner: str
-    quantity: str
-    serials: list[str]
-    beneficiary: str
-    purpose: Purpose
-    at: dt.datetime
-
-
-async def get_retirement(session: AsyncSession, certificate: str) -> Retirement:
-    """A retirement certificate is public: anyone may check that units were retired, and for whom."""
-    found = await session.get(RetirementRow, certificate)
-    if found is None:
-        raise UnknownCertificate("certificate", certificate=certificate)
-    row, cls = await _issuance(session, found.issuance_id)
-    serials = [serial(row, first, last) for first, last in found.ranges]
-    return Retirement(
-        found.id,
-        row.id,
-        found.owner_id,
-        str(Quantity(found.quantity, cls.scale)),
-        serials,
-        found.beneficiary,
-        Purpose(found.purpose),
-        found.at,
-    )
 
 
 async def reserve(

@@ -5,6 +5,7 @@ from litestar import Controller
 
 from api.controllers import (
     applications,
+    cases,
     cash,
     collateral,
     consents,
@@ -58,6 +59,7 @@ CONTROLLERS: list[type[Controller]] = [
     operators.InventoryController,
     proposals.ProposalController,
     supervision.SupervisionController,
+    cases.CaseController,
     ledger.LedgerController,
     ledger_tiles.TileController,
     ledger_grants.GrantController,

@@ -1,5 +1,5 @@
-"""``/supervision``: related-party links, market surveillance alerts, trade search with CSV export, and
-the ledger audit on demand (regulators)."""
+"""``/supervision``: related-party links, trade search with CSV export, and the ledger audit on demand
+(regulators); surveillance cases are at ``/supervision/cases`` (``api.controllers.cases``)."""
 
 import datetime as dt
 from typing import Annotated, Any
@@ -63,29 +63,6 @@ class SupervisionController(Controller):
     async def links(self, platform: PlatformDep) -> list[relations.Link]:
         async with platform.database.reads() as session:
             return await relations.links(session)
-
-    @get(
-        "/alerts",
-        summary="Wash, circular, price and concentration alerts over a window",
-        opt=reads(c.PartyKind.REGULATOR),
-    )
-    async def alerts(
-        self,
-        platform: PlatformDep,
-        since: Since = None,
-        until: Until = None,
-        tolerance_bps: Annotated[
-            int, QueryParameter(ge=1, le=10_000, description="price outlier tolerance")
-        ] = 1000,
-    ) -> list[surveillance.Alert]:
-        _window(since, until)
-        async with platform.database.reads() as session:
-            history = await surveillance.trades(session, platform.ledger, until=until)
-            window = [t for t in history if since is None or t.at >= since]
-            groups = relations.groups(await relations.links(session))
-            bands = await surveillance.references(session)
-            lots = await surveillance.lot_concentration(session, since=since, until=until)
-        return [*surveillance.analyse(window, history, groups, bands, tolerance_bps=tolerance_bps), *lots]
 
     @get(
         "/trades",

@@ -4,12 +4,13 @@
 from litestar import Controller, Response, get, post
 from litestar.params import JSONBody
 
-from api.access import HOLDERS, public, writes
+from api.access import HOLDERS, ReaderDep, public, writes
 from api.platform import PlatformDep
 from api.schemas import CertificatePath, EncumberIn, PathId, RetireIn, TransferIn
 from api.work import ActDep, Call
+from registry import certificates, decisions, units
 from registry import context as c
-from registry import decisions, units
+from settlement.certificates import with_inclusion
 
 
 class TransferController(Controller):
@@ -31,8 +32,14 @@ class RetirementController(Controller):
     path = "/api/v1/retirements"
     tags = ["units"]
 
-    @post("", summary="Retire units (清缴/核销): final, with a certificate number", opt=writes(*HOLDERS))
-    async def retire(self, data: JSONBody[RetireIn], act: ActDep) -> Response[units.Moved]:
+    @post(
+        "",
+        summary="Retire units (清缴/核销): final; answers the certificate, without its ledger proof",
+        description="The certificate's ledger entry and inclusion proof are read at "
+        "/retirements/{certificate} once the retirement is committed.",
+        opt=writes(*HOLDERS),
+    )
+    async def retire(self, data: JSONBody[RetireIn], act: ActDep) -> Response[certificates.Retirement]:
         return await act(
             lambda call: units.retire(
                 call.work,
@@ -44,10 +51,19 @@ class RetirementController(Controller):
             )
         )
 
-    @get("/{certificate:str}", summary="A retirement certificate (public)", opt=public())
-    async def retirement(self, certificate: CertificatePath, platform: PlatformDep) -> units.Retirement:
+    @get(
+        "/{certificate:str}",
+        summary="A retirement certificate with its ledger entry and inclusion proof (public)",
+        description="A natural person's name, and the beneficiary of a person's retirement, are shown "
+        "only to the person and its supervisors (send a key).",
+        opt=public(identifies=True),
+    )
+    async def retirement(
+        self, certificate: CertificatePath, platform: PlatformDep, reader: ReaderDep
+    ) -> certificates.Retirement:
         async with platform.database.reads() as session:
-            return await units.get_retirement(session, certificate)
+            found = await certificates.get_retirement(session, certificate, reader)
+            return await with_inclusion(session, platform.ledger, found)
 
 
 class CancellationController(Controller):

@@ -284,13 +284,14 @@ async def test_every_route_declares_its_access(world: World) -> None:
 
 
 async def test_a_public_route_that_identifies_refuses_an_unknown_key(world: World) -> None:
-    """``/ledger/entries`` and the register (``/issuances``) read a key if one is sent: a wrong one is
-    a 401, not an anonymous answer."""
+    """``/ledger/entries``, the register (``/issuances``) and retirement certificates read a key if one
+    is sent: a wrong one is a 401, not an anonymous answer."""
     identifying = [route for route in app_routes(world.client.app) if route.access.identifies]
-    assert sorted((r.method, r.path) for r in identifying) == [
+    assert {(r.method, r.path) for r in identifying} == {
         ("GET", "/api/v1/issuances"),
         ("GET", "/api/v1/ledger/entries"),
-    ]
+        ("GET", "/api/v1/retirements/{certificate:str}"),
+    }
     for route in identifying:
         path = fill(route.path, None, None)
         for headers, status in [

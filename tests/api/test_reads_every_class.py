@@ -125,7 +125,7 @@ async def _moved(platform: Platform, world: World, other: Member) -> None:
     if world.cls["retirable"]:
         body = {"issuance": issuance, "quantity": unit, "beneficiary": "资溪县", "purpose": "voluntary"}
         world.objects["certificate"] = ok(await platform.post("/api/v1/retirements", world.holder, body))[
-            "reference"
+            "certificate"
         ]
 
 
@@ -218,7 +218,8 @@ async def holders_object(platform: Platform, world: World, read: Read) -> dict[s
     return {}
 
 
-OPTIONAL_OBJECTS = {"certificate", "instrument", "order_id"}  # not every class is retirable or traded
+# not every class is retirable or traded, and the world may raise no surveillance case
+OPTIONAL_OBJECTS = {"certificate", "instrument", "order_id", "case_id"}
 
 
 def queries(read: Read, world: World, size: int) -> list[dict[str, Any]]:

@@ -1,5 +1,5 @@
-"""Regulators: related-party links, surveillance alerts (wash, circular, price, concentration), trade
-search with CSV export, the ledger audit on demand — and nobody else may call them."""
+"""Regulators: related-party links, surveillance (wash, circular, price, concentration) as it opens
+cases, trade search with CSV export, the ledger audit on demand — and nobody else may call them."""
 
 import csv
 import io
@@ -36,11 +36,21 @@ async def ring(platform: Platform) -> tuple[list[Member], int, list[str]]:
     return [a, b, c], issued["id"], trades
 
 
-async def alerts(platform: Platform, **params: Any) -> list[dict[str, Any]]:
-    found = await platform.get("/api/v1/supervision/alerts", await platform.regulator(), **params)
+async def alerts(platform: Platform) -> list[dict[str, Any]]:
+    """Surveillance run now, and every case it has opened: kind, trade ids, party ids, detail."""
+    regulator = await platform.regulator()
+    assert (await platform.post("/api/v1/supervision/cases/scan", regulator)).status_code == 200
+    found = await platform.get("/api/v1/supervision/cases", regulator, limit=500)
     assert found.status_code == 200, found.text
-    result: list[dict[str, Any]] = found.json()
-    return result
+    return [
+        {
+            "kind": case["kind"],
+            "trades": [t["trade"] for t in case["trades"]],
+            "parties": [p["id"] for p in case["parties"]],
+            "detail": case["detail"],
+        }
+        for case in found.json()["items"]
+    ]
 
 
 async def test_circular_trades_and_price_outliers_are_flagged(platform: Platform) -> None:
@@ -104,16 +114,16 @@ async def test_the_ledger_audit_runs_on_demand(platform: Platform) -> None:
 
 async def test_an_enterprise_cannot_call_regulator_endpoints(platform: Platform) -> None:
     enterprise = await platform.onboard("enterprise")
-    for path in ("alerts", "trades", "audit", "links"):
+    for path in ("cases", "trades", "audit", "links"):
         assert (await platform.get(f"/api/v1/supervision/{path}", enterprise)).status_code == 403
     link = {"party_a": enterprise.party, "party_b": platform.registrar.party, "kind": "controller"}
     assert (await platform.post("/api/v1/supervision/links", enterprise, link)).status_code == 403
 
 
 async def test_one_party_winning_most_of_a_lot_is_flagged(platform: Platform) -> None:
-    seller, big, small = [await platform.onboard("collective", "361028") for _ in range(3)]
+    seller, big, small, late = [await platform.onboard("collective", "361028") for _ in range(4)]
     issued = await platform.confirmed(seller, "CS", "1000")
-    for member in (big, small):
+    for member in (big, small, late):
         await platform.deposit(member, "100000.00")
     ends = platform.later(seconds=2)
     body = {
@@ -123,12 +133,14 @@ async def test_one_party_winning_most_of_a_lot_is_flagged(platform: Platform) ->
         "ends_at": ends,
     }
     listing = (await platform.post("/api/v1/listings", seller, body)).json()
-    for member, quantity in ((big, "800"), (small, "200")):
+    for member, price, quantity in ((big, "45.00", "800"), (small, "45.00", "200"), (late, "41.00", "100")):
         await platform.post(f"/api/v1/listings/{listing['id']}/register", member)
         await platform.post(
-            f"/api/v1/listings/{listing['id']}/bids", member, {"price": "45.00", "quantity": quantity}
+            f"/api/v1/listings/{listing['id']}/bids", member, {"price": price, "quantity": quantity}
         )
     await platform.advance(seconds=2)  # the auction ends and the scheduler closes it
     assert (await platform.get(f"/api/v1/listings/{listing['id']}")).json()["status"] == "sold"
-    lots = [x for x in await alerts(platform) if "lot" in x["detail"]]
+    lots = [
+        x for x in await alerts(platform) if "lot" in x["detail"]
+    ]  # three bidders: enough to mean something
     assert [(x["parties"], "80%" in x["detail"]) for x in lots] == [([big.party], True)]

@@ -85,7 +85,7 @@ async def test_retirement_is_final_and_has_a_public_certificate(platform: Platfo
         },
     )
     assert retired.status_code == 201, retired.text
-    certificate = retired.json()["reference"]
+    certificate = retired.json()["certificate"]
     public = await platform.get(f"/api/v1/retirements/{certificate}")
     assert public.status_code == 200 and public.json()["quantity"] == "200"
     assert await platform.holdings(holder) == {
