@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from registry import context as c
 from registry.errors import Conflict, InvalidAttributes, InvalidInput, NotFound, NotOneOf
+from registry.parcel_geometry import ParcelRule, check_rule
 from registry.tables import AssetClassRow, InstrumentRow
 
 PRICE_BASES = ("unit", "unit_year")
@@ -78,6 +79,7 @@ class AssetClass:
     fungible_when: dict[str, Any] | None
     term_attribute: str | None
     attribute_schema: dict[str, Any]
+    parcel_rule: ParcelRule | None = None  # how its rights carry land (``registry.parcels``)
 
     def validate(self, attributes: object) -> dict[str, Any]:
         if not isinstance(attributes, dict):
@@ -122,6 +124,7 @@ def _asset_class(row: AssetClassRow) -> AssetClass:
         row.fungible_when,
         row.term_attribute,
         row.attribute_schema,
+        ParcelRule.from_json(row.parcel_rule) if row.parcel_rule else None,
     )
 
 
@@ -166,6 +169,8 @@ def _check_definition(definition: dict[str, Any]) -> None:
         Draft202012Validator.check_schema(definition["attribute_schema"])
     except SchemaError as exc:
         raise NotAJsonSchema("attribute_schema", reason=exc.message) from None
+    if definition.get("parcel_rule"):
+        check_rule(definition["parcel_rule"], definition["attribute_schema"])
     # Confirmation and pricing read these attributes, so every valid application must carry them.
     schema = definition["attribute_schema"]
     required = set(schema.get("required", [])) & set(schema.get("properties", {})) | set(PSEUDO_ATTRIBUTES)

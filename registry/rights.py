@@ -5,7 +5,7 @@ it (one issuance of N units with serials 1…N, all to the holder) or rejects it
 """
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from registry import blocks as b
 from registry import context as c
 from registry import events as ev
+from registry import parcels
 from registry.assets import AssetClass, get_asset_class, instrument_for
 from registry.divisions import division
 from registry.errors import (
@@ -82,6 +83,8 @@ class Application:
     reason: str | None
     issuance: int | None
     filed_at: dt.datetime
+    # live rights whose parcels share land with this one's boundary: regulators see them, others None
+    overlaps: tuple[parcels.Overlap, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,9 +162,11 @@ async def file_application(
     division(division_code, on=work.now.date())
     if not EARLIEST_VINTAGE <= vintage <= work.now.year:
         raise VintageOutOfRange("vintage", vintage=vintage, earliest=EARLIEST_VINTAGE, latest=work.now.year)
-    units = Quantity.parse(quantity, cls.scale, field="quantity").units
+    parsed = Quantity.parse(quantity, cls.scale, field="quantity")
+    units = parsed.units
     checked = cls.validate(attributes)
     _check_term(cls, checked, work.now.date())
+    parcels.check_filing(cls, checked, parsed)
     row = ApplicationRow(
         id=work.new_id(),
         applicant_id=actor.party_id,
@@ -209,15 +214,34 @@ async def _holder(session: AsyncSession, party_id: str) -> PartyRow:
     return row
 
 
-async def get_application(session: AsyncSession, actor: c.Actor, application_id: str) -> Application:
+async def get_application(
+    session: AsyncSession, actor: c.Actor, application_id: str, *, today: dt.date
+) -> Application:
     row = await session.get(ApplicationRow, application_id)
     if row is None or not (actor.may_see(row.holder_id) or actor.party_id == row.applicant_id):
         raise UnknownApplication("application", application=application_id)
-    return _application(row, (await get_asset_class(session, row.asset_class)).scale)
+    return await _reviewed(session, actor, row, today)
+
+
+async def _reviewed(
+    session: AsyncSession, actor: c.Actor, row: ApplicationRow, today: dt.date
+) -> Application:
+    """The application as its reader sees it: a regulator also sees the live rights it overlaps."""
+    cls = await get_asset_class(session, row.asset_class)
+    if not actor.supervises:
+        return _application(row, cls.scale)
+    found = await parcels.overlaps(session, cls, row.attributes, today, exclude=row.issuance_id)
+    return replace(_application(row, cls.scale), overlaps=found)
 
 
 async def list_applications(
-    session: AsyncSession, actor: c.Actor, *, status: ApplicationStatus | None, after: str | None, limit: int
+    session: AsyncSession,
+    actor: c.Actor,
+    *,
+    status: ApplicationStatus | None,
+    after: str | None,
+    limit: int,
+    today: dt.date,
 ) -> list[Application]:
     query = select(ApplicationRow).order_by(ApplicationRow.id).limit(limit)
     if not actor.supervises:
@@ -228,9 +252,7 @@ async def list_applications(
         query = query.where(ApplicationRow.status == status)
     if after is not None:
         query = query.where(ApplicationRow.id > after)
-    rows = list((await session.execute(query)).scalars())
-    scales = {r.asset_class: (await get_asset_class(session, r.asset_class)).scale for r in rows}
-    return [_application(r, scales[r.asset_class]) for r in rows]
+    return [await _reviewed(session, actor, row, today) for row in (await session.execute(query)).scalars()]
 
 
 async def _pending(work: c.Work, actor: c.Actor, application_id: str) -> ApplicationRow:
@@ -251,6 +273,7 @@ async def confirm_application(work: c.Work, actor: c.Actor, application_id: str)
     key = cls.instrument_key(app.attributes, app.division, app.vintage)
     instrument = await instrument_for(work.session, cls, key, work.new_id()) if key else None
     term_end = app.attributes.get(cls.term_attribute) if cls.term_attribute else None
+    parcel = await parcels.claim(work, cls, app.attributes)
     row = IssuanceRow(
         application_id=app.id,
         asset_class=cls.code,
@@ -265,6 +288,7 @@ async def confirm_application(work: c.Work, actor: c.Actor, application_id: str)
     )
     work.session.add(row)
     await work.session.flush()
+    parcels.record(work, cls, row.id, parcel)
     app.status, app.reviewer_id, app.issuance_id, app.reviewed_at = (
         ApplicationStatus.CONFIRMED,
         actor.party_id,

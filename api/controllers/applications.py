@@ -36,7 +36,11 @@ class ApplicationController(Controller):
             )
         )
 
-    @get("", summary="Applications you filed or hold; regulators see all", opt=reads())
+    @get(
+        "",
+        summary="Applications you filed or hold; regulators see all, with the live rights each overlaps",
+        opt=reads(),
+    )
     async def list_applications(
         self,
         platform: PlatformDep,
@@ -47,20 +51,23 @@ class ApplicationController(Controller):
     ) -> Page[rights.Application]:
         async with platform.database.reads() as session:
             found = await rights.list_applications(
-                session, actor, status=status, after=after(cursor), limit=limit
+                session, actor, status=status, after=after(cursor), limit=limit, today=platform.now().date()
             )
         return page(found, limit, lambda a: a.id)
 
     @get(
         "/{application_id:str}",
         summary="One application (its applicant, its holder, regulators)",
+        description="To a regulator, `overlaps` lists the live rights whose parcels share land with the "
+        "application's boundary (issuance, class, shared area in m², and whether it refuses confirmation: "
+        "the same class beyond the class's overlap tolerance); to others it is null.",
         opt=reads(subject=party_to("application", "application_id", "applicant", "holder", supervisors=True)),
     )
     async def get_application(
         self, application_id: PathId, platform: PlatformDep, actor: ActorDep
     ) -> rights.Application:
         async with platform.database.reads() as session:
-            return await rights.get_application(session, actor, application_id)
+            return await rights.get_application(session, actor, application_id, today=platform.now().date())
 
     @post(
         "/{application_id:str}/confirm",
