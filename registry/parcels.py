@@ -111,14 +111,13 @@ async def _candidates(
     """Live parcels whose boxes meet ``box``: a range of the box index on the west edge, no wider
     than the widest parcel registered."""
     west, south, east, north = box
-    widest = (await session.execute(select(func.max(ParcelRow.lon_span)))).scalar()
-    if widest is None:
-        return []
+    widest = select(func.max(ParcelRow.lon_span)).scalar_subquery()  # read once, from its index
     query = (
         select(ParcelRow.issuance_id, ParcelRow.asset_class, ParcelRow.geometry)
         .join(IssuanceRow, IssuanceRow.id == ParcelRow.issuance_id)
         .where(
-            ParcelRow.min_lon.between(west - widest, east),
+            ParcelRow.min_lon >= west - widest,
+            ParcelRow.min_lon <= east,
             ParcelRow.max_lon >= west,
             ParcelRow.min_lat <= north,
             ParcelRow.max_lat >= south,
@@ -152,18 +151,19 @@ async def claim(work: c.Work, cls: AssetClass, attributes: dict[str, Any]) -> g.
 
 def record(work: c.Work, cls: AssetClass, issuance: int, parcel: g.Parcel | None) -> None:
     """Index a confirmed right's parcel (claimed in the same transaction)."""
-    if parcel is None:
-        return
+    if parcel is not None:
+        work.session.add(parcel_row(cls.code, issuance, parcel))
+
+
+def parcel_row(asset_class: str, issuance: int, parcel: g.Parcel) -> ParcelRow:
     west, south, east, north = parcel.box
-    work.session.add(
-        ParcelRow(
-            issuance_id=issuance,
-            asset_class=cls.code,
-            min_lon=west,
-            min_lat=south,
-            max_lon=east,
-            max_lat=north,
-            lon_span=east - west,
-            geometry=parcel.wkb,
-        )
+    return ParcelRow(
+        issuance_id=issuance,
+        asset_class=asset_class,
+        min_lon=west,
+        min_lat=south,
+        max_lon=east,
+        max_lat=north,
+        lon_span=east - west,
+        geometry=parcel.wkb,
     )
