@@ -10,7 +10,7 @@ on the application with every other overlap.
 Confirmed boundaries are kept in ``parcels`` by bounding box: the parcels that may touch a new one are
 an index range on the box's west edge, bounded by the widest parcel registered, then exact GEOS
 intersections on those few. Confirmations of one class are serialised on its ``asset_classes`` row
-(``SELECT … FOR UPDATE`` on PostgreSQL; SQLite runs one writer at a time), so of two overlapping parcels
+(``SELECT … FOR NO KEY UPDATE`` on PostgreSQL; SQLite runs one writer at a time), so of two overlapping parcels
 confirmed at the same moment one is refused.
 """
 
@@ -134,7 +134,9 @@ async def claim(work: c.Work, cls: AssetClass, attributes: dict[str, Any]) -> g.
     boundary = boundary_of(cls, attributes)
     if cls.parcel_rule is None or boundary is None:
         return None
-    held = select(AssetClassRow.code).where(AssetClassRow.code == cls.code).with_for_update()
+    # FOR NO KEY UPDATE: it excludes the class's other claims, but not the key-share locks that
+    # inserting an issuance or instrument of the class takes (FOR UPDATE would, and could deadlock)
+    held = select(AssetClassRow.code).where(AssetClassRow.code == cls.code).with_for_update(key_share=True)
     await work.session.execute(held)
     parcel = g.parse(boundary, f"attributes.{cls.parcel_rule.boundary}")
     for overlap in await _overlaps(work.session, cls, parcel, work.now.date(), None):

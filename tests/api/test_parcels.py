@@ -167,14 +167,22 @@ async def test_a_carbon_project_on_forest_land_is_confirmed_and_shown_to_the_reg
     assert await platform.audit() == []
 
 
-async def test_two_overlapping_parcels_confirmed_at_once_one_wins(platform: Platform) -> None:
+@pytest.mark.parametrize("kind", ["FR", "CS"])
+async def test_two_overlapping_parcels_confirmed_at_once_one_wins(platform: Platform, kind: str) -> None:
+    """Forest rights, and carbon-sink projects whose first confirmation also creates their instrument."""
     a, b = await platform.onboard("collective", "361028"), await platform.onboard("collective", "361028")
     regulator = await platform.regulator()
-    first = await file_forest(platform, a, square(LON, LAT), 1)
-    second = await file_forest(platform, b, square(LON + 0.002, LAT + 0.002), 2)
+    filed = []
+    for n, (holder, land) in enumerate([(a, square(LON, LAT)), (b, square(LON + 0.002, LAT + 0.002))], 1):
+        if kind == "FR":
+            filed.append(await file_forest(platform, holder, land, n))
+        else:
+            project = {**carbon(land), "project_id": f"JX-FC-361028-00{n}"}
+            applied = await platform.apply(holder, "CS", attributes=project)
+            assert applied.status_code == 201, applied.text
+            filed.append(applied.json()["id"])
     answers = await platform.at_once(
-        platform.post(f"/api/v1/applications/{first}/confirm", regulator),
-        platform.post(f"/api/v1/applications/{second}/confirm", regulator),
+        *(platform.post(f"/api/v1/applications/{app}/confirm", regulator) for app in filed)
     )
     assert sorted(r.status_code for r in answers) == [201, 409], [r.text for r in answers]
     won = next(r for r in answers if r.status_code == 201)
@@ -205,3 +213,60 @@ async def test_every_land_class_declares_its_parcel_rule_and_the_boundary_schema
         assert cls["attribute_schema"]["properties"]["boundary"] == BOUNDARY_SCHEMA
         assert cls["parcel_rule"]["area_attribute"] == area
     assert (await platform.get("/api/v1/asset-classes/EP")).json()["parcel_rule"] is None
+
+
+GRASSLAND = {
+    "code": "GR",
+    "name": "Grassland right",
+    "name_zh": "草地",
+    "unit": "ha",
+    "scale": 4,
+    "price_basis": "unit",
+    "retirable": False,
+    "attribute_schema": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["place"],
+        "properties": {"place": {"type": "string", "maxLength": 100}, "boundary": BOUNDARY_SCHEMA},
+    },
+    "parcel_rule": {
+        "boundary": "boundary",
+        "area_unit": "ha",
+        "area_tolerance": "0.02",
+        "overlap_tolerance": "0",
+    },
+}
+
+
+async def test_a_new_land_class_declares_its_parcel_rule_as_data(platform: Platform) -> None:
+    loose = {**GRASSLAND["attribute_schema"], "properties": {"boundary": {"type": "object"}}}
+    refused = await platform.post(
+        "/api/v1/asset-classes", platform.registrar, {**GRASSLAND, "attribute_schema": loose}
+    )
+    assert refused.status_code == 422 and refused.json()["field"] == "parcel_rule.boundary", refused.text
+    floating = {**GRASSLAND, "parcel_rule": {**GRASSLAND["parcel_rule"], "area_tolerance": 0.02}}
+    refused = await platform.post("/api/v1/asset-classes", platform.registrar, floating)
+    assert refused.status_code == 400, refused.text
+    defined = await platform.post("/api/v1/asset-classes", platform.registrar, GRASSLAND)
+    assert defined.status_code == 201, defined.text
+    assert defined.json()["parcel_rule"]["area_attribute"] is None
+
+    holder = await platform.onboard("collective", "361028")
+    land = square(LON, LAT)
+    hectares = f"{area_m2(land) / 10_000:.4f}"
+    first = await platform.confirmed(
+        holder, "CS", hectares, asset_class="GR", attributes={"place": "草坪村", "boundary": land}
+    )
+    corner = square(LON + 0.0099, LAT + 0.0099)  # a sliver: 0.01% of either parcel, and the tolerance is 0
+    filed = await platform.apply(
+        holder,
+        "CS",
+        f"{area_m2(corner) / 10_000:.4f}",
+        asset_class="GR",
+        attributes={"place": "草坪村", "boundary": corner},
+    )
+    assert filed.status_code == 201, filed.text
+    refused = await platform.post(
+        f"/api/v1/applications/{filed.json()['id']}/confirm", await platform.regulator()
+    )
+    assert refused.status_code == 409 and refused.json()["issuance"] == first["id"], refused.text
