@@ -270,10 +270,10 @@ async def confirm_application(work: c.Work, actor: c.Actor, application_id: str)
     """Confirm the right: issue serials 1…N to the holder, grouped into its instrument if fungible."""
     app = await _pending(work, actor, application_id)
     cls = await get_asset_class(work.session, app.asset_class)
+    parcel = await parcels.claim(work, cls, app.attributes)  # first: it holds the class's confirmations
     key = cls.instrument_key(app.attributes, app.division, app.vintage)
     instrument = await instrument_for(work.session, cls, key, work.new_id()) if key else None
     term_end = app.attributes.get(cls.term_attribute) if cls.term_attribute else None
-    parcel = await parcels.claim(work, cls, app.attributes)
     row = IssuanceRow(
         application_id=app.id,
         asset_class=cls.code,
