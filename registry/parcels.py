@@ -10,8 +10,8 @@ on the application with every other overlap.
 Confirmed boundaries are kept in ``parcels`` by bounding box: the parcels that may touch a new one are
 an index range on the box's west edge, bounded by the widest parcel registered, then exact GEOS
 intersections on those few. Confirmations of one class are serialised on its ``asset_classes`` row
-(``SELECT … FOR NO KEY UPDATE`` on PostgreSQL; SQLite runs one writer at a time), so of two overlapping parcels
-confirmed at the same moment one is refused.
+(``SELECT … FOR NO KEY UPDATE`` on PostgreSQL; SQLite runs one writer at a time), so of two
+overlapping parcels confirmed at the same moment one is refused.
 """
 
 import datetime as dt
