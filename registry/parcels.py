@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import shapely
-from sqlalchemy import ColumnElement, and_, exists, func, or_, select
+from sqlalchemy import ColumnElement, Date, Integer, and_, bindparam, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry import blocks as b
@@ -38,15 +38,6 @@ class Overlap:
     asset_class: str
     overlap_m2: str
     refuses: bool  # the same class, beyond its tolerance: confirmation is refused
-
-
-def live(today: dt.date) -> ColumnElement[bool]:
-    """A confirmed right still in force: its term has not ended, and some of its units are neither
-    retired, cancelled nor expired."""
-    return and_(
-        or_(IssuanceRow.term_end.is_(None), IssuanceRow.term_end > today),
-        exists().where(BlockRow.issuance_id == IssuanceRow.id, BlockRow.state.not_in(b.FINAL_STATES)),
-    )
 
 
 def boundary_of(cls: AssetClass, attributes: dict[str, Any]) -> dict[str, Any] | None:
@@ -108,24 +99,37 @@ async def _overlaps(
 async def _candidates(
     session: AsyncSession, box: tuple[int, int, int, int], today: dt.date
 ) -> list[tuple[int, str, bytes]]:
-    """Live parcels whose boxes meet ``box``: a range of the box index on the west edge, no wider
-    than the widest parcel registered."""
+    """Live parcels whose boxes meet ``box``."""
     west, south, east, north = box
-    widest = select(func.max(ParcelRow.lon_span)).scalar_subquery()  # read once, from its index
-    query = (
-        select(ParcelRow.issuance_id, ParcelRow.asset_class, ParcelRow.geometry)
-        .join(IssuanceRow, IssuanceRow.id == ParcelRow.issuance_id)
-        .where(
-            ParcelRow.min_lon >= west - widest,
-            ParcelRow.min_lon <= east,
-            ParcelRow.max_lon >= west,
-            ParcelRow.min_lat <= north,
-            ParcelRow.max_lat >= south,
-            live(today),
-        )
-        .order_by(ParcelRow.issuance_id)
+    bounds = {"west": west, "south": south, "east": east, "north": north, "today": today}
+    return [(row[0], row[1], row[2]) for row in await session.execute(_CANDIDATES, bounds)]
+
+
+def live(today: dt.date | ColumnElement[dt.date]) -> ColumnElement[bool]:
+    """A confirmed right still in force: its term has not ended, and some of its units are neither
+    retired, cancelled nor expired."""
+    return and_(
+        or_(IssuanceRow.term_end.is_(None), IssuanceRow.term_end > today),
+        exists().where(BlockRow.issuance_id == IssuanceRow.id, BlockRow.state.not_in(b.FINAL_STATES)),
     )
-    return [(row[0], row[1], row[2]) for row in await session.execute(query)]
+
+
+# A range of the box index on the west edge, no wider than the widest parcel registered (read once,
+# from its own index); built once, as the check runs on every review and confirmation.
+_WIDEST = select(func.max(ParcelRow.lon_span)).scalar_subquery()
+_CANDIDATES = (
+    select(ParcelRow.issuance_id, ParcelRow.asset_class, ParcelRow.geometry)
+    .join(IssuanceRow, IssuanceRow.id == ParcelRow.issuance_id)
+    .where(
+        ParcelRow.min_lon >= bindparam("west", type_=Integer) - _WIDEST,
+        ParcelRow.min_lon <= bindparam("east", type_=Integer),
+        ParcelRow.max_lon >= bindparam("west", type_=Integer),
+        ParcelRow.min_lat <= bindparam("north", type_=Integer),
+        ParcelRow.max_lat >= bindparam("south", type_=Integer),
+        live(bindparam("today", type_=Date)),
+    )
+    .order_by(ParcelRow.issuance_id)
+)
 
 
 async def claim(work: c.Work, cls: AssetClass, attributes: dict[str, Any]) -> g.Parcel | None:
