@@ -7,6 +7,7 @@ seed gives the same parties, rights and quantities every time.
 """
 
 import datetime as dt
+import math
 import random
 import uuid
 from collections.abc import Awaitable, Callable
@@ -42,8 +43,48 @@ CITIES = {  # city → counties the demo places rights in
     "361000": ["361028", "361023"],
     "361100": ["361130", "361124"],
 }
+# each county's seat (longitude, latitude, roughly): demo forest parcels lie in a grid in the hills
+# to its north-east, one grid cell (0.015°, over 1.4 km) per parcel, so that no two overlap
+COUNTY_SEATS = {
+    "360121": (115.94, 28.55),
+    "360123": (115.55, 28.84),
+    "360124": (116.24, 28.38),
+    "360222": (117.22, 29.35),
+    "360281": (117.13, 28.96),
+    "360321": (113.96, 27.13),
+    "360323": (114.03, 27.63),
+    "360423": (115.10, 29.26),
+    "360424": (114.55, 29.03),
+    "360483": (116.05, 29.45),
+    "360521": (114.69, 27.81),
+    "360681": (117.24, 28.29),
+    "360725": (114.31, 25.68),
+    "360734": (115.65, 24.95),
+    "360781": (116.03, 25.89),
+    "360827": (114.52, 26.31),
+    "360881": (114.29, 26.75),
+    "360925": (115.36, 28.86),
+    "360926": (114.37, 28.52),
+    "361028": (117.06, 27.71),
+    "361023": (116.53, 27.22),
+    "361130": (117.86, 29.25),
+    "361124": (117.71, 28.31),
+}
+GRID = 0.015
 POLLUTANTS = [("COD", "water"), ("NH3-N", "water"), ("SO2", "air"), ("NOx", "air")]
 SPECIES = ["杉木", "马尾松", "毛竹", "湿地松", "香樟", "木荷", "油茶"]
+
+
+def square_parcel(county: str, n: int, mu: str) -> dict[str, Any]:
+    """The ``n``-th demo parcel of ``county``: a square of ``mu`` 亩 in its own grid cell."""
+    seat_lon, seat_lat = COUNTY_SEATS[county]
+    west = seat_lon + GRID * (1 + n % 8)
+    south = seat_lat + GRID * (1 + n // 8)
+    side = math.sqrt(float(mu) * 10_000 / 15)  # metres: 1 亩 = 10,000/15 m²
+    east = west + side / (111_320 * math.cos(math.radians(south)))
+    north = south + side / 110_900
+    corners = [(west, south), (east, south), (east, north), (west, north), (west, south)]
+    return {"type": "Polygon", "coordinates": [[[f"{x:.7f}", f"{y:.7f}"] for x, y in corners]]}
 
 
 @dataclass
@@ -323,9 +364,11 @@ class Demo:
         holders = cast.by_kind[c.PartyKind.PERSON] + cast.by_kind[c.PartyKind.COLLECTIVE]
         operator = cast.by_kind[c.PartyKind.OPERATOR][0]
         self.forest: list[tuple[str, int, str]] = []
+        placed: dict[str, int] = {}
         for n, holder in enumerate(holders * 2):
             county = self.rng.choice(self.rng.choice(list(CITIES.values())))
             area = f"{self.rng.randrange(30, 900)}.{self.rng.randrange(100):02d}"
+            placed[county] = placed.get(county, 0) + 1
             unit_no = f"{county}{self.rng.randrange(1000):03d}{self.rng.randrange(1000):03d}JL{n:05d}L{n:08d}"
             issuance = await self.apply_and_confirm(
                 cast,
@@ -343,6 +386,7 @@ class Demo:
                     "species": self.rng.choice(SPECIES),
                     "forest_type": self.rng.choice(["商品林", "公益林"]),
                     "term_end": f"{2050 + self.rng.randrange(25)}-12-31",
+                    "boundary": square_parcel(county, placed[county], area),
                 },
             )
             if n % 3 == 0:

@@ -133,6 +133,21 @@ class IdentityIn(Strict):
     )
 
 
+Share = Annotated[str, Field(pattern=r"^(0(\.[0-9]{1,4})?|1(\.0{1,4})?)$", examples=["0.05"])]
+
+
+class ParcelRuleIn(Strict):
+    """Where a land class's boundary and declared area are (registry.parcel_geometry.ParcelRule)."""
+
+    boundary: Annotated[str, Field(min_length=1, max_length=50, examples=["boundary"])]
+    area_attribute: Annotated[str, Field(min_length=1, max_length=50)] | None = Field(
+        None, description="the attribute holding the declared area; none: the quantity"
+    )
+    area_unit: Literal["mu", "ha"] = Field(description="亩 (1 ha = 15 亩) or 公顷")
+    area_tolerance: Share
+    overlap_tolerance: Share
+
+
 class AssetClassIn(Strict):
     code: Annotated[str, Field(pattern=r"^[A-Z]{2,8}$")]
     name: Annotated[str, Field(min_length=1, max_length=100)]
@@ -154,6 +169,8 @@ class AssetClassIn(Strict):
     date_ranges: Annotated[list[DateRange], Field(max_length=10)] | None = Field(
         None, description="pairs of date attributes whose end must come after their start"
     )
+
+    parcel_rule: ParcelRuleIn | None = None
 
 
 class ApplicationIn(Strict):

@@ -2,7 +2,7 @@
 
 PostgreSQL figures need ``LIANGSHAN_BENCH_POSTGRES_URL`` (default: a ``liangshan_bench`` database on
 the local server, created if missing); without a reachable server they are skipped with a note.
-``python -m benchmarks http`` (or ``engine``, ``ledger``, ``collateral``) runs one group.
+``python -m benchmarks http`` (or ``engine``, ``ledger``, ``collateral``, ``parcels``) runs one group.
 """
 
 import asyncio
@@ -12,7 +12,7 @@ import sys
 import asyncpg
 from sqlalchemy.engine import make_url
 
-from benchmarks import collateral, engine, http, ledger
+from benchmarks import collateral, engine, http, ledger, parcels
 
 DEFAULT = "postgresql+asyncpg://postgres@127.0.0.1:5432/liangshan_bench"
 
@@ -49,13 +49,15 @@ def postgres() -> str | None:
 
 
 if __name__ == "__main__":
-    groups = set(sys.argv[1:]) or {"engine", "ledger", "http", "collateral"}
+    groups = set(sys.argv[1:]) or {"engine", "ledger", "http", "collateral", "parcels"}
     if "engine" in groups:
         engine.run(report)
-    postgres_url = postgres() if groups & {"ledger", "http"} else None
+    postgres_url = postgres() if groups & {"ledger", "http", "parcels"} else None
     if "ledger" in groups:
         ledger.run(report, postgres_url)
     if "http" in groups:
         http.run(report, postgres_url)
     if "collateral" in groups:
         collateral.run(report)
+    if "parcels" in groups:
+        parcels.run(report, postgres_url)

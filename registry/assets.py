@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from registry import context as c
 from registry.errors import Conflict, InvalidAttributes, InvalidInput, NotFound, NotOneOf
 from registry.identity import Identity
+from registry.parcel_geometry import ParcelRule, check_rule
 from registry.tables import AssetClassRow, InstrumentRow
 
 PRICE_BASES = ("unit", "unit_year")
@@ -101,6 +102,7 @@ class AssetClass:
     valuation_max_age_days: int = 365
     identity: Identity | None = None
     date_ranges: tuple[tuple[str, str], ...] = ()
+    parcel_rule: ParcelRule | None = None  # how its rights carry land (``registry.parcels``)
 
     @property
     def ranges(self) -> tuple[tuple[str, str], ...]:
@@ -169,6 +171,7 @@ def _asset_class(row: AssetClassRow) -> AssetClass:
         row.valuation_max_age_days,
         Identity.of(row.identity),
         tuple((start, end) for start, end in row.date_ranges or ()),
+        ParcelRule.from_json(row.parcel_rule) if row.parcel_rule else None,
     )
 
 
@@ -213,6 +216,8 @@ def _check_definition(definition: dict[str, Any]) -> None:
         Draft202012Validator.check_schema(definition["attribute_schema"])
     except SchemaError as exc:
         raise NotAJsonSchema("attribute_schema", reason=exc.message) from None
+    if definition.get("parcel_rule"):
+        check_rule(definition["parcel_rule"], definition["attribute_schema"])
     # Confirmation and pricing read these attributes, so every valid application must carry them.
     schema = definition["attribute_schema"]
     required = set(schema.get("required", [])) & set(schema.get("properties", {})) | set(PSEUDO_ATTRIBUTES)

@@ -40,18 +40,20 @@ class Claimant:
     holder: str
 
 
-def live(today: dt.date) -> ColumnElement[bool]:
+def live(today: dt.date | ColumnElement[dt.date]) -> ColumnElement[bool]:
     """An issuance is live on ``today``: its term has not ended and some units are in no final state."""
     return _in_term_with_units_not(b.FINAL_STATES, today)
 
 
-def claimed(today: dt.date) -> ColumnElement[bool]:
+def claimed(today: dt.date | ColumnElement[dt.date]) -> ColumnElement[bool]:
     """An issuance holds its identity on ``today``: its term has not ended and some units were neither
     cancelled nor expired (retired units still claim it)."""
     return _in_term_with_units_not(RELEASING_STATES, today)
 
 
-def _in_term_with_units_not(states: frozenset[str], today: dt.date) -> ColumnElement[bool]:
+def _in_term_with_units_not(
+    states: frozenset[str], today: dt.date | ColumnElement[dt.date]
+) -> ColumnElement[bool]:
     return and_(
         or_(IssuanceRow.term_end.is_(None), IssuanceRow.term_end >= today),
         exists().where(BlockRow.issuance_id == IssuanceRow.id, BlockRow.state.not_in(states)),

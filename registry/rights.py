@@ -5,7 +5,7 @@ it (one issuance of N units with serials 1…N, all to the holder) or rejects it
 """
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry import blocks as b
-from registry import claims
+from registry import claims, parcels
 from registry import context as c
 from registry import events as ev
 from registry.assets import AssetClass, get_asset_class, instrument_for
@@ -100,6 +100,8 @@ class Application:
     filed_at: dt.datetime
     # regulators and the registrar only (null for others): what else claims the same right, now
     duplicates: list[Duplicate] | None = None
+    # live rights whose parcels share land with this one's boundary: regulators see them, others None
+    overlaps: tuple[parcels.Overlap, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,9 +201,11 @@ async def file_application(
     division(division_code, on=work.now.date())
     if not EARLIEST_VINTAGE <= vintage <= work.now.year:
         raise VintageOutOfRange("vintage", vintage=vintage, earliest=EARLIEST_VINTAGE, latest=work.now.year)
-    units = Quantity.parse(quantity, cls.scale, field="quantity").units
-    checked = cls.validate(attributes)
+    parsed = Quantity.parse(quantity, cls.scale, field="quantity")
+    units = parsed.units
+    checked = parcels.with_decimal_boundary(cls, cls.validate(attributes))
     _check_term(cls, checked, work.now.date())
+    parcels.check_filing(cls, checked, parsed)
     row = ApplicationRow(
         id=work.new_id(),
         applicant_id=actor.party_id,
@@ -248,13 +252,29 @@ async def _holder(session: AsyncSession, party_id: str) -> PartyRow:
 
 
 async def get_application(
-    session: AsyncSession, actor: c.Actor, application_id: str, today: dt.date
+    session: AsyncSession, actor: c.Actor, application_id: str, *, today: dt.date
 ) -> Application:
     row = await session.get(ApplicationRow, application_id)
     if row is None or not (actor.may_see(row.holder_id) or actor.party_id == row.applicant_id):
         raise UnknownApplication("application", application=application_id)
-    duplicates = await _duplicates(session, actor, [row], today)
-    return _application(row, (await get_asset_class(session, row.asset_class)).scale, duplicates[row.id])
+    return (await _reviewed(session, actor, [row], today))[0]
+
+
+async def _reviewed(
+    session: AsyncSession, actor: c.Actor, rows: list[ApplicationRow], today: dt.date
+) -> list[Application]:
+    """Applications as their reader sees them: regulators also see what else claims each right and the
+    live rights whose land each one's boundary overlaps."""
+    duplicates = await _duplicates(session, actor, rows, today)
+    views = []
+    for row in rows:
+        cls = await get_asset_class(session, row.asset_class)
+        view = _application(row, cls.scale, duplicates[row.id])
+        if actor.supervises:
+            found = await parcels.overlaps(session, cls, row.attributes, today, exclude=row.issuance_id)
+            view = replace(view, overlaps=found)
+        views.append(view)
+    return views
 
 
 async def list_applications(
@@ -275,10 +295,7 @@ async def list_applications(
         query = query.where(ApplicationRow.status == status)
     if after is not None:
         query = query.where(ApplicationRow.id > after)
-    rows = list((await session.execute(query)).scalars())
-    scales = {r.asset_class: (await get_asset_class(session, r.asset_class)).scale for r in rows}
-    duplicates = await _duplicates(session, actor, rows, today)
-    return [_application(r, scales[r.asset_class], duplicates[r.id]) for r in rows]
+    return await _reviewed(session, actor, list((await session.execute(query)).scalars()), today)
 
 
 async def _pending(work: c.Work, actor: c.Actor, application_id: str) -> ApplicationRow:
@@ -298,6 +315,7 @@ async def confirm_application(work: c.Work, actor: c.Actor, application_id: str)
     app = await _pending(work, actor, application_id)
     cls = await get_asset_class(work.session, app.asset_class)
     await refuse_registered(work, cls, app)
+    parcel = await parcels.claim(work, cls, app.attributes)  # first: it holds the class's confirmations
     key = cls.instrument_key(app.attributes, app.division, app.vintage)
     instrument = await instrument_for(work.session, cls, key, work.new_id()) if key else None
     term_end = app.attributes.get(cls.term_attribute) if cls.term_attribute else None
@@ -316,6 +334,7 @@ async def confirm_application(work: c.Work, actor: c.Actor, application_id: str)
     )
     work.session.add(row)
     await work.session.flush()
+    parcels.record(work, cls, row.id, parcel)
     app.status, app.reviewer_id, app.issuance_id, app.reviewed_at = (
         ApplicationStatus.CONFIRMED,
         actor.party_id,

@@ -18,6 +18,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -113,6 +114,7 @@ class AssetClassRow(Base):
     valuation_max_age_days: Mapped[int] = mapped_column(Integer, server_default="365")
     identity: Mapped[dict[str, Any] | None]  # registry.identity.Identity: what names one right
     date_ranges: Mapped[list[Any] | None]  # [start, end] pairs of date attributes
+    parcel_rule: Mapped[dict[str, Any] | None]  # registry.parcel_geometry.ParcelRule, for land
 
 
 class RightIdentityRow(Base):
@@ -391,3 +393,20 @@ class ConsentRow(Base):
     granted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class ParcelRow(Base):
+    """A confirmed right's boundary, indexed by its bounding box (microdegrees) so that the parcels
+    near a new one are an index range, whatever the engine; ``geometry`` is its WKB. An index of the
+    issuances' ``boundary`` attributes, which the ledger holds: the parcel of an issuance never changes."""
+
+    __tablename__ = "parcels"
+    __table_args__ = (Index("ix_parcels_box", "min_lon", "min_lat", "max_lon", "max_lat"),)
+    issuance_id: Mapped[int] = mapped_column(ForeignKey("issuances.id"), primary_key=True)
+    asset_class: Mapped[str] = mapped_column(ForeignKey("asset_classes.code"))
+    min_lon: Mapped[int] = mapped_column(Integer)
+    min_lat: Mapped[int] = mapped_column(Integer)
+    max_lon: Mapped[int] = mapped_column(Integer)
+    max_lat: Mapped[int] = mapped_column(Integer)
+    lon_span: Mapped[int] = mapped_column(Integer, index=True)  # max_lon - min_lon: bounds the search
+    geometry: Mapped[bytes] = mapped_column(LargeBinary)

@@ -38,10 +38,11 @@ class ApplicationController(Controller):
 
     @get(
         "",
-        summary="Applications you filed or hold; regulators see all, each with its duplicates",
+        summary="Applications you filed or hold; regulators see all, with their duplicates and overlaps",
         description="For regulators and the registrar, `duplicates` lists the live rights and other "
         "pending applications that claim the same right (its identity, as its asset class declares "
-        "it); for others it is null.",
+        "it), and `overlaps` the live rights whose parcels share land with its boundary; for others "
+        "both are null.",
         opt=reads(),
     )
     async def list_applications(
@@ -61,13 +62,16 @@ class ApplicationController(Controller):
     @get(
         "/{application_id:str}",
         summary="One application (its applicant, its holder, regulators)",
+        description="To a regulator, `overlaps` lists the live rights whose parcels share land with the "
+        "application's boundary (issuance, class, shared area in m², and whether it refuses confirmation: "
+        "the same class beyond the class's overlap tolerance); to others it is null.",
         opt=reads(subject=party_to("application", "application_id", "applicant", "holder", supervisors=True)),
     )
     async def get_application(
         self, application_id: PathId, platform: PlatformDep, actor: ActorDep
     ) -> rights.Application:
         async with platform.database.reads() as session:
-            return await rights.get_application(session, actor, application_id, platform.now().date())
+            return await rights.get_application(session, actor, application_id, today=platform.now().date())
 
     @post(
         "/{application_id:str}/confirm",
