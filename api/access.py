@@ -126,13 +126,19 @@ async def _admit(connection: ASGIConnection[Any, Any, Any, Any], platform: Platf
 
 
 async def _authenticate(connection: ASGIConnection[Any, Any, Any, Any], platform: Platform) -> Credential:
-    """The key's bearer, kept until the ledger next grows: every change that can alter who a key is
-    (a party frozen or unfrozen, a user added or disabled, a key revoked) is a ledgered write; a
-    rotated key's end is checked against the clock on every request."""
+    """The bearer of the request's ``Authorization: Bearer`` key."""
     scheme, _, token = connection.headers.get("authorization", "").partition(" ")
     token = token.strip()
     if scheme.lower() != "bearer" or not token:
         raise NotAuthorizedException("send the header Authorization: Bearer <API key>")
+    return await credential_of(platform, token)
+
+
+async def credential_of(platform: Platform, token: str) -> Credential:
+    """The live credential of the API key ``token``, or a 401: the one lookup behind every bearer
+    header and every console sign-in (``api.console``). It is kept until the ledger next grows: every
+    change that can alter who a key is (a party frozen or unfrozen, a user added or disabled, a key
+    revoked) is a ledgered write; a rotated key's end is checked against the clock on every request."""
     key, now = hash_key(token), platform.now()
     kept = platform.credentials.get(key)
     if kept is not None and kept[0] == platform.ledger.appends:
