@@ -30,7 +30,6 @@ from api.console.sessions import Sessions, signed_in
 from api.console.view import provide_view
 from api.errors import HANDLERS
 from api.inputs import MAX_PARAMETER_LENGTH, TooLong, UnexpectedBody, UnstorableText, storable
-from registry.errors import Malformed
 
 HERE = Path(__file__).resolve().parent
 MAX_KEY_FIELD = 200
@@ -42,11 +41,6 @@ POLICY = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 )
-
-
-class NotAForm(Malformed):
-    title = "Body not a form"
-    template = "send the form as application/x-www-form-urlencoded"
 
 
 def environment() -> Environment:
@@ -71,16 +65,13 @@ def templates() -> TemplateConfig[JinjaTemplateEngine]:
 
 
 async def check_form(request: Request[Any, Any, Any]) -> None:
-    """The console's body check, in place of the API's JSON one: a POST's body is a URL-encoded form
-    of storable, bounded text."""
+    """The console's body check, in place of the API's JSON one: a POST's body is a form (URL-encoded,
+    as the CSRF guard made sure) of storable, bounded text."""
     raw = await request.body()
     if not raw:
         return
     if not request.route_handler.opt.get("body"):
         raise UnexpectedBody("/")
-    media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
-    if media_type != "application/x-www-form-urlencoded":
-        raise NotAForm("/")
     for name, value in (await request.form()).multi_items():
         text = value if isinstance(value, str) else ""
         if not storable(name) or not storable(text):

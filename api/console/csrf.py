@@ -1,5 +1,5 @@
 """Cross-site request forgery: every console form carries a token, and every POST to the console is
-refused (403) unless it carries the right one.
+refused (403) unless it carries the right one, in a URL-encoded form (as every console form is).
 
 Signed in, the token is the session's own (``api.console.sessions``), made at sign-in, so a sign-in
 also replaces any token an attacker planted before it. Signed out (the sign-in form itself), it is
@@ -20,6 +20,7 @@ from registry.errors import Forbidden
 
 COOKIE = "ls_csrf"
 FIELD = "csrf_token"
+URL_ENCODED = "application/x-www-form-urlencoded"
 
 
 class FormNotFromConsole(Forbidden):
@@ -45,6 +46,8 @@ async def check(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHand
     if not isinstance(connection, Request) or connection.method != "POST":
         return
     if connection.headers.get("sec-fetch-site") == "cross-site":
+        raise FormNotFromConsole(FIELD)
+    if connection.content_type[0] != URL_ENCODED:  # the console's forms are all URL-encoded
         raise FormNotFromConsole(FIELD)
     form = await connection.form()
     sent, wanted = form.get(FIELD), expected(connection)
