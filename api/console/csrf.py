@@ -25,7 +25,10 @@ URL_ENCODED = "application/x-www-form-urlencoded"
 
 class FormNotFromConsole(Forbidden):
     title = "Form refused"
-    template = "the form did not come from this console's page (its security token is missing or stale); reload the page and send it again"
+    template = (
+        "the form did not come from this console's page (its security token is missing or stale); "
+        "reload the page and send it again"
+    )
 
 
 def fresh() -> str:

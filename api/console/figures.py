@@ -29,24 +29,18 @@ class ClassTotal:
 
 async def totals(session: AsyncSession) -> list[ClassTotal]:
     """Every asset class with its confirmed rights, units issued and units retired."""
-    issued = dict(
-        (code, (count, units))
-        for code, count, units in (
-            await session.execute(
-                select(IssuanceRow.asset_class, func.count(), func.coalesce(func.sum(IssuanceRow.quantity), 0))
-                .group_by(IssuanceRow.asset_class)
-            )
-        ).all()
+    confirmed = await session.execute(
+        select(
+            IssuanceRow.asset_class, func.count(), func.coalesce(func.sum(IssuanceRow.quantity), 0)
+        ).group_by(IssuanceRow.asset_class)
     )
-    retired = dict(
-        (
-            await session.execute(
-                select(IssuanceRow.asset_class, func.coalesce(func.sum(RetirementRow.quantity), 0))
-                .join(IssuanceRow, IssuanceRow.id == RetirementRow.issuance_id)
-                .group_by(IssuanceRow.asset_class)
-            )
-        ).all()
+    issued = {code: (int(count), int(units)) for code, count, units in confirmed.all()}
+    retirements = await session.execute(
+        select(IssuanceRow.asset_class, func.coalesce(func.sum(RetirementRow.quantity), 0))
+        .join(IssuanceRow, IssuanceRow.id == RetirementRow.issuance_id)
+        .group_by(IssuanceRow.asset_class)
     )
+    retired = {code: int(units) for code, units in retirements.all()}
     classes = (await session.execute(select(AssetClassRow).order_by(AssetClassRow.code))).scalars()
     return [
         ClassTotal(
@@ -55,8 +49,8 @@ async def totals(session: AsyncSession) -> list[ClassTotal]:
             row.name_zh,
             row.unit,
             issued.get(row.code, (0, 0))[0],
-            str(Quantity(int(issued.get(row.code, (0, 0))[1]), row.scale)),
-            str(Quantity(int(retired.get(row.code, 0)), row.scale)),
+            str(Quantity(issued.get(row.code, (0, 0))[1], row.scale)),
+            str(Quantity(retired.get(row.code, 0), row.scale)),
         )
         for row in classes
     ]
@@ -70,7 +64,7 @@ async def party_names(session: AsyncSession, ids: set[str]) -> dict[str, str]:
     rows = await session.execute(
         select(PartyRow.id, PartyRow.name).where(PartyRow.id.in_(ids), PartyRow.kind != c.PartyKind.PERSON)
     )
-    return {party: name for party, name in rows.all()}
+    return dict(rows.tuples().all())
 
 
 async def class_names(session: AsyncSession) -> dict[str, tuple[str, str]]:

@@ -4,21 +4,16 @@ Standard Time.
 
 Text goes through Babel catalogues beside the API's (``api/locale``, ``api.i18n``), in a domain of
 its own, ``console``: its message ids are the English text of the templates and of ``api.console``'s
-modules, extracted by Babel's Jinja and Python extractors. ``python -m api.console`` brings
-the catalogue up to them (new ones untranslated), and a test fails while one has no Chinese
-translation.
+modules (``api.console.catalogue`` keeps the catalogue up to them).
 """
 
 import datetime as dt
 import functools
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 from babel.dates import format_datetime
-from babel.messages.catalog import Catalog
-from babel.messages.extract import extract_from_dir
-from babel.messages.pofile import read_po, write_po
+from babel.messages.pofile import read_po
 from babel.numbers import format_currency, format_decimal
 from jinja2 import pass_context
 from jinja2.runtime import Context
@@ -31,7 +26,6 @@ CHOICES = {"zh-CN": "zh_CN", "en": "en"}  # ?lang= value → Babel locale
 TAGS = {locale: tag for tag, locale in CHOICES.items()}  # … and back, for <html lang> and links
 COOKIE = "ls_lang"
 CST = dt.timezone(dt.timedelta(hours=8), "CST")  # China has kept UTC+8 all year since 1991
-SOURCES = Path(__file__).resolve().parent
 
 
 def chosen(query: str | None, cookie: str | None) -> str:
@@ -73,7 +67,9 @@ def number(context: Context, value: Decimal | int | str) -> str:
     """A quantity as the locale groups its digits, every decimal kept (``"1234.50"`` → ``1,234.50``)."""
     amount = Decimal(value)
     places = max(0, -int(amount.as_tuple().exponent))
-    return format_decimal(amount, format="#,##0." + "0" * places if places else "#,##0", locale=context["locale"])
+    return format_decimal(
+        amount, format="#,##0." + "0" * places if places else "#,##0", locale=context["locale"]
+    )
 
 
 @pass_context
@@ -93,39 +89,6 @@ def when(context: Context, value: dt.datetime | str) -> str:
 FILTERS: dict[str, Any] = {"number": number, "money": money, "when": when}
 
 
-def message_ids() -> list[str]:
-    """Every message the console shows: the templates' and ``api.console``'s own."""
-    methods = [("templates/**.html", "jinja2"), ("**.py", "python")]
-    options = {"templates/**.html": {"extensions": "jinja2.ext.i18n", "trimmed": "true"}}
-    found: dict[str, None] = {}
-    for _, _, message, _, _ in extract_from_dir(
-        SOURCES, methods, options_map=options, keywords={"_": None, "gettext": None, "N_": None}
-    ):
-        found.update(dict.fromkeys(message if isinstance(message, tuple) else (message,)))
-    return sorted(found)
-
-
-def update_catalogue(locale: str = "zh_CN") -> int:
-    """Bring ``locale``'s console catalogue up to ``message_ids()``: new ids come in untranslated,
-    gone ones leave; return how many still need a translation."""
-    path = LOCALES / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
-    current = message_ids()
-    if path.exists():
-        with path.open("rb") as file:
-            messages = read_po(file, locale=locale, domain=DOMAIN)
-    else:
-        messages = Catalog(locale=locale, domain=DOMAIN, project="liangshan console", fuzzy=False)
-    for gone in [m.id for m in messages if m.id and m.id not in current]:
-        del messages[gone]
-    for message in current:
-        if message not in messages:
-            messages.add(message, "")
-    with path.open("wb") as file:
-        write_po(file, messages, width=110, sort_output=True, omit_header=False)
-    return sum(1 for message in messages if message.id and not message.string)
-
-
 def N_(message: str) -> str:  # noqa: N802 - the name gettext tools look for
     """Mark ``message`` for the catalogue where it is defined; it is translated where it is shown."""
     return message
-

@@ -34,7 +34,8 @@ async def ledger(view: ViewDep) -> Template:
 
 @get("/ledger/entry", name="console-entry", opt=public())
 async def entry(
-    view: ViewDep, seq: Annotated[int, QueryParameter(name="seq", ge=0, le=MAX_SEQ, description="sequence number")]
+    view: ViewDep,
+    seq: Annotated[int, QueryParameter(name="seq", ge=0, le=MAX_SEQ, description="sequence number")],
 ) -> Template:
     async with view.platform.database.reads() as session:
         found = await explorer.entry(session, view.platform, seq)

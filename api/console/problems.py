@@ -40,7 +40,7 @@ def error_page(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]
     problem = answer.content if isinstance(answer.content, dict) else {}
     view = known_view(request)
     title, detail = words(exc, problem, view.locale)
-    page: Template = view.render("error.html", answer.status_code, title=title, detail=detail)
+    page: Template = view.render("error.html", answer.status_code or 500, title=title, detail=detail)
     for name in ("Retry-After", "WWW-Authenticate"):
         if name in answer.headers:
             page.headers[name] = answer.headers[name]

@@ -22,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from litestar.datastructures import MutableScopeHeaders
+from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Receive, Scope, Send
 
 COOKIE = "ls_session"
@@ -98,7 +99,7 @@ def signed_in(sessions: Sessions) -> Callable[[ASGIApp], ASGIApp]:
 
     def middleware(app: ASGIApp) -> ASGIApp:
         async def handle(scope: Scope, receive: Receive, send: Send) -> None:
-            if scope["type"] == "http":
+            if scope["type"] == ScopeType.HTTP:
                 session = sessions.find(cookie_token(scope), scope["app"].state.platform.now())
                 if session is not None:
                     scope.setdefault("state", {})["session"] = session

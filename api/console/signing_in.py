@@ -47,9 +47,7 @@ async def sign_in_form(
 
 
 @post("/sign-in", name="console-sign-in-post", opt=public())
-async def sign_in(
-    view: ViewDep, store: StoreDep, data: Annotated[SignIn, FORM]
-) -> Template | Redirect:
+async def sign_in(view: ViewDep, store: StoreDep, data: Annotated[SignIn, FORM]) -> Template | Redirect:
     try:
         credential = await credential_of(view.platform, data.key.strip()[:MAX_KEY])
     except NotAuthorizedException:
@@ -80,4 +78,3 @@ async def account(view: ViewDep) -> Template:
     session = view.request.scope.get("state", {}).get("session")
     ends = min(session.seen + sessions.IDLE, session.started + sessions.LIFETIME) if session else None
     return view.render("account.html", session_ends=ends)
-

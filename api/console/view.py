@@ -75,7 +75,9 @@ class View:
         actor = self.who.actor if self.who else None
         if actor is None or actor.kind not in access.kinds:
             return False
-        return not (access.write and not access.self_service and (actor.role != c.Role.MANAGER or actor.frozen))
+        return not (
+            access.write and not access.self_service and (actor.role != c.Role.MANAGER or actor.frozen)
+        )
 
     def render(self, template: str, status: int = 200, **context: Any) -> Template:
         """The page ``template`` (only its content for an htmx request), with the page's context."""
@@ -111,7 +113,14 @@ class View:
         }
 
 
-def _cookie(name: str, value: str, secure: bool, *, max_age: int | None = None, samesite: Literal["lax", "strict"] = "lax") -> Cookie:
+def _cookie(
+    name: str,
+    value: str,
+    secure: bool,
+    *,
+    max_age: int | None = None,
+    samesite: Literal["lax", "strict"] = "lax",
+) -> Cookie:
     return Cookie(
         key=name, value=value, path="/", httponly=True, secure=secure, samesite=samesite, max_age=max_age
     )
@@ -155,7 +164,7 @@ async def provide_view(
     platform: Platform = request.app.state.platform
     actor = await signed_in_actor(request, platform, store)
     who = await who_is(platform, actor) if actor else None
-    request.scope.setdefault("state", {})[WHO] = who  # type: ignore[typeddict-item]
+    request.scope.setdefault("state", {})[WHO] = who
     session = request.scope.get("state", {}).get("session")
     token = session.csrf if session and who else request.cookies.get(csrf.COOKIE) or csrf.fresh()
     chosen = locale.chosen(lang, request.cookies.get(locale.COOKIE))

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from api.console import HERE, POLICY, locale
+from api.console import HERE, POLICY, catalogue, locale
 from api.headers import API_POLICY
 from tests.platform import Platform
 
@@ -17,7 +17,9 @@ VENDOR = HERE / "static" / "vendor"
 
 def test_the_vendored_files_are_exactly_those_the_checksum_file_pins() -> None:
     lines = (VENDOR / "SHA256SUMS").read_text("utf-8").splitlines()
-    assert re.match(r"# htmx\.org \d+\.\d+\.\d+ and @alpinejs/csp \d+\.\d+\.\d+, from the npm registry", lines[0])
+    assert re.match(
+        r"# htmx\.org \d+\.\d+\.\d+ and @alpinejs/csp \d+\.\d+\.\d+, from the npm registry", lines[0]
+    )
     pinned = dict(reversed(line.split(maxsplit=1)) for line in lines[1:])
     assert set(pinned) == {"htmx.min.js", "LICENSE-htmx", "alpine-csp.min.js", "LICENSE-alpinejs.md"}
     assert {path.name for path in VENDOR.iterdir()} - {"SHA256SUMS"} == set(pinned)
@@ -50,12 +52,14 @@ async def test_the_api_keeps_its_own_policy(platform: Platform) -> None:
 
 def test_every_console_message_has_a_chinese_translation_and_the_catalogue_is_current() -> None:
     translations = locale.catalogue("zh_CN")
-    ids = locale.message_ids()
+    ids = catalogue.message_ids()
     assert ids, "the templates' messages are found"
     assert "Ledger explorer" in ids
     missing = [message for message in ids if not translations.get(message)]
-    assert missing == [], f"run `python -m api.console` and translate: {missing}"
-    assert set(translations) == set(ids), "run `python -m api.console`: the catalogue has stale messages"
+    assert missing == [], f"run `python -m api.console.catalogue` and translate: {missing}"
+    assert set(translations) == set(ids), (
+        "run `python -m api.console.catalogue`: the catalogue has stale messages"
+    )
 
 
 def test_figures_are_written_as_the_locale_writes_them() -> None:

@@ -3,8 +3,11 @@ Chinese (the default) and English, with the registry's own figures and names bes
 the content alone; errors are pages with the API's statuses."""
 
 import re
+from collections.abc import Sequence
 
 import pytest
+from sqlalchemy import Row, text
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from tests.platform import QUANTITY, Platform
 
@@ -21,9 +24,7 @@ async def _confirmed_right(platform: Platform) -> tuple[str, int]:
     return party["name"], seq
 
 
-async def _kinds(session):  # type: ignore[no-untyped-def]
-    from sqlalchemy import text
-
+async def _kinds(session: AsyncSession) -> Sequence[Row[tuple[int, str]]]:
     return (await session.execute(text("SELECT seq, kind FROM ledger_entries"))).all()
 
 
@@ -62,7 +63,7 @@ async def test_a_language_that_is_not_offered_is_refused(platform: Platform) -> 
 
 
 async def test_the_ledger_explorer_shows_the_checkpoint_and_recent_public_entries(platform: Platform) -> None:
-    name, seq = await _confirmed_right(platform)
+    _, seq = await _confirmed_right(platform)
     size = int((await platform.get("/api/v1/ledger/checkpoint")).text.split("\n")[1])
     page = await platform.get("/ledger")
     assert page.status_code == 200
