@@ -64,7 +64,7 @@ async def party_names(session: AsyncSession, ids: set[str]) -> dict[str, str]:
     rows = await session.execute(
         select(PartyRow.id, PartyRow.name).where(PartyRow.id.in_(ids), PartyRow.kind != c.PartyKind.PERSON)
     )
-    return dict(rows.tuples().all())
+    return {party: name for party, name in rows.all()}  # noqa: C416 - rows are not pairs to dict()
 
 
 async def class_names(session: AsyncSession) -> dict[str, tuple[str, str]]:

@@ -1,6 +1,6 @@
 """Signing in and out of the console: an API key exchanged for a session cookie
-(``api.console.sessions``), checked by the API's own credential lookup (``api.access.credential_of``),
-and the signed-in user's account page."""
+(``api.console.sessions``), checked by the API's own credential lookup (``api.access.credential_of``)
+under the API's rate limits on keys (``api.rate_limits``), and the signed-in user's account page."""
 
 from dataclasses import dataclass
 from typing import Annotated
@@ -15,6 +15,7 @@ from litestar.response import Redirect, Template
 from api.access import credential_of, public, reads
 from api.console import sessions
 from api.console.view import StoreDep, ViewDep, who_is
+from api.rate_limits import Limiter, client_address
 
 FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
 MAX_KEY = 200
@@ -48,11 +49,16 @@ async def sign_in_form(
 
 @post("/sign-in", name="console-sign-in-post", opt=public())
 async def sign_in(view: ViewDep, store: StoreDep, data: Annotated[SignIn, FORM]) -> Template | Redirect:
+    key = data.key.strip()[:MAX_KEY]
+    limiter: Limiter = view.request.app.state.limiter
+    address = client_address(view.request.scope)
+    limiter.admit(address, key)  # a key typed here meets the limits of a key sent as a bearer
     try:
-        credential = await credential_of(view.platform, data.key.strip()[:MAX_KEY])
+        credential = await credential_of(view.platform, key)
     except NotAuthorizedException:
+        limiter.refused_key(address)  # … and a wrong one spends the address's allowance of guesses
         return view.render("sign_in.html", 401, next=local(data.next), failed=True)
-    token, _ = store.open(data.key.strip(), view.platform.now())
+    token, _ = store.open(key, view.platform.now())
     await who_is(view.platform, credential.actor)  # a key whose party cannot be read signs no one in
     cookie = Cookie(
         key=sessions.COOKIE,

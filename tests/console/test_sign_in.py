@@ -3,10 +3,12 @@ key, the party's name and role in the header, a CSRF token on every form and che
 sign-out, and expiry — all through the API's own edge."""
 
 import re
+from pathlib import Path
 
 import pytest
 from httpx import Response
 
+from api.config import Settings
 from api.console import csrf, sessions
 from tests.platform import Member, Platform
 
@@ -154,3 +156,14 @@ async def test_sign_in_returns_only_to_a_page_of_the_console(platform: Platform,
     member = await platform.onboard("enterprise")
     answer = await sign_in(platform, member.key, target)
     assert answer.headers["location"] == "/"
+
+
+async def test_guessing_keys_at_the_sign_in_meets_the_apis_limit(database_url: str, ledger_key: Path) -> None:
+    async with Platform.start(database_url, ledger_key, limits=Settings().limits) as limited:
+        member = await limited.onboard("enterprise")
+        answers = [(await sign_in(limited, f"lsk_guess{n:04d}")).status_code for n in range(12)]
+        assert answers == [401] * 10 + [429] * 2  # as for keys sent as bearers (test_abuse_limits)
+        refused = await sign_in(limited, member.key)
+        assert refused.status_code == 429
+        assert refused.headers["content-type"].startswith("text/html")
+        assert "retry-after" in refused.headers

@@ -69,7 +69,8 @@ export function splitNote(note) {
 
 // C2SP verifier key <name>+<hex key id>+<base64(0x01 ‖ Ed25519 public key)>, its id recomputed
 export async function parseVerifierKey(vkey) {
-  const [name, id, encoded] = vkey.trim().split("+");
+  const [name, id, ...rest] = vkey.trim().split("+");
+  const encoded = rest.join("+");  // base64 has "+" of its own
   const blob = fromBase64(encoded || "");
   if (!name || blob.length !== 33 || blob[0] !== 1) throw new Error("not an Ed25519 verifier key");
   const computed = (await sha256(encoder.encode(name + "\n"), blob)).slice(0, 4);
@@ -135,5 +136,7 @@ function arrive() {
   panel.querySelector("#verify").addEventListener("click", () => check(panel));
   check(panel);
 }
-document.body.addEventListener("htmx:afterSettle", arrive);
-arrive();
+if (typeof document !== "undefined") {  // a page, not a test importing the module
+  document.body.addEventListener("htmx:afterSettle", arrive);
+  arrive();
+}
