@@ -18,7 +18,7 @@ from litestar.params import QueryParameter
 from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Template
 
-from api.access import Access, access_of, credential_of
+from api.access import Access, access_of, credential_of, refusal
 from api.console import csrf, locale, sessions
 from api.console.locale import N_
 from api.platform import Platform
@@ -65,19 +65,15 @@ class View:
     cookies: list[Cookie] = field(default_factory=list)
 
     def may(self, route: str) -> bool:
-        """Whether the signed-in user (or a visitor) may follow the route ``route``, by its declaration."""
+        """Whether the signed-in user (or a visitor) may open the route ``route``: its declaration, read
+        as the guard reads it."""
         handler = self.request.app.get_handler_index_by_name(route)
         if handler is None:
             return False
         access: Access = access_of(handler["handler"])
         if access.public:
             return True
-        actor = self.who.actor if self.who else None
-        if actor is None or actor.kind not in access.kinds:
-            return False
-        return not (
-            access.write and not access.self_service and (actor.role != c.Role.MANAGER or actor.frozen)
-        )
+        return self.who is not None and refusal(access, self.who.actor) is None
 
     def render(self, template: str, status: int = 200, **context: Any) -> Template:
         """The page ``template`` (only its content for an htmx request), with the page's context."""
