@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.console import figures
+from api.console.locale import N_
 from api.platform import Platform
 from registry import events as ev
 from registry.divisions import all_divisions
@@ -23,6 +24,15 @@ from settlement.visibility import ANONYMOUS
 RECENT_WINDOW = 500  # the latest entries searched for public ones to list
 RECENT_SHOWN = 20
 COSIGNATURE_LENGTH = 4 + 8 + 64  # key id, timestamp, Ed25519 signature (C2SP tlog-cosignature)
+
+
+# the public kinds in words (settlement.visibility.PUBLIC_KINDS); another kind shows as its name
+KIND_WORDS = {
+    ev.IssuanceConfirmed.kind: N_("Right confirmed (确权)"),
+    ev.UnitsRetired.kind: N_("Retirement (注销)"),
+    ev.UnitsExpired.kind: N_("Expiry"),
+    ev.LedgerKeyRotated.kind: N_("Signing key handed over"),
+}
 
 
 class EntryNotPublic(NotFound):

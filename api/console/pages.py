@@ -1,4 +1,5 @@
-"""The console's public pages: the home page (totals by asset class, the latest checkpoint) and the
+"""The console's public pages: the home page (totals by asset class, the latest public entries, the
+latest checkpoint) and the
 ledger explorer (the checkpoint with its cosignatures, recent public entries, one entry with its
 proof checked in the browser). Anyone may read them; they read through the same calls as the API."""
 
@@ -19,7 +20,8 @@ async def home(view: ViewDep) -> Template:
     async with view.platform.database.reads() as session:
         totals = await figures.totals(session)
         checkpoint = await explorer.checkpoint(session, view.platform)
-    return view.render("home.html", totals=totals, checkpoint=checkpoint)
+        recent = await explorer.recent(session, view.platform, checkpoint.size)
+    return view.render("home.html", totals=totals, checkpoint=checkpoint, recent=recent)
 
 
 @get("/ledger", name="console-ledger", opt=public())

@@ -20,6 +20,7 @@ from litestar.response import Template
 
 from api.access import Access, access_of, credential_of, refusal
 from api.console import csrf, locale, sessions
+from api.console.explorer import KIND_WORDS
 from api.console.locale import N_
 from api.platform import Platform
 from registry import context as c
@@ -106,6 +107,7 @@ class View:
             "csrf_token": self.csrf,
             "navigation": [(route, label) for route, label in NAVIGATION if self.may(route)],
             "path": self.request.url.path,
+            "kind_words": KIND_WORDS,
         }
 
 

@@ -41,7 +41,9 @@ async def test_the_home_page_shows_totals_by_class_in_chinese_by_default(platfor
     row = re.search(r"碳汇.*?</tr>", page.text, re.S)
     assert row is not None
     assert "1,000" in row.group(0)  # the confirmed carbon sink's 1000 tCO2e, grouped as the locale does
-    assert "最新检查点" in page.text or "账本最新检查点" in page.text
+    assert "账本最新检查点" in page.text
+    assert "最新确权、注销与到期" in page.text
+    assert "确权登记" in page.text  # the confirmation, a public entry, in words
 
 
 async def test_english_by_a_switch_kept_in_a_cookie(platform: Platform) -> None:
@@ -82,6 +84,7 @@ async def test_an_entry_shows_names_beside_ids_and_its_leaf_hash(platform: Platf
         assert page.status_code == 200, page.text
         assert kind_word in page.text
         assert "issuance.confirmed" in page.text
+        assert ("确权登记" if lang == "zh-CN" else "Right confirmed (确权)") in page.text
         assert name in page.text  # the holder, an enterprise, by name
         assert "资溪县" in page.text  # division 361028 by name
         assert 'id="proof-panel"' in page.text
