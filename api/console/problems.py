@@ -9,11 +9,16 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException
 from litestar.response import Template
 
+from api.console import locale
+from api.console.locale import N_
 from api.console.view import known_view
 from api.errors import HANDLERS
 from api.i18n import translate
 from api.inputs import echo
 from registry.errors import RegistryError
+
+# a console user has no Authorization header to send, whatever the API's 401 says: a session does
+SIGN_IN_FIRST = N_("Sign in to see this page.")
 
 
 def _mapper(exc: Exception) -> Any:
@@ -40,6 +45,8 @@ def error_page(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]
     problem = answer.content if isinstance(answer.content, dict) else {}
     view = known_view(request)
     title, detail = words(exc, problem, view.locale)
+    if answer.status_code == 401:
+        detail = locale.translate(SIGN_IN_FIRST, view.locale)
     page: Template = view.render("error.html", answer.status_code or 500, title=title, detail=detail)
     for name in ("Retry-After", "WWW-Authenticate"):
         if name in answer.headers:

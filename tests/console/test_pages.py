@@ -126,6 +126,7 @@ async def test_the_console_is_not_in_the_openapi_document(platform: Platform) ->
 async def test_a_page_that_needs_a_key_offers_the_sign_in(platform: Platform) -> None:
     page = await platform.get("/account")
     assert page.status_code == 401
+    assert "登录后可查看此页面。" in page.text
     assert "/sign-in?next=%2Faccount" in page.text or "/sign-in?next=/account" in page.text
 
 
