@@ -25,6 +25,8 @@ from litestar.datastructures import MutableScopeHeaders
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Receive, Scope, Send
 
+from api.rate_limits import Limiter
+
 COOKIE = "ls_session"
 IDLE = dt.timedelta(minutes=30)
 LIFETIME = dt.timedelta(hours=8)
@@ -80,6 +82,11 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def bearer(key: str) -> str:
+    """The ``Authorization`` header that presents ``key``, as the rate limits know it."""
+    return f"Bearer {key}"
+
+
 def cookie_token(scope: Scope) -> str | None:
     """The session cookie's token in the request, if any."""
     for name, value in scope.get("headers", ()):
@@ -94,8 +101,8 @@ def cookie_token(scope: Scope) -> str | None:
 def signed_in(sessions: Sessions) -> Callable[[ASGIApp], ASGIApp]:
     """Middleware for the console's routes: a request whose cookie names a live session carries that
     session's key as ``Authorization: Bearer``, as an API client would send it, before the guard
-    runs; the session is in ``scope["state"]["session"]``. A request that sends its own
-    ``Authorization`` keeps it."""
+    runs, and spends the key's rate limit (``api.rate_limits``); the session is in
+    ``scope["state"]["session"]``. A request that sends its own ``Authorization`` keeps it."""
 
     def middleware(app: ASGIApp) -> ASGIApp:
         async def handle(scope: Scope, receive: Receive, send: Send) -> None:
@@ -105,7 +112,10 @@ def signed_in(sessions: Sessions) -> Callable[[ASGIApp], ASGIApp]:
                     scope.setdefault("state", {})["session"] = session
                     headers = MutableScopeHeaders(scope)
                     if "authorization" not in headers:
-                        headers["authorization"] = f"Bearer {session.key}"
+                        headers["authorization"] = bearer(session.key)
+                        limiter: Limiter | None = scope["app"].state.get("limiter")
+                        if limiter is not None:
+                            limiter.admit_key(bearer(session.key))  # the key's limit, as for its header
             await app(scope, receive, send)
 
         return handle

@@ -52,7 +52,7 @@ async def sign_in(view: ViewDep, store: StoreDep, data: Annotated[SignIn, FORM])
     key = data.key.strip()[:MAX_KEY]
     limiter: Limiter = view.request.app.state.limiter
     address = client_address(view.request.scope)
-    limiter.admit(address, key)  # a key typed here meets the limits of a key sent as a bearer
+    limiter.admit(address, sessions.bearer(key))  # a key typed here meets a header's limits
     try:
         credential = await credential_of(view.platform, key)
     except NotAuthorizedException:

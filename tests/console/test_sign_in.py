@@ -10,6 +10,7 @@ from httpx import Response
 
 from api.config import Settings
 from api.console import csrf, sessions
+from api.rate_limits import Limits, Rate
 from tests.platform import Member, Platform
 
 pytestmark = pytest.mark.anyio
@@ -167,3 +168,15 @@ async def test_guessing_keys_at_the_sign_in_meets_the_apis_limit(database_url: s
         assert refused.status_code == 429
         assert refused.headers["content-type"].startswith("text/html")
         assert "retry-after" in refused.headers
+
+
+async def test_a_session_spends_its_keys_rate_limit(database_url: str, ledger_key: Path) -> None:
+    limits = Limits(per_address=None, per_key=Rate(5, 60), unknown_keys=None)
+    async with Platform.start(database_url, ledger_key, limits=limits) as limited:
+        member = await limited.onboard("enterprise")
+        await sign_in(limited, member.key)  # the key's first use
+        answers = [(await limited.client.get("/account")).status_code for _ in range(5)]
+        assert answers == [200] * 4 + [429]  # the key's allowance, spent through the session…
+        assert (await limited.get("/api/v1/me", member)).status_code == 429  # … is the key's
+        limited.client.cookies.clear()
+        assert (await limited.get("/")).status_code == 200  # a visitor's page spends no key
