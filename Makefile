@@ -9,7 +9,7 @@ PORT ?= 8000
 LIANGSHAN_TEST_POSTGRES_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/test
 export LIANGSHAN_TEST_POSTGRES_URL
 
-.PHONY: run test lint wheel-check conformance swagger-ui bench clean
+.PHONY: run test lint wheel-check conformance swagger-ui console-vendor bench clean
 
 $(STAMP): pyproject.toml setup.py $(COMPILED)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -55,6 +55,26 @@ swagger-ui:
 	       "(npm pack swagger-ui-dist@$(SWAGGER_UI_VERSION)); tarball integrity" \
 	       "sha512-$$(openssl dgst -sha512 -binary $$tarball | base64 -w0)"; \
 	       sha256sum $(SWAGGER_UI_FILES); } > SHA256SUMS && rm $$tarball
+
+# vendor the console's scripts (no CDN, no Node build): htmx and Alpine's CSP build (it runs without
+# eval, so the pages' Content-Security-Policy needs no 'unsafe-eval'), pinned, with their licences,
+# and a checksum file that the tests hold them to. Alpine's npm packages ship no licence file: its
+# MIT licence (LICENSE-alpinejs.md, from its repository) is kept beside them by hand.
+HTMX_VERSION ?= 2.0.11
+ALPINE_VERSION ?= 3.17.4
+CONSOLE_VENDOR := api/console/static/vendor
+console-vendor:
+	cd $(CONSOLE_VENDOR) && rm -f htmx.min.js LICENSE-htmx alpine-csp.min.js SHA256SUMS \
+	  && htmx=$$(npm pack --silent htmx.org@$(HTMX_VERSION)) && alpine=$$(npm pack --silent @alpinejs/csp@$(ALPINE_VERSION)) \
+	  && tar -xzf $$htmx package/dist/htmx.min.js package/LICENSE \
+	  && mv package/dist/htmx.min.js htmx.min.js && mv package/LICENSE LICENSE-htmx && rm -r package \
+	  && tar -xzf $$alpine package/dist/cdn.min.js && mv package/dist/cdn.min.js alpine-csp.min.js && rm -r package \
+	  && { echo "# htmx.org $(HTMX_VERSION) and @alpinejs/csp $(ALPINE_VERSION), from the npm registry by" \
+	       "\`make console-vendor\`; tarball integrity" \
+	       "htmx.org sha512-$$(openssl dgst -sha512 -binary $$htmx | base64 -w0)" \
+	       "@alpinejs/csp sha512-$$(openssl dgst -sha512 -binary $$alpine | base64 -w0)"; \
+	       sha256sum htmx.min.js LICENSE-htmx alpine-csp.min.js LICENSE-alpinejs.md; } > SHA256SUMS \
+	  && rm $$htmx $$alpine
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks

@@ -115,24 +115,39 @@ async def _admit(connection: ASGIConnection[Any, Any, Any, Any], platform: Platf
     actor = credential.actor
     connection.scope["state"]["actor"] = actor
     connection.scope["state"]["credential"] = credential
-    if actor.kind not in access.kinds:
-        raise RouteNotForPartyKind(None, allowed=", ".join(access.kinds), kind=actor.kind)
-    if access.write and not access.self_service and actor.role != c.Role.MANAGER:
-        raise ViewerMayOnlyRead(None)
-    if access.write and not access.self_service and actor.frozen:
-        raise PartyFrozen(None)
+    if (refused := refusal(access, actor)) is not None:
+        raise refused
     if access.subject is not None:
         await _require_party_to(platform, actor, access.subject, connection.path_params)
 
 
+def refusal(access: Access, actor: c.Actor) -> Forbidden | None:
+    """Why the route's rule refuses ``actor`` (its kind of party, a viewer or a frozen party on a
+    write), whatever object the path names; None if it admits it. The console shows a user only
+    the pages this admits (``api.console.view``)."""
+    if actor.kind not in access.kinds:
+        return RouteNotForPartyKind(None, allowed=", ".join(access.kinds), kind=actor.kind)
+    if access.write and not access.self_service and actor.role != c.Role.MANAGER:
+        return ViewerMayOnlyRead(None)
+    if access.write and not access.self_service and actor.frozen:
+        return PartyFrozen(None)
+    return None
+
+
 async def _authenticate(connection: ASGIConnection[Any, Any, Any, Any], platform: Platform) -> Credential:
-    """The key's bearer, kept until the ledger next grows: every change that can alter who a key is
-    (a party frozen or unfrozen, a user added or disabled, a key revoked) is a ledgered write; a
-    rotated key's end is checked against the clock on every request."""
+    """The bearer of the request's ``Authorization: Bearer`` key."""
     scheme, _, token = connection.headers.get("authorization", "").partition(" ")
     token = token.strip()
     if scheme.lower() != "bearer" or not token:
         raise NotAuthorizedException("send the header Authorization: Bearer <API key>")
+    return await credential_of(platform, token)
+
+
+async def credential_of(platform: Platform, token: str) -> Credential:
+    """The live credential of the API key ``token``, or a 401: the one lookup behind every bearer
+    header and every console sign-in (``api.console``). It is kept until the ledger next grows: every
+    change that can alter who a key is (a party frozen or unfrozen, a user added or disabled, a key
+    revoked) is a ledgered write; a rotated key's end is checked against the clock on every request."""
     key, now = hash_key(token), platform.now()
     kept = platform.credentials.get(key)
     if kept is not None and kept[0] == platform.ledger.appends:

@@ -5,6 +5,7 @@ access is enforced (``api.access``), the body is parsed strictly into the route'
 (``api.schemas``), the use case runs (``api.work``) and any error becomes one problem document
 (``api.errors``). Before any of that, the client's rate limits are checked (``api.rate_limits``), and
 every answer, whatever produced it, carries the security headers and CORS policy (``api.headers``).
+The console's pages (``api.console``) are served at ``/`` across the same edge.
 Start is crash-only: every start applies migrations, opens the ledger (refusing to
 run without the key that signed it) and catches up on expiries, by the same code path as a first
 start.
@@ -18,9 +19,11 @@ from litestar import Litestar, Request, get
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.params import HeaderParameter
+from litestar.plugins.htmx import HTMXPlugin
 from litestar.plugins.pydantic import PydanticPlugin
 from litestar.routes import HTTPRoute
 
+from api import console
 from api.access import ActorDep, guard, note_key_use, public
 from api.config import Settings
 from api.controllers import CONTROLLERS
@@ -108,7 +111,7 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
                 yield
 
     app = Litestar(
-        route_handlers=[health, *CONTROLLERS],
+        route_handlers=[health, *CONTROLLERS, console.router()],
         lifespan=[lifespan],
         guards=[guard],
         before_request=check_body,
@@ -122,7 +125,8 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
             "act": Provide(provide_act, sync_to_thread=False),
         },
         exception_handlers=HANDLERS,
-        plugins=[PydanticPlugin(validate_strict=True)],
+        plugins=[PydanticPlugin(validate_strict=True), HTMXPlugin()],
+        template_config=console.templates(),
         request_max_body_size=MAX_BODY_BYTES,
         openapi_config=openapi_config(),
         state=State({}),

@@ -137,6 +137,15 @@ class Limiter:
         if self.keys is not None:
             _conform(self.keys, hashlib.sha256(key.encode()).hexdigest(), now, KeyRateLimited, take=True)
 
+    def admit_key(self, key: str) -> None:
+        """Refuse (raise) or spend the share of ``key`` (as its ``Authorization`` header presents it)
+        for a request that presented it otherwise: a console session's (``api.console.sessions``),
+        known only after ``admit``."""
+        if self.keys is not None:
+            _conform(
+                self.keys, hashlib.sha256(key.encode()).hexdigest(), self.clock(), KeyRateLimited, take=True
+            )
+
     def refused_key(self, address: str) -> None:
         """A request from ``address`` presented a key that is unknown or revoked."""
         if self.unknown_keys is not None:

@@ -59,12 +59,13 @@ class Read:
 
 
 def reads_of(platform: Platform) -> list[Read]:
-    """Every GET route of the app but the OpenAPI document's own, with its query parameters."""
+    """Every GET route of the API, with its query parameters: every route the OpenAPI document
+    describes (not the document's own, nor the console's pages, ``tests/console``)."""
     found = []
     for route in platform.client.app.routes:
         if isinstance(route, HTTPRoute) and not route.path.startswith("/schema"):
             for method, (handler, kwargs) in route.route_handler_map.items():
-                if method == "GET":
+                if method == "GET" and handler.resolve_include_in_schema():
                     query = sorted(kwargs.expected_query_params, key=lambda p: p.field_alias)
                     found.append(
                         Read(

@@ -1,0 +1,115 @@
+"""The console: the platform's web pages, served by the same process at ``/`` (DESIGN §3).
+
+Server-rendered Jinja templates (``templates/``), htmx for partial updates (Litestar's htmx plugin:
+an htmx request gets the page's content only) and a little Alpine.js where state lives in the page;
+no Node build and no CDN — the scripts are vendored, pinned and checksummed (``static/vendor``, by
+``make console-vendor``). Chinese by default, English by ``?lang=en`` (``api.console.locale``).
+
+Every console route crosses the API's edge: the access guard (``api.access``) with the route's
+declared access — a session cookie stands for its API key there (``api.console.sessions``) — strict
+query parameters, and the API's error mapper, its answers shown as pages (``api.console.problems``).
+On top of that, every POST carries a CSRF token (``api.console.csrf``) and a form body, checked here.
+The routes are left out of the OpenAPI document: they are pages, not the API.
+"""
+
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from litestar import Request, Router
+from litestar.datastructures import ResponseHeader
+from litestar.di import Provide
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.static_files import create_static_files_router
+from litestar.template import TemplateConfig
+
+from api.access import public
+from api.console import csrf, locale, pages, signing_in
+from api.console.problems import error_page
+from api.console.sessions import Sessions, signed_in
+from api.console.view import provide_view
+from api.errors import HANDLERS
+from api.inputs import MAX_PARAMETER_LENGTH, TooLong, UnexpectedBody, UnstorableText, storable
+
+HERE = Path(__file__).resolve().parent
+MAX_KEY_FIELD = 200
+
+# The pages' Content-Security-Policy: their own scripts, styles and images only, no inline script or
+# style (htmx's indicator styles are off, and Alpine is its CSP build, which evaluates nothing),
+# fetches to this origin (the ledger's proofs, checked in the browser), forms posted only here.
+POLICY = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
+
+
+def environment() -> Environment:
+    """Jinja, autoescaping, strict about undefined names, with gettext from the console's catalogue
+    and the locale's number, money and time formats as filters."""
+    env = Environment(
+        loader=FileSystemLoader(HERE / "templates"),
+        autoescape=True,
+        undefined=StrictUndefined,
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.policies["ext.i18n.trimmed"] = True
+    env.install_gettext_callables(locale.gettext, locale.ngettext, newstyle=True)  # type: ignore[attr-defined]
+    env.filters.update(locale.FILTERS)
+    return env
+
+
+def templates() -> TemplateConfig[JinjaTemplateEngine]:
+    return TemplateConfig(instance=JinjaTemplateEngine.from_environment(environment()))
+
+
+async def check_form(request: Request[Any, Any, Any]) -> None:
+    """The console's body check, in place of the API's JSON one: a POST's body is a form (URL-encoded,
+    as the CSRF guard made sure) of storable, bounded text."""
+    raw = await request.body()
+    if not raw:
+        return
+    if not request.route_handler.opt.get("body"):
+        raise UnexpectedBody("/")
+    for name, value in (await request.form()).multi_items():
+        text = value if isinstance(value, str) else ""
+        if not storable(name) or not storable(text):
+            raise UnstorableText(name)
+        if len(text) > max(MAX_PARAMETER_LENGTH, MAX_KEY_FIELD):
+            raise TooLong(name, limit=MAX_PARAMETER_LENGTH)
+
+
+def router() -> Router:
+    """The console's routes, with a session store of their own (``api.console.sessions``)."""
+    store = Sessions()
+    static = create_static_files_router(
+        path="/static",
+        directories=[HERE / "static"],
+        name="console-static",
+        opt=public(),
+        include_in_schema=False,
+    )
+    return Router(
+        path="/",
+        route_handlers=[
+            pages.home,
+            pages.ledger,
+            pages.entry,
+            signing_in.sign_in_form,
+            signing_in.sign_in,
+            signing_in.sign_out,
+            signing_in.account,
+            static,
+        ],
+        include_in_schema=False,
+        guards=[csrf.check],
+        before_request=check_form,
+        middleware=[signed_in(store)],
+        dependencies={
+            "view": Provide(provide_view),
+            "store": Provide(lambda: store, sync_to_thread=False),
+        },
+        exception_handlers=dict.fromkeys(HANDLERS, error_page),
+        response_headers=[ResponseHeader(name="Content-Security-Policy", value=POLICY)],
+    )

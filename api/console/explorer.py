@@ -1,0 +1,142 @@
+"""The ledger explorer's reading of what the ledger serves: the latest checkpoint with its signature
+and cosignatures, and public entries with names beside their ids. The bytes, proofs and keys it
+shows are those of the API's ledger routes (``api.controllers.ledger``), read by the same calls, so
+the browser can check them against the API itself (``static/verify.js``)."""
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.console import figures
+from api.console.locale import N_
+from api.platform import Platform
+from registry import events as ev
+from registry.divisions import all_divisions
+from registry.errors import NotFound
+from settlement import witnesses
+from settlement.checkpoint import parse_body, split_note
+from settlement.merkle import leaf_hash
+from settlement.visibility import ANONYMOUS
+
+RECENT_WINDOW = 500  # the latest entries searched for public ones to list
+RECENT_SHOWN = 20
+COSIGNATURE_LENGTH = 4 + 8 + 64  # key id, timestamp, Ed25519 signature (C2SP tlog-cosignature)
+
+
+# the public kinds in words (settlement.visibility.PUBLIC_KINDS); another kind shows as its name
+KIND_WORDS = {
+    ev.IssuanceConfirmed.kind: N_("Right confirmed (确权)"),
+    ev.UnitsRetired.kind: N_("Retirement (注销)"),
+    ev.UnitsExpired.kind: N_("Expiry"),
+    ev.LedgerKeyRotated.kind: N_("Signing key handed over"),
+}
+
+
+class EntryNotPublic(NotFound):
+    title = "No public entry"
+    template = "entry {seq} is not of a kind the public may read; its leaf hash is in the tiles"
+
+
+@dataclass(frozen=True, slots=True)
+class Signature:
+    signer: str
+    key_id: str
+    witness: bool
+    at: dt.datetime | None  # a cosignature's time
+
+
+@dataclass(frozen=True, slots=True)
+class CheckpointView:
+    note: str
+    origin: str
+    size: int
+    root: str  # hex
+    signatures: list[Signature]
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    name: str
+    value: str
+    label: str | None  # the name beside an id
+
+
+@dataclass(frozen=True, slots=True)
+class EntryView:
+    seq: int
+    kind: str
+    at: str
+    actor: str
+    actor_name: str | None
+    leaf_hash: str
+    canonical: str
+    fields: list[Field]
+
+
+async def checkpoint(session: AsyncSession, platform: Platform) -> CheckpointView:
+    """The latest signed checkpoint, as ``GET /api/v1/ledger/checkpoint`` serves it."""
+    note = await witnesses.cosigned(session, await platform.ledger.checkpoint(session), platform.witnesses)
+    body, lines = split_note(note)
+    point = parse_body(body)
+    signatures = []
+    for signer, blob in lines:
+        cosigned = signer != point.origin and len(blob) == COSIGNATURE_LENGTH
+        at = dt.datetime.fromtimestamp(int.from_bytes(blob[4:12]), dt.UTC) if cosigned else None
+        signatures.append(Signature(signer, blob[:4].hex(), cosigned, at))
+    return CheckpointView(note, point.origin, point.size, point.root.hex(), signatures)
+
+
+def _entry(raw: bytes) -> dict[str, Any]:
+    found: dict[str, Any] = json.loads(raw)
+    return found
+
+
+async def recent(session: AsyncSession, platform: Platform, size: int) -> list[EntryView]:
+    """The latest public entries, newest first."""
+    raw = await platform.ledger.entries(session, max(0, size - RECENT_WINDOW), size, ANONYMOUS)
+    return [await _view(session, entry) for entry in reversed(raw[-RECENT_SHOWN:])]
+
+
+async def entry(session: AsyncSession, platform: Platform, seq: int) -> EntryView:
+    """Public entry ``seq``, as ``GET /api/v1/ledger/entries`` serves it to anyone."""
+    await platform.ledger.check_entries_range(session, seq, seq + 1)
+    raw = await platform.ledger.entries(session, seq, seq + 1, ANONYMOUS)
+    if not raw:
+        raise EntryNotPublic("seq", seq=seq)
+    return await _view(session, raw[0])
+
+
+async def _view(session: AsyncSession, raw: bytes) -> EntryView:
+    entry = _entry(raw)
+    body: dict[str, Any] = entry["body"]
+    event = ev.kinds().get(entry["kind"])
+    party_fields = set(event.party_fields) if event else set()
+    names = await figures.party_names(
+        session, {entry["actor"], *(str(body[f]) for f in party_fields if body.get(f))}
+    )
+    classes = await figures.class_names(session)
+    divisions = all_divisions()
+    fields = []
+    for name, value in body.items():
+        label = None
+        if name in party_fields:
+            label = names.get(str(value))
+        elif name == "division" and value in divisions:
+            label = divisions[value].name
+        elif name == "asset_class" and value in classes:
+            label = classes[value][1]
+        shown = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+        fields.append(Field(name, shown, label))
+    return EntryView(
+        entry["seq"],
+        entry["kind"],
+        entry["at"],
+        entry["actor"],
+        names.get(entry["actor"]),
+        leaf_hash(raw).hex(),
+        raw.decode(),
+        fields,
+    )

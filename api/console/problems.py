@@ -1,0 +1,54 @@
+"""Errors on console routes as pages: the same mapper as the API's (``api.errors``) decides the status
+and headers, so a console page answers 400, 401, 403, 404… exactly where the API would; the page
+says it in the console's language, and a 401 offers the sign-in form."""
+
+from http import HTTPStatus
+from typing import Any
+
+from litestar import Request, Response
+from litestar.exceptions import HTTPException
+from litestar.response import Template
+
+from api.console import locale
+from api.console.locale import N_
+from api.console.view import known_view
+from api.errors import HANDLERS
+from api.i18n import translate
+from api.inputs import echo
+from registry.errors import RegistryError
+
+# a console user has no Authorization header to send, whatever the API's 401 says: a session does
+SIGN_IN_FIRST = N_("Sign in to see this page.")
+
+
+def _mapper(exc: Exception) -> Any:
+    for cls in type(exc).__mro__:
+        if cls in HANDLERS:
+            return HANDLERS[cls]
+    return HANDLERS[Exception]
+
+
+def words(exc: Exception, problem: dict[str, Any], chosen: str) -> tuple[str, str]:
+    """The error's title and detail in the console's language (the API's catalogue translates both)."""
+    if isinstance(exc, RegistryError):
+        facts = {name: echo(value) if isinstance(value, str) else value for name, value in exc.facts.items()}
+        return translate(exc.title, chosen), translate(exc.template or "", chosen).format(**facts)
+    if isinstance(exc, HTTPException):
+        phrase = HTTPStatus(exc.status_code).phrase
+        return translate(phrase, chosen), translate(echo(exc.detail), chosen)
+    return str(problem.get("title", "")), str(problem.get("detail", ""))
+
+
+def error_page(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """The console's exception handler: the API's status and headers, on a page."""
+    answer: Response[Any] = _mapper(exc)(request, exc)
+    problem = answer.content if isinstance(answer.content, dict) else {}
+    view = known_view(request)
+    title, detail = words(exc, problem, view.locale)
+    if answer.status_code == 401:
+        detail = locale.translate(SIGN_IN_FIRST, view.locale)
+    page: Template = view.render("error.html", answer.status_code or 500, title=title, detail=detail)
+    for name in ("Retry-After", "WWW-Authenticate"):
+        if name in answer.headers:
+            page.headers[name] = answer.headers[name]
+    return page
