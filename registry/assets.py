@@ -14,7 +14,7 @@ from typing import Any
 from weakref import WeakKeyDictionary
 
 from jsonschema import Draft202012Validator
-from jsonschema.exceptions import SchemaError
+from jsonschema.exceptions import SchemaError, ValidationError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
@@ -122,7 +122,7 @@ class AssetClass:
             self.attribute_schema, format_checker=Draft202012Validator.FORMAT_CHECKER
         )
         for error in sorted(validator.iter_errors(attributes), key=lambda e: list(e.path)):
-            where = ".".join(str(p) for p in error.path)
+            where = ".".join(str(p) for p in [*error.path, *_missing(error)])
             raise AttributesBreakSchema(
                 f"attributes.{where}" if where else "attributes",
                 reason=error.message,
@@ -153,6 +153,14 @@ class AssetClass:
 
     def symbol(self, key: dict[str, Any]) -> str:
         return "-".join([self.code, *(str(key[name]) for name in self.fungible_by or ())])
+
+
+def _missing(error: ValidationError) -> list[str]:
+    """A missing attribute is named by itself (``attributes.unit_no``), not by the object lacking it."""
+    required = error.validator_value
+    if error.validator == "required" and isinstance(error.instance, dict) and isinstance(required, list):
+        return [name for name in required if name not in error.instance][:1]
+    return []
 
 
 def _asset_class(row: AssetClassRow) -> AssetClass:

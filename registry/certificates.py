@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from registry import context as c
 from registry.assets import AssetClass, get_asset_class
 from registry.errors import NotFound
+from registry.party_sight import readable
 from registry.quantities import Quantity
 from registry.rights import serial
 from registry.tables import IssuanceRow, PartyRow, RetirementRow
@@ -113,7 +114,7 @@ async def certificate_of(session: AsyncSession, found: RetirementRow, reader: c.
     party = await session.get(PartyRow, found.owner_id)
     assert row is not None and party is not None  # foreign keys
     cls = await get_asset_class(session, row.asset_class)
-    private = party.kind == c.PartyKind.PERSON and not (reader is not None and reader.may_see(party.id))
+    private = party.id not in await readable(session, reader, {party.id: party.kind})
     attributes = row.attributes
     return Retirement(
         certificate=found.id,

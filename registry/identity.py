@@ -45,12 +45,23 @@ class Identity:
 
     def key(self, attributes: dict[str, Any]) -> str | None:
         """A fixed-width key for the ``by`` values (None where the identity does not apply): the same
-        for values that differ only in case, width or surrounding space, which name the same permit."""
+        for values that differ only in case, width, spaces or dashes, which name the same permit."""
         if not self.applies(attributes) or self.missing(attributes):
             return None
         values = [_normal(attributes[name]) for name in self.by]
         canonical = json.dumps(values, ensure_ascii=False, separators=(",", ":"))
         return hashlib.sha256(canonical.encode()).hexdigest()
+
+    def canonical(self, attributes: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
+        """The attributes with their free-text identifying numbers in canonical form (``canonical_text``);
+        values the schema lists (a pollutant) are left as they are."""
+        properties = schema.get("properties", {})
+        return {
+            name: canonical_text(value)
+            if name in self.by and isinstance(value, str) and "enum" not in properties.get(name, {})
+            else value
+            for name, value in attributes.items()
+        }
 
     def period_of(self, attributes: dict[str, Any]) -> Period | None:
         if self.period is None:
@@ -72,5 +83,21 @@ class Identity:
         return ", ".join(f"{name} {attributes.get(name)}" for name in names)
 
 
+# What never tells two numbers apart: spaces, controls and zero-width marks; and, in the key, dashes.
+_BLANKS = frozenset({"Zs", "Zl", "Zp", "Cc", "Cf"})
+_BLANKS_AND_DASHES = _BLANKS | {"Pd"}
+
+
+def canonical_text(value: str) -> str:
+    """An identifying number as the register keeps it: full-width forms narrowed, upper case, no
+    spaces (``91360200 pw0001so`` is ``91360200PW0001SO``)."""
+    return _without(value, _BLANKS)
+
+
 def _normal(value: object) -> object:
-    return unicodedata.normalize("NFKC", value).strip().upper() if isinstance(value, str) else value
+    return _without(value, _BLANKS_AND_DASHES) if isinstance(value, str) else value
+
+
+def _without(value: str, categories: frozenset[str]) -> str:
+    text = unicodedata.normalize("NFKC", value).upper()
+    return "".join(ch for ch in text if unicodedata.category(ch) not in categories)

@@ -9,7 +9,7 @@ organisation's; a natural person's or a village collective's only to those who m
 """
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
@@ -21,9 +21,10 @@ from registry import context as c
 from registry.assets import get_asset_class
 from registry.claims import live
 from registry.divisions import all_divisions
+from registry.identity import canonical_text
 from registry.party_sight import readable
 from registry.quantities import Quantity
-from registry.rights import serial
+from registry.rights import Issuance, serial
 from registry.tables import BlockRow, IssuanceRow, PartyRow
 
 IDENTIFYING = ("permit_no", "unit_no", "project_id")  # attributes a search may name
@@ -98,7 +99,11 @@ async def search(
     """The rights that match ``wanted``, by issuance number, as ``reader`` (None: anyone) may see them."""
     if wanted.holder is not None and not await _may_name(session, reader, wanted.holder):
         return []
-    conditions = _conditions(wanted, today)
+    conditions = _conditions(
+        wanted,
+        today,
+        holdings=reader is not None and wanted.holder is not None and reader.may_see(wanted.holder),
+    )
     if after is not None:
         conditions.append(IssuanceRow.id > after)
     query = (
@@ -140,8 +145,12 @@ async def search(
     return result
 
 
-def _conditions(wanted: Search, today: dt.date) -> list[ColumnElement[bool]]:
-    conditions = [IssuanceRow.attributes[name].as_string() == value for name, value in wanted.attributes]
+def _conditions(wanted: Search, today: dt.date, *, holdings: bool) -> list[ColumnElement[bool]]:
+    """The search as SQL; ``holdings``: a holder's current holdings count too (only for the holder
+    itself and its supervisors: what a party holds now is its own business)."""
+    conditions = [
+        IssuanceRow.attributes[name].as_string() == canonical_text(value) for name, value in wanted.attributes
+    ]
     if wanted.asset_class is not None:
         conditions.append(IssuanceRow.asset_class == wanted.asset_class)
     if wanted.division is not None:
@@ -156,8 +165,20 @@ def _conditions(wanted: Search, today: dt.date) -> list[ColumnElement[bool]]:
             BlockRow.owner_id == wanted.holder,
             BlockRow.state.not_in(b.FINAL_STATES),
         )
-        conditions.append(or_(IssuanceRow.holder_id == wanted.holder, holds.exists()))
+        confirmed_to = IssuanceRow.holder_id == wanted.holder
+        conditions.append(or_(confirmed_to, holds.exists()) if holdings else confirmed_to)
     return conditions
+
+
+async def as_seen(session: AsyncSession, reader: c.Actor, issuance: Issuance) -> Issuance:
+    """An issuance as ``reader`` may see it: its holder only where the holder's record is readable."""
+    holder = issuance.holder
+    if holder is None:
+        return issuance
+    kind = (await session.execute(select(PartyRow.kind).where(PartyRow.id == holder))).scalar_one()
+    if holder in await readable(session, reader, {holder: kind}):
+        return issuance
+    return replace(issuance, holder=None)
 
 
 async def _may_name(session: AsyncSession, reader: c.Actor | None, party_id: str) -> bool:

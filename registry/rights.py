@@ -110,7 +110,7 @@ class Issuance:
     serial: str
     asset_class: str
     instrument: str | None
-    holder: str
+    holder: str | None  # None where the reader may not read the holder's record
     division: str
     vintage: int
     quantity: str
@@ -204,6 +204,8 @@ async def file_application(
     parsed = Quantity.parse(quantity, cls.scale, field="quantity")
     units = parsed.units
     checked = parcels.with_decimal_boundary(cls, cls.validate(attributes))
+    if cls.identity is not None:
+        checked = cls.identity.canonical(checked, cls.attribute_schema)
     _check_term(cls, checked, work.now.date())
     parcels.check_filing(cls, checked, parsed)
     row = ApplicationRow(
@@ -386,7 +388,7 @@ async def refuse_registered(work: c.Work, cls: AssetClass, app: ApplicationRow) 
             f"attributes.{cls.identity.by[0]}",
             issuance=existing.id,
             serial=serial(existing, 1, existing.quantity),
-            identity=cls.identity.describe(app.attributes),
+            identity=cls.identity.describe(existing.attributes),
         )
 
 

@@ -39,8 +39,9 @@ class IssuanceController(Controller):
         "collective's to itself and the operator holding its contract), `owners` null. Regulators "
         "and the registrar see every holder and `owners`: who holds the units now, in which state. "
         "`status` is `live` while the right's term runs and some units are not retired, cancelled or "
-        "expired, `ended` after. `holder` matches rights confirmed to the party or of which it holds "
-        "units now; it answers only about a party whose record the caller may read. `division` takes "
+        "expired, `ended` after. `holder` matches rights confirmed to the party (for the party itself "
+        "and regulators, also those it holds units of now); it answers only about a party whose record "
+        "the caller may read. `division` takes "
         "a county, a city (its counties too) or the province.",
         opt=public(identifies=True),
     )
@@ -69,10 +70,18 @@ class IssuanceController(Controller):
             )
         return page(found, limit, lambda right: right.id)
 
-    @get("/{issuance_id:int}", summary="An issuance: its serial range, attributes and term", opt=reads())
-    async def issuance(self, issuance_id: IssuancePath, platform: PlatformDep) -> rights.Issuance:
+    @get(
+        "/{issuance_id:int}",
+        summary="An issuance: its serial range, attributes and term",
+        description="`holder` is null where the holder's record is not the caller's to read (a person's "
+        "or a village collective's), as in the register.",
+        opt=reads(),
+    )
+    async def issuance(
+        self, issuance_id: IssuancePath, platform: PlatformDep, actor: ActorDep
+    ) -> rights.Issuance:
         async with platform.database.reads() as session:
-            return await rights.get_issuance(session, issuance_id)
+            return await register.as_seen(session, actor, await rights.get_issuance(session, issuance_id))
 
     @get(
         "/{issuance_id:int}/serials/{serial:int}",

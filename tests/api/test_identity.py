@@ -168,7 +168,7 @@ async def test_four_eyes_refuse_a_duplicate_before_the_second_regulator_looks(pl
         ),
         ("EP", {"term_start": "2028-12-31", "term_end": "2028-12-31"}, "attributes.term_end"),
         ("EPHM", {"term_start": "2029-01-01", "term_end": "2028-12-31"}, "attributes.term_end"),
-        ("WL", {"form": "operation_right"}, "attributes"),  # an operation right names its unit number
+        ("WL", {"form": "operation_right"}, "attributes.unit_no"),  # an operation right names its unit number
         ("WL", {"form": "operation_right", "unit_no": "not-a-unit"}, "attributes.unit_no"),
     ],
 )

@@ -81,3 +81,41 @@ async def test_the_register_pages_with_cursors(platform: Platform) -> None:
     rest = (await platform.get("/api/v1/issuances", limit=2, cursor=first["next_cursor"])).json()
     assert [r["id"] for r in first["items"] + rest["items"]] == issued and rest["next_cursor"] is None
     assert (await platform.get("/api/v1/issuances", cursor="!")).status_code == 400
+
+
+async def test_what_a_party_holds_now_is_searched_only_by_itself_and_supervisors(platform: Platform) -> None:
+    """Search by holder finds the rights confirmed to an organisation for anyone; the units it holds
+    today, of others' rights, only for the party itself and regulators (positions are its own)."""
+    seller, buyer = await platform.onboard("enterprise"), await platform.onboard("enterprise")
+    permit = await platform.confirmed(seller, "EP")
+    sold = {"issuance": permit["id"], "to": buyer.party, "quantity": "6.000"}
+    assert (await platform.post("/api/v1/transfers", seller, sold)).status_code == 201
+    assert await _ids(platform, holder=buyer.party) == []
+    assert await _ids(platform, await platform.onboard("enterprise"), holder=buyer.party) == []
+    assert await _ids(platform, buyer, holder=buyer.party) == [permit["id"]]
+    assert await _ids(platform, await platform.regulator(), holder=buyer.party) == [permit["id"]]
+    assert await _ids(platform, holder=seller.party) == [permit["id"]]  # confirmed to it: public
+
+
+async def test_one_issuance_hides_a_household_holder_as_the_register_does(platform: Platform) -> None:
+    household, stranger = await platform.onboard("person", "361028"), await platform.onboard("enterprise")
+    forest = await platform.confirmed(household, "FR")
+    seen = await platform.get(f"/api/v1/issuances/{forest['id']}", stranger)
+    assert seen.status_code == 200 and seen.json()["holder"] is None, seen.text
+    own = await platform.get(f"/api/v1/issuances/{forest['id']}", household)
+    assert own.json()["holder"] == household.party
+    regulator = await platform.get(f"/api/v1/issuances/{forest['id']}", await platform.regulator())
+    assert regulator.json()["holder"] == household.party
+
+
+async def test_identifying_numbers_are_kept_and_searched_in_canonical_form(platform: Platform) -> None:
+    holder, other = await platform.onboard("enterprise"), await platform.onboard("enterprise")
+    permit = await platform.confirmed(holder, "EP", attributes=ATTRIBUTES["EP"])
+    spaced = {**ATTRIBUTES["EP"], "permit_no": " 9136 0100pw-0001so\u200b"}  # spaces, dash, zero width
+    filed = await platform.apply(other, "EP", attributes=spaced)
+    assert filed.status_code == 201, filed.text
+    assert filed.json()["attributes"]["permit_no"] == "91360100PW-0001SO"
+    regulator = await platform.regulator()
+    confirm = await platform.post(f"/api/v1/applications/{filed.json()['id']}/confirm", regulator)
+    assert confirm.status_code == 409 and confirm.json()["issuance"] == permit["id"], confirm.text
+    assert await _ids(platform, permit_no="91360100pw0001so ") == [permit["id"]]

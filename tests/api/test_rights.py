@@ -102,7 +102,7 @@ async def test_only_a_regulator_confirms(platform: Platform) -> None:
         ({"vintage": 1800}, "vintage"),
         ({"asset_class": "XX"}, "asset_class"),
         ({"attributes": {**ATTRIBUTES["CS"], "standard": "FAKE"}}, "attributes.standard"),
-        ({"attributes": {"project_id": "X1234"}}, "attributes"),
+        ({"attributes": {"project_id": "X1234"}}, "attributes.standard"),
         ({"holder": "no-such-party"}, "holder"),
         ({"surprise": 1}, "surprise"),
     ],
