@@ -424,8 +424,23 @@ class Demo:
 
     async def _money(self, cast: Cast) -> None:
         """Every holder names its settlement bank (the two banks in turn); the banks confirm deposits
-        for buyers and operators, and a withdrawal or two."""
+        for buyers and operators, and a withdrawal or two. Each bank keeps an account served by the
+        other, from which it pays an owner the surplus when it takes pledged units at their value (折价)."""
         banks, kinds = cast.by_kind[c.PartyKind.BANK], cast.by_kind
+        for n, bank_party in enumerate(banks):
+            other = banks[(n + 1) % 2]
+            await self.run(
+                partial(cash.designate, actor=cast.actors[bank_party], party_id=bank_party, bank=other)
+            )
+            await self.run(
+                partial(
+                    cash.deposit,
+                    actor=cast.actors[other],
+                    party_id=bank_party,
+                    amount="1000000.00",
+                    reference=f"DEPBANK{n}",
+                )
+            )
         payers = kinds[c.PartyKind.ENTERPRISE] + kinds[c.PartyKind.OPERATOR]
         for n, party in enumerate(payers + kinds[c.PartyKind.COLLECTIVE] + kinds[c.PartyKind.PERSON]):
             await self.run(

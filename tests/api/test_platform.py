@@ -101,9 +101,11 @@ async def test_demo_seed_builds_a_ledger_that_verifies(
         e["body"]["party"]
         for e in entries
         if e["kind"] == "party.onboarded"
-        and e["body"]["kind"] in ("enterprise", "collective", "person", "operator")
+        and e["body"]["kind"] in ("enterprise", "collective", "person", "operator", "bank")
     }
-    assert set(named) == holders  # every holder's cash account names the bank that serves it
+    # every holder's cash account names the bank that serves it, and each bank's names the other,
+    # from which it pays an owner a pledge's surplus (折价)
+    assert set(named) == holders
     demo = dict(line.split("=", 1) for line in text.splitlines() if "=" in line and not line.startswith("#"))
     assert named[demo["ENTERPRISE_PARTY"]] == demo["BANK_PARTY"]  # the README tour's deposit
     assert await cli("ledger", "verify", str(tmp_path / "export")) == 0
