@@ -124,6 +124,9 @@ def domain_error(request: Request[Any, Any, Any], exc: re_errors.RegistryError) 
     return response
 
 
+MISSING_PARAMETER = re.compile(r"Missing required \w+ parameter '([^']+)'")
+
+
 def validation(request: Request[Any, Any, Any], exc: ValidationException) -> Response[dict[str, Any]]:
     locale = locale_of(request)
     errors = []
@@ -134,6 +137,11 @@ def validation(request: Request[Any, Any, Any], exc: ValidationException) -> Res
                 field, message = "/", "a JSON body is required"
             message = translate_validation(echo(message, limit=200), locale)
             errors.append({"field": field, "pointer": pointer(field), "message": message})
+    missing = MISSING_PARAMETER.match(exc.detail)
+    if not errors and missing:  # Litestar names a missing parameter in its sentence only
+        field = missing.group(1)
+        message = translate_validation("Field required", locale)
+        errors.append({"field": field, "pointer": pointer(field), "message": message})
     detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors) or echo(exc.detail)
     return problem(
         request,

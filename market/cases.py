@@ -329,5 +329,5 @@ async def _move(session: AsyncSession, case_id: int, action: str, changes: dict[
     if row is None:
         raise UnknownCase("case_id", case=case_id)
     if moved.rowcount == 0:  # type: ignore[attr-defined]
-        raise CaseNotInStatus(None, case=case_id, status=row.status, expected=expected, action=action)
+        raise CaseNotInStatus("case_id", case=case_id, status=row.status, expected=expected, action=action)
     return _case(row)

@@ -365,3 +365,13 @@ async def test_a_padded_decimal_string_is_not_a_decimal(platform: Platform) -> N
         refused = await platform.post("/api/v1/transfers", holder, body)
         assert refused.status_code == 422 and refused.json()["field"] == "quantity", refused.text
     assert await platform.fingerprint() == before
+
+
+async def test_a_missing_query_parameter_is_named(platform: Platform) -> None:
+    holder = await platform.onboard("enterprise")
+    permit = await platform.confirmed(holder, "EP")
+    answer = await platform.get(
+        f"/api/v1/market/{permit['instrument']}/quote", side="buy", price="389.00"
+    )  # no quantity
+    assert answer.status_code == 400 and answer.json()["field"] == "quantity", answer.text
+    assert answer.json()["errors"][0]["pointer"]
