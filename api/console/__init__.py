@@ -17,7 +17,6 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from litestar import Request, Router
-from litestar.datastructures import ResponseHeader
 from litestar.di import Provide
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
@@ -33,14 +32,6 @@ from api.inputs import MAX_PARAMETER_LENGTH, TooLong, UnexpectedBody, Unstorable
 
 HERE = Path(__file__).resolve().parent
 MAX_KEY_FIELD = 200
-
-# The pages' Content-Security-Policy: their own scripts, styles and images only, no inline script or
-# style (htmx's indicator styles are off, and Alpine is its CSP build, which evaluates nothing),
-# fetches to this origin (the ledger's proofs, checked in the browser), forms posted only here.
-POLICY = (
-    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
-)
 
 
 def environment() -> Environment:
@@ -111,5 +102,4 @@ def router() -> Router:
             "store": Provide(lambda: store, sync_to_thread=False),
         },
         exception_handlers=dict.fromkeys(HANDLERS, error_page),
-        response_headers=[ResponseHeader(name="Content-Security-Policy", value=POLICY)],
     )

@@ -7,7 +7,8 @@ import re
 
 import pytest
 
-from api.console import HERE, POLICY, catalogue, locale
+from api.console import HERE, catalogue, locale
+from api.console.view import POLICY
 from api.headers import API_POLICY
 from tests.platform import Platform
 
@@ -27,7 +28,7 @@ def test_the_vendored_files_are_exactly_those_the_checksum_file_pins() -> None:
         assert hashlib.sha256((VENDOR / name).read_bytes()).hexdigest() == digest, name
 
 
-@pytest.mark.parametrize("page", ["/", "/ledger", "/sign-in"])
+@pytest.mark.parametrize("page", ["/", "/ledger", "/sign-in", "/ledger/entry?seq=999999", "/account"])
 async def test_pages_run_only_their_own_scripts(platform: Platform, page: str) -> None:
     answer = await platform.get(page)
     assert answer.headers["content-security-policy"] == POLICY
