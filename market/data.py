@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from market import engine as e
 from market.exchange import scales, terms_of
-from market.expiry import CHINA_STANDARD_TIME
+from market.pricing import CHINA_STANDARD_TIME, trading_day
 from market.tables import FillRow, MarketRulesRow, OrderRow, OrderStatus
 from registry import context as c
 from registry.quantities import Money, Quantity
@@ -121,7 +121,7 @@ async def daily_bars(
         query = query.where(FillRow.at < _day_start(until + dt.timedelta(days=1)))
     days: dict[dt.date, list[tuple[int, int, int]]] = {}
     for price, quantity, value, at in (await session.execute(query)).all():
-        days.setdefault(at.astimezone(CHINA_STANDARD_TIME).date(), []).append((price, quantity, value))
+        days.setdefault(trading_day(at), []).append((price, quantity, value))
     return [
         Bar(
             day,

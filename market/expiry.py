@@ -10,11 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from market.exchange import Market, micros
 from market.execution import Fees, apply
+from market.pricing import CHINA_STANDARD_TIME  # a trading day ends at midnight there
 from market.tables import OrderRow, OrderStatus
 from registry import context as c
 from registry import events as ev
-
-CHINA_STANDARD_TIME = dt.timezone(dt.timedelta(hours=8), "CST")  # a trading day ends at midnight here
 
 
 def end_of_trading_day(now: dt.datetime) -> dt.datetime:

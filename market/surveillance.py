@@ -27,7 +27,7 @@ from fractions import Fraction
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from market.expiry import CHINA_STANDARD_TIME
+from market.pricing import trading_day
 from market.tables import BidRow, ListingItemRow, ListingRow, MarketRulesRow
 from registry import events as ev
 from registry.quantities import Money
@@ -286,7 +286,7 @@ def _concentration(window: list[TradeRecord], thresholds: Thresholds) -> list[Al
     for t in window:
         if t.price is None:
             continue
-        market_day = (t.market, t.at.astimezone(CHINA_STANDARD_TIME).date())
+        market_day = (t.market, trading_day(t.at))
         amount = Fraction(t.quantity)
         volume[market_day] += amount
         count, parties = days.get(market_day, (0, set()))

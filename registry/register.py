@@ -27,8 +27,6 @@ from registry.quantities import Quantity
 from registry.rights import Issuance, serial
 from registry.tables import BlockRow, IssuanceRow, PartyRow
 
-IDENTIFYING = ("permit_no", "unit_no", "project_id")  # attributes a search may name
-
 
 class RightStatus(StrEnum):
     """A right in the register: live (its term runs and some units are not in a final state) or ended."""
@@ -70,7 +68,7 @@ class Search:
     holder: str | None = None
     status: RightStatus | None = None
     vintage: int | None = None
-    attributes: tuple[tuple[str, str], ...] = ()  # (name, value) of IDENTIFYING attributes
+    attributes: tuple[tuple[str, str], ...] = ()  # (name, value): permit_no, unit_no, project_id
 
 
 def within(code: str) -> frozenset[str]:
@@ -172,11 +170,7 @@ def _conditions(wanted: Search, today: dt.date, *, holdings: bool) -> list[Colum
 
 async def as_seen(session: AsyncSession, reader: c.Actor, issuance: Issuance) -> Issuance:
     """An issuance as ``reader`` may see it: its holder only where the holder's record is readable."""
-    holder = issuance.holder
-    if holder is None:
-        return issuance
-    kind = (await session.execute(select(PartyRow.kind).where(PartyRow.id == holder))).scalar_one()
-    if holder in await readable(session, reader, {holder: kind}):
+    if issuance.holder is None or await _may_name(session, reader, issuance.holder):
         return issuance
     return replace(issuance, holder=None)
 

@@ -19,13 +19,13 @@ from jinja2 import pass_context
 from jinja2.runtime import Context
 
 from api.i18n import LOCALES
+from market.pricing import CHINA_STANDARD_TIME
 
 DOMAIN = "console"
 DEFAULT = "zh_CN"
 CHOICES = {"zh-CN": "zh_CN", "en": "en"}  # ?lang= value → Babel locale
 TAGS = {locale: tag for tag, locale in CHOICES.items()}  # … and back, for <html lang> and links
 COOKIE = "ls_lang"
-CST = dt.timezone(dt.timedelta(hours=8), "CST")  # China has kept UTC+8 all year since 1991
 
 
 def chosen(query: str | None, cookie: str | None) -> str:
@@ -82,7 +82,7 @@ def money(context: Context, value: Decimal | int | str) -> str:
 def when(context: Context, value: dt.datetime | str) -> str:
     """An instant in China Standard Time, as the locale writes a date and time, zone named."""
     instant = dt.datetime.fromisoformat(value.replace("Z", "+00:00")) if isinstance(value, str) else value
-    shown = format_datetime(instant.astimezone(CST), "medium", locale=context["locale"])
+    shown = format_datetime(instant.astimezone(CHINA_STANDARD_TIME), "medium", locale=context["locale"])
     return f"{shown} (UTC+8)"
 
 
