@@ -487,8 +487,17 @@ class Demo:
             )
 
     async def on_book(self, instrument: str, step: Callable[[UnitOfWork, Market], Awaitable[T]]) -> T:
-        async with self.platform.exchange.writer(self.platform.database.reads, instrument) as market:
-            return await self.run(lambda w: step(w, market))
+        """``run`` as the writer of the instrument's book: the seed runs before any server, so no
+        sequencer shares the books with it; a step that fails leaves its book to be rebuilt."""
+        exchange = self.platform.exchange
+
+        async def booked(work: UnitOfWork) -> T:
+            return await step(work, await exchange.market(work.session, instrument))
+
+        try:
+            return await self.run(booked)
+        finally:
+            exchange.drop(instrument)
 
     async def _book(self, cast: Cast) -> None:
         """碳汇 on the order book: collectives offer their 2024 vintage, enterprises bid; some cross."""

@@ -13,7 +13,7 @@ One status policy (the README's "Errors"):
 | 415 | a body that is not JSON |
 | 422 | a business rule refused a well-formed request |
 | 429 | a rate limit (``api.rate_limits``); ``Retry-After`` says in how many seconds to retry |
-| 503 | the database is busy or unavailable |
+| 503 | the database is busy or unavailable, or too many writes wait (``Retry-After`` says when) |
 
 A domain error's class names the rule: its kebab-case name is the problem's ``type`` (stable, for
 clients to branch on), its facts are extension members, and its title and message are translated
@@ -33,6 +33,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from api.i18n import DEFAULT, negotiate, translate, translate_validation
 from api.inputs import MAX_PARAMETER_LENGTH, NotJson, echo
 from api.rate_limits import RateLimited
+from market.sequencer import Overloaded
 from registry import errors as re_errors
 from registry.errors import Malformed
 from settlement.ledger import LedgerRangeError
@@ -44,6 +45,7 @@ log = logging.getLogger("liangshan.api")
 _STATUS: list[tuple[type[re_errors.RegistryError], int]] = [
     (NotJson, 415),
     (RateLimited, 429),
+    (Overloaded, 503),
     (Malformed, 400),
     (LedgerRangeError, 400),  # a range or position beyond the ledger: a query the client got wrong
     (re_errors.NotFound, 404),

@@ -144,6 +144,7 @@ EDGE_MESSAGES = (
 
 def message_ids() -> list[str]:
     """Every message the API can send: the edge's, and each domain error's title and template."""
+    importlib.import_module("api.app")  # the app's import order first: registry.certificates alone is a cycle
     for package in ("registry", "settlement", "market", "api"):
         for module in pkgutil.walk_packages(importlib.import_module(package).__path__, package + "."):
             importlib.import_module(module.name)

@@ -16,6 +16,7 @@ from api.config import Settings
 from api.database import Database, connect, upgrade
 from market.exchange import Exchange
 from market.execution import Fees
+from market.sequencer import Sequencer
 from market.surveillance import Thresholds
 from registry.credentials import Credential
 from registry.parties import platform_party
@@ -43,9 +44,12 @@ class Platform:
     witnesses: tuple[Cosigner, ...] = ()  # whose cosignatures of checkpoints are kept and served
     surveillance: Thresholds = field(default_factory=Thresholds)  # when alerts are raised
     attestor: Attestor = field(init=False)
+    sequencer: Sequencer = field(init=False)  # the one writer of units, cash and books (market.sequencer)
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "attestor", Attestor(self.ledger, self.database.reads))  # frozen: once, here
+    def __post_init__(self) -> None:  # frozen: these are set once, here
+        object.__setattr__(self, "attestor", Attestor(self.ledger, self.database.reads))
+        sequencer = Sequencer(self.exchange, self.database.writes, self.ledger, self.clock, self.ids)
+        object.__setattr__(self, "sequencer", sequencer)
 
     def unit_of_work(self, acting_user: str | None = None) -> UnitOfWork:
         """A unit of work; ``acting_user``, the user whose request it carries out, goes in its entries."""
@@ -79,11 +83,12 @@ async def open_ledger(database: Database, settings: Settings) -> Ledger:
 @contextlib.asynccontextmanager
 async def build_platform(settings: Settings, clock: Clock = system_clock) -> AsyncIterator[Platform]:
     """Migrate the database, open the ledger (refusing to run without the key that signed it) and
-    yield the platform; the database's connections are closed on the way out."""
+    yield the platform with its sequencer running; on the way out the sequencer finishes what is
+    queued and the database's connections are closed."""
     database = connect(settings.database_url)
     try:
         await upgrade(database)
-        yield Platform(
+        platform = Platform(
             database,
             await open_ledger(database, settings),
             clock,
@@ -93,6 +98,8 @@ async def build_platform(settings: Settings, clock: Clock = system_clock) -> Asy
             witnesses=tuple(Cosigner.of(key) for key in settings.witnesses),
             surveillance=settings.surveillance,
         )
+        async with platform.sequencer.running():
+            yield platform
     finally:
         await database.dispose()
 

@@ -12,30 +12,28 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 
 from api.platform import Platform
 from market import cases, exchange, expiry, listings
+from market.exchange import Market
+from market.execution import Fees
 from market.negotiated import lapse_due
 from registry import contracts
 from registry.units import expire_due
+from settlement.unit_of_work import UnitOfWork
 
 log = logging.getLogger("liangshan")
 
 
 async def run_expiries(platform: Platform) -> None:
-    async with platform.unit_of_work() as work:
-        expired = await expire_due(work, work.now.date())
-        await work.commit()
+    sequencer = platform.sequencer
+    expired = await sequencer.submit(None, None, lambda work, _: expire_due(work, work.now.date()))
     if expired:
         log.info("expired the units of %d issuances whose term ended", expired)
-    async with platform.unit_of_work() as work:
-        settled = await contracts.settle_due(work, work.now.date())
-        await work.commit()
+    settled = await sequencer.submit(None, None, lambda work, _: contracts.settle_due(work, work.now.date()))
     if settled:
         log.info("paid or ended %d acquisition contracts", settled)
 
 
 async def run_lapses(platform: Platform) -> None:
-    async with platform.unit_of_work() as work:
-        lapsed = await lapse_due(work)
-        await work.commit()
+    lapsed = await platform.sequencer.submit(None, None, lambda work, _: lapse_due(work))
     if lapsed:
         log.info("%d offers lapsed at their deadline; their units are released", lapsed)
     await run_order_expiries(platform)
@@ -43,15 +41,17 @@ async def run_lapses(platform: Platform) -> None:
 
 
 async def run_listing_closes(platform: Platform) -> None:
-    async with platform.unit_of_work() as work:
+    async def close(work: UnitOfWork, _: Market | None) -> int:
         ended = await listings.due(work)
         if ended:  # only then the fee account: a platform not yet set up has none
             fees = await platform.fees()
             for listing in ended:
                 await listings.close(work, listing, fees_bps=fees.bps, fee_account=fees.account)
-        await work.commit()
-    if ended:
-        log.info("%d listings ended and were closed", len(ended))
+        return len(ended)
+
+    closed = await platform.sequencer.submit(None, None, close)
+    if closed:
+        log.info("%d listings ended and were closed", closed)
 
 
 async def run_order_expiries(platform: Platform) -> None:
@@ -59,12 +59,13 @@ async def run_order_expiries(platform: Platform) -> None:
     async with platform.database.reads() as session:
         due = await expiry.instruments_with_due_orders(session, platform.now())
     for instrument in due:
-        async with (
-            platform.exchange.writer(platform.database.reads, instrument) as market,
-            platform.unit_of_work() as work,
-        ):
-            expired = await expiry.expire_due(work, market, fees=await platform.fees())
-            await work.commit()
+        fees = await platform.fees()
+
+        async def expire(work: UnitOfWork, market: Market | None, fees: Fees = fees) -> int:
+            assert market is not None, "queued on the instrument's book"
+            return await expiry.expire_due(work, market, fees=fees)
+
+        expired = await platform.sequencer.submit(instrument, None, expire)
         log.info("%d orders on instrument %s expired", expired, instrument)
 
 
@@ -72,20 +73,18 @@ async def run_surveillance(platform: Platform) -> None:
     """Open a surveillance case for each new alert; running it again opens none twice."""
     async with platform.database.reads() as session:
         found = await cases.survey(session, platform.ledger, platform.surveillance, platform.now())
-    async with platform.unit_of_work() as work:
-        opened = await cases.open_cases(work, found)
-        await work.commit()
+    opened = await platform.sequencer.submit(None, None, lambda work, _: cases.open_cases(work, found))
     if opened:
         log.info("surveillance opened %d cases", opened)
 
 
 async def open_books(platform: Platform) -> None:
-    """Build every book that has open orders from the database, before the first request."""
+    """Build every book that has open orders from the database, and publish its depth, before the
+    first request."""
     async with platform.database.reads() as session:
-        instruments = await exchange.instruments_with_open_orders(session)
-    for instrument in instruments:
-        async with platform.exchange.writer(platform.database.reads, instrument):
-            pass
+        for instrument in await exchange.instruments_with_open_orders(session):
+            await platform.exchange.market(session, instrument)
+            platform.exchange.publish(instrument)
 
 
 @contextlib.asynccontextmanager

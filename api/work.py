@@ -1,9 +1,12 @@
-"""Run a write route's use case in a unit of work, with the caller's Idempotency-Key honoured
+"""Run a write route's use case through the sequencer, with the caller's Idempotency-Key honoured
 atomically: the one call every write route makes (``await act(lambda call: …)``).
 
-The answer's status is the route's declared one, so what the OpenAPI document says is what is sent.
-The unit of work carries the caller's user, which every entry it writes records beside the party. An
-answer that carries a new secret (an API key) is stored for a replay without it (``ShownOnce``).
+The use case, the check for a stored answer and the storing of the new one run as one command of a
+batch (``market.sequencer``), so an answer and the change it describes commit together; the answer is
+sent only once its batch has committed. The answer's status is the route's declared one, so what the
+OpenAPI document says is what is sent. Every entry the command writes records the caller's user
+beside the party. An answer that carries a new secret (an API key) is stored for a replay without it
+(``ShownOnce``).
 """
 
 from collections.abc import Awaitable, Callable
@@ -18,6 +21,7 @@ from api.idempotency import IdempotencyRow, recall, request_hash
 from api.platform import Platform
 from market.exchange import Market
 from market.execution import Fees
+from market.sequencer import Command
 from registry.context import Actor
 from registry.credentials import ShownOnce
 from settlement.unit_of_work import UnitOfWork
@@ -50,27 +54,31 @@ class Act:
         """Run ``use_case`` and commit it with its ledger entries; replay the stored answer on a retry.
         The answer has the route's status, or ``status`` where the route documents another one too."""
         fees = await self.platform.fees()
-        return await self._perform(lambda work: use_case(Call(work, self.actor, self.platform, fees)), status)
+        return await self._perform(
+            None, lambda work, _: use_case(Call(work, self.actor, self.platform, fees)), status
+        )
 
     async def on_book(
         self, instrument_id: str, use_case: Callable[[Call, Market], Awaitable[Any]]
     ) -> Response[Any]:
-        """``act`` as the one writer of an instrument's book, which is held until the commit."""
+        """``act`` as the writer of an instrument's book, which the use case is handed."""
         fees = await self.platform.fees()
-        exchange = self.platform.exchange
-        async with exchange.writer(self.platform.database.reads, instrument_id) as market:
-            return await self._perform(
-                lambda work: use_case(Call(work, self.actor, self.platform, fees), market), None
-            )
+
+        async def booked(work: UnitOfWork, market: Market | None) -> Any:
+            assert market is not None, "the sequencer hands a book to the command it queued on one"
+            return await use_case(Call(work, self.actor, self.platform, fees), market)
+
+        return await self._perform(instrument_id, booked, None)
 
     async def _perform(
-        self, run: Callable[[UnitOfWork], Awaitable[Any]], status: int | None
+        self, instrument_id: str | None, run: Command[Any], status: int | None
     ) -> Response[Any]:
         request, actor = self.request, self.actor
         status = status or request.route_handler.status_code
         key = self.idempotency_key
         digest = request_hash(request.method, request.url.path, await request.body())
-        async with self.platform.unit_of_work(actor.user_id) as work:
+
+        async def command(work: UnitOfWork, market: Market | None) -> Response[Any]:
             if key is not None:
                 stored = await recall(work.session, actor.user_id, key, digest)
                 if stored is not None:
@@ -80,7 +88,7 @@ class Act:
                         media_type=JSON,
                         headers={"Idempotent-Replayed": "true"},
                     )
-            result = await run(work)
+            result = await run(work, market)
             content = encode_json(result)
             if key is not None:
                 work.session.add(
@@ -93,8 +101,9 @@ class Act:
                         created_at=work.now,
                     )
                 )
-            await work.commit()
-        return Response(content, status_code=status, media_type=JSON)
+            return Response(content, status_code=status, media_type=JSON)
+
+        return await self.platform.sequencer.submit(instrument_id, actor.user_id, command)
 
 
 ActDep = NamedDependency[Act]

@@ -1,5 +1,6 @@
 """Public market data — depth, the trades tape, daily open/high/low/close/volume — and each party's
-own fills. Read from the database, so it shows only what has been committed.
+own fills. Read from the database, and depth from the books in memory as they were at their last
+commit (``Exchange.published``): both show only what has been committed.
 
 Public data names no party: the tape carries trade ids, prices, quantities and the aggressor's side.
 """
@@ -11,7 +12,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from market import engine as e
-from market.exchange import scales, terms_of
+from market.exchange import Levels, Published, scales, terms_of
 from market.pricing import CHINA_STANDARD_TIME, trading_day
 from market.tables import FillRow, MarketRulesRow, OrderRow, OrderStatus
 from registry import context as c
@@ -73,25 +74,29 @@ def _price(fen: int) -> str:
     return str(Money(fen))
 
 
-async def depth(session: AsyncSession, instrument_id: str, levels: int) -> Depth:
+def depth_of(instrument_id: str, levels: Published, limit: int) -> Depth:
+    """The first ``limit`` levels a side of what a book published: from memory, no database read."""
+
+    def shown(side: Levels) -> list[Level]:
+        return [Level(_price(p), str(Quantity(q, levels.scale)), n) for p, q, n in side[:limit]]
+
+    return Depth(instrument_id, shown(levels.bids), shown(levels.asks))
+
+
+async def depth(session: AsyncSession, instrument_id: str, limit: int) -> Depth:
+    """The depth as the database has it, for a book not in memory (``Exchange.published`` first)."""
     scale = (await terms_of(session, instrument_id)).scale
     query = (
         select(OrderRow.side, OrderRow.price, func.sum(OrderRow.remaining), func.count())
         .where(OrderRow.instrument_id == instrument_id, OrderRow.status == OrderStatus.OPEN)
         .group_by(OrderRow.side, OrderRow.price)
     )
-    rows = (await session.execute(query)).all()
     sides: dict[str, list[tuple[int, int, int]]] = {e.BUY: [], e.SELL: []}
-    for side, price, quantity, count in rows:
+    for side, price, quantity, count in (await session.execute(query)).all():
         assert price is not None  # market orders never rest
         sides[side].append((price, int(quantity), count))
-    bids = sorted(sides[e.BUY], reverse=True)[:levels]
-    asks = sorted(sides[e.SELL])[:levels]
-    return Depth(
-        instrument_id,
-        [Level(_price(p), str(Quantity(q, scale)), n) for p, q, n in bids],
-        [Level(_price(p), str(Quantity(q, scale)), n) for p, q, n in asks],
-    )
+    bids, asks = sorted(sides[e.BUY], reverse=True), sorted(sides[e.SELL])
+    return depth_of(instrument_id, Published(scale, tuple(bids), tuple(asks)), limit)
 
 
 async def tape(session: AsyncSession, instrument_id: str, *, after: int | None, limit: int) -> list[Print]:

@@ -200,6 +200,9 @@ class Book:
         self.bids = Side(buy=True)
         self.asks = Side(buy=False)
         self.orders: dict[str, Order] = {}
+        # how many commands have changed the book: its owner compares counts to tell whether a
+        # failed step left the book changed (then it is rebuilt from the database)
+        self.changes = 0
 
     # -- commands -------------------------------------------------------------------------------
 
@@ -235,6 +238,7 @@ class Book:
             refusal = self.refusal(order)
             assert refusal is not None  # it checks the same rules as the test above, one by one
             return [("rejected", order_id, refusal)]
+        self.changes += 1
         events: list[Event] = [("accepted", order_id)]
         if self.halted:
             if not rests or price is None:
@@ -265,6 +269,7 @@ class Book:
         order = self.orders.pop(order_id, None)
         if order is None:
             return [("rejected", order_id, NO_SUCH_OPEN_ORDER)]
+        self.changes += 1
         price, remaining = order.price, order.quantity
         assert price is not None
         side = self.bids if order.side == BUY else self.asks
@@ -282,6 +287,7 @@ class Book:
         refusal = self._check_size(quantity) or self._check_price(new_price)
         if refusal is not None:
             return [("rejected", order_id, refusal)]
+        self.changes += 1
         side = self.bids if order.side == BUY else self.asks
         if new_price == order.price and quantity <= order.quantity:
             side.take(side.levels[order.price], order.quantity - quantity, done=False)
@@ -319,16 +325,19 @@ class Book:
         self._rest(order)
 
     def halt(self) -> list[Event]:
+        self.changes += 1
         self.halted = True
         return []
 
     def open(self) -> list[Event]:
         """Open (or resume after a halt) with a call auction, then trade continuously."""
+        self.changes += 1
         events = self._uncross() if self.halted else []
         self.halted = False
         return events
 
     def set_reference(self, price: int) -> None:
+        self.changes += 1
         self.reference = price
         self._set_band()
 

@@ -1,17 +1,14 @@
-"""The books in memory, one per instrument, each with one writer at a time (``Exchange.writer``).
+"""The books in memory, one per instrument, changed only by the sequencer (``market.sequencer``).
 
 The database is the truth: a book is built from the open orders in their time priority, on first use
 after a start, after any failed transaction and after its rules change, by the same code (``rebuild``).
 """
 
-import asyncio
-import contextlib
 import datetime as dt
-from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
 
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from market import engine as e
 from market.errors import NoPriceBand, UnknownInstrument
@@ -143,34 +140,59 @@ class Market:
             raise NoPriceBand("price", instrument=self.terms.instrument)
 
 
+Levels = tuple[tuple[int, int, int], ...]  # price, quantity, orders: best first
+
+
+@dataclass(frozen=True, slots=True)
+class Published:
+    """A book's price levels as of the last commit that touched it (``MAX_LEVELS`` a side)."""
+
+    scale: int
+    bids: Levels
+    asks: Levels
+
+
+MAX_LEVELS = 100
+
+
+def _levels(side: e.Side) -> Levels:
+    prices = side.prices[::-1] if side.buy else side.prices
+    return tuple((p, side.levels[p].volume, side.levels[p].count) for p in prices[:MAX_LEVELS])
+
+
 class Exchange:
-    """The books, one writer per instrument."""
+    """The books, and what each published at its last commit."""
 
     def __init__(self) -> None:
         self._markets: dict[str, Market] = {}
-        self._locks: dict[str, asyncio.Lock] = {}
+        self._published: dict[str, Published] = {}
         self.fee_account: str | None = None  # the platform's party, which collects the fees
 
-    @contextlib.asynccontextmanager
-    async def writer(
-        self, reads: async_sessionmaker[AsyncSession], instrument_id: str
-    ) -> AsyncIterator[Market]:
-        """Hold the instrument's book for one transaction. If the transaction fails, the book may
-        hold changes the database does not, so it is dropped and rebuilt from the database; so is a
-        book its writer invalidated."""
-        lock = self._locks.setdefault(instrument_id, asyncio.Lock())
-        async with lock:
-            market = self._markets.get(instrument_id)
-            if market is None:
-                async with reads() as session:
-                    market = self._markets[instrument_id] = await rebuild(session, instrument_id)
-            try:
-                yield market
-            except BaseException:
-                self._markets.pop(instrument_id, None)
-                raise
-            if market.stale:
-                self._markets.pop(instrument_id, None)
+    async def market(self, session: AsyncSession, instrument_id: str) -> Market:
+        """The instrument's book, built from what ``session`` sees if it is not in memory or its
+        rules changed: its writer's transaction, so a book built mid-batch holds the batch so far."""
+        market = self._markets.get(instrument_id)
+        if market is None or market.stale:
+            market = self._markets[instrument_id] = await rebuild(session, instrument_id)
+        return market
+
+    def drop(self, instrument_id: str) -> None:
+        """Forget a book that may hold what its database does not: rebuilt when next used."""
+        self._markets.pop(instrument_id, None)
+        self._published.pop(instrument_id, None)
+
+    def publish(self, instrument_id: str) -> None:
+        """Once a batch has committed: what the book holds is durable, so readers may see it."""
+        market = self._markets.get(instrument_id)
+        if market is None or market.stale:
+            self.drop(instrument_id)
+            return
+        book = market.book
+        self._published[instrument_id] = Published(market.terms.scale, _levels(book.bids), _levels(book.asks))
+
+    def published(self, instrument_id: str) -> Published | None:
+        """The instrument's levels as last committed, if its book is in memory."""
+        return self._published.get(instrument_id)
 
 
 async def rebuild(session: AsyncSession, instrument_id: str) -> Market:

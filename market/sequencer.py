@@ -1,0 +1,196 @@
+"""The sequencer: this process's one writer of ownership and cash, committing in batches.
+
+Every command that changes units, cash or a book is queued here (per instrument for the books, and
+one queue for the rest) and run by one task. It takes whatever is queued — up to ``batch`` commands,
+round robin between the queues so that no instrument starves the others, and with no timer: a lone
+command goes at once — runs them one after another in **one** transaction, appends the batch's ledger
+entries once (the ledger head locked once), commits, and only then answers each command's caller.
+The commit decides every answer: nothing is acknowledged before its batch is durable. This is group
+commit as LMAX, exchange-core, Trillian and Tessera do it: the commit's cost is shared by the batch,
+and a bigger batch under load means a lower cost per command, so the rate rises with the load.
+
+Commands in a batch stay independent:
+
+- each runs in its own SAVEPOINT; a refusal (a ``RegistryError``) rolls back just that command and
+  becomes its caller's answer. A refusal after the command changed its book has the book rebuilt
+  from the transaction, which no longer holds the command's writes;
+- any other failure, or a commit the database refuses, rolls the whole batch back, drops the books it
+  touched (rebuilt from the database on next use) and runs the batch again in halves, down to the one
+  command that fails, whose caller gets the error;
+- a caller that goes away (a client that disconnects) does not take its command with it: the
+  command is already sequenced and runs, and its answer is dropped;
+- a full queue refuses at once (``Overloaded``: 503 with ``Retry-After``), never an unbounded wait.
+
+After each commit the books the batch touched publish their depth, so market data is read from
+memory and shows only what is durable.
+"""
+
+import asyncio
+import contextlib
+import logging
+from collections import deque
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from market.exchange import Exchange, Market
+from registry.errors import RegistryError
+from settlement.ledger import Ledger
+from settlement.unit_of_work import Clock, UnitOfWork
+
+T = TypeVar("T")
+Command = Callable[[UnitOfWork, Market | None], Awaitable[T]]
+
+BATCH = 256  # commands per transaction at most, as Tessera's sequencer
+QUEUED = 4096  # commands waiting at most; beyond, callers are told to come back
+
+log = logging.getLogger("liangshan")
+
+
+class Overloaded(RegistryError):
+    """The queue is full: the caller is told to retry (503, with ``Retry-After``)."""
+
+    title = "Too many writes waiting"
+    template = "{queued} writes are waiting to be committed; retry in {retry_after} s"
+
+
+@dataclass(slots=True)
+class _Queued:
+    instrument: str | None
+    acting_user: str | None
+    run: Command[Any]
+    answer: asyncio.Future[Any]
+
+
+class Sequencer:
+    """Queues commands, runs them in batches, answers after each batch's commit."""
+
+    def __init__(
+        self,
+        exchange: Exchange,
+        writes: async_sessionmaker[AsyncSession],
+        ledger: Ledger,
+        clock: Clock,
+        ids: Callable[[], str],
+        *,
+        batch: int = BATCH,
+        queued: int = QUEUED,
+    ) -> None:
+        self.exchange = exchange
+        self._writes, self._ledger, self._clock, self._ids = writes, ledger, clock, ids
+        self._batch, self._limit = batch, queued
+        self._queues: dict[str | None, deque[_Queued]] = {}
+        self._waiting = 0
+        self._wake = asyncio.Event()
+        self.in_flight = 0  # commands taken into the batch being run
+        self.batches = 0  # batches committed, for the benchmarks' and tests' curiosity
+
+    @property
+    def pending(self) -> int:
+        """Commands queued or in the batch being run."""
+        return self._waiting + self.in_flight
+
+    async def submit(self, instrument: str | None, acting_user: str | None, run: Command[T]) -> T:
+        """Run ``run`` in the next batch (as the one writer of ``instrument``'s book, handed to it,
+        if one is named) and return its result once the batch has committed; raise its refusal."""
+        if self._waiting >= self._limit:
+            raise Overloaded(None, queued=self._waiting, retry_after=1)
+        answer: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        self._queues.setdefault(instrument, deque()).append(_Queued(instrument, acting_user, run, answer))
+        self._waiting += 1
+        self._wake.set()
+        return await asyncio.shield(answer)  # a cancelled caller leaves its command to run
+
+    @contextlib.asynccontextmanager
+    async def running(self) -> AsyncIterator["Sequencer"]:
+        """Run batches while the block runs; on the way out, finish what is queued."""
+        stop = asyncio.Event()
+        task = asyncio.create_task(self._loop(stop))
+        try:
+            yield self
+        finally:
+            stop.set()
+            self._wake.set()
+            await task
+
+    async def _loop(self, stop: asyncio.Event) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            while self._waiting:
+                batch = self._take()
+                self.in_flight = len(batch)
+                await self._settle(batch)
+                self.in_flight = 0
+            if stop.is_set():
+                return
+
+    def _take(self) -> list[_Queued]:
+        """Up to ``batch`` commands, one from each queue in turn."""
+        batch: list[_Queued] = []
+        while self._queues and len(batch) < self._batch:
+            for instrument in list(self._queues)[: self._batch - len(batch)]:
+                queue = self._queues[instrument]
+                batch.append(queue.popleft())
+                if not queue:
+                    del self._queues[instrument]
+        self._waiting -= len(batch)
+        return batch
+
+    async def _settle(self, batch: list[_Queued]) -> None:
+        """Commit ``batch`` and answer its callers; a failed batch is tried again in halves."""
+        try:
+            outcomes = await self._commit(batch)
+        except Exception as failure:
+            for instrument in {queued.instrument for queued in batch}:
+                if instrument is not None:
+                    self.exchange.drop(instrument)
+            if len(batch) == 1:
+                _answer(batch[0].answer, failure, failed=True)
+                return
+            log.warning("a batch of %d failed (%s); retrying it in halves", len(batch), failure)
+            half = len(batch) // 2
+            await self._settle(batch[:half])
+            await self._settle(batch[half:])
+            return
+        self.batches += 1
+        for queued, (result, failed) in zip(batch, outcomes, strict=True):
+            _answer(queued.answer, result, failed=failed)
+
+    async def _commit(self, batch: list[_Queued]) -> list[tuple[Any, bool]]:
+        work = UnitOfWork(self._writes, self._ledger, self._clock, self._ids)
+        async with work:
+            outcomes = [await self._step(work, queued) for queued in batch]
+            await work.commit()
+        for instrument in {queued.instrument for queued in batch}:
+            if instrument is not None:
+                self.exchange.publish(instrument)
+        return outcomes
+
+    async def _step(self, work: UnitOfWork, queued: _Queued) -> tuple[Any, bool]:
+        """Run one command in its own savepoint; its refusal is its answer, and undoes only it."""
+        market = None
+        if queued.instrument is not None:
+            market = await self.exchange.market(work.session, queued.instrument)
+        work.acting_user = queued.acting_user
+        recorded, changes = len(work.events), None if market is None else market.book.changes
+        try:
+            async with work.session.begin_nested():
+                result = await queued.run(work, market)
+        except RegistryError as refusal:
+            del work.events[recorded:]
+            if market is not None and market.book.changes != changes:
+                self.exchange.drop(market.terms.instrument)  # rebuilt from the transaction when next used
+            return refusal, True
+        return result, False
+
+
+def _answer(answer: asyncio.Future[Any], outcome: Any, *, failed: bool) -> None:
+    if answer.done():  # its caller's loop went away
+        return
+    if failed:
+        answer.set_exception(outcome)
+    else:
+        answer.set_result(outcome)
