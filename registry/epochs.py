@@ -1,7 +1,7 @@
 """Epochs: when what a process keeps in memory about the registry must be read again.
 
 A process keeps answers that rarely change — above all who an API key belongs to, which every request
-asks — and must drop them the moment a write changes them, and not one moment later. An ``Epoch`` is
+asks — and must drop them as soon as a write that changes them commits. An ``Epoch`` is
 a counter for one such kind of answer: it moves whenever a batch of events holding one of its kinds
 is written, and again once that batch has committed (or failed to commit). A reader notes the epoch
 *before* it reads the database and keeps the answer under that value; the answer is good while the
@@ -9,6 +9,11 @@ epoch has not moved. So an answer read while a change was on its way is dropped 
 commits, one read after a commit is never older than it, and a change that rolls back costs only a
 refill. Writes that do not touch these kinds (orders, trades, deposits: nearly all of them) leave
 the epoch alone, so they cost no reader a new read.
+
+A request authenticated from memory is no less current than one that read the database: either
+way the guard's check runs before, and outside, the transaction that writes, so a request checked a
+moment before a freeze commits is served as before; what moves units or cash is checked again inside
+that transaction (below).
 
 The epochs see only the writes of this process: the platform runs one serving process per database,
 as its in-memory order books already need.
@@ -25,7 +30,9 @@ kept answer after a freeze is written but before it commits reads "not frozen" u
 epoch, and between the freeze's COMMIT and the moment its writer runs again to move the epoch once
 more, another command in this process could settle units of the party on that answer — after the
 freeze, in the ledger's order. Only a read in the settling transaction itself sees every committed
-freeze without such a window.
+freeze without such a window. (Counting freezes in flight, from their append until their commit has
+returned, and reading the database while any is, would close it; it would save one statement per
+trade, and is left to the batching write path, which can read the freezes of a whole batch at once.)
 """
 
 from collections.abc import Iterable
