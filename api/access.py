@@ -145,21 +145,23 @@ async def _authenticate(connection: ASGIConnection[Any, Any, Any, Any], platform
 
 async def credential_of(platform: Platform, token: str) -> Credential:
     """The live credential of the API key ``token``, or a 401: the one lookup behind every bearer
-    header and every console sign-in (``api.console``). It is kept until the ledger next grows: every
-    change that can alter who a key is (a party frozen or unfrozen, a user added or disabled, a key
-    revoked) is a ledgered write; a rotated key's end is checked against the clock on every request."""
+    header and every console sign-in (``api.console``). It is kept until a change that can alter who
+    a key is (a key issued, rotated or revoked; a user added, disabled or given another role; a party
+    frozen or unfrozen) is written and again once it lands: the ledger's ``credentials`` epoch
+    (``registry.epochs``), which orders, trades and deposits leave alone. A rotated key's end is
+    checked against the clock on every request."""
     key, now = hash_key(token), platform.now()
+    seen = platform.ledger.credentials.value  # read first: a change written meanwhile makes it stale
     kept = platform.credentials.get(key)
-    if kept is not None and kept[0] == platform.ledger.appends:
+    if kept is not None and kept[0] == seen:
         credential: Credential | None = kept[1]
     else:
-        appends = platform.ledger.appends  # read first: a write landing meanwhile makes this entry stale
         async with platform.database.reads() as session:
             credential = await authenticate(session, token, now)
         if credential is not None:
             if len(platform.credentials) >= KEPT_KEYS:
                 platform.credentials.clear()
-            platform.credentials[key] = (appends, credential)
+            platform.credentials[key] = (seen, credential)
     if credential is None or (credential.expires_at is not None and credential.expires_at <= now):
         raise NotAuthorizedException("unknown, revoked or expired API key")
     return credential

@@ -107,9 +107,14 @@ async def submit(work: c.Work, market: Market, actor: c.Actor, entry: Entry, *, 
         raise refused(refusal, terms, order, market.book.reference)
     years = terms.years_at(work.now)
     if row.side == e.SELL:
-        row.issuance_id = await _delivering_issuance(work.session, terms, row, entry.issuance)
+        row.issuance_id, asset_class = await _delivering_issuance(work.session, terms, row, entry.issuance)
         await units.reserve(
-            work, issuance_id=row.issuance_id, owner=actor.party_id, units=row.remaining, ref=row.id
+            work,
+            issuance_id=row.issuance_id,
+            owner=actor.party_id,
+            units=row.remaining,
+            ref=row.id,
+            asset_class=asset_class,
         )
     else:
         row.cash_per_lot = cash_per_lot(market, row.price, fees.bps, years)
@@ -172,23 +177,25 @@ def _expiry(now: dt.datetime, entry: Entry) -> dt.datetime | None:
 
 async def _delivering_issuance(
     session: AsyncSession, terms: Terms, order: OrderRow, named: int | None
-) -> int:
-    """The issuance whose units a sell order delivers: the one named, else the seller's oldest
-    issuance of this instrument with enough free units. One issuance per order keeps every trade
-    one serial range family, traceable to its parcel or project."""
+) -> tuple[int, str | None]:
+    """The issuance whose units a sell order delivers, with its asset class: the one named, else the
+    seller's oldest issuance of this instrument with enough free units. One issuance per order keeps
+    every trade one serial range family, traceable to its parcel or project."""
     free = func.sum(BlockRow.last - BlockRow.first + 1)
     query = (
-        select(BlockRow.issuance_id, free)
+        select(BlockRow.issuance_id, IssuanceRow.asset_class, free)
         .join(IssuanceRow, IssuanceRow.id == BlockRow.issuance_id)
         .where(
             IssuanceRow.instrument_id == terms.instrument,
             BlockRow.owner_id == order.party_id,
             BlockRow.state == b.ACTIVE,
         )
-        .group_by(BlockRow.issuance_id)
+        .group_by(BlockRow.issuance_id, IssuanceRow.asset_class)
         .order_by(BlockRow.issuance_id)
     )
-    holdings = {issuance: int(units) for issuance, units in (await session.execute(query)).all()}
+    found = (await session.execute(query)).all()
+    holdings = {issuance: int(units) for issuance, _, units in found}
+    classes = {issuance: asset_class for issuance, asset_class, _ in found}
     quantity = order.remaining
 
     def shown(units: int) -> str:
@@ -198,10 +205,10 @@ async def _delivering_issuance(
         if holdings.get(named, 0) < quantity:
             held = shown(holdings.get(named, 0))
             raise IssuanceHoldsTooFewUnits("issuance", issuance=named, free=held, needed=shown(quantity))
-        return named
+        return named, classes.get(named)  # none held: a zero quantity, which the engine refuses first
     for issuance, units_free in holdings.items():
         if units_free >= quantity:
-            return issuance
+            return issuance, classes[issuance]
     largest = max(holdings.values(), default=0)
     raise NoIssuanceHoldsEnough("quantity", needed=shown(quantity), largest=shown(largest))
 

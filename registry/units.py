@@ -430,17 +430,21 @@ async def _expire(work: c.Work, row: IssuanceRow) -> None:
 
 
 async def reserve(
-    work: c.Work, *, issuance_id: int, owner: str, units: int, ref: str
+    work: c.Work, *, issuance_id: int, owner: str, units: int, ref: str, asset_class: str | None = None
 ) -> list[tuple[int, int]]:
     """Set free units aside for an offer or order (``ref``): they cannot be moved, retired or
-    offered again until delivered or released."""
-    row, cls = await _issuance(work.session, issuance_id)
-    blocks = await _locked(work.session, row.id, owner, (b.ACTIVE,))
+    offered again until delivered or released. A caller that read the issuance's ``asset_class``
+    with the owner's holdings (an order does) passes it, and the issuance is not read again."""
+    if asset_class is None:
+        cls = (await _issuance(work.session, issuance_id))[1]
+    else:
+        cls = await get_asset_class(work.session, asset_class)  # kept in memory: classes never change
+    blocks = await _locked(work.session, issuance_id, owner, (b.ACTIVE,))
     ranges = _top(blocks, units, cls)
     await _reassign(work.session, blocks, ranges, owner=owner, state=b.RESERVED, ref=ref)
     work.record(
         ev.UnitsReserved(
-            issuance=row.id,
+            issuance=issuance_id,
             owner=owner,
             ranges=tuple(ranges),
             quantity=str(Quantity(units, cls.scale)),

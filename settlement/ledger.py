@@ -12,6 +12,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import ColumnElement, bindparam, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
+from registry.epochs import CREDENTIAL_KINDS, Epoch
 from registry.errors import InvalidInput
 from registry.events import LedgerKeyRotated, Recorded
 from settlement import merkle, rotation
@@ -135,6 +136,9 @@ class Ledger:
         # its latest entry, and a count of committed appends.
         self._landed: dict[int, int] = {}
         self.appends = 0
+        # moves when a batch that can change who an API key is gets appended, and again when it
+        # lands or fails: what ``api.access`` keeps of a key is good while it stands still
+        self.credentials = Epoch(CREDENTIAL_KINDS)
 
     def landed(self, events: Sequence[Recorded], size: int) -> None:
         """Called once the transaction holding ``events`` (the ledger now ``size`` long) committed."""
@@ -142,6 +146,12 @@ class Ledger:
             for issuance in recorded.event.subjects():
                 self._landed[issuance] = size
         self.appends += 1
+        self.credentials.move_for(events)
+
+    def in_doubt(self, events: Sequence[Recorded]) -> None:
+        """Called when the commit of the transaction holding ``events`` raised: it may have landed all
+        the same (a connection lost after COMMIT was sent), so what memory keeps of them is read again."""
+        self.credentials.move_for(events)
 
     def unchanged_since(self, issuance: int, size: int) -> bool:
         """Whether no entry about ``issuance`` has landed at or beyond ``size``."""
@@ -177,6 +187,7 @@ class Ledger:
             .where(LedgerHeadRow.id == HEAD_ID, LedgerHeadRow.size == size)
             .values(size=new_size, last_leaf=prev, frontier=_pack(frontier))
         )
+        self.credentials.move_for(events)  # before the commit: see ``registry.epochs``
         return new_size
 
     async def hand_over(self, session: AsyncSession, incoming: Ed25519PrivateKey) -> LedgerKeyRotated:

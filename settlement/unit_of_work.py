@@ -63,7 +63,11 @@ class UnitOfWork:
 
     async def commit(self) -> None:
         size = await self.ledger.append(self.session, self.events, self.now) if self.events else None
-        await self.session.commit()
+        try:
+            await self.session.commit()
+        except BaseException:
+            self.ledger.in_doubt(self.events)  # it may have landed: caches read again (registry.epochs)
+            raise
         if size is not None:
             self.ledger.landed(self.events, size)
         self.events = []

@@ -6,8 +6,8 @@ import datetime as dt
 import functools
 import itertools
 import json
-from collections.abc import AsyncIterator, Awaitable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -18,7 +18,7 @@ import httpx
 from httpx import Response
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
-from sqlalchemy import inspect, select, text
+from sqlalchemy import event, inspect, select, text
 
 import api.platform
 from api.app import create_app
@@ -405,6 +405,25 @@ class Platform:
     async def audit(self) -> list[Finding]:
         async with self.core.database.reads() as session:
             return await audit(session, self.core.ledger)
+
+    @contextmanager
+    def statements(self) -> Iterator[list[str]]:
+        """The SQL statements the app sends to its database meanwhile (a SQLite ``BEGIN`` among them;
+        COMMIT is no statement, nor PostgreSQL's COPY), counted at the driver's cursor."""
+        seen: list[str] = []
+
+        def note(_connection: object, _cursor: object, statement: str, *_: object) -> None:
+            seen.append(statement)
+
+        database = self.client.app.state.platform.database
+        engines = {id(e.sync_engine): e.sync_engine for e in (database.writer, database.reader)}.values()
+        for engine in engines:
+            event.listen(engine, "before_cursor_execute", note)
+        try:
+            yield seen
+        finally:
+            for engine in engines:
+                event.remove(engine, "before_cursor_execute", note)
 
     async def fingerprint(self) -> dict[str, list[tuple[Any, ...]]]:
         """Every row of every table the migrated schema holds, so that a new table cannot be left out:
