@@ -181,8 +181,9 @@ class Sequencer:
                 result = await queued.run(work, market)
         except RegistryError as refusal:
             del work.events[recorded:]
-            if market is not None and market.book.changes != changes:
-                self.exchange.drop(market.terms.instrument)  # rebuilt from the transaction when next used
+            if market is not None and market.book.changes != changes:  # restored as the transaction has it
+                self.exchange.drop(market.terms.instrument)
+                await self.exchange.market(work.session, market.terms.instrument)
             return refusal, True
         return result, False
 

@@ -237,25 +237,20 @@ class Platform:
         return await self.client.get(path, params=params, headers=member.auth if member else {})
 
     async def at_once(self, *requests: Awaitable[Response]) -> list[Response]:
-        """Send ``requests`` together, and make sure they are in the database together.
+        """Send ``requests`` together, and make sure they are in the app's sequencer together.
 
-        On PostgreSQL the ledger's head (which every write takes last, to append its entry) is held
-        until every request waits on a lock, so each transaction overlaps all the others; it fails if
-        they never do. SQLite runs one writer at a time by design (``BEGIN IMMEDIATE``)."""
+        On PostgreSQL the ledger's head (which every batch takes last, to append its entries) is held
+        until every request is queued or in the batch waiting for it, so they are sequenced as one
+        burst, as from clients racing; it fails if they never are. SQLite runs one writer at a time
+        by design (``BEGIN IMMEDIATE``)."""
         if not self.core.database.writer.url.get_backend_name().startswith("postgresql"):
             return list(await asyncio.gather(*requests))
+        sequencer = self.client.app.state.platform.sequencer
         async with self.core.database.writer.connect() as holder:
             await holder.execute(select(LedgerHeadRow.size).with_for_update())
             sent = [asyncio.ensure_future(request) for request in requests]
-            waiting = text(
-                "SELECT count(*) FROM pg_stat_activity "
-                "WHERE datname = current_database() AND wait_event_type = 'Lock'"
-            )
             with anyio.fail_after(30):
-                while True:
-                    async with self.core.database.reads() as watcher:  # a fresh view of the activity
-                        if (await watcher.execute(waiting)).scalar_one() >= len(sent):
-                            break
+                while sequencer.pending < len(sent):  # noqa: ASYNC110  (on the app's loop, in another thread)
                     await asyncio.sleep(0.01)
             await holder.rollback()
         return list(await asyncio.gather(*sent))
