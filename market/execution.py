@@ -63,10 +63,19 @@ def refused(refusal: str, terms: Terms, order: e.Order, reference: int | None) -
     return error(field, **{name: known[name] for name in named})
 
 
-async def apply(work: c.Work, market: Market, events: list[e.Event], *, fees: Fees, actor: str) -> None:
+async def apply(
+    work: c.Work,
+    market: Market,
+    events: list[e.Event],
+    *,
+    fees: Fees,
+    actor: str,
+    entered: OrderRow | None = None,
+) -> None:
     """Make the engine's events true in the database: fills settle, cancels release. Refusals are
-    the caller's to raise (``refused``), before anything is applied."""
-    rows: dict[str, OrderRow] = {}
+    the caller's to raise (``refused``), before anything is applied. The other orders the events
+    name are read and locked; ``entered``, an order this transaction inserted, no one else can see."""
+    rows: dict[str, OrderRow] = {} if entered is None else {entered.id: entered}
 
     async def order(order_id: str) -> OrderRow:
         if order_id not in rows:

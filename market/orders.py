@@ -132,7 +132,7 @@ async def submit(work: c.Work, market: Market, actor: c.Actor, entry: Entry, *, 
         expires=None if row.expires_at is None else micros(row.expires_at),
         self_trade=row.self_trade,
     )
-    await apply(work, market, events, fees=fees, actor=actor.party_id)
+    await apply(work, market, events, fees=fees, actor=actor.party_id, entered=row)
     return view(row, terms, fees.bps, work.now)
 
 

@@ -80,7 +80,7 @@ class Sequencer:
     ) -> None:
         self.exchange = exchange
         self._writes, self._ledger, self._clock, self._ids = writes, ledger, clock, ids
-        self._batch, self._limit = batch, queued
+        self._batch, self.limit = batch, queued  # limit: the queue's bound
         self._queues: dict[str | None, deque[_Queued]] = {}
         self._waiting = 0
         self._wake = asyncio.Event()
@@ -95,7 +95,7 @@ class Sequencer:
     async def submit(self, instrument: str | None, acting_user: str | None, run: Command[T]) -> T:
         """Run ``run`` in the next batch (as the one writer of ``instrument``'s book, handed to it,
         if one is named) and return its result once the batch has committed; raise its refusal."""
-        if self._waiting >= self._limit:
+        if self._waiting >= self.limit:
             raise Overloaded(None, queued=self._waiting, retry_after=1)
         answer: asyncio.Future[T] = asyncio.get_running_loop().create_future()
         self._queues.setdefault(instrument, deque()).append(_Queued(instrument, acting_user, run, answer))

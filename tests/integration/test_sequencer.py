@@ -1,0 +1,132 @@
+"""The sequencer's promises, on SQLite and PostgreSQL: commands queued together commit together in one
+transaction, each answered only after its batch committed; a refused command, or one the database
+refuses, fails alone; a caller that goes away leaves its command to run; a full queue answers 503."""
+
+import asyncio
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from api.idempotency import IdempotencyRow
+from market.exchange import Market
+from market.sequencer import Sequencer
+from registry.errors import InvalidInput
+from settlement.unit_of_work import UnitOfWork
+from tests.api.test_orders import entered, market, order
+from tests.platform import Platform
+
+pytestmark = pytest.mark.anyio
+
+
+class Refused(InvalidInput):
+    title = "Refused"
+    template = "refused by the test"
+
+
+def writes(key: str, *, then: Exception | None = None) -> Any:
+    """A command that stores a row under ``key`` (a real write in the batch's transaction), and then
+    raises ``then``, if given, as a command refused (or one that fails) after writing would."""
+
+    async def command(work: UnitOfWork, _: Market | None) -> str:
+        work.session.add(
+            IdempotencyRow(user_id="test", key=key, request_hash="", status=200, body=b"", created_at=work.now)
+        )
+        await work.session.flush()
+        if then is not None:
+            raise then
+        return key
+
+    return command
+
+
+async def stored(platform: Platform) -> set[str]:
+    async with platform.core.database.reads() as session:
+        return set((await session.execute(select(IdempotencyRow.key))).scalars())
+
+
+def sequencer_of(platform: Platform) -> Sequencer:
+    return platform.core.sequencer
+
+
+async def test_commands_queued_together_commit_in_one_batch_and_a_refused_one_undoes_only_itself(
+    platform: Platform,
+) -> None:
+    sequencer = sequencer_of(platform)
+    before = sequencer.batches
+    results = await asyncio.gather(
+        sequencer.submit(None, None, writes("a")),
+        sequencer.submit(None, None, writes("b", then=Refused(None))),
+        sequencer.submit(None, None, writes("c")),
+        return_exceptions=True,
+    )
+    assert results[0] == "a" and isinstance(results[1], Refused) and results[2] == "c"
+    assert sequencer.batches == before + 1  # all three in one transaction
+    assert await stored(platform) == {"a", "c"}
+
+
+async def test_a_command_the_database_refuses_fails_alone_and_its_batch_is_retried_in_halves(
+    platform: Platform,
+) -> None:
+    sequencer = sequencer_of(platform)
+    await sequencer.submit(None, None, writes("taken"))
+    results = await asyncio.gather(
+        *(sequencer.submit(None, None, writes(key)) for key in ("a", "b", "taken", "c", "d")),
+        return_exceptions=True,
+    )
+    assert results[:2] == ["a", "b"] and results[3:] == ["c", "d"]
+    assert isinstance(results[2], IntegrityError)  # the duplicate key: the database refused it
+    assert await stored(platform) == {"taken", "a", "b", "c", "d"}
+
+
+async def test_a_command_whose_caller_goes_away_still_runs(platform: Platform) -> None:
+    sequencer = sequencer_of(platform)
+    caller = asyncio.ensure_future(sequencer.submit(None, None, writes("left")))
+    await asyncio.sleep(0)  # queued
+    caller.cancel()
+    await sequencer.submit(None, None, writes("after"))  # sequenced behind it, so it has run
+    assert await stored(platform) == {"left", "after"}
+
+
+async def test_a_full_queue_answers_503_with_retry_after_and_changes_nothing(platform: Platform) -> None:
+    seller, buyer, issuance, instrument = await market(platform)
+    sequencer = platform.client.app.state.platform.sequencer
+    limit, sequencer.limit = sequencer.limit, 0
+    try:
+        refused = await order(platform, seller, instrument, "sell", "10", price="45.00")
+    finally:
+        sequencer.limit = limit
+    assert refused.status_code == 503, refused.text
+    assert refused.headers["Retry-After"] == "1"
+    assert refused.json()["type"].endswith("/overloaded")
+    assert await platform.holdings(seller) == {(issuance, "active"): "1000"}
+
+
+async def test_orders_sent_at_once_are_batched_and_each_answered_after_its_commit(platform: Platform) -> None:
+    seller, buyer, issuance, instrument = await market(platform)
+    sequencer = platform.client.app.state.platform.sequencer
+    before = sequencer.batches
+    sells = await platform.at_once(
+        *(order(platform, seller, instrument, "sell", "10", price="45.00") for _ in range(20))
+    )
+    assert [r.status_code for r in sells] == [201] * 20
+    assert sequencer.batches - before < 20  # some shared a transaction
+    bought = await entered(platform, buyer, instrument, "buy", "200", price="45.00")
+    assert bought["status"] == "filled"
+    assert await platform.holdings(buyer) == {(issuance, "active"): "200"}
+    depth = (await platform.get(f"/api/v1/market/{instrument}/depth")).json()
+    assert depth["asks"] == [] and depth["bids"] == []
+    assert await platform.audit() == []
+
+
+async def test_one_idempotency_key_sent_twice_at_once_acts_once(platform: Platform) -> None:
+    seller, _, issuance, instrument = await market(platform)
+    body = {"instrument": instrument, "side": "sell", "quantity": "10", "price": "45.00"}
+    twice = await platform.at_once(
+        *(platform.post("/api/v1/orders", seller, body, **{"Idempotency-Key": "k1"}) for _ in range(2))
+    )
+    assert [r.status_code for r in twice] == [201, 201]
+    assert twice[0].json()["id"] == twice[1].json()["id"]
+    assert sorted(r.headers.get("Idempotent-Replayed", "") for r in twice) == ["", "true"]
+    assert await platform.holdings(seller) == {(issuance, "active"): "990", (issuance, "reserved"): "10"}
