@@ -31,7 +31,9 @@ def writes(key: str, *, then: Exception | None = None) -> Any:
 
     async def command(work: UnitOfWork, _: Market | None) -> str:
         work.session.add(
-            IdempotencyRow(user_id="test", key=key, request_hash="", status=200, body=b"", created_at=work.now)
+            IdempotencyRow(
+                user_id="test", key=key, request_hash="", status=200, body=b"", created_at=work.now
+            )
         )
         await work.session.flush()
         if then is not None:
