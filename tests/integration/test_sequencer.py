@@ -92,7 +92,7 @@ async def test_a_command_whose_caller_goes_away_still_runs(platform: Platform) -
 
 
 async def test_a_full_queue_answers_503_with_retry_after_and_changes_nothing(platform: Platform) -> None:
-    seller, buyer, issuance, instrument = await market(platform)
+    seller, _, issuance, instrument = await market(platform)
     sequencer = platform.client.app.state.platform.sequencer
     limit, sequencer.limit = sequencer.limit, 0
     try:
