@@ -48,7 +48,7 @@ class Platform:
 
     def __post_init__(self) -> None:  # frozen: these are set once, here
         object.__setattr__(self, "attestor", Attestor(self.ledger, self.database.reads))
-        sequencer = Sequencer(self.exchange, self.database.writes, self.ledger, self.clock, self.ids)
+        sequencer = Sequencer(self.exchange, self.database.sequenced, self.ledger, self.clock, self.ids)
         object.__setattr__(self, "sequencer", sequencer)
 
     def unit_of_work(self, acting_user: str | None = None) -> UnitOfWork:

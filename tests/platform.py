@@ -411,7 +411,9 @@ class Platform:
             seen.append(statement)
 
         database = self.client.app.state.platform.database
-        engines = {id(e.sync_engine): e.sync_engine for e in (database.writer, database.reader)}.values()
+        engines = {
+            id(e.sync_engine): e.sync_engine for e in (database.writer, database.reader, database.sequencer)
+        }.values()
         for engine in engines:
             event.listen(engine, "before_cursor_execute", note)
         try:
