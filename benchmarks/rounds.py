@@ -42,15 +42,17 @@ def alternate(*measures: Callable[[], Load], rounds: int = ROUNDS) -> list[list[
     return found
 
 
-def compare(report: Report, subject: Series, base: Series, tag: str) -> None:
+def compare(report: Report, subject: Series, base: Series, tag: str, prefix: str = "") -> None:
     """Print both sides' rates and their p50 and p99 (medians over the rounds), and the subject's
-    rate and p99 as a ratio to the base's (the median of the rounds' ratios)."""
+    rate and p99 as a ratio to the base's (the median of the rounds' ratios); every name begins with
+    ``prefix`` and ends with ``tag``."""
     pairs = list(zip(subject.loads, base.loads, strict=True))
-    report(f"{subject.name}_{tag}", subject.rate, subject.unit)
-    report(f"{base.name}_{tag}", base.rate, base.unit)
-    report(f"{subject.name}_vs_{base.name}_{tag}", statistics.median(s.rate / b.rate for s, b in pairs), "×")
+    ratios = statistics.median(s.rate / b.rate for s, b in pairs)
+    p99s = statistics.median(s.percentile_ms(99) / b.percentile_ms(99) for s, b in pairs)
+    report(f"{prefix}{subject.name}_{tag}", subject.rate, subject.unit)
+    report(f"{prefix}{base.name}_{tag}", base.rate, base.unit)
+    report(f"{prefix}{subject.name}_vs_{base.name}_{tag}", ratios, "×")
     for side in (subject, base):
         for percent in (50, 99):
-            report(f"{side.name}_p{percent}_{tag}", side.percentile_ms(percent), "ms")
-    p99s = (s.percentile_ms(99) / b.percentile_ms(99) for s, b in pairs)
-    report(f"{subject.name}_p99_vs_{base.name}_{tag}", statistics.median(p99s), "×")
+            report(f"{prefix}{side.name}_p{percent}_{tag}", side.percentile_ms(percent), "ms")
+    report(f"{prefix}{subject.name}_p99_vs_{base.name}_{tag}", p99s, "×")

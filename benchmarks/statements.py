@@ -15,7 +15,10 @@ its transactions without a statement SQLAlchemy sees; on SQLite the ``BEGIN IMME
 event sends is counted once, as the BEGIN). The platform also talks to asyncpg below SQLAlchemy, where
 no engine event sees it (the ledger's COPY; bulk paths may add more), so asyncpg's own calls are
 counted too, less the transaction control the engine events count and the ``executemany`` that
-SQLAlchemy sends down on its own behalf. ``LIANGSHAN_BENCH_SQL=1`` prints the statements too."""
+SQLAlchemy sends down on its own behalf; likewise aiosqlite's connection-level calls. On SQLite every
+call into aiosqlite's worker thread is counted as well (``sqlite_thread_calls_*``): each is a hop
+between threads, which costs more than many a statement. ``LIANGSHAN_BENCH_SQL=1`` prints the
+statements."""
 
 import asyncio
 import contextlib
@@ -25,9 +28,11 @@ import re
 import sys
 import tempfile
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import aiosqlite
 import asyncpg  # type: ignore[import-untyped]  # asyncpg ships no type hints
 import httpx
 from litestar.testing import TestClient
@@ -43,27 +48,52 @@ from benchmarks.live import Market, Server, databases, demo_keys, onboard
 from benchmarks.rounds import Report
 
 HOUR = 3600.0
-# asyncpg's connection methods that send SQL (or a COPY) on their own
-DRIVER_CALLS = (
-    "execute",
-    "executemany",
-    "fetch",
-    "fetchrow",
-    "fetchval",
-    "copy_records_to_table",
-    "copy_to_table",
-)
+# driver methods that send SQL (or a COPY) of their own, beneath SQLAlchemy: asyncpg's, and aiosqlite's
+# connection-level ones (SQLAlchemy itself goes through aiosqlite's cursors, never these)
+DRIVER_CALLS: dict[type, tuple[str, ...]] = {
+    asyncpg.Connection: (
+        "execute",
+        "executemany",
+        "fetch",
+        "fetchrow",
+        "fetchval",
+        "copy_records_to_table",
+        "copy_to_table",
+    ),
+    aiosqlite.Connection: ("execute", "executemany", "execute_fetchall", "execute_insert", "executescript"),
+}
 TRANSACTION_CONTROL = re.compile(
     r"\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE|START TRANSACTION)\b", re.IGNORECASE
 )
 
 
+@dataclass(frozen=True, slots=True)
+class Counted:
+    statements: int
+    thread_calls: int  # SQLite: calls into aiosqlite's worker thread, each a hop between threads
+
+
+@contextlib.contextmanager
+def _wrapped(
+    cls: type, names: tuple[str, ...], wrap: Callable[[str, Callable[..., Any]], Callable[..., Any]]
+) -> Iterator[None]:
+    originals = {name: getattr(cls, name) for name in names}
+    for name, call in originals.items():
+        setattr(cls, name, wrap(name, call))
+    try:
+        yield
+    finally:
+        for name, call in originals.items():
+            setattr(cls, name, call)
+
+
 class Counter:
-    """The statements sent while a request is being answered."""
+    """The statements sent, and the SQLite driver's thread calls made, while a request is answered."""
 
     def __init__(self) -> None:
         self.recording = False
         self.statements: list[str] = []
+        self.thread_calls = 0
         self._sent_many = 0  # executemany calls SQLAlchemy has counted and is about to send to asyncpg
 
     def _note(self, statement: str) -> None:
@@ -80,10 +110,17 @@ class Counter:
     def _driver(self, name: str, call: Callable[..., Any]) -> Callable[..., Any]:
         async def counted(connection: Any, *args: Any, **kwargs: Any) -> Any:
             what = str(args[0] if args else next(iter(kwargs.values()), ""))
-            if name == "executemany" and self._sent_many:
+            if name == "executemany" and self._sent_many and isinstance(connection, asyncpg.Connection):
                 self._sent_many -= 1
             elif not TRANSACTION_CONTROL.match(what):
                 self._note(f"{name} {what}")
+            return await call(connection, *args, **kwargs)
+
+        return counted
+
+    def _hop(self, _name: str, call: Callable[..., Any]) -> Callable[..., Any]:
+        async def counted(connection: Any, *args: Any, **kwargs: Any) -> Any:
+            self.thread_calls += self.recording
             return await call(connection, *args, **kwargs)
 
         return counted
@@ -98,19 +135,20 @@ class Counter:
         ]
         for name, hook in hooks:
             event.listen(Engine, name, hook)
-        originals = {name: getattr(asyncpg.Connection, name) for name in DRIVER_CALLS}
-        for name, call in originals.items():
-            setattr(asyncpg.Connection, name, self._driver(name, call))
         try:
-            yield self
+            with contextlib.ExitStack() as stack:
+                for cls, names in DRIVER_CALLS.items():
+                    stack.enter_context(_wrapped(cls, names, self._driver))
+                # aiosqlite's one way into its thread (private, but it has been for years)
+                stack.enter_context(_wrapped(aiosqlite.Connection, ("_execute",), self._hop))
+                yield self
         finally:
             for name, hook in hooks:
                 event.remove(Engine, name, hook)
-            for name, call in originals.items():
-                setattr(asyncpg.Connection, name, call)
 
-    def count(self, send: Callable[[], httpx.Response], status: int) -> int:
+    def count(self, send: Callable[[], httpx.Response], status: int) -> Counted:
         self.statements = []
+        self.thread_calls = 0
         self.recording = True
         try:
             answer = send()
@@ -120,7 +158,7 @@ class Counter:
         if os.environ.get("LIANGSHAN_BENCH_SQL") == "1":
             for statement in self.statements:
                 print(f"#   {' '.join(statement.split())[:160]}", file=sys.stderr)
-        return len(self.statements)
+        return Counted(len(self.statements), self.thread_calls)
 
 
 def order(http: httpx.Client, market: Market, side: str, price: str = "45.00") -> httpx.Response:
@@ -129,7 +167,7 @@ def order(http: httpx.Client, market: Market, side: str, price: str = "45.00") -
     return http.post("/api/v1/orders", json=body, headers=trader.headers)
 
 
-def platform_counts(url: str, workdir: Path, counter: Counter) -> dict[str, int]:
+def platform_counts(url: str, workdir: Path, counter: Counter) -> dict[str, Counted]:
     """The platform's requests' counts, on a database seeded with the demo and a market opened."""
     keys = demo_keys(Server(url, workdir))  # the CLI's seed, in a child process, before the app starts
     settings = Settings(
@@ -152,7 +190,7 @@ def platform_counts(url: str, workdir: Path, counter: Counter) -> dict[str, int]
         }
 
 
-def bare_count(url: str, counter: Counter) -> int:
+def bare_count(url: str, counter: Counter) -> Counted:
     with TestClient(bare.create_app(url), timeout=30) as http:
         body = {"instrument": "CS-BENCH", "side": "buy", "quantity": "1", "price": "46.00"}
         assert http.post("/bare", json=body).status_code == 201  # untimed: the first statement of each kind
@@ -169,5 +207,7 @@ def run(report: Report, postgres_url: str | None) -> None:
             counts = platform_counts(url, workdir, counter)
             bare_url = f"sqlite+aiosqlite:///{folder}/bare.db" if name == "sqlite" else url
             counts["bare_insert"] = bare_count(bare_url, counter)
-            for what, count in counts.items():
-                report(f"statements_{what}_{name}", count, "statements")
+            for what, counted in counts.items():
+                report(f"statements_{what}_{name}", counted.statements, "statements")
+                if name == "sqlite":
+                    report(f"sqlite_thread_calls_{what}_{name}", counted.thread_calls, "calls")
