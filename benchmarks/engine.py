@@ -16,6 +16,7 @@ from bisect import bisect_left, insort
 from collections import deque
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from market import engine as engine_module
 from market.engine import BUY, IOC, SELL, Book, Rules
@@ -65,8 +66,9 @@ def stream(n: int = EVENTS, seed: int = 7) -> list[Command]:
         commands.append(command)
         for event in _apply(book, command):
             if event[0] == "accepted" and command[0] == "submit" and len(command[1]) == 5:
-                where[event[1]] = len(live)
-                live.append(event[1])
+                accepted = str(event[1])
+                where[accepted] = len(live)
+                live.append(accepted)
             elif event[0] == "trade":
                 for order_id in event[1:3]:
                     if order_id in where and order_id not in book.orders:
@@ -87,7 +89,9 @@ def _apply(book: Book, command: Command) -> list[tuple[object, ...]]:
 def run_engine(commands: list[Command], book_class: type[Book] = Book) -> float:
     book = book_class(Rules(), reference=100_000)
     # bound before the clock starts, for both books: the timed loop is one call per event
-    calls = [(book.cancel if name == "cancel" else book.submit, args) for name, args in commands]
+    calls: list[tuple[Callable[..., object], tuple[object, ...]]] = [
+        (book.cancel if name == "cancel" else book.submit, args) for name, args in commands
+    ]
     started = time.perf_counter()
     for call, args in calls:
         call(*args)
@@ -98,9 +102,10 @@ class BareBook:
     """The reference: price levels in a dict of deques and a sorted price list, nothing else."""
 
     def __init__(self) -> None:
-        self.levels = ({}, {})
+        # an order is [id, side, quantity left, price]: a list, so a fill changes it in place
+        self.levels: tuple[dict[int, deque[list[Any]]], dict[int, deque[list[Any]]]] = ({}, {})
         self.prices: tuple[list[int], list[int]] = ([], [])
-        self.orders: dict[str, list[object]] = {}
+        self.orders: dict[str, list[Any]] = {}
 
     def submit(self, order_id: str, side: str, quantity: int, price: int | None, keep: bool) -> None:
         mine, other = (0, 1) if side == BUY else (1, 0)

@@ -13,6 +13,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import rfc8785
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -231,7 +232,7 @@ async def proof_microseconds(url: str, size: int, samples: int = 300) -> float:
 def calibration_per_second(n: int = 20_000) -> float:
     """The reference ``rfc8785`` package on a typical entry: DESIGN §6 puts it near 59k/s on the
     machine its targets were measured on, so this line tells how fast this machine is today."""
-    entries = [
+    entries: list[dict[str, Any]] = [
         {
             "v": 1,
             "log": ORIGIN,

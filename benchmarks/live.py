@@ -4,6 +4,7 @@ onboarded through the API with the demo's registrar, regulator and bank keys.
 
 Used by the HTTP load benchmark and by the crash test (which kills the process with SIGKILL)."""
 
+import contextlib
 import os
 import secrets
 import signal
@@ -11,6 +12,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -64,10 +66,13 @@ class Server:
             _cli(*args), env=self.env, cwd=self.workdir, capture_output=True, text=True, check=False
         )
 
+    def command(self) -> list[str]:
+        return _cli("serve", "--port", str(self.port))
+
     def start(self) -> None:
         with (self.workdir / "server.log").open("ab") as log:  # the child keeps its own descriptor
-            self.process = subprocess.Popen(  # noqa: S603  (our own CLI, fixed arguments)
-                _cli("serve", "--port", str(self.port)),
+            self.process = subprocess.Popen(  # noqa: S603  (our own code, fixed arguments)
+                self.command(),
                 env=self.env,
                 cwd=self.workdir,
                 stdout=log,
@@ -92,6 +97,22 @@ class Server:
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()
             self.process.wait(timeout=30)
+
+
+@contextlib.contextmanager
+def serving(server: Server) -> Iterator[Server]:
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def databases(folder: Path, postgres_url: str | None, stem: str) -> list[tuple[str, str]]:
+    """The engines an HTTP figure is measured on, by name: SQLite (a file ``stem``.db in ``folder``)
+    and PostgreSQL when a server is at hand."""
+    found = [("sqlite", f"sqlite+aiosqlite:///{folder}/{stem}.db")]
+    return [*found, ("postgres", postgres_url)] if postgres_url else found
 
 
 @dataclass(frozen=True)
@@ -128,63 +149,69 @@ def _ok(answer: httpx.Response) -> Any:
 
 def open_market(server: Server, units: str = "150000", cash: str = "100000000.00") -> Market:
     keys = demo_keys(server)
+    with httpx.Client(base_url=server.url, timeout=30) as http:
+        return onboard(http, keys, units, cash)
+
+
+def onboard(http: httpx.Client, keys: dict[str, str], units: str, cash: str) -> Market:
+    """The market of ``open_market`` opened through ``http`` on a seeded platform whose demo keys are
+    ``keys``: a real server's, or an app in this process (Litestar's test client is an httpx client)."""
     auth = {
         role: {"Authorization": f"Bearer {keys[f'{role.upper()}_KEY']}"}
         for role in ("registrar", "regulator", "bank")
     }
     traders, codes = [], []
-    with httpx.Client(base_url=server.url, timeout=30) as http:
-        for n in (1, 2):
-            code = f"N1361028{secrets.randbelow(10**9):09d}"
-            codes.append(code + credit_code_check_char(code))
-            party = _ok(
-                http.post(
-                    "/api/v1/parties",
-                    json={
-                        "kind": "collective",
-                        "name": f"资溪县交易测试{n}村股份经济合作社",
-                        "division": "361028",
-                        "credit_code": codes[-1],
-                    },
-                    headers=auth["registrar"],
-                )
-            )
-            user = _ok(
-                http.post(
-                    f"/api/v1/parties/{party['id']}/users",
-                    json={"name": "交易员", "role": "manager"},
-                    headers=auth["registrar"],
-                )
-            )
-            traders.append(Trader(party["id"], user["key"]))
-        seller, buyer = traders
-        filed = _ok(
+    for n in (1, 2):
+        code = f"N1361028{secrets.randbelow(10**9):09d}"
+        codes.append(code + credit_code_check_char(code))
+        party = _ok(
             http.post(
-                "/api/v1/applications",
+                "/api/v1/parties",
                 json={
-                    "asset_class": "CS",
+                    "kind": "collective",
+                    "name": f"资溪县交易测试{n}村股份经济合作社",
                     "division": "361028",
-                    "vintage": 2024,
-                    "quantity": units,
-                    "attributes": CARBON_SINK,
+                    "credit_code": codes[-1],
                 },
-                headers=seller.headers,
+                headers=auth["registrar"],
             )
         )
-        issued = _ok(http.post(f"/api/v1/applications/{filed['id']}/confirm", headers=auth["regulator"]))
-        _ok(
-            http.put(
-                f"/api/v1/parties/{buyer.party}/settlement-bank",
-                json={"bank": keys["BANK_PARTY"]},
-                headers=buyer.headers,
-            )
-        )
-        _ok(
+        user = _ok(
             http.post(
-                "/api/v1/cash/deposits",
-                json={"party": buyer.party, "amount": cash, "reference": f"LOAD-{secrets.token_hex(6)}"},
-                headers=auth["bank"],
+                f"/api/v1/parties/{party['id']}/users",
+                json={"name": "交易员", "role": "manager"},
+                headers=auth["registrar"],
             )
         )
+        traders.append(Trader(party["id"], user["key"]))
+    seller, buyer = traders
+    filed = _ok(
+        http.post(
+            "/api/v1/applications",
+            json={
+                "asset_class": "CS",
+                "division": "361028",
+                "vintage": 2024,
+                "quantity": units,
+                "attributes": CARBON_SINK,
+            },
+            headers=seller.headers,
+        )
+    )
+    issued = _ok(http.post(f"/api/v1/applications/{filed['id']}/confirm", headers=auth["regulator"]))
+    _ok(
+        http.put(
+            f"/api/v1/parties/{buyer.party}/settlement-bank",
+            json={"bank": keys["BANK_PARTY"]},
+            headers=buyer.headers,
+        )
+    )
+    _ok(
+        http.post(
+            "/api/v1/cash/deposits",
+            json={"party": buyer.party, "amount": cash, "reference": f"LOAD-{secrets.token_hex(6)}"},
+            headers=auth["bank"],
+        )
+    )
     bank = Trader(keys["BANK_PARTY"], keys["BANK_KEY"])
     return Market(issued["instrument"], seller, buyer, issued["id"], codes[0], bank)

@@ -8,13 +8,20 @@ import asyncio
 import itertools
 import statistics
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
 
-Request = tuple[str, dict[str, Any], dict[str, str]]  # path, JSON body, headers
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """One request of a load: a POST when it has a JSON body, a GET when it has none."""
+
+    path: str
+    body: Mapping[str, Any] | None = None
+    headers: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,13 +42,15 @@ async def closed_loop(
     url: str, clients: int, count: int, seconds: float, request: Callable[[int], Request], status: int
 ) -> Load:
     """Run ``clients`` clients until ``count`` requests or ``seconds`` have gone; request ``n`` is
-    ``request(n)``. Each client first asks once untimed, to open its connection."""
+    ``request(n)``, and every answer must have ``status``. Each client first asks once untimed, to
+    open its connection."""
     numbers = itertools.count()
     latencies: list[float] = []
 
     async def ask(http: aiohttp.ClientSession) -> None:
-        path, body, headers = request(next(numbers))
-        async with http.post(f"{url}{path}", json=body, headers=headers) as answer:
+        sent = request(next(numbers))
+        method = "GET" if sent.body is None else "POST"
+        async with http.request(method, f"{url}{sent.path}", json=sent.body, headers=sent.headers) as answer:
             assert answer.status == status, await answer.text()
             await answer.read()
 
@@ -54,5 +63,6 @@ async def closed_loop(
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=clients)) as http:
         await asyncio.gather(*(ask(http) for _ in range(clients)))
         started = time.perf_counter()
-        await asyncio.gather(*(client(http, time.monotonic() + seconds) for _ in range(clients)))
+        deadline = time.monotonic() + seconds
+        await asyncio.gather(*(client(http, deadline) for _ in range(clients)))
         return Load(len(latencies), time.perf_counter() - started, latencies)
