@@ -3,16 +3,26 @@
 SQLite gets WAL, foreign keys and ``BEGIN IMMEDIATE`` for writers, so two writers never both read
 the same free units and then race to spend them: the second waits for the first. Readers use a second
 engine with plain deferred transactions, so they never wait for writers.
+
+A read that needs many statements at once (a collateral attestation's answer and evidence) runs as
+one call, ``Database.read_at_once``: on SQLite the whole read goes to a worker thread on a third,
+synchronous engine, where each statement is a plain call into SQLite rather than four hops to the
+async driver's thread and back; on PostgreSQL each statement is a round trip anyway, so it runs on
+the async engine.
 """
 
+import asyncio
 import logging
-from dataclasses import dataclass
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from importlib import resources
-from typing import Any
+from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, event
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 # the repository's ``migrations/``, which setup.py installs as this package: the same lookup serves a
@@ -22,6 +32,7 @@ BUSY_TIMEOUT_MS = 30_000
 # SQLite connections are kept, never opened per request: each is a thread and a round of PRAGMAs,
 # and a burst of overflow connections opened and closed again costs more than waiting for one
 POOL = 10
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,16 +41,43 @@ class Database:
     reader: AsyncEngine
     writes: async_sessionmaker[AsyncSession]
     reads: async_sessionmaker[AsyncSession]
+    # SQLite only: the synchronous reader behind ``read_at_once``, with a thread per pooled connection
+    at_once: Engine | None = None
+    threads: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(POOL, "read-at-once"))
+
+    async def read_at_once(self, read: Callable[[Connection], T]) -> T:
+        """Run ``read`` in one read transaction as one call (see the module's docstring); it may
+        take a pooled connection's thread for the time of its statements, so it does no other work."""
+        if self.at_once is None:
+            async with self.reader.connect() as connection:
+                return await connection.run_sync(read)
+        return await asyncio.get_running_loop().run_in_executor(self.threads, self._read_on_sqlite, read)
+
+    def _read_on_sqlite(self, read: Callable[[Connection], T]) -> T:
+        assert self.at_once is not None
+        with self.at_once.connect() as connection:
+            return read(connection)
 
     async def dispose(self) -> None:
         await self.writer.dispose()
         if self.reader is not self.writer:
             await self.reader.dispose()
+        if self.at_once is not None:
+            self.at_once.dispose()
+        self.threads.shutdown(wait=False)
 
 
 def connect(url: str) -> Database:
+    at_once = None
     if url.startswith("sqlite"):
         writer, reader = _sqlite(url, "BEGIN IMMEDIATE"), _sqlite(url, "BEGIN")
+        at_once = create_engine(
+            make_url(url).set(drivername="sqlite"),
+            connect_args={"timeout": BUSY_TIMEOUT_MS / 1000},
+            pool_size=POOL,
+            max_overflow=0,
+        )
+        _configure_sqlite(at_once, "BEGIN")
     else:
         writer = reader = create_async_engine(url, pool_size=10, max_overflow=20)
     return Database(
@@ -47,6 +85,7 @@ def connect(url: str) -> Database:
         reader,
         async_sessionmaker(writer, expire_on_commit=False),
         async_sessionmaker(reader, expire_on_commit=False),
+        at_once,
     )
 
 
@@ -54,8 +93,12 @@ def _sqlite(url: str, begin: str) -> AsyncEngine:
     engine = create_async_engine(
         url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000}, pool_size=POOL, max_overflow=0
     )
+    _configure_sqlite(engine.sync_engine, begin)
+    return engine
 
-    @event.listens_for(engine.sync_engine, "connect")
+
+def _configure_sqlite(engine: Engine, begin: str) -> None:
+    @event.listens_for(engine, "connect")
     def on_connect(dbapi_connection: Any, _record: object) -> None:
         dbapi_connection.isolation_level = None  # let SQLAlchemy's BEGIN below start transactions
         cursor = dbapi_connection.cursor()
@@ -68,11 +111,9 @@ def _sqlite(url: str, begin: str) -> AsyncEngine:
             cursor.execute(f"PRAGMA {pragma}")
         cursor.close()
 
-    @event.listens_for(engine.sync_engine, "begin")
+    @event.listens_for(engine, "begin")
     def on_begin(connection: Connection) -> None:
         connection.exec_driver_sql(begin)
-
-    return engine
 
 
 def alembic_config(connection: Connection | None = None) -> Config:

@@ -6,26 +6,75 @@ The answer is plain JSON values (decimal strings, ids, ISO dates) so that settle
 it is. It is given to a bank only about an owner that let it ask (``registry.consents``, checked by
 the attestor before any answer is read or remembered); an owner that does not hold the right it
 consented about is told so and nothing more.
+
+It is read in one call (``Connection``, synchronous: the attestor runs it with the rest of its
+evidence as one read, see ``api.database``), by statements built once: the issuance with its asset
+class and the owner, the owner's blocks, the valuation, the pledges and the freezes.
 """
 
 import datetime as dt
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import Connection, bindparam, select
 
 from registry import blocks as b
 from registry import context as c
-from registry.assets import get_asset_class
 from registry.errors import InvalidInput
 from registry.events import JSONValue
 from registry.identifiers import validate_credit_code
 from registry.pledges import PledgeStatus
 from registry.quantities import Money, Quantity
-from registry.rights import serial
-from registry.tables import BlockRow, FreezeRow, IssuanceRow, PartyRow, PledgeRow
-from registry.valuations import latest_valid
+from registry.rights import serial_of
+from registry.tables import AssetClassRow, BlockRow, FreezeRow, IssuanceRow, PartyRow, PledgeRow
+from registry.valuations import LATEST_VALID
 
 STATES = (b.ACTIVE, b.PLEDGED, b.FROZEN, b.RESERVED, b.RETIRED, b.EXPIRED, b.CANCELLED)
+
+_ISSUANCE = (
+    select(
+        IssuanceRow.id,
+        IssuanceRow.asset_class,
+        IssuanceRow.division,
+        IssuanceRow.vintage,
+        IssuanceRow.quantity,
+        IssuanceRow.term_end,
+        AssetClassRow.unit,
+        AssetClassRow.scale,
+        select(PartyRow.id).where(PartyRow.credit_code == bindparam("code")).scalar_subquery().label("owner"),
+    )
+    .join(AssetClassRow, AssetClassRow.code == IssuanceRow.asset_class)
+    .where(IssuanceRow.id == bindparam("issuance"))
+)
+_HELD = select(BlockRow.state, BlockRow.first, BlockRow.last).where(
+    BlockRow.issuance_id == bindparam("issuance"),
+    BlockRow.owner_id == bindparam("owner"),
+    BlockRow.last >= bindparam("first"),
+    BlockRow.first <= bindparam("last"),
+)
+_PLEDGES = (
+    select(
+        PledgeRow.id,
+        PledgeRow.bank_id,
+        PledgeRow.rank,
+        PledgeRow.quantity,
+        PledgeRow.loan,
+        PledgeRow.loan_term_end,
+    )
+    .where(
+        PledgeRow.issuance_id == bindparam("issuance"),
+        PledgeRow.owner_id == bindparam("owner"),
+        PledgeRow.status == PledgeStatus.REGISTERED,
+    )
+    .order_by(PledgeRow.rank, PledgeRow.registered_at)
+)
+_FREEZES = (
+    select(FreezeRow.id, FreezeRow.quantity)
+    .where(
+        FreezeRow.issuance_id == bindparam("issuance"),
+        FreezeRow.owner_id == bindparam("owner"),
+        FreezeRow.released_at.is_(None),
+    )
+    .order_by(FreezeRow.at)
+)
 
 
 class SerialsOutsideIssuance(InvalidInput):
@@ -33,8 +82,8 @@ class SerialsOutsideIssuance(InvalidInput):
     template = "serials run from 1 to {size} in issuance {issuance}; {first}-{last} is not within them"
 
 
-async def answer(
-    session: AsyncSession,
+def answer(
+    connection: Connection,
     actor: c.Actor,
     *,
     issuance_id: int,
@@ -44,34 +93,36 @@ async def answer(
 ) -> dict[str, JSONValue]:
     actor.require(c.PartyKind.BANK, c.PartyKind.REGULATOR, write=False)
     code = validate_credit_code(owner_credit_code, field="owner_credit_code")
-    issuance = await session.get(IssuanceRow, issuance_id)
+    issuance = connection.execute(_ISSUANCE, {"issuance": issuance_id, "code": code}).first()
     if issuance is None:
         return {"issuance": issuance_id, "exists": False, "as_of": today.isoformat()}
-    cls = await get_asset_class(session, issuance.asset_class)
     first, last = serials or (1, issuance.quantity)
     if not 1 <= first <= last <= issuance.quantity:
         raise SerialsOutsideIssuance(
             "serials", size=issuance.quantity, issuance=issuance.id, first=first, last=last
         )
-    owner = (await session.execute(select(PartyRow).where(PartyRow.credit_code == code))).scalar()
-    held = await _held(session, issuance.id, owner.id, first, last) if owner is not None else {}
+    owner: str | None = issuance.owner
+    held = _held(connection, issuance.id, owner, first, last) if owner is not None else {}
     base: dict[str, JSONValue] = {
         "issuance": issuance.id,
         "exists": True,
-        "serials": serial(issuance, first, last),
-        "asset_class": cls.code,
-        "unit": cls.unit,
+        "serials": serial_of(
+            issuance.asset_class, issuance.division, issuance.vintage, issuance.id, first=first, last=last
+        ),
+        "asset_class": issuance.asset_class,
+        "unit": issuance.unit,
         "owner_credit_code": code,
         "owner_holds": bool(held),
         "as_of": today.isoformat(),
     }
     if owner is None or not held:
         return base
-    valuation = await latest_valid(session, issuance.id, today)
+    scale: int = issuance.scale
+    valuation = connection.execute(LATEST_VALID, {"issuance": issuance.id, "today": today}).first()
     return {
         **base,
-        "owner": owner.id,
-        "quantities": {state: str(Quantity(held.get(state, 0), cls.scale)) for state in STATES},
+        "owner": owner,
+        "quantities": {state: str(Quantity(held.get(state, 0), scale)) for state in STATES},
         "term_end": None if issuance.term_end is None else issuance.term_end.isoformat(),
         "valuation": None
         if valuation is None
@@ -84,36 +135,25 @@ async def answer(
             "valued_on": valuation.valued_on.isoformat(),
             "valid_until": valuation.valid_until.isoformat(),
         },
-        "liens": await _liens(session, issuance.id, owner.id, cls.scale),
+        "liens": _liens(connection, issuance.id, owner, scale),
     }
 
 
-async def _held(session: AsyncSession, issuance_id: int, owner: str, first: int, last: int) -> dict[str, int]:
+def _held(connection: Connection, issuance_id: int, owner: str, first: int, last: int) -> dict[str, int]:
     """The owner's units within ``first``–``last``, by state."""
-    query = select(BlockRow).where(
-        BlockRow.issuance_id == issuance_id,
-        BlockRow.owner_id == owner,
-        BlockRow.last >= first,
-        BlockRow.first <= last,
+    blocks = connection.execute(
+        _HELD, {"issuance": issuance_id, "owner": owner, "first": first, "last": last}
     )
     held: dict[str, int] = {}
-    for block in (await session.execute(query)).scalars():
-        overlap = min(block.last, last) - max(block.first, first) + 1
-        held[block.state] = held.get(block.state, 0) + overlap
+    for state, start, end in blocks:
+        overlap = min(end, last) - max(start, first) + 1
+        held[state] = held.get(state, 0) + overlap
     return held
 
 
-async def _liens(session: AsyncSession, issuance_id: int, owner: str, scale: int) -> list[JSONValue]:
+def _liens(connection: Connection, issuance_id: int, owner: str, scale: int) -> list[JSONValue]:
     """Registered pledges, by priority, then freezes in force."""
-    pledges = await session.execute(
-        select(PledgeRow)
-        .where(
-            PledgeRow.issuance_id == issuance_id,
-            PledgeRow.owner_id == owner,
-            PledgeRow.status == PledgeStatus.REGISTERED,
-        )
-        .order_by(PledgeRow.rank, PledgeRow.registered_at)
-    )
+    whose = {"issuance": issuance_id, "owner": owner}
     liens: list[JSONValue] = [
         {
             "kind": "pledge",
@@ -124,17 +164,10 @@ async def _liens(session: AsyncSession, issuance_id: int, owner: str, scale: int
             "loan": str(Money(p.loan)),
             "loan_term_end": p.loan_term_end.isoformat(),
         }
-        for p in pledges.scalars()
+        for p in connection.execute(_PLEDGES, whose)
     ]
-    freezes = await session.execute(
-        select(FreezeRow)
-        .where(
-            FreezeRow.issuance_id == issuance_id, FreezeRow.owner_id == owner, FreezeRow.released_at.is_(None)
-        )
-        .order_by(FreezeRow.at)
-    )
     liens += [
         {"kind": "freeze", "freeze": f.id, "quantity": str(Quantity(f.quantity, scale))}
-        for f in freezes.scalars()
+        for f in connection.execute(_FREEZES, whose)
     ]
     return liens
