@@ -7,14 +7,26 @@ it is. It is given to a bank only about an owner that let it ask (``registry.con
 the attestor before any answer is read or remembered); an owner that does not hold the right it
 consented about is told so and nothing more.
 
-It is read in one call (``Connection``, synchronous: the attestor runs it with the rest of its
-evidence as one read, see ``api.database``), by statements built once: the issuance with its asset
-class and the owner, the owner's blocks, the valuation, the pledges and the freezes.
+It is read on a ``Connection`` (synchronous: the attestor reads it with the rest of its evidence as
+one call, see ``api.database``) by two statements built once: the right (the issuance with its
+asset class, the owner, the owner's blocks and the latest valid valuation), then its liens.
 """
 
 import datetime as dt
+from typing import Any
 
-from sqlalchemy import Connection, bindparam, select
+from sqlalchemy import (
+    BigInteger,
+    CompoundSelect,
+    Connection,
+    and_,
+    bindparam,
+    func,
+    literal_column,
+    null,
+    select,
+    union_all,
+)
 
 from registry import blocks as b
 from registry import context as c
@@ -24,12 +36,24 @@ from registry.identifiers import validate_credit_code
 from registry.pledges import PledgeStatus
 from registry.quantities import Money, Quantity
 from registry.rights import serial_of
-from registry.tables import AssetClassRow, BlockRow, FreezeRow, IssuanceRow, PartyRow, PledgeRow
+from registry.tables import (
+    AssetClassRow,
+    BlockRow,
+    FreezeRow,
+    IssuanceRow,
+    PartyRow,
+    PledgeRow,
+    ValuationRow,
+)
 from registry.valuations import LATEST_VALID
 
 STATES = (b.ACTIVE, b.PLEDGED, b.FROZEN, b.RESERVED, b.RETIRED, b.EXPIRED, b.CANCELLED)
 
-_ISSUANCE = (
+_OWNER = select(PartyRow.id).where(PartyRow.credit_code == bindparam("code")).scalar_subquery()
+# The issuance with its asset class, the owner, the latest valid valuation and the owner's blocks
+# within the serials asked about (all of the issuance when none were): one row per block, or one
+# row without a block; none when there is no such issuance.
+_RIGHT = (
     select(
         IssuanceRow.id,
         IssuanceRow.asset_class,
@@ -39,42 +63,63 @@ _ISSUANCE = (
         IssuanceRow.term_end,
         AssetClassRow.unit,
         AssetClassRow.scale,
-        select(PartyRow.id).where(PartyRow.credit_code == bindparam("code")).scalar_subquery().label("owner"),
+        _OWNER.label("owner"),
+        ValuationRow.id.label("valuation"),
+        ValuationRow.value,
+        ValuationRow.method,
+        ValuationRow.appraiser_credit_code,
+        ValuationRow.valued_on,
+        ValuationRow.valid_until,
+        BlockRow.state,
+        BlockRow.first,
+        BlockRow.last,
     )
     .join(AssetClassRow, AssetClassRow.code == IssuanceRow.asset_class)
+    .outerjoin(
+        ValuationRow, ValuationRow.id == LATEST_VALID.with_only_columns(ValuationRow.id).scalar_subquery()
+    )
+    .outerjoin(
+        BlockRow,
+        and_(
+            BlockRow.issuance_id == IssuanceRow.id,
+            BlockRow.owner_id == _OWNER,
+            BlockRow.last >= func.coalesce(bindparam("first", type_=BigInteger), 1),
+            BlockRow.first <= func.coalesce(bindparam("last", type_=BigInteger), IssuanceRow.quantity),
+        ),
+    )
     .where(IssuanceRow.id == bindparam("issuance"))
 )
-_HELD = select(BlockRow.state, BlockRow.first, BlockRow.last).where(
-    BlockRow.issuance_id == bindparam("issuance"),
-    BlockRow.owner_id == bindparam("owner"),
-    BlockRow.last >= bindparam("first"),
-    BlockRow.first <= bindparam("last"),
-)
-_PLEDGES = (
+# Registered pledges by priority, then freezes in force: the liens on the owner's holding
+_LIENS: CompoundSelect[*tuple[Any, ...]] = union_all(
     select(
+        literal_column("0").label("freeze"),
         PledgeRow.id,
         PledgeRow.bank_id,
         PledgeRow.rank,
         PledgeRow.quantity,
         PledgeRow.loan,
         PledgeRow.loan_term_end,
-    )
-    .where(
+        PledgeRow.registered_at.label("at"),
+    ).where(
         PledgeRow.issuance_id == bindparam("issuance"),
         PledgeRow.owner_id == bindparam("owner"),
         PledgeRow.status == PledgeStatus.REGISTERED,
-    )
-    .order_by(PledgeRow.rank, PledgeRow.registered_at)
-)
-_FREEZES = (
-    select(FreezeRow.id, FreezeRow.quantity)
-    .where(
+    ),
+    select(
+        literal_column("1"),
+        FreezeRow.id,
+        null(),
+        null(),
+        FreezeRow.quantity,
+        null(),
+        null(),
+        FreezeRow.at,
+    ).where(
         FreezeRow.issuance_id == bindparam("issuance"),
         FreezeRow.owner_id == bindparam("owner"),
         FreezeRow.released_at.is_(None),
-    )
-    .order_by(FreezeRow.at)
-)
+    ),
+).order_by("freeze", "rank", "at")
 
 
 class SerialsOutsideIssuance(InvalidInput):
@@ -93,16 +138,24 @@ def answer(
 ) -> dict[str, JSONValue]:
     actor.require(c.PartyKind.BANK, c.PartyKind.REGULATOR, write=False)
     code = validate_credit_code(owner_credit_code, field="owner_credit_code")
-    issuance = connection.execute(_ISSUANCE, {"issuance": issuance_id, "code": code}).first()
-    if issuance is None:
+    first, last = serials or (None, None)
+    rows = connection.execute(
+        _RIGHT, {"issuance": issuance_id, "code": code, "today": today, "first": first, "last": last}
+    ).all()
+    if not rows:
         return {"issuance": issuance_id, "exists": False, "as_of": today.isoformat()}
+    issuance = rows[0]
     first, last = serials or (1, issuance.quantity)
     if not 1 <= first <= last <= issuance.quantity:
         raise SerialsOutsideIssuance(
             "serials", size=issuance.quantity, issuance=issuance.id, first=first, last=last
         )
     owner: str | None = issuance.owner
-    held = _held(connection, issuance.id, owner, first, last) if owner is not None else {}
+    held: dict[str, int] = {}
+    for row in rows:
+        if row.state is not None:
+            overlap = min(row.last, last) - max(row.first, first) + 1
+            held[row.state] = held.get(row.state, 0) + overlap
     base: dict[str, JSONValue] = {
         "issuance": issuance.id,
         "exists": True,
@@ -118,56 +171,39 @@ def answer(
     if owner is None or not held:
         return base
     scale: int = issuance.scale
-    valuation = connection.execute(LATEST_VALID, {"issuance": issuance.id, "today": today}).first()
     return {
         **base,
         "owner": owner,
         "quantities": {state: str(Quantity(held.get(state, 0), scale)) for state in STATES},
         "term_end": None if issuance.term_end is None else issuance.term_end.isoformat(),
         "valuation": None
-        if valuation is None
+        if issuance.valuation is None
         else {
-            "valuation": valuation.id,
-            "value": str(Money(valuation.value)),
+            "valuation": issuance.valuation,
+            "value": str(Money(issuance.value)),
             "currency": "CNY",
-            "method": valuation.method,
-            "appraiser_credit_code": valuation.appraiser_credit_code,
-            "valued_on": valuation.valued_on.isoformat(),
-            "valid_until": valuation.valid_until.isoformat(),
+            "method": issuance.method,
+            "appraiser_credit_code": issuance.appraiser_credit_code,
+            "valued_on": issuance.valued_on.isoformat(),
+            "valid_until": issuance.valid_until.isoformat(),
         },
         "liens": _liens(connection, issuance.id, owner, scale),
     }
 
 
-def _held(connection: Connection, issuance_id: int, owner: str, first: int, last: int) -> dict[str, int]:
-    """The owner's units within ``first``–``last``, by state."""
-    blocks = connection.execute(
-        _HELD, {"issuance": issuance_id, "owner": owner, "first": first, "last": last}
-    )
-    held: dict[str, int] = {}
-    for state, start, end in blocks:
-        overlap = min(end, last) - max(start, first) + 1
-        held[state] = held.get(state, 0) + overlap
-    return held
-
-
 def _liens(connection: Connection, issuance_id: int, owner: str, scale: int) -> list[JSONValue]:
     """Registered pledges, by priority, then freezes in force."""
-    whose = {"issuance": issuance_id, "owner": owner}
-    liens: list[JSONValue] = [
-        {
+    return [
+        {"kind": "freeze", "freeze": lien.id, "quantity": str(Quantity(lien.quantity, scale))}
+        if lien.freeze
+        else {
             "kind": "pledge",
-            "pledge": p.id,
-            "bank": p.bank_id,
-            "rank": p.rank,
-            "quantity": str(Quantity(p.quantity, scale)),
-            "loan": str(Money(p.loan)),
-            "loan_term_end": p.loan_term_end.isoformat(),
+            "pledge": lien.id,
+            "bank": lien.bank_id,
+            "rank": lien.rank,
+            "quantity": str(Quantity(lien.quantity, scale)),
+            "loan": str(Money(lien.loan)),
+            "loan_term_end": lien.loan_term_end.isoformat(),
         }
-        for p in connection.execute(_PLEDGES, whose)
+        for lien in connection.execute(_LIENS, {"issuance": issuance_id, "owner": owner})
     ]
-    liens += [
-        {"kind": "freeze", "freeze": f.id, "quantity": str(Quantity(f.quantity, scale))}
-        for f in connection.execute(_FREEZES, whose)
-    ]
-    return liens
