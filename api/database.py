@@ -6,9 +6,9 @@ engine with plain deferred transactions, so they never wait for writers.
 
 A read that needs many statements at once (a collateral attestation's answer and evidence) runs as
 one call, ``Database.read_at_once``: on SQLite the whole read goes to a worker thread on a third,
-synchronous engine, where each statement is a plain call into SQLite rather than four hops to the
-async driver's thread and back; on PostgreSQL each statement is a round trip anyway, so it runs on
-the async engine.
+synchronous engine, where each statement is a plain call into SQLite rather than several hand-offs
+to the async driver's thread and back (about four: cursor, execute, fetch, close); on PostgreSQL each
+statement is a round trip anyway, so it runs on the async engine.
 """
 
 import asyncio
