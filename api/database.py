@@ -13,6 +13,7 @@ statement is a round trip anyway, so it runs on the async engine.
 
 import asyncio
 import logging
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -41,30 +42,42 @@ class Database:
     reader: AsyncEngine
     writes: async_sessionmaker[AsyncSession]
     reads: async_sessionmaker[AsyncSession]
-    # SQLite only: the synchronous reader behind ``read_at_once``, with a thread per pooled connection
+    # SQLite only: the synchronous reader behind ``read_at_once``, and its threads, each keeping one
+    # of its connections (taking one from the pool for every read cost as much as two statements)
     at_once: Engine | None = None
     threads: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(POOL, "read-at-once"))
+    kept: threading.local = field(default_factory=threading.local)
+    kept_all: list[Connection] = field(default_factory=list)
 
     async def read_at_once(self, read: Callable[[Connection], T]) -> T:
-        """Run ``read`` in one read transaction as one call (see the module's docstring); it may
-        take a pooled connection's thread for the time of its statements, so it does no other work."""
+        """Run ``read`` in one read transaction as one call (see the module's docstring); it holds a
+        worker thread for the time of its statements, so it does nothing but read."""
         if self.at_once is None:
             async with self.reader.connect() as connection:
                 return await connection.run_sync(read)
         return await asyncio.get_running_loop().run_in_executor(self.threads, self._read_on_sqlite, read)
 
     def _read_on_sqlite(self, read: Callable[[Connection], T]) -> T:
-        assert self.at_once is not None
-        with self.at_once.connect() as connection:
+        connection: Connection | None = getattr(self.kept, "connection", None)
+        if connection is None:
+            assert self.at_once is not None
+            connection = self.kept.connection = self.at_once.connect()
+            self.kept_all.append(connection)
+        transaction = connection.begin()
+        try:
             return read(connection)
+        finally:
+            transaction.rollback()  # a read commits nothing; this ends its snapshot
 
     async def dispose(self) -> None:
         await self.writer.dispose()
         if self.reader is not self.writer:
             await self.reader.dispose()
+        self.threads.shutdown(wait=True)  # no read is left running on a kept connection
+        for connection in self.kept_all:
+            connection.close()
         if self.at_once is not None:
             self.at_once.dispose()
-        self.threads.shutdown(wait=False)
 
 
 def connect(url: str) -> Database:
