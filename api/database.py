@@ -50,8 +50,8 @@ class Database:
     kept_all: list[Connection] = field(default_factory=list)
 
     async def read_at_once(self, read: Callable[[Connection], T]) -> T:
-        """Run ``read`` in one read transaction as one call (see the module's docstring); it holds a
-        worker thread for the time of its statements, so it does nothing but read."""
+        """Run ``read`` in one read transaction as one call (see the module's docstring). On SQLite it
+        holds a worker thread throughout, so it may read and compute but must not wait on anything."""
         if self.at_once is None:
             async with self.reader.connect() as connection:
                 return await connection.run_sync(read)

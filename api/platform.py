@@ -45,9 +45,8 @@ class Platform:
     attestor: Attestor = field(init=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(
-            self, "attestor", Attestor(self.ledger, self.database.read_at_once)
-        )  # frozen: once, here
+        attestor = Attestor(self.ledger, self.database.read_at_once)
+        object.__setattr__(self, "attestor", attestor)  # frozen: once, here
 
     def unit_of_work(self, acting_user: str | None = None) -> UnitOfWork:
         """A unit of work; ``acting_user``, the user whose request it carries out, goes in its entries."""
