@@ -5,16 +5,26 @@ the same free units and then race to spend them: the second waits for the first.
 engine with plain deferred transactions, so they never wait for writers. The sequencer, the writer of
 nearly everything, has a connection of its own whose statements run on the event loop's thread
 (``api.sqlite_inline``); on PostgreSQL it shares the writers' pool.
+
+A read that needs many statements at once (a collateral attestation's answer and evidence) runs as
+one call, ``Database.read_at_once``: on SQLite the whole read goes to a worker thread on a third,
+synchronous engine, where each statement is a plain call into SQLite rather than several hand-offs
+to the async driver's thread and back (about four: cursor, execute, fetch, close); on PostgreSQL each
+statement is a round trip anyway, so it runs on the async engine.
 """
 
+import asyncio
 import logging
-from dataclasses import dataclass
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from importlib import resources
-from typing import Any
+from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
@@ -27,6 +37,7 @@ BUSY_TIMEOUT_MS = 30_000
 # SQLite connections are kept, never opened per request: each is a thread and a round of PRAGMAs,
 # and a burst of overflow connections opened and closed again costs more than waiting for one
 POOL = 10
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,16 +48,55 @@ class Database:
     writes: async_sessionmaker[AsyncSession]
     reads: async_sessionmaker[AsyncSession]
     sequenced: async_sessionmaker[AsyncSession]  # the sequencer's (market.sequencer)
+    # SQLite only: the synchronous reader behind ``read_at_once``, and its threads, each keeping one
+    # of its connections (taking one from the pool for every read cost as much as two statements)
+    at_once: Engine | None = None
+    threads: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(POOL, "read-at-once"))
+    kept: threading.local = field(default_factory=threading.local)
+    kept_all: list[Connection] = field(default_factory=list)
+
+    async def read_at_once(self, read: Callable[[Connection], T]) -> T:
+        """Run ``read`` in one read transaction as one call (see the module's docstring). On SQLite it
+        holds a worker thread throughout, so it may read and compute but must not wait on anything."""
+        if self.at_once is None:
+            async with self.reader.connect() as connection:
+                return await connection.run_sync(read)
+        return await asyncio.get_running_loop().run_in_executor(self.threads, self._read_on_sqlite, read)
+
+    def _read_on_sqlite(self, read: Callable[[Connection], T]) -> T:
+        connection: Connection | None = getattr(self.kept, "connection", None)
+        if connection is None:
+            assert self.at_once is not None
+            connection = self.kept.connection = self.at_once.connect()
+            self.kept_all.append(connection)
+        transaction = connection.begin()
+        try:
+            return read(connection)
+        finally:
+            transaction.rollback()  # a read commits nothing; this ends its snapshot
 
     async def dispose(self) -> None:
         for engine in {self.writer, self.reader, self.sequencer}:
             await engine.dispose()
+        self.threads.shutdown(wait=True)  # no read is left running on a kept connection
+        for connection in self.kept_all:
+            connection.close()
+        if self.at_once is not None:
+            self.at_once.dispose()
 
 
 def connect(url: str) -> Database:
+    at_once = None
     if url.startswith("sqlite"):
         writer, reader = _sqlite(url, "BEGIN IMMEDIATE"), _sqlite(url, "BEGIN")
         sequencer = _sqlite(url, "BEGIN IMMEDIATE", inline=True)
+        at_once = create_engine(
+            make_url(url).set(drivername="sqlite"),
+            connect_args={"timeout": BUSY_TIMEOUT_MS / 1000},
+            pool_size=POOL,
+            max_overflow=0,
+        )
+        _configure_sqlite(at_once, "BEGIN")
     else:
         writer = reader = sequencer = create_async_engine(url, pool_size=10, max_overflow=20)
     return Database(
@@ -56,6 +106,7 @@ def connect(url: str) -> Database:
         async_sessionmaker(writer, expire_on_commit=False),
         async_sessionmaker(reader, expire_on_commit=False),
         async_sessionmaker(sequencer, expire_on_commit=False),
+        at_once,
     )
 
 
@@ -71,8 +122,12 @@ def _sqlite(url: str, begin: str, *, inline: bool = False) -> AsyncEngine:
         engine = create_async_engine(
             url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000}, pool_size=POOL, max_overflow=0
         )
+    _configure_sqlite(engine.sync_engine, begin, inline=inline)
+    return engine
 
-    @event.listens_for(engine.sync_engine, "connect")
+
+def _configure_sqlite(engine: Engine, begin: str, *, inline: bool = False) -> None:
+    @event.listens_for(engine, "connect")
     def on_connect(dbapi_connection: Any, _record: object) -> None:
         if not inline:  # (the inline connection is made so)
             dbapi_connection.isolation_level = None  # let SQLAlchemy's BEGIN below start transactions
@@ -84,11 +139,9 @@ def _sqlite(url: str, begin: str, *, inline: bool = False) -> AsyncEngine:
             cursor.execute(f"PRAGMA {pragma}")
         cursor.close()
 
-    @event.listens_for(engine.sync_engine, "begin")
+    @event.listens_for(engine, "begin")
     def on_begin(connection: Connection) -> None:
         connection.exec_driver_sql(begin)
-
-    return engine
 
 
 def alembic_config(connection: Connection | None = None) -> Config:

@@ -47,7 +47,9 @@ class SecurityHeaders:
     def __init__(self, hsts_max_age: int) -> None:
         self.headers = security_headers(hsts_max_age)
 
-    def __call__(self, message: Message, scope: Scope) -> None:
+    async def __call__(self, message: Message, scope: Scope) -> None:
+        """Async although it awaits nothing: Litestar runs a synchronous hook in a worker thread,
+        two hand-offs for every answer."""
         if message["type"] != "http.response.start":
             return
         headers = MutableScopeHeaders.from_message(message)

@@ -47,7 +47,7 @@ class Platform:
     sequencer: Sequencer = field(init=False)  # the one writer of units, cash and books (market.sequencer)
 
     def __post_init__(self) -> None:  # frozen: these are set once, here
-        object.__setattr__(self, "attestor", Attestor(self.ledger, self.database.reads))
+        object.__setattr__(self, "attestor", Attestor(self.ledger, self.database.read_at_once))
         sequencer = Sequencer(self.exchange, self.database.sequenced, self.ledger, self.clock, self.ids)
         object.__setattr__(self, "sequencer", sequencer)
 

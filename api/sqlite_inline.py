@@ -60,10 +60,11 @@ class Cursor:
         while True:
             try:
                 self._cursor.execute(sql, parameters)
-                return self
             except sqlite3.OperationalError as error:
                 if error.sqlite_errorcode != sqlite3.SQLITE_BUSY or time.monotonic() > deadline:
                     raise
+            else:
+                return self
             await asyncio.sleep(RETRY_S)  # another connection writes: let the loop run meanwhile
 
     async def executemany(self, sql: str, parameters: Iterable[Sequence[Any]]) -> Self:

@@ -19,7 +19,7 @@ import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sqlalchemy import ColumnElement, and_, exists, or_, select
+from sqlalchemy import ColumnElement, Connection, Select, and_, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry import context as c
@@ -201,39 +201,37 @@ def _open_pledge(bank: str, issuance: int) -> ColumnElement[bool]:
     return and_(PledgeRow.bank_id == bank, PledgeRow.issuance_id == issuance, PledgeRow.closed_at.is_(None))
 
 
-async def require_consent(
-    session: AsyncSession, actor: c.Actor, *, owner_credit_code: str, issuance: int, now: dt.datetime
+def require_consent(
+    connection: Connection, *, actor: c.Actor, owner_credit_code: str, issuance: int, now: dt.datetime
 ) -> dt.datetime:
     """Until when the actor may ask about the holding of ``issuance`` by the owner with that credit
     code: for a bank, the latest expiry of its consents in force from the owner, or ``FOREVER`` while
     a pledge request of the owner names it; regulators may always. Refused otherwise, and in the same
-    words when no party has that code."""
+    words when no party has that code. Synchronous, on a connection: the attestor reads it as one call
+    (``settlement.attestor``)."""
     if actor.kind != c.PartyKind.BANK:
         return FOREVER
     refusal = ConsentRequired("owner_credit_code", owner_credit_code=owner_credit_code, issuance=issuance)
-    owner = (
-        await session.execute(select(PartyRow.id).where(PartyRow.credit_code == owner_credit_code))
-    ).scalar()
-    if owner is None or not await _holds(session, owner, issuance):
+    owner = connection.execute(select(PartyRow.id).where(PartyRow.credit_code == owner_credit_code)).scalar()
+    if owner is None or connection.execute(_holds(owner, issuance)).first() is None:
         raise refusal  # a consent covers the owner's own rights, never another's (their evidence)
     bank = actor.party_id
     pledge = select(PledgeRow.id).where(_open_pledge(bank, issuance), PledgeRow.owner_id == owner)
-    if (await session.execute(pledge.limit(1))).first() is not None:
+    if connection.execute(pledge.limit(1)).first() is not None:
         return FOREVER
     query = select(ConsentRow.expires_at).where(
         _in_force(bank, now),
         ConsentRow.party_id == owner,
         or_(ConsentRow.issuance_id == issuance, ConsentRow.issuance_id.is_(None)),
     )
-    until = max((await session.execute(query)).scalars(), default=None)
+    until = max(connection.execute(query).scalars(), default=None)
     if until is None:
         raise refusal
     return until
 
 
-async def _holds(session: AsyncSession, party: str, issuance: int) -> bool:
-    query = select(BlockRow.id).where(BlockRow.issuance_id == issuance, BlockRow.owner_id == party)
-    return (await session.execute(query.limit(1))).first() is not None
+def _holds(party: str, issuance: int) -> Select[int]:
+    return select(BlockRow.id).where(BlockRow.issuance_id == issuance, BlockRow.owner_id == party).limit(1)
 
 
 async def may_ask_about_right(session: AsyncSession, bank: str, issuance: int, now: dt.datetime) -> bool:
@@ -252,7 +250,7 @@ async def may_ask_about_right(session: AsyncSession, bank: str, issuance: int, n
     for query in (consent, pledge):
         if (await session.execute(query.limit(1))).first() is not None:
             return True
-    return await _holds(session, bank, issuance)
+    return (await session.execute(_holds(bank, issuance))).first() is not None
 
 
 async def require_for_right(session: AsyncSession, actor: c.Actor, issuance: int, now: dt.datetime) -> None:

@@ -122,7 +122,12 @@ class Issuance:
 
 def serial(row: IssuanceRow, first: int, last: int) -> str:
     """``<class>-<division>-<vintage>-<issuance>-<first>-<last>`` (DESIGN §5)."""
-    return f"{row.asset_class}-{row.division}-{row.vintage}-{row.id}-{first}-{last}"
+    return serial_of(row.asset_class, row.division, row.vintage, row.id, first=first, last=last)
+
+
+def serial_of(asset_class: str, division: str, vintage: int, issuance: int, *, first: int, last: int) -> str:
+    """``serial`` from an issuance's parts, for reads that select columns rather than rows."""
+    return f"{asset_class}-{division}-{vintage}-{issuance}-{first}-{last}"
 
 
 def _application(row: ApplicationRow, scale: int, duplicates: list[Duplicate] | None = None) -> Application:

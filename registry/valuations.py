@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry import consents
@@ -155,16 +155,20 @@ async def history(
     return [view(row) for row in (await session.execute(query)).scalars()]
 
 
+# the most recent valuation still valid on ``today``: one statement, built once, for the async
+# sessions of use cases and the one-call read of a collateral answer alike
+LATEST_VALID = (
+    select(ValuationRow)
+    .where(
+        ValuationRow.issuance_id == bindparam("issuance"),
+        ValuationRow.valued_on <= bindparam("today"),
+        ValuationRow.valid_until > bindparam("today"),
+    )
+    .order_by(ValuationRow.valued_on.desc(), ValuationRow.recorded_at.desc())
+    .limit(1)
+)
+
+
 async def latest_valid(session: AsyncSession, issuance_id: int, today: dt.date) -> ValuationRow | None:
     """The most recent valuation still valid on ``today``."""
-    query = (
-        select(ValuationRow)
-        .where(
-            ValuationRow.issuance_id == issuance_id,
-            ValuationRow.valued_on <= today,
-            ValuationRow.valid_until > today,
-        )
-        .order_by(ValuationRow.valued_on.desc(), ValuationRow.recorded_at.desc())
-        .limit(1)
-    )
-    return (await session.execute(query)).scalar()
+    return (await session.execute(LATEST_VALID, {"issuance": issuance_id, "today": today})).scalar()

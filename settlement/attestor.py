@@ -11,13 +11,21 @@ A bank is answered only about a holding its owner let it ask about (``registry.c
 before anything is read or remembered: the remembered document is the same for every asker, the
 permission is not. A permission is kept until the ledger next grows (every grant, revocation and
 pledge step is an entry) or the consent it rests on expires.
+
+A fresh question is read as one call (``ReadAtOnce``): the ledger's head, the answer, the entries
+about the right and the stored subtrees for all their proofs and the checkpoint, in one transaction,
+then signed on the same thread. On SQLite that is one hand-off to a worker thread, not several per
+statement, and the event loop serves other requests meanwhile.
 """
 
 import asyncio
 import datetime as dt
 from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from functools import partial
+from typing import Protocol, TypeVar
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy import Connection
 
 from registry import collateral_answer, consents
 from registry import context as c
@@ -35,6 +43,14 @@ Question = tuple[int, str, tuple[int, int] | None, dt.date]  # issuance, owner, 
 Signed = tuple[int, bytes]  # the ledger size it was signed at, and the attestation as JSON
 Asker = tuple[str, str, int]  # the asking party, the owner's credit code, the issuance
 Permission = tuple[int, dt.datetime]  # the ledger's appends when it was read, and when it lapses
+T = TypeVar("T")
+
+
+class ReadAtOnce(Protocol):
+    """Runs a synchronous read on one connection in one read transaction, as one call (the
+    database's ``read_at_once``)."""
+
+    def __call__(self, read: Callable[[Connection], T], /) -> Awaitable[T]: ...
 
 
 class RightKeptChanging(Conflict):
@@ -45,9 +61,9 @@ class RightKeptChanging(Conflict):
 class Attestor:
     """Signs attestations, and keeps the latest ones for the questions asked again."""
 
-    def __init__(self, ledger: Ledger, reads: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(self, ledger: Ledger, read_at_once: ReadAtOnce) -> None:
         self.ledger = ledger
-        self._reads = reads
+        self._read_at_once = read_at_once
         self._signed: OrderedDict[Question, Signed] = OrderedDict()
         self._signing: dict[Question, asyncio.Task[Signed]] = {}
         self._permissions: dict[Asker, Permission] = {}
@@ -86,32 +102,39 @@ class Attestor:
         if kept is not None and kept[0] == self.ledger.appends and now < kept[1]:
             return
         appends = self.ledger.appends  # read first: a revocation landing meanwhile makes this stale
-        async with self._reads() as session:
-            until = await consents.require_consent(
-                session, actor, owner_credit_code=code, issuance=issuance_id, now=now
+        until = await self._read_at_once(
+            partial(
+                consents.require_consent, actor=actor, owner_credit_code=code, issuance=issuance_id, now=now
             )
+        )
         if len(self._permissions) >= REMEMBERED:
             self._permissions.clear()
         self._permissions[asker] = (appends, until)
 
     async def _sign(self, actor: c.Actor, question: Question, now: dt.datetime) -> Signed:
-        async with self._reads() as session:
-            return await self._read_and_sign(session, actor, question, now)
+        return await self._read_at_once(partial(self._read_and_sign, actor=actor, question=question, now=now))
 
-    async def _read_and_sign(
-        self, session: AsyncSession, actor: c.Actor, question: Question, now: dt.datetime
+    def _read_and_sign(
+        self, connection: Connection, *, actor: c.Actor, question: Question, now: dt.datetime
     ) -> Signed:
+        """The answer and its evidence at one ledger size, signed. On PostgreSQL each statement sees
+        the database as it is then: the head is read first and the entries about the right last, so an
+        entry beyond the head means the right changed under the answer, which is read again."""
         issuance_id, code, serials, today = question
         ledger = self.ledger
         for _ in range(ATTEMPTS):
-            note = await ledger.checkpoint(session)
-            size = int(note.split("\n")[1])
-            answer = await collateral_answer.answer(
-                session, actor, issuance_id=issuance_id, owner_credit_code=code, serials=serials, today=today
+            size, current = ledger.head(connection)
+            answer = collateral_answer.answer(
+                connection,
+                actor,
+                issuance_id=issuance_id,
+                owner_credit_code=code,
+                serials=serials,
+                today=today,
             )
-            about = await ledger.about(session, issuance_id)
-            if all(seq < size for seq, _ in about):  # nothing about this right landed after the checkpoint
-                paths = await ledger.inclusions(session, [seq for seq, _ in about], size)
+            about = ledger.about_now(connection, issuance_id)
+            if all(seq < size for seq, _ in about):  # nothing about this right landed after the head
+                note, paths = ledger.proven_now(connection, [seq for seq, _ in about], size, current)
                 evidence = [Evidence(seq, raw, path) for (seq, raw), path in zip(about, paths, strict=True)]
                 return size, canonical_bytes(
                     build(

@@ -2,6 +2,10 @@
 
 Appends run inside the caller's transaction, so a change and its entry commit together or not at all.
 Proofs read only the O(log n) stored perfect subtrees they need (one query), never the whole tree.
+
+A few reads also come in a synchronous form on a ``Connection`` (``head``, ``about_now``,
+``proven_now``), for reads made as one call with other statements (a collateral attestation's
+evidence, ``api.database.read_at_once``).
 """
 
 import datetime as dt
@@ -9,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import ColumnElement, bindparam, or_, select, update
+from sqlalchemy import ColumnElement, Connection, bindparam, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from registry.epochs import CREDENTIAL_KINDS, Epoch
@@ -34,6 +38,13 @@ from settlement.visibility import EVERYTHING, PUBLIC_KINDS, Sight, named
 HEAD_ID = 1
 _NODES_BY_KEY = select(LedgerNodeRow.key, LedgerNodeRow.hash).where(
     LedgerNodeRow.key.in_(bindparam("keys", expanding=True))
+)
+_HEAD = select(LedgerHeadRow.size, LedgerHeadRow.verifier_key).where(LedgerHeadRow.id == HEAD_ID)
+_ABOUT = (
+    select(LedgerEntryRow.seq, LedgerEntryRow.canonical)
+    .join(LedgerSubjectRow, LedgerSubjectRow.seq == LedgerEntryRow.seq)
+    .where(LedgerSubjectRow.issuance == bindparam("issuance"))
+    .order_by(LedgerEntryRow.seq)
 )
 
 
@@ -210,13 +221,17 @@ class Ledger:
 
     async def about(self, session: AsyncSession, issuance: int) -> list[tuple[int, bytes]]:
         """The entries that concern ``issuance``, in order, with their stored bytes."""
-        query = (
-            select(LedgerEntryRow.seq, LedgerEntryRow.canonical)
-            .join(LedgerSubjectRow, LedgerSubjectRow.seq == LedgerEntryRow.seq)
-            .where(LedgerSubjectRow.issuance == issuance)
-            .order_by(LedgerEntryRow.seq)
-        )
-        return [(seq, raw) for seq, raw in (await session.execute(query)).all()]
+        return [(seq, raw) for seq, raw in (await session.execute(_ABOUT, {"issuance": issuance})).all()]
+
+    def about_now(self, connection: Connection, issuance: int) -> list[tuple[int, bytes]]:
+        """``about``, on a connection."""
+        return [(seq, raw) for seq, raw in connection.execute(_ABOUT, {"issuance": issuance})]
+
+    @staticmethod
+    def head(connection: Connection) -> tuple[int, str | None]:
+        """The ledger's size and the verifier key the latest rotation handed over to (None before any)."""
+        size, current = connection.execute(_HEAD).one()
+        return size, current
 
     async def size(self, session: AsyncSession) -> int:
         return (
@@ -252,20 +267,50 @@ class Ledger:
         """The signed note for the current size; signed on first read of each size (Ed25519 is
         deterministic, so every reader of a size sees the same bytes), and only while this process's
         key is still the ledger's (a rotation made elsewhere retires it)."""
-        size, current = (
-            await session.execute(
-                select(LedgerHeadRow.size, LedgerHeadRow.verifier_key).where(LedgerHeadRow.id == HEAD_ID)
-            )
-        ).one()
-        note = self._notes.get(size)
+        size, current = (await session.execute(_HEAD)).one()
+        note = self._signed_note(size, current)
         if note is None:
-            if current is not None and current != self.verifier_key:
-                raise SigningKeyError(
-                    f"the ledger's signing key was rotated to {current}; this process holds the retired "
-                    f"{self.verifier_key} and signs nothing more: restart it with the new key"
-                )
-            note = sign(Checkpoint(self.origin, size, await self.root(session, size)), self.origin, self._key)
-            self._notes = {size: note}
+            note = self._sign_note(size, await self.root(session, size))
+        return note
+
+    def proven_now(
+        self, connection: Connection, seqs: Sequence[int], size: int, current: str | None
+    ) -> tuple[str, list[list[bytes]]]:
+        """The signed note of ``size`` (read with ``current``, the head's verifier key) and the
+        inclusion paths of ``seqs`` in its tree, from one fetch of stored subtrees: the paths' and,
+        when this size's note is not signed yet, the root's."""
+        for seq in seqs:
+            if not 0 <= seq < size:
+                raise SeqOutsideTree("seq", seq=seq, size=size)
+        note = self._signed_note(size, current)
+        ranges = [merkle.inclusion_ranges(seq, size) for seq in seqs]
+        wanted = [r for path in ranges for r in path] + ([(0, size)] if note is None else [])
+        coordinates = merkle.tiles_needed(wanted)
+        if any(index >> NODE_INDEX_BITS for _, index in coordinates):
+            raise BeyondAnyLedger("size", parameter="size")
+        keys = {node_key(level, index): (level, index) for level, index in coordinates}
+        found = connection.execute(_NODES_BY_KEY, {"keys": list(keys)}) if keys else ()
+        nodes = {keys[key]: digest for key, digest in found}
+        if len(nodes) < len(coordinates):
+            raise BeyondLedgerSize("size", parameter="size", size=self.head(connection)[0])
+        if note is None:
+            note = self._sign_note(size, merkle.root(nodes, size))
+        return note, [[merkle.subtree_hash(nodes, a, b) for a, b in path] for path in ranges]
+
+    def _signed_note(self, size: int, current: str | None) -> str | None:
+        """The note of ``size`` if signed already; None if it is still to sign, which this process
+        may do only while its key is the ledger's."""
+        note = self._notes.get(size)
+        if note is None and current is not None and current != self.verifier_key:
+            raise SigningKeyError(
+                f"the ledger's signing key was rotated to {current}; this process holds the retired "
+                f"{self.verifier_key} and signs nothing more: restart it with the new key"
+            )
+        return note
+
+    def _sign_note(self, size: int, root: bytes) -> str:
+        note = sign(Checkpoint(self.origin, size, root), self.origin, self._key)
+        self._notes = {size: note}
         return note
 
     async def root(self, session: AsyncSession, size: int) -> bytes:
@@ -287,16 +332,6 @@ class Ledger:
         nodes = await self._nodes(session, merkle.tiles_needed([*ranges, (0, size), (seq, seq + 1)]), "size")
         path = [merkle.subtree_hash(nodes, a, b) for a, b in ranges]
         return InclusionProof(seq, size, nodes[(0, seq)], path, merkle.root(nodes, size))
-
-    async def inclusions(self, session: AsyncSession, seqs: Sequence[int], size: int) -> list[list[bytes]]:
-        """Inclusion paths of several entries in the tree of ``size``, from one fetch of stored
-        subtrees (an attestation carries one for every entry about a right)."""
-        for seq in seqs:
-            if not 0 <= seq < size:
-                raise SeqOutsideTree("seq", seq=seq, size=size)
-        ranges = [merkle.inclusion_ranges(seq, size) for seq in seqs]
-        nodes = await self._nodes(session, merkle.tiles_needed([r for path in ranges for r in path]), "size")
-        return [[merkle.subtree_hash(nodes, a, b) for a, b in path] for path in ranges]
 
     async def consistency(self, session: AsyncSession, first: int, second: int) -> ConsistencyProof:
         if not 0 < first <= second:

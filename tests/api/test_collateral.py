@@ -7,10 +7,13 @@ its user would, with authorisation. A bank asks about a right with its owner's c
 import copy
 import datetime as dt
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import Engine, event
 
 from settlement import attestation
 from tests import independent_verifier
@@ -381,3 +384,57 @@ async def test_a_pledge_request_is_for_units_the_owner_holds_free(platform: Plat
     recorded = await platform.post("/api/v1/valuations", bank, appraisal(issued["id"]))
     assert recorded.status_code == 403, recorded.text  # the refused requests opened nothing
     assert (await pledge_request(platform, holder, bank, issued["id"])).status_code == 201
+
+
+@contextmanager
+def statements() -> Iterator[list[str]]:
+    """The SQL statements run meanwhile, on any engine."""
+    run: list[str] = []
+
+    def note(_connection: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        run.append(statement)
+
+    event.listen(Engine, "before_cursor_execute", note)
+    try:
+        yield run
+    finally:
+        event.remove(Engine, "before_cursor_execute", note)
+
+
+async def test_an_answer_names_pledges_then_freezes_within_the_serials_asked_and_reads_in_few_statements(
+    platform: Platform,
+) -> None:
+    owner, stranger = await platform.onboard("collective", "361028"), await platform.onboard("enterprise")
+    issued = await platform.confirmed(owner, "CS", "1000")
+    await consented(platform, owner)
+    await valued(platform, issued["id"], "45000.00")
+    bank, code = await platform.bank(), await owner_code(platform, owner)
+    pledge = (await pledge_request(platform, owner, bank, issued["id"])).json()
+    registered = await platform.post(f"/api/v1/pledges/{pledge['id']}/register", bank, {})
+    assert registered.status_code == 200, registered.text
+    frozen = await platform.freeze(
+        {"issuance": issued["id"], "owner": owner.party, "quantity": "100", "reason": "执行报告待核查"}
+    )
+    assert frozen.status_code == 200, frozen.text
+    key = (await platform.get("/api/v1/ledger/key")).text
+    whole = attestation.verify(await verify(platform, bank, issued["id"], code), key).answer
+    assert [(lien["kind"], lien["quantity"]) for lien in whole["liens"]] == [
+        ("pledge", "400"),
+        ("freeze", "100"),
+    ]
+    assert (whole["quantities"]["active"], whole["quantities"]["pledged"], whole["quantities"]["frozen"]) == (
+        "500",
+        "400",
+        "100",
+    )
+    with statements() as run:  # a fresh question, once the bank's key and permission are known
+        part = await verify(platform, bank, issued["id"], code, serials={"first": 101, "last": 300})
+    assert len(run) <= 6, run  # SQLite's BEGIN, the head, the right, its liens, its entries, the proofs
+    answer = attestation.verify(part, key).answer
+    assert answer["serials"].endswith(f"-{issued['id']}-101-300") and answer["liens"] == whole["liens"]
+    assert sum(int(quantity) for quantity in answer["quantities"].values()) == 200
+    regulator = await platform.regulator()  # regulators ask without consent
+    unheld = await verify(platform, regulator, issued["id"], await owner_code(platform, stranger))
+    assert attestation.verify(unheld, key).answer["owner_holds"] is False
+    unknown = (await verify(platform, regulator, issued["id"] + 1000, code))["attestation"]["answer"]
+    assert unknown["exists"] is False
