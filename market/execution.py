@@ -15,6 +15,7 @@ from registry import cash, units
 from registry import context as c
 from registry import events as ev
 from registry.errors import RegistryError
+from registry.locks import locked
 from registry.quantities import Money, Quantity
 from settlement.dvp import Trade, settle
 
@@ -79,7 +80,7 @@ async def apply(
 
     async def order(order_id: str) -> OrderRow:
         if order_id not in rows:
-            found = await work.session.get(OrderRow, order_id, with_for_update=True)
+            found = await locked(work.session, OrderRow, order_id)
             assert found is not None, f"the book holds order {order_id} that the database does not"
             rows[order_id] = found
         return rows[order_id]

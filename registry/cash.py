@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from registry import context as c
 from registry import events as ev
 from registry.errors import CashNotFree, Conflict, Forbidden, InvalidInput, UnknownParty
+from registry.locks import locked
 from registry.parties import require_none_frozen
 from registry.quantities import Money
 from registry.tables import CashAccountRow, CashMovementRow, PartyRow, SettlementBankRow
@@ -106,8 +107,7 @@ async def designate(work: c.Work, actor: c.Actor, *, party_id: str, bank: str) -
 
 
 async def _locked_account(session: AsyncSession, party_id: str) -> CashAccountRow:
-    query = select(CashAccountRow).where(CashAccountRow.party_id == party_id).with_for_update()
-    row = (await session.execute(query)).scalar()
+    row = await locked(session, CashAccountRow, party_id)
     if row is None:
         raise UnknownParty("party", party=party_id)
     return row

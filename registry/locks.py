@@ -1,0 +1,39 @@
+"""Rows a transaction holds locked for update, read from the database once.
+
+A row locked ``FOR UPDATE`` stays locked until its transaction ends and changes only through the
+session that locked it, so reading it again — as every order of a batch does with the same few cash
+accounts, each order several times (hold, release, pay) — needs no statement: the session's identity
+map has it (and this module keeps it there). A savepoint rolled back releases the locks taken inside it (and the session expires the
+rows changed there), so then every lock is taken again; so it is once the transaction ends.
+"""
+
+from typing import Any, TypeVar
+
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session, SessionTransaction
+
+R = TypeVar("R")
+_HELD = "locked"  # the session's ``info`` key: the rows it holds locked, by type and key
+
+
+async def locked(session: AsyncSession, row_type: type[R], key: Any) -> R | None:
+    """The row of ``row_type`` with primary key ``key``, locked for update; None if there is none."""
+    held: dict[tuple[type[Any], Any], Any] = session.info.setdefault(_HELD, {})
+    row: R | None = held.get((row_type, key))
+    if row is None:
+        row = await session.get(row_type, key, with_for_update=True)
+        if row is not None:
+            held[row_type, key] = row  # kept here: the identity map holds unchanged rows only weakly
+    return row
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _released_by_rollback(session: Session, _previous: SessionTransaction) -> None:
+    session.info.pop(_HELD, None)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _released_at_end(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:  # the transaction itself, not a savepoint within it
+        session.info.pop(_HELD, None)
