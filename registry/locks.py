@@ -2,9 +2,10 @@
 
 A row locked ``FOR UPDATE`` stays locked until its transaction ends and changes only through the
 session that locked it, so reading it again — as every order of a batch does with the same few cash
-accounts, each order several times (hold, release, pay) — needs no statement: the session's identity
-map has it (and this module keeps it there). A savepoint rolled back releases the locks taken inside it (and the session expires the
-rows changed there), so then every lock is taken again; so it is once the transaction ends.
+accounts, each order several times (hold, release, pay) — needs no statement: this module keeps the
+row (the session's identity map would hold it only weakly). A savepoint rolled back releases the
+locks taken inside it (and the session expires the rows changed there), so then every lock is taken
+again; so it is once the transaction ends.
 """
 
 from typing import Any, TypeVar
