@@ -20,13 +20,28 @@ _HELD = "locked"  # the session's ``info`` key: the rows it holds locked, by typ
 
 async def locked(session: AsyncSession, row_type: type[R], key: Any) -> R | None:
     """The row of ``row_type`` with primary key ``key``, locked for update; None if there is none."""
-    held: dict[tuple[type[Any], Any], Any] = session.info.setdefault(_HELD, {})
+    held = _held(session)
     row: R | None = held.get((row_type, key))
     if row is None:
         row = await session.get(row_type, key, with_for_update=True)
         if row is not None:
             held[row_type, key] = row  # kept here: the identity map holds unchanged rows only weakly
     return row
+
+
+def first_time(session: AsyncSession, lock: tuple[Any, ...]) -> bool:
+    """Whether the transaction takes ``lock`` (a name of the caller's) now for the first time: the
+    caller takes it then, and need not again."""
+    held = _held(session)
+    if lock in held:
+        return False
+    held[lock] = True
+    return True
+
+
+def _held(session: AsyncSession) -> dict[tuple[Any, ...], Any]:
+    held: dict[tuple[Any, ...], Any] = session.info.setdefault(_HELD, {})
+    return held
 
 
 @event.listens_for(Session, "after_soft_rollback")

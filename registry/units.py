@@ -36,6 +36,7 @@ from registry.errors import (
     UnknownIssuance,
     UnknownParty,
 )
+from registry.locks import first_time
 from registry.quantities import Quantity
 from registry.rights import serial
 from registry.tables import BlockRow, FreezeRow, IssuanceRow, MovementRow, PartyRow, RetirementRow
@@ -105,7 +106,8 @@ async def _lock_holding(session: AsyncSession, issuance_id: int, owner: str) -> 
     The key is (issuance, CRC-32 of the owner): two holdings sharing one only wait for each other."""
     if (await session.connection()).dialect.name == "postgresql":
         key = (_int4(issuance_id), _int4(zlib.crc32(owner.encode())))
-        await session.execute(select(func.pg_advisory_xact_lock(*key)))
+        if first_time(session, ("holding", *key)):
+            await session.execute(select(func.pg_advisory_xact_lock(*key)))
 
 
 async def _locked(
@@ -160,7 +162,7 @@ async def _reassign(
     issuance_id = rows[0].issuance_id
     await session.execute(delete(BlockRow).where(BlockRow.id.in_(gone)))
     await session.execute(
-        insert(BlockRow),
+        insert(BlockRow).execution_options(render_nulls=True),  # one statement, with or without a lien
         [
             {
                 "issuance_id": issuance_id,
