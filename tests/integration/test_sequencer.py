@@ -12,17 +12,12 @@ from sqlalchemy.exc import IntegrityError
 from api.idempotency import IdempotencyRow
 from market.exchange import Market
 from market.sequencer import Sequencer
-from registry.errors import InvalidInput
+from registry.errors import ReasonRequired
 from settlement.unit_of_work import UnitOfWork
 from tests.api.test_orders import entered, market, order
 from tests.platform import Platform
 
 pytestmark = pytest.mark.anyio
-
-
-class Refused(InvalidInput):
-    title = "Refused"
-    template = "refused by the test"
 
 
 def writes(key: str, *, then: Exception | None = None) -> Any:
@@ -59,11 +54,11 @@ async def test_commands_queued_together_commit_in_one_batch_and_a_refused_one_un
     before = sequencer.batches
     results = await asyncio.gather(
         sequencer.submit(None, None, writes("a")),
-        sequencer.submit(None, None, writes("b", then=Refused(None))),
+        sequencer.submit(None, None, writes("b", then=ReasonRequired(None))),
         sequencer.submit(None, None, writes("c")),
         return_exceptions=True,
     )
-    assert results[0] == "a" and isinstance(results[1], Refused) and results[2] == "c"
+    assert results[0] == "a" and isinstance(results[1], ReasonRequired) and results[2] == "c"
     assert sequencer.batches == before + 1  # all three in one transaction
     assert await stored(platform) == {"a", "c"}
 
