@@ -33,7 +33,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
 from market.exchange import Exchange, Market
 from registry.errors import RegistryError
@@ -144,9 +145,7 @@ class Sequencer:
         try:
             outcomes = await self._commit(batch)
         except Exception as failure:
-            for instrument in {queued.instrument for queued in batch}:
-                if instrument is not None:
-                    self.exchange.drop(instrument)
+            self._drop_books(batch)
             if len(batch) == 1:
                 _answer(batch[0].answer, failure, failed=True)
                 return
@@ -160,32 +159,104 @@ class Sequencer:
             _answer(queued.answer, result, failed=failed)
 
     async def _commit(self, batch: list[_Queued]) -> list[tuple[Any, bool]]:
+        """Run ``batch`` in one transaction and commit it; the outcome of each command.
+
+        Commands run without savepoints first (two round trips each saved): a command refused before
+        it wrote anything, as most refusals are, leaves nothing to undo. One refused after writing
+        has the batch rolled back and run again without it, each command then in its own savepoint."""
+        books = {queued.instrument for queued in batch if queued.instrument is not None}
+        try:
+            return await self._attempt(batch, books, guarded=False)
+        except _RefusedAfterWriting as refused:
+            self._drop_books(batch)
+            rest = batch[: refused.index] + batch[refused.index + 1 :]
+            outcomes = await self._attempt(rest, books, guarded=True)
+            outcomes.insert(refused.index, (refused.refusal, True))
+            return outcomes
+
+    async def _attempt(
+        self, batch: list[_Queued], books: set[str], *, guarded: bool
+    ) -> list[tuple[Any, bool]]:
+        """Run ``batch`` and commit; then ``books`` (those of the batch as first taken, rebuilt if a
+        command that was taken out had them dropped) publish what they hold."""
         work = UnitOfWork(self._writes, self._ledger, self._clock, self._ids)
         async with work:
-            outcomes = [await self._step(work, queued) for queued in batch]
+            writes = _Writes(await work.session.connection())
+            outcomes = []
+            for index, queued in enumerate(batch):
+                try:
+                    outcomes.append(await self._step(work, queued, writes, guarded=guarded))
+                except _RefusedAfterWriting as refused:
+                    refused.index = index
+                    raise
+            for instrument in books:
+                await self.exchange.market(work.session, instrument)
             await work.commit()
-        for instrument in {queued.instrument for queued in batch}:
-            if instrument is not None:
-                self.exchange.publish(instrument)
+        for instrument in books:
+            self.exchange.publish(instrument)
         return outcomes
 
-    async def _step(self, work: UnitOfWork, queued: _Queued) -> tuple[Any, bool]:
-        """Run one command in its own savepoint; its refusal is its answer, and undoes only it."""
+    async def _step(
+        self, work: UnitOfWork, queued: _Queued, writes: "_Writes", *, guarded: bool
+    ) -> tuple[Any, bool]:
+        """Run one command; its refusal is its answer, and undoes only it (see ``_commit``)."""
         market = None
         if queued.instrument is not None:
             market = await self.exchange.market(work.session, queued.instrument)
         work.acting_user = queued.acting_user
         recorded, changes = len(work.events), None if market is None else market.book.changes
+        written = writes.count
         try:
-            async with work.session.begin_nested():
+            if guarded:
+                async with work.session.begin_nested():
+                    result = await queued.run(work, market)
+            else:
                 result = await queued.run(work, market)
+                await work.session.flush()  # the database's refusal, if any, is this command's
         except RegistryError as refusal:
+            session = work.session
+            if not guarded and (
+                writes.count != written
+                or len(work.events) != recorded
+                or session.new
+                or session.dirty
+                or session.deleted
+                or (market is not None and market.book.changes != changes)
+            ):
+                raise _RefusedAfterWriting(refusal) from refusal
             del work.events[recorded:]
             if market is not None and market.book.changes != changes:  # restored as the transaction has it
                 self.exchange.drop(market.terms.instrument)
                 await self.exchange.market(work.session, market.terms.instrument)
             return refusal, True
         return result, False
+
+    def _drop_books(self, batch: list[_Queued]) -> None:
+        """Forget the books ``batch`` touched: they may hold what the database does not."""
+        for instrument in {queued.instrument for queued in batch}:
+            if instrument is not None:
+                self.exchange.drop(instrument)
+
+
+class _RefusedAfterWriting(Exception):
+    """A command refused once it had written: the batch is run again without it."""
+
+    def __init__(self, refusal: RegistryError) -> None:
+        super().__init__(str(refusal))
+        self.refusal = refusal
+        self.index = -1  # its place in the batch, set where it is known
+
+
+class _Writes:
+    """Counts the statements other than reads sent on a connection: whether a command wrote."""
+
+    def __init__(self, connection: AsyncConnection) -> None:
+        self.count = 0
+        event.listen(connection.sync_connection, "before_cursor_execute", self._seen)
+
+    def _seen(self, _conn: object, _cursor: object, statement: str, *_: object) -> None:
+        if not statement.startswith("SELECT"):
+            self.count += 1
 
 
 def _answer(answer: asyncio.Future[Any], outcome: Any, *, failed: bool) -> None:
