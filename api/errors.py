@@ -33,7 +33,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from api.i18n import DEFAULT, negotiate, translate, translate_validation
 from api.inputs import MAX_PARAMETER_LENGTH, NotJson, echo
 from api.rate_limits import RateLimited
-from market.sequencer import Overloaded
+from market.errors import Overloaded
 from registry import errors as re_errors
 from registry.errors import Malformed
 from settlement.ledger import LedgerRangeError

@@ -61,7 +61,7 @@ class Cursor:
             try:
                 self._cursor.execute(sql, parameters)
             except sqlite3.OperationalError as error:
-                if error.sqlite_errorcode != sqlite3.SQLITE_BUSY or time.monotonic() > deadline:
+                if error.sqlite_errorcode & 0xFF != sqlite3.SQLITE_BUSY or time.monotonic() > deadline:
                     raise
             else:
                 return self

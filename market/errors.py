@@ -370,3 +370,14 @@ REFUSED: dict[str, tuple[type[RegistryError], str]] = {
     e.ABOVE_MAXIMUM_QUANTITY: (AboveMaximumQuantity, "quantity"),
     e.NO_SUCH_OPEN_ORDER: (OrderNotOpen, "order"),
 }
+
+
+# -- the sequencer ----------------------------------------------------------------------------------
+
+
+class Overloaded(RegistryError):
+    """Too many writes wait for the sequencer, or it is stopping: the caller retries (503, with
+    ``Retry-After``); nothing was queued."""
+
+    title = "Too many writes waiting"
+    template = "{queued} writes are waiting to be committed; retry in {retry_after} s"

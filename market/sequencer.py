@@ -11,12 +11,16 @@ and a bigger batch under load means a lower cost per command, so the rate rises 
 
 Commands in a batch stay independent:
 
-- each runs in its own SAVEPOINT; a refusal (a ``RegistryError``) rolls back just that command and
-  becomes its caller's answer. A refusal after the command changed its book has the book rebuilt
-  from the transaction, which no longer holds the command's writes;
-- any other failure, or a commit the database refuses, rolls the whole batch back, drops the books it
-  touched (rebuilt from the database on next use) and runs the batch again in halves, down to the one
-  command that fails, whose caller gets the error;
+- a command refused (a ``RegistryError``) before it wrote anything, as most refusals are, is simply
+  answered with its refusal: nothing to undo;
+- a command refused after writing, or one the database refuses, has the batch rolled back, its
+  books rebuilt from the database, and the batch run again without it — each command now in its own
+  SAVEPOINT (two round trips a command that the first run saves), so that no second command can
+  make it run a third time — and is answered with its error;
+- a failure of the batch as a whole (the database unreachable, its lock not to be had) is every
+  command's answer, once: no command runs twice;
+- a COMMIT that fails may have landed (a connection lost after it was sent): the ledger's head, read
+  anew, tells which, and the callers are answered accordingly — never run again;
 - a caller that goes away (a client that disconnects) does not take its command with it: the
   command is already sequenced and runs, and its answer is dropped;
 - a full queue refuses at once (``Overloaded``: 503 with ``Retry-After``), never an unbounded wait.
@@ -34,11 +38,14 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from sqlalchemy import event
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
+from market.errors import Overloaded
 from market.exchange import Exchange, Market
+from registry.assets import forget_asset_classes
 from registry.errors import RegistryError
-from settlement.ledger import Ledger
+from settlement.ledger import Ledger, current_size
 from settlement.unit_of_work import Clock, UnitOfWork
 
 T = TypeVar("T")
@@ -48,13 +55,6 @@ BATCH = 256  # commands per transaction at most, as Tessera's sequencer
 QUEUED = 4096  # commands waiting at most; beyond, callers are told to come back
 
 log = logging.getLogger("liangshan")
-
-
-class Overloaded(RegistryError):
-    """The queue is full: the caller is told to retry (503, with ``Retry-After``)."""
-
-    title = "Too many writes waiting"
-    template = "{queued} writes are waiting to be committed; retry in {retry_after} s"
 
 
 @dataclass(slots=True)
@@ -86,7 +86,9 @@ class Sequencer:
         self._waiting = 0
         self._wake = asyncio.Event()
         self.in_flight = 0  # commands taken into the batch being run
+        self.submitted = 0  # commands ever queued, for the tests that race requests
         self.batches = 0  # batches committed, for the benchmarks' and tests' curiosity
+        self._closed = False
 
     @property
     def pending(self) -> int:
@@ -96,11 +98,12 @@ class Sequencer:
     async def submit(self, instrument: str | None, acting_user: str | None, run: Command[T]) -> T:
         """Run ``run`` in the next batch (as the one writer of ``instrument``'s book, handed to it,
         if one is named) and return its result once the batch has committed; raise its refusal."""
-        if self._waiting >= self.limit:
+        if self._waiting >= self.limit or self._closed:
             raise Overloaded(None, queued=self._waiting, retry_after=1)
         answer: asyncio.Future[T] = asyncio.get_running_loop().create_future()
         self._queues.setdefault(instrument, deque()).append(_Queued(instrument, acting_user, run, answer))
         self._waiting += 1
+        self.submitted += 1
         self._wake.set()
         return await asyncio.shield(answer)  # a cancelled caller leaves its command to run
 
@@ -117,16 +120,27 @@ class Sequencer:
             await task
 
     async def _loop(self, stop: asyncio.Event) -> None:
-        while True:
-            await self._wake.wait()
-            self._wake.clear()
-            while self._waiting:
-                batch = self._take()
-                self.in_flight = len(batch)
-                await self._settle(batch)
-                self.in_flight = 0
-            if stop.is_set():
-                return
+        """Run batches until stopped; whatever stops it answers every command still waiting, so no
+        caller waits for ever, and refuses new ones."""
+        try:
+            while True:
+                await self._wake.wait()
+                self._wake.clear()
+                while self._waiting:
+                    batch = self._take()
+                    self.in_flight = len(batch)
+                    await self._settle(batch)
+                    self.in_flight = 0
+                if stop.is_set():
+                    return
+        finally:
+            self._closed = True
+            stopped = Overloaded(None, queued=self._waiting, retry_after=1)
+            for queue in self._queues.values():
+                for queued in queue:
+                    _answer(queued.answer, stopped, failed=True)
+            self._queues.clear()
+            self._waiting = 0
 
     def _take(self) -> list[_Queued]:
         """Up to ``batch`` commands, one from each queue in turn."""
@@ -141,44 +155,37 @@ class Sequencer:
         return batch
 
     async def _settle(self, batch: list[_Queued]) -> None:
-        """Commit ``batch`` and answer its callers; a failed batch is tried again in halves."""
+        """Commit ``batch`` and answer its callers."""
         try:
             outcomes = await self._commit(batch)
-        except Exception as failure:
-            self._drop_books(batch)
-            if len(batch) == 1:
-                _answer(batch[0].answer, failure, failed=True)
-                return
-            log.warning("a batch of %d failed (%s); retrying it in halves", len(batch), failure)
-            half = len(batch) // 2
-            await self._settle(batch[:half])
-            await self._settle(batch[half:])
-            return
-        self.batches += 1
+        except Exception as failure:  # the batch as a whole: nothing of it landed
+            log.warning("a batch of %d failed: %s", len(batch), failure)
+            self._forget(batch)
+            outcomes = [(failure, True)] * len(batch)
+        else:
+            self.batches += 1
         for queued, (result, failed) in zip(batch, outcomes, strict=True):
             _answer(queued.answer, result, failed=failed)
 
     async def _commit(self, batch: list[_Queued]) -> list[tuple[Any, bool]]:
-        """Run ``batch`` in one transaction and commit it; the outcome of each command.
-
-        Commands run without savepoints first (two round trips each saved): a command refused before
-        it wrote anything, as most refusals are, leaves nothing to undo. One refused after writing
-        has the batch rolled back and run again without it, each command then in its own savepoint."""
+        """Run ``batch`` in one transaction and commit it: the outcome of each command (see above)."""
         books = {queued.instrument for queued in batch if queued.instrument is not None}
-        try:
-            return await self._attempt(batch, books, guarded=False)
-        except _RefusedAfterWriting as refused:
-            self._drop_books(batch)
-            rest = batch[: refused.index] + batch[refused.index + 1 :]
-            outcomes = await self._attempt(rest, books, guarded=True)
-            outcomes.insert(refused.index, (refused.refusal, True))
-            return outcomes
+        out: dict[int, Exception] = {}  # commands taken out of the batch, by place, with their error
+        while True:
+            kept = [index for index in range(len(batch)) if index not in out]
+            try:
+                outcomes = iter(await self._attempt([batch[i] for i in kept], books, guarded=bool(out)))
+            except _CommandFailed as failed:
+                self._forget(batch)
+                out[kept[failed.index]] = failed.error
+                continue
+            return [(out[i], True) if i in out else next(outcomes) for i in range(len(batch))]
 
     async def _attempt(
         self, batch: list[_Queued], books: set[str], *, guarded: bool
     ) -> list[tuple[Any, bool]]:
         """Run ``batch`` and commit; then ``books`` (those of the batch as first taken, rebuilt if a
-        command that was taken out had them dropped) publish what they hold."""
+        command taken out had them dropped) publish what they hold."""
         work = UnitOfWork(self._writes, self._ledger, self._clock, self._ids)
         async with work:
             writes = _Writes(await work.session.connection())
@@ -186,12 +193,18 @@ class Sequencer:
             for index, queued in enumerate(batch):
                 try:
                     outcomes.append(await self._step(work, queued, writes, guarded=guarded))
-                except _RefusedAfterWriting as refused:
-                    refused.index = index
+                except _CommandFailed as failed:
+                    failed.index = index
                     raise
             for instrument in books:
                 await self.exchange.market(work.session, instrument)
-            await work.commit()
+            size = await work.append()
+            try:
+                await work.land(size)
+            except Exception:
+                if size is None or not await self._landed(size):
+                    raise
+                self._ledger.landed(work.events, size)
         for instrument in books:
             self.exchange.publish(instrument)
         return outcomes
@@ -199,51 +212,68 @@ class Sequencer:
     async def _step(
         self, work: UnitOfWork, queued: _Queued, writes: "_Writes", *, guarded: bool
     ) -> tuple[Any, bool]:
-        """Run one command; its refusal is its answer, and undoes only it (see ``_commit``)."""
-        market = None
-        if queued.instrument is not None:
-            market = await self.exchange.market(work.session, queued.instrument)
+        """Run one command; its refusal is its answer, and undoes only it (see the module's notes)."""
+        market, changes = None, None
+        recorded, written = len(work.events), writes.count
         work.acting_user = queued.acting_user
-        recorded, changes = len(work.events), None if market is None else market.book.changes
-        written = writes.count
         try:
+            if queued.instrument is not None:
+                market = await self.exchange.market(work.session, queued.instrument)
+                changes = market.book.changes
             if guarded:
                 async with work.session.begin_nested():
                     result = await queued.run(work, market)
             else:
                 result = await queued.run(work, market)
                 await work.session.flush()  # the database's refusal, if any, is this command's
-        except RegistryError as refusal:
+        except Exception as error:
+            if _lost(error):
+                raise  # the connection, not the command: the batch fails as a whole
             session = work.session
-            if not guarded and (
+            wrote = (
                 writes.count != written
                 or len(work.events) != recorded
-                or session.new
-                or session.dirty
-                or session.deleted
+                or bool(session.new or session.dirty or session.deleted)
                 or (market is not None and market.book.changes != changes)
-            ):
-                raise _RefusedAfterWriting(refusal) from refusal
+            )
+            if not guarded and (wrote or not isinstance(error, RegistryError)):
+                raise _CommandFailed(error) from error
             del work.events[recorded:]
             if market is not None and market.book.changes != changes:  # restored as the transaction has it
                 self.exchange.drop(market.terms.instrument)
                 await self.exchange.market(work.session, market.terms.instrument)
-            return refusal, True
+            return error, True
         return result, False
 
-    def _drop_books(self, batch: list[_Queued]) -> None:
-        """Forget the books ``batch`` touched: they may hold what the database does not."""
+    async def _landed(self, size: int) -> bool:
+        """Whether a batch whose COMMIT raised landed all the same: the ledger's head, read anew, is
+        as the batch left it."""
+        async with self._writes() as session:
+            return await current_size(session) == size
+
+    def _forget(self, batch: list[_Queued]) -> None:
+        """After a batch rolled back: forget the books it touched and what the registry kept from its
+        transaction; both may hold what the database does not."""
         for instrument in {queued.instrument for queued in batch}:
             if instrument is not None:
                 self.exchange.drop(instrument)
+        forget_asset_classes()
 
 
-class _RefusedAfterWriting(Exception):
-    """A command refused once it had written: the batch is run again without it."""
+def _lost(error: Exception) -> bool:
+    """Whether ``error`` is the database connection's, not the command's."""
+    return isinstance(error, DBAPIError) and (
+        error.connection_invalidated or isinstance(error, OperationalError)
+    )
 
-    def __init__(self, refusal: RegistryError) -> None:
-        super().__init__(str(refusal))
-        self.refusal = refusal
+
+class _CommandFailed(Exception):
+    """A command refused once it had written, or refused by the database: the batch is run again
+    without it."""
+
+    def __init__(self, error: Exception) -> None:
+        super().__init__(str(error))
+        self.error = error
         self.index = -1  # its place in the batch, set where it is known
 
 

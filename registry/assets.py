@@ -199,6 +199,11 @@ async def get_asset_class(session: AsyncSession, code: str, *, field: str = "ass
     return found
 
 
+def forget_asset_classes() -> None:
+    """Read every class again: a transaction that rolled back may have shown one it was defining."""
+    _KNOWN.clear()
+
+
 async def list_asset_classes(session: AsyncSession) -> list[AssetClass]:
     rows = await session.execute(select(AssetClassRow).order_by(AssetClassRow.code))
     return [_asset_class(row) for row in rows.scalars()]

@@ -9,6 +9,7 @@ evidence, ``api.database.read_at_once``).
 """
 
 import datetime as dt
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -161,7 +162,12 @@ class Ledger:
 
     def in_doubt(self, events: Sequence[Recorded]) -> None:
         """Called when the commit of the transaction holding ``events`` raised: it may have landed all
-        the same (a connection lost after COMMIT was sent), so what memory keeps of them is read again."""
+        the same (a connection lost after COMMIT was sent), so what memory keeps of them is read again:
+        every answer about their issuances, the kept permissions and the kept credentials."""
+        for recorded in events:
+            for issuance in recorded.event.subjects():
+                self._landed[issuance] = sys.maxsize
+        self.appends += 1
         self.credentials.move_for(events)
 
     def unchanged_since(self, issuance: int, size: int) -> bool:

@@ -62,11 +62,20 @@ class UnitOfWork:
         return self._ids()
 
     async def commit(self) -> None:
-        size = await self.ledger.append(self.session, self.events, self.now) if self.events else None
+        await self.land(await self.append())
+
+    async def append(self) -> int | None:
+        """Append the recorded events to the ledger, in this transaction; the ledger's size after
+        them (None if there are none). Nothing is durable until ``land``."""
+        return await self.ledger.append(self.session, self.events, self.now) if self.events else None
+
+    async def land(self, size: int | None) -> None:
+        """COMMIT. If it raises, the transaction may have landed all the same (a connection lost after
+        COMMIT was sent): what memory keeps about its events is read again, and the caller finds out."""
         try:
             await self.session.commit()
         except BaseException:
-            self.ledger.in_doubt(self.events)  # it may have landed: caches read again (registry.epochs)
+            self.ledger.in_doubt(self.events)
             raise
         if size is not None:
             self.ledger.landed(self.events, size)

@@ -237,20 +237,21 @@ class Platform:
         return await self.client.get(path, params=params, headers=member.auth if member else {})
 
     async def at_once(self, *requests: Awaitable[Response]) -> list[Response]:
-        """Send ``requests`` together, and make sure they are in the app's sequencer together.
+        """Send ``requests`` together, and make sure they reach the app's sequencer together.
 
-        On PostgreSQL the ledger's head (which every batch takes last, to append its entries) is held
-        until every request is queued or in the batch waiting for it, so they are sequenced as one
-        burst, as from clients racing; it fails if they never are. SQLite runs one writer at a time
-        by design (``BEGIN IMMEDIATE``)."""
+        On PostgreSQL the ledger's head (which every batch that writes entries takes last, to append
+        them) is held until every request has been queued, so they are sequenced as one burst, as
+        from clients racing; it fails if they never are. SQLite runs one writer at a time by design
+        (``BEGIN IMMEDIATE``)."""
         if not self.core.database.writer.url.get_backend_name().startswith("postgresql"):
             return list(await asyncio.gather(*requests))
         sequencer = self.client.app.state.platform.sequencer
+        before = sequencer.submitted
         async with self.core.database.writer.connect() as holder:
             await holder.execute(select(LedgerHeadRow.size).with_for_update())
             sent = [asyncio.ensure_future(request) for request in requests]
             with anyio.fail_after(30):
-                while sequencer.pending < len(sent):  # noqa: ASYNC110  (on the app's loop, in another thread)
+                while sequencer.submitted - before < len(sent):  # noqa: ASYNC110  (the app's loop is another thread's)
                     await asyncio.sleep(0.01)
             await holder.rollback()
         return list(await asyncio.gather(*sent))

@@ -6,13 +6,17 @@ import asyncio
 from typing import Any
 
 import pytest
+from httpx import Response
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from api.idempotency import IdempotencyRow
-from market.exchange import Market
+from market.errors import Overloaded
+from market.exchange import Exchange, Market
 from market.sequencer import Sequencer
-from registry.errors import ReasonRequired
+from registry import units
+from registry.context import Actor, PartyKind, Role
+from registry.errors import ReasonRequired, UnitsNotFree
 from settlement.unit_of_work import UnitOfWork
 from tests.api.test_orders import entered, market, order
 from tests.platform import Platform
@@ -63,7 +67,7 @@ async def test_commands_queued_together_commit_in_one_batch_and_a_refused_one_un
     assert await stored(platform) == {"a", "c"}
 
 
-async def test_a_command_the_database_refuses_fails_alone_and_its_batch_is_retried_in_halves(
+async def test_a_command_the_database_refuses_fails_alone_and_its_batch_runs_again_without_it(
     platform: Platform,
 ) -> None:
     sequencer = sequencer_of(platform)
@@ -127,3 +131,46 @@ async def test_one_idempotency_key_sent_twice_at_once_acts_once(platform: Platfo
     assert twice[0].json()["id"] == twice[1].json()["id"]
     assert sorted(r.headers.get("Idempotent-Replayed", "") for r in twice) == ["", "true"]
     assert await platform.holdings(seller) == {(issuance, "active"): "990", (issuance, "reserved"): "10"}
+
+
+async def test_a_stopped_sequencer_refuses_new_commands_rather_than_leave_them_waiting(
+    platform: Platform,
+) -> None:
+    core = platform.core
+    sequencer = Sequencer(Exchange(), core.database.sequenced, core.ledger, core.clock, core.ids)
+    async with sequencer.running():
+        assert await sequencer.submit(None, None, writes("before")) == "before"
+    with pytest.raises(Overloaded):
+        await sequencer.submit(None, None, writes("after"))
+    assert await stored(platform) == {"before"}
+
+
+async def test_the_sequencer_and_another_writer_racing_for_the_same_units_do_not_both_spend_them(
+    platform: Platform,
+) -> None:
+    """A second writer on the same database (a CLI command, another process) meets the sequencer's
+    batches at the database's locks: the units go once."""
+    seller = await platform.onboard("collective", "361028")
+    buyers = [await platform.onboard("enterprise"), await platform.onboard("enterprise")]
+    actor = Actor(seller.party, PartyKind.COLLECTIVE, "cli", Role.MANAGER)
+    for _ in range(5):
+        issued = await platform.confirmed(seller, "CS", "100")
+
+        async def directly(issuance: int = issued["id"]) -> str:
+            async with platform.core.unit_of_work() as work:
+                await units.transfer(work, actor, issuance_id=issuance, to=buyers[1].party, quantity="70")
+                await work.commit()
+            return "moved"
+
+        through_http = platform.post(
+            "/api/v1/transfers", seller, {"issuance": issued["id"], "to": buyers[0].party, "quantity": "70"}
+        )
+        answer, direct = await asyncio.gather(through_http, directly(), return_exceptions=True)
+        assert isinstance(answer, Response)
+        moved = [answer.status_code == 201, direct == "moved"]
+        assert moved.count(True) == 1, (answer.text, direct)
+        if direct != "moved":
+            assert isinstance(direct, UnitsNotFree)
+        held = [await platform.holdings(b) for b in buyers]
+        assert sorted(h.get((issued["id"], "active"), "0") for h in held) == ["0", "70"]
+    assert await platform.audit() == []
