@@ -78,7 +78,7 @@ class Database:
     async def dispose(self) -> None:
         for engine in {self.writer, self.reader, self.sequencer}:
             await engine.dispose()
-        self.threads.shutdown(wait=True)  # no read is left running on a kept connection
+        await asyncio.to_thread(self.threads.shutdown, wait=True)  # no read left on a kept connection
         for connection in self.kept_all:
             connection.close()
         if self.at_once is not None:

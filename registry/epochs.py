@@ -31,8 +31,8 @@ epoch, and between the freeze's COMMIT and the moment its writer runs again to m
 more, another command in this process could settle units of the party on that answer — after the
 freeze, in the ledger's order. Only a read in the settling transaction itself sees every committed
 freeze without such a window. (Counting freezes in flight, from their append until their commit has
-returned, and reading the database while any is, would close it; it would save one statement per
-trade, and is left to the batching write path, which can read the freezes of a whole batch at once.)
+returned, and reading the database while any is, would close it and save one statement per trade;
+not done.)
 """
 
 from collections.abc import Iterable
