@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from api.rate_limits import Limits, Rate
+from market.sequencer import QUEUED
 from market.surveillance import Thresholds
 from settlement.checkpoint import CheckpointError
 from settlement.cosignature import Cosigner
@@ -89,6 +90,13 @@ def parse_origins(text: str) -> tuple[str, ...]:
     return origins
 
 
+def parse_queue(text: str) -> int:
+    queue = int(text)
+    if queue < 1:
+        raise ValueError(f"LIANGSHAN_SEQUENCER_QUEUE: {text!r} is not a positive number of writes")
+    return queue
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     database_url: str = DEFAULT_DATABASE_URL
@@ -111,6 +119,7 @@ class Settings:
     witnesses: tuple[str, ...] = ()  # verifier keys of the witnesses whose cosignatures are kept and served
     surveillance: Thresholds = field(default_factory=Thresholds)
     surveillance_interval_s: float = 3600.0
+    sequencer_queue: int = QUEUED  # writes that may wait for the sequencer; beyond, 503
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -136,4 +145,5 @@ class Settings:
             witnesses=parse_witnesses(os.environ.get("LIANGSHAN_WITNESSES", "")),
             surveillance=parse_thresholds(os.environ),
             surveillance_interval_s=float(os.environ.get("LIANGSHAN_SURVEILLANCE_INTERVAL_S", "3600")),
+            sequencer_queue=parse_queue(os.environ.get("LIANGSHAN_SEQUENCER_QUEUE", str(QUEUED))),
         )

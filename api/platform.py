@@ -16,7 +16,7 @@ from api.config import Settings
 from api.database import Database, connect, upgrade
 from market.exchange import Exchange
 from market.execution import Fees
-from market.sequencer import Sequencer
+from market.sequencer import QUEUED, Sequencer
 from market.surveillance import Thresholds
 from registry.credentials import Credential
 from registry.parties import platform_party
@@ -43,12 +43,20 @@ class Platform:
     key_uses: dict[str, dt.datetime] = field(default_factory=dict)  # key id → last use written
     witnesses: tuple[Cosigner, ...] = ()  # whose cosignatures of checkpoints are kept and served
     surveillance: Thresholds = field(default_factory=Thresholds)  # when alerts are raised
+    sequencer_queue: int = QUEUED  # writes that may wait for the sequencer
     attestor: Attestor = field(init=False)
     sequencer: Sequencer = field(init=False)  # the one writer of units, cash and books (market.sequencer)
 
     def __post_init__(self) -> None:  # frozen: these are set once, here
         object.__setattr__(self, "attestor", Attestor(self.ledger, self.database.read_at_once))
-        sequencer = Sequencer(self.exchange, self.database.sequenced, self.ledger, self.clock, self.ids)
+        sequencer = Sequencer(
+            self.exchange,
+            self.database.sequenced,
+            self.ledger,
+            self.clock,
+            self.ids,
+            queued=self.sequencer_queue,
+        )
         object.__setattr__(self, "sequencer", sequencer)
 
     def unit_of_work(self, acting_user: str | None = None) -> UnitOfWork:
@@ -97,6 +105,7 @@ async def build_platform(settings: Settings, clock: Clock = system_clock) -> Asy
             four_eyes_above=settings.four_eyes_above,
             witnesses=tuple(Cosigner.of(key) for key in settings.witnesses),
             surveillance=settings.surveillance,
+            sequencer_queue=settings.sequencer_queue,
         )
         async with platform.sequencer.running():
             yield platform

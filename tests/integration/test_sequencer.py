@@ -10,6 +10,7 @@ from httpx import Response
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from api.config import Settings
 from api.idempotency import IdempotencyRow
 from market.errors import Overloaded
 from market.exchange import Exchange, Market
@@ -174,3 +175,12 @@ async def test_the_sequencer_and_another_writer_racing_for_the_same_units_do_not
         held = [await platform.holdings(b) for b in buyers]
         assert sorted(h.get((issued["id"], "active"), "0") for h in held) == ["0", "70"]
     assert await platform.audit() == []
+
+
+@pytest.mark.parametrize("queue", ["0", "-5"])
+def test_a_queue_bound_that_admits_nothing_stops_the_start(
+    queue: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LIANGSHAN_SEQUENCER_QUEUE", queue)
+    with pytest.raises(ValueError, match="LIANGSHAN_SEQUENCER_QUEUE"):
+        Settings.from_env()
