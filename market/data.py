@@ -12,7 +12,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from market import engine as e
-from market.exchange import Levels, Published, scales, terms_of
+from market.exchange import Exchange, Levels, Published, scales, terms_of
 from market.pricing import CHINA_STANDARD_TIME, trading_day
 from market.tables import FillRow, MarketRulesRow, OrderRow, OrderStatus
 from registry import context as c
@@ -202,15 +202,17 @@ class Summary:
     halted: bool
 
 
-async def markets(session: AsyncSession, asset_class: str | None) -> list[Summary]:
-    """Every instrument that has a book (orders or rules), with its best prices and last trade."""
+async def markets(session: AsyncSession, exchange: Exchange, asset_class: str | None) -> list[Summary]:
+    """Every instrument that has a book (orders or rules), with its best prices (from the book in
+    memory, as last committed, where it is there) and last trade."""
     booked = select(OrderRow.instrument_id).union(select(MarketRulesRow.instrument_id)).subquery()
     query = select(InstrumentRow).where(InstrumentRow.id.in_(select(booked))).order_by(InstrumentRow.symbol)
     if asset_class is not None:
         query = query.where(InstrumentRow.asset_class == asset_class)
     found = []
     for instrument in (await session.execute(query)).scalars():
-        top = await depth(session, instrument.id, 1)
+        published = exchange.published(instrument.id)
+        top = depth_of(instrument.id, published, 1) if published else await depth(session, instrument.id, 1)
         last = await last_price(session, instrument.id)
         found.append(
             Summary(

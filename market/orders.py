@@ -105,34 +105,39 @@ async def submit(work: c.Work, market: Market, actor: c.Actor, entry: Entry, *, 
     refusal = market.book.refusal(order)
     if refusal is not None:
         raise refused(refusal, terms, order, market.book.reference)
-    years = terms.years_at(work.now)
-    if row.side == e.SELL:
-        row.issuance_id, asset_class = await _delivering_issuance(work.session, terms, row, entry.issuance)
-        await units.reserve(
-            work,
-            issuance_id=row.issuance_id,
-            owner=actor.party_id,
-            units=row.remaining,
-            ref=row.id,
-            asset_class=asset_class,
+    # what its fills change is written once, as it stands at the end (flushed with the command): an
+    # account paid and released is one UPDATE, not one per step
+    with work.session.no_autoflush:
+        years = terms.years_at(work.now)
+        if row.side == e.SELL:
+            row.issuance_id, asset_class = await _delivering_issuance(
+                work.session, terms, row, entry.issuance
+            )
+            await units.reserve(
+                work,
+                issuance_id=row.issuance_id,
+                owner=actor.party_id,
+                units=row.remaining,
+                ref=row.id,
+                asset_class=asset_class,
+            )
+        else:
+            row.cash_per_lot = cash_per_lot(market, row.price, fees.bps, years)
+            held = row.remaining // terms.rules.lot * row.cash_per_lot
+            await cash.hold(work, party=actor.party_id, fen=held, ref=row.id, actor=actor.party_id)
+        work.session.add(row)
+        await work.session.flush()  # the order exists before the fills that name it
+        events = market.book.submit(
+            row.id,
+            row.party_id,
+            row.side,
+            row.remaining,
+            row.price,
+            tif=row.tif,
+            expires=None if row.expires_at is None else micros(row.expires_at),
+            self_trade=row.self_trade,
         )
-    else:
-        row.cash_per_lot = cash_per_lot(market, row.price, fees.bps, years)
-        held = row.remaining // terms.rules.lot * row.cash_per_lot
-        await cash.hold(work, party=actor.party_id, fen=held, ref=row.id, actor=actor.party_id)
-    work.session.add(row)
-    await work.session.flush()
-    events = market.book.submit(
-        row.id,
-        row.party_id,
-        row.side,
-        row.remaining,
-        row.price,
-        tif=row.tif,
-        expires=None if row.expires_at is None else micros(row.expires_at),
-        self_trade=row.self_trade,
-    )
-    await apply(work, market, events, fees=fees, actor=actor.party_id, entered=row)
+        await apply(work, market, events, fees=fees, actor=actor.party_id, entered=row)
     return view(row, terms, fees.bps, work.now)
 
 

@@ -28,7 +28,7 @@ class MarketController(Controller):
     @get("", summary="Instruments with a book: best bid and ask, last price, halted (public)", opt=public())
     async def markets(self, platform: PlatformDep, asset_class: AssetClassQuery = None) -> list[data.Summary]:
         async with platform.database.reads() as session:
-            return await data.markets(session, asset_class)
+            return await data.markets(session, platform.exchange, asset_class)
 
 
 class BookController(Controller):
