@@ -14,11 +14,11 @@ Commands in a batch stay independent:
 - a command refused (a ``RegistryError``) before it wrote anything, as most refusals are, is simply
   answered with its refusal: nothing to undo;
 - a command refused after writing, or one the database refuses, has the batch rolled back, its
-  books rebuilt from the database, and the batch run again without it — each command now in its own
-  SAVEPOINT (two round trips a command that the first run saves), so that no second command can
-  make it run a third time — and is answered with its error;
+  books rebuilt from the database, and the batch run again with each command in its own SAVEPOINT
+  (two round trips a command that the first run saves): the command's error, met again, rolls back
+  only its savepoint and is its answer, given against the state that commits;
 - a failure of the batch as a whole (the database unreachable, its lock not to be had) is every
-  command's answer, once: no command runs twice;
+  command's answer, once: nothing of a batch that did not commit is applied;
 - a COMMIT that fails may have landed (a connection lost after it was sent): the ledger's head, read
   anew, tells which, and the callers are answered accordingly — never run again;
 - a caller that goes away (a client that disconnects) does not take its command with it: the
@@ -170,16 +170,11 @@ class Sequencer:
     async def _commit(self, batch: list[_Queued]) -> list[tuple[Any, bool]]:
         """Run ``batch`` in one transaction and commit it: the outcome of each command (see above)."""
         books = {queued.instrument for queued in batch if queued.instrument is not None}
-        out: dict[int, Exception] = {}  # commands taken out of the batch, by place, with their error
-        while True:
-            kept = [index for index in range(len(batch)) if index not in out]
-            try:
-                outcomes = iter(await self._attempt([batch[i] for i in kept], books, guarded=bool(out)))
-            except _CommandFailed as failed:
-                self._forget(batch)
-                out[kept[failed.index]] = failed.error
-                continue
-            return [(out[i], True) if i in out else next(outcomes) for i in range(len(batch))]
+        try:
+            return await self._attempt(batch, books, guarded=False)
+        except _CommandFailed:
+            self._forget(batch)
+            return await self._attempt(batch, books, guarded=True)
 
     async def _attempt(
         self, batch: list[_Queued], books: set[str], *, guarded: bool
@@ -189,13 +184,7 @@ class Sequencer:
         work = UnitOfWork(self._writes, self._ledger, self._clock, self._ids)
         async with work:
             writes = _Writes(await work.session.connection())
-            outcomes = []
-            for index, queued in enumerate(batch):
-                try:
-                    outcomes.append(await self._step(work, queued, writes, guarded=guarded))
-                except _CommandFailed as failed:
-                    failed.index = index
-                    raise
+            outcomes = [await self._step(work, queued, writes, guarded=guarded) for queued in batch]
             for instrument in books:
                 await self.exchange.market(work.session, instrument)
             size = await work.append()
@@ -237,7 +226,7 @@ class Sequencer:
                 or (market is not None and market.book.changes != changes)
             )
             if not guarded and (wrote or not isinstance(error, RegistryError)):
-                raise _CommandFailed(error) from error
+                raise _CommandFailed from error
             del work.events[recorded:]
             if market is not None and market.book.changes != changes:  # restored as the transaction has it
                 self.exchange.drop(market.terms.instrument)
@@ -268,13 +257,8 @@ def _lost(error: Exception) -> bool:
 
 
 class _CommandFailed(Exception):
-    """A command refused once it had written, or refused by the database: the batch is run again
-    without it."""
-
-    def __init__(self, error: Exception) -> None:
-        super().__init__(str(error))
-        self.error = error
-        self.index = -1  # its place in the batch, set where it is known
+    """A command refused once it had written, or refused by the database: the batch is run again,
+    each command in its own savepoint."""
 
 
 class _Writes:
