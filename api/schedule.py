@@ -1,8 +1,9 @@
 """The platform's scheduled jobs: expiries and contract payments (hourly), lapses of offers, DAY and
 GTD orders and ended listings (every few seconds), market surveillance (hourly, by default), each also
-run at every start. A job that fails is
-logged and tried again at its next interval; stopping waits for a running job rather than cancelling
-it mid-transaction.
+run at every start. Each job is a command of the sequencer, which the bound on its queue does not
+refuse: a burst of clients does not crowd out the platform's own work. A job that fails is logged and
+tried again at its next interval; stopping waits for a running job rather than cancelling it
+mid-transaction.
 """
 
 import asyncio
@@ -24,16 +25,20 @@ log = logging.getLogger("liangshan")
 
 async def run_expiries(platform: Platform) -> None:
     sequencer = platform.sequencer
-    expired = await sequencer.submit(None, None, lambda work, _: expire_due(work, work.now.date()))
+    expired = await sequencer.submit(
+        None, None, lambda work, _: expire_due(work, work.now.date()), bounded=False
+    )
     if expired:
         log.info("expired the units of %d issuances whose term ended", expired)
-    settled = await sequencer.submit(None, None, lambda work, _: contracts.settle_due(work, work.now.date()))
+    settled = await sequencer.submit(
+        None, None, lambda work, _: contracts.settle_due(work, work.now.date()), bounded=False
+    )
     if settled:
         log.info("paid or ended %d acquisition contracts", settled)
 
 
 async def run_lapses(platform: Platform) -> None:
-    lapsed = await platform.sequencer.submit(None, None, lambda work, _: lapse_due(work))
+    lapsed = await platform.sequencer.submit(None, None, lambda work, _: lapse_due(work), bounded=False)
     if lapsed:
         log.info("%d offers lapsed at their deadline; their units are released", lapsed)
     await run_order_expiries(platform)
@@ -49,7 +54,7 @@ async def run_listing_closes(platform: Platform) -> None:
                 await listings.close(work, listing, fees_bps=fees.bps, fee_account=fees.account)
         return len(ended)
 
-    closed = await platform.sequencer.submit(None, None, close)
+    closed = await platform.sequencer.submit(None, None, close, bounded=False)
     if closed:
         log.info("%d listings ended and were closed", closed)
 
@@ -65,7 +70,7 @@ async def run_order_expiries(platform: Platform) -> None:
             assert market is not None, "queued on the instrument's book"
             return await expiry.expire_due(work, market, fees=fees)
 
-        expired = await platform.sequencer.submit(instrument, None, expire)
+        expired = await platform.sequencer.submit(instrument, None, expire, bounded=False)
         log.info("%d orders on instrument %s expired", expired, instrument)
 
 
@@ -73,7 +78,9 @@ async def run_surveillance(platform: Platform) -> None:
     """Open a surveillance case for each new alert; running it again opens none twice."""
     async with platform.database.reads() as session:
         found = await cases.survey(session, platform.ledger, platform.surveillance, platform.now())
-    opened = await platform.sequencer.submit(None, None, lambda work, _: cases.open_cases(work, found))
+    opened = await platform.sequencer.submit(
+        None, None, lambda work, _: cases.open_cases(work, found), bounded=False
+    )
     if opened:
         log.info("surveillance opened %d cases", opened)
 

@@ -95,10 +95,13 @@ class Sequencer:
         """Commands queued or in the batch being run."""
         return self._waiting + self.in_flight
 
-    async def submit(self, instrument: str | None, acting_user: str | None, run: Command[T]) -> T:
+    async def submit(
+        self, instrument: str | None, acting_user: str | None, run: Command[T], *, bounded: bool = True
+    ) -> T:
         """Run ``run`` in the next batch (as the one writer of ``instrument``'s book, handed to it,
-        if one is named) and return its result once the batch has committed; raise its refusal."""
-        if self._waiting >= self.limit or self._closed:
+        if one is named) and return its result once the batch has committed; raise its refusal.
+        The platform's own jobs are not ``bounded``: a burst of clients must not crowd them out."""
+        if (bounded and self._waiting >= self.limit) or self._closed:
             raise Overloaded(None, queued=self._waiting, retry_after=1)
         answer: asyncio.Future[T] = asyncio.get_running_loop().create_future()
         self._queues.setdefault(instrument, deque()).append(_Queued(instrument, acting_user, run, answer))
@@ -169,22 +172,20 @@ class Sequencer:
 
     async def _commit(self, batch: list[_Queued]) -> list[tuple[Any, bool]]:
         """Run ``batch`` in one transaction and commit it: the outcome of each command (see above)."""
-        books = {queued.instrument for queued in batch if queued.instrument is not None}
         try:
-            return await self._attempt(batch, books, guarded=False)
+            return await self._attempt(batch, guarded=False)
         except _CommandFailed:
             self._forget(batch)
-            return await self._attempt(batch, books, guarded=True)
+            return await self._attempt(batch, guarded=True)
 
-    async def _attempt(
-        self, batch: list[_Queued], books: set[str], *, guarded: bool
-    ) -> list[tuple[Any, bool]]:
-        """Run ``batch`` and commit; then ``books`` (those of the batch as first taken, rebuilt if a
-        command taken out had them dropped) publish what they hold."""
+    async def _attempt(self, batch: list[_Queued], *, guarded: bool) -> list[tuple[Any, bool]]:
+        """Run ``batch`` and commit; then the books it used (rebuilt if a refused command had one
+        dropped) publish what they hold."""
         work = UnitOfWork(self._writes, self._ledger, self._clock, self._ids)
+        books: set[str] = set()
         async with work:
             writes = _Writes(await work.session.connection())
-            outcomes = [await self._step(work, queued, writes, guarded=guarded) for queued in batch]
+            outcomes = [await self._step(work, queued, writes, books, guarded=guarded) for queued in batch]
             for instrument in books:
                 await self.exchange.market(work.session, instrument)
             size = await work.append()
@@ -199,7 +200,7 @@ class Sequencer:
         return outcomes
 
     async def _step(
-        self, work: UnitOfWork, queued: _Queued, writes: "_Writes", *, guarded: bool
+        self, work: UnitOfWork, queued: _Queued, writes: "_Writes", books: set[str], *, guarded: bool
     ) -> tuple[Any, bool]:
         """Run one command; its refusal is its answer, and undoes only it (see the module's notes)."""
         market, changes = None, None
@@ -208,6 +209,7 @@ class Sequencer:
         try:
             if queued.instrument is not None:
                 market = await self.exchange.market(work.session, queued.instrument)
+                books.add(queued.instrument)
                 changes = market.book.changes
             if guarded:
                 async with work.session.begin_nested():

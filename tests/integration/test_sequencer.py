@@ -184,3 +184,26 @@ def test_a_queue_bound_that_admits_nothing_stops_the_start(
     monkeypatch.setenv("LIANGSHAN_SEQUENCER_QUEUE", queue)
     with pytest.raises(ValueError, match="LIANGSHAN_SEQUENCER_QUEUE"):
         Settings.from_env()
+
+
+async def test_the_platforms_own_jobs_run_while_the_queue_refuses_clients(platform: Platform) -> None:
+    seller, _, _, instrument = await market(platform)
+    day = await entered(platform, seller, instrument, "sell", "10", price="45.00", time_in_force="DAY")
+    sequencer = platform.client.app.state.platform.sequencer
+    limit, sequencer.limit = sequencer.limit, 0
+    try:
+        await platform.advance(days=1)  # the day's end: its DAY orders expire, though clients are refused
+    finally:
+        sequencer.limit = limit
+    assert (await platform.get(f"/api/v1/orders/{day['id']}", seller)).json()["status"] == "expired"
+
+
+async def test_an_order_on_an_unknown_instrument_is_refused_alone(platform: Platform) -> None:
+    seller, _, issuance, instrument = await market(platform)
+    good, unknown = await platform.at_once(
+        order(platform, seller, instrument, "sell", "10", price="45.00"),
+        order(platform, seller, "no-such-instrument", "sell", "10", price="45.00"),
+    )
+    assert (good.status_code, unknown.status_code) == (201, 404), (good.text, unknown.text)
+    assert unknown.json()["field"] == "instrument"
+    assert await platform.holdings(seller) == {(issuance, "active"): "990", (issuance, "reserved"): "10"}
