@@ -64,19 +64,10 @@ def refused(refusal: str, terms: Terms, order: e.Order, reference: int | None) -
     return error(field, **{name: known[name] for name in named})
 
 
-async def apply(
-    work: c.Work,
-    market: Market,
-    events: list[e.Event],
-    *,
-    fees: Fees,
-    actor: str,
-    entered: OrderRow | None = None,
-) -> None:
+async def apply(work: c.Work, market: Market, events: list[e.Event], *, fees: Fees, actor: str) -> None:
     """Make the engine's events true in the database: fills settle, cancels release. Refusals are
-    the caller's to raise (``refused``), before anything is applied. The other orders the events
-    name are read and locked; ``entered``, an order this transaction inserted, no one else can see."""
-    rows: dict[str, OrderRow] = {} if entered is None else {entered.id: entered}
+    the caller's to raise (``refused``), before anything is applied."""
+    rows: dict[str, OrderRow] = {}
 
     async def order(order_id: str) -> OrderRow:
         if order_id not in rows:

@@ -25,7 +25,7 @@ from market.expiry import end_of_trading_day
 from market.pricing import figures, trading_day, years_left
 from market.tables import OrderRow, OrderStatus, SelfTrade, Side, TimeInForce
 from registry import blocks as b
-from registry import cash, units
+from registry import cash, locks, units
 from registry import context as c
 from registry.errors import UnknownCursor
 from registry.quantities import Money, Quantity
@@ -127,6 +127,7 @@ async def submit(work: c.Work, market: Market, actor: c.Actor, entry: Entry, *, 
             await cash.hold(work, party=actor.party_id, fen=held, ref=row.id, actor=actor.party_id)
         work.session.add(row)
         await work.session.flush()  # the order exists before the fills that name it
+        locks.inserted(work.session, OrderRow, row.id, row)  # what fills it later in the batch reads none
         events = market.book.submit(
             row.id,
             row.party_id,
@@ -137,7 +138,7 @@ async def submit(work: c.Work, market: Market, actor: c.Actor, entry: Entry, *, 
             expires=None if row.expires_at is None else micros(row.expires_at),
             self_trade=row.self_trade,
         )
-        await apply(work, market, events, fees=fees, actor=actor.party_id, entered=row)
+        await apply(work, market, events, fees=fees, actor=actor.party_id)
     return view(row, terms, fees.bps, work.now)
 
 

@@ -29,6 +29,11 @@ async def locked(session: AsyncSession, row_type: type[R], key: Any) -> R | None
     return row
 
 
+def inserted(session: AsyncSession, row_type: type[R], key: Any, row: R) -> None:
+    """Keep a row this transaction inserted as locked: no other transaction can see it yet."""
+    _held(session)[row_type, key] = row
+
+
 def first_time(session: AsyncSession, lock: tuple[Any, ...]) -> bool:
     """Whether the transaction takes ``lock`` (a name of the caller's) now for the first time: the
     caller takes it then, and need not again."""
