@@ -62,7 +62,7 @@ async def entry(
 
 
 @get("/register", name="console-register", opt=public())
-async def register_search(  # noqa: PLR0913 - the register's filters, each a form field
+async def register_search(  # noqa: PLR0917 - Litestar injects the filters by name, one per form field
     view: ViewDep,
     asset_class: ClassFilter = None,
     division: DivisionFilter = None,

@@ -40,7 +40,10 @@ def _listed(page: str) -> list[int]:
 async def test_the_register_lists_rights_with_names_in_chinese_and_english(platform: Platform) -> None:
     rights = await _rights(platform)
     enterprise_name, household_name, collective_name = rights["names"]
-    for lang, words in (("zh-CN", ("公开登记簿", "碳汇", "资溪县", "不公开")), ("en", ("Public register", "Carbon sink", "资溪县", "Not public"))):
+    for lang, words in (
+        ("zh-CN", ("公开登记簿", "碳汇", "资溪县", "不公开")),
+        ("en", ("Public register", "Carbon sink", "资溪县", "Not public")),
+    ):
         page = await platform.get("/register", lang=lang)
         assert page.status_code == 200, page.text
         assert f'<html lang="{lang}">' in page.text
@@ -79,7 +82,14 @@ async def test_filters_narrow_the_register(platform: Platform) -> None:
 
 async def test_a_plain_form_sends_its_empty_fields_and_htmx_gets_the_content(platform: Platform) -> None:
     rights = await _rights(platform)
-    empty = {"asset_class": "", "division": "", "holder": "", "permit_no": "", "unit_no": "", "project_id": ""}
+    empty = {
+        "asset_class": "",
+        "division": "",
+        "holder": "",
+        "permit_no": "",
+        "unit_no": "",
+        "project_id": "",
+    }
     page = await platform.get("/register", **{**empty, "asset_class": "WL"})
     assert page.status_code == 200, page.text
     assert _listed(page.text) == [rights["wetland"]["id"]]
@@ -107,7 +117,10 @@ async def test_a_rights_page_shows_its_facts_and_public_history(platform: Platfo
     rights = await _rights(platform)
     enterprise_name, household_name, _ = rights["names"]
     sink = rights["sink"]
-    for lang, words in (("zh-CN", ("碳汇", "状态记录", "有效")), ("en", ("Carbon sink", "Status history", "In force"))):
+    for lang, words in (
+        ("zh-CN", ("碳汇", "状态记录", "有效")),
+        ("en", ("Carbon sink", "Status history", "In force")),
+    ):
         page = await platform.get(f"/register/{sink['id']}", lang=lang)
         assert page.status_code == 200, page.text
         for word in (*words, "资溪县", "1,000 tCO2e", enterprise_name, sink["serial"], "(UTC+8)"):
