@@ -85,6 +85,8 @@ def router() -> Router:
         path="/",
         route_handlers=[
             pages.home,
+            pages.register_search,
+            pages.right,
             pages.ledger,
             pages.entry,
             signing_in.sign_in_form,

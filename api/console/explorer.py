@@ -19,7 +19,7 @@ from registry.errors import NotFound
 from settlement import witnesses
 from settlement.checkpoint import parse_body, split_note
 from settlement.merkle import leaf_hash
-from settlement.visibility import ANONYMOUS
+from settlement.visibility import ANONYMOUS, PUBLIC_KINDS
 
 RECENT_WINDOW = 500  # the latest entries searched for public ones to list
 RECENT_SHOWN = 20
@@ -107,6 +107,13 @@ async def entry(session: AsyncSession, platform: Platform, seq: int) -> EntryVie
     if not raw:
         raise EntryNotPublic("seq", seq=seq)
     return await _view(session, raw[0])
+
+
+async def history(session: AsyncSession, platform: Platform, issuance: int) -> list[EntryView]:
+    """The entries about ``issuance`` that anyone may read (``settlement.visibility``), in order: its
+    confirmation, retirements and expiries."""
+    about = await platform.ledger.about(session, issuance)
+    return [await _view(session, raw) for _, raw in about if _entry(raw)["kind"] in PUBLIC_KINDS]
 
 
 async def _view(session: AsyncSession, raw: bytes) -> EntryView:

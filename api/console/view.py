@@ -39,6 +39,7 @@ WHO = "console_who"  # where a request's signed-in user is kept once looked up
 ROLE_LABELS = {c.Role.MANAGER: N_("Manager"), c.Role.VIEWER: N_("Viewer (reads only)")}
 NAVIGATION = (  # route name, label: shown to those the route admits
     ("console-home", N_("Home")),
+    ("console-register", N_("Public register")),
     ("console-ledger", N_("Ledger explorer")),
     ("console-account", N_("My account")),
 )
