@@ -15,6 +15,7 @@ from http import HTTPStatus
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
+from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po, write_po
 
 from registry.errors import RegistryError
@@ -159,12 +160,19 @@ def _subclasses(cls: type[RegistryError]) -> list[type[RegistryError]]:
 
 
 def update_catalogue(locale: str = "zh_CN") -> int:
-    """Bring ``locale``'s catalogue up to ``message_ids()``: new ids come in untranslated, gone ones
-    leave; return how many still need a translation."""
-    path = LOCALES / locale / "LC_MESSAGES" / "messages.po"
-    current = message_ids()
-    with path.open("rb") as file:
-        messages = read_po(file, locale=locale)
+    """Bring ``locale``'s catalogue up to ``message_ids()``; return how many need a translation."""
+    return sync_catalogue(LOCALES / locale / "LC_MESSAGES" / "messages.po", message_ids(), locale)
+
+
+def sync_catalogue(path: Path, current: list[str], locale: str, domain: str | None = None) -> int:
+    """Bring the catalogue at ``path`` (made if missing) up to ``current``: new ids come in
+    untranslated, gone ones leave; return how many still need a translation. The API's messages
+    and the console's pages keep their catalogues the same way."""
+    if path.exists():
+        with path.open("rb") as file:
+            messages = read_po(file, locale=locale, domain=domain)
+    else:
+        messages = Catalog(locale=locale, domain=domain, project="liangshan", fuzzy=False)
     for gone in [m.id for m in messages if m.id and m.id not in current]:
         del messages[gone]
     for message in current:

@@ -362,6 +362,16 @@ class Platform:
         )
         assert named.status_code == 200, named.text
 
+    async def retire_all(self, member: Member, issued: dict[str, Any]) -> Response:
+        """The member retires every unit of the right ``issued`` (as confirmed), voluntarily."""
+        body = {
+            "issuance": issued["id"],
+            "quantity": issued["quantity"],
+            "beneficiary": "南昌",
+            "purpose": "voluntary",
+        }
+        return await self.post("/api/v1/retirements", member, body)
+
     async def deposit(self, member: Member, amount: str) -> Response:
         """The test bank confirms a deposit for the member's party, having been named its bank."""
         await self.served(member)

@@ -5,12 +5,10 @@ ones; a test fails while one has no Chinese translation (``api.console.locale`` 
 
 from pathlib import Path
 
-from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
-from babel.messages.pofile import read_po, write_po
 
 from api.console.locale import DOMAIN
-from api.i18n import LOCALES
+from api.i18n import LOCALES, sync_catalogue
 
 SOURCES = Path(__file__).resolve().parent
 
@@ -28,23 +26,10 @@ def message_ids() -> list[str]:
 
 
 def update_catalogue(locale: str = "zh_CN") -> int:
-    """Bring ``locale``'s console catalogue up to ``message_ids()``: new ids come in untranslated,
-    gone ones leave; return how many still need a translation."""
+    """Bring ``locale``'s console catalogue up to ``message_ids()``; return how many need a
+    translation."""
     path = LOCALES / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
-    current = message_ids()
-    if path.exists():
-        with path.open("rb") as file:
-            messages = read_po(file, locale=locale, domain=DOMAIN)
-    else:
-        messages = Catalog(locale=locale, domain=DOMAIN, project="liangshan console", fuzzy=False)
-    for gone in [m.id for m in messages if m.id and m.id not in current]:
-        del messages[gone]
-    for message in current:
-        if message not in messages:
-            messages.add(message, "")
-    with path.open("wb") as file:
-        write_po(file, messages, width=110, sort_output=True, omit_header=False)
-    return sum(1 for message in messages if message.id and not message.string)
+    return sync_catalogue(path, message_ids(), locale, DOMAIN)
 
 
 if __name__ == "__main__":

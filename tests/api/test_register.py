@@ -34,13 +34,7 @@ async def test_rights_are_found_by_class_place_vintage_identity_and_status(platf
     assert await _ids(platform, project_id=sink["attributes"]["project_id"]) == [sink["id"]]
     assert await _ids(platform, holder=enterprise.party, asset_class="FR") == [forest["id"]]
 
-    retire = {
-        "issuance": sink["id"],
-        "quantity": sink["quantity"],
-        "beneficiary": "南昌",
-        "purpose": "voluntary",
-    }
-    assert (await platform.post("/api/v1/retirements", enterprise, retire)).status_code == 201
+    assert (await platform.retire_all(enterprise, sink)).status_code == 201
     assert await _ids(platform, status="ended") == [sink["id"]]
     assert await _ids(platform, status="live") == [permit["id"], forest["id"]]
     assert await _ids(platform, division="999999") == []

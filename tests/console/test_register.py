@@ -149,13 +149,7 @@ async def test_the_register_is_in_the_navigation_and_on_the_home_page(platform: 
 async def test_a_retirement_joins_the_history_and_ends_the_right(platform: Platform) -> None:
     enterprise = await platform.onboard("enterprise")
     sink = await platform.confirmed(enterprise, "CS")
-    retire = {
-        "issuance": sink["id"],
-        "quantity": sink["quantity"],
-        "beneficiary": "南昌",
-        "purpose": "voluntary",
-    }
-    assert (await platform.post("/api/v1/retirements", enterprise, retire)).status_code == 201
+    assert (await platform.retire_all(enterprise, sink)).status_code == 201
     page = await platform.get(f"/register/{sink['id']}", lang="en")
     assert re.findall(r"<code>(issuance\.confirmed|units\.retired)</code>", page.text) == [
         "issuance.confirmed",
