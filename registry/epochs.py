@@ -25,14 +25,15 @@ an instrument's terms and rules live with its book, which a change of rules rebu
 under the epoch above; a sell order reads its issuance's asset class with the seller's holdings.
 
 A party's freeze checked *inside* a settling transaction (``registry.parties.require_none_frozen``)
-stays a read of the database, in that transaction. An epoch cannot keep it: a reader that fills a
-kept answer after a freeze is written but before it commits reads "not frozen" under the moved
-epoch, and between the freeze's COMMIT and the moment its writer runs again to move the epoch once
-more, another command in this process could settle units of the party on that answer — after the
-freeze, in the ledger's order. Only a read in the settling transaction itself sees every committed
-freeze without such a window. (Counting freezes in flight, from their append until their commit has
-returned, and reading the database while any is, would close it and save one statement per trade;
-not done.)
+stays a read of the database, in that transaction (once a party: every freeze this process writes is
+written by the sequencer, in an earlier batch or this one, which forgets the check). An epoch cannot
+keep it: a reader that fills a kept answer after a freeze is written but before it commits reads
+"not frozen" under the moved epoch, and between the freeze's COMMIT and the moment its writer runs
+again to move the epoch once more, another command in this process could settle units of the party
+on that answer — after the freeze, in the ledger's order. Only a read in the settling transaction
+itself sees every committed freeze without such a window. (Counting freezes in flight, from their
+append until their commit has returned, and reading the database while any is, would close it and
+save that one statement a party; not done.)
 """
 
 from collections.abc import Iterable

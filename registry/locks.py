@@ -1,4 +1,5 @@
-"""Rows a transaction holds locked for update, read from the database once.
+"""Rows a transaction holds locked for update, read from the database once; and other answers a
+transaction may keep while it runs (a holding's blocks, a party checked not frozen).
 
 A row locked ``FOR UPDATE`` stays locked until its transaction ends and changes only through the
 session that locked it, so reading it again — as every order of a batch does with the same few cash
@@ -37,11 +38,26 @@ def inserted(session: AsyncSession, row_type: type[R], key: Any, row: R) -> None
 def first_time(session: AsyncSession, lock: tuple[Any, ...]) -> bool:
     """Whether the transaction takes ``lock`` (a name of the caller's) now for the first time: the
     caller takes it then, and need not again."""
-    held = _held(session)
-    if lock in held:
+    if known(session, lock) is not None:
         return False
-    held[lock] = True
+    keep(session, lock, True)
     return True
+
+
+def keep(session: AsyncSession, key: tuple[Any, ...], value: Any) -> None:
+    """Keep ``value`` (what the caller read under a lock it holds) until the transaction or a
+    savepoint rolled back ends, under ``key`` (a name of the caller's)."""
+    _held(session)[key] = value
+
+
+def known(session: AsyncSession, key: tuple[Any, ...]) -> Any:
+    """What was kept under ``key`` in this transaction, or None."""
+    return _held(session).get(key)
+
+
+def forget(session: AsyncSession, key: tuple[Any, ...]) -> None:
+    """Drop what was kept under ``key``: the caller changed what it stood for."""
+    _held(session).pop(key, None)
 
 
 def _held(session: AsyncSession) -> dict[tuple[Any, ...], Any]:

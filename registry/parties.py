@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry import context as c
 from registry import events as ev
+from registry import locks
 from registry.credentials import IssuedKey, add_user
 from registry.divisions import division
 from registry.errors import Conflict, InvalidInput, NotFound, ReasonRequired, RuleBroken, UnknownParty
@@ -182,6 +183,7 @@ async def freeze_party(work: c.Work, actor: c.Actor, *, party_id: str, reason: s
     if row.frozen_at is not None:
         raise PartyFrozenAlready("party", party=row.id)
     row.frozen_at = work.now
+    locks.forget(work.session, (_NOT_FROZEN, row.id))
     work.record(ev.PartyFrozen(party=row.id), actor=actor.party_id)
     return _party(row)
 
@@ -210,10 +212,18 @@ class PartyIsFrozen(RuleBroken):
     template = "party {party} is frozen by a regulator (冻结): its units and cash may not move"
 
 
+_NOT_FROZEN = "not frozen"  # a party checked so in this transaction
+
+
 async def require_none_frozen(session: AsyncSession, *party_ids: str) -> None:
     """Refuse a movement of units or cash out of, or by, a frozen party: a freeze stops the party's
     assets, not only its own requests (others may not buy them or take its cash out meanwhile)."""
-    query = select(PartyRow.id).where(PartyRow.id.in_(set(party_ids)), PartyRow.frozen_at.is_not(None))
+    unchecked = {party for party in party_ids if locks.known(session, (_NOT_FROZEN, party)) is None}
+    if not unchecked:
+        return
+    query = select(PartyRow.id).where(PartyRow.id.in_(unchecked), PartyRow.frozen_at.is_not(None))
     frozen = (await session.execute(query)).scalar()
     if frozen is not None:
         raise PartyIsFrozen("party", party=frozen)
+    for party in unchecked:  # until this transaction freezes it (``freeze_party``), as every writer is here
+        locks.keep(session, (_NOT_FROZEN, party), True)

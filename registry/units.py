@@ -17,12 +17,13 @@ import datetime as dt
 import zlib
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import func, inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry import blocks as b
 from registry import context as c
 from registry import events as ev
+from registry import locks
 from registry.assets import AssetClass, get_asset_class
 from registry.certificates import Purpose, Retirement, certificate_of, merged
 from registry.errors import (
@@ -36,7 +37,6 @@ from registry.errors import (
     UnknownIssuance,
     UnknownParty,
 )
-from registry.locks import first_time
 from registry.quantities import Quantity
 from registry.rights import serial
 from registry.tables import BlockRow, FreezeRow, IssuanceRow, MovementRow, PartyRow, RetirementRow
@@ -106,23 +106,33 @@ async def _lock_holding(session: AsyncSession, issuance_id: int, owner: str) -> 
     The key is (issuance, CRC-32 of the owner): two holdings sharing one only wait for each other."""
     if (await session.connection()).dialect.name == "postgresql":
         key = (_int4(issuance_id), _int4(zlib.crc32(owner.encode())))
-        if first_time(session, ("holding", *key)):
-            await session.execute(select(func.pg_advisory_xact_lock(*key)))
+        await session.execute(select(func.pg_advisory_xact_lock(*key)))
+
+
+async def _holding(session: AsyncSession, issuance_id: int, owner: str) -> list[BlockRow]:
+    """The owner's live blocks of the issuance, locked, read once a transaction: from then on every
+    change of them goes through ``_reassign``, which keeps this list as the rows are, so a batch of
+    orders selling one holding reads it once and writes its net change at the next flush."""
+    key = ("blocks", issuance_id, owner)
+    rows: list[BlockRow] | None = locks.known(session, key)
+    if rows is None:
+        await _lock_holding(session, issuance_id, owner)
+        await session.flush()  # blocks given to the owner earlier in the transaction are read too
+        query = select(BlockRow).where(
+            BlockRow.issuance_id == issuance_id, BlockRow.owner_id == owner, BlockRow.state.in_(LIVE)
+        )
+        rows = list((await session.execute(query)).scalars())
+        locks.keep(session, key, rows)
+    return rows
 
 
 async def _locked(
     session: AsyncSession, issuance_id: int, owner: str, states: tuple[str, ...], ref: str | None = None
 ) -> list[BlockRow]:
     """The owner's blocks of the issuance in ``states`` (under ``ref``), theirs to change until commit."""
-    await _lock_holding(session, issuance_id, owner)
-    query = (
-        select(BlockRow)
-        .where(BlockRow.issuance_id == issuance_id, BlockRow.owner_id == owner, BlockRow.state.in_(states))
-        .order_by(BlockRow.first)
-    )
-    if ref is not None:
-        query = query.where(BlockRow.ref == ref)
-    return list((await session.execute(query)).scalars())
+    rows = await _holding(session, issuance_id, owner)
+    chosen = [x for x in rows if x.state in states and (ref is None or x.ref == ref)]
+    return sorted(chosen, key=lambda x: x.first)
 
 
 def _as_blocks(rows: list[BlockRow]) -> list[b.Block]:
@@ -152,29 +162,36 @@ async def _reassign(
     state: str,
     ref: str | None = None,
 ) -> None:
-    """Rewrite the locked ``rows`` so that ``ranges`` get the new owner, state and lien."""
+    """Rewrite the locked ``rows`` so that ``ranges`` get the new owner, state and lien: the rows cut
+    go, their pieces come, in the session (a piece cut again before the flush never reaches the
+    database) and in the holdings this transaction keeps."""
     before = {b.Block(r.first, r.last, r.owner_id, r.state, r.ref): r for r in rows}
     after = list(before)
     for first, last in ranges:
         after = b.reassign(after, first, last, owner=owner, state=state, ref=ref)
-    gone = [row.id for block, row in before.items() if block not in set(after)]
-    new = [block for block in after if block not in before]
-    issuance_id = rows[0].issuance_id
-    await session.execute(delete(BlockRow).where(BlockRow.id.in_(gone)))
-    await session.execute(
-        insert(BlockRow).execution_options(render_nulls=True),  # one statement, with or without a lien
-        [
-            {
-                "issuance_id": issuance_id,
-                "first": x.first,
-                "last": x.last,
-                "owner_id": x.owner,
-                "state": x.state,
-                "ref": x.ref,
-            }
-            for x in new
-        ],
-    )
+    kept = set(after)
+    issuance_id, source = rows[0].issuance_id, rows[0].owner_id
+    holding = await _holding(session, issuance_id, source)
+    for block, row in before.items():
+        if block not in kept:
+            holding.remove(row)
+            if inspect(row).pending:
+                session.expunge(row)
+            else:
+                await session.delete(row)
+    for x in after:
+        if x in before:
+            continue
+        row = BlockRow(
+            issuance_id=issuance_id, first=x.first, last=x.last, owner_id=x.owner, state=x.state, ref=x.ref
+        )
+        session.add(row)
+        if x.state in LIVE:
+            receiving = (
+                holding if x.owner == source else locks.known(session, ("blocks", issuance_id, x.owner))
+            )
+            if receiving is not None:
+                receiving.append(row)
 
 
 def _lines(
