@@ -105,8 +105,8 @@ async def submit(work: c.Work, market: Market, actor: c.Actor, entry: Entry, *, 
     refusal = market.book.refusal(order)
     if refusal is not None:
         raise refused(refusal, terms, order, market.book.reference)
-    # what its fills change is written once, as it stands at the end (flushed with the command): an
-    # account paid and released is one UPDATE, not one per step
+    # what its fills change is written once, as it stands when the batch is flushed: an account paid
+    # and released, by this order and the rest of the batch, is one UPDATE, not one per step
     with work.session.no_autoflush:
         years = terms.years_at(work.now)
         if row.side == e.SELL:
@@ -125,8 +125,7 @@ async def submit(work: c.Work, market: Market, actor: c.Actor, entry: Entry, *, 
             row.cash_per_lot = cash_per_lot(market, row.price, fees.bps, years)
             held = row.remaining // terms.rules.lot * row.cash_per_lot
             await cash.hold(work, party=actor.party_id, fen=held, ref=row.id, actor=actor.party_id)
-        work.session.add(row)
-        await work.session.flush()  # the order exists before the fills that name it
+        work.session.add(row)  # inserted before the fills that name it: the flush follows the keys
         locks.inserted(work.session, OrderRow, row.id, row)  # what fills it later in the batch reads none
         events = market.book.submit(
             row.id,

@@ -9,11 +9,16 @@ The commit decides every answer: nothing is acknowledged before its batch is dur
 commit as LMAX, exchange-core, Trillian and Tessera do it: the commit's cost is shared by the batch,
 and a bigger batch under load means a lower cost per command, so the rate rises with the load.
 
+The commands do not flush: what they change waits in the session until the batch's end (or a read
+that needs it), so a cash account paid by twenty orders is one UPDATE, the orders one INSERT, and a
+block cut by one order and cut again by the next never reaches the database.
+
 Commands in a batch stay independent:
 
 - a command refused (a ``RegistryError``) before it wrote anything, as most refusals are, is simply
   answered with its refusal: nothing to undo;
-- a command refused after writing, or one the database refuses, has the batch rolled back, its
+- a command refused after writing — a statement sent, or a row added, deleted or changed in the
+  session (``_Writes``) — or one the database refuses, has the batch rolled back, its
   books rebuilt from the database, and the batch run again with each command in its own SAVEPOINT
   (two round trips a command that the first run saves): the command's error, met again, rolls back
   only its savepoint and is its answer, given against the state that commits;
@@ -31,20 +36,23 @@ memory and shows only what is durable.
 
 import asyncio
 import contextlib
+import functools
 import logging
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from sqlalchemy import event
 from sqlalchemy.exc import DBAPIError, OperationalError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import InstanceState
 
 from market.errors import Overloaded
 from market.exchange import Exchange, Market
 from registry.assets import forget_asset_classes
 from registry.errors import RegistryError
+from registry.tables import Base
 from settlement.ledger import Ledger, current_size
 from settlement.unit_of_work import Clock, UnitOfWork
 
@@ -183,9 +191,9 @@ class Sequencer:
         dropped) publish what they hold."""
         work = UnitOfWork(self._writes, self._ledger, self._clock, self._ids)
         books: set[str] = set()
-        async with work:
-            writes = _Writes(await work.session.connection())
+        async with work, _Writes.on(work.session) as writes:
             outcomes = [await self._step(work, queued, writes, books, guarded=guarded) for queued in batch]
+            await _flushed(work.session)
             for instrument in books:
                 await self.exchange.market(work.session, instrument)
             size = await work.append()
@@ -204,7 +212,7 @@ class Sequencer:
     ) -> tuple[Any, bool]:
         """Run one command; its refusal is its answer, and undoes only it (see the module's notes)."""
         market, changes = None, None
-        recorded, written = len(work.events), writes.count
+        recorded, written = len(work.events), writes.seen()
         work.acting_user = queued.acting_user
         try:
             if queued.instrument is not None:
@@ -214,17 +222,14 @@ class Sequencer:
             if guarded:
                 async with work.session.begin_nested():
                     result = await queued.run(work, market)
-            else:
+            else:  # written with the rest of the batch, at its end or at a read that needs it
                 result = await queued.run(work, market)
-                await work.session.flush()  # the database's refusal, if any, is this command's
         except Exception as error:
             if _lost(error):
                 raise  # the connection, not the command: the batch fails as a whole
-            session = work.session
             wrote = (
-                writes.count != written
+                writes.seen() != written
                 or len(work.events) != recorded
-                or bool(session.new or session.dirty or session.deleted)
                 or (market is not None and market.book.changes != changes)
             )
             if not guarded and (wrote or not isinstance(error, RegistryError)):
@@ -263,16 +268,77 @@ class _CommandFailed(Exception):
     each command in its own savepoint."""
 
 
+async def _flushed(session: AsyncSession) -> None:
+    """Write what the batch's commands left in the session; the database's refusal of it is one of
+    theirs, to be found by running the batch again."""
+    try:
+        await session.flush()
+    except DBAPIError as error:
+        if _lost(error):
+            raise
+        raise _CommandFailed from error
+
+
 class _Writes:
-    """Counts the statements other than reads sent on a connection: whether a command wrote."""
+    """What a batch's session has changed so far, to tell whether a refused command wrote: the
+    statements other than reads sent on its connection, and the rows added to it, taken from it,
+    marked deleted in it or changed in it before they were flushed."""
 
-    def __init__(self, connection: AsyncConnection) -> None:
-        self.count = 0
-        event.listen(connection.sync_connection, "before_cursor_execute", self._seen)
+    _watching: ClassVar[dict[int, "_Writes"]] = {}  # by the session's hash key
 
-    def _seen(self, _conn: object, _cursor: object, statement: str, *_: object) -> None:
+    def __init__(self) -> None:
+        self.statements = 0
+        self.changes = 0
+        self.deleted: Callable[[], int] = lambda: 0
+
+    def seen(self) -> tuple[int, int, int]:
+        return self.statements, self.changes, self.deleted()
+
+    @classmethod
+    @contextlib.asynccontextmanager
+    async def on(cls, session: AsyncSession) -> AsyncIterator["_Writes"]:
+        _prepare_mappers()
+        writes, sync = cls(), session.sync_session
+        writes.deleted = lambda: len(sync.deleted)  # grows until a flush, which sends statements
+        connection = (await session.connection()).sync_connection
+        event.listen(connection, "before_cursor_execute", writes._statement)
+        event.listen(sync, "transient_to_pending", writes._changed)
+        event.listen(sync, "pending_to_transient", writes._changed)
+        cls._watching[sync.hash_key] = writes
+        try:
+            yield writes
+        finally:
+            del cls._watching[sync.hash_key]
+            event.remove(sync, "transient_to_pending", writes._changed)
+            event.remove(sync, "pending_to_transient", writes._changed)
+
+    def _statement(self, _conn: object, _cursor: object, statement: str, *_: object) -> None:
         if not statement.startswith("SELECT"):
-            self.count += 1
+            self.statements += 1
+
+    def _changed(self, *_: object) -> None:
+        self.changes += 1
+
+    @classmethod
+    def attribute_set(cls, state: InstanceState[Any], *_: object) -> None:
+        writes = cls._watching.get(state.session_id) if state.session_id is not None else None
+        if writes is not None:
+            writes.changes += 1
+
+
+@functools.cache
+def _prepare_mappers() -> None:
+    """Ready every mapped row for batches whose flush comes at their end, not after each command.
+
+    Its columns tell the batch watching its session that they were set (``_Writes``). And the rows
+    of a flush are written parents first, as the tables' foreign keys order them: SQLAlchemy orders
+    the rows of mappers that no ``relationship`` links by ``Mapper._sort_key``, their class names,
+    which wrote a buy's fill before the sell order it names when both were new in one batch."""
+    position: dict[object, int] = {table: i for i, table in enumerate(Base.metadata.sorted_tables)}
+    for mapper in Base.registry.mappers:
+        mapper._sort_key = f"{position[mapper.local_table]:04d} {mapper._sort_key}"
+        for column in mapper.column_attrs:
+            event.listen(getattr(mapper.class_, column.key), "set", _Writes.attribute_set, raw=True)
 
 
 def _answer(answer: asyncio.Future[Any], outcome: Any, *, failed: bool) -> None:

@@ -82,6 +82,60 @@ async def test_a_command_the_database_refuses_fails_alone_and_its_batch_runs_aga
     assert await stored(platform) == {"taken", "a", "b", "c", "d"}
 
 
+def changes(key: str, *, status: int | None = None, delete: bool = False, refuse: bool = False) -> Any:
+    """A command that, without flushing (a batch writes at its end), adds a row under ``key``, or
+    sets the stored row's status, or deletes it; and then, if ``refuse``, is refused."""
+
+    async def command(work: UnitOfWork, _: Market | None) -> str:
+        row = await work.session.get(IdempotencyRow, ("test", key))  # from the session, if it has it
+        if row is None:
+            work.session.add(
+                IdempotencyRow(
+                    user_id="test", key=key, request_hash="", status=200, body=b"", created_at=work.now
+                )
+            )
+        elif delete:
+            await work.session.delete(row)
+        elif status is not None:
+            row.status = status
+        if refuse:
+            raise ReasonRequired(None)
+        return key
+
+    return command
+
+
+async def statuses(platform: Platform) -> dict[str, int]:
+    async with platform.core.database.reads() as session:
+        rows = await session.execute(select(IdempotencyRow.key, IdempotencyRow.status))
+        return {key: status for key, status in rows}
+
+
+@pytest.mark.parametrize(
+    "refused",
+    [
+        pytest.param(changes("new", refuse=True), id="adds"),
+        pytest.param(changes("kept", status=500, refuse=True), id="changes-a-row-changed-before-it"),
+        pytest.param(changes("kept", delete=True, refuse=True), id="deletes"),
+    ],
+)
+async def test_a_command_refused_after_changing_rows_it_had_not_flushed_undoes_only_itself(
+    platform: Platform, refused: Any
+) -> None:
+    sequencer = sequencer_of(platform)
+    await sequencer.submit(None, None, changes("kept"))
+    before = sequencer.batches
+    results = await asyncio.gather(
+        sequencer.submit(None, None, changes("kept", status=201)),  # the row, changed and not flushed
+        sequencer.submit(None, None, refused),
+        sequencer.submit(None, None, changes("after")),
+        return_exceptions=True,
+    )
+    assert results[0] == "kept" and isinstance(results[1], ReasonRequired) and results[2] == "after"
+    assert sequencer.batches == before + 1
+    assert await statuses(platform) == {"kept": 201, "after": 200}
+
+
 async def test_a_command_whose_caller_goes_away_still_runs(platform: Platform) -> None:
     sequencer = sequencer_of(platform)
     caller = asyncio.ensure_future(sequencer.submit(None, None, writes("left")))
