@@ -108,7 +108,7 @@ def changes(key: str, *, status: int | None = None, delete: bool = False, refuse
 async def statuses(platform: Platform) -> dict[str, int]:
     async with platform.core.database.reads() as session:
         rows = await session.execute(select(IdempotencyRow.key, IdempotencyRow.status))
-        return {key: status for key, status in rows}
+        return dict(rows.all())
 
 
 @pytest.mark.parametrize(
