@@ -7,17 +7,17 @@ nearly everything, has a connection of its own whose statements run on the event
 (``api.sqlite_inline``); on PostgreSQL it shares the writers' pool.
 
 A read that needs many statements at once (a collateral attestation's answer and evidence) runs as
-one call, ``Database.read_at_once``: on SQLite the whole read goes to a worker thread on a third,
-synchronous engine, where each statement is a plain call into SQLite rather than several hand-offs
-to the async driver's thread and back (about four: cursor, execute, fetch, close); on PostgreSQL each
-statement is a round trip anyway, so it runs on the async engine.
+one call, ``Database.read_at_once``: on SQLite on a third, synchronous engine's one connection, on
+the event loop's thread as the sequencer's statements are, each statement a plain call into SQLite
+rather than several hand-offs to the async driver's thread and back (about four: cursor, execute,
+fetch, close). A read in WAL mode waits for no writer, and a whole attestation takes about a
+millisecond; in worker threads its Python competed with the event loop for the GIL, which halved the
+rate of fresh attestations and tripled their latency tail. On PostgreSQL each statement is a round
+trip anyway, so it runs on the async engine.
 """
 
-import asyncio
 import logging
-import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any, TypeVar
@@ -48,38 +48,28 @@ class Database:
     writes: async_sessionmaker[AsyncSession]
     reads: async_sessionmaker[AsyncSession]
     sequenced: async_sessionmaker[AsyncSession]  # the sequencer's (market.sequencer)
-    # SQLite only: the synchronous reader behind ``read_at_once``, and its threads, each keeping one
-    # of its connections (taking one from the pool for every read cost as much as two statements)
+    # SQLite only: the synchronous reader behind ``read_at_once``, and its one connection once made
     at_once: Engine | None = None
-    threads: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(POOL, "read-at-once"))
-    kept: threading.local = field(default_factory=threading.local)
-    kept_all: list[Connection] = field(default_factory=list)
+    kept: list[Connection] = field(default_factory=list)
 
     async def read_at_once(self, read: Callable[[Connection], T]) -> T:
         """Run ``read`` in one read transaction as one call (see the module's docstring). On SQLite it
-        holds a worker thread throughout, so it may read and compute but must not wait on anything."""
+        runs on the event loop's thread, so it may read and compute but must not wait on anything."""
         if self.at_once is None:
             async with self.reader.connect() as connection:
                 return await connection.run_sync(read)
-        return await asyncio.get_running_loop().run_in_executor(self.threads, self._read_on_sqlite, read)
-
-    def _read_on_sqlite(self, read: Callable[[Connection], T]) -> T:
-        connection: Connection | None = getattr(self.kept, "connection", None)
-        if connection is None:
-            assert self.at_once is not None
-            connection = self.kept.connection = self.at_once.connect()
-            self.kept_all.append(connection)
-        transaction = connection.begin()
+        if not self.kept:
+            self.kept.append(self.at_once.connect())
+        transaction = self.kept[0].begin()
         try:
-            return read(connection)
+            return read(self.kept[0])
         finally:
             transaction.rollback()  # a read commits nothing; this ends its snapshot
 
     async def dispose(self) -> None:
         for engine in {self.writer, self.reader, self.sequencer}:
             await engine.dispose()
-        await asyncio.to_thread(self.threads.shutdown, wait=True)  # no read left on a kept connection
-        for connection in self.kept_all:
+        for connection in self.kept:
             connection.close()
         if self.at_once is not None:
             self.at_once.dispose()
@@ -93,7 +83,7 @@ def connect(url: str) -> Database:
         at_once = create_engine(
             make_url(url).set(drivername="sqlite"),
             connect_args={"timeout": BUSY_TIMEOUT_MS / 1000},
-            pool_size=POOL,
+            pool_size=1,
             max_overflow=0,
         )
         _configure_sqlite(at_once, "BEGIN")

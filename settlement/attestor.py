@@ -14,8 +14,8 @@ pledge step is an entry) or the consent it rests on expires.
 
 A fresh question is read as one call (``ReadAtOnce``): the ledger's head, the answer, the entries
 about the right and the stored subtrees for all their proofs and the checkpoint, in one transaction,
-then signed on the same thread. On SQLite that is one hand-off to a worker thread, not several per
-statement, and the event loop serves other requests meanwhile.
+then signed on the same thread. On SQLite that runs on the event loop's thread, with no hand-off at
+all: about a millisecond of plain calls into SQLite and Python.
 """
 
 import asyncio
