@@ -1,14 +1,16 @@
 """Property: under random order flow through the API — limit, market, IOC and FOK orders, cancels and
-amends — units and cash are conserved, fees are exact, what orders hold equals what is held, the
-book in memory equals the book rebuilt from the database, and the ledger replays to the database."""
+amends, one at a time or several at once in one batch — units and cash are conserved, fees are
+exact, what orders hold equals what is held, the book in memory equals the book rebuilt from the
+database, and the ledger replays to the database."""
 
 import itertools
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
 import pytest
+from httpx import Response
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
@@ -45,7 +47,7 @@ async def platform(database_url: str, tmp_path: Path) -> AsyncIterator[Platform]
         yield started
 
 
-async def play(platform: Platform, script: list[tuple[Any, ...]]) -> None:
+async def play(platform: Platform, script: list[tuple[Any, ...]], together: int) -> None:
     parties = [await platform.onboard("collective", "361028") for _ in range(3)]
     instrument = ""
     for party in parties:
@@ -56,23 +58,31 @@ async def play(platform: Platform, script: list[tuple[Any, ...]]) -> None:
         f"/api/v1/market/{instrument}/rules", json=rules, headers=platform.registrar.auth
     )
     entered: list[tuple[int, str]] = []
-    for step in script:
-        member = parties[step[1]]
+
+    def send(step: tuple[Any, ...]) -> Awaitable[Response] | None:
         if step[0] in ("buy", "sell"):
             side, _, price, quantity, tif = step
             body = {"instrument": instrument, "side": side, "quantity": str(quantity), "time_in_force": tif}
             if price is not None:
                 body["price"] = price
-            made = await platform.post("/api/v1/orders", member, body)
-            assert made.status_code in (201, 422), made.text
-            if made.status_code == 201:
-                entered.append((step[1], made.json()["id"]))
-        elif entered:
-            party, order_id = entered[step[2] % len(entered)]
-            path = f"/api/v1/orders/{order_id}/{step[0]}"
-            body = {"quantity": str(step[3])} if step[0] == "amend" else None
-            done = await platform.post(path, parties[party], body)
-            assert done.status_code in (200, 409, 422), done.text
+            return platform.post("/api/v1/orders", parties[step[1]], body)
+        if not entered:
+            return None
+        party, order_id = entered[step[2] % len(entered)]
+        body = {"quantity": str(step[3])} if step[0] == "amend" else None
+        return platform.post(f"/api/v1/orders/{order_id}/{step[0]}", parties[party], body)
+
+    # ``together`` steps are sent at once, into one batch of the sequencer: one transaction, one flush
+    for start in range(0, len(script), together):
+        sent = [(step, request) for step in script[start : start + together] if (request := send(step))]
+        answers = await platform.at_once(*(request for _, request in sent))
+        for (step, _), answer in zip(sent, answers, strict=True):
+            if step[0] in ("buy", "sell"):
+                assert answer.status_code in (201, 422), answer.text
+                if answer.status_code == 201:
+                    entered.append((step[1], answer.json()["id"]))
+            else:
+                assert answer.status_code in (200, 409, 422), answer.text
 
 
 async def check_invariants(platform: Platform, cash_before: int) -> None:
@@ -118,12 +128,12 @@ async def check_invariants(platform: Platform, cash_before: int) -> None:
     assert await platform.audit() == []
 
 
-@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(script=steps)
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(script=steps, together=st.integers(1, 6))
 async def test_random_order_flow_conserves_units_and_cash_with_exact_fees(
-    platform: Platform, script: list[tuple[Any, ...]]
+    platform: Platform, script: list[tuple[Any, ...]], together: int
 ) -> None:
     async with platform.core.database.reads() as session:
         cash_before = (await session.execute(select(func.sum(CashAccountRow.balance)))).scalar() or 0
-    await play(platform, script)
+    await play(platform, script, together)
     await check_invariants(platform, cash_before + 3 * 20_000_000)
