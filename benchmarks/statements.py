@@ -4,7 +4,9 @@ so a change to the write path shows in it exactly, before and after.
 The app runs in this process (Litestar's test client, as the tests run it) on a temporary SQLite file
 and on PostgreSQL, with a market opened through the API as ``benchmarks.live`` opens it. Every request
 is sent with a real key, so authentication counts. Counted: one resting order, one order that trades
-with it, ``GET /depth`` and ``GET /me``, and the bare endpoint's INSERT beside them for scale; each
+with it, ``GET /depth`` and ``GET /me``, and the bare endpoint's INSERT beside them for scale; then
+per order of a burst of orders sent at once, as under load, which the sequencer writes in a batch or
+two (the number of batches is reported with it); each
 after one untimed resting and trading pair, so that what is done once per process or per minute (a
 key's first use, the books' first load) is not counted.
 
@@ -30,11 +32,12 @@ import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import aiosqlite
 import asyncpg  # type: ignore[import-untyped]  # asyncpg ships no type hints
 import httpx
+from litestar import Litestar
 from litestar.testing import TestClient
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -48,6 +51,7 @@ from benchmarks.live import Market, Server, databases, demo_keys, onboard
 from benchmarks.rounds import Report
 
 HOUR = 3600.0
+BURST = 16  # pairs of orders sent at once
 # driver methods that send SQL (or a COPY) of their own, beneath SQLAlchemy: asyncpg's, and aiosqlite's
 # connection-level ones (SQLAlchemy itself goes through aiosqlite's cursors, never these)
 DRIVER_CALLS: dict[type, tuple[str, ...]] = {
@@ -62,6 +66,7 @@ DRIVER_CALLS: dict[type, tuple[str, ...]] = {
     ),
     aiosqlite.Connection: ("execute", "executemany", "execute_fetchall", "execute_insert", "executescript"),
 }
+T = TypeVar("T")
 TRANSACTION_CONTROL = re.compile(
     r"\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE|START TRANSACTION)\b", re.IGNORECASE
 )
@@ -147,27 +152,68 @@ class Counter:
                 event.remove(Engine, name, hook)
 
     def count(self, send: Callable[[], httpx.Response], status: int) -> Counted:
+        answer = self.counting(send)
+        assert answer.status_code == status, answer.text
+        return Counted(len(self.statements), self.thread_calls)
+
+    def counting(self, send: Callable[[], T]) -> T:
+        """What ``send`` returns; its statements are left in ``statements``."""
         self.statements = []
         self.thread_calls = 0
         self.recording = True
         try:
-            answer = send()
+            sent = send()
         finally:
             self.recording = False
-        assert answer.status_code == status, answer.text
         if os.environ.get("LIANGSHAN_BENCH_SQL") == "1":
             for statement in self.statements:
                 print(f"#   {' '.join(statement.split())[:160]}", file=sys.stderr)
-        return Counted(len(self.statements), self.thread_calls)
+        return sent
 
 
-def order(http: httpx.Client, market: Market, side: str, price: str = "45.00") -> httpx.Response:
-    trader = market.seller if side == "sell" else market.buyer
-    body = {"instrument": market.instrument, "side": side, "quantity": "1", "price": price}
-    return http.post("/api/v1/orders", json=body, headers=trader.headers)
+def order(http: httpx.Client, market: Market, side: str) -> httpx.Response:
+    return http.post("/api/v1/orders", json=_body(market, side), headers=_trader(market, side))
 
 
-def platform_counts(url: str, workdir: Path, counter: Counter) -> dict[str, Counted]:
+@dataclass(frozen=True, slots=True)
+class Burst:
+    statements_per_order: float
+    batches: int
+
+
+def burst_count(http: TestClient[Litestar], market: Market, counter: Counter) -> Burst:
+    """Statements per order when ``BURST`` pairs of orders (a sell, and a buy that trades with it)
+    come at once, as under load; and in how many of the sequencer's batches they were written."""
+    app = http.app
+    sequencer = app.state.platform.sequencer
+
+    async def burst() -> int:
+        transport = httpx.ASGITransport(app=app)  # on the app's own loop: the orders are in it at once
+        before = sequencer.batches
+        async with httpx.AsyncClient(transport=transport, base_url="http://burst") as client:
+            answers = await asyncio.gather(
+                *(
+                    client.post("/api/v1/orders", json=_body(market, side), headers=_trader(market, side))
+                    for _ in range(BURST)
+                    for side in ("sell", "buy")
+                )
+            )
+        assert all(answer.status_code == 201 for answer in answers), [a.text for a in answers]
+        return int(sequencer.batches - before)
+
+    batches = counter.counting(lambda: http.blocking_portal.call(burst))
+    return Burst(len(counter.statements) / (2 * BURST), batches)
+
+
+def _body(market: Market, side: str, price: str = "45.00") -> dict[str, str]:
+    return {"instrument": market.instrument, "side": side, "quantity": "1", "price": price}
+
+
+def _trader(market: Market, side: str) -> dict[str, str]:
+    return (market.seller if side == "sell" else market.buyer).headers
+
+
+def platform_counts(url: str, workdir: Path, counter: Counter) -> tuple[dict[str, Counted], Burst]:
     """The platform's requests' counts, on a database seeded with the demo and a market opened."""
     keys = demo_keys(Server(url, workdir))  # the CLI's seed, in a child process, before the app starts
     settings = Settings(
@@ -182,12 +228,13 @@ def platform_counts(url: str, workdir: Path, counter: Counter) -> dict[str, Coun
         market = onboard(http, keys, units="1000", cash="1000000.00")
         for side in ("sell", "buy"):  # untimed: a key's first use and the book's first order
             assert order(http, market, side).status_code == 201
-        return {
+        counts = {
             "resting_order": counter.count(lambda: order(http, market, "sell"), 201),
             "trading_order": counter.count(lambda: order(http, market, "buy"), 201),
             "depth": counter.count(lambda: http.get(f"/api/v1/market/{market.instrument}/depth"), 200),
             "me": counter.count(lambda: http.get("/api/v1/me", headers=market.buyer.headers), 200),
         }
+        return counts, burst_count(http, market, counter)
 
 
 def bare_count(url: str, counter: Counter) -> Counted:
@@ -204,7 +251,13 @@ def run(report: Report, postgres_url: str | None) -> None:
             asyncio.run(reset(url))
             workdir = Path(folder) / name
             workdir.mkdir()
-            counts = platform_counts(url, workdir, counter)
+            counts, burst = platform_counts(url, workdir, counter)
+            report(
+                f"statements_per_order_in_a_burst_of_{2 * BURST}_{name}",
+                burst.statements_per_order,
+                "statements",
+            )
+            report(f"batches_of_the_burst_{name}", burst.batches, "batches")
             bare_url = f"sqlite+aiosqlite:///{folder}/bare.db" if name == "sqlite" else url
             counts["bare_insert"] = bare_count(bare_url, counter)
             for what, counted in counts.items():
