@@ -6,7 +6,7 @@ then match it; cancel, amend and list a party's orders. Each runs as the book's 
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from market import engine as e
@@ -24,7 +24,6 @@ from market.execution import Fees, apply, cash_per_lot, refused
 from market.expiry import end_of_trading_day
 from market.pricing import figures, trading_day, years_left
 from market.tables import OrderRow, OrderStatus, SelfTrade, Side, TimeInForce
-from registry import blocks as b
 from registry import cash, locks, units
 from registry import context as c
 from registry.errors import UnknownCursor
@@ -185,26 +184,41 @@ async def _delivering_issuance(
 ) -> tuple[int, str | None]:
     """The issuance whose units a sell order delivers, with its asset class: the one named, else the
     seller's oldest issuance of this instrument with enough free units. One issuance per order keeps
-    every trade one serial range family, traceable to its parcel or project."""
-    free = func.sum(BlockRow.last - BlockRow.first + 1)
+    every trade one serial range family, traceable to its parcel or project.
+
+    Which issuances the seller holds is read from the database, where it may lag the batch (a sale
+    earlier in it not yet flushed still shows what it sold); how many units of each are free is read
+    from the holdings the transaction keeps (``units.free_units``), which do not lag. An issuance the
+    seller was given earlier in the batch and holds nothing else of is not in the database yet: then
+    what the batch changed is written first, and the question asked again."""
     query = (
-        select(BlockRow.issuance_id, IssuanceRow.asset_class, free)
+        select(BlockRow.issuance_id, IssuanceRow.asset_class)
         .join(IssuanceRow, IssuanceRow.id == BlockRow.issuance_id)
         .where(
             IssuanceRow.instrument_id == terms.instrument,
             BlockRow.owner_id == order.party_id,
-            BlockRow.state == b.ACTIVE,
+            BlockRow.state.in_(units.LIVE),
         )
-        .group_by(BlockRow.issuance_id, IssuanceRow.asset_class)
+        .distinct()
         .order_by(BlockRow.issuance_id)
     )
-    found = (await session.execute(query)).all()
-    holdings = {issuance: int(units) for issuance, _, units in found}
-    classes = {issuance: asset_class for issuance, asset_class, _ in found}
+    classes = dict((await session.execute(query)).all())
+    given = {
+        row.issuance_id
+        for row in session.new
+        if isinstance(row, BlockRow) and row.owner_id == order.party_id and row.issuance_id not in classes
+    }
+    if given:
+        await session.flush()
+        classes = dict((await session.execute(query)).all())
+    holdings = {
+        issuance: await units.free_units(session, issuance_id=issuance, owner=order.party_id)
+        for issuance in classes
+    }
     quantity = order.remaining
 
-    def shown(units: int) -> str:
-        return str(Quantity(units, terms.scale))
+    def shown(count: int) -> str:
+        return str(Quantity(count, terms.scale))
 
     if named is not None:
         if holdings.get(named, 0) < quantity:

@@ -36,7 +36,6 @@ memory and shows only what is durable.
 
 import asyncio
 import contextlib
-import functools
 import logging
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -46,7 +45,7 @@ from typing import Any, ClassVar, TypeVar
 from sqlalchemy import event
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlalchemy.orm import InstanceState
+from sqlalchemy.orm import InstanceState, Mapper, Session
 
 from market.errors import Overloaded
 from market.exchange import Exchange, Market
@@ -269,76 +268,97 @@ class _CommandFailed(Exception):
 
 
 async def _flushed(session: AsyncSession) -> None:
-    """Write what the batch's commands left in the session; the database's refusal of it is one of
-    theirs, to be found by running the batch again."""
+    """Write what the batch's commands left in the session; a refusal of it (the database's, or the
+    session's own) is one of theirs, to be found by running the batch again."""
     try:
         await session.flush()
-    except DBAPIError as error:
+    except Exception as error:
         if _lost(error):
             raise
         raise _CommandFailed from error
 
 
 class _Writes:
-    """What a batch's session has changed so far, to tell whether a refused command wrote: the
-    statements other than reads sent on its connection, and the rows added to it, taken from it,
-    marked deleted in it or changed in it before they were flushed."""
+    """What a batch's session has changed so far, to tell whether a refused command wrote: the rows
+    added to it, taken from it, marked deleted in it or changed in it, counted when the command does
+    so, and the statements other than reads that it sent itself. What a flush sends is left out: it
+    writes changes counted when they were made, by this command or one before it, and a command that
+    only read (a read flushes what is pending) did not write."""
 
     _watching: ClassVar[dict[int, "_Writes"]] = {}  # by the session's hash key
 
-    def __init__(self) -> None:
-        self.statements = 0
-        self.changes = 0
-        self.deleted: Callable[[], int] = lambda: 0
+    def __init__(self, session: Session) -> None:
+        self._session = session
+        self._statements = self._changes = self._deleted_before = 0
+        self._flushing = False
 
     def seen(self) -> tuple[int, int, int]:
-        return self.statements, self.changes, self.deleted()
+        """Counters that only grow; a command changed something if they moved while it ran."""
+        return self._statements, self._changes, self._deleted_before + len(self._session.deleted)
 
     @classmethod
     @contextlib.asynccontextmanager
     async def on(cls, session: AsyncSession) -> AsyncIterator["_Writes"]:
         _prepare_mappers()
-        writes, sync = cls(), session.sync_session
-        writes.deleted = lambda: len(sync.deleted)  # grows until a flush, which sends statements
-        connection = (await session.connection()).sync_connection
-        event.listen(connection, "before_cursor_execute", writes._statement)
-        event.listen(sync, "transient_to_pending", writes._changed)
-        event.listen(sync, "pending_to_transient", writes._changed)
+        sync = session.sync_session
+        writes = cls(sync)
+        listeners: list[tuple[Session, str, Callable[..., None]]] = [
+            (sync, "transient_to_pending", writes._changed),
+            (sync, "pending_to_transient", writes._changed),
+            (sync, "before_flush", writes._flush_begins),
+            (sync, "after_flush_postexec", writes._flush_ends),
+        ]
+        for target, name, listener in listeners:
+            event.listen(target, name, listener)
+        event.listen((await session.connection()).sync_connection, "before_cursor_execute", writes._sent)
         cls._watching[sync.hash_key] = writes
         try:
             yield writes
         finally:
             del cls._watching[sync.hash_key]
-            event.remove(sync, "transient_to_pending", writes._changed)
-            event.remove(sync, "pending_to_transient", writes._changed)
+            for target, name, listener in listeners:
+                event.remove(target, name, listener)
 
-    def _statement(self, _conn: object, _cursor: object, statement: str, *_: object) -> None:
-        if not statement.startswith("SELECT"):
-            self.statements += 1
+    def _sent(self, _conn: object, _cursor: object, statement: str, *_: object) -> None:
+        if not self._flushing and not statement.startswith("SELECT"):
+            self._statements += 1
 
     def _changed(self, *_: object) -> None:
-        self.changes += 1
+        self._changes += 1
+
+    def _flush_begins(self, session: Session, *_: object) -> None:
+        self._flushing = True
+        self._deleted_before += len(session.deleted)  # marked before, and gone from the set after
+
+    def _flush_ends(self, *_: object) -> None:
+        self._flushing = False
 
     @classmethod
     def attribute_set(cls, state: InstanceState[Any], *_: object) -> None:
         writes = cls._watching.get(state.session_id) if state.session_id is not None else None
         if writes is not None:
-            writes.changes += 1
+            writes._changes += 1
 
 
-@functools.cache
+_prepared: set[Mapper[Any]] = set()
+
+
+@event.listens_for(Mapper, "after_configured")
 def _prepare_mappers() -> None:
-    """Ready every mapped row for batches whose flush comes at their end, not after each command.
+    """Ready every mapped row, once mapped, for batches whose flush comes at their end, not after
+    each command (also called by the first batch, for rows configured before this module was loaded).
 
     Its columns tell the batch watching its session that they were set (``_Writes``). And the rows
     of a flush are written parents first, as the tables' foreign keys order them: SQLAlchemy orders
     the rows of mappers that no ``relationship`` links by ``Mapper._sort_key``, their class names,
-    which wrote a buy's fill before the sell order it names when both were new in one batch."""
+    which wrote a buy's fill before the sell order it names when both were new in one batch. (Rows
+    deleted are ordered so too, parents first; only serial blocks, which no row names, are.)"""
     position: dict[object, int] = {table: i for i, table in enumerate(Base.metadata.sorted_tables)}
-    for mapper in Base.registry.mappers:
+    for mapper in set(Base.registry.mappers) - _prepared:
         mapper._sort_key = f"{position[mapper.local_table]:04d} {mapper._sort_key}"
         for column in mapper.column_attrs:
             event.listen(getattr(mapper.class_, column.key), "set", _Writes.attribute_set, raw=True)
+        _prepared.add(mapper)
 
 
 def _answer(answer: asyncio.Future[Any], outcome: Any, *, failed: bool) -> None:

@@ -126,6 +126,11 @@ async def _holding(session: AsyncSession, issuance_id: int, owner: str) -> list[
     return rows
 
 
+async def free_units(session: AsyncSession, *, issuance_id: int, owner: str) -> int:
+    """How many of the owner's units of the issuance are free, as this transaction has them."""
+    return b.total(_as_blocks(await _locked(session, issuance_id, owner, (b.ACTIVE,))))
+
+
 async def _locked(
     session: AsyncSession, issuance_id: int, owner: str, states: tuple[str, ...], ref: str | None = None
 ) -> list[BlockRow]:

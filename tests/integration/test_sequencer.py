@@ -9,18 +9,21 @@ import pytest
 from httpx import Response
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.config import Settings
 from api.idempotency import IdempotencyRow
+from market import orders
 from market.errors import Overloaded
 from market.exchange import Exchange, Market
 from market.sequencer import Sequencer
-from registry import units
+from market.tables import Side
+from registry import parties, units
 from registry.context import Actor, PartyKind, Role
 from registry.errors import ReasonRequired, UnitsNotFree
 from settlement.unit_of_work import UnitOfWork
-from tests.api.test_orders import entered, market, order
-from tests.platform import Platform
+from tests.api.test_orders import cash, entered, market, order
+from tests.platform import Member, Platform
 
 pytestmark = pytest.mark.anyio
 
@@ -82,9 +85,12 @@ async def test_a_command_the_database_refuses_fails_alone_and_its_batch_runs_aga
     assert await stored(platform) == {"taken", "a", "b", "c", "d"}
 
 
-def changes(key: str, *, status: int | None = None, delete: bool = False, refuse: bool = False) -> Any:
+def changes(
+    key: str, *, status: int | None = None, delete: bool = False, read: bool = False, refuse: bool = False
+) -> Any:
     """A command that, without flushing (a batch writes at its end), adds a row under ``key``, or
-    sets the stored row's status, or deletes it; and then, if ``refuse``, is refused."""
+    sets the stored row's status, or deletes it; then, if ``read``, reads (which flushes what is
+    pending); and then, if ``refuse``, is refused."""
 
     async def command(work: UnitOfWork, _: Market | None) -> str:
         row = await work.session.get(IdempotencyRow, ("test", key))  # from the session, if it has it
@@ -98,6 +104,8 @@ def changes(key: str, *, status: int | None = None, delete: bool = False, refuse
             await work.session.delete(row)
         elif status is not None:
             row.status = status
+        if read:
+            await stored_in(work.session)
         if refuse:
             raise ReasonRequired(None)
         return key
@@ -107,8 +115,11 @@ def changes(key: str, *, status: int | None = None, delete: bool = False, refuse
 
 async def statuses(platform: Platform) -> dict[str, int]:
     async with platform.core.database.reads() as session:
-        rows = await session.execute(select(IdempotencyRow.key, IdempotencyRow.status))
-        return dict(rows.all())
+        return await stored_in(session)
+
+
+async def stored_in(session: AsyncSession) -> dict[str, int]:
+    return dict((await session.execute(select(IdempotencyRow.key, IdempotencyRow.status))).all())
 
 
 @pytest.mark.parametrize(
@@ -117,6 +128,8 @@ async def statuses(platform: Platform) -> dict[str, int]:
         pytest.param(changes("new", refuse=True), id="adds"),
         pytest.param(changes("kept", status=500, refuse=True), id="changes-a-row-changed-before-it"),
         pytest.param(changes("kept", delete=True, refuse=True), id="deletes"),
+        pytest.param(changes("kept", delete=True, read=True, refuse=True), id="deletes-and-reads"),
+        pytest.param(changes("new", read=True, refuse=True), id="adds-and-reads"),
     ],
 )
 async def test_a_command_refused_after_changing_rows_it_had_not_flushed_undoes_only_itself(
@@ -261,3 +274,90 @@ async def test_an_order_on_an_unknown_instrument_is_refused_alone(platform: Plat
     assert (good.status_code, unknown.status_code) == (201, 404), (good.text, unknown.text)
     assert unknown.json()["field"] == "instrument"
     assert await platform.holdings(seller) == {(issuance, "active"): "990", (issuance, "reserved"): "10"}
+
+
+def as_command(use_case: Any) -> Any:
+    """A use case run as a sequencer command (on the instrument's book, which it is handed)."""
+
+    async def command(work: UnitOfWork, book: Market | None) -> Any:
+        return await use_case(work, book)
+
+    return command
+
+
+def buying(platform: Platform, member: Member, quantity: str, price: str) -> Any:
+    actor = Actor(member.party, PartyKind.ENTERPRISE, "buyer", Role.MANAGER)
+    entry = orders.Entry(Side.BUY, quantity, price)
+
+    async def buy(work: UnitOfWork, book: Market | None) -> Any:
+        assert book is not None
+        return await orders.submit(work, book, actor, entry, fees=await platform.core.fees())
+
+    return as_command(buy)
+
+
+def selling(platform: Platform, member: Member, quantity: str, price: str) -> Any:
+    actor = Actor(member.party, PartyKind.COLLECTIVE, "seller", Role.MANAGER)
+    entry = orders.Entry(Side.SELL, quantity, price)
+
+    async def sell(work: UnitOfWork, book: Market | None) -> Any:
+        assert book is not None
+        return await orders.submit(work, book, actor, entry, fees=await platform.core.fees())
+
+    return as_command(sell)
+
+
+async def test_a_freeze_earlier_in_a_batch_stops_a_trade_with_the_frozen_party_later_in_it(
+    platform: Platform,
+) -> None:
+    """The freeze is not yet written when the trade checks the seller: the check reads it all the same."""
+    seller, buyer, _, instrument = await market(platform)
+    await entered(platform, seller, instrument, "sell", "10", price="45.00")
+    regulator = Actor((await platform.regulator()).party, PartyKind.REGULATOR, "regulator", Role.MANAGER)
+
+    async def freeze(work: UnitOfWork, _: Market | None) -> Any:
+        return await parties.freeze_party(work, regulator, party_id=seller.party, reason="核查")
+
+    sequencer = sequencer_of(platform)
+    before = sequencer.batches
+    frozen, bought = await asyncio.gather(
+        sequencer.submit(None, None, as_command(freeze)),
+        sequencer.submit(instrument, None, buying(platform, buyer, "10", "45.00")),
+        return_exceptions=True,
+    )
+    assert sequencer.batches == before + 1
+    assert not isinstance(frozen, Exception), frozen
+    assert isinstance(bought, parties.PartyIsFrozen), bought
+    assert await cash(platform, buyer) == ("100000.00", "0.00")
+    assert await platform.audit() == []
+
+
+@pytest.mark.parametrize("first", ["cancel", "buy"])
+async def test_units_freed_or_bought_earlier_in_a_batch_can_be_sold_later_in_it(
+    platform: Platform, first: str
+) -> None:
+    """What the seller may sell is what it holds as the batch has it, not as the database last had it."""
+    seller, buyer, issuance, instrument = await market(platform)
+    resting = await entered(platform, seller, instrument, "sell", "1000", price="45.00")
+    if first == "cancel":
+        owner, actor = seller, Actor(seller.party, PartyKind.COLLECTIVE, "seller", Role.MANAGER)
+
+        async def earlier(work: UnitOfWork, book: Market | None) -> Any:
+            assert book is not None
+            return await orders.cancel(work, book, actor, resting["id"], fees=await platform.core.fees())
+
+        before_it = as_command(earlier)
+    else:  # the buyer buys all of it, and sells it on in the same batch
+        owner, before_it = buyer, buying(platform, buyer, "1000", "45.00")
+    sequencer = sequencer_of(platform)
+    batches = sequencer.batches
+    done, sold = await asyncio.gather(
+        sequencer.submit(instrument, None, before_it),
+        sequencer.submit(instrument, None, selling(platform, owner, "1000", "60.00")),
+        return_exceptions=True,
+    )
+    assert sequencer.batches == batches + 1
+    assert not isinstance(done, Exception), done
+    assert not isinstance(sold, Exception), sold
+    assert await platform.holdings(owner) == {(issuance, "reserved"): "1000"}
+    assert await platform.audit() == []
