@@ -34,6 +34,9 @@ from api import sqlite_inline
 # checkout (an editable install) and an installed wheel
 MIGRATIONS = str(resources.files("api.migrations"))
 BUSY_TIMEOUT_MS = 30_000
+# a read on the event loop's thread (``read_at_once``) never waits long: in WAL mode only a rare
+# recovery keeps a reader out, and meanwhile the loop, the sequencer with it, would stand still
+READ_BUSY_TIMEOUT_MS = 500
 # SQLite connections are kept, never opened per request: each is a thread and a round of PRAGMAs,
 # and a burst of overflow connections opened and closed again costs more than waiting for one
 POOL = 10
@@ -82,11 +85,11 @@ def connect(url: str) -> Database:
         sequencer = _sqlite(url, "BEGIN IMMEDIATE", inline=True)
         at_once = create_engine(
             make_url(url).set(drivername="sqlite"),
-            connect_args={"timeout": BUSY_TIMEOUT_MS / 1000},
+            connect_args={"timeout": READ_BUSY_TIMEOUT_MS / 1000},
             pool_size=1,
             max_overflow=0,
         )
-        _configure_sqlite(at_once, "BEGIN")
+        _configure_sqlite(at_once, "BEGIN", busy_ms=READ_BUSY_TIMEOUT_MS)
     else:
         writer = reader = sequencer = create_async_engine(url, pool_size=10, max_overflow=20)
     return Database(
@@ -116,7 +119,9 @@ def _sqlite(url: str, begin: str, *, inline: bool = False) -> AsyncEngine:
     return engine
 
 
-def _configure_sqlite(engine: Engine, begin: str, *, inline: bool = False) -> None:
+def _configure_sqlite(
+    engine: Engine, begin: str, *, inline: bool = False, busy_ms: int = BUSY_TIMEOUT_MS
+) -> None:
     @event.listens_for(engine, "connect")
     def on_connect(dbapi_connection: Any, _record: object) -> None:
         if not inline:  # (the inline connection is made so)
@@ -124,7 +129,7 @@ def _configure_sqlite(engine: Engine, begin: str, *, inline: bool = False) -> No
         cursor = dbapi_connection.cursor()
         pragmas = ["journal_mode=WAL", "foreign_keys=ON", "synchronous=FULL"]
         if not inline:  # (the inline connection waits for the lock on the loop, not in SQLite)
-            pragmas.append(f"busy_timeout={BUSY_TIMEOUT_MS}")
+            pragmas.append(f"busy_timeout={busy_ms}")
         for pragma in pragmas:
             cursor.execute(f"PRAGMA {pragma}")
         cursor.close()

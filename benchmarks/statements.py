@@ -4,11 +4,10 @@ so a change to the write path shows in it exactly, before and after.
 The app runs in this process (Litestar's test client, as the tests run it) on a temporary SQLite file
 and on PostgreSQL, with a market opened through the API as ``benchmarks.live`` opens it. Every request
 is sent with a real key, so authentication counts. Counted: one resting order, one order that trades
-with it, ``GET /depth`` and ``GET /me``, and the bare endpoint's INSERT beside them for scale; then
-per order of a burst of orders sent at once, as under load, which the sequencer writes in a batch or
-two (the number of batches is reported with it); each
+with it, ``GET /depth`` and ``GET /me``, and the bare endpoint's INSERT beside them for scale, each
 after one untimed resting and trading pair, so that what is done once per process or per minute (a
-key's first use, the books' first load) is not counted.
+key's first use, the books' first load) is not counted; then, per order, a burst of orders sent at
+once, as under load, which the sequencer writes in a batch or two (their number is reported too).
 
 Statements are counted by SQLAlchemy's engine events, listened to on the ``Engine`` class, so every
 engine the platform opens is counted however many it has: each statement a cursor executes (SAVEPOINTs

@@ -35,18 +35,9 @@ def inserted(session: AsyncSession, row_type: type[R], key: Any, row: R) -> None
     _held(session)[row_type, key] = row
 
 
-def first_time(session: AsyncSession, lock: tuple[Any, ...]) -> bool:
-    """Whether the transaction takes ``lock`` (a name of the caller's) now for the first time: the
-    caller takes it then, and need not again."""
-    if known(session, lock) is not None:
-        return False
-    keep(session, lock, True)
-    return True
-
-
 def keep(session: AsyncSession, key: tuple[Any, ...], value: Any) -> None:
-    """Keep ``value`` (what the caller read under a lock it holds) until the transaction or a
-    savepoint rolled back ends, under ``key`` (a name of the caller's)."""
+    """Keep ``value`` (an answer the caller read in this transaction, which only it changes) under
+    ``key`` (a name of the caller's) until the transaction ends or a savepoint rolls back."""
     _held(session)[key] = value
 
 
