@@ -105,7 +105,9 @@ async def submit(work: c.Work, market: Market, actor: c.Actor, entry: Entry, *, 
     if refusal is not None:
         raise refused(refusal, terms, order, market.book.reference)
     # what its fills change is written once, as it stands when the batch is flushed: an account paid
-    # and released, by this order and the rest of the batch, is one UPDATE, not one per step
+    # and released, by this order and the rest of the batch, is one UPDATE, not one per step. So a
+    # query in here does not see what the batch has not written: read what the transaction keeps
+    # (locked rows, holdings) or flush first, as the freeze check and the issuance chosen do
     with work.session.no_autoflush:
         years = terms.years_at(work.now)
         if row.side == e.SELL:

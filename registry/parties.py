@@ -221,7 +221,8 @@ async def require_none_frozen(session: AsyncSession, *party_ids: str) -> None:
     unchecked = {party for party in party_ids if locks.known(session, (_NOT_FROZEN, party)) is None}
     if not unchecked:
         return
-    await session.flush()  # a freeze earlier in the batch, not yet written, is read too
+    if any(isinstance(row, PartyRow) for row in session.dirty):
+        await session.flush()  # a freeze earlier in the batch, not yet written, is read too
     query = select(PartyRow.id).where(PartyRow.id.in_(unchecked), PartyRow.frozen_at.is_not(None))
     frozen = (await session.execute(query)).scalar()
     if frozen is not None:
