@@ -15,6 +15,7 @@ the next statement, with a snapshot taken after the previous holder committed. S
 
 import datetime as dt
 import zlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import func, inspect, select
@@ -109,21 +110,46 @@ async def _lock_holding(session: AsyncSession, issuance_id: int, owner: str) -> 
         await session.execute(select(func.pg_advisory_xact_lock(*key)))
 
 
-async def _holding(session: AsyncSession, issuance_id: int, owner: str) -> list[BlockRow]:
+class _Holding:
+    """An owner's live blocks of an issuance as this transaction has them, by state and lien: an
+    order's reserved blocks are found among a busy seller's hundreds without looking at the rest."""
+
+    def __init__(self, rows: Iterable[BlockRow]) -> None:
+        self._rows: dict[str, dict[str | None, list[BlockRow]]] = {}
+        for row in rows:
+            self.add(row)
+
+    def add(self, row: BlockRow) -> None:
+        self._rows.setdefault(row.state, {}).setdefault(row.ref, []).append(row)
+
+    def remove(self, row: BlockRow) -> None:
+        self._rows[row.state][row.ref].remove(row)
+
+    def chosen(self, states: tuple[str, ...], ref: str | None) -> list[BlockRow]:
+        """The blocks in ``states`` (under ``ref``, or any lien), lowest serials first."""
+        by_ref = [self._rows.get(state, {}) for state in states]
+        if ref is None:
+            rows = [row for liens in by_ref for kept in liens.values() for row in kept]
+        else:
+            rows = [row for liens in by_ref for row in liens.get(ref, ())]
+        return sorted(rows, key=lambda row: row.first)
+
+
+async def _holding(session: AsyncSession, issuance_id: int, owner: str) -> _Holding:
     """The owner's live blocks of the issuance, locked, read once a transaction: from then on every
-    change of them goes through ``_reassign``, which keeps this list as the rows are, so a batch of
-    orders selling one holding reads it once and writes its net change at the next flush."""
+    change of them goes through ``_reassign``, which keeps the holding as the rows are, so a batch
+    of orders selling one holding reads it once and writes its net change at the next flush."""
     key = ("blocks", issuance_id, owner)
-    rows: list[BlockRow] | None = locks.known(session, key)
-    if rows is None:
+    holding: _Holding | None = locks.known(session, key)
+    if holding is None:
         await _lock_holding(session, issuance_id, owner)
         await session.flush()  # blocks given to the owner earlier in the transaction are read too
         query = select(BlockRow).where(
             BlockRow.issuance_id == issuance_id, BlockRow.owner_id == owner, BlockRow.state.in_(LIVE)
         )
-        rows = list((await session.execute(query)).scalars())
-        locks.keep(session, key, rows)
-    return rows
+        holding = _Holding((await session.execute(query)).scalars())
+        locks.keep(session, key, holding)
+    return holding
 
 
 async def free_units(session: AsyncSession, *, issuance_id: int, owner: str) -> int:
@@ -135,9 +161,7 @@ async def _locked(
     session: AsyncSession, issuance_id: int, owner: str, states: tuple[str, ...], ref: str | None = None
 ) -> list[BlockRow]:
     """The owner's blocks of the issuance in ``states`` (under ``ref``), theirs to change until commit."""
-    rows = await _holding(session, issuance_id, owner)
-    chosen = [x for x in rows if x.state in states and (ref is None or x.ref == ref)]
-    return sorted(chosen, key=lambda x: x.first)
+    return (await _holding(session, issuance_id, owner)).chosen(states, ref)
 
 
 def _as_blocks(rows: list[BlockRow]) -> list[b.Block]:
@@ -196,7 +220,7 @@ async def _reassign(
                 holding if x.owner == source else locks.known(session, ("blocks", issuance_id, x.owner))
             )
             if receiving is not None:
-                receiving.append(row)
+                receiving.add(row)
 
 
 def _lines(
