@@ -276,35 +276,29 @@ async def test_an_order_on_an_unknown_instrument_is_refused_alone(platform: Plat
     assert await platform.holdings(seller) == {(issuance, "active"): "990", (issuance, "reserved"): "10"}
 
 
-def as_command(use_case: Any) -> Any:
-    """A use case run as a sequencer command (on the instrument's book, which it is handed)."""
+async def in_one_batch(platform: Platform, *commands: tuple[str | None, Any]) -> list[Any]:
+    """Submit ``commands`` (each on its instrument's queue, or the general one) at once: they run in one
+    batch, in this order; their results or refusals."""
+    sequencer = sequencer_of(platform)
+    before = sequencer.batches
+    results = await asyncio.gather(
+        *(sequencer.submit(instrument, None, command) for instrument, command in commands),
+        return_exceptions=True,
+    )
+    assert sequencer.batches == before + 1
+    return results
+
+
+def ordering(platform: Platform, member: Member, side: Side, quantity: str, price: str) -> Any:
+    """An order as a sequencer command on its book, as the order route runs it."""
+    actor = Actor(member.party, PartyKind(member.kind), "trader", Role.MANAGER)
+    entry = orders.Entry(side, quantity, price)
 
     async def command(work: UnitOfWork, book: Market | None) -> Any:
-        return await use_case(work, book)
+        assert book is not None
+        return await orders.submit(work, book, actor, entry, fees=await platform.core.fees())
 
     return command
-
-
-def buying(platform: Platform, member: Member, quantity: str, price: str) -> Any:
-    actor = Actor(member.party, PartyKind.ENTERPRISE, "buyer", Role.MANAGER)
-    entry = orders.Entry(Side.BUY, quantity, price)
-
-    async def buy(work: UnitOfWork, book: Market | None) -> Any:
-        assert book is not None
-        return await orders.submit(work, book, actor, entry, fees=await platform.core.fees())
-
-    return as_command(buy)
-
-
-def selling(platform: Platform, member: Member, quantity: str, price: str) -> Any:
-    actor = Actor(member.party, PartyKind.COLLECTIVE, "seller", Role.MANAGER)
-    entry = orders.Entry(Side.SELL, quantity, price)
-
-    async def sell(work: UnitOfWork, book: Market | None) -> Any:
-        assert book is not None
-        return await orders.submit(work, book, actor, entry, fees=await platform.core.fees())
-
-    return as_command(sell)
 
 
 async def test_a_freeze_earlier_in_a_batch_stops_a_trade_with_the_frozen_party_later_in_it(
@@ -318,14 +312,9 @@ async def test_a_freeze_earlier_in_a_batch_stops_a_trade_with_the_frozen_party_l
     async def freeze(work: UnitOfWork, _: Market | None) -> Any:
         return await parties.freeze_party(work, regulator, party_id=seller.party, reason="核查")
 
-    sequencer = sequencer_of(platform)
-    before = sequencer.batches
-    frozen, bought = await asyncio.gather(
-        sequencer.submit(None, None, as_command(freeze)),
-        sequencer.submit(instrument, None, buying(platform, buyer, "10", "45.00")),
-        return_exceptions=True,
+    frozen, bought = await in_one_batch(
+        platform, (None, freeze), (instrument, ordering(platform, buyer, Side.BUY, "10", "45.00"))
     )
-    assert sequencer.batches == before + 1
     assert not isinstance(frozen, Exception), frozen
     assert isinstance(bought, parties.PartyIsFrozen), bought
     assert await cash(platform, buyer) == ("100000.00", "0.00")
@@ -346,17 +335,12 @@ async def test_units_freed_or_bought_earlier_in_a_batch_can_be_sold_later_in_it(
             assert book is not None
             return await orders.cancel(work, book, actor, resting["id"], fees=await platform.core.fees())
 
-        before_it = as_command(earlier)
+        before_it = earlier
     else:  # the buyer buys all of it, and sells it on in the same batch
-        owner, before_it = buyer, buying(platform, buyer, "1000", "45.00")
-    sequencer = sequencer_of(platform)
-    batches = sequencer.batches
-    done, sold = await asyncio.gather(
-        sequencer.submit(instrument, None, before_it),
-        sequencer.submit(instrument, None, selling(platform, owner, "1000", "60.00")),
-        return_exceptions=True,
+        owner, before_it = buyer, ordering(platform, buyer, Side.BUY, "1000", "45.00")
+    done, sold = await in_one_batch(
+        platform, (instrument, before_it), (instrument, ordering(platform, owner, Side.SELL, "1000", "60.00"))
     )
-    assert sequencer.batches == batches + 1
     assert not isinstance(done, Exception), done
     assert not isinstance(sold, Exception), sold
     assert await platform.holdings(owner) == {(issuance, "reserved"): "1000"}
