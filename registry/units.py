@@ -15,7 +15,6 @@ the next statement, with a snapshot taken after the previous holder committed. S
 
 import datetime as dt
 import zlib
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import func, inspect, select
@@ -111,19 +110,49 @@ async def _lock_holding(session: AsyncSession, issuance_id: int, owner: str) -> 
 
 
 class _Holding:
-    """An owner's live blocks of an issuance as this transaction has them, by state and lien: an
-    order's reserved blocks are found among a busy seller's hundreds without looking at the rest."""
+    """An owner's live blocks of an issuance as this transaction has them, by state and lien.
 
-    def __init__(self, rows: Iterable[BlockRow]) -> None:
+    Reserved blocks — a busy seller has hundreds, one run per resting order — are read lien by lien
+    as they are asked for (``read_reserved``), the others all at once: an order's blocks are found
+    without reading, or looking at, the rest."""
+
+    def __init__(self, issuance_id: int, owner: str) -> None:
+        self.issuance_id, self.owner = issuance_id, owner
         self._rows: dict[str, dict[str | None, list[BlockRow]]] = {}
-        for row in rows:
-            self.add(row)
+        self._read: set[str | None] | None = set()  # the liens whose reserved blocks were read; None: all
+        self._gone: set[BlockRow] = set()  # taken out here, perhaps not yet deleted in the database
 
     def add(self, row: BlockRow) -> None:
         self._rows.setdefault(row.state, {}).setdefault(row.ref, []).append(row)
 
     def remove(self, row: BlockRow) -> None:
         self._rows[row.state][row.ref].remove(row)
+        self._gone.add(row)
+
+    async def read(self, session: AsyncSession, *states: str, ref: str | None = None) -> None:
+        """Add the owner's blocks in ``states`` (under ``ref``) as the database has them, but for those
+        this transaction took out, to those it has already (the database may not have them yet)."""
+        query = select(BlockRow).where(
+            BlockRow.issuance_id == self.issuance_id,
+            BlockRow.owner_id == self.owner,
+            BlockRow.state.in_(states),
+        )
+        if ref is not None:
+            query = query.where(BlockRow.ref == ref)
+        present = {row for state in states for kept in self._rows.get(state, {}).values() for row in kept}
+        for row in (await session.execute(query)).scalars():
+            if row not in present and row not in self._gone:
+                self.add(row)
+
+    async def read_reserved(self, session: AsyncSession, ref: str | None) -> None:
+        """Read the reserved blocks under ``ref`` (all, if None), unless they were read already."""
+        if self._read is None or (ref is not None and ref in self._read):
+            return
+        await self.read(session, b.RESERVED, ref=ref)
+        if ref is None:
+            self._read = None
+        else:
+            self._read.add(ref)
 
     def chosen(self, states: tuple[str, ...], ref: str | None) -> list[BlockRow]:
         """The blocks in ``states`` (under ``ref``, or any lien), lowest serials first."""
@@ -136,7 +165,7 @@ class _Holding:
 
 
 async def _holding(session: AsyncSession, issuance_id: int, owner: str) -> _Holding:
-    """The owner's live blocks of the issuance, locked, read once a transaction: from then on every
+    """The owner's live blocks of the issuance, locked, kept for the transaction: from then on every
     change of them goes through ``_reassign``, which keeps the holding as the rows are, so a batch
     of orders selling one holding reads it once and writes its net change at the next flush."""
     key = ("blocks", issuance_id, owner)
@@ -144,10 +173,8 @@ async def _holding(session: AsyncSession, issuance_id: int, owner: str) -> _Hold
     if holding is None:
         await _lock_holding(session, issuance_id, owner)
         await session.flush()  # blocks given to the owner earlier in the transaction are read too
-        query = select(BlockRow).where(
-            BlockRow.issuance_id == issuance_id, BlockRow.owner_id == owner, BlockRow.state.in_(LIVE)
-        )
-        holding = _Holding((await session.execute(query)).scalars())
+        holding = _Holding(issuance_id, owner)
+        await holding.read(session, *(state for state in LIVE if state != b.RESERVED))
         locks.keep(session, key, holding)
     return holding
 
@@ -161,7 +188,10 @@ async def _locked(
     session: AsyncSession, issuance_id: int, owner: str, states: tuple[str, ...], ref: str | None = None
 ) -> list[BlockRow]:
     """The owner's blocks of the issuance in ``states`` (under ``ref``), theirs to change until commit."""
-    return (await _holding(session, issuance_id, owner)).chosen(states, ref)
+    holding = await _holding(session, issuance_id, owner)
+    if b.RESERVED in states:
+        await holding.read_reserved(session, ref)
+    return holding.chosen(states, ref)
 
 
 def _as_blocks(rows: list[BlockRow]) -> list[b.Block]:
