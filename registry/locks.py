@@ -16,23 +16,22 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, SessionTransaction
 
 R = TypeVar("R")
-_HELD = "locked"  # the session's ``info`` key: the rows it holds locked, by type and key
+_HELD = "locked"  # the session's ``info`` key: what it keeps, its locked rows by type and key
 
 
 async def locked(session: AsyncSession, row_type: type[R], key: Any) -> R | None:
     """The row of ``row_type`` with primary key ``key``, locked for update; None if there is none."""
-    held = _held(session)
-    row: R | None = held.get((row_type, key))
+    row: R | None = known(session, (row_type, key))
     if row is None:
         row = await session.get(row_type, key, with_for_update=True)
         if row is not None:
-            held[row_type, key] = row  # kept here: the identity map holds unchanged rows only weakly
+            inserted(session, row_type, key, row)  # kept: the identity map holds unchanged rows weakly
     return row
 
 
 def inserted(session: AsyncSession, row_type: type[R], key: Any, row: R) -> None:
-    """Keep a row this transaction inserted as locked: no other transaction can see it yet."""
-    _held(session)[row_type, key] = row
+    """Keep a row this transaction locked, or inserted (no other transaction can see it yet)."""
+    keep(session, (row_type, key), row)
 
 
 def keep(session: AsyncSession, key: tuple[Any, ...], value: Any) -> None:

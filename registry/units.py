@@ -395,10 +395,7 @@ async def check_free(session: AsyncSession, *, issuance_id: int, owner: str, qua
     """Refuse, naming the field, unless ``owner`` holds ``quantity`` free units of the issuance."""
     row, cls = await _issuance(session, issuance_id)
     units = Quantity.parse(quantity, cls.scale, field="quantity").units
-    query = select(BlockRow).where(
-        BlockRow.issuance_id == row.id, BlockRow.owner_id == owner, BlockRow.state == b.ACTIVE
-    )
-    free = sum(x.last - x.first + 1 for x in (await session.execute(query)).scalars())
+    free = await free_units(session, issuance_id=row.id, owner=owner)
     if free < units:
         raise _not_free(free, units, cls)
 
