@@ -8,10 +8,11 @@ Public data names no party: the tape carries trade ids, prices, quantities and t
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from market import engine as e
+from market.errors import UnknownTrade
 from market.exchange import Exchange, Levels, Published, scales, terms_of
 from market.pricing import CHINA_STANDARD_TIME, trading_day
 from market.tables import FillRow, MarketRulesRow, OrderRow, OrderStatus
@@ -158,6 +159,20 @@ async def last_price(session: AsyncSession, instrument_id: str) -> int | None:
 
 async def own_fills(session: AsyncSession, actor: c.Actor, *, after: int | None, limit: int) -> list[OwnFill]:
     """The actor's party's fills on either side, with its own fee."""
+    return await _own_fills(session, actor, None if after is None else FillRow.id > after, limit)
+
+
+async def own_fill(session: AsyncSession, actor: c.Actor, trade_id: str) -> OwnFill:
+    """One of the actor's party's fills, by its trade; to anyone else it does not exist."""
+    found = await _own_fills(session, actor, FillRow.trade_id == trade_id, 1)
+    if not found:
+        raise UnknownTrade("trade", trade=trade_id)
+    return found[0]
+
+
+async def _own_fills(
+    session: AsyncSession, actor: c.Actor, narrowed: ColumnElement[bool] | None, limit: int
+) -> list[OwnFill]:
     buy, sell = OrderRow.__table__.alias("buy"), OrderRow.__table__.alias("sell")
     query = (
         select(FillRow, buy.c.party_id, sell.c.party_id)
@@ -167,8 +182,8 @@ async def own_fills(session: AsyncSession, actor: c.Actor, *, after: int | None,
         .order_by(FillRow.id)
         .limit(limit)
     )
-    if after is not None:
-        query = query.where(FillRow.id > after)
+    if narrowed is not None:
+        query = query.where(narrowed)
     rows = (await session.execute(query)).all()
     scale_of = await scales(session, {fill.instrument_id for fill, _, _ in rows})
     found: list[OwnFill] = []

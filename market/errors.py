@@ -145,6 +145,11 @@ class UnknownInstrument(NotFound):
     template = "no instrument {instrument}"
 
 
+class UnknownTrade(NotFound):
+    title = "Unknown trade"
+    template = "no trade {trade} of yours"
+
+
 class UnknownOperator(NotFound):
     title = "Unknown operator"
     template = "no operator {operator}"

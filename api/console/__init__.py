@@ -23,7 +23,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
 
 from api.access import public
-from api.console import csrf, locale, pages, signing_in
+from api.console import csrf, documents, locale, pages, signing_in, trading
 from api.console.problems import error_page
 from api.console.sessions import Sessions, signed_in
 from api.console.view import provide_view
@@ -93,6 +93,12 @@ def router() -> Router:
             signing_in.sign_in,
             signing_in.sign_out,
             signing_in.account,
+            trading.holdings_page,
+            trading.trade,
+            trading.quote,
+            trading.enter_order,
+            trading.cancel_order,
+            documents.confirmation,
             static,
         ],
         include_in_schema=False,

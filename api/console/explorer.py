@@ -19,15 +19,17 @@ from registry.errors import NotFound
 from settlement import witnesses
 from settlement.checkpoint import parse_body, split_note
 from settlement.merkle import leaf_hash
-from settlement.visibility import ANONYMOUS, PUBLIC_KINDS
+from settlement.visibility import ANONYMOUS, PUBLIC_KINDS, Sight
 
 RECENT_WINDOW = 500  # the latest entries searched for public ones to list
 RECENT_SHOWN = 20
 COSIGNATURE_LENGTH = 4 + 8 + 64  # key id, timestamp, Ed25519 signature (C2SP tlog-cosignature)
 
 
-# the public kinds in words (settlement.visibility.PUBLIC_KINDS); another kind shows as its name
+# the public kinds in words (settlement.visibility.PUBLIC_KINDS), and a trade, which its parties read
+# (a trade confirmation links to it); another kind shows as its name
 KIND_WORDS = {
+    ev.TradeSettled.kind: N_("Trade settled (成交交割)"),
     ev.IssuanceConfirmed.kind: N_("Right confirmed (确权)"),
     ev.UnitsRetired.kind: N_("Retirement (注销)"),
     ev.UnitsExpired.kind: N_("Expiry"),
@@ -100,10 +102,11 @@ async def recent(session: AsyncSession, platform: Platform, size: int) -> list[E
     return [await _view(session, entry) for entry in reversed(raw[-RECENT_SHOWN:])]
 
 
-async def entry(session: AsyncSession, platform: Platform, seq: int) -> EntryView:
-    """Public entry ``seq``, as ``GET /api/v1/ledger/entries`` serves it to anyone."""
+async def entry(session: AsyncSession, platform: Platform, seq: int, sight: Sight = ANONYMOUS) -> EntryView:
+    """Entry ``seq``, as ``GET /api/v1/ledger/entries`` serves it to a reader of ``sight``: anyone
+    reads the public kinds; a party's users, besides, the entries naming it (its trades)."""
     await platform.ledger.check_entries_range(session, seq, seq + 1)
-    raw = await platform.ledger.entries(session, seq, seq + 1, ANONYMOUS)
+    raw = await platform.ledger.entries(session, seq, seq + 1, sight)
     if not raw:
         raise EntryNotPublic("seq", seq=seq)
     return await _view(session, raw[0])

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from registry import context as c
 from registry.party_sight import readable
 from registry.quantities import Quantity
 from registry.tables import AssetClassRow, IssuanceRow, PartyRow, RetirementRow
@@ -56,16 +57,17 @@ async def totals(session: AsyncSession) -> list[ClassTotal]:
     ]
 
 
-async def party_names(session: AsyncSession, ids: set[str]) -> dict[str, str]:
-    """The names of those of ``ids`` whose records the public may read (``registry.party_sight``):
-    organisations; a natural person (农户) or a village collective is never named on a public page."""
+async def party_names(session: AsyncSession, ids: set[str], reader: c.Actor | None = None) -> dict[str, str]:
+    """The names of those of ``ids`` whose records ``reader`` may read (``registry.party_sight``); for
+    the public (no reader), organisations: a natural person (农户) or a village collective is never
+    named on a public page."""
     if not ids:
         return {}
     rows = (
         await session.execute(select(PartyRow.id, PartyRow.kind, PartyRow.name).where(PartyRow.id.in_(ids)))
     ).all()
-    public = await readable(session, None, {party: kind for party, kind, _ in rows})
-    return {party: name for party, _, name in rows if party in public}
+    seen = await readable(session, reader, {party: kind for party, kind, _ in rows})
+    return {party: name for party, _, name in rows if party in seen}
 
 
 async def class_names(session: AsyncSession) -> dict[str, tuple[str, str]]:

@@ -18,6 +18,7 @@ from api.schemas import MAX_SEQ, IssuancePath
 from registry import register
 from registry.divisions import all_divisions
 from registry.errors import UnknownIssuance
+from settlement.visibility import sight_of
 
 REGISTER_PAGE = 20
 IDENTIFYING = ("permit_no", "unit_no", "project_id")  # the numbers the register is searched by
@@ -57,7 +58,8 @@ async def entry(
     seq: Annotated[int, QueryParameter(name="seq", ge=0, le=MAX_SEQ, description="sequence number")],
 ) -> Template:
     async with view.platform.database.reads() as session:
-        found = await explorer.entry(session, view.platform, seq)
+        sight = await sight_of(session, view.who.actor if view.who else None, view.platform.now())
+        found = await explorer.entry(session, view.platform, seq, sight)
     return view.render("entry.html", entry=found, verifier_key=view.platform.ledger.verifier_key)
 
 

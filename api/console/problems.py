@@ -2,6 +2,7 @@
 and headers, so a console page answers 400, 401, 403, 404… exactly where the API would; the page
 says it in the console's language, and a 401 offers the sign-in form."""
 
+from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
 
@@ -13,7 +14,7 @@ from api.console import locale
 from api.console.locale import N_
 from api.console.view import known_view
 from api.errors import HANDLERS
-from api.i18n import translate
+from api.i18n import translate, translate_validation
 from api.inputs import echo
 from registry.errors import RegistryError
 
@@ -37,6 +38,33 @@ def words(exc: Exception, problem: dict[str, Any], chosen: str) -> tuple[str, st
         phrase = HTTPStatus(exc.status_code).phrase
         return translate(phrase, chosen), translate(echo(exc.detail), chosen)
     return str(problem.get("title", "")), str(problem.get("detail", ""))
+
+
+@dataclass(frozen=True, slots=True)
+class Shown:
+    """A refusal as a page shows it beside a form: the API's status, its words, the field it names."""
+
+    status: int
+    title: str
+    detail: str
+    field: str | None
+
+
+def shown(request: Request[Any, Any, Any], exc: Exception, chosen: str) -> Shown:
+    """``exc`` as the API would answer it (status, field), in the console's language."""
+    answer: Response[Any] = _mapper(exc)(request, exc)
+    problem = answer.content if isinstance(answer.content, dict) else {}
+    title, detail = words(exc, problem, chosen)
+    field = problem.get("field")
+    return Shown(answer.status_code or 500, title, detail, field if isinstance(field, str) else None)
+
+
+def invalid(errors: list[Any], chosen: str) -> Shown:
+    """A form's fields refused by the API's own schema (pydantic's ``errors()``): the first, as the
+    API's 400 names it."""
+    first = errors[0]
+    field = ".".join(str(part) for part in first["loc"]) or None
+    return Shown(400, translate("Invalid request", chosen), translate_validation(first["msg"], chosen), field)
 
 
 def error_page(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:

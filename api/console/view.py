@@ -41,6 +41,8 @@ NAVIGATION = (  # route name, label: shown to those the route admits
     ("console-home", N_("Home")),
     ("console-register", N_("Public register")),
     ("console-ledger", N_("Ledger explorer")),
+    ("console-holdings", N_("Holdings and cash")),
+    ("console-trade", N_("Trade")),
     ("console-account", N_("My account")),
 )
 
@@ -75,6 +77,13 @@ class View:
     who: Who | None
     csrf: str
     cookies: list[Cookie] = field(default_factory=list)
+
+    @property
+    def actor(self) -> c.Actor:
+        """The signed-in user, on a route the guard let through only with a key."""
+        if self.who is None:
+            raise NotAuthorizedException
+        return self.who.actor
 
     def may(self, route: str) -> bool:
         """Whether the signed-in user (or a visitor) may open the route ``route``: its declaration, read

@@ -12,3 +12,8 @@ document.addEventListener("alpine:init", () => {
     },
   }));
 });
+
+// a printable document's Print button (no inline handlers: the pages' CSP forbids them)
+document.addEventListener("click", (event) => {
+  if (event.target instanceof Element && event.target.closest("[data-print]")) window.print();
+});
