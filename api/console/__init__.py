@@ -23,7 +23,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
 
 from api.access import public
-from api.console import csrf, documents, locale, pages, signing_in, trading
+from api.console import csrf, documents, locale, pages, signing_in, supervision, trading
 from api.console.problems import error_page
 from api.console.sessions import Sessions, signed_in
 from api.console.view import provide_view
@@ -99,6 +99,15 @@ def router() -> Router:
             trading.enter_order,
             trading.cancel_order,
             documents.confirmation,
+            supervision.review,
+            supervision.confirm,
+            supervision.reject,
+            supervision.proposals,
+            supervision.approve,
+            supervision.reject_proposal,
+            supervision.case_list,
+            supervision.acknowledge,
+            supervision.close,
             static,
         ],
         include_in_schema=False,

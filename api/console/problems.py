@@ -7,7 +7,7 @@ from http import HTTPStatus
 from typing import Any
 
 from litestar import Request, Response
-from litestar.exceptions import HTTPException
+from litestar.exceptions import HTTPException, ValidationException
 from litestar.response import Template
 
 from api.console import locale
@@ -34,6 +34,11 @@ def words(exc: Exception, problem: dict[str, Any], chosen: str) -> tuple[str, st
     if isinstance(exc, RegistryError):
         facts = {name: echo(value) if isinstance(value, str) else value for name, value in exc.facts.items()}
         return translate(exc.title, chosen), translate(exc.template or "", chosen).format(**facts)
+    if isinstance(exc, ValidationException) and isinstance(exc.extra, list) and exc.extra:
+        named = [
+            f"{echo(e.get('key'))}: {translate_validation(echo(e.get('message')), chosen)}" for e in exc.extra
+        ]
+        return translate("Invalid request", chosen), "; ".join(named)
     if isinstance(exc, HTTPException):
         phrase = HTTPStatus(exc.status_code).phrase
         return translate(phrase, chosen), translate(echo(exc.detail), chosen)
@@ -59,12 +64,12 @@ def shown(request: Request[Any, Any, Any], exc: Exception, chosen: str) -> Shown
     return Shown(answer.status_code or 500, title, detail, field if isinstance(field, str) else None)
 
 
-def invalid(errors: list[Any], chosen: str) -> Shown:
-    """A form's fields refused by the API's own schema (pydantic's ``errors()``): the first, as the
-    API's 400 names it."""
+def invalid(errors: list[dict[str, Any]], chosen: str) -> Shown:
+    """A form's fields refused by the API's own schema (``api.console.forms.as_problems``): the
+    first, as the API's 400 names it."""
     first = errors[0]
-    field = ".".join(str(part) for part in first["loc"]) or None
-    return Shown(400, translate("Invalid request", chosen), translate_validation(first["msg"], chosen), field)
+    message = translate_validation(first["message"], chosen)
+    return Shown(400, translate("Invalid request", chosen), message, first["key"] or None)
 
 
 def error_page(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:

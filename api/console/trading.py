@@ -8,7 +8,6 @@ Reads go through the API's read calls; orders go through the sequencer by the AP
 twice (a double click, a reload) enters one order.
 """
 
-import json
 import secrets
 from dataclasses import asdict, dataclass
 from typing import Annotated
@@ -21,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.access import HOLDERS, reads, writes
 from api.console import figures
+from api.console.forms import as_problems, made_id
 from api.console.problems import Shown, invalid, shown
 from api.console.signing_in import FORM
 from api.console.view import View, ViewDep
@@ -116,9 +116,8 @@ async def enter_order(view: ViewDep, data: Annotated[OrderForm, FORM]) -> Templa
     try:
         checked = OrderIn.model_validate(fields)
     except ValidationError as refused:
-        return await _trade_page(
-            view, data.instrument, None, form=data, problem=invalid(refused.errors(), view.locale)
-        )
+        problem = invalid(as_problems(refused), view.locale)
+        return await _trade_page(view, data.instrument, None, form=data, problem=problem)
     entry = orders.Entry(
         side=checked.side, quantity=checked.quantity, price=checked.price, time_in_force=checked.time_in_force
     )
@@ -131,8 +130,7 @@ async def enter_order(view: ViewDep, data: Annotated[OrderForm, FORM]) -> Templa
     except RegistryError as refused:
         problem = shown(view.request, refused, view.locale)
         return await _trade_page(view, data.instrument, None, form=data, problem=problem)
-    placed = json.loads(answer.content)["id"]
-    return Redirect(f"/trade?instrument={checked.instrument}&placed={placed}", status_code=303)
+    return Redirect(f"/trade?instrument={checked.instrument}&placed={made_id(answer)}", status_code=303)
 
 
 @post("/trade/orders/{order_id:str}/cancel", name="console-cancel", opt=writes(*HOLDERS, subject=OWN_ORDER))

@@ -43,6 +43,9 @@ NAVIGATION = (  # route name, label: shown to those the route admits
     ("console-ledger", N_("Ledger explorer")),
     ("console-holdings", N_("Holdings and cash")),
     ("console-trade", N_("Trade")),
+    ("console-review", N_("Applications to confirm")),
+    ("console-proposals", N_("Proposals")),
+    ("console-cases", N_("Surveillance cases")),
     ("console-account", N_("My account")),
 )
 

@@ -1,14 +1,16 @@
 """``/applications``: applying for confirmation of a right (确权), and the regulator's decision."""
 
+from typing import Any
+
 from litestar import Controller, Response, get, post
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import JSONBody
 
 from api.access import HOLDERS, ActorDep, party_to, reads, writes
 from api.paging import Cursor, Limit, Page, after, page
-from api.platform import PlatformDep
+from api.platform import Platform, PlatformDep
 from api.schemas import ApplicationIn, ApplicationStatusQuery, PathId, ReasonIn
-from api.work import ActDep
+from api.work import Act, ActDep
 from registry import context as c
 from registry import decisions, rights
 
@@ -89,13 +91,7 @@ class ApplicationController(Controller):
     async def confirm(
         self, application_id: PathId, platform: PlatformDep, act: ActDep
     ) -> Response[rights.Issuance]:
-        async with platform.database.reads() as session:
-            four_eyes = await decisions.needs_second_pair(session, application_id, platform.four_eyes_above)
-        if four_eyes:
-            return await act(
-                lambda call: decisions.propose_confirmation(call.work, call.actor, application_id), status=202
-            )
-        return await act(lambda call: rights.confirm_application(call.work, call.actor, application_id))
+        return await confirm_or_propose(platform, act, application_id)
 
     @post(
         "/{application_id:str}/reject",
@@ -109,3 +105,18 @@ class ApplicationController(Controller):
         return await act(
             lambda call: rights.reject_application(call.work, call.actor, application_id, data.reason)
         )
+
+
+async def confirm_or_propose(platform: Platform, act: Act, application_id: str) -> Response[Any]:
+    """Confirm an application and issue its units (201); above its class's four-eyes threshold,
+    propose that instead, for another regulator to approve (202). The API's route and the console's
+    review page both confirm by this."""
+    async with platform.database.reads() as session:
+        four_eyes = await decisions.needs_second_pair(session, application_id, platform.four_eyes_above)
+    if four_eyes:
+        return await act(
+            lambda call: decisions.propose_confirmation(call.work, call.actor, application_id), status=202
+        )
+    return await act(
+        lambda call: rights.confirm_application(call.work, call.actor, application_id), status=201
+    )
