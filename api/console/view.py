@@ -9,6 +9,7 @@ actor, as the guard would read them: what a role may not do is not shown.
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
+from urllib.parse import urlencode
 
 from litestar import Request
 from litestar.datastructures import Cookie
@@ -98,6 +99,11 @@ class View:
         if access.public:
             return True
         return self.who is not None and refusal(access, self.who.actor) is None
+
+    def in_language(self, tag: str) -> str:
+        """This page's address in another language: its query kept, but for ``lang``."""
+        kept = [(name, value) for name, value in self.request.query_params.multi_items() if name != "lang"]
+        return f"{self.request.url.path}?{urlencode([*kept, ('lang', tag)])}"
 
     def render(self, template: str, status: int = 200, **context: Any) -> Template:
         """The page ``template`` (only its content for an htmx request), with the page's context."""

@@ -83,26 +83,27 @@ def test_an_enterprise_enters_an_order_that_trades_and_prints_its_confirmation(
         assert api.post("/api/v1/orders", json=body, headers=market.seller.headers).status_code == 201
     sign_in(page, market.buyer.key)
     page.get_by_role("link", name="交易", exact=True).click()
+    photograph(page, shots, "trade")
     page.get_by_label("数量", exact=True).fill("150")
     page.get_by_label("限价（元/单位；留空为市价委托）").fill("46.00")
     playwright.expect(page.locator("#quote")).to_contain_text("¥6,900.00")  # 150 at its limit, with htmx
-    photograph(page, shots, "trade")
+    page.screenshot(path=shots / "trade-ticket.zh-CN.png", full_page=True)
     page.get_by_role("button", name="提交委托").click()
     playwright.expect(page.get_by_role("status")).to_contain_text("委托已提交")
     playwright.expect(page.locator("#fills-title + .table")).to_contain_text("¥6,600.00")  # at 44.00
     page.get_by_role("link", name="成交确认书").first.click()
     playwright.expect(page.get_by_role("heading", level=1)).to_have_text("成交确认书")
     photograph(page, shots, "trade-confirmation")
-    with httpx.Client(base_url=server.url) as api:
-        held = api.get(f"/api/v1/parties/{market.buyer.party}/holdings", headers=market.buyer.headers).json()
-    assert [(h["state"], h["quantity"]) for h in held] == [("active", "150")]
-    page.goto("/holdings")
-    playwright.expect(page.locator("main")).to_contain_text("150")
-    photograph(page, shots, "holdings")
-    page.locator("figure.qr a").click()
+    page.locator("figure.qr a").click()  # where the QR code leads: the entry, which its party reads
     page.get_by_role("button", name="核验").click()
     playwright.expect(page.locator('[data-step="path"]')).to_have_attribute("data-state", "ok")
     photograph(page, shots, "ledger-entry-own-trade")
+    with httpx.Client(base_url=server.url) as api:
+        held = api.get(f"/api/v1/parties/{market.buyer.party}/holdings", headers=market.buyer.headers).json()
+    assert [(h["state"], h["quantity"]) for h in held] == [("active", "150")]
+    page.get_by_role("link", name="持仓与资金", exact=True).click()
+    playwright.expect(page.locator("main")).to_contain_text("150")
+    photograph(page, shots, "holdings")
 
 
 def test_the_public_checks_an_entrys_proof_in_the_browser(

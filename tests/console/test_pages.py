@@ -58,6 +58,11 @@ async def test_english_by_a_switch_kept_in_a_cookie(platform: Platform) -> None:
     assert "账本浏览" in back.text
 
 
+async def test_the_language_switch_keeps_the_page_and_its_query(platform: Platform) -> None:
+    page = await platform.get("/register", asset_class="CS", division="")
+    assert 'href="/register?asset_class=CS&amp;division=&amp;lang=en" lang="en"' in page.text
+
+
 async def test_a_language_that_is_not_offered_is_refused(platform: Platform) -> None:
     answer = await platform.get("/", lang="fr")
     assert answer.status_code == 400
