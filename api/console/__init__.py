@@ -23,7 +23,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
 
 from api.access import public
-from api.console import csrf, documents, locale, pages, signing_in, supervision, trading
+from api.console import csrf, documents, lending, locale, operations, pages, signing_in, supervision, trading
 from api.console.problems import error_page
 from api.console.sessions import Sessions, signed_in
 from api.console.view import provide_view
@@ -108,6 +108,17 @@ def router() -> Router:
             supervision.case_list,
             supervision.acknowledge,
             supervision.close,
+            lending.collateral,
+            lending.attestation,
+            lending.pledge_list,
+            lending.register,
+            lending.release,
+            operations.contract_list,
+            operations.offer,
+            operations.sign,
+            operations.decline,
+            operations.inventory_page,
+            operations.list_package,
             static,
         ],
         include_in_schema=False,

@@ -80,7 +80,14 @@ def error_page(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]
     title, detail = words(exc, problem, view.locale)
     if answer.status_code == 401:
         detail = locale.translate(SIGN_IN_FIRST, view.locale)
-    page: Template = view.render("error.html", answer.status_code or 500, title=title, detail=detail)
+    field = problem.get("field")
+    page: Template = view.render(
+        "error.html",
+        answer.status_code or 500,
+        title=title,
+        detail=detail,
+        field=field if isinstance(field, str) else None,
+    )
     for name in ("Retry-After", "WWW-Authenticate"):
         if name in answer.headers:
             page.headers[name] = answer.headers[name]

@@ -1,0 +1,113 @@
+"""The bank's workplace: the collateral check of a right, with its owner's consent, answered by the
+same signed attestation as ``POST /api/v1/collateral/verify`` (shown, and downloadable as the JSON
+document to check offline with ``liangshan attestation verify``); and the pledges it holds or is asked
+for (质押登记), registered on the loan's terms, released on repayment. An owner sees its own pledges
+there too.
+
+The check is a question, not a change: a plain GET form, its fields checked by the API's schema.
+"""
+
+import json
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from litestar import MediaType, Response, get, post
+from litestar.params import QueryParameter
+from litestar.response import Redirect, Template
+
+from api.access import reads, writes
+from api.console import figures
+from api.console.forms import checked
+from api.console.signing_in import FORM
+from api.console.view import View, ViewDep
+from api.controllers.pledges import AS_BANK
+from api.schemas import PathId, RegisterPledgeIn, VerifyIn
+from api.work import Act
+from registry import context as c
+from registry import pledges
+
+BANK = c.PartyKind.BANK
+CreditCode = Annotated[str | None, QueryParameter(max_length=18, description="the owner's credit code")]
+Right = Annotated[str | None, QueryParameter(max_length=20, description="the right's number")]
+Done = Annotated[str | None, QueryParameter(max_length=36, description="the pledge just acted on")]
+
+
+@dataclass(frozen=True)
+class Registration:
+    csrf_token: str
+    allow_junior: str = ""  # a checkbox: "on" when ticked
+
+
+@dataclass(frozen=True)
+class Plain:
+    csrf_token: str
+
+
+@get("/collateral", name="console-collateral", opt=reads(BANK, c.PartyKind.REGULATOR))
+async def collateral(view: ViewDep, owner: CreditCode = None, issuance: Right = None) -> Template:
+    """The check's form, and once asked, its signed answer."""
+    document = await _attest(view, owner, issuance) if owner or issuance else None
+    shown = json.loads(document) if document else None
+    async with view.platform.database.reads() as session:
+        classes = await figures.class_names(session)
+    return view.render(
+        "collateral.html", owner=owner or "", issuance=issuance or "", document=shown, classes=classes
+    )
+
+
+@get("/collateral/attestation.json", name="console-attestation", opt=reads(BANK, c.PartyKind.REGULATOR))
+async def attestation(view: ViewDep, owner: CreditCode = None, issuance: Right = None) -> Response[bytes]:
+    """The signed attestation as a file, byte for byte as the API answers it."""
+    document = await _attest(view, owner, issuance)
+    name = f"attestation-{issuance}-{view.platform.now().date().isoformat()}.json"
+    return Response(
+        document, media_type=MediaType.JSON, headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )
+
+
+async def _attest(view: View, owner: str | None, issuance: str | None) -> bytes:
+    number: Any = int(issuance) if issuance and issuance.isdigit() else issuance
+    asked = checked(VerifyIn, {"owner_credit_code": owner, "issuance": number})
+    return await view.platform.attestor.attest(
+        view.actor,
+        issuance_id=asked.issuance,
+        owner_credit_code=asked.owner_credit_code,
+        serials=None,
+        now=view.platform.now(),
+    )
+
+
+@get("/pledges", name="console-pledges", opt=reads())
+async def pledge_list(view: ViewDep, done: Done = None) -> Template:
+    """The pledges the party holds as a bank or gave as an owner, newest first, with what it may do."""
+    async with view.platform.database.reads() as session:
+        found = await pledges.of_party(session, view.actor, status=None)
+        names = await figures.party_names(session, {p for x in found for p in (x.owner, x.bank)}, view.actor)
+    return view.render("pledges.html", pledges=found, names=names, done=done)
+
+
+@post("/pledges/{pledge_id:str}/register", name="console-register-pledge", opt=writes(BANK, subject=AS_BANK))
+async def register(view: ViewDep, pledge_id: PathId, data: Annotated[Registration, FORM]) -> Redirect:
+    """Register a requested pledge as its bank, as ``/api/v1/pledges/{id}/register`` does: the term and
+    the loan-to-value are checked, then the units are pledged."""
+    terms = checked(RegisterPledgeIn, {"allow_junior": data.allow_junior == "on"})
+    await Act(view.request, view.platform, view.actor, None)(
+        lambda call: pledges.register(
+            call.work,
+            call.actor,
+            pledge_id,
+            ltv_caps=call.platform.ltv_caps,
+            allows_junior=terms.allow_junior,
+        ),
+        status=200,
+    )
+    return Redirect(f"/pledges?done={pledge_id}", status_code=303)
+
+
+@post("/pledges/{pledge_id:str}/release", name="console-release-pledge", opt=writes(BANK, subject=AS_BANK))
+async def release(view: ViewDep, pledge_id: PathId, data: Annotated[Plain, FORM]) -> Redirect:
+    """Release a pledge on repayment, as its bank."""
+    await Act(view.request, view.platform, view.actor, None)(
+        lambda call: pledges.release(call.work, call.actor, pledge_id), status=200
+    )
+    return Redirect(f"/pledges?done={pledge_id}", status_code=303)

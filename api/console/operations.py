@@ -1,0 +1,167 @@
+"""The storage-and-operation company's workplace (生态资源储蓄运营, 两山银行), and its depositors':
+acquisition contracts (收储) offered by the operator — buy-out, lease, custody or co-operation — and
+signed or declined by the depositor; the operator's inventory by right, with its county, city and
+province roll-ups, cost and mark; and a package (资产包) of its rights listed at a fixed price or by
+auction.
+
+Every form is the API's own body (``ContractIn``, ``ListingIn``), checked by its schema, and every
+action the API's use case through its runner.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from litestar import get, post
+from litestar.params import QueryParameter
+from litestar.response import Redirect, Template
+
+from api.access import HOLDERS, reads, writes
+from api.console import figures
+from api.console.forms import checked, made_id
+from api.console.signing_in import FORM
+from api.console.view import View, ViewDep
+from api.controllers.contracts import AS_DEPOSITOR, DEPOSITORS
+from api.schemas import ContractIn, ListingIn, PathId
+from api.work import Act
+from market import inventory, listings
+from market.pricing import CHINA_STANDARD_TIME
+from registry import context as c
+from registry import contracts
+from registry.divisions import all_divisions
+
+OPERATOR = c.PartyKind.OPERATOR
+Done = Annotated[str | None, QueryParameter(max_length=36, description="what was just made or signed")]
+PICK, QUANTITY = "pick-", "quantity-"  # a package's lines: pick-N ticked, quantity-N its units
+
+
+@dataclass(frozen=True)
+class Offer:
+    csrf_token: str
+    depositor: str
+    issuance: str
+    quantity: str
+    mode: str
+    term_start: str
+    term_end: str
+    price: str = ""
+    annual_rent: str = ""
+    minimum_dividend: str = ""
+
+
+@dataclass(frozen=True)
+class Plain:
+    csrf_token: str
+
+
+def _act(view: View) -> Act:
+    return Act(view.request, view.platform, view.actor, None)
+
+
+@get("/contracts", name="console-contracts", opt=reads(*HOLDERS))
+async def contract_list(view: ViewDep, done: Done = None) -> Template:
+    """The party's contracts: an operator's offers and mandates, a depositor's offers to sign."""
+    async with view.platform.database.reads() as session:
+        found = await contracts.of_party(session, view.actor, status=None)
+        names = await figures.party_names(
+            session, {p for x in found for p in (x.operator, x.depositor)}, view.actor
+        )
+    return view.render("contracts.html", contracts=found, names=names, done=done)
+
+
+@post("/contracts", name="console-offer", opt=writes(OPERATOR))
+async def offer(view: ViewDep, data: Annotated[Offer, FORM]) -> Redirect:
+    """Offer a depositor a contract, as ``POST /api/v1/contracts`` does."""
+    fields: dict[str, Any] = {
+        "depositor": data.depositor,
+        "issuance": int(data.issuance) if data.issuance.isdigit() else data.issuance,
+        "quantity": data.quantity,
+        "mode": data.mode,
+        "term_start": data.term_start,
+        "term_end": data.term_end,
+    }
+    for money in ("price", "annual_rent", "minimum_dividend"):
+        if value := getattr(data, money):
+            fields[money] = value
+    terms = contracts.Terms(**checked(ContractIn, fields).model_dump())
+    answer = await _act(view)(lambda call: contracts.offer(call.work, call.actor, terms), status=201)
+    return Redirect(f"/contracts?done={made_id(answer)}", status_code=303)
+
+
+@post("/contracts/{contract_id:str}/sign", name="console-sign", opt=writes(*DEPOSITORS, subject=AS_DEPOSITOR))
+async def sign(view: ViewDep, contract_id: PathId, data: Annotated[Plain, FORM]) -> Redirect:
+    """Sign as the depositor: a buy-out settles delivery versus payment at once, a mandate begins."""
+    await _act(view)(lambda call: contracts.sign(call.work, call.actor, contract_id), status=200)
+    return Redirect(f"/contracts?done={contract_id}", status_code=303)
+
+
+@post(
+    "/contracts/{contract_id:str}/decline",
+    name="console-decline",
+    opt=writes(*DEPOSITORS, subject=AS_DEPOSITOR),
+)
+async def decline(view: ViewDep, contract_id: PathId, data: Annotated[Plain, FORM]) -> Redirect:
+    await _act(view)(lambda call: contracts.decline(call.work, call.actor, contract_id), status=200)
+    return Redirect(f"/contracts?done={contract_id}", status_code=303)
+
+
+@get("/inventory", name="console-inventory", opt=reads(OPERATOR))
+async def inventory_page(view: ViewDep, listed: Done = None) -> Template:
+    """The operator's inventory (as ``GET /api/v1/operators/{id}/inventory``), and the package form."""
+    async with view.platform.database.reads() as session:
+        report = await inventory.report(
+            session,
+            view.platform.ledger,
+            view.actor,
+            view.actor.party_id,
+            today=view.platform.now().date(),
+            due_days=90,
+        )
+        classes = await figures.class_names(session)
+    return view.render(
+        "inventory.html",
+        report=report,
+        classes=classes,
+        divisions=all_divisions(),
+        listed=listed,
+        pick=PICK,
+        quantity=QUANTITY,
+    )
+
+
+@post("/inventory/packages", name="console-package", opt=writes(OPERATOR))
+async def list_package(view: ViewDep, data: Annotated[dict[str, str], FORM]) -> Redirect:
+    """List the ticked rights as one package (资产包), as ``POST /api/v1/listings`` does: the form's
+    end time is read in China Standard Time."""
+    items = [
+        {"issuance": int(name[len(PICK) :]), "quantity": data.get(QUANTITY + name[len(PICK) :], "")}
+        for name in data
+        if name.startswith(PICK) and name[len(PICK) :].isdigit()
+    ]
+    fields = {
+        "items": items,
+        "mode": data.get("mode", ""),
+        "price": data.get("price", ""),
+        "ends_at": _in_cst(data.get("ends_at", "")),
+    }
+    asked = checked(ListingIn, fields)
+    spec = listings.ListingSpec(
+        items=tuple(listings.Item(i.issuance, i.quantity, i.contract) for i in asked.items),
+        **asked.model_dump(exclude={"items"}),
+    )
+    answer = await _act(view)(
+        lambda call: listings.create(call.work, call.actor, spec, fees_bps=call.fees.bps), status=201
+    )
+    return Redirect(f"/inventory?listed={made_id(answer)}", status_code=303)
+
+
+def _in_cst(local: str) -> str:
+    """A ``datetime-local`` field's ``2026-12-01T10:00`` as RFC 3339 in China Standard Time; what is
+    not one is passed on for the schema to refuse."""
+    try:
+        moment = dt.datetime.fromisoformat(local)
+    except ValueError:
+        return local
+    if moment.tzinfo is not None:
+        return local
+    return moment.replace(tzinfo=CHINA_STANDARD_TIME).isoformat()

@@ -1,0 +1,92 @@
+"""The bank's workplace in the console: a collateral check answered by the API's signed attestation
+(shown, and downloaded byte for byte to check offline), refused without the owner's consent as the
+API refuses it; a pledge requested by its owner registered by its bank and released on repayment."""
+
+import json
+from typing import Any
+
+import pytest
+
+from settlement.attestation import verify
+from tests.api.test_consents import code_of, grant
+from tests.api.test_enforcement import DUE
+from tests.console.test_sign_in import sign_in, token_of
+from tests.platform import Member, Platform, appraisal
+
+pytestmark = pytest.mark.anyio
+
+
+async def _owner_and_bank(platform: Platform) -> tuple[Member, Member, dict[str, Any]]:
+    owner, bank = await platform.onboard("enterprise"), await platform.onboard("bank")
+    return owner, bank, await platform.confirmed(owner, "EP", "20.000")
+
+
+async def _valued(platform: Platform, bank: Member, issued: dict[str, Any]) -> None:
+    """The bank's appraisal of the right, which it may make once the owner has let it ask."""
+    valued = await platform.post("/api/v1/valuations", bank, appraisal(issued["id"], "38900.00"))
+    assert valued.status_code == 201, valued.text
+
+
+async def test_a_bank_checks_collateral_with_consent_and_downloads_the_signed_answer(
+    platform: Platform,
+) -> None:
+    owner, bank, issued = await _owner_and_bank(platform)
+    code = await code_of(platform, owner)
+    await sign_in(platform, bank.key)
+    asked = {"owner": code, "issuance": str(issued["id"])}
+    refused = await platform.client.get("/collateral", params=asked)
+    api = await platform.post(
+        "/api/v1/collateral/verify", bank, {"issuance": issued["id"], "owner_credit_code": code}
+    )
+    assert refused.status_code == api.status_code == 403  # no consent: the API's refusal, on a page
+    await grant(platform, owner, bank, issued["id"])
+    await _valued(platform, bank, issued)
+    page = await platform.client.get("/collateral", params=asked)
+    assert page.status_code == 200, page.text
+    assert "¥38,900.00" in page.text and "20.000" in page.text
+    assert "liangshan attestation verify" in page.text
+    file = await platform.client.get("/collateral/attestation.json", params=asked)
+    assert file.status_code == 200 and "attachment" in file.headers["content-disposition"]
+    document = json.loads(file.content)
+    assert document["attestation"]["answer"]["owner_holds"] is True
+    key = (await platform.get("/api/v1/ledger/key")).text.strip()
+    verify(document, key)  # the downloaded file checks offline against the platform's key
+    bad = await platform.client.get("/collateral", params={"owner": code, "issuance": "abc"})
+    assert bad.status_code == 400 and "issuance" in bad.text
+
+
+async def test_a_bank_registers_a_requested_pledge_and_releases_it(platform: Platform) -> None:
+    owner, bank, issued = await _owner_and_bank(platform)
+    body = {
+        "issuance": issued["id"],
+        "bank": bank.party,
+        "quantity": "20.000",
+        "loan": "10000.00",
+        "loan_term_end": DUE.isoformat(),
+    }
+    requested = await platform.post("/api/v1/pledges", owner, body)
+    assert requested.status_code == 201, requested.text
+    pledge = requested.json()["id"]
+    await _valued(platform, bank, issued)
+    await sign_in(platform, bank.key)
+    page = await platform.client.get("/pledges")
+    assert f'action="/pledges/{pledge}/register"' in page.text and "¥10,000.00" in page.text
+    registered = await platform.client.post(
+        f"/pledges/{pledge}/register", data={"csrf_token": token_of(page)}, follow_redirects=False
+    )
+    assert registered.status_code == 303, registered.text
+    assert (await platform.get(f"/api/v1/pledges/{pledge}", bank)).json()["status"] == "registered"
+    assert await platform.holdings(owner) == {(issued["id"], "pledged"): "20.000"}
+    page = await platform.client.get("/pledges")
+    released = await platform.client.post(
+        f"/pledges/{pledge}/release", data={"csrf_token": token_of(page)}, follow_redirects=False
+    )
+    assert released.status_code == 303, released.text
+    assert await platform.holdings(owner) == {(issued["id"], "active"): "20.000"}
+    await sign_in(platform, owner.key)  # the owner sees its pledge, and may not register it
+    mine = await platform.client.get("/pledges")
+    assert pledge in mine.text and f'/pledges/{pledge}/register"' not in mine.text
+    other = await platform.client.post(
+        f"/pledges/{pledge}/release", data={"csrf_token": token_of(mine)}, follow_redirects=False
+    )
+    assert other.status_code == 403
