@@ -6,15 +6,18 @@ page is photographed in Chinese and English into ``LIANGSHAN_SCREENSHOTS`` (defa
 temporary folder, named in the test's output). Without Chromium the tests are skipped and say so,
 except under ``CI=true``, where they must run (``make test`` installs Chromium where it can)."""
 
+import datetime as dt
 import os
 import shutil
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
 
-from benchmarks.live import Market, Server, open_market, serving
+from benchmarks.live import Market, Server, demo_keys, onboard, serving
+from tests.platform import appraisal, fresh
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 # the flags this machine's Chromium needs: no sandbox as root, no GPU, no calls home (its network is closed)
@@ -34,13 +37,34 @@ pytestmark = pytest.mark.skipif(
 playwright = pytest.importorskip("playwright.sync_api")
 
 
+@dataclass(frozen=True)
+class Served:
+    """The platform under test: its server, the demo's keys by name (``demo-keys.env``) and a
+    carbon-sink (碳汇) market opened between two collectives."""
+
+    server: Server
+    keys: dict[str, str]
+    market: Market
+
+    def api(self) -> httpx.Client:
+        return httpx.Client(base_url=self.server.url, timeout=30)
+
+    def auth(self, role: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.keys[f'{role}_KEY']}"}
+
+    def party(self, role: str) -> str:
+        return self.keys[f"{role}_PARTY"]
+
+
 @pytest.fixture(scope="module")
-def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, Market]]:
-    """A served platform with the demo's data and a carbon-sink (碳汇) market between two collectives."""
+def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     folder = tmp_path_factory.mktemp("browser")
     server = Server(f"sqlite+aiosqlite:///{folder}/console.db", folder)
     with serving(server):
-        yield server, open_market(server, units="1000", cash="100000.00")
+        keys = demo_keys(server)
+        with httpx.Client(base_url=server.url, timeout=30) as http:
+            market = onboard(http, keys, "1000", "100000.00")
+        yield Served(server, keys, market)
 
 
 @pytest.fixture(scope="module")
@@ -52,10 +76,10 @@ def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def page(platform: tuple[Server, Market]) -> Iterator["playwright.Page"]:
+def page(platform: Served) -> Iterator["playwright.Page"]:
     with playwright.sync_playwright() as driver:
         browser = driver.chromium.launch(executable_path=CHROMIUM or "/usr/bin/chromium", args=FLAGS)
-        context = browser.new_context(base_url=platform[0].url, viewport={"width": 1280, "height": 900})
+        context = browser.new_context(base_url=platform.server.url, viewport={"width": 1280, "height": 900})
         yield context.new_page()
         browser.close()
 
@@ -69,16 +93,18 @@ def photograph(page: "playwright.Page", shots: Path, name: str) -> None:
 
 
 def sign_in(page: "playwright.Page", key: str) -> None:
+    """Sign in afresh (signing out whoever was signed in)."""
+    page.context.clear_cookies()
     page.goto("/sign-in")
     page.get_by_label("您的 API 密钥").fill(key)
     page.get_by_role("button", name="登录").click()
 
 
 def test_an_enterprise_enters_an_order_that_trades_and_prints_its_confirmation(
-    platform: tuple[Server, Market], page: "playwright.Page", shots: Path
+    platform: Served, page: "playwright.Page", shots: Path
 ) -> None:
-    server, market = platform
-    with httpx.Client(base_url=server.url) as api:
+    market = platform.market
+    with platform.api() as api:
         body = {"instrument": market.instrument, "side": "sell", "quantity": "200", "price": "44.00"}
         assert api.post("/api/v1/orders", json=body, headers=market.seller.headers).status_code == 201
     sign_in(page, market.buyer.key)
@@ -98,7 +124,7 @@ def test_an_enterprise_enters_an_order_that_trades_and_prints_its_confirmation(
     page.get_by_role("button", name="核验").click()
     playwright.expect(page.locator('[data-step="path"]')).to_have_attribute("data-state", "ok")
     photograph(page, shots, "ledger-entry-own-trade")
-    with httpx.Client(base_url=server.url) as api:
+    with platform.api() as api:
         held = api.get(f"/api/v1/parties/{market.buyer.party}/holdings", headers=market.buyer.headers).json()
     assert [(h["state"], h["quantity"]) for h in held] == [("active", "150")]
     page.get_by_role("link", name="持仓与资金", exact=True).click()
@@ -107,7 +133,7 @@ def test_an_enterprise_enters_an_order_that_trades_and_prints_its_confirmation(
 
 
 def test_the_public_checks_an_entrys_proof_in_the_browser(
-    platform: tuple[Server, Market], page: "playwright.Page", shots: Path
+    platform: Served, page: "playwright.Page", shots: Path
 ) -> None:
     page.goto("/")
     photograph(page, shots, "home")
@@ -120,3 +146,115 @@ def test_the_public_checks_an_entrys_proof_in_the_browser(
     photograph(page, shots, "ledger-entry")
     page.goto("/register")
     photograph(page, shots, "register")
+
+
+def test_a_regulator_confirms_a_big_right_with_a_second_regulator(
+    platform: Served, page: "playwright.Page", shots: Path
+) -> None:
+    body = {
+        "asset_class": "EP",
+        "division": "360100",
+        "vintage": 2026,
+        "quantity": "600.000",  # above the class's 500 t/a: four eyes (四眼原则)
+        "attributes": fresh("EP", 7001),
+    }
+    with platform.api() as api:
+        filed = api.post("/api/v1/applications", json=body, headers=platform.auth("ENTERPRISE"))
+        assert filed.status_code == 201, filed.text
+    application = filed.json()["id"]
+    sign_in(page, platform.keys["REGULATOR_KEY"])
+    page.get_by_role("link", name="确权审核", exact=True).click()
+    photograph(page, shots, "review")
+    page.locator(f"#application-{application}").get_by_role("button", name="确权").click()
+    playwright.expect(page.get_by_role("status")).to_contain_text("四眼原则")
+    sign_in(page, platform.keys["REVIEWER_KEY"])
+    page.get_by_role("link", name="待复核", exact=True).click()
+    photograph(page, shots, "proposals")
+    page.locator("tr", has_text=application).get_by_role("button", name="批准").click()
+    playwright.expect(page.get_by_role("status")).to_contain_text("已决定")
+    with platform.api() as api:
+        found = api.get(f"/api/v1/applications/{application}", headers=platform.auth("REGULATOR")).json()
+    assert found["status"] == "confirmed", found
+    page.get_by_role("link", name="监察案件", exact=True).click()
+    photograph(page, shots, "cases")
+
+
+def test_a_bank_checks_collateral_and_registers_a_pledge(
+    platform: Served, page: "playwright.Page", shots: Path
+) -> None:
+    owner, bank = platform.auth("ENTERPRISE"), platform.auth("BANK")
+    with platform.api() as api:
+        me = api.get("/api/v1/me", headers=owner).json()["party"]
+        held = api.get(f"/api/v1/parties/{me['id']}/holdings", headers=owner).json()
+        right = next(h for h in held if h["state"] == "active")
+        until = (dt.datetime.now(dt.UTC) + dt.timedelta(days=30)).isoformat()
+        consent = {"bank": platform.party("BANK"), "issuance": right["issuance"], "expires_at": until}
+        granted = api.post(f"/api/v1/parties/{me['id']}/consents", json=consent, headers=owner)
+        assert granted.status_code == 201, granted.text
+        valued = api.post("/api/v1/valuations", json=appraisal(right["issuance"], "900000.00"), headers=bank)
+        assert valued.status_code == 201, valued.text
+    sign_in(page, platform.keys["BANK_KEY"])
+    page.get_by_role("link", name="押品查询", exact=True).click()
+    page.get_by_label("权利人统一社会信用代码").fill(me["credit_code"])
+    page.get_by_label("权利编号").fill(str(right["issuance"]))
+    page.locator("main").get_by_role("button", name="核验").click()
+    playwright.expect(page.locator("main")).to_contain_text("¥900,000.00")
+    photograph(page, shots, "collateral")
+    due = (dt.date.today() + dt.timedelta(days=180)).isoformat()
+    pledge = {
+        "issuance": right["issuance"],
+        "bank": platform.party("BANK"),
+        "quantity": right["quantity"],
+        "loan": "100000.00",
+        "loan_term_end": due,
+    }
+    with platform.api() as api:
+        requested = api.post("/api/v1/pledges", json=pledge, headers=owner)
+        assert requested.status_code == 201, requested.text
+    pledge_id = requested.json()["id"]
+    page.get_by_role("link", name="质押", exact=True).click()
+    photograph(page, shots, "pledges")
+    page.locator(f"#pledge-{pledge_id}").get_by_role("button", name="办理质押登记").click()
+    playwright.expect(page.get_by_role("status")).to_contain_text(pledge_id)
+    with platform.api() as api:
+        assert api.get(f"/api/v1/pledges/{pledge_id}", headers=bank).json()["status"] == "registered"
+
+
+def test_an_operator_buys_out_a_collectives_right_and_lists_a_package(
+    platform: Served, page: "playwright.Page", shots: Path
+) -> None:
+    depositor = platform.auth("COLLECTIVE")  # a village collective (村集体) of the demo
+    with platform.api() as api:
+        held = api.get(f"/api/v1/parties/{platform.party('COLLECTIVE')}/holdings", headers=depositor).json()
+    right = next(h for h in held if h["state"] == "active")
+    sign_in(page, platform.keys["OPERATOR_KEY"])
+    page.get_by_role("link", name="收储合同", exact=True).click()
+    page.get_by_label("存储方（参与方编号）").fill(platform.party("COLLECTIVE"))
+    page.get_by_label("权利编号").fill(str(right["issuance"]))
+    page.get_by_label("数量", exact=True).fill(right["quantity"])
+    page.get_by_label("合同类型").select_option("buyout")
+    page.get_by_label("起始日期").fill(dt.date.today().isoformat())
+    page.get_by_label("期限截止").fill((dt.date.today() + dt.timedelta(days=365)).isoformat())
+    page.get_by_label("收购价（元）").fill("1000.00")
+    page.get_by_role("button", name="发出要约").click()
+    playwright.expect(page.get_by_role("status")).to_contain_text("已完成")
+    contract = page.get_by_role("status").locator("code").inner_text()
+    photograph(page, shots, "contracts")
+    sign_in(page, platform.keys["COLLECTIVE_KEY"])
+    page.get_by_role("link", name="收储合同", exact=True).click()
+    page.locator(f"#contract-{contract}").get_by_role("button", name="签署合同").click()
+    playwright.expect(page.get_by_role("status")).to_contain_text("已完成")
+    sign_in(page, platform.keys["OPERATOR_KEY"])
+    page.get_by_role("link", name="库存", exact=True).click()
+    page.locator(f'input[name="pick-{right["issuance"]}"]').check()
+    page.get_by_label("资产包整体价格（元）").fill("1200.00")
+    page.get_by_label("截止时间（北京时间）").fill(
+        (dt.date.today() + dt.timedelta(days=7)).isoformat() + "T10:00"
+    )
+    page.screenshot(path=shots / "inventory-package.zh-CN.png", full_page=True)
+    page.get_by_role("button", name="挂牌资产包").click()
+    playwright.expect(page.get_by_role("status")).to_contain_text("资产包已挂牌")
+    listing = page.get_by_role("status").locator("code").inner_text()
+    with platform.api() as api:
+        assert api.get(f"/api/v1/listings/{listing}").json()["status"] == "open"
+    photograph(page, shots, "inventory")
