@@ -105,10 +105,22 @@ async def tape(session: AsyncSession, instrument_id: str, *, after: int | None, 
     query = select(FillRow).where(FillRow.instrument_id == instrument_id).order_by(FillRow.id).limit(limit)
     if after is not None:
         query = query.where(FillRow.id > after)
-    return [
-        Print(r.id, r.trade_id, _price(r.price), str(Quantity(r.quantity, scale)), r.aggressor, r.at)
-        for r in (await session.execute(query)).scalars()
-    ]
+    return [_print(row, scale) for row in (await session.execute(query)).scalars()]
+
+
+def _print(row: FillRow, scale: int) -> Print:
+    return Print(
+        row.id, row.trade_id, _price(row.price), str(Quantity(row.quantity, scale)), row.aggressor, row.at
+    )
+
+
+async def latest_prints(session: AsyncSession, instrument_id: str, limit: int) -> list[Print]:
+    """The latest ``limit`` trades on the tape, newest first (the tape itself pages oldest first)."""
+    scale = (await terms_of(session, instrument_id)).scale
+    query = (
+        select(FillRow).where(FillRow.instrument_id == instrument_id).order_by(FillRow.id.desc()).limit(limit)
+    )
+    return [_print(row, scale) for row in (await session.execute(query)).scalars()]
 
 
 async def daily_bars(

@@ -23,7 +23,18 @@ from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
 
 from api.access import public
-from api.console import csrf, documents, lending, locale, operations, pages, signing_in, supervision, trading
+from api.console import (
+    csrf,
+    documents,
+    lending,
+    locale,
+    markets,
+    operations,
+    pages,
+    signing_in,
+    supervision,
+    trading,
+)
 from api.console.problems import error_page
 from api.console.sessions import Sessions, signed_in
 from api.console.view import provide_view
@@ -87,6 +98,8 @@ def router() -> Router:
             pages.home,
             pages.register_search,
             pages.right,
+            markets.market,
+            markets.instrument,
             pages.ledger,
             pages.entry,
             signing_in.sign_in_form,

@@ -12,7 +12,7 @@ import functools
 from decimal import Decimal
 from typing import Any
 
-from babel.dates import format_datetime
+from babel.dates import format_datetime, format_timedelta
 from babel.messages.pofile import read_po
 from babel.numbers import format_currency, format_decimal
 from jinja2 import pass_context
@@ -86,7 +86,16 @@ def when(context: Context, value: dt.datetime | str) -> str:
     return f"{shown} (UTC+8)"
 
 
-FILTERS: dict[str, Any] = {"number": number, "money": money, "when": when}
+@pass_context
+def left(context: Context, until: dt.datetime, now: dt.datetime) -> str:
+    """The time from ``now`` to ``until`` as the locale says it (``3 days``, ``3天``); none once past."""
+    remaining = until - now
+    if remaining <= dt.timedelta(0):
+        return format_timedelta(dt.timedelta(0), locale=context["locale"])
+    return format_timedelta(remaining, threshold=1.5, locale=context["locale"])
+
+
+FILTERS: dict[str, Any] = {"number": number, "money": money, "when": when, "left": left}
 
 
 def N_(message: str) -> str:  # noqa: N802 - the name gettext tools look for

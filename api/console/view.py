@@ -41,6 +41,7 @@ ROLE_LABELS = {c.Role.MANAGER: N_("Manager"), c.Role.VIEWER: N_("Viewer (reads o
 NAVIGATION = (  # route name, label: shown to those the route admits
     ("console-home", N_("Home")),
     ("console-register", N_("Public register")),
+    ("console-market", N_("Market")),
     ("console-ledger", N_("Ledger explorer")),
     ("console-holdings", N_("Holdings and cash")),
     ("console-trade", N_("Trade")),
