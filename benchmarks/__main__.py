@@ -16,11 +16,11 @@ from pathlib import Path
 import asyncpg  # type: ignore[import-untyped]  # asyncpg ships no type hints
 from sqlalchemy.engine import make_url
 
-from benchmarks import collateral, depth, engine, http, ledger, parcels, statements
+from benchmarks import collateral, depth, engine, http, ledger, pages, parcels, statements
 
 CHECKOUT = hashlib.sha256(str(Path(__file__).resolve().parent.parent).encode()).hexdigest()[:8]
 DEFAULT = f"postgresql+asyncpg://postgres@127.0.0.1:5432/liangshan_bench_{CHECKOUT}"
-GROUPS = ("engine", "ledger", "orders", "depth", "statements", "collateral", "parcels")
+GROUPS = ("engine", "ledger", "orders", "depth", "statements", "collateral", "parcels", "pages")
 ON_POSTGRES = {"ledger", "orders", "depth", "statements", "parcels"}
 
 
@@ -78,6 +78,8 @@ def main(names: list[str]) -> int:
         collateral.run(report)
     if "parcels" in groups:
         parcels.run(report, postgres_url)
+    if "pages" in groups:
+        pages.run(report)
     return 0
 
 

@@ -99,7 +99,7 @@ def _entry(raw: bytes) -> dict[str, Any]:
 async def recent(session: AsyncSession, platform: Platform, size: int) -> list[EntryView]:
     """The latest public entries, newest first."""
     raw = await platform.ledger.entries(session, max(0, size - RECENT_WINDOW), size, ANONYMOUS)
-    return [await _view(session, entry) for entry in reversed(raw[-RECENT_SHOWN:])]
+    return await _views(session, list(reversed(raw[-RECENT_SHOWN:])))
 
 
 async def entry(session: AsyncSession, platform: Platform, seq: int, sight: Sight = ANONYMOUS) -> EntryView:
@@ -109,25 +109,40 @@ async def entry(session: AsyncSession, platform: Platform, seq: int, sight: Sigh
     raw = await platform.ledger.entries(session, seq, seq + 1, sight)
     if not raw:
         raise EntryNotPublic("seq", seq=seq)
-    return await _view(session, raw[0])
+    return (await _views(session, raw))[0]
 
 
 async def history(session: AsyncSession, platform: Platform, issuance: int) -> list[EntryView]:
     """The entries about ``issuance`` that anyone may read (``settlement.visibility``), in order: its
     confirmation, retirements and expiries."""
     about = await platform.ledger.about(session, issuance)
-    return [await _view(session, raw) for _, raw in about if _entry(raw)["kind"] in PUBLIC_KINDS]
+    return await _views(session, [raw for _, raw in about if _entry(raw)["kind"] in PUBLIC_KINDS])
 
 
-async def _view(session: AsyncSession, raw: bytes) -> EntryView:
-    entry = _entry(raw)
-    body: dict[str, Any] = entry["body"]
+def _party_fields(entry: dict[str, Any]) -> set[str]:
     event = ev.kinds().get(entry["kind"])
-    party_fields = set(event.party_fields) if event else set()
-    names = await figures.party_names(
-        session, {entry["actor"], *(str(body[f]) for f in party_fields if body.get(f))}
-    )
+    return set(event.party_fields) if event else set()
+
+
+async def _views(session: AsyncSession, raws: list[bytes]) -> list[EntryView]:
+    """Entries as the explorer shows them, names beside ids: the names of all of them read at once."""
+    entries = [_entry(raw) for raw in raws]
+    named = {
+        str(value)
+        for entry in entries
+        for value in (entry["actor"], *(entry["body"].get(f) for f in _party_fields(entry)))
+        if value
+    }
+    names = await figures.party_names(session, named)
     classes = await figures.class_names(session)
+    return [_view(entry, raw, names, classes) for entry, raw in zip(entries, raws, strict=True)]
+
+
+def _view(
+    entry: dict[str, Any], raw: bytes, names: dict[str, str], classes: dict[str, tuple[str, str]]
+) -> EntryView:
+    body: dict[str, Any] = entry["body"]
+    party_fields = _party_fields(entry)
     divisions = all_divisions()
     fields = []
     for name, value in body.items():
