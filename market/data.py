@@ -84,6 +84,13 @@ def depth_of(instrument_id: str, levels: Published, limit: int) -> Depth:
     return Depth(instrument_id, shown(levels.bids), shown(levels.asks))
 
 
+def published_depth(exchange: Exchange, instrument_id: str, limit: int) -> Depth | None:
+    """The depth of a book in memory, as its last batch committed it; None for a book not loaded, whose
+    depth is the database's (``depth``). Market data reads memory first."""
+    published = exchange.published(instrument_id)
+    return None if published is None else depth_of(instrument_id, published, limit)
+
+
 async def depth(session: AsyncSession, instrument_id: str, limit: int) -> Depth:
     """The depth as the database has it, for a book not in memory (``Exchange.published`` first)."""
     scale = (await terms_of(session, instrument_id)).scale

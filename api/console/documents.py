@@ -45,6 +45,7 @@ async def confirmation(view: ViewDep, trade_id: PathId) -> Template:
         names = await figures.party_names(session, {entry.body["seller"], entry.body["buyer"]}, actor)
         classes = await figures.class_names(session)
         instrument = await session.get(InstrumentRow, fill.instrument)
+        traded = (instrument.symbol, instrument.asset_class) if instrument else (fill.instrument, "")
     verify = f"{str(view.request.base_url).rstrip('/')}/ledger/entry?seq={entry.seq}"
     return view.render(
         "confirmation.html",
@@ -52,7 +53,8 @@ async def confirmation(view: ViewDep, trade_id: PathId) -> Template:
         entry=entry,
         names=names,
         classes=classes,
-        instrument=instrument,
+        symbol=traded[0],
+        asset_class=traded[1],
         verify=verify,
         qr=segno.make(verify, error="m").svg_data_uri(scale=3, border=2),
     )

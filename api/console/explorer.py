@@ -38,8 +38,11 @@ KIND_WORDS = {
 
 
 class EntryNotPublic(NotFound):
-    title = "No public entry"
-    template = "entry {seq} is not of a kind the public may read; its leaf hash is in the tiles"
+    title = "No entry you may read"
+    template = (
+        "entry {seq} is neither of a kind the public reads nor one naming your party; its leaf hash is "
+        "in the tiles"
+    )
 
 
 @dataclass(frozen=True, slots=True)

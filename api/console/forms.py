@@ -1,6 +1,8 @@
-"""The console's forms meet the API's own schemas: a form's fields are checked by the model the
+"""The console's forms meet the API's own requests: a form's fields are checked by the model the
 API's route checks its JSON body with, and refused as the API refuses a body (400, naming the field,
-shown on the error page); what the API's runner answered is read back for the page that follows."""
+shown on the error page); its action runs through the API's runner (``api.work.Act``), a creating
+form's one-time key standing for the ``Idempotency-Key`` header, so that a double click or a reload
+makes one thing; and what the runner answered is read back for the page that follows."""
 
 import json
 from typing import Any, TypeVar
@@ -8,6 +10,10 @@ from typing import Any, TypeVar
 from litestar import Response
 from litestar.exceptions import ValidationException
 from pydantic import BaseModel, ValidationError
+
+from api.console.view import View
+from api.idempotency import MAX_KEY_LENGTH
+from api.work import Act
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -23,6 +29,17 @@ def checked(schema: type[M], fields: dict[str, Any]) -> M:
 def as_problems(refused: ValidationError) -> list[dict[str, Any]]:
     """pydantic's errors as the API's error mapper reads them (``api.errors.validation``)."""
     return [{"key": ".".join(map(str, e["loc"])), "message": e["msg"]} for e in refused.errors()]
+
+
+def whole_number(text: str) -> int | str:
+    """A form's number field as the JSON number the API takes; text that is not one (``"abc"``,
+    ``"²"``) is passed on for the schema to refuse."""
+    return int(text) if text.isascii() and text.isdecimal() else text
+
+
+def runner(view: View, form_key: str | None = None) -> Act:
+    """The API's runner for the signed-in user; ``form_key`` is a creating form's one-time key."""
+    return Act(view.request, view.platform, view.actor, (form_key or "")[:MAX_KEY_LENGTH] or None)
 
 
 def made_id(answer: Response[Any]) -> str:

@@ -9,7 +9,7 @@ The check is a question, not a change: a plain GET form, its fields checked by t
 
 import json
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated
 
 from litestar import MediaType, Response, get, post
 from litestar.params import QueryParameter
@@ -17,12 +17,11 @@ from litestar.response import Redirect, Template
 
 from api.access import reads, writes
 from api.console import figures
-from api.console.forms import checked
+from api.console.forms import checked, runner, whole_number
 from api.console.signing_in import FORM
 from api.console.view import View, ViewDep
 from api.controllers.pledges import AS_BANK
 from api.schemas import PathId, RegisterPledgeIn, VerifyIn
-from api.work import Act
 from registry import context as c
 from registry import pledges
 
@@ -46,7 +45,7 @@ class Plain:
 @get("/collateral", name="console-collateral", opt=reads(BANK, c.PartyKind.REGULATOR))
 async def collateral(view: ViewDep, owner: CreditCode = None, issuance: Right = None) -> Template:
     """The check's form, and once asked, its signed answer."""
-    document = await _attest(view, owner, issuance) if owner or issuance else None
+    document = (await _attest(view, owner, issuance))[0] if owner or issuance else None
     shown = json.loads(document) if document else None
     async with view.platform.database.reads() as session:
         classes = await figures.class_names(session)
@@ -58,28 +57,30 @@ async def collateral(view: ViewDep, owner: CreditCode = None, issuance: Right = 
 @get("/collateral/attestation.json", name="console-attestation", opt=reads(BANK, c.PartyKind.REGULATOR))
 async def attestation(view: ViewDep, owner: CreditCode = None, issuance: Right = None) -> Response[bytes]:
     """The signed attestation as a file, byte for byte as the API answers it."""
-    document = await _attest(view, owner, issuance)
-    name = f"attestation-{issuance}-{view.platform.now().date().isoformat()}.json"
+    document, number = await _attest(view, owner, issuance)
+    name = f"attestation-{number}-{view.platform.now().date().isoformat()}.json"
     return Response(
         document, media_type=MediaType.JSON, headers={"Content-Disposition": f'attachment; filename="{name}"'}
     )
 
 
-async def _attest(view: View, owner: str | None, issuance: str | None) -> bytes:
-    number: Any = int(issuance) if issuance and issuance.isdigit() else issuance
-    asked = checked(VerifyIn, {"owner_credit_code": owner, "issuance": number})
-    return await view.platform.attestor.attest(
+async def _attest(view: View, owner: str | None, issuance: str | None) -> tuple[bytes, int]:
+    """The signed attestation of the question, as checked by the API's schema, and the right's number."""
+    asked = checked(VerifyIn, {"owner_credit_code": owner, "issuance": whole_number(issuance or "")})
+    document = await view.platform.attestor.attest(
         view.actor,
         issuance_id=asked.issuance,
         owner_credit_code=asked.owner_credit_code,
         serials=None,
         now=view.platform.now(),
     )
+    return document, asked.issuance
 
 
 @get("/pledges", name="console-pledges", opt=reads())
 async def pledge_list(view: ViewDep, done: Done = None) -> Template:
-    """The pledges the party holds as a bank or gave as an owner, newest first, with what it may do."""
+    """The pledges the party holds as a bank or gave as an owner, in the order they were asked for,
+    with what it may do."""
     async with view.platform.database.reads() as session:
         found = await pledges.of_party(session, view.actor, status=None)
         names = await figures.party_names(session, {p for x in found for p in (x.owner, x.bank)}, view.actor)
@@ -91,7 +92,7 @@ async def register(view: ViewDep, pledge_id: PathId, data: Annotated[Registratio
     """Register a requested pledge as its bank, as ``/api/v1/pledges/{id}/register`` does: the term and
     the loan-to-value are checked, then the units are pledged."""
     terms = checked(RegisterPledgeIn, {"allow_junior": data.allow_junior == "on"})
-    await Act(view.request, view.platform, view.actor, None)(
+    await runner(view)(
         lambda call: pledges.register(
             call.work,
             call.actor,
@@ -107,7 +108,5 @@ async def register(view: ViewDep, pledge_id: PathId, data: Annotated[Registratio
 @post("/pledges/{pledge_id:str}/release", name="console-release-pledge", opt=writes(BANK, subject=AS_BANK))
 async def release(view: ViewDep, pledge_id: PathId, data: Annotated[Plain, FORM]) -> Redirect:
     """Release a pledge on repayment, as its bank."""
-    await Act(view.request, view.platform, view.actor, None)(
-        lambda call: pledges.release(call.work, call.actor, pledge_id), status=200
-    )
+    await runner(view)(lambda call: pledges.release(call.work, call.actor, pledge_id), status=200)
     return Redirect(f"/pledges?done={pledge_id}", status_code=303)

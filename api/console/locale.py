@@ -98,7 +98,7 @@ def when(context: Context, value: dt.datetime | str) -> str:
 
 @pass_context
 def left(context: Context, until: dt.datetime, now: dt.datetime) -> str:
-    """The time from ``now`` to ``until`` as the locale says it (``3 days``, ``3天``); none once past."""
+    """The time from ``now`` to ``until`` as the locale says it (``3 days``, ``3天``); nought once past."""
     remaining = until - now
     if remaining <= dt.timedelta(0):
         return format_timedelta(dt.timedelta(0), locale=context["locale"])

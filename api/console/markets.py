@@ -63,11 +63,8 @@ async def instrument(view: ViewDep, instrument: PathId) -> Template:
             raise UnknownInstrument("instrument", instrument=instrument)
         since = platform.now().date() - dt.timedelta(days=DAYS_CHARTED)
         bars = await data.daily_bars(session, instrument, since=since, until=None)
-        published = platform.exchange.published(instrument)
-        depth = (
-            data.depth_of(instrument, published, LEVELS)
-            if published
-            else await data.depth(session, instrument, LEVELS)
+        depth = data.published_depth(platform.exchange, instrument, LEVELS) or await data.depth(
+            session, instrument, LEVELS
         )
         latest = await data.latest_prints(session, instrument, TRADES_SHOWN)
         classes = await figures.class_names(session)

@@ -18,12 +18,11 @@ from litestar.response import Redirect, Template
 
 from api.access import HOLDERS, reads, writes
 from api.console import figures
-from api.console.forms import checked, made_id
+from api.console.forms import checked, made_id, runner, whole_number
 from api.console.signing_in import FORM
-from api.console.view import View, ViewDep
+from api.console.view import ViewDep
 from api.controllers.contracts import AS_DEPOSITOR, DEPOSITORS
 from api.schemas import ContractIn, ListingIn, PathId
-from api.work import Act
 from market import inventory, listings
 from market.pricing import CHINA_STANDARD_TIME
 from registry import context as c
@@ -38,6 +37,7 @@ PICK, QUANTITY = "pick-", "quantity-"  # a package's lines: pick-N ticked, quant
 @dataclass(frozen=True)
 class Offer:
     csrf_token: str
+    form_key: str
     depositor: str
     issuance: str
     quantity: str
@@ -52,10 +52,6 @@ class Offer:
 @dataclass(frozen=True)
 class Plain:
     csrf_token: str
-
-
-def _act(view: View) -> Act:
-    return Act(view.request, view.platform, view.actor, None)
 
 
 @get("/contracts", name="console-contracts", opt=reads(*HOLDERS))
@@ -74,7 +70,7 @@ async def offer(view: ViewDep, data: Annotated[Offer, FORM]) -> Redirect:
     """Offer a depositor a contract, as ``POST /api/v1/contracts`` does."""
     fields: dict[str, Any] = {
         "depositor": data.depositor,
-        "issuance": int(data.issuance) if data.issuance.isdigit() else data.issuance,
+        "issuance": whole_number(data.issuance),
         "quantity": data.quantity,
         "mode": data.mode,
         "term_start": data.term_start,
@@ -84,14 +80,16 @@ async def offer(view: ViewDep, data: Annotated[Offer, FORM]) -> Redirect:
         if value := getattr(data, money):
             fields[money] = value
     terms = contracts.Terms(**checked(ContractIn, fields).model_dump())
-    answer = await _act(view)(lambda call: contracts.offer(call.work, call.actor, terms), status=201)
+    answer = await runner(view, data.form_key)(
+        lambda call: contracts.offer(call.work, call.actor, terms), status=201
+    )
     return Redirect(f"/contracts?done={made_id(answer)}", status_code=303)
 
 
 @post("/contracts/{contract_id:str}/sign", name="console-sign", opt=writes(*DEPOSITORS, subject=AS_DEPOSITOR))
 async def sign(view: ViewDep, contract_id: PathId, data: Annotated[Plain, FORM]) -> Redirect:
     """Sign as the depositor: a buy-out settles delivery versus payment at once, a mandate begins."""
-    await _act(view)(lambda call: contracts.sign(call.work, call.actor, contract_id), status=200)
+    await runner(view)(lambda call: contracts.sign(call.work, call.actor, contract_id), status=200)
     return Redirect(f"/contracts?done={contract_id}", status_code=303)
 
 
@@ -101,7 +99,7 @@ async def sign(view: ViewDep, contract_id: PathId, data: Annotated[Plain, FORM])
     opt=writes(*DEPOSITORS, subject=AS_DEPOSITOR),
 )
 async def decline(view: ViewDep, contract_id: PathId, data: Annotated[Plain, FORM]) -> Redirect:
-    await _act(view)(lambda call: contracts.decline(call.work, call.actor, contract_id), status=200)
+    await runner(view)(lambda call: contracts.decline(call.work, call.actor, contract_id), status=200)
     return Redirect(f"/contracts?done={contract_id}", status_code=303)
 
 
@@ -134,9 +132,9 @@ async def list_package(view: ViewDep, data: Annotated[dict[str, str], FORM]) -> 
     """List the ticked rights as one package (资产包), as ``POST /api/v1/listings`` does: the form's
     end time is read in China Standard Time."""
     items = [
-        {"issuance": int(name[len(PICK) :]), "quantity": data.get(QUANTITY + name[len(PICK) :], "")}
+        {"issuance": whole_number(name[len(PICK) :]), "quantity": data.get(QUANTITY + name[len(PICK) :], "")}
         for name in data
-        if name.startswith(PICK) and name[len(PICK) :].isdigit()
+        if name.startswith(PICK)
     ]
     fields = {
         "items": items,
@@ -149,7 +147,7 @@ async def list_package(view: ViewDep, data: Annotated[dict[str, str], FORM]) -> 
         items=tuple(listings.Item(i.issuance, i.quantity, i.contract) for i in asked.items),
         **asked.model_dump(exclude={"items"}),
     )
-    answer = await _act(view)(
+    answer = await runner(view, data.get("form_key"))(
         lambda call: listings.create(call.work, call.actor, spec, fees_bps=call.fees.bps), status=201
     )
     return Redirect(f"/inventory?listed={made_id(answer)}", status_code=303)

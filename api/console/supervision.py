@@ -17,15 +17,14 @@ from litestar.response import Redirect, Template
 
 from api.access import SUPERVISORS, reads, writes
 from api.console import figures
-from api.console.forms import checked, made_id
+from api.console.forms import checked, made_id, runner
 from api.console.locale import N_
 from api.console.signing_in import FORM
-from api.console.view import View, ViewDep
+from api.console.view import ViewDep
 from api.controllers.applications import confirm_or_propose
 from api.controllers.cases import CasePath
 from api.paging import Cursor, after, after_int, page
 from api.schemas import CloseCaseIn, PathId, ReasonIn
-from api.work import Act
 from market import cases
 from market.tables import CaseStatus
 from registry import context as c
@@ -66,10 +65,6 @@ class Note:
     note: str
 
 
-def act(view: View) -> Act:
-    return Act(view.request, view.platform, view.actor, None)
-
-
 @get("/review", name="console-review", opt=reads(*SUPERVISORS))
 async def review(
     view: ViewDep, cursor: Cursor = None, confirmed: Done = None, proposed: Done = None
@@ -104,7 +99,7 @@ async def review(
 
 @post("/review/{application_id:str}/confirm", name="console-confirm", opt=writes(REGULATOR))
 async def confirm(view: ViewDep, application_id: PathId, data: Annotated[Plain, FORM]) -> Redirect:
-    answer = await confirm_or_propose(view.platform, act(view), application_id)
+    answer = await confirm_or_propose(view.platform, runner(view), application_id)
     made = made_id(answer)
     outcome = "proposed" if answer.status_code == 202 else "confirmed"
     return Redirect(f"/review?{outcome}={made}", status_code=303)
@@ -113,7 +108,7 @@ async def confirm(view: ViewDep, application_id: PathId, data: Annotated[Plain, 
 @post("/review/{application_id:str}/reject", name="console-reject", opt=writes(REGULATOR))
 async def reject(view: ViewDep, application_id: PathId, data: Annotated[Reason, FORM]) -> Redirect:
     reason = checked(ReasonIn, {"reason": data.reason}).reason
-    await act(view)(
+    await runner(view)(
         lambda call: rights.reject_application(call.work, call.actor, application_id, reason), status=200
     )
     return Redirect("/review", status_code=303)
@@ -131,13 +126,13 @@ async def proposals(view: ViewDep, decided: Done = None) -> Template:
 @post("/proposals/{proposal_id:str}/approve", name="console-approve", opt=writes())
 async def approve(view: ViewDep, proposal_id: PathId, data: Annotated[Plain, FORM]) -> Redirect:
     """Approve another user's proposal: it is carried out, as ``/api/v1/proposals/{id}/approve`` does."""
-    await act(view)(lambda call: decisions.approve(call.work, call.actor, proposal_id), status=200)
+    await runner(view)(lambda call: decisions.approve(call.work, call.actor, proposal_id), status=200)
     return Redirect(f"/proposals?decided={proposal_id}", status_code=303)
 
 
 @post("/proposals/{proposal_id:str}/reject", name="console-reject-proposal", opt=writes())
 async def reject_proposal(view: ViewDep, proposal_id: PathId, data: Annotated[Plain, FORM]) -> Redirect:
-    await act(view)(lambda call: decisions.reject(call.work, call.actor, proposal_id), status=200)
+    await runner(view)(lambda call: decisions.reject(call.work, call.actor, proposal_id), status=200)
     return Redirect(f"/proposals?decided={proposal_id}", status_code=303)
 
 
@@ -155,12 +150,12 @@ async def case_list(view: ViewDep, status: CaseFilter = None, cursor: Cursor = N
 
 @post("/cases/{case_id:int}/acknowledge", name="console-acknowledge", opt=writes(REGULATOR))
 async def acknowledge(view: ViewDep, case_id: CasePath, data: Annotated[Plain, FORM]) -> Redirect:
-    await act(view)(lambda call: cases.acknowledge(call.work, call.actor, case_id), status=200)
+    await runner(view)(lambda call: cases.acknowledge(call.work, call.actor, case_id), status=200)
     return Redirect(f"/cases#case-{case_id}", status_code=303)
 
 
 @post("/cases/{case_id:int}/close", name="console-close", opt=writes(REGULATOR))
 async def close(view: ViewDep, case_id: CasePath, data: Annotated[Note, FORM]) -> Redirect:
     note = checked(CloseCaseIn, {"note": data.note}).note
-    await act(view)(lambda call: cases.close(call.work, call.actor, case_id, note), status=200)
+    await runner(view)(lambda call: cases.close(call.work, call.actor, case_id, note), status=200)
     return Redirect(f"/cases#case-{case_id}", status_code=303)

@@ -8,7 +8,6 @@ Reads go through the API's read calls; orders go through the sequencer by the AP
 twice (a double click, a reload) enters one order.
 """
 
-import secrets
 from dataclasses import asdict, dataclass
 from typing import Annotated
 
@@ -16,19 +15,16 @@ from litestar import get, post
 from litestar.params import QueryParameter
 from litestar.response import Redirect, Template
 from pydantic import ValidationError
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.access import HOLDERS, reads, writes
 from api.console import figures
-from api.console.forms import as_problems, made_id
+from api.console.forms import as_problems, made_id, runner
 from api.console.problems import Shown, invalid, shown
 from api.console.signing_in import FORM
 from api.console.view import View, ViewDep
 from api.controllers.orders import OWN_ORDER
-from api.idempotency import MAX_KEY_LENGTH
 from api.paging import Cursor, after_int, page
 from api.schemas import OrderIn, PathId
-from api.work import Act
 from market import data, orders, quotes
 from market.tables import OrderStatus, Side
 from registry import cash, holdings
@@ -39,6 +35,7 @@ OPEN_SHOWN = 100
 LEVELS = 5
 Choice = Annotated[str | None, QueryParameter(max_length=36, description="an instrument's id")]
 Figure = Annotated[str | None, QueryParameter(max_length=32, description="a decimal, as the API takes it")]
+SideChoice = Annotated[str | None, QueryParameter(max_length=4, description="buy or sell")]
 Done = Annotated[str | None, QueryParameter(max_length=36, description="the order just entered or cancelled")]
 
 
@@ -83,7 +80,7 @@ async def trade(
 async def quote(
     view: ViewDep,
     instrument: Choice = None,
-    side: Figure = None,
+    side: SideChoice = None,
     quantity: Figure = None,
     price: Figure = None,
 ) -> Template:
@@ -121,9 +118,8 @@ async def enter_order(view: ViewDep, data: Annotated[OrderForm, FORM]) -> Templa
     entry = orders.Entry(
         side=checked.side, quantity=checked.quantity, price=checked.price, time_in_force=checked.time_in_force
     )
-    act = Act(view.request, view.platform, view.actor, data.form_key[:MAX_KEY_LENGTH] or None)
     try:
-        answer = await act.on_book(
+        answer = await runner(view, data.form_key).on_book(
             checked.instrument,
             lambda call, market: orders.submit(call.work, market, call.actor, entry, fees=call.fees),
         )
@@ -139,7 +135,7 @@ async def cancel_order(view: ViewDep, order_id: PathId, data: Annotated[CancelFo
     actor = view.actor
     async with view.platform.database.reads() as session:
         instrument = (await orders.owned_order(session, actor, order_id)).instrument_id
-    await Act(view.request, view.platform, actor, None).on_book(
+    await runner(view).on_book(
         instrument,
         lambda call, market: orders.cancel(call.work, market, call.actor, order_id, fees=call.fees),
     )
@@ -161,7 +157,12 @@ async def _trade_page(
     async with platform.database.reads() as session:
         markets = await data.markets(session, platform.exchange, None)
         chosen = next((m for m in markets if m.instrument == instrument), markets[0] if markets else None)
-        depth = await _depth(view, session, chosen.instrument) if chosen else None
+        depth = (
+            data.published_depth(platform.exchange, chosen.instrument, LEVELS)
+            or await data.depth(session, chosen.instrument, LEVELS)
+            if chosen
+            else None
+        )
         open_orders = await orders.list_orders(
             session,
             actor,
@@ -189,15 +190,6 @@ async def _trade_page(
         account=account,
         sent=asdict(form) if form else {},
         problem=problem,
-        form_key=secrets.token_urlsafe(16),
         placed=placed,
         cancelled=cancelled,
     )
-
-
-async def _depth(view: View, session: AsyncSession, instrument: str) -> data.Depth:
-    """The book's depth as the API serves it: from memory, else from the database."""
-    published = view.platform.exchange.published(instrument)
-    if published is not None:
-        return data.depth_of(instrument, published, LEVELS)
-    return await data.depth(session, instrument, LEVELS)

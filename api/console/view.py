@@ -6,6 +6,7 @@ The navigation is the routes' own access declarations (``api.access``) read for 
 actor, as the guard would read them: what a role may not do is not shown.
 """
 
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
@@ -140,6 +141,7 @@ class View:
             "who": self.who,
             "csrf_field": csrf.FIELD,
             "csrf_token": self.csrf,
+            "form_key": secrets.token_urlsafe(16),  # a creating form's one-time key (api.console.forms)
             "navigation": [(route, label) for route, label in NAVIGATION if self.may(route)],
             "path": self.request.url.path,
             "kind_words": KIND_WORDS,

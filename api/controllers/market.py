@@ -77,9 +77,9 @@ class BookController(Controller):
         platform: PlatformDep,
         levels: Annotated[int, QueryParameter(ge=1, le=100)] = 10,
     ) -> data.Depth:
-        published = platform.exchange.published(instrument)
-        if published is not None:
-            return data.depth_of(instrument, published, levels)
+        found = data.published_depth(platform.exchange, instrument, levels)
+        if found is not None:
+            return found
         async with platform.database.reads() as session:
             return await data.depth(session, instrument, levels)
 

@@ -51,8 +51,26 @@ async def test_a_bank_checks_collateral_with_consent_and_downloads_the_signed_an
     assert document["attestation"]["answer"]["owner_holds"] is True
     key = (await platform.get("/api/v1/ledger/key")).text.strip()
     verify(document, key)  # the downloaded file checks offline against the platform's key
-    bad = await platform.client.get("/collateral", params={"owner": code, "issuance": "abc"})
-    assert bad.status_code == 400 and "issuance" in bad.text
+    for wrong in ("abc", "²"):
+        bad = await platform.client.get("/collateral", params={"owner": code, "issuance": wrong})
+        assert bad.status_code == 400 and "issuance" in bad.text
+
+
+async def test_a_right_the_owner_does_not_hold_is_answered_no(platform: Platform) -> None:
+    owner, bank, _ = await _owner_and_bank(platform)
+    other = await platform.onboard("enterprise")
+    theirs = await platform.confirmed(other, "CS")
+    await grant(platform, owner, bank)  # all of the owner's rights
+    await sign_in(platform, bank.key)
+    asked = {"owner": await code_of(platform, owner), "issuance": str(theirs["id"])}
+    api = await platform.post(
+        "/api/v1/collateral/verify", bank, {"issuance": theirs["id"], "owner_credit_code": asked["owner"]}
+    )
+    page = await platform.client.get("/collateral", params=asked)
+    assert page.status_code == api.status_code, page.text
+    if api.status_code == 200:
+        assert api.json()["attestation"]["answer"]["owner_holds"] is False
+        assert "<strong>否</strong>" in page.text
 
 
 async def test_a_bank_registers_a_requested_pledge_and_releases_it(platform: Platform) -> None:

@@ -34,14 +34,21 @@ async def test_an_operator_buys_out_a_right_and_lists_it_as_a_package(platform: 
         "term_end": (TODAY + dt.timedelta(days=60)).isoformat(),
         "price": "180000.00",
     }
-    bad = await platform.client.post("/contracts", data={**offer, "price": "lots"}, follow_redirects=False)
+    bad = await platform.client.post(
+        "/contracts", data={**offer, "form_key": "k1", "price": "lots"}, follow_redirects=False
+    )
     api_body = {**offer, "issuance": forest["id"], "price": "lots"}
     del api_body["csrf_token"]
     api = await platform.post("/api/v1/contracts", operator, api_body)
     assert bad.status_code == api.status_code >= 400 and "price" in bad.text  # as the API refuses it
     assert (await platform.get("/api/v1/contracts", operator)).json() == []
+    key = re.search(r'name="form_key" value="([^"]+)"', page.text)
+    assert key is not None
+    offer["form_key"] = key.group(1)
     offered = await platform.client.post("/contracts", data=offer, follow_redirects=False)
-    assert offered.status_code == 303, offered.text
+    again = await platform.client.post("/contracts", data=offer, follow_redirects=False)  # a double click
+    assert offered.status_code == again.status_code == 303, offered.text
+    assert len((await platform.get("/api/v1/contracts", operator)).json()) == 1
     contract = offered.headers["location"].split("done=")[1]
     await sign_in(platform, household.key)
     mine = await platform.client.get("/contracts")
@@ -56,8 +63,11 @@ async def test_an_operator_buys_out_a_right_and_lists_it_as_a_package(platform: 
     assert stock.status_code == 200, stock.text
     assert "资溪县" in stock.text or "361028" in stock.text
     assert f'name="pick-{forest["id"]}"' in stock.text and "¥180,000.00" in stock.text  # its cost
+    key = re.search(r'name="form_key" value="([^"]+)"', stock.text)
+    assert key is not None
     package = {
         "csrf_token": token_of(stock),
+        "form_key": key.group(1),
         f"pick-{forest['id']}": "on",
         f"quantity-{forest['id']}": forest["quantity"],
         "mode": "fixed",

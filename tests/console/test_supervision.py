@@ -84,10 +84,11 @@ async def test_a_case_is_taken_up_and_closed_with_a_note(platform: Platform) -> 
     assert case is not None
     number = case.group(1)
     assert (await _post(platform, f"/cases/{number}/acknowledge")).status_code == 303
-    closed = await _post(platform, f"/cases/{number}/close", note="已核实，属正常交易")
+    note = "已核实，属正常交易。" + "经调取双方交易记录与资金流水，未发现关联。" * 20  # over 200 characters
+    closed = await _post(platform, f"/cases/{number}/close", note=note)
     assert closed.status_code == 303, closed.text
     found = (await platform.get(f"{CASES}/{number}", await platform.regulator())).json()
-    assert (found["status"], found["note"]) == ("closed", "已核实，属正常交易")
+    assert (found["status"], found["note"]) == ("closed", note)
     again = await _post(platform, f"/cases/{number}/close", note="again")
     assert again.status_code == 409  # as the API answers a case not taken up
 

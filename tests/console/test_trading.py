@@ -126,6 +126,14 @@ async def test_a_refused_order_is_shown_as_the_api_refuses_it_and_changes_nothin
     assert (await platform.get(f"/api/v1/parties/{buyer.party}/cash", buyer)).json() == before.json()
 
 
+async def test_a_viewer_is_not_offered_the_ticket(platform: Platform) -> None:
+    _, buyer, _ = await _market(platform)
+    viewer = await platform.add_user(buyer, buyer.party, "enterprise", role="viewer")
+    await sign_in(platform, viewer.key)
+    page = await platform.client.get("/trade")
+    assert page.status_code == 200 and 'action="/trade/orders"' not in page.text
+
+
 async def test_an_open_order_is_cancelled_from_the_list(platform: Platform) -> None:
     _, buyer, issued = await _market(platform)
     assert (
