@@ -146,6 +146,11 @@ def test_the_public_checks_an_entrys_proof_in_the_browser(
     photograph(page, shots, "ledger-entry")
     page.goto("/register")
     photograph(page, shots, "register")
+    page.get_by_role("link", name="市场", exact=True).click()
+    photograph(page, shots, "market")
+    page.locator("main table a").first.click()
+    playwright.expect(page.get_by_role("heading", name="盘口")).to_be_visible()
+    photograph(page, shots, "instrument")
 
 
 def test_a_regulator_confirms_a_big_right_with_a_second_regulator(
