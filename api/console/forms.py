@@ -5,10 +5,12 @@ form's one-time key standing for the ``Idempotency-Key`` header, so that a doubl
 makes one thing; and what the runner answered is read back for the page that follows."""
 
 import json
-from typing import Any, TypeVar
+from dataclasses import dataclass
+from typing import Annotated, Any, TypeVar
 
 from litestar import Response
 from litestar.exceptions import ValidationException
+from litestar.params import QueryParameter
 from pydantic import BaseModel, ValidationError
 
 from api.console.view import View
@@ -16,6 +18,15 @@ from api.idempotency import MAX_KEY_LENGTH
 from api.work import Act
 
 M = TypeVar("M", bound=BaseModel)
+# the page a form's action leads back to names what it did, by id (POST, redirect, GET)
+Done = Annotated[str | None, QueryParameter(max_length=36, description="what was just done, by its id")]
+
+
+@dataclass(frozen=True)
+class Plain:
+    """A form that is only a button: its CSRF token, checked by ``api.console.csrf``."""
+
+    csrf_token: str
 
 
 def checked(schema: type[M], fields: dict[str, Any]) -> M:

@@ -17,7 +17,7 @@ from litestar.response import Redirect, Template
 
 from api.access import reads, writes
 from api.console import figures
-from api.console.forms import checked, runner, whole_number
+from api.console.forms import Done, Plain, checked, runner, whole_number
 from api.console.signing_in import FORM
 from api.console.view import View, ViewDep
 from api.controllers.pledges import AS_BANK
@@ -28,18 +28,12 @@ from registry import pledges
 BANK = c.PartyKind.BANK
 CreditCode = Annotated[str | None, QueryParameter(max_length=18, description="the owner's credit code")]
 Right = Annotated[str | None, QueryParameter(max_length=20, description="the right's number")]
-Done = Annotated[str | None, QueryParameter(max_length=36, description="the pledge just acted on")]
 
 
 @dataclass(frozen=True)
 class Registration:
     csrf_token: str
     allow_junior: str = ""  # a checkbox: "on" when ticked
-
-
-@dataclass(frozen=True)
-class Plain:
-    csrf_token: str
 
 
 @get("/collateral", name="console-collateral", opt=reads(BANK, c.PartyKind.REGULATOR))

@@ -13,12 +13,11 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from litestar import get, post
-from litestar.params import QueryParameter
 from litestar.response import Redirect, Template
 
 from api.access import HOLDERS, reads, writes
 from api.console import figures
-from api.console.forms import checked, made_id, runner, whole_number
+from api.console.forms import Done, Plain, checked, made_id, runner, whole_number
 from api.console.signing_in import FORM
 from api.console.view import ViewDep
 from api.controllers.contracts import AS_DEPOSITOR, DEPOSITORS
@@ -30,7 +29,6 @@ from registry import contracts
 from registry.divisions import all_divisions
 
 OPERATOR = c.PartyKind.OPERATOR
-Done = Annotated[str | None, QueryParameter(max_length=36, description="what was just made or signed")]
 PICK, QUANTITY = "pick-", "quantity-"  # a package's lines: pick-N ticked, quantity-N its units
 
 
@@ -47,11 +45,6 @@ class Offer:
     price: str = ""
     annual_rent: str = ""
     minimum_dividend: str = ""
-
-
-@dataclass(frozen=True)
-class Plain:
-    csrf_token: str
 
 
 @get("/contracts", name="console-contracts", opt=reads(*HOLDERS))

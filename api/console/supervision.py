@@ -17,7 +17,7 @@ from litestar.response import Redirect, Template
 
 from api.access import SUPERVISORS, reads, writes
 from api.console import figures
-from api.console.forms import checked, made_id, runner
+from api.console.forms import Done, Plain, checked, made_id, runner
 from api.console.locale import N_
 from api.console.signing_in import FORM
 from api.console.view import ViewDep
@@ -41,16 +41,10 @@ ACTION_WORDS = {
     decisions.ProposalAction.CHANGE_ROLE: N_("Change a user's role"),
 }
 REGULATOR = c.PartyKind.REGULATOR
-Done = Annotated[str | None, QueryParameter(max_length=36, description="what was just done, by its id")]
 CaseFilter = Annotated[
     str | None,
     QueryParameter(pattern=r"^(open|acknowledged|closed)?$", description="a case's status, or any"),
 ]
-
-
-@dataclass(frozen=True)
-class Plain:
-    csrf_token: str
 
 
 @dataclass(frozen=True)

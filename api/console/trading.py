@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from api.access import HOLDERS, reads, writes
 from api.console import figures
-from api.console.forms import as_problems, made_id, runner
+from api.console.forms import Done, Plain, as_problems, made_id, runner
 from api.console.problems import Shown, invalid, shown
 from api.console.signing_in import FORM
 from api.console.view import View, ViewDep
@@ -36,7 +36,6 @@ LEVELS = 5
 Choice = Annotated[str | None, QueryParameter(max_length=36, description="an instrument's id")]
 Figure = Annotated[str | None, QueryParameter(max_length=32, description="a decimal, as the API takes it")]
 SideChoice = Annotated[str | None, QueryParameter(max_length=4, description="buy or sell")]
-Done = Annotated[str | None, QueryParameter(max_length=36, description="the order just entered or cancelled")]
 
 
 @dataclass(frozen=True)
@@ -48,11 +47,6 @@ class OrderForm:
     quantity: str
     price: str = ""
     time_in_force: str = "GTC"
-
-
-@dataclass(frozen=True)
-class CancelForm:
-    csrf_token: str
 
 
 @get("/holdings", name="console-holdings", opt=reads(*HOLDERS))
@@ -130,7 +124,7 @@ async def enter_order(view: ViewDep, data: Annotated[OrderForm, FORM]) -> Templa
 
 
 @post("/trade/orders/{order_id:str}/cancel", name="console-cancel", opt=writes(*HOLDERS, subject=OWN_ORDER))
-async def cancel_order(view: ViewDep, order_id: PathId, data: Annotated[CancelForm, FORM]) -> Redirect:
+async def cancel_order(view: ViewDep, order_id: PathId, data: Annotated[Plain, FORM]) -> Redirect:
     """Cancel what is left of an order, as ``POST /api/v1/orders/{id}/cancel`` does."""
     actor = view.actor
     async with view.platform.database.reads() as session:
