@@ -114,6 +114,8 @@ def router() -> Router:
             trading.enter_order,
             trading.cancel_order,
             documents.confirmation,
+            documents.retire,
+            documents.certificate_page,
             supervision.review,
             supervision.confirm,
             supervision.reject,

@@ -1,28 +1,38 @@
-"""Printable documents: the trade confirmation (成交确认书), made from the trade's own ledger entry —
-the parties, what was delivered (the serial ranges) and paid, each side's fee — with the entry's
-sequence number and leaf hash, and a QR code that opens the entry's page in the ledger explorer, where
-its inclusion proof is checked in the browser. The print stylesheet drops the console's chrome."""
+"""Printable documents, each with its ledger entry and a QR code to where anyone verifies it (the
+print stylesheet drops the console's chrome):
+
+- the trade confirmation (成交确认书), made from the trade's own ledger entry — the parties, what was
+  delivered (the serial ranges) and paid, each side's fee — for the trade's parties; its QR code
+  opens the entry's page in the ledger explorer, where its inclusion proof is checked in the browser;
+- the retirement certificate (注销证明), public as ``GET /api/v1/retirements/{certificate}`` is, with
+  the entry's inclusion proof against the signed checkpoint; its QR code opens the certificate's own
+  page. Units are retired from the holdings page, by the API's use case.
+"""
 
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
 import segno
-from litestar import get
-from litestar.response import Template
+from litestar import get, post
+from litestar.response import Redirect, Template
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.access import HOLDERS, reads
+from api.access import HOLDERS, public, reads, writes
 from api.console import figures
+from api.console.forms import checked, made_id, runner, whole_number
+from api.console.signing_in import FORM
 from api.console.view import ViewDep
 from api.platform import Platform
-from api.schemas import PathId
+from api.schemas import CertificatePath, PathId, RetireIn
 from market import data
 from market.errors import UnknownTrade
 from market.tables import FillRow, OrderRow
+from registry import certificates, units
 from registry import events as ev
 from registry.tables import InstrumentRow
+from settlement.certificates import with_inclusion
 from settlement.merkle import leaf_hash
 
 
@@ -73,3 +83,55 @@ async def settled_entry(session: AsyncSession, platform: Platform, trade_id: str
         if entry["kind"] == ev.TradeSettled.kind and entry["body"]["trade"] == trade_id:
             return Settled(seq, leaf_hash(raw).hex(), entry["body"])
     raise UnknownTrade("trade", trade=trade_id)
+
+
+@dataclass(frozen=True)
+class Retiring:
+    csrf_token: str
+    form_key: str
+    issuance: str
+    quantity: str
+    beneficiary: str
+    purpose: str
+
+
+@post("/holdings/retire", name="console-retire", opt=writes(*HOLDERS))
+async def retire(view: ViewDep, data: Annotated[Retiring, FORM]) -> Redirect:
+    """Retire units (清缴/核销), as ``POST /api/v1/retirements`` does: final; then its certificate."""
+    fields = {
+        "issuance": whole_number(data.issuance),
+        "quantity": data.quantity,
+        "beneficiary": data.beneficiary,
+        "purpose": data.purpose,
+    }
+    asked = checked(RetireIn, fields)
+    answer = await runner(view, data.form_key)(
+        lambda call: units.retire(
+            call.work,
+            call.actor,
+            issuance_id=asked.issuance,
+            quantity=asked.quantity,
+            beneficiary=asked.beneficiary,
+            purpose=asked.purpose,
+        )
+    )
+    return Redirect(f"/certificates/{made_id(answer, 'certificate')}", status_code=303)
+
+
+@get("/certificates/{certificate:str}", name="console-certificate", opt=public(identifies=True))
+async def certificate_page(view: ViewDep, certificate: CertificatePath) -> Template:
+    """A retirement certificate as anyone reads it (a person's name to the person alone), with its
+    ledger entry's inclusion proof and a QR code to this page."""
+    reader = view.who.actor if view.who else None
+    async with view.platform.database.reads() as session:
+        found = await certificates.get_retirement(session, certificate, reader)
+        proven = await with_inclusion(session, view.platform.ledger, found)
+        classes = await figures.class_names(session)
+    here = f"{str(view.request.base_url).rstrip('/')}/certificates/{certificate}"
+    return view.render(
+        "certificate.html",
+        retirement=proven,
+        classes=classes,
+        verify=here,
+        qr=segno.make(here, error="m").svg_data_uri(scale=3, border=2),
+    )

@@ -53,6 +53,7 @@ def runner(view: View, form_key: str | None = None) -> Act:
     return Act(view.request, view.platform, view.actor, (form_key or "")[:MAX_KEY_LENGTH] or None)
 
 
-def made_id(answer: Response[Any]) -> str:
-    """The id of what a use case made or changed, from the JSON answer ``api.work.Act`` gave."""
-    return str(json.loads(answer.content)["id"])
+def made_id(answer: Response[Any], name: str = "id") -> str:
+    """The id (or the field ``name``) of what a use case made or changed, from the JSON answer
+    ``api.work.Act`` gave."""
+    return str(json.loads(answer.content)[name])

@@ -100,7 +100,7 @@ def sign_in(page: "playwright.Page", key: str) -> None:
     page.get_by_role("button", name="登录").click()
 
 
-def test_an_enterprise_enters_an_order_that_trades_and_prints_its_confirmation(
+def test_an_enterprise_enters_an_order_that_trades_prints_its_confirmation_and_retires(
     platform: Served, page: "playwright.Page", shots: Path
 ) -> None:
     market = platform.market
@@ -130,6 +130,11 @@ def test_an_enterprise_enters_an_order_that_trades_and_prints_its_confirmation(
     page.get_by_role("link", name="持仓与资金", exact=True).click()
     playwright.expect(page.locator("main")).to_contain_text("150")
     photograph(page, shots, "holdings")
+    page.get_by_label("数量", exact=True).fill("10")
+    page.get_by_label("受益方").fill("资溪县绿色出行")
+    page.get_by_role("button", name="注销", exact=True).click()
+    playwright.expect(page.get_by_role("heading", level=1)).to_have_text("注销证明")
+    photograph(page, shots, "retirement-certificate")
 
 
 def test_the_public_checks_an_entrys_proof_in_the_browser(
