@@ -26,6 +26,7 @@ from api.access import public
 from api.console import (
     csrf,
     documents,
+    exports,
     lending,
     locale,
     markets,
@@ -136,6 +137,10 @@ def router() -> Router:
             operations.decline,
             operations.inventory_page,
             operations.list_package,
+            exports.holdings_csv,
+            exports.statement_csv,
+            exports.fills_csv,
+            exports.inventory_csv,
             static,
         ],
         include_in_schema=False,

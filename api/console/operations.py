@@ -14,12 +14,13 @@ from typing import Annotated, Any
 
 from litestar import get, post
 from litestar.response import Redirect, Template
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.access import HOLDERS, reads, writes
 from api.console import figures
 from api.console.forms import Done, Plain, checked, made_id, runner, whole_number
 from api.console.signing_in import FORM
-from api.console.view import ViewDep
+from api.console.view import View, ViewDep
 from api.controllers.contracts import AS_DEPOSITOR, DEPOSITORS
 from api.schemas import ContractIn, ListingIn, PathId
 from market import inventory, listings
@@ -29,6 +30,7 @@ from registry import contracts
 from registry.divisions import all_divisions
 
 OPERATOR = c.PartyKind.OPERATOR
+DUE_DAYS = 90  # contracts falling due within, as the API's report counts them by default
 PICK, QUANTITY = "pick-", "quantity-"  # a package's lines: pick-N ticked, quantity-N its units
 
 
@@ -100,14 +102,7 @@ async def decline(view: ViewDep, contract_id: PathId, data: Annotated[Plain, FOR
 async def inventory_page(view: ViewDep, listed: Done = None) -> Template:
     """The operator's inventory (as ``GET /api/v1/operators/{id}/inventory``), and the package form."""
     async with view.platform.database.reads() as session:
-        report = await inventory.report(
-            session,
-            view.platform.ledger,
-            view.actor,
-            view.actor.party_id,
-            today=view.platform.now().date(),
-            due_days=90,
-        )
+        report = await own_inventory(view, session)
         classes = await figures.class_names(session)
     return view.render(
         "inventory.html",
@@ -117,6 +112,18 @@ async def inventory_page(view: ViewDep, listed: Done = None) -> Template:
         listed=listed,
         pick=PICK,
         quantity=QUANTITY,
+    )
+
+
+async def own_inventory(view: View, session: AsyncSession) -> inventory.Report:
+    """The signed-in operator's inventory, as ``GET /api/v1/operators/{id}/inventory`` reports it."""
+    return await inventory.report(
+        session,
+        view.platform.ledger,
+        view.actor,
+        view.actor.party_id,
+        today=view.platform.now().date(),
+        due_days=DUE_DAYS,
     )
 
 
