@@ -117,6 +117,7 @@ def router() -> Router:
             documents.confirmation,
             documents.retire,
             documents.certificate_page,
+            documents.right_certificate,
             supervision.review,
             supervision.confirm,
             supervision.reject,

@@ -4,6 +4,8 @@ print stylesheet drops the console's chrome):
 - the trade confirmation (成交确认书), made from the trade's own ledger entry — the parties, what was
   delivered (the serial ranges) and paid, each side's fee — for the trade's parties; its QR code
   opens the entry's page in the ledger explorer, where its inclusion proof is checked in the browser;
+- the certificate of a confirmed right (确权证明), public as the register is: the right's facts and
+  its confirmation's ledger entry; its QR code opens the right's page in the public register;
 - the retirement certificate (注销证明), public as ``GET /api/v1/retirements/{certificate}`` is, with
   the entry's inclusion proof against the signed checkpoint; its QR code opens the certificate's own
   page. Units are retired from the holdings page, by the API's use case.
@@ -20,17 +22,19 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.access import HOLDERS, public, reads, writes
-from api.console import figures
+from api.console import explorer, figures
 from api.console.forms import checked, made_id, runner, whole_number
+from api.console.pages import public_right
 from api.console.signing_in import FORM
 from api.console.view import ViewDep
 from api.platform import Platform
-from api.schemas import CertificatePath, PathId, RetireIn
+from api.schemas import CertificatePath, IssuancePath, PathId, RetireIn
 from market import data
 from market.errors import UnknownTrade
 from market.tables import FillRow, OrderRow
 from registry import certificates, units
 from registry import events as ev
+from registry.divisions import all_divisions
 from registry.tables import InstrumentRow
 from settlement.certificates import with_inclusion
 from settlement.merkle import leaf_hash
@@ -132,6 +136,27 @@ async def certificate_page(view: ViewDep, certificate: CertificatePath) -> Templ
         "certificate.html",
         retirement=proven,
         classes=classes,
+        verify=here,
+        qr=segno.make(here, error="m").svg_data_uri(scale=3, border=2),
+    )
+
+
+@get("/register/{issuance_id:int}/certificate", name="console-right-certificate", opt=public())
+async def right_certificate(view: ViewDep, issuance_id: IssuancePath) -> Template:
+    """A confirmed right's certificate: what the public register shows of it, and the ledger entry
+    that confirmed it (``issuance.confirmed``, a public kind)."""
+    async with view.platform.database.reads() as session:
+        right = await public_right(session, view, issuance_id)
+        history = await explorer.history(session, view.platform, issuance_id)
+        classes = await figures.class_names(session)
+    confirmed = next(entry for entry in history if entry.kind == ev.IssuanceConfirmed.kind)
+    here = f"{str(view.request.base_url).rstrip('/')}/register/{issuance_id}"
+    return view.render(
+        "right_certificate.html",
+        right=right,
+        entry=confirmed,
+        classes=classes,
+        divisions=all_divisions(),
         verify=here,
         qr=segno.make(here, error="m").svg_data_uri(scale=3, border=2),
     )

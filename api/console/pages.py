@@ -9,10 +9,11 @@ from urllib.parse import urlencode
 from litestar import get
 from litestar.params import QueryParameter
 from litestar.response import Template
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.access import public
 from api.console import explorer, figures
-from api.console.view import ViewDep
+from api.console.view import View, ViewDep
 from api.paging import Cursor, after_int, page
 from api.schemas import MAX_SEQ, IssuancePath
 from registry import register
@@ -118,13 +119,17 @@ async def right(view: ViewDep, issuance_id: IssuancePath) -> Template:
     """One right as the public register shows it (the same search, of this number alone), with the
     ledger entries about it that anyone may read."""
     async with view.platform.database.reads() as session:
-        found = await register.search(
-            session, None, register.Search(), today=view.platform.now().date(), after=issuance_id - 1, limit=1
-        )
-        if not found or found[0].id != issuance_id:
-            raise UnknownIssuance("issuance_id", issuance=issuance_id)
+        found = await public_right(session, view, issuance_id)
         history = await explorer.history(session, view.platform, issuance_id)
         classes = await figures.class_names(session)
-    return view.render(
-        "right.html", right=found[0], history=history, classes=classes, divisions=all_divisions()
+    return view.render("right.html", right=found, history=history, classes=classes, divisions=all_divisions())
+
+
+async def public_right(session: AsyncSession, view: View, issuance_id: int) -> register.RegisteredRight:
+    """One right as the public register shows it: the register's search, of this number alone."""
+    found = await register.search(
+        session, None, register.Search(), today=view.platform.now().date(), after=issuance_id - 1, limit=1
     )
+    if not found or found[0].id != issuance_id:
+        raise UnknownIssuance("issuance_id", issuance=issuance_id)
+    return found[0]

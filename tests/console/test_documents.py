@@ -61,3 +61,25 @@ async def test_a_refused_retirement_is_the_apis_refusal_and_retires_nothing(plat
     refused = await platform.client.post("/holdings/retire", data=form, follow_redirects=False)
     assert refused.status_code == api.status_code >= 400, refused.text
     assert (await platform.holdings(holder)) == {(issued["id"], "active"): "1000"}
+
+
+async def test_a_confirmed_right_has_a_public_printable_certificate(platform: Platform) -> None:
+    holder = await platform.onboard("enterprise")
+    issued = await platform.confirmed(holder, "CS", "1000")
+    right = await platform.get(f"/register/{issued['id']}")
+    assert f'href="/register/{issued["id"]}/certificate"' in right.text
+    page = await platform.get(f"/register/{issued['id']}/certificate")
+    assert page.status_code == 200, page.text
+    seq = re.search(r"/ledger/entry\?seq=(\d+)", page.text)
+    assert seq is not None
+    served = await platform.get("/api/v1/ledger/entries", start=int(seq.group(1)), end=int(seq.group(1)) + 1)
+    assert '"kind":"issuance.confirmed"' in served.text and f'"issuance":{issued["id"]}' in served.text
+    for shown in (
+        "确权证明",
+        issued["serial"],
+        "1,000",
+        'src="data:image/svg+xml',
+        f"/register/{issued['id']}</a>",
+    ):
+        assert shown in page.text, shown
+    assert (await platform.get("/register/999999/certificate")).status_code == 404
