@@ -132,6 +132,7 @@ def router() -> Router:
             lending.pledge_list,
             lending.register,
             lending.release,
+            lending.notice,
             operations.contract_list,
             operations.offer,
             operations.sign,

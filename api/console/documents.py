@@ -82,11 +82,23 @@ async def settled_entry(session: AsyncSession, platform: Platform, trade_id: str
         .where(FillRow.trade_id == trade_id)
     )
     issuance = (await session.execute(delivered)).scalar()
+    found = await entry_about(session, platform, issuance, {ev.TradeSettled.kind}, ("trade", trade_id))
+    if found is None:
+        raise UnknownTrade("trade", trade=trade_id)
+    return found
+
+
+async def entry_about(
+    session: AsyncSession, platform: Platform, issuance: int | None, kinds: set[str], naming: tuple[str, str]
+) -> Settled | None:
+    """The latest entry about ``issuance`` of one of ``kinds`` whose body's field ``naming[0]`` is
+    ``naming[1]`` (the trade, the pledge it records)."""
+    found = None
     for seq, raw in await platform.ledger.about(session, issuance) if issuance is not None else []:
         entry = json.loads(raw)
-        if entry["kind"] == ev.TradeSettled.kind and entry["body"]["trade"] == trade_id:
-            return Settled(seq, leaf_hash(raw).hex(), entry["body"])
-    raise UnknownTrade("trade", trade=trade_id)
+        if entry["kind"] in kinds and entry["body"].get(naming[0]) == naming[1]:
+            found = Settled(seq, leaf_hash(raw).hex(), entry["body"])
+    return found
 
 
 @dataclass(frozen=True)

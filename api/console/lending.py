@@ -11,21 +11,33 @@ import json
 from dataclasses import dataclass
 from typing import Annotated
 
+import segno
 from litestar import MediaType, Response, get, post
 from litestar.params import QueryParameter
 from litestar.response import Redirect, Template
 
-from api.access import reads, writes
+from api.access import party_to, reads, writes
 from api.console import figures
+from api.console.documents import entry_about
 from api.console.forms import Done, Plain, checked, runner, whole_number
 from api.console.signing_in import FORM
 from api.console.view import View, ViewDep
 from api.controllers.pledges import AS_BANK
 from api.schemas import PathId, RegisterPledgeIn, VerifyIn
 from registry import context as c
+from registry import events as ev
 from registry import pledges
+from registry.errors import Conflict
 
 BANK = c.PartyKind.BANK
+REGISTERED = {ev.UnitsPledged.kind, ev.PledgeRegistered.kind}  # a first lien's entry, and a second's
+
+
+class PledgeNotRegistered(Conflict):
+    title = "Pledge not registered"
+    template = "pledge {pledge} is {status}: a notice is made once its bank registers it"
+
+
 CreditCode = Annotated[str | None, QueryParameter(max_length=18, description="the owner's credit code")]
 Right = Annotated[str | None, QueryParameter(max_length=20, description="the right's number")]
 
@@ -104,3 +116,28 @@ async def release(view: ViewDep, pledge_id: PathId, data: Annotated[Plain, FORM]
     """Release a pledge on repayment, as its bank."""
     await runner(view)(lambda call: pledges.release(call.work, call.actor, pledge_id), status=200)
     return Redirect(f"/pledges?done={pledge_id}", status_code=303)
+
+
+@get(
+    "/pledges/{pledge_id:str}/notice",
+    name="console-pledge-notice",
+    opt=reads(subject=party_to("pledge", "pledge_id", "owner", "bank", supervisors=True)),
+)
+async def notice(view: ViewDep, pledge_id: PathId) -> Template:
+    """The pledge registration notice (质押登记通知书), printable, for its owner, its bank and
+    regulators: the pledge's terms and the ledger entry that registered it, with a QR code to it."""
+    async with view.platform.database.reads() as session:
+        pledge = await pledges.get(session, view.actor, pledge_id)
+        if pledge.registered_at is None:
+            raise PledgeNotRegistered("pledge_id", pledge=pledge_id, status=pledge.status)
+        entry = await entry_about(session, view.platform, pledge.issuance, REGISTERED, ("pledge", pledge_id))
+        names = await figures.party_names(session, {pledge.owner, pledge.bank}, view.actor)
+    address = f"{str(view.request.base_url).rstrip('/')}/ledger/entry?seq={entry.seq}" if entry else None
+    return view.render(
+        "pledge_notice.html",
+        pledge=pledge,
+        entry=entry,
+        names=names,
+        verify=address,
+        qr=segno.make(address, error="m").svg_data_uri(scale=3, border=2) if address else None,
+    )

@@ -3,6 +3,7 @@
 API refuses it; a pledge requested by its owner registered by its bank and released on repayment."""
 
 import json
+import re
 from typing import Any
 
 import pytest
@@ -87,6 +88,7 @@ async def test_a_bank_registers_a_requested_pledge_and_releases_it(platform: Pla
     pledge = requested.json()["id"]
     await _valued(platform, bank, issued)
     await sign_in(platform, bank.key)
+    assert (await platform.client.get(f"/pledges/{pledge}/notice")).status_code == 409  # not registered yet
     page = await platform.client.get("/pledges")
     assert f'action="/pledges/{pledge}/register"' in page.text and "¥10,000.00" in page.text
     registered = await platform.client.post(
@@ -95,6 +97,14 @@ async def test_a_bank_registers_a_requested_pledge_and_releases_it(platform: Pla
     assert registered.status_code == 303, registered.text
     assert (await platform.get(f"/api/v1/pledges/{pledge}", bank)).json()["status"] == "registered"
     assert await platform.holdings(owner) == {(issued["id"], "pledged"): "20.000"}
+    notice = await platform.client.get(f"/pledges/{pledge}/notice")
+    assert notice.status_code == 200, notice.text
+    seq = re.search(r"/ledger/entry\?seq=(\d+)", notice.text)
+    assert seq is not None and "质押登记通知书" in notice.text and "¥10,000.00" in notice.text
+    entry = await platform.get(
+        "/api/v1/ledger/entries", bank, start=int(seq.group(1)), end=int(seq.group(1)) + 1
+    )
+    assert '"kind":"units.pledged"' in entry.text and pledge in entry.text
     page = await platform.client.get("/pledges")
     released = await platform.client.post(
         f"/pledges/{pledge}/release", data={"csrf_token": token_of(page)}, follow_redirects=False
@@ -104,7 +114,12 @@ async def test_a_bank_registers_a_requested_pledge_and_releases_it(platform: Pla
     await sign_in(platform, owner.key)  # the owner sees its pledge, and may not register it
     mine = await platform.client.get("/pledges")
     assert pledge in mine.text and f'/pledges/{pledge}/register"' not in mine.text
+    assert (await platform.client.get(f"/pledges/{pledge}/notice")).status_code == 200  # the owner's too
+    await sign_in(platform, (await platform.onboard("bank")).key)
+    assert (await platform.client.get(f"/pledges/{pledge}/notice")).status_code == 404  # another bank
+    await sign_in(platform, owner.key)
+    fresh = await platform.client.get("/pledges")
     other = await platform.client.post(
-        f"/pledges/{pledge}/release", data={"csrf_token": token_of(mine)}, follow_redirects=False
+        f"/pledges/{pledge}/release", data={"csrf_token": token_of(fresh)}, follow_redirects=False
     )
-    assert other.status_code == 403
+    assert other.status_code == 403, other.text
