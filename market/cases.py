@@ -15,7 +15,7 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -248,6 +248,16 @@ def _case(row: SurveillanceCaseRow) -> Case:
         closed=transition(row.closed_by, row.closed_by_name, row.closed_at),
         note=row.note,
     )
+
+
+async def count_open(session: AsyncSession) -> int:
+    """How many surveillance cases no regulator has taken up yet."""
+    query = (
+        select(func.count())
+        .select_from(SurveillanceCaseRow)
+        .where(SurveillanceCaseRow.status == CaseStatus.OPEN)
+    )
+    return int((await session.execute(query)).scalar_one())
 
 
 async def list_cases(

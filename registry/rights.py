@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry import blocks as b
@@ -282,6 +282,16 @@ async def _reviewed(
             view = replace(view, overlaps=found)
         views.append(view)
     return views
+
+
+async def count_pending(session: AsyncSession) -> int:
+    """How many applications wait for a regulator's decision (the review queue's length)."""
+    query = (
+        select(func.count())
+        .select_from(ApplicationRow)
+        .where(ApplicationRow.status == ApplicationStatus.PENDING)
+    )
+    return int((await session.execute(query)).scalar_one())
 
 
 async def list_applications(

@@ -99,6 +99,7 @@ def router() -> Router:
         path="/",
         route_handlers=[
             pages.home,
+            pages.inbox_page,
             pages.register_search,
             pages.right,
             markets.market,

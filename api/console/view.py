@@ -21,7 +21,7 @@ from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Template
 
 from api.access import Access, access_of, credential_of, refusal
-from api.console import csrf, locale, sessions
+from api.console import csrf, inbox, locale, sessions
 from api.console.explorer import KIND_WORDS
 from api.console.locale import N_
 from api.platform import Platform
@@ -87,6 +87,11 @@ class View:
     who: Who | None
     csrf: str
     cookies: list[Cookie] = field(default_factory=list)
+    waiting: list[inbox.Waiting] = field(default_factory=list)  # what waits on the user (the header's count)
+
+    @property
+    def waiting_count(self) -> int:
+        return sum(item.count for item in self.waiting)
 
     @property
     def actor(self) -> c.Actor:
@@ -203,7 +208,10 @@ async def provide_view(
     session = request.scope.get("state", {}).get("session")
     token = session.csrf if session and who else request.cookies.get(csrf.COOKIE) or csrf.fresh()
     chosen = locale.chosen(lang, request.cookies.get(locale.COOKIE))
-    return View(request, platform, chosen, lang, who, token)
+    view = View(request, platform, chosen, lang, who, token)
+    if who is not None and not request.htmx:  # a whole page: its header counts what waits
+        view.waiting = await inbox.waiting(platform, who.actor, view.may)
+    return view
 
 
 def known_view(request: Request[Any, Any, Any]) -> View:
