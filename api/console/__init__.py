@@ -134,6 +134,8 @@ def router() -> Router:
             lending.register,
             lending.release,
             lending.notice,
+            lending.cash_desk,
+            lending.cash_movement,
             operations.contract_list,
             operations.offer,
             operations.sign,

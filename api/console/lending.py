@@ -1,8 +1,9 @@
 """The bank's workplace: the collateral check of a right, with its owner's consent, answered by the
 same signed attestation as ``POST /api/v1/collateral/verify`` (shown, and downloadable as the JSON
 document to check offline with ``liangshan attestation verify``); and the pledges it holds or is asked
-for (质押登记), registered on the loan's terms, released on repayment. An owner sees its own pledges
-there too.
+for (质押登记), registered on the loan's terms, released on repayment, each with its printable
+registration notice; and its cash desk (存管): money received for, or paid out to, a party it serves.
+An owner sees its own pledges there too.
 
 The check is a question, not a change: a plain GET form, its fields checked by the API's schema.
 """
@@ -13,6 +14,7 @@ from typing import Annotated
 
 import segno
 from litestar import MediaType, Response, get, post
+from litestar.exceptions import ValidationException
 from litestar.params import QueryParameter
 from litestar.response import Redirect, Template
 
@@ -23,10 +25,10 @@ from api.console.forms import Done, Plain, checked, runner, whole_number
 from api.console.signing_in import FORM
 from api.console.view import View, ViewDep
 from api.controllers.pledges import AS_BANK
-from api.schemas import PathId, RegisterPledgeIn, VerifyIn
+from api.schemas import CashIn, PathId, RegisterPledgeIn, VerifyIn
+from registry import cash, pledges
 from registry import context as c
 from registry import events as ev
-from registry import pledges
 from registry.errors import Conflict
 
 BANK = c.PartyKind.BANK
@@ -141,3 +143,37 @@ async def notice(view: ViewDep, pledge_id: PathId) -> Template:
         verify=address,
         qr=segno.make(address, error="m").svg_data_uri(scale=3, border=2) if address else None,
     )
+
+
+@dataclass(frozen=True)
+class Movement:
+    csrf_token: str
+    form_key: str
+    direction: str  # deposit or withdrawal
+    party: str
+    amount: str
+    reference: str
+
+
+@get("/cash-desk", name="console-cash-desk", opt=reads(BANK))
+async def cash_desk(view: ViewDep, done: Done = None) -> Template:
+    """The bank's confirmations of money received for, or paid out to, a party it serves (存管)."""
+    return view.render("cash_desk.html", done=done)
+
+
+@post("/cash-desk", name="console-cash-movement", opt=writes(BANK))
+async def cash_movement(view: ViewDep, data: Annotated[Movement, FORM]) -> Redirect:
+    """A deposit or a withdrawal confirmed, as ``POST /api/v1/cash/deposits`` or ``/withdrawals``."""
+    asked = checked(CashIn, {"party": data.party, "amount": data.amount, "reference": data.reference})
+    post_it = {"deposit": cash.deposit, "withdrawal": cash.withdraw}.get(data.direction)
+    if post_it is None:
+        raise ValidationException(
+            "invalid form", extra=[{"key": "direction", "message": "deposit or withdrawal"}]
+        )
+    await runner(view, data.form_key)(
+        lambda call: post_it(
+            call.work, call.actor, party_id=asked.party, amount=asked.amount, reference=asked.reference
+        ),
+        status=201,
+    )
+    return Redirect(f"/cash-desk?done={asked.party}", status_code=303)

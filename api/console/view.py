@@ -50,6 +50,7 @@ NAVIGATION = (  # route name, label: shown to those the route admits
     ("console-inventory", N_("Inventory")),
     ("console-collateral", N_("Collateral check")),
     ("console-pledges", N_("Pledges")),
+    ("console-cash-desk", N_("Cash desk")),
     ("console-review", N_("Applications to confirm")),
     ("console-proposals", N_("Proposals")),
     ("console-cases", N_("Surveillance cases")),

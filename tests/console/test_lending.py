@@ -123,3 +123,38 @@ async def test_a_bank_registers_a_requested_pledge_and_releases_it(platform: Pla
         f"/pledges/{pledge}/release", data={"csrf_token": token_of(fresh)}, follow_redirects=False
     )
     assert other.status_code == 403, other.text
+
+
+async def test_a_bank_confirms_a_deposit_and_a_withdrawal_for_a_party_it_serves(platform: Platform) -> None:
+    client = await platform.onboard("enterprise")
+    bank = await platform.bank()
+    await platform.served(client, bank)
+    await sign_in(platform, bank.key)
+    desk = await platform.client.get("/cash-desk")
+    key = re.search(r'name="form_key" value="([^"]+)"', desk.text)
+    assert key is not None
+    form = {
+        "csrf_token": token_of(desk),
+        "form_key": key.group(1),
+        "direction": "deposit",
+        "party": client.party,
+        "amount": "5000.00",
+        "reference": "BOC-20261130-01",
+    }
+    done = await platform.client.post("/cash-desk", data=form, follow_redirects=False)
+    again = await platform.client.post("/cash-desk", data=form, follow_redirects=False)  # a reload
+    assert done.status_code == again.status_code == 303, done.text
+    account = (await platform.get(f"/api/v1/parties/{client.party}/cash", client)).json()
+    assert account["balance"] == "5000.00"  # once
+    out = {**form, "form_key": "w1", "direction": "withdrawal", "amount": "1200.00", "reference": "BOC-W-01"}
+    assert (await platform.client.post("/cash-desk", data=out, follow_redirects=False)).status_code == 303
+    too_much = {**out, "form_key": "w2", "amount": "999999.00", "reference": "BOC-W-02"}
+    api = await platform.post(
+        "/api/v1/cash/withdrawals",
+        bank,
+        {"party": client.party, "amount": "999999.00", "reference": "BOC-W-03"},
+    )
+    refused = await platform.client.post("/cash-desk", data=too_much, follow_redirects=False)
+    assert refused.status_code == api.status_code >= 400
+    account = (await platform.get(f"/api/v1/parties/{client.party}/cash", client)).json()
+    assert account["balance"] == "3800.00"
