@@ -104,6 +104,8 @@ def router() -> Router:
             pages.right,
             markets.market,
             markets.instrument,
+            markets.halt,
+            markets.resume,
             pages.ledger,
             pages.entry,
             signing_in.sign_in_form,

@@ -1,21 +1,26 @@
 """The public market pages: every instrument with its best prices and last trade, and the listings
 and auctions open now with the time left; an instrument's page with its daily closes drawn as a
 chart (server-drawn SVG: no script), its depth and its latest trades. Anyone may read them; they read
-what ``/api/v1/market`` and ``/api/v1/listings`` serve.
+what ``/api/v1/market`` and ``/api/v1/listings`` serve. A regulator or the registrar halts trading
+there, and resumes it with a call auction (集合竞价), as ``/api/v1/market/{instrument}/halt`` and
+``/resume`` do.
 """
 
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Annotated
 
-from litestar import get
-from litestar.response import Template
+from litestar import get, post
+from litestar.response import Redirect, Template
 
-from api.access import public
+from api.access import SUPERVISORS, public, writes
 from api.console import figures
+from api.console.forms import Plain, runner
+from api.console.signing_in import FORM
 from api.console.view import ViewDep
 from api.schemas import PathId
-from market import data, listings
+from market import data, listings, rules
 from market.errors import UnknownInstrument
 
 DAYS_CHARTED = 90
@@ -93,3 +98,17 @@ def chart(prices: list[str]) -> Chart | None:
         for n, value in enumerate(values)
     )
     return Chart(points, str(low), str(high))
+
+
+@post("/market/{instrument:str}/halt", name="console-halt", opt=writes(*SUPERVISORS))
+async def halt(view: ViewDep, instrument: PathId, data: Annotated[Plain, FORM]) -> Redirect:
+    await runner(view).on_book(instrument, lambda call, market: rules.halt(call.work, market, call.actor))
+    return Redirect(f"/market/{instrument}", status_code=303)
+
+
+@post("/market/{instrument:str}/resume", name="console-resume", opt=writes(*SUPERVISORS))
+async def resume(view: ViewDep, instrument: PathId, data: Annotated[Plain, FORM]) -> Redirect:
+    await runner(view).on_book(
+        instrument, lambda call, market: rules.resume(call.work, market, call.actor, fees=call.fees)
+    )
+    return Redirect(f"/market/{instrument}", status_code=303)

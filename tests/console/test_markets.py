@@ -5,6 +5,7 @@ import re
 
 import pytest
 
+from tests.console.test_sign_in import sign_in, token_of
 from tests.console.test_trading import _market
 from tests.platform import Platform
 
@@ -49,3 +50,31 @@ async def test_an_open_listing_shows_with_its_time_left(platform: Platform) -> N
     assert made.json()["id"] in page.text and "3天" in page.text
     english = await platform.get("/market", lang="en")
     assert "3 days" in english.text and "English auction" in english.text
+
+
+async def test_a_regulator_halts_and_resumes_trading_from_the_instruments_page(platform: Platform) -> None:
+    _, buyer, issued = await _market(platform)
+    instrument = issued["instrument"]
+    assert 'action="/market/' not in (await platform.get(f"/market/{instrument}")).text  # not the buyer's
+    await sign_in(platform, (await platform.regulator()).key)
+    page = await platform.get(f"/market/{instrument}")
+    assert f'action="/market/{instrument}/halt"' in page.text
+    halted = await platform.client.post(
+        f"/market/{instrument}/halt", data={"csrf_token": token_of(page)}, follow_redirects=False
+    )
+    assert halted.status_code == 303, halted.text
+    assert (await platform.get(f"/api/v1/market/{instrument}/rules")).json()["halted"] is True
+    page = await platform.get(f"/market/{instrument}")
+    assert f'action="/market/{instrument}/resume"' in page.text
+    resumed = await platform.client.post(
+        f"/market/{instrument}/resume", data={"csrf_token": token_of(page)}, follow_redirects=False
+    )
+    assert resumed.status_code == 303, resumed.text
+    assert (await platform.get(f"/api/v1/market/{instrument}/rules")).json()["halted"] is False
+    await sign_in(platform, buyer.key)
+    mine = await platform.get(f"/market/{instrument}")
+    refused = await platform.client.post(
+        f"/market/{instrument}/halt", data={"csrf_token": token_of(mine)}, follow_redirects=False
+    )
+    assert refused.status_code == 403  # the route's rule: supervisors only
+    assert (await platform.get(f"/api/v1/market/{instrument}/rules")).json()["halted"] is False
