@@ -113,6 +113,7 @@ def router() -> Router:
             signing_in.sign_out,
             signing_in.account,
             trading.holdings_page,
+            trading.applications,
             trading.trade,
             trading.quote,
             trading.enter_order,

@@ -45,6 +45,7 @@ NAVIGATION = (  # route name, label: shown to those the route admits
     ("console-market", N_("Market")),
     ("console-ledger", N_("Ledger explorer")),
     ("console-holdings", N_("Holdings and cash")),
+    ("console-applications", N_("My applications")),
     ("console-trade", N_("Trade")),
     ("console-contracts", N_("Contracts")),
     ("console-inventory", N_("Inventory")),

@@ -105,3 +105,16 @@ async def test_the_regulators_pages_are_theirs_alone(platform: Platform) -> None
     assert (await platform.get(f"/api/v1/applications/{application['id']}", enterprise)).json()[
         "status"
     ] == "pending"
+
+
+async def test_an_applicant_follows_its_applications_state(platform: Platform) -> None:
+    holder = await platform.onboard("enterprise")
+    waiting = await _application(platform, holder, "10.000")
+    issued = await platform.confirmed(holder, "CS")
+    await sign_in(platform, holder.key)
+    page = await platform.client.get("/applications")
+    assert page.status_code == 200, page.text
+    assert f'id="application-{waiting["id"]}"' in page.text and "待监管审核" in page.text
+    assert f'href="/register/{issued["id"]}/certificate"' in page.text and "已确权" in page.text
+    await sign_in(platform, (await platform.bank()).key)
+    assert (await platform.client.get("/applications")).status_code == 403
