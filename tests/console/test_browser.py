@@ -116,7 +116,8 @@ def test_an_enterprise_enters_an_order_that_trades_prints_its_confirmation_and_r
     page.screenshot(path=shots / "trade-ticket.zh-CN.png", full_page=True)
     page.get_by_role("button", name="提交委托").click()
     playwright.expect(page.get_by_role("status")).to_contain_text("委托已提交")
-    playwright.expect(page.locator("#fills-title + .table")).to_contain_text("¥6,600.00")  # at 44.00
+    fills = page.locator('section[aria-labelledby="fills-title"] .table')
+    playwright.expect(fills).to_contain_text("¥6,600.00")  # at 44.00, the resting price
     page.get_by_role("link", name="成交确认书").first.click()
     playwright.expect(page.get_by_role("heading", level=1)).to_have_text("成交确认书")
     photograph(page, shots, "trade-confirmation")
@@ -135,6 +136,17 @@ def test_an_enterprise_enters_an_order_that_trades_prints_its_confirmation_and_r
     page.get_by_role("button", name="注销", exact=True).click()
     playwright.expect(page.get_by_role("heading", level=1)).to_have_text("注销证明")
     photograph(page, shots, "retirement-certificate")
+
+
+def test_a_collective_follows_its_application_to_its_certificate(
+    platform: Served, page: "playwright.Page", shots: Path
+) -> None:
+    sign_in(page, platform.market.seller.key)
+    page.get_by_role("link", name="我的确权申请", exact=True).click()
+    photograph(page, shots, "applications")
+    page.get_by_role("link", name="确权证明").first.click()
+    playwright.expect(page.get_by_role("heading", level=1)).to_have_text("确权证明")
+    photograph(page, shots, "right-certificate")
 
 
 def test_the_public_checks_an_entrys_proof_in_the_browser(
@@ -173,7 +185,10 @@ def test_a_regulator_confirms_a_big_right_with_a_second_regulator(
         assert filed.status_code == 201, filed.text
     application = filed.json()["id"]
     sign_in(page, platform.keys["REGULATOR_KEY"])
-    page.get_by_role("link", name="确权审核", exact=True).click()
+    page.get_by_role("link", name="待办").click()
+    playwright.expect(page.locator("ul.inbox-list")).to_contain_text("确权审核")
+    photograph(page, shots, "inbox")
+    page.locator("ul.inbox-list").get_by_role("link", name="确权审核").click()
     photograph(page, shots, "review")
     page.locator(f"#application-{application}").get_by_role("button", name="确权").click()
     playwright.expect(page.get_by_role("status")).to_contain_text("四眼原则")
@@ -228,6 +243,11 @@ def test_a_bank_checks_collateral_and_registers_a_pledge(
     playwright.expect(page.get_by_role("status")).to_contain_text(pledge_id)
     with platform.api() as api:
         assert api.get(f"/api/v1/pledges/{pledge_id}", headers=bank).json()["status"] == "registered"
+    page.locator(f"#pledge-{pledge_id}").get_by_role("link", name="质押登记通知书").click()
+    playwright.expect(page.get_by_role("heading", level=1)).to_have_text("质押登记通知书")
+    photograph(page, shots, "pledge-notice")
+    page.get_by_role("link", name="资金存管", exact=True).click()
+    photograph(page, shots, "cash-desk")
 
 
 def test_an_operator_buys_out_a_collectives_right_and_lists_a_package(
