@@ -4,7 +4,8 @@ downloads), against ``liangshan serve`` on a seeded SQLite platform, as a newcom
 Each journey is clicked through and its result checked on the page and through the API; every main
 page is photographed in Chinese and English into ``LIANGSHAN_SCREENSHOTS`` (default: the test's own
 temporary folder, named in the test's output). Without Chromium the tests are skipped and say so,
-except under ``CI=true``, where they must run (``make test`` installs Chromium where it can)."""
+except under ``CI=true``, where they must run (``make test`` installs Chromium where it can). They
+run once per ``make test``, in its SQLite run: their server is their own, not the run's database."""
 
 import datetime as dt
 import os
@@ -30,10 +31,17 @@ FLAGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-pytestmark = pytest.mark.skipif(
-    CHROMIUM is None and os.environ.get("CI") != "true",
-    reason="Chromium is not installed (apt-get install chromium fonts-wqy-microhei): browser tests skipped",
-)
+pytestmark = [
+    pytest.mark.skipif(
+        CHROMIUM is None and os.environ.get("CI") != "true",
+        reason="Chromium is not installed (apt-get install chromium fonts-wqy-microhei): no browser tests",
+    ),
+    # the journeys drive a server of their own, on SQLite: once a test run is enough
+    pytest.mark.skipif(
+        os.environ.get("LIANGSHAN_TEST_DATABASE") == "postgres",
+        reason="the browser journeys run in the SQLite run; their server is one of their own",
+    ),
+]
 playwright = pytest.importorskip("playwright.sync_api")
 
 
