@@ -134,7 +134,7 @@ async def retire(view: ViewDep, data: Annotated[Retiring, FORM]) -> Redirect:
     return Redirect(f"/certificates/{made_id(answer, 'certificate')}", status_code=303)
 
 
-@get("/certificates/{certificate:str}", name="console-certificate", opt=public(identifies=True))
+@get("/certificates/{certificate:str}", name="console-certificate", opt=public())
 async def certificate_page(view: ViewDep, certificate: CertificatePath) -> Template:
     """A retirement certificate as anyone reads it (a person's name to the person alone), with its
     ledger entry's inclusion proof and a QR code to this page."""
