@@ -26,7 +26,7 @@ from api.console import explorer, figures
 from api.console.forms import checked, made_id, runner, whole_number
 from api.console.pages import public_right
 from api.console.signing_in import FORM
-from api.console.view import ViewDep
+from api.console.view import View, ViewDep
 from api.platform import Platform
 from api.schemas import CertificatePath, IssuancePath, PathId, RetireIn
 from market import data
@@ -38,6 +38,12 @@ from registry.divisions import all_divisions
 from registry.tables import InstrumentRow
 from settlement.certificates import with_inclusion
 from settlement.merkle import leaf_hash
+
+
+def verification(view: View, path: str) -> tuple[str, str]:
+    """The address on this console where a document is verified, and its QR code (an SVG data URI)."""
+    address = f"{str(view.request.base_url).rstrip('/')}{path}"
+    return address, segno.make(address, error="m").svg_data_uri(scale=3, border=2)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +66,7 @@ async def confirmation(view: ViewDep, trade_id: PathId) -> Template:
         classes = await figures.class_names(session)
         instrument = await session.get(InstrumentRow, fill.instrument)
         traded = (instrument.symbol, instrument.asset_class) if instrument else (fill.instrument, "")
-    verify = f"{str(view.request.base_url).rstrip('/')}/ledger/entry?seq={entry.seq}"
+    verify, qr = verification(view, f"/ledger/entry?seq={entry.seq}")
     return view.render(
         "confirmation.html",
         fill=fill,
@@ -70,7 +76,7 @@ async def confirmation(view: ViewDep, trade_id: PathId) -> Template:
         symbol=traded[0],
         asset_class=traded[1],
         verify=verify,
-        qr=segno.make(verify, error="m").svg_data_uri(scale=3, border=2),
+        qr=qr,
     )
 
 
@@ -143,13 +149,13 @@ async def certificate_page(view: ViewDep, certificate: CertificatePath) -> Templ
         found = await certificates.get_retirement(session, certificate, reader)
         proven = await with_inclusion(session, view.platform.ledger, found)
         classes = await figures.class_names(session)
-    here = f"{str(view.request.base_url).rstrip('/')}/certificates/{certificate}"
+    here, qr = verification(view, f"/certificates/{certificate}")
     return view.render(
         "certificate.html",
         retirement=proven,
         classes=classes,
         verify=here,
-        qr=segno.make(here, error="m").svg_data_uri(scale=3, border=2),
+        qr=qr,
     )
 
 
@@ -162,7 +168,7 @@ async def right_certificate(view: ViewDep, issuance_id: IssuancePath) -> Templat
         history = await explorer.history(session, view.platform, issuance_id)
         classes = await figures.class_names(session)
     confirmed = next(entry for entry in history if entry.kind == ev.IssuanceConfirmed.kind)
-    here = f"{str(view.request.base_url).rstrip('/')}/register/{issuance_id}"
+    here, qr = verification(view, f"/register/{issuance_id}")
     return view.render(
         "right_certificate.html",
         right=right,
@@ -170,5 +176,5 @@ async def right_certificate(view: ViewDep, issuance_id: IssuancePath) -> Templat
         classes=classes,
         divisions=all_divisions(),
         verify=here,
-        qr=segno.make(here, error="m").svg_data_uri(scale=3, border=2),
+        qr=qr,
     )

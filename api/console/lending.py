@@ -12,7 +12,6 @@ import json
 from dataclasses import dataclass
 from typing import Annotated
 
-import segno
 from litestar import MediaType, Response, get, post
 from litestar.exceptions import ValidationException
 from litestar.params import QueryParameter
@@ -20,7 +19,7 @@ from litestar.response import Redirect, Template
 
 from api.access import party_to, reads, writes
 from api.console import figures
-from api.console.documents import entry_about
+from api.console.documents import entry_about, verification
 from api.console.forms import Done, Plain, checked, runner, whole_number
 from api.console.signing_in import FORM
 from api.console.view import View, ViewDep
@@ -134,14 +133,14 @@ async def notice(view: ViewDep, pledge_id: PathId) -> Template:
             raise PledgeNotRegistered("pledge_id", pledge=pledge_id, status=pledge.status)
         entry = await entry_about(session, view.platform, pledge.issuance, REGISTERED, ("pledge", pledge_id))
         names = await figures.party_names(session, {pledge.owner, pledge.bank}, view.actor)
-    address = f"{str(view.request.base_url).rstrip('/')}/ledger/entry?seq={entry.seq}" if entry else None
+    address, qr = verification(view, f"/ledger/entry?seq={entry.seq}") if entry else (None, None)
     return view.render(
         "pledge_notice.html",
         pledge=pledge,
         entry=entry,
         names=names,
         verify=address,
-        qr=segno.make(address, error="m").svg_data_uri(scale=3, border=2) if address else None,
+        qr=qr,
     )
 
 

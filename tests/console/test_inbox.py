@@ -2,14 +2,14 @@
 pledge request for a bank, another regulator's proposal, applications to confirm — each gone once
 done, and only for those who may act on it."""
 
-import datetime as dt
 import re
 
 import pytest
 
 from tests.api.test_enforcement import DUE
+from tests.console.test_operations import lease_offered
 from tests.console.test_sign_in import sign_in, token_of
-from tests.platform import START, Platform
+from tests.platform import Platform
 
 pytestmark = pytest.mark.anyio
 
@@ -20,22 +20,7 @@ def _count(page: str) -> int:
 
 
 async def test_a_contract_to_sign_waits_for_its_depositor_until_signed(platform: Platform) -> None:
-    household, operator = (
-        await platform.onboard("person", "360982"),
-        await platform.onboard("operator", "361028"),
-    )
-    forest = await platform.confirmed(household, "FR")
-    body = {
-        "depositor": household.party,
-        "issuance": forest["id"],
-        "quantity": forest["quantity"],
-        "mode": "lease",
-        "term_start": START.date().isoformat(),
-        "term_end": (START.date() + dt.timedelta(days=400)).isoformat(),
-        "annual_rent": "1000.00",
-    }
-    offered = await platform.post("/api/v1/contracts", operator, body)
-    assert offered.status_code == 201, offered.text
+    household, operator, offered = await lease_offered(platform)
     await sign_in(platform, household.key)
     home = await platform.client.get("/")
     assert _count(home.text) == 1

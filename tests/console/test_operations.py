@@ -7,9 +7,10 @@ import datetime as dt
 import re
 
 import pytest
+from httpx import Response
 
 from tests.console.test_sign_in import sign_in, token_of
-from tests.platform import START, Platform
+from tests.platform import START, Member, Platform
 
 pytestmark = pytest.mark.anyio
 TODAY = START.date()
@@ -86,9 +87,8 @@ async def test_an_operator_buys_out_a_right_and_lists_it_as_a_package(platform: 
     assert await platform.holdings(operator) == {(forest["id"], "reserved"): forest["quantity"]}
 
 
-async def test_a_depositor_may_not_offer_and_an_operator_may_not_sign_for_its_depositor(
-    platform: Platform,
-) -> None:
+async def lease_offered(platform: Platform) -> tuple[Member, Member, Response]:
+    """A household's forest right (林权) and an operator's lease of it offered through the API, unsigned."""
     household, operator = (
         await platform.onboard("person", "360982"),
         await platform.onboard("operator", "361028"),
@@ -105,6 +105,13 @@ async def test_a_depositor_may_not_offer_and_an_operator_may_not_sign_for_its_de
     }
     offered = await platform.post("/api/v1/contracts", operator, body)
     assert offered.status_code == 201, offered.text
+    return household, operator, offered
+
+
+async def test_a_depositor_may_not_offer_and_an_operator_may_not_sign_for_its_depositor(
+    platform: Platform,
+) -> None:
+    household, operator, offered = await lease_offered(platform)
     await sign_in(platform, operator.key)
     page = await platform.client.get("/contracts")
     assert f'/contracts/{offered.json()["id"]}/sign"' not in page.text  # it waits for its depositor
