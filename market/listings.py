@@ -638,6 +638,43 @@ async def list_listings(
     return [await _view(session, row, bps=bps, now=now) for row in (await session.execute(query)).scalars()]
 
 
+@dataclass(frozen=True, slots=True)
+class OwnBid:
+    price: str
+    quantity: str | None  # None for a package, bid on whole
+    status: BidStatus
+    at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Standing:
+    """A party's own part in a listing, which only it is shown: whether it registered to bid (and
+    the cash held for it there), and its bids, latest first — sealed bids stay its secret."""
+
+    registered: bool
+    held: str
+    bids: list[OwnBid]
+
+
+async def standing(session: AsyncSession, listing_id: str, party: str) -> Standing:
+    row = await session.get(ListingRow, listing_id)
+    if row is None:
+        raise NoSuchListing("listing", listing=listing_id)
+    bidder = await session.get(BidderRow, (listing_id, party))
+    items = await _items(session, row)
+    own = select(BidRow).where(BidRow.listing_id == listing_id, BidRow.party_id == party)
+    bids = [
+        OwnBid(
+            _money(b.price),
+            None if row.package else str(Quantity(b.quantity, items[0].scale)),
+            BidStatus(b.status),
+            b.at,
+        )
+        for b in (await session.execute(own.order_by(BidRow.id.desc()))).scalars()
+    ]
+    return Standing(bidder is not None, _money(bidder.held if bidder else 0), bids)
+
+
 async def _view(session: AsyncSession, row: ListingRow, *, bps: int, now: dt.datetime) -> Listing:
     items = await _items(session, row)
     shown = await _figures(session, row, items, bps, trading_day(row.closed_at or now))

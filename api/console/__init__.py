@@ -24,6 +24,7 @@ from litestar.template import TemplateConfig
 
 from api.access import public
 from api.console import (
+    auctions,
     csrf,
     documents,
     exports,
@@ -35,6 +36,7 @@ from api.console import (
     signing_in,
     supervision,
     trading,
+    transfers,
 )
 from api.console.problems import error_page
 from api.console.sessions import Sessions, signed_in
@@ -145,6 +147,17 @@ def router() -> Router:
             operations.decline,
             operations.inventory_page,
             operations.list_package,
+            auctions.listing_page,
+            auctions.create,
+            auctions.buy,
+            auctions.register,
+            auctions.bid,
+            auctions.cancel,
+            transfers.offer_list,
+            transfers.propose,
+            transfers.accept,
+            transfers.decline,
+            transfers.withdraw,
             exports.holdings_csv,
             exports.statement_csv,
             exports.fills_csv,

@@ -140,7 +140,7 @@ async def list_package(view: ViewDep, data: Annotated[dict[str, str], FORM]) -> 
         "items": items,
         "mode": data.get("mode", ""),
         "price": data.get("price", ""),
-        "ends_at": _in_cst(data.get("ends_at", "")),
+        "ends_at": in_cst(data.get("ends_at", "")),
     }
     asked = checked(ListingIn, fields)
     spec = listings.ListingSpec(
@@ -153,7 +153,7 @@ async def list_package(view: ViewDep, data: Annotated[dict[str, str], FORM]) -> 
     return Redirect(f"/inventory?listed={made_id(answer)}", status_code=303)
 
 
-def _in_cst(local: str) -> str:
+def in_cst(local: str) -> str:
     """A ``datetime-local`` field's ``2026-12-01T10:00`` as RFC 3339 in China Standard Time; what is
     not one is passed on for the schema to refuse."""
     try:

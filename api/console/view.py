@@ -47,6 +47,7 @@ NAVIGATION = (  # route name, label: shown to those the route admits
     ("console-holdings", N_("Holdings and cash")),
     ("console-applications", N_("My applications")),
     ("console-trade", N_("Trade")),
+    ("console-offers", N_("Negotiated transfers")),
     ("console-contracts", N_("Contracts")),
     ("console-inventory", N_("Inventory")),
     ("console-collateral", N_("Collateral check")),

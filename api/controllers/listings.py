@@ -11,6 +11,8 @@ from api.schemas import BidIn, ListingIn, ListingStatusQuery, PathId
 from api.work import ActDep
 from market import listings
 
+AS_SELLER = party_to("listing", "listing_id", "seller")
+
 
 class ListingController(Controller):
     path = "/api/v1/listings"
@@ -95,7 +97,7 @@ class ListingController(Controller):
         "/{listing_id:str}/cancel",
         status_code=200,
         summary="Cancel your listing before its first bid; the units are released",
-        opt=writes(*HOLDERS, subject=party_to("listing", "listing_id", "seller")),
+        opt=writes(*HOLDERS, subject=AS_SELLER),
     )
     async def cancel(self, listing_id: PathId, act: ActDep) -> Response[listings.Listing]:
         return await act(

@@ -11,6 +11,9 @@ from api.schemas import OfferIn, OfferStatusQuery, PathId
 from api.work import ActDep
 from market import negotiated
 
+AS_BUYER = party_to("offer", "offer_id", "buyer")
+AS_SELLER = party_to("offer", "offer_id", "seller")
+
 
 class OfferController(Controller):
     path = "/api/v1/offers"
@@ -75,7 +78,7 @@ class OfferController(Controller):
         "/{offer_id:str}/accept",
         status_code=200,
         summary="Accept as the named buyer: settles delivery versus payment",
-        opt=writes(*HOLDERS, subject=party_to("offer", "offer_id", "buyer")),
+        opt=writes(*HOLDERS, subject=AS_BUYER),
     )
     async def accept(self, offer_id: PathId, act: ActDep) -> Response[negotiated.Offer]:
         return await act(
@@ -88,7 +91,7 @@ class OfferController(Controller):
         "/{offer_id:str}/decline",
         status_code=200,
         summary="Decline as the named buyer; the units are released",
-        opt=writes(*HOLDERS, subject=party_to("offer", "offer_id", "buyer")),
+        opt=writes(*HOLDERS, subject=AS_BUYER),
     )
     async def decline(self, offer_id: PathId, act: ActDep) -> Response[negotiated.Offer]:
         return await act(
@@ -101,7 +104,7 @@ class OfferController(Controller):
         "/{offer_id:str}/withdraw",
         status_code=200,
         summary="Withdraw as the seller; the units are released",
-        opt=writes(*HOLDERS, subject=party_to("offer", "offer_id", "seller")),
+        opt=writes(*HOLDERS, subject=AS_SELLER),
     )
     async def withdraw(self, offer_id: PathId, act: ActDep) -> Response[negotiated.Offer]:
         return await act(
