@@ -7,8 +7,8 @@ import datetime as dt
 import re
 from typing import Any
 
-from httpx import Response
 import pytest
+from httpx import Response
 
 from market.pricing import CHINA_STANDARD_TIME
 from tests.console.test_sign_in import party_name, sign_in, token_of
@@ -76,7 +76,10 @@ async def test_an_english_auction_is_listed_bid_on_and_won_in_the_console(platfo
     assert made.status_code == 303, made.text
     listing = made.headers["location"].removeprefix("/listings/")
     assert (await state(platform, listing))["mode"] == "english"
-    assert await platform.holdings(seller) == {(issued["id"], "active"): "900", (issued["id"], "reserved"): "100"}
+    assert await platform.holdings(seller) == {
+        (issued["id"], "active"): "900",
+        (issued["id"], "reserved"): "100",
+    }
 
     page = await platform.client.get(made.headers["location"])
     assert "¥40.00" in page.text and 'action="/listings/' + listing + '/cancel"' in page.text  # no bids yet
@@ -117,7 +120,9 @@ async def test_a_fixed_price_is_bought_whole_and_an_unbid_listing_cancelled(plat
 
     await sign_in(platform, buyer.key)
     page = await platform.client.get(f"/listings/{listing}")
-    assert f'action="/listings/{listing}/buy"' in page.text and f"/listings/{listing}/register" not in page.text
+    assert (
+        f'action="/listings/{listing}/buy"' in page.text and f"/listings/{listing}/register" not in page.text
+    )
     bought = await press(platform, buyer, listing, "buy")
     assert bought.status_code == 303, bought.text
     assert (await state(platform, listing))["status"] == "sold"

@@ -67,7 +67,8 @@ class Served:
 @pytest.fixture(scope="module")
 def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     folder = tmp_path_factory.mktemp("browser")
-    server = Server(f"sqlite+aiosqlite:///{folder}/console.db", folder)
+    # surveillance every few seconds, so that the demo's trades, seeded after the start, raise their cases
+    server = Server(f"sqlite+aiosqlite:///{folder}/console.db", folder, LIANGSHAN_SURVEILLANCE_INTERVAL_S="2")
     with serving(server):
         keys = demo_keys(server)
         with httpx.Client(base_url=server.url, timeout=30) as http:
@@ -139,8 +140,9 @@ def test_an_enterprise_enters_an_order_that_trades_prints_its_confirmation_and_r
     page.get_by_role("link", name="持仓与资金", exact=True).click()
     playwright.expect(page.locator("main")).to_contain_text("150")
     photograph(page, shots, "holdings")
-    page.get_by_label("数量", exact=True).fill("10")
-    page.get_by_label("受益方").fill("资溪县绿色出行")
+    retire = page.locator('section[aria-labelledby="retire-title"]')
+    retire.get_by_label("数量", exact=True).fill("10")
+    retire.get_by_label("受益方").fill("资溪县绿色出行")
     page.get_by_role("button", name="注销", exact=True).click()
     playwright.expect(page.get_by_role("heading", level=1)).to_have_text("注销证明")
     photograph(page, shots, "retirement-certificate")
@@ -209,7 +211,18 @@ def test_a_regulator_confirms_a_big_right_with_a_second_regulator(
         found = api.get(f"/api/v1/applications/{application}", headers=platform.auth("REGULATOR")).json()
     assert found["status"] == "confirmed", found
     page.get_by_role("link", name="监察案件", exact=True).click()
+    case = page.locator("article.card", has=page.get_by_role("button", name="受理")).first
+    playwright.expect(case).to_be_visible(timeout=15_000)
+    case_id = (case.get_attribute("id") or "").removeprefix("case-")
     photograph(page, shots, "cases")
+    case.get_by_role("button", name="受理").click()
+    taken = page.locator(f"#case-{case_id}")
+    taken.get_by_label("结案说明").fill("经核查，系正常交易，无操纵意图。")
+    taken.get_by_role("button", name="结案").click()
+    playwright.expect(page.locator(f"#case-{case_id}")).to_contain_text("经核查，系正常交易")
+    with platform.api() as api:
+        closed = api.get(f"/api/v1/supervision/cases/{case_id}", headers=platform.auth("REVIEWER")).json()
+    assert closed["status"] == "closed" and closed["note"].startswith("经核查"), closed
 
 
 def test_a_bank_checks_collateral_and_registers_a_pledge(
@@ -296,3 +309,56 @@ def test_an_operator_buys_out_a_collectives_right_and_lists_a_package(
     with platform.api() as api:
         assert api.get(f"/api/v1/listings/{listing}").json()["status"] == "open"
     photograph(page, shots, "inventory")
+
+
+def test_a_collective_auctions_units_and_offers_more_to_an_enterprise_which_bids_and_accepts(
+    platform: Served, page: "playwright.Page", shots: Path
+) -> None:
+    seller, issuance = platform.market.seller, platform.market.issuance
+    in_two_days = (dt.date.today() + dt.timedelta(days=2)).isoformat() + "T10:00"
+    sign_in(page, seller.key)
+    page.get_by_role("link", name="持仓与资金", exact=True).click()
+    listing_form = page.locator('section[aria-labelledby="list-title"]')
+    listing_form.get_by_label("数量", exact=True).fill("100")
+    listing_form.get_by_label("交易方式").select_option("english")
+    listing_form.get_by_label("单价或起拍单价（元）").fill("40.00")
+    listing_form.get_by_label("截止时间（北京时间）").fill(in_two_days)
+    listing_form.get_by_label("加价幅度（元）").fill("1.00")
+    listing_form.get_by_label("保证金（元）").fill("500.00")
+    listing_form.get_by_role("button", name="挂牌").click()
+    playwright.expect(page.locator("main")).to_contain_text("进行中")
+    listing = page.url.rsplit("/", 1)[-1]
+
+    sign_in(page, platform.keys["ENTERPRISE_KEY"])
+    page.get_by_role("link", name="市场", exact=True).click()
+    page.locator(f'a[href="/listings/{listing}"]').click()
+    page.get_by_role("button", name="报名竞买").click()
+    page.get_by_label("您的出价（元）").fill("41.00")
+    page.get_by_role("button", name="出价", exact=True).click()
+    bids = page.locator('section[aria-labelledby="bids-title"]')
+    playwright.expect(bids).to_contain_text("¥41.00")
+    playwright.expect(bids).to_contain_text("有效")
+    photograph(page, shots, "listing")
+    with platform.api() as api:
+        state = api.get(f"/api/v1/listings/{listing}").json()
+    assert state["bids"] == 1 and state["high_bid"] == "41.00", state
+
+    sign_in(page, seller.key)
+    page.get_by_role("link", name="协议转让", exact=True).click()
+    page.get_by_label("买方（主体编号）").fill(platform.party("ENTERPRISE"))
+    page.get_by_label("权利", exact=True).select_option(str(issuance))
+    page.get_by_label("数量", exact=True).fill("50")
+    page.get_by_label("单价（元）").fill("45.00")
+    page.get_by_label("截止时间（北京时间）").fill(in_two_days)
+    page.get_by_role("button", name="发出要约").click()
+    playwright.expect(page.get_by_role("status")).to_contain_text("已完成")
+    offer = page.get_by_role("status").locator("code").inner_text()
+    sign_in(page, platform.keys["ENTERPRISE_KEY"])
+    page.get_by_role("link", name="协议转让", exact=True).click()
+    photograph(page, shots, "offers")
+    page.locator(f"#offer-{offer}").get_by_role("button", name="接受并付款").click()
+    playwright.expect(page.locator(f"#offer-{offer}")).to_contain_text("已接受")
+    with platform.api() as api:
+        own = platform.auth("ENTERPRISE")
+        held = api.get(f"/api/v1/parties/{platform.party('ENTERPRISE')}/holdings", headers=own).json()
+    assert ("active", "50") in [(h["state"], h["quantity"]) for h in held if h["issuance"] == issuance]

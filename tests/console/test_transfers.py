@@ -10,7 +10,7 @@ from httpx import Response
 
 from market.pricing import CHINA_STANDARD_TIME
 from tests.console.test_auctions import form_key
-from tests.console.test_sign_in import party_name, sign_in, token_of
+from tests.console.test_sign_in import sign_in, token_of
 from tests.platform import Member, Platform
 
 pytestmark = pytest.mark.anyio
@@ -57,7 +57,10 @@ async def test_an_offer_made_in_the_console_is_accepted_declined_or_withdrawn(pl
     made = [await offer(platform, seller, **fields) for _ in range(3)]
     assert all(answer.status_code == 303 for answer in made), made[0].text
     first, second, third = (answer.headers["location"].split("done=")[1] for answer in made)
-    assert await platform.holdings(seller) == {(issued["id"], "active"): "700", (issued["id"], "reserved"): "300"}
+    assert await platform.holdings(seller) == {
+        (issued["id"], "active"): "700",
+        (issued["id"], "reserved"): "300",
+    }
 
     await sign_in(platform, buyer.key)
     received = await platform.client.get("/offers")
