@@ -28,7 +28,6 @@ from registry import cash, locks, units
 from registry import context as c
 from registry.errors import UnknownCursor
 from registry.quantities import Money, Quantity
-from registry.tables import BlockRow, IssuanceRow
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,31 +187,9 @@ async def _delivering_issuance(
     seller's oldest issuance of this instrument with enough free units. One issuance per order keeps
     every trade one serial range family, traceable to its parcel or project.
 
-    Which issuances the seller holds is read from the database, where it may lag the batch (a sale
-    earlier in it not yet flushed still shows what it sold); how many units of each are free is read
-    from the holdings the transaction keeps (``units.free_units``), which do not lag. An issuance the
-    seller was given earlier in the batch and holds nothing else of is not in the database yet: then
-    what the batch changed is written first, and the question asked again."""
-    query = (
-        select(BlockRow.issuance_id, IssuanceRow.asset_class)
-        .join(IssuanceRow, IssuanceRow.id == BlockRow.issuance_id)
-        .where(
-            IssuanceRow.instrument_id == terms.instrument,
-            BlockRow.owner_id == order.party_id,
-            BlockRow.state.in_(units.LIVE),
-        )
-        .distinct()
-        .order_by(BlockRow.issuance_id)
-    )
-    classes = dict((await session.execute(query)).all())
-    given = {
-        row.issuance_id
-        for row in session.new
-        if isinstance(row, BlockRow) and row.owner_id == order.party_id and row.issuance_id not in classes
-    }
-    if given:
-        await session.flush()
-        classes = dict((await session.execute(query)).all())
+    Which issuances the seller holds is asked once a batch (``units.issuances_held``); how many
+    units of each are free is read from the holdings the transaction keeps (``units.free_units``)."""
+    classes = await units.issuances_held(session, order.party_id, terms.instrument)
     holdings = {
         issuance: await units.free_units(session, issuance_id=issuance, owner=order.party_id)
         for issuance in classes

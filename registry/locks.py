@@ -40,17 +40,17 @@ def keep(session: AsyncSession, key: tuple[Any, ...], value: Any) -> None:
     _held(session)[key] = value
 
 
-def known(session: AsyncSession, key: tuple[Any, ...]) -> Any:
+def known(session: AsyncSession | Session, key: tuple[Any, ...]) -> Any:
     """What was kept under ``key`` in this transaction, or None."""
     return _held(session).get(key)
 
 
-def forget(session: AsyncSession, key: tuple[Any, ...]) -> None:
+def forget(session: AsyncSession | Session, key: tuple[Any, ...]) -> None:
     """Drop what was kept under ``key``: the caller changed what it stood for."""
     _held(session).pop(key, None)
 
 
-def _held(session: AsyncSession) -> dict[tuple[Any, ...], Any]:
+def _held(session: AsyncSession | Session) -> dict[tuple[Any, ...], Any]:
     held: dict[tuple[Any, ...], Any] = session.info.setdefault(_HELD, {})
     return held
 

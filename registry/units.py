@@ -17,8 +17,9 @@ import datetime as dt
 import zlib
 from dataclasses import dataclass
 
-from sqlalchemy import func, inspect, select
+from sqlalchemy import event, func, inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from registry import blocks as b
 from registry import context as c
@@ -42,6 +43,7 @@ from registry.rights import serial
 from registry.tables import BlockRow, FreezeRow, IssuanceRow, MovementRow, PartyRow, RetirementRow
 
 LIVE = (b.ACTIVE, b.RESERVED, b.PLEDGED, b.FROZEN)
+_HELD_ISSUANCES = "issuances held"  # what ``issuances_held`` keeps for the transaction, by owner
 
 
 class TransferToSelf(InvalidInput):
@@ -177,6 +179,50 @@ async def _holding(session: AsyncSession, issuance_id: int, owner: str) -> _Hold
         await holding.read(session, *(state for state in LIVE if state != b.RESERVED))
         locks.keep(session, key, holding)
     return holding
+
+
+async def issuances_held(session: AsyncSession, owner: str, instrument: str) -> dict[int, str]:
+    """The issuances of ``instrument`` of which ``owner`` holds live units, oldest first, with their
+    asset class: read once a transaction, for a batch of orders selling from one holding asks it for
+    each. Units of another issuance given to the owner later in the transaction make it read again
+    (``_given``; those not yet written are written first). An issuance whose units the owner gave
+    away since stays listed: how many it holds is ``free_units``'s to say."""
+    kept: dict[str, dict[int, str]] = locks.known(session, (_HELD_ISSUANCES, owner)) or {}
+    held = kept.get(instrument)
+    if held is None:
+        held = await _issuances_held(session, owner, instrument)
+    given = {
+        row.issuance_id
+        for row in session.new
+        if isinstance(row, BlockRow) and row.owner_id == owner and row.issuance_id not in held
+    }
+    if given:
+        await session.flush()
+        held = await _issuances_held(session, owner, instrument)
+    locks.keep(session, (_HELD_ISSUANCES, owner), {**kept, instrument: held})
+    return held
+
+
+@event.listens_for(Session, "transient_to_pending")
+def _given(session: Session, row: object) -> None:
+    """A block added to a session for an owner of whose issuances it kept an answer that does not
+    list the block's: the answer is dropped (a block of an issuance it lists changes nothing)."""
+    if isinstance(row, BlockRow):
+        kept: dict[str, dict[int, str]] | None = locks.known(session, (_HELD_ISSUANCES, row.owner_id))
+        if kept is not None and not any(row.issuance_id in held for held in kept.values()):
+            locks.forget(session, (_HELD_ISSUANCES, row.owner_id))
+
+
+async def _issuances_held(session: AsyncSession, owner: str, instrument: str) -> dict[int, str]:
+    query = (
+        select(BlockRow.issuance_id, IssuanceRow.asset_class)
+        .join(IssuanceRow, IssuanceRow.id == BlockRow.issuance_id)
+        .where(IssuanceRow.instrument_id == instrument, BlockRow.owner_id == owner, BlockRow.state.in_(LIVE))
+        .distinct()
+        .order_by(BlockRow.issuance_id)
+    )
+    held: dict[int, str] = dict((await session.execute(query)).all())
+    return held
 
 
 async def free_units(session: AsyncSession, *, issuance_id: int, owner: str) -> int:

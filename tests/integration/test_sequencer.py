@@ -345,3 +345,33 @@ async def test_units_freed_or_bought_earlier_in_a_batch_can_be_sold_later_in_it(
     assert not isinstance(sold, Exception), sold
     assert await platform.holdings(owner) == {(issuance, "reserved"): "1000"}
     assert await platform.audit() == []
+
+
+async def test_a_seller_refused_for_want_of_units_may_sell_those_it_buys_later_in_the_batch(
+    platform: Platform,
+) -> None:
+    """Which issuances a seller holds is asked once a batch; units of one it buys later make it ask again,
+    whether the purchase is written yet or not (here it is: a command between writes what is pending).
+    The queues take turns: the book's three orders interleave with the general queue's two commands."""
+    seller, buyer, issuance, instrument = await market(platform)
+    await entered(platform, seller, instrument, "sell", "1000", price="45.00")
+
+    async def nothing(work: UnitOfWork, _: Market | None) -> None:
+        return None
+
+    async def write_pending(work: UnitOfWork, _: Market | None) -> None:
+        await work.session.flush()
+
+    refused, _, bought, _, sold = await in_one_batch(
+        platform,
+        (instrument, ordering(platform, buyer, Side.SELL, "10", "60.00")),
+        (None, nothing),
+        (instrument, ordering(platform, buyer, Side.BUY, "1000", "45.00")),
+        (None, write_pending),
+        (instrument, ordering(platform, buyer, Side.SELL, "1000", "60.00")),
+    )
+    assert isinstance(refused, orders.NoIssuanceHoldsEnough), refused
+    assert not isinstance(bought, Exception), bought
+    assert not isinstance(sold, Exception), sold
+    assert await platform.holdings(buyer) == {(issuance, "reserved"): "1000"}
+    assert await platform.audit() == []
