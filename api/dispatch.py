@@ -24,17 +24,23 @@ JSON = "application/json"
 
 
 async def run_webhooks(platform: Platform) -> None:
+    due = await _due(platform)
+    if not due:  # the usual tick: no client made (its TLS context costs more than the look)
+        return
     async with httpx.AsyncClient(timeout=TIMEOUT_S, follow_redirects=False) as client:
         for _ in range(ROUNDS):
-            async with platform.database.reads() as session:
-                due = await deliveries.due(session, platform.now())
-            if not due:
-                return
             outcomes = list(await asyncio.gather(*(_send(client, platform, attempt) for attempt in due)))
             await platform.sequencer.submit(None, None, _record(outcomes), bounded=False)
             failed = sum(not outcome.delivered for outcome in outcomes)
             if failed:
                 log.info("%d of %d webhook deliveries failed; they are tried again later", failed, len(due))
+            if not (due := await _due(platform)):
+                return
+
+
+async def _due(platform: Platform) -> list[Attempt]:
+    async with platform.database.reads() as session:
+        return await deliveries.due(session, platform.now())
 
 
 def _record(outcomes: list[Outcome]) -> Command[None]:
