@@ -69,15 +69,18 @@ async def inbox_page(view: ViewDep, cursor: Cursor = None) -> Template:
 
 
 async def _named(view: View, session: AsyncSession, found: list[notifications.Notification]) -> list[Notice]:
-    fields = {n.seq: ev.kinds()[n.kind].party_fields if n.kind in ev.kinds() else () for n in found}
-    ids = {n.actor for n in found} | {str(n.body[f]) for n in found for f in fields[n.seq] if n.body.get(f)}
+    """The notifications with their actor and the parties their bodies name, by name where the user
+    may read it (``figures.party_names``), all read at once."""
+    kinds = ev.kinds()
+    named = {
+        n.seq: [(f, str(n.body[f])) for f in kinds[n.kind].party_fields if n.body.get(f)]
+        for n in found
+        if n.kind in kinds
+    }
+    ids = {n.actor for n in found} | {party for pairs in named.values() for _, party in pairs}
     names = await figures.party_names(session, ids, view.actor)
     return [
-        Notice(
-            n,
-            names.get(n.actor),
-            [Named(f, str(n.body[f]), names.get(str(n.body[f]))) for f in fields[n.seq] if n.body.get(f)],
-        )
+        Notice(n, names.get(n.actor), [Named(f, p, names.get(p)) for f, p in named.get(n.seq, [])])
         for n in found
     ]
 
