@@ -80,7 +80,7 @@ class Access:
     kinds: tuple[str, ...] = EVERYONE
     write: bool = False
     subject: Subject | None = None
-    self_service: bool = False  # a write any user makes about its own keys: viewers and frozen parties too
+    self_service: bool = False  # a user's write about its own keys or reading: viewers, frozen parties too
 
 
 # Litestar's own answer to OPTIONS (the allowed methods; CORS preflights when origins are
@@ -219,9 +219,10 @@ def writes(*kinds: str, subject: Subject | None = None) -> dict[str, Any]:
     return {"access": Access(kinds=kinds or EVERYONE, write=True, subject=subject)}
 
 
-def writes_own(subject: Subject) -> dict[str, Any]:
-    """A write about a user's own credentials (a new key, a rotation, a revocation, disabling): any
-    user, a viewer or of a frozen party too, for itself; the use case decides who else may."""
+def writes_own(subject: Subject | None = None) -> dict[str, Any]:
+    """A write about a user's own credentials (a new key, a rotation, a revocation, disabling) or its
+    own reading (notifications marked read): any user, a viewer or of a frozen party too, for itself;
+    the use case decides who else may."""
     return {"access": Access(write=True, subject=subject, self_service=True)}
 
 

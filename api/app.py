@@ -108,6 +108,7 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
                 expiry_interval_s=settings.expiry_interval_s,
                 market_interval_s=settings.market_interval_s,
                 surveillance_interval_s=settings.surveillance_interval_s,
+                webhook_interval_s=settings.webhook_interval_s,
             ):
                 yield
 

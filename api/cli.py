@@ -37,11 +37,12 @@ from registry.credentials import IssuedKey
 from registry.errors import RegistryError
 from registry.events import SYSTEM, LedgerKeyRotated
 from registry.parties import bootstrap
-from settlement import attestation, signing_key, witnesses
+from settlement import attestation, signing_key, webhooks, witnesses
 from settlement.audit import Finding, stored_entries
 from settlement.checkpoint import CheckpointError, verifier_key
 from settlement.cosignature import cosigner_key, signer_key
 from settlement.ledger import current_size
+from settlement.sealing import Sealer
 from settlement.signing_key import SigningKeyError
 from settlement.verify import VerificationFailed, verify
 
@@ -275,7 +276,8 @@ def read_key(value: str) -> str:
 
 def ledger_rotate_key(args: argparse.Namespace) -> int:
     """Hand the ledger's signing over to the key in NEW_KEY_FILE (made there, mode 0600, if absent):
-    one ``ledger.key_rotated`` entry, signed by the outgoing key. Run it with the server stopped, then
+    one ``ledger.key_rotated`` entry, signed by the outgoing key; webhook secrets are sealed again under
+    the new key in the same transaction. Run it with the server stopped, then
     start the server with LIANGSHAN_LEDGER_KEY pointing at the new file."""
     path = Path(args.new_key_file)
     incoming = signing_key.load(path) if path.exists() else signing_key.create(path)
@@ -286,6 +288,7 @@ def ledger_rotate_key(args: argparse.Namespace) -> int:
         async with platform.unit_of_work() as work:
             event = await platform.ledger.hand_over(work.session, incoming)
             work.record(event, actor=SYSTEM)
+            await webhooks.reseal(work.session, platform.ledger.sealer, Sealer(incoming))
             await work.commit()
         return event.size, event
 

@@ -97,6 +97,12 @@ def parse_queue(text: str) -> int:
     return queue
 
 
+def parse_flag(text: str, variable: str) -> bool:
+    if text not in ("yes", "no"):
+        raise ValueError(f"{variable}: {text!r} is not yes or no")
+    return text == "yes"
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     database_url: str = DEFAULT_DATABASE_URL
@@ -120,6 +126,8 @@ class Settings:
     surveillance: Thresholds = field(default_factory=Thresholds)
     surveillance_interval_s: float = 3600.0
     sequencer_queue: int = QUEUED  # writes that may wait for the sequencer; beyond, 503
+    webhook_interval_s: float = 2.0  # how often the dispatcher looks for entries to deliver
+    webhook_plain_http: bool = False  # http:// endpoints allowed (development only)
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -146,4 +154,8 @@ class Settings:
             surveillance=parse_thresholds(os.environ),
             surveillance_interval_s=float(os.environ.get("LIANGSHAN_SURVEILLANCE_INTERVAL_S", "3600")),
             sequencer_queue=parse_queue(os.environ.get("LIANGSHAN_SEQUENCER_QUEUE", str(QUEUED))),
+            webhook_interval_s=float(os.environ.get("LIANGSHAN_WEBHOOK_INTERVAL_S", "2")),
+            webhook_plain_http=parse_flag(
+                os.environ.get("LIANGSHAN_WEBHOOK_PLAIN_HTTP", "no"), "LIANGSHAN_WEBHOOK_PLAIN_HTTP"
+            ),
         )

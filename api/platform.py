@@ -44,6 +44,7 @@ class Platform:
     witnesses: tuple[Cosigner, ...] = ()  # whose cosignatures of checkpoints are kept and served
     surveillance: Thresholds = field(default_factory=Thresholds)  # when alerts are raised
     sequencer_queue: int = QUEUED  # writes that may wait for the sequencer
+    webhook_plain_http: bool = False  # http:// webhook endpoints allowed (development only)
     attestor: Attestor = field(init=False)
     sequencer: Sequencer = field(init=False)  # the one writer of units, cash and books (market.sequencer)
 
@@ -106,6 +107,7 @@ async def build_platform(settings: Settings, clock: Clock = system_clock) -> Asy
             witnesses=tuple(Cosigner.of(key) for key in settings.witnesses),
             surveillance=settings.surveillance,
             sequencer_queue=settings.sequencer_queue,
+            webhook_plain_http=settings.webhook_plain_http,
         )
         async with platform.sequencer.running():
             yield platform

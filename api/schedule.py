@@ -1,7 +1,8 @@
 """The platform's scheduled jobs: expiries and contract payments (hourly), lapses of offers, DAY and
-GTD orders and ended listings (every few seconds), market surveillance (hourly, by default), each also
-run at every start. Each job is a command of the sequencer, which the bound on its queue does not
-refuse: a burst of clients does not crowd out the platform's own work. A job that fails is logged and
+GTD orders and ended listings (every few seconds), market surveillance (hourly, by default), webhook
+deliveries (every two seconds, ``api.dispatch``), each also run at every start. Each job's writes
+are commands of the sequencer, which the bound on its queue does not refuse: a burst of clients does
+not crowd out the platform's own work. A job that fails is logged and
 tried again at its next interval; stopping waits for a running job rather than cancelling it
 mid-transaction.
 """
@@ -11,6 +12,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 
+from api.dispatch import run_webhooks
 from api.platform import Platform
 from market import cases, exchange, expiry, listings
 from market.exchange import Market
@@ -96,7 +98,12 @@ async def open_books(platform: Platform) -> None:
 
 @contextlib.asynccontextmanager
 async def scheduled(
-    platform: Platform, *, expiry_interval_s: float, market_interval_s: float, surveillance_interval_s: float
+    platform: Platform,
+    *,
+    expiry_interval_s: float,
+    market_interval_s: float,
+    surveillance_interval_s: float,
+    webhook_interval_s: float,
 ) -> AsyncIterator[None]:
     """Run the jobs in the background while the block runs."""
     stop = asyncio.Event()
@@ -104,6 +111,7 @@ async def scheduled(
         asyncio.create_task(_every(expiry_interval_s, run_expiries, platform, stop)),
         asyncio.create_task(_every(market_interval_s, run_lapses, platform, stop)),
         asyncio.create_task(_every(surveillance_interval_s, run_surveillance, platform, stop)),
+        asyncio.create_task(_every(webhook_interval_s, run_webhooks, platform, stop)),
     ]
     try:
         yield

@@ -24,7 +24,7 @@ from registry.pledges import NOTICE_DAYS, EnforcementMethod, PledgeStatus
 from registry.relations import LinkKind
 from registry.rights import ApplicationStatus
 from registry.valuations import ValuationMethod
-from settlement.tables import LINE_LENGTH
+from settlement.tables import LINE_LENGTH, URL_LENGTH
 
 
 def _decimal_string(value: object) -> object:
@@ -453,4 +453,32 @@ class CosignatureIn(Strict):
             description="the witness's note signature line: '— <name> base64(key id ‖ 8-byte time ‖ "
             "Ed25519 signature)', without its newline",
         ),
+    ]
+
+
+EntryKind = Annotated[
+    str, Field(pattern=r"^[a-z_]{1,15}\.[a-z_]{1,16}$", examples=["trade.settled"], description="a kind")
+]
+
+
+class WebhookIn(Strict):
+    url: Annotated[
+        str,
+        Field(
+            min_length=9,
+            max_length=URL_LENGTH,
+            pattern=r"^https?://[^\s]+$",
+            examples=["https://loans.example.cn/liangshan/webhook"],
+            description="the endpoint entries are POSTed to: https://",
+        ),
+    ]
+    kinds: Annotated[
+        list[EntryKind] | None,
+        Field(min_length=1, max_length=64, description="only entries of these kinds; omit for every kind"),
+    ] = None
+
+
+class ReadIn(Strict):
+    through: Annotated[
+        int, Field(ge=0, le=MAX_SEQ, description="every notification up to this ledger position is read")
     ]

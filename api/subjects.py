@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from market.tables import ListingRow, OfferRow, OrderRow
 from registry.tables import ApplicationRow, ContractRow, PartyRow, PledgeRow, UserRow
+from settlement.tables import WebhookRow
 
 MAX_ID = 2**31 - 1  # integer ids are 32-bit on both engines
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")  # random_id's form
@@ -51,4 +52,5 @@ RESOLVERS: dict[str, Resolver] = {
     "order": _parties(OrderRow, party=OrderRow.party_id),
     "pledge": _parties(PledgeRow, owner=PledgeRow.owner_id, bank=PledgeRow.bank_id),
     "contract": _parties(ContractRow, operator=ContractRow.operator_id, depositor=ContractRow.depositor_id),
+    "webhook": _parties(WebhookRow, party=WebhookRow.party_id),
 }

@@ -23,6 +23,7 @@ from registry.events import LedgerKeyRotated, Recorded
 from settlement import merkle, rotation
 from settlement.checkpoint import Checkpoint, sign, verifier_key
 from settlement.entries import Entry, encode, format_time
+from settlement.sealing import Sealer
 from settlement.signing_key import SigningKeyError
 from settlement.tables import (
     NODE_INDEX_BITS,
@@ -142,6 +143,7 @@ class Ledger:
         self.origin = origin
         self._key = key
         self.verifier_key = verifier_key(origin, key.public_key())
+        self.sealer = Sealer(key)  # seals the secrets the platform keeps (``settlement.sealing``)
         self._notes: dict[int, str] = {}
         # What this process has committed, for answers served from memory (one serving process per
         # database, as the in-memory order books already need): per issuance the ledger size after

@@ -1,6 +1,7 @@
 """Ledger tables: the stored canonical entries, the completed Merkle nodes, the head row, the indexes
 of what each entry concerns, the regulators' read-all grants and the witnesses' cosignatures of
-checkpoints.
+checkpoints; and what follows the ledger for its parties: each user's read mark of its notifications,
+webhook subscriptions and their deliveries.
 
 The head row is the append lock: every writer updates it, so appends are serialised per ledger (on
 PostgreSQL by the row lock, on SQLite by the database write lock) and ``seq`` has no gaps or forks.
@@ -8,7 +9,7 @@ PostgreSQL by the row lock, on SQLite by the database write lock) and ``seq`` ha
 
 import datetime as dt
 
-from sqlalchemy import BigInteger, ForeignKey, Integer, LargeBinary, String
+from sqlalchemy import JSON, BigInteger, ForeignKey, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from registry.tables import ID, Base, UTCDateTime
@@ -92,3 +93,49 @@ NODE_INDEX_BITS = 48  # 2^48 leaves: far beyond any ledger, and keys stay unique
 
 def node_key(level: int, index: int) -> int:
     return (level << NODE_INDEX_BITS) | index
+
+
+class NotificationMarkRow(Base):
+    """How far a user has read its party's notifications: every entry up to ``read_through`` is read.
+    The notifications themselves are the ledger's entries (``settlement.notifications``)."""
+
+    __tablename__ = "notification_marks"
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    read_through: Mapped[int] = mapped_column(BigInteger)
+
+
+URL_LENGTH = 2000  # an endpoint's address, as browsers and most servers bound it
+
+
+class WebhookRow(Base):
+    """A party's subscription: the entries naming it (of ``kinds``, or all) are POSTed to ``url``,
+    signed with its secret, which is kept sealed (``settlement.sealing``), never in clear. ``cursor``
+    is the next ledger position the dispatcher looks at."""
+
+    __tablename__ = "webhooks"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    party_id: Mapped[str] = mapped_column(ForeignKey("parties.id"), index=True)
+    url: Mapped[str] = mapped_column(String(URL_LENGTH))
+    kinds: Mapped[list[str] | None] = mapped_column(JSON)
+    secret: Mapped[bytes] = mapped_column(LargeBinary)  # nonce ‖ AES-256-GCM ciphertext and tag
+    cursor: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    created_by: Mapped[str] = mapped_column(ID)  # the user who subscribed
+
+
+ERROR_LENGTH = 200
+
+
+class WebhookDeliveryRow(Base):
+    """One entry's delivery to one subscription: its attempts and how the last one went."""
+
+    __tablename__ = "webhook_deliveries"
+    webhook_id: Mapped[str] = mapped_column(ForeignKey("webhooks.id"), primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    kind: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16))  # pending, delivered, failed (given up)
+    attempts: Mapped[int] = mapped_column(Integer)
+    last_status: Mapped[int | None] = mapped_column(Integer)  # the endpoint's HTTP status
+    last_error: Mapped[str | None] = mapped_column(String(ERROR_LENGTH))  # no answer: why
+    last_attempt_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    next_attempt_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

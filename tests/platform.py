@@ -24,6 +24,7 @@ import api.platform
 from api.app import create_app
 from api.cli import main
 from api.config import Settings
+from api.dispatch import run_webhooks
 from api.rate_limits import UNLIMITED, Limits
 from api.schedule import run_expiries, run_lapses
 from market.audit import audit
@@ -155,6 +156,8 @@ def _app(
         fee_bps=fee_bps,
         expiry_interval_s=3600,
         market_interval_s=3600,
+        webhook_interval_s=3600,
+        webhook_plain_http=True,  # the tests' receivers listen on http://127.0.0.1
         limits=limits,
         witnesses=witnesses,
     )
@@ -228,6 +231,11 @@ class Platform:
         served = self.client.app.state.platform
         for job in (run_expiries, run_lapses):
             await anyio.to_thread.run_sync(self.client.blocking_portal.call, job, served)
+
+    async def deliver(self) -> None:
+        """Run the webhook dispatcher, as its next tick would: in the app, with its platform."""
+        served = self.client.app.state.platform
+        await anyio.to_thread.run_sync(self.client.blocking_portal.call, run_webhooks, served)
 
     async def post(self, path: str, member: Member | None, body: Any = None, **headers: str) -> Response:
         auth = member.auth if member else {}

@@ -26,14 +26,37 @@ RECENT_SHOWN = 20
 COSIGNATURE_LENGTH = 4 + 8 + 64  # key id, timestamp, Ed25519 signature (C2SP tlog-cosignature)
 
 
-# the public kinds in words (settlement.visibility.PUBLIC_KINDS), and a trade, which its parties read
-# (a trade confirmation links to it); another kind shows as its name
+# the public kinds in words (settlement.visibility.PUBLIC_KINDS), and those a party is notified of
+# most (api.console.notices); another kind shows as its name
 KIND_WORDS = {
     ev.TradeSettled.kind: N_("Trade settled (成交交割)"),
     ev.IssuanceConfirmed.kind: N_("Right confirmed (确权)"),
     ev.UnitsRetired.kind: N_("Retirement (注销)"),
     ev.UnitsExpired.kind: N_("Expiry"),
     ev.LedgerKeyRotated.kind: N_("Signing key handed over"),
+    ev.PackageSettled.kind: N_("Package sold and settled"),
+    ev.UnitsTransferred.kind: N_("Units transferred"),
+    ev.UnitsReleased.kind: N_("Units released (offer declined, lapsed or listing ended)"),
+    ev.UnitsFrozen.kind: N_("Units frozen"),
+    ev.UnitsUnfrozen.kind: N_("Units unfrozen"),
+    ev.CashDeposited.kind: N_("Deposit"),
+    ev.CashWithdrawn.kind: N_("Withdrawal"),
+    ev.CashReleased.kind: N_("Cash released (outbid, auction ended or order closed)"),
+    ev.SettlementBankDesignated.kind: N_("Settlement bank named"),
+    ev.PledgeRequested.kind: N_("Pledge requested"),
+    ev.UnitsPledged.kind: N_("Pledge registered"),
+    ev.PledgeRegistered.kind: N_("Second lien registered"),
+    ev.PledgeReleased.kind: N_("Pledge released"),
+    ev.UnitsUnpledged.kind: N_("Units released from pledge"),
+    ev.PledgeDefaulted.kind: N_("Loan in default"),
+    ev.PledgeTakenAtValue.kind: N_("Pledge enforced at value"),
+    ev.PledgeProceeds.kind: N_("Pledge sale proceeds paid"),
+    ev.ContractSigned.kind: N_("Contract signed"),
+    ev.ContractPaid.kind: N_("Contract payment made"),
+    ev.ConsentGranted.kind: N_("Consent granted"),
+    ev.ConsentRevoked.kind: N_("Consent revoked"),
+    ev.PartyFrozen.kind: N_("Party frozen"),
+    ev.PartyUnfrozen.kind: N_("Party unfrozen"),
 }
 
 

@@ -4,7 +4,8 @@ may decide, and for regulators the applications to confirm and the open surveill
 
 Each is read by the same use case as its page, and shown only to a user who may open that page. It
 is worked out from the records as they are, when a page is drawn: nothing is stored, so nothing can
-disagree with them (a notification store and webhooks to integrators are still to come).
+disagree with them. What has happened, rather than what waits, is the user's notifications
+(``api.console.notices``).
 """
 
 from collections.abc import Callable

@@ -11,7 +11,7 @@ from litestar.params import QueryParameter
 from litestar.response import Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.access import public, reads
+from api.access import public
 from api.console import explorer, figures
 from api.console.view import View, ViewDep
 from api.paging import Cursor, after_int, page
@@ -41,12 +41,6 @@ async def home(view: ViewDep) -> Template:
         checkpoint = await explorer.checkpoint(session, view.platform)
         recent = await explorer.recent(session, view.platform, checkpoint.size)
     return view.render("home.html", totals=totals, checkpoint=checkpoint, recent=recent)
-
-
-@get("/inbox", name="console-inbox", opt=reads())
-async def inbox_page(view: ViewDep) -> Template:
-    """What waits on the signed-in user, each kind with how many and where to act on it."""
-    return view.render("inbox.html")
 
 
 @get("/ledger", name="console-ledger", opt=public())

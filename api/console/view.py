@@ -27,6 +27,7 @@ from api.console.locale import N_
 from api.platform import Platform
 from registry import context as c
 from registry import credentials, parties
+from settlement import notifications
 
 KIND_LABELS = {
     c.PartyKind.ENTERPRISE: N_("Enterprise"),
@@ -56,6 +57,7 @@ NAVIGATION = (  # route name, label: shown to those the route admits
     ("console-review", N_("Applications to confirm")),
     ("console-proposals", N_("Proposals")),
     ("console-cases", N_("Surveillance cases")),
+    ("console-webhooks", N_("Webhooks")),
     ("console-account", N_("My account")),
 )
 
@@ -91,6 +93,7 @@ class View:
     csrf: str
     cookies: list[Cookie] = field(default_factory=list)
     waiting: list[inbox.Waiting] = field(default_factory=list)  # what waits on the user (the header's count)
+    unread: int = 0  # the user's unread notifications (the header's other count)
 
     @property
     def waiting_count(self) -> int:
@@ -214,6 +217,8 @@ async def provide_view(
     view = View(request, platform, chosen, lang, who, token)
     if who is not None and not request.htmx:  # a whole page: its header counts what waits
         view.waiting = await inbox.waiting(platform, who.actor, view.may)
+        async with platform.database.reads() as session:
+            view.unread = await notifications.unread(session, who.actor)
     return view
 
 

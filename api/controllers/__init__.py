@@ -16,6 +16,7 @@ from api.controllers import (
     ledger_tiles,
     listings,
     market,
+    notifications,
     offers,
     operators,
     orders,
@@ -26,6 +27,7 @@ from api.controllers import (
     supervision,
     units,
     valuations,
+    webhooks,
 )
 
 CONTROLLERS: list[type[Controller]] = [
@@ -63,4 +65,6 @@ CONTROLLERS: list[type[Controller]] = [
     ledger.LedgerController,
     ledger_tiles.TileController,
     ledger_grants.GrantController,
+    notifications.NotificationController,
+    webhooks.WebhookController,
 ]

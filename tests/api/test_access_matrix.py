@@ -78,7 +78,12 @@ def app_routes(app: Litestar) -> list[Route]:
 @pytest.fixture
 async def world(database_url: str, tmp_path: Path) -> AsyncIterator[World]:
     # no rate limits: the matrix sends hundreds of requests from one address in a few seconds
-    settings = Settings(database_url=database_url, ledger_key=tmp_path / "ledger.key", limits=UNLIMITED)
+    settings = Settings(
+        database_url=database_url,
+        ledger_key=tmp_path / "ledger.key",
+        limits=UNLIMITED,
+        webhook_interval_s=3600,  # the world's webhook leads nowhere: no dispatcher runs after start
+    )
     async with build_platform(settings) as core:
         cast = await Demo(core).seed()
         async with AsyncTestClient(create_app(settings)) as client:
@@ -88,6 +93,7 @@ async def world(database_url: str, tmp_path: Path) -> AsyncIterator[World]:
             reviewer = Caller("regulator", cast.keys["reviewer"].party_id, cast.keys["reviewer"].key)
             await _pledge_and_contract(client, managers)
             await _consent(client, managers)
+            await _webhook(client, managers)
             yield World(client, core, managers, reviewer, await _objects(core))
 
 
@@ -148,6 +154,14 @@ async def _consent(client: AsyncTestClient[Litestar], managers: dict[str, Caller
         f"/api/v1/parties/{owner.party}/consents",
         json={"bank": managers["bank"].party, "expires_at": expires},
         headers=owner.headers,
+    )
+    assert made.status_code == 201, made.text
+
+
+async def _webhook(client: AsyncTestClient[Litestar], managers: dict[str, Caller]) -> None:
+    """The bank subscribes an endpoint: the webhook routes have one to read and delete."""
+    made = await client.post(
+        "/api/v1/webhooks", json={"url": "https://127.0.0.1:9/hooks"}, headers=managers["bank"].headers
     )
     assert made.status_code == 201, made.text
 
