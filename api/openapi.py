@@ -121,7 +121,7 @@ def document(app: Litestar) -> None:
                 if isinstance(answer, OpenAPIResponse) and answer.content is not None:
                     answer.content[CSV] = OpenAPIMediaType(schema=Schema(type=OpenAPIType.STRING))
     for item in paths.values():
-        for operation in (item.get, item.post, item.put):
+        for operation in (item.get, item.post, item.put, item.patch, item.delete):
             answers = operation.responses if operation else None
             if answers and isinstance(limited := answers.get("429"), OpenAPIResponse):
                 limited.headers = {"Retry-After": RETRY_AFTER}

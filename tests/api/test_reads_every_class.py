@@ -147,6 +147,8 @@ async def _encumbered(platform: Platform, world: World, other: Member) -> None:
     listing = {"items": [{"issuance": issuance, "quantity": unit}], "mode": "fixed", "price": "1.00",
                "ends_at": platform.later(hours=1)}  # fmt: skip
     world.objects["listing_id"] = ok(await platform.post("/api/v1/listings", holder, listing))["id"]
+    hook = {"url": "https://loans.example.com/liangshan"}
+    world.objects["webhook_id"] = ok(await platform.post("/api/v1/webhooks", holder, hook))["webhook"]["id"]
     contract = {"depositor": holder.party, "issuance": issuance, "quantity": unit, "mode": "custody",
                 "term_start": TODAY.isoformat(), "term_end": YEAR_ON}  # fmt: skip
     offered = ok(await platform.post("/api/v1/contracts", world.operator, contract))
