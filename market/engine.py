@@ -188,6 +188,17 @@ class Side:
         prices = self.prices[::-1] if self.buy else self.prices
         return [(price, self.levels[price].volume) for price in prices[:levels]]
 
+    def front(self, count: int) -> list[str]:
+        """The ids of the first ``count`` live orders in priority: those orders against this side reach
+        first."""
+        found: list[str] = []
+        for price in reversed(self.prices) if self.buy else self.prices:
+            for order in self.levels[price].live():
+                if len(found) == count:
+                    return found
+                found.append(order.id)
+        return found
+
 
 class Book:
     """The order book of one instrument."""
@@ -529,6 +540,10 @@ class Book:
 
     def depth(self, levels: int = 10) -> dict[str, list[tuple[int, int]]]:
         return {"bids": self.bids.depth(levels), "asks": self.asks.depth(levels)}
+
+    def front(self, count: int) -> list[str]:
+        """The ids of the first ``count`` resting orders of each side: what ``count`` orders may fill."""
+        return self.bids.front(count) + self.asks.front(count)
 
     def open_orders(self) -> Iterable[Order]:
         return self.orders.values()

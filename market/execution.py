@@ -6,6 +6,8 @@ no longer needs, and a refusal becomes the user's error in CNY and display units
 import string
 from dataclasses import dataclass
 
+from sqlalchemy import select
+
 from market import engine as e
 from market.errors import REFUSED, MarketBuyWithoutBand
 from market.exchange import Market, Terms
@@ -15,7 +17,7 @@ from registry import cash, units
 from registry import context as c
 from registry import events as ev
 from registry.errors import RegistryError
-from registry.locks import locked
+from registry.locks import inserted, known, locked
 from registry.quantities import Money, Quantity
 from settlement.dvp import Trade, settle
 
@@ -94,6 +96,19 @@ async def apply(work: c.Work, market: Market, events: list[e.Event], *, fees: Fe
             await _amend(
                 work, market, row, price=price, quantity=quantity, kept=kept_priority, fees=fees, actor=actor
             )
+
+
+async def lock_front(work: c.Work, market: Market, count: int) -> None:
+    """Lock and read, in one statement, the resting orders that ``count`` orders reach first on
+    either side of the book, as ``apply`` would one by one as each is filled: a batch of ``count``
+    orders then reads none of them again. A lone order reads only what it fills, as it fills it."""
+    if count < 2:
+        return
+    wanted = [i for i in market.book.front(count) if known(work.session, (OrderRow, i)) is None]
+    if wanted:
+        query = select(OrderRow).where(OrderRow.id.in_(wanted)).with_for_update()
+        for row in (await work.session.execute(query)).scalars():
+            inserted(work.session, OrderRow, row.id, row)
 
 
 def cash_per_lot(market: Market, price: int | None, bps: int, years: int) -> int:

@@ -37,7 +37,7 @@ memory and shows only what is durable.
 import asyncio
 import contextlib
 import logging
-from collections import deque
+from collections import Counter, deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar, TypeVar
@@ -49,6 +49,7 @@ from sqlalchemy.orm import InstanceState, Mapper, Session
 
 from market.errors import Overloaded
 from market.exchange import Exchange, Market
+from market.execution import lock_front
 from registry.assets import forget_asset_classes
 from registry.errors import RegistryError
 from registry.tables import Base
@@ -190,8 +191,11 @@ class Sequencer:
         dropped) publish what they hold."""
         work = UnitOfWork(self._writes, self._ledger, self._clock, self._ids)
         books: set[str] = set()
+        ahead = Counter(q.instrument for q in batch if q.instrument is not None)
         async with work, _Writes.on(work.session) as writes:
-            outcomes = [await self._step(work, queued, writes, books, guarded=guarded) for queued in batch]
+            outcomes = [
+                await self._step(work, queued, writes, books, ahead, guarded=guarded) for queued in batch
+            ]
             await _flushed(work.session)
             for instrument in books:
                 await self.exchange.market(work.session, instrument)
@@ -207,15 +211,26 @@ class Sequencer:
         return outcomes
 
     async def _step(
-        self, work: UnitOfWork, queued: _Queued, writes: "_Writes", books: set[str], *, guarded: bool
+        self,
+        work: UnitOfWork,
+        queued: _Queued,
+        writes: "_Writes",
+        books: set[str],
+        ahead: Counter[str],
+        *,
+        guarded: bool,
     ) -> tuple[Any, bool]:
-        """Run one command; its refusal is its answer, and undoes only it (see the module's notes)."""
+        """Run one command; its refusal is its answer, and undoes only it (see the module's notes).
+        The first command on a book reads, for all the batch has on it (``ahead``), the resting
+        orders they may fill."""
         market, changes = None, None
         recorded, written = len(work.events), writes.seen()
         work.acting_user = queued.acting_user
         try:
             if queued.instrument is not None:
                 market = await self.exchange.market(work.session, queued.instrument)
+                if queued.instrument not in books:
+                    await lock_front(work, market, ahead[queued.instrument])
                 books.add(queued.instrument)
                 changes = market.book.changes
             if guarded:

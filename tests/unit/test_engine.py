@@ -39,6 +39,20 @@ def test_price_time_priority_and_the_resting_price(book_class: type[e.Book]) -> 
 
 
 @engines
+def test_the_front_of_the_book_is_what_orders_reach_first(book_class: type[e.Book]) -> None:
+    """What a batch of orders may fill, read before it runs: best price first, then time; none gone."""
+    book = book_class(Rules())
+    for order, price in (("s1", 101), ("s2", 100), ("s3", 100), ("s4", 102)):
+        book.submit(order, "A", SELL, 10, price)
+    book.submit("b1", "B", BUY, 10, 98)
+    book.submit("b2", "B", BUY, 10, 99)
+    book.cancel("s2")
+    assert book.front(2) == ["b2", "b1", "s3", "s1"]
+    assert book.front(9) == ["b2", "b1", "s3", "s1", "s4"]
+    assert book.front(0) == []
+
+
+@engines
 def test_ioc_fok_and_market_orders(book_class: type[e.Book]) -> None:
     book = book_class(Rules(), reference=100)
     book.submit("s1", "A", SELL, 10, 100)
