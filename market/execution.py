@@ -101,14 +101,21 @@ async def apply(work: c.Work, market: Market, events: list[e.Event], *, fees: Fe
 async def lock_front(work: c.Work, market: Market, count: int) -> None:
     """Lock and read, in one statement, the resting orders that ``count`` orders reach first on
     either side of the book, as ``apply`` would one by one as each is filled: a batch of ``count``
-    orders then reads none of them again. A lone order reads only what it fills, as it fills it."""
+    orders then reads none of them again; nor the units the sells among them reserved, but once
+    (``units.expect_liens``). A lone order reads only what it fills, as it fills it."""
     if count < 2:
         return
     wanted = [i for i in market.book.front(count) if known(work.session, (OrderRow, i)) is None]
-    if wanted:
-        query = select(OrderRow).where(OrderRow.id.in_(wanted)).with_for_update()
-        for row in (await work.session.execute(query)).scalars():
-            inserted(work.session, OrderRow, row.id, row)
+    if not wanted:
+        return
+    sells: dict[tuple[int, str], set[str]] = {}
+    query = select(OrderRow).where(OrderRow.id.in_(wanted)).with_for_update()
+    for row in (await work.session.execute(query)).scalars():
+        inserted(work.session, OrderRow, row.id, row)
+        if row.side == Side.SELL and row.issuance_id is not None:
+            sells.setdefault((row.issuance_id, row.party_id), set()).add(row.id)
+    for (issuance, owner), liens in sells.items():
+        units.expect_liens(work.session, issuance, owner, liens)
 
 
 def cash_per_lot(market: Market, price: int | None, bps: int, years: int) -> int:

@@ -44,6 +44,7 @@ from registry.tables import BlockRow, FreezeRow, IssuanceRow, MovementRow, Party
 
 LIVE = (b.ACTIVE, b.RESERVED, b.PLEDGED, b.FROZEN)
 _HELD_ISSUANCES = "issuances held"  # what ``issuances_held`` keeps for the transaction, by owner
+_EXPECTED = "liens expected"  # what ``expect_liens`` keeps for the transaction, by holding
 
 
 class TransferToSelf(InvalidInput):
@@ -131,30 +132,35 @@ class _Holding:
         self._rows[row.state][row.ref].remove(row)
         self._gone.add(row)
 
-    async def read(self, session: AsyncSession, *states: str, ref: str | None = None) -> None:
-        """Add the owner's blocks in ``states`` (under ``ref``) as the database has them, but for those
-        this transaction took out, to those it has already (the database may not have them yet)."""
+    async def read(self, session: AsyncSession, *states: str, refs: set[str] | None = None) -> None:
+        """Add the owner's blocks in ``states`` (under one of ``refs``) as the database has them, but
+        for those this transaction took out, to those it has already (the database may not have them
+        yet)."""
         query = select(BlockRow).where(
             BlockRow.issuance_id == self.issuance_id,
             BlockRow.owner_id == self.owner,
             BlockRow.state.in_(states),
         )
-        if ref is not None:
-            query = query.where(BlockRow.ref == ref)
+        if refs is not None:
+            query = query.where(BlockRow.ref.in_(refs))
         present = {row for state in states for kept in self._rows.get(state, {}).values() for row in kept}
         for row in (await session.execute(query)).scalars():
             if row not in present and row not in self._gone:
                 self.add(row)
 
     async def read_reserved(self, session: AsyncSession, ref: str | None) -> None:
-        """Read the reserved blocks under ``ref`` (all, if None), unless they were read already."""
+        """Read the reserved blocks under ``ref`` (all, if None), unless they were read already; with
+        them, those under the liens the transaction expects to move (``expect_liens``)."""
         if self._read is None or (ref is not None and ref in self._read):
             return
-        await self.read(session, b.RESERVED, ref=ref)
         if ref is None:
+            await self.read(session, b.RESERVED)
             self._read = None
-        else:
-            self._read.add(ref)
+            return
+        expected: set[str] = locks.known(session, (_EXPECTED, self.issuance_id, self.owner)) or set()
+        refs = {ref} | (expected - self._read)
+        await self.read(session, b.RESERVED, refs=refs)
+        self._read |= refs
 
     def chosen(self, states: tuple[str, ...], ref: str | None) -> list[BlockRow]:
         """The blocks in ``states`` (under ``ref``, or any lien), lowest serials first."""
@@ -223,6 +229,15 @@ async def _issuances_held(session: AsyncSession, owner: str, instrument: str) ->
     )
     held: dict[int, str] = dict((await session.execute(query)).all())
     return held
+
+
+def expect_liens(session: AsyncSession, issuance_id: int, owner: str, refs: set[str]) -> None:
+    """Name liens (the ids of resting sell orders) under which the owner's reserved units of the
+    issuance may move in this transaction: the first of them read reads them all, in one statement
+    (a batch of orders filling several resting sells of one holding), and none is read if none
+    moves."""
+    key = (_EXPECTED, issuance_id, owner)
+    locks.keep(session, key, (locks.known(session, key) or set()) | refs)
 
 
 async def free_units(session: AsyncSession, *, issuance_id: int, owner: str) -> int:
