@@ -180,11 +180,22 @@ async def _holding(session: AsyncSession, issuance_id: int, owner: str) -> _Hold
     holding: _Holding | None = locks.known(session, key)
     if holding is None:
         await _lock_holding(session, issuance_id, owner)
-        await session.flush()  # blocks given to the owner earlier in the transaction are read too
+        if _changed_in_session(session, issuance_id, owner):
+            await session.flush()  # so blocks given to it, cut or gone earlier in the transaction read so
         holding = _Holding(issuance_id, owner)
         await holding.read(session, *(state for state in LIVE if state != b.RESERVED))
         locks.keep(session, key, holding)
     return holding
+
+
+def _changed_in_session(session: AsyncSession, issuance_id: int, owner: str) -> bool:
+    """Whether the session holds changes to the owner's blocks of the issuance not yet written: only
+    then must it write before the holding is read (other changes wait for the batch's one flush)."""
+    sync = session.sync_session
+    return any(
+        isinstance(row, BlockRow) and row.issuance_id == issuance_id and row.owner_id == owner
+        for row in (*sync.new, *sync.dirty, *sync.deleted)
+    )
 
 
 async def issuances_held(session: AsyncSession, owner: str, instrument: str) -> dict[int, str]:
