@@ -44,9 +44,10 @@ def timed(http: httpx.Client, path: str) -> list[float]:
 
 
 def pages(server: Server, keys: dict[str, str]) -> dict[str, tuple[str, str | None]]:
-    """Each main page's name, address and the key of the role that opens it (None: the public). A
-    trade is made first, between two collectives onboarded as the order benchmark does, so that the
-    trade pages have one; the buyer's key is added to ``keys`` as ``BUYER_KEY``."""
+    """Each main page's name, address and the key of the role that opens it (None: the public); the
+    listing is one of the demo's open auctions. A trade is made first, between two collectives
+    onboarded as the order benchmark does, so that the trade pages have one; the buyer's key is added
+    to ``keys`` as ``BUYER_KEY``."""
     with httpx.Client(base_url=server.url, timeout=30) as http:
         market = onboard(http, keys, "1000", "100000.00")
         body = {"instrument": market.instrument, "side": "sell", "quantity": "10", "price": "44.00"}
@@ -56,6 +57,7 @@ def pages(server: Server, keys: dict[str, str]) -> dict[str, tuple[str, str | No
         trade = http.get("/api/v1/fills", headers=market.buyer.headers).json()["items"][0]["trade"]
         seq = int(http.get("/api/v1/ledger/checkpoint").text.splitlines()[1]) - 1
         collateral = consented(http, keys)
+        listing = http.get("/api/v1/listings", params={"status": "open"}).json()["items"][0]["id"]
     keys["BUYER_KEY"] = market.buyer.key
     return {
         "home": ("/", None),
@@ -74,6 +76,10 @@ def pages(server: Server, keys: dict[str, str]) -> dict[str, tuple[str, str | No
         "pledges": ("/pledges", "BANK_KEY"),
         "contracts": ("/contracts", "OPERATOR_KEY"),
         "inventory": ("/inventory", "OPERATOR_KEY"),
+        "listing": (f"/listings/{listing}", "ENTERPRISE_KEY"),
+        "offers": ("/offers", "ENTERPRISE_KEY"),
+        "inbox": ("/inbox", "ENTERPRISE_KEY"),
+        "webhooks": ("/webhooks", "BANK_KEY"),
     }
 
 
