@@ -193,10 +193,12 @@ class Side:
         first."""
         found: list[str] = []
         for price in reversed(self.prices) if self.buy else self.prices:
-            for order in self.levels[price].live():
+            level = self.levels[price]
+            for order in level.orders[level.head :]:
                 if len(found) == count:
                     return found
-                found.append(order.id)
+                if order.quantity:  # a cancelled order stays in its level until compacted
+                    found.append(order.id)
         return found
 
 

@@ -15,8 +15,7 @@ from litestar.response import Redirect, Template
 
 from api.access import HOLDERS, public, writes
 from api.console import figures
-from api.console.forms import Plain, checked, made_id, runner, whole_number
-from api.console.operations import in_cst
+from api.console.forms import Plain, checked, in_cst, made_id, runner, whole_number
 from api.console.signing_in import FORM
 from api.console.view import ViewDep
 from api.controllers.listings import AS_SELLER

@@ -4,6 +4,7 @@ shown on the error page); its action runs through the API's runner (``api.work.A
 form's one-time key standing for the ``Idempotency-Key`` header, so that a double click or a reload
 makes one thing; and what the runner answered is read back for the page that follows."""
 
+import datetime as dt
 import json
 from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
@@ -16,6 +17,7 @@ from pydantic import BaseModel, ValidationError
 from api.console.view import View
 from api.idempotency import MAX_KEY_LENGTH
 from api.work import Act
+from market.pricing import CHINA_STANDARD_TIME
 
 M = TypeVar("M", bound=BaseModel)
 # the page a form's action leads back to names what it did, by id (POST, redirect, GET)
@@ -57,3 +59,15 @@ def made_id(answer: Response[Any], name: str = "id") -> str:
     """The id (or the field ``name``) of what a use case made or changed, from the JSON answer
     ``api.work.Act`` gave."""
     return str(json.loads(answer.content)[name])
+
+
+def in_cst(local: str) -> str:
+    """A ``datetime-local`` field's ``2026-12-01T10:00`` as RFC 3339 in China Standard Time; what is
+    not one is passed on for the schema to refuse."""
+    try:
+        moment = dt.datetime.fromisoformat(local)
+    except ValueError:
+        return local
+    if moment.tzinfo is not None:
+        return local
+    return moment.replace(tzinfo=CHINA_STANDARD_TIME).isoformat()

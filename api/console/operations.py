@@ -8,7 +8,6 @@ Every form is the API's own body (``ContractIn``, ``ListingIn``), checked by its
 action the API's use case through its runner.
 """
 
-import datetime as dt
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -18,13 +17,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.access import HOLDERS, reads, writes
 from api.console import figures
-from api.console.forms import Done, Plain, checked, made_id, runner, whole_number
+from api.console.forms import Done, Plain, checked, in_cst, made_id, runner, whole_number
 from api.console.signing_in import FORM
 from api.console.view import View, ViewDep
 from api.controllers.contracts import AS_DEPOSITOR, DEPOSITORS
 from api.schemas import ContractIn, ListingIn, PathId
 from market import inventory, listings
-from market.pricing import CHINA_STANDARD_TIME
 from registry import context as c
 from registry import contracts
 from registry.divisions import all_divisions
@@ -151,15 +149,3 @@ async def list_package(view: ViewDep, data: Annotated[dict[str, str], FORM]) -> 
         lambda call: listings.create(call.work, call.actor, spec, fees_bps=call.fees.bps), status=201
     )
     return Redirect(f"/inventory?listed={made_id(answer)}", status_code=303)
-
-
-def in_cst(local: str) -> str:
-    """A ``datetime-local`` field's ``2026-12-01T10:00`` as RFC 3339 in China Standard Time; what is
-    not one is passed on for the schema to refuse."""
-    try:
-        moment = dt.datetime.fromisoformat(local)
-    except ValueError:
-        return local
-    if moment.tzinfo is not None:
-        return local
-    return moment.replace(tzinfo=CHINA_STANDARD_TIME).isoformat()

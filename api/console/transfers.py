@@ -14,8 +14,7 @@ from litestar.response import Redirect, Template
 
 from api.access import HOLDERS, reads, writes
 from api.console import figures
-from api.console.forms import Done, Plain, checked, made_id, runner, whole_number
-from api.console.operations import in_cst
+from api.console.forms import Done, Plain, checked, in_cst, made_id, runner, whole_number
 from api.console.signing_in import FORM
 from api.console.view import View, ViewDep
 from api.controllers.offers import AS_BUYER, AS_SELLER
