@@ -24,6 +24,7 @@ from litestar.template import TemplateConfig
 
 from api.access import public
 from api.console import (
+    applying,
     auctions,
     csrf,
     documents,
@@ -121,7 +122,8 @@ def router() -> Router:
             signing_in.sign_out,
             signing_in.account,
             trading.holdings_page,
-            trading.applications,
+            applying.applications,
+            applying.apply,
             trading.trade,
             trading.quote,
             trading.enter_order,

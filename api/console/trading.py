@@ -1,6 +1,5 @@
 """The holder's workplace (enterprises, village collectives, persons and 两山银行 operators): what the
-party holds, with serial ranges, and its cash with what is reserved; its applications for
-confirmation and their state; the order ticket, which shows
+party holds, with serial ranges, and its cash with what is reserved; the order ticket, which shows
 what an order comes to (years, value, fee, cash held) before it is sent; open orders, with cancel;
 fills, each with its printable trade confirmation (``api.console.documents``).
 
@@ -24,11 +23,11 @@ from api.console.problems import Shown, invalid, shown
 from api.console.signing_in import FORM
 from api.console.view import View, ViewDep
 from api.controllers.orders import OWN_ORDER
-from api.paging import Cursor, after, after_int, page
+from api.paging import Cursor, after_int, page
 from api.schemas import OrderIn, PathId
 from market import data, orders, quotes
 from market.tables import OrderStatus, Side
-from registry import cash, holdings, rights
+from registry import cash, holdings
 from registry.errors import RegistryError
 
 FILLS_PAGE = 20
@@ -58,26 +57,6 @@ async def holdings_page(view: ViewDep) -> Template:
         account = await cash.account(session, actor, actor.party_id)
         classes = await figures.class_names(session)
     return view.render("holdings.html", holdings=held, account=account, classes=classes)
-
-
-@get("/applications", name="console-applications", opt=reads(*HOLDERS))
-async def applications(view: ViewDep, cursor: Cursor = None) -> Template:
-    """The party's applications for confirmation (确权申请) and their state, as
-    ``GET /api/v1/applications`` lists them: pending, confirmed (with the right), or rejected (why)."""
-    async with view.platform.database.reads() as session:
-        found = await rights.list_applications(
-            session,
-            view.actor,
-            status=None,
-            after=after(cursor),
-            limit=FILLS_PAGE,
-            today=view.platform.now().date(),
-        )
-        classes = await figures.class_names(session)
-    listed = page(found, FILLS_PAGE, lambda application: application.id)
-    return view.render(
-        "applications.html", applications=listed.items, following=listed.next_cursor, classes=classes
-    )
 
 
 @get("/trade", name="console-trade", opt=reads(*HOLDERS))

@@ -1,0 +1,159 @@
+"""Applying for confirmation of a right (确权申请) in the console: the party's applications and their
+state, and the form that files one.
+
+The form is drawn from the chosen asset class's own attribute schema, so a class defined later (a new
+kind of right is data, ``registry.assets``) gets its form with no new code: a choice for an ``enum``,
+a date picker for ``"format": "date"``, one line per item for a list of strings, JSON text for an
+object (a parcel's GeoJSON boundary), a text field for the rest. What the fields say is filed as
+``POST /api/v1/applications`` files it, checked by the API's own schema (``ApplicationIn``) and then
+by the class's schema, and refused as the API refuses it.
+"""
+
+import json
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from litestar import get, post
+from litestar.params import QueryParameter
+from litestar.response import Redirect, Template
+
+from api.access import HOLDERS, reads, writes
+from api.console import figures
+from api.console.forms import Done, checked, made_id, runner, whole_number
+from api.console.signing_in import FORM
+from api.console.view import ViewDep
+from api.paging import Cursor, after, page
+from api.schemas import ApplicationIn
+from registry import assets, rights
+from registry import context as c
+from registry.divisions import Division, all_divisions
+
+APPLICATIONS_PAGE = 20
+ATTRIBUTE = "attribute."  # a form field's prefix for the attribute it fills
+ClassChoice = Annotated[str | None, QueryParameter(max_length=8, description="the asset class to apply for")]
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    """One attribute of the class's schema, as the form asks for it."""
+
+    name: str
+    kind: str  # choice | date | lines | json | text
+    required: bool
+    choices: tuple[str, ...] = ()
+    pattern: str | None = None
+    max_length: int | None = None
+
+
+def fields_of(schema: dict[str, Any]) -> list[Field]:
+    """The form's fields for an attribute schema: its properties in the schema's order."""
+    required = set(schema.get("required", ()))
+    return [_field(name, rule, name in required) for name, rule in schema.get("properties", {}).items()]
+
+
+def _field(name: str, rule: dict[str, Any], required: bool) -> Field:
+    if "enum" in rule:
+        return Field(name, "choice", required, tuple(map(str, rule["enum"])))
+    if rule.get("format") == "date":
+        return Field(name, "date", required)
+    if rule.get("type") == "array" and rule.get("items", {}).get("type") == "string":
+        return Field(name, "lines", required)
+    if rule.get("type") in ("object", "array"):
+        return Field(name, "json", required)
+    return Field(name, "text", required, pattern=rule.get("pattern"), max_length=rule.get("maxLength"))
+
+
+def attributes_from(form: dict[str, str], fields: list[Field]) -> dict[str, Any]:
+    """The attributes the form's fields give, as the API's JSON would carry them; a field left empty
+    is left out (the class's schema says whether it may be). JSON that does not parse is passed on as
+    text, for the schema to refuse naming the attribute."""
+    found: dict[str, Any] = {}
+    for field in fields:
+        text = form.get(ATTRIBUTE + field.name, "").strip()
+        if not text:
+            continue
+        if field.kind == "lines":
+            found[field.name] = [line.strip() for line in text.splitlines() if line.strip()]
+        elif field.kind == "json":
+            found[field.name] = _json_or_text(text)
+        else:
+            found[field.name] = text
+    return found
+
+
+def _json_or_text(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def divisions_by_city() -> list[tuple[Division, list[Division]]]:
+    """Today's Jiangxi divisions (GB/T 2260) for the form's choice: each city with its counties."""
+    valid = [d for d in all_divisions().values() if d.valid_to is None]
+    cities = [d for d in valid if d.level in ("province", "city")]
+    return [(city, [d for d in valid if d.parent == city.code and d.level == "county"]) for city in cities]
+
+
+@get("/applications", name="console-applications", opt=reads(*HOLDERS))
+async def applications(
+    view: ViewDep, cursor: Cursor = None, asset_class: ClassChoice = None, done: Done = None
+) -> Template:
+    """The party's applications (pending, confirmed with the right, or rejected and why), as
+    ``GET /api/v1/applications`` lists them, and the form for the class chosen (``?asset_class=``)."""
+    async with view.platform.database.reads() as session:
+        found = await rights.list_applications(
+            session,
+            view.actor,
+            status=None,
+            after=after(cursor),
+            limit=APPLICATIONS_PAGE,
+            today=view.platform.now().date(),
+        )
+        classes = await figures.class_names(session)
+        chosen = await assets.get_asset_class(session, asset_class) if asset_class else None
+    listed = page(found, APPLICATIONS_PAGE, lambda application: application.id)
+    return view.render(
+        "applications.html",
+        applications=listed.items,
+        following=listed.next_cursor,
+        classes=classes,
+        chosen=chosen,
+        fields=fields_of(chosen.attribute_schema) if chosen else [],
+        divisions=divisions_by_city() if chosen else [],
+        for_others=view.actor.kind == c.PartyKind.OPERATOR,
+        done=done,
+    )
+
+
+@post("/applications", name="console-apply", opt=writes(*HOLDERS))
+async def apply(view: ViewDep, data: Annotated[dict[str, str], FORM]) -> Redirect:
+    """File the application the form describes, as ``POST /api/v1/applications`` does; the form's
+    fields are the class's, so they are read as they come."""
+    async with view.platform.database.reads() as session:
+        cls = await assets.get_asset_class(session, data.get("asset_class", ""))
+    asked = checked(
+        ApplicationIn,
+        {
+            "holder": data.get("holder", "").strip() or None,
+            "asset_class": cls.code,
+            "division": data.get("division", ""),
+            "vintage": whole_number(data.get("vintage", "")),
+            "quantity": data.get("quantity", ""),
+            "attributes": attributes_from(data, fields_of(cls.attribute_schema)),
+        },
+    )
+    answer = await runner(view, data.get("form_key"))(
+        lambda call: rights.file_application(
+            call.work,
+            call.actor,
+            holder_id=asked.holder or call.actor.party_id,
+            asset_class=asked.asset_class,
+            division_code=asked.division,
+            vintage=asked.vintage,
+            quantity=asked.quantity,
+            attributes=asked.attributes,
+        ),
+        status=201,
+    )
+    return Redirect(f"/applications?done={made_id(answer)}", status_code=303)
