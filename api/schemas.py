@@ -20,6 +20,7 @@ from registry.context import PartyKind, Role
 from registry.contracts import ContractMode, ContractStatus
 from registry.credentials import MAX_OVERLAP_S
 from registry.enforcement import DefaultCause
+from registry.freezes import FreezeStatus
 from registry.pledges import NOTICE_DAYS, EnforcementMethod, PledgeStatus
 from registry.relations import LinkKind
 from registry.rights import ApplicationStatus
@@ -82,6 +83,7 @@ ListingStatusQuery = FromQuery[ListingStatus | None]
 OrderStatusQuery = FromQuery[OrderStatus | None]
 PledgeStatusQuery = FromQuery[PledgeStatus | None]
 ContractStatusQuery = FromQuery[ContractStatus | None]
+FreezeStatusQuery = FromQuery[FreezeStatus | None]
 Format = FromQuery[Literal["json", "csv"]]
 
 

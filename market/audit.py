@@ -19,6 +19,7 @@ pledge, so for those only open and sold are told apart.
 """
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -28,10 +29,11 @@ from market.tables import BidderRow, FillRow, ListingRow, MarketRulesRow, OfferR
 from registry import blocks as b
 from registry import events as ev
 from settlement import audit as settlement_audit
-from settlement.audit import Check, Finding
+from settlement.audit import Check, Finding, stored_entries
 from settlement.audit.finding import compare
 from settlement.ledger import Ledger
 from settlement.replay import EXPIRED, FILLED, RELEASED, UNITS, LedgerState, RefFacts, fen
+from settlement.verify import VerificationFailed, verify
 
 Fields = dict[str, object]
 _CLOSED = {
@@ -266,3 +268,27 @@ CHECKS: Sequence[Check] = (
 async def audit(session: AsyncSession, ledger: Ledger) -> list[Finding]:
     """The whole audit: the registry's and settlement's tables, then the market's."""
     return await settlement_audit.audit(session, ledger, CHECKS)
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """What an auditor asks first: is the stored ledger sound, and does the database say what it says."""
+
+    ledger_size: int
+    checkpoint: str
+    verification: str
+    replay_differences: list[str]
+
+
+async def report(session: AsyncSession, ledger: Ledger) -> Report:
+    """Verify the stored ledger end to end against its checkpoint, then replay it against the tables."""
+    note = await ledger.checkpoint(session)
+    size = int(note.split("\n")[1])
+    raw = [line async for line in stored_entries(session, ledger, size)]
+    try:
+        verify(raw, note, ledger.verifier_key)
+        verification = "ok: canonical, chained, root and signature match, replays"
+    except VerificationFailed as exc:
+        verification = f"FAILED: {exc}"
+    found = await audit(session, ledger)
+    return Report(size, note, verification, [str(finding) for finding in found])

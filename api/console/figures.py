@@ -74,3 +74,11 @@ async def class_names(session: AsyncSession) -> dict[str, tuple[str, str]]:
     """Each asset class's English and Chinese name, by code."""
     rows = await session.execute(select(AssetClassRow.code, AssetClassRow.name, AssetClassRow.name_zh))
     return {code: (name, name_zh) for code, name, name_zh in rows.all()}
+
+
+async def banks(session: AsyncSession) -> list[tuple[str, str]]:
+    """Every bank's id and name (an organisation's name is public), by name: whom an owner may pledge to."""
+    query = (
+        select(PartyRow.id, PartyRow.name).where(PartyRow.kind == c.PartyKind.BANK).order_by(PartyRow.name)
+    )
+    return [(party, name) for party, name in (await session.execute(query)).all()]

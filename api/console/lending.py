@@ -2,7 +2,8 @@
 same signed attestation as ``POST /api/v1/collateral/verify`` (shown, and downloadable as the JSON
 document to check offline with ``liangshan attestation verify``); and the pledges it holds or is asked
 for (质押登记), registered on the loan's terms, released on repayment, each with its printable
-registration notice; and its cash desk (存管): money received for, or paid out to, a party it serves.
+registration notice (the rest of a pledge's life, from the owner's request to enforcement, is
+``api.console.pledging``); and its cash desk (存管): money received for, or paid out to, a party it serves.
 An owner sees its own pledges there too.
 
 The check is a question, not a change: a plain GET form, its fields checked by the API's schema.
@@ -25,10 +26,11 @@ from api.console.signing_in import FORM
 from api.console.view import View, ViewDep
 from api.controllers.pledges import AS_BANK
 from api.schemas import CashIn, PathId, RegisterPledgeIn, VerifyIn
-from registry import cash, pledges
+from registry import cash, holdings, pledges
 from registry import context as c
 from registry import events as ev
 from registry.errors import Conflict
+from registry.pledges import NOTICE_DAYS
 
 BANK = c.PartyKind.BANK
 REGISTERED = {ev.UnitsPledged.kind, ev.PledgeRegistered.kind}  # a first lien's entry, and a second's
@@ -88,10 +90,23 @@ async def _attest(view: View, owner: str | None, issuance: str | None) -> tuple[
 async def pledge_list(view: ViewDep, done: Done = None) -> Template:
     """The pledges the party holds as a bank or gave as an owner, in the order they were asked for,
     with what it may do."""
+    actor = view.actor
+    asks = view.may("console-request-pledge")
     async with view.platform.database.reads() as session:
-        found = await pledges.of_party(session, view.actor, status=None)
-        names = await figures.party_names(session, {p for x in found for p in (x.owner, x.bank)}, view.actor)
-    return view.render("pledges.html", pledges=found, names=names, done=done)
+        found = await pledges.of_party(session, actor, status=None)
+        names = await figures.party_names(session, {p for x in found for p in (x.owner, x.bank)}, actor)
+        held = await holdings.holdings(session, actor, actor.party_id) if asks else []
+        banks = await figures.banks(session) if asks else []
+    free = [x for x in held if x.state == "active"]
+    return view.render(
+        "pledges.html",
+        pledges=found,
+        names=names,
+        done=done,
+        free=free,
+        banks=banks,
+        default_notice=NOTICE_DAYS,
+    )
 
 
 @post("/pledges/{pledge_id:str}/register", name="console-register-pledge", opt=writes(BANK, subject=AS_BANK))

@@ -57,6 +57,8 @@ NAVIGATION = (  # route name, label: shown to those the route admits
     ("console-review", N_("Applications to confirm")),
     ("console-proposals", N_("Proposals")),
     ("console-cases", N_("Surveillance cases")),
+    ("console-parties", N_("Parties")),
+    ("console-audit", N_("Ledger audit")),
     ("console-webhooks", N_("Webhooks")),
     ("console-account", N_("My account")),
 )

@@ -2,6 +2,7 @@
 (regulators); surveillance cases are at ``/supervision/cases`` (``api.controllers.cases``)."""
 
 import datetime as dt
+from dataclasses import asdict
 from typing import Annotated, Any
 
 from litestar import Controller, Response, get, post
@@ -13,13 +14,11 @@ from api.platform import PlatformDep
 from api.schemas import Format, LinkIn, QueryId
 from api.spreadsheets import as_csv
 from api.work import ActDep
+from market import audit as market_audit
 from market import surveillance
-from market.audit import audit as audit_tables
 from registry import context as c
 from registry import relations
 from registry.errors import InvalidInput
-from settlement.audit import stored_entries
-from settlement.verify import VerificationFailed, verify
 
 Since = Annotated[dt.datetime | None, QueryParameter(description="RFC 3339, with its time zone")]
 Until = Annotated[dt.datetime | None, QueryParameter(description="RFC 3339, with its time zone; excluded")]
@@ -94,18 +93,4 @@ class SupervisionController(Controller):
     )
     async def audit(self, platform: PlatformDep) -> dict[str, Any]:
         async with platform.database.reads() as session:
-            note = await platform.ledger.checkpoint(session)
-            size = int(note.split("\n")[1])
-            raw = [line async for line in stored_entries(session, platform.ledger, size)]
-            try:
-                verify(raw, note, platform.ledger.verifier_key)
-                verification = "ok: canonical, chained, root and signature match, replays"
-            except VerificationFailed as exc:
-                verification = f"FAILED: {exc}"
-            found = await audit_tables(session, platform.ledger)
-        return {
-            "ledger_size": size,
-            "checkpoint": note,
-            "verification": verification,
-            "replay_differences": [str(finding) for finding in found],
-        }
+            return asdict(await market_audit.report(session, platform.ledger))

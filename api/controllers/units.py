@@ -4,11 +4,12 @@
 from litestar import Controller, Response, get, post
 from litestar.params import JSONBody
 
-from api.access import HOLDERS, ReaderDep, public, writes
+from api.access import HOLDERS, SUPERVISORS, ActorDep, ReaderDep, public, reads, writes
+from api.paging import Cursor, Limit, Page, after, page
 from api.platform import PlatformDep
-from api.schemas import CertificatePath, EncumberIn, PathId, RetireIn, TransferIn
+from api.schemas import CertificatePath, EncumberIn, FreezeStatusQuery, PathId, QueryId, RetireIn, TransferIn
 from api.work import ActDep, Call
-from registry import certificates, decisions, units
+from registry import certificates, decisions, freezes, units
 from registry import context as c
 from settlement.certificates import with_inclusion
 
@@ -106,6 +107,27 @@ class FreezeController(Controller):
                 reason=data.reason,
             )
         )
+
+    @get(
+        "",
+        summary="Freezes of units, by id: an owner's (?owner=), live or released (?status=) "
+        "(regulator, registrar)",
+        opt=reads(*SUPERVISORS),
+    )
+    async def list_freezes(
+        self,
+        platform: PlatformDep,
+        actor: ActorDep,
+        owner: QueryId = None,
+        status: FreezeStatusQuery = None,
+        cursor: Cursor = None,
+        limit: Limit = 50,
+    ) -> Page[freezes.Freeze]:
+        async with platform.database.reads() as session:
+            found = await freezes.list_freezes(
+                session, actor, owner=owner, status=status, after=after(cursor), limit=limit
+            )
+        return page(found, limit, lambda freeze: freeze.id)
 
     @post(
         "/{freeze_id:str}/release",

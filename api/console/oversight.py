@@ -1,0 +1,146 @@
+"""The regulator's view of the parties (参与方监管): every party, paged, with those frozen marked; a
+party's page with its record, holdings, cash and live freezes, where a regulator proposes to freeze
+the party or some of its units (四眼原则: another regulator approves on the proposals page), unfreezes
+the party and releases a freeze; and the ledger audit, verified end to end and replayed against the
+database, as ``GET /api/v1/supervision/audit`` answers it.
+
+Every action is the API's use case through its runner, its form checked by the API's schema.
+"""
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from litestar import get, post
+from litestar.response import Redirect, Template
+
+from api.access import SUPERVISORS, reads, writes
+from api.console import figures
+from api.console.forms import Done, Plain, checked, made_id, runner, whole_number
+from api.console.signing_in import FORM
+from api.console.supervision import Reason
+from api.console.view import KIND_LABELS, ViewDep
+from api.paging import Cursor, after, page
+from api.schemas import EncumberIn, PathId, ReasonIn
+from market import audit
+from registry import cash, decisions, freezes, holdings, parties, party_sight, units
+from registry import context as c
+from registry.divisions import all_divisions
+
+PARTIES_PAGE = 50
+REGULATOR = c.PartyKind.REGULATOR
+
+
+@dataclass(frozen=True)
+class FreezeForm:
+    csrf_token: str
+    issuance: str
+    quantity: str
+    reason: str
+
+
+@get("/parties", name="console-parties", opt=reads(*SUPERVISORS))
+async def party_list(view: ViewDep, cursor: Cursor = None) -> Template:
+    """Every party, as ``GET /api/v1/parties`` lists them, with its kind, division and whether frozen."""
+    async with view.platform.database.reads() as session:
+        found = await parties.list_parties(session, view.actor, after=after(cursor), limit=PARTIES_PAGE)
+        frozen = await freezes.frozen_parties(session, view.actor, {party.id for party in found})
+    listed = page(found, PARTIES_PAGE, lambda party: party.id)
+    return view.render(
+        "parties.html",
+        parties=listed.items,
+        following=listed.next_cursor,
+        frozen=frozen,
+        kinds=KIND_LABELS,
+        divisions=all_divisions(),
+    )
+
+
+@get("/parties/{party_id:str}", name="console-party", opt=reads(*SUPERVISORS))
+async def party_page(view: ViewDep, party_id: PathId, done: Done = None) -> Template:
+    """A party as its supervisors see it: record, holdings, cash and live freezes, with the actions."""
+    actor = view.actor
+    async with view.platform.database.reads() as session:
+        party = await party_sight.read_party(session, actor, party_id)
+        frozen = await freezes.frozen_parties(session, actor, {party_id})
+        held = await holdings.holdings(session, actor, party_id)
+        account = await cash.account(session, actor, party_id)
+        live = await freezes.list_freezes(
+            session, actor, owner=party_id, status=freezes.FreezeStatus.LIVE, after=None, limit=PARTIES_PAGE
+        )
+        classes = await figures.class_names(session)
+    return view.render(
+        "party.html",
+        party=party,
+        frozen_at=frozen.get(party_id),
+        holdings=held,
+        free=[x for x in held if x.state == "active"],
+        account=account,
+        freezes=live,
+        classes=classes,
+        kinds=KIND_LABELS,
+        divisions=all_divisions(),
+        done=done,
+    )
+
+
+@post("/parties/{party_id:str}/freeze", name="console-freeze-party", opt=writes(REGULATOR))
+async def freeze_party(view: ViewDep, party_id: PathId, data: Annotated[Reason, FORM]) -> Redirect:
+    """Propose freezing the party whole, as ``POST /api/v1/parties/{id}/freeze`` does."""
+    asked = checked(ReasonIn, {"reason": data.reason})
+    answer = await runner(view)(
+        lambda call: decisions.propose_party_freeze(
+            call.work, call.actor, party_id=party_id, reason=asked.reason
+        ),
+        status=202,
+    )
+    return Redirect(f"/parties/{party_id}?done={made_id(answer)}", status_code=303)
+
+
+@post("/parties/{party_id:str}/unfreeze", name="console-unfreeze-party", opt=writes(REGULATOR))
+async def unfreeze_party(view: ViewDep, party_id: PathId, data: Annotated[Reason, FORM]) -> Redirect:
+    asked = checked(ReasonIn, {"reason": data.reason})
+    await runner(view)(
+        lambda call: parties.unfreeze_party(call.work, call.actor, party_id=party_id, reason=asked.reason),
+        status=200,
+    )
+    return Redirect(f"/parties/{party_id}?done={party_id}", status_code=303)
+
+
+@post("/parties/{party_id:str}/freezes", name="console-freeze-units", opt=writes(REGULATOR))
+async def freeze_units(view: ViewDep, party_id: PathId, data: Annotated[FreezeForm, FORM]) -> Redirect:
+    """Propose freezing some of the party's free units, as ``POST /api/v1/freezes`` does."""
+    fields = {"issuance": whole_number(data.issuance), "owner": party_id, "quantity": data.quantity}
+    asked = checked(EncumberIn, {**fields, "reason": data.reason})
+    answer = await runner(view)(
+        lambda call: decisions.propose_freeze(
+            call.work,
+            call.actor,
+            issuance_id=asked.issuance,
+            owner=asked.owner,
+            quantity=asked.quantity,
+            reason=asked.reason,
+        ),
+        status=202,
+    )
+    return Redirect(f"/parties/{party_id}?done={made_id(answer)}", status_code=303)
+
+
+@post(
+    "/parties/{party_id:str}/freezes/{freeze_id:str}/release",
+    name="console-release-freeze",
+    opt=writes(REGULATOR),
+)
+async def release_freeze(
+    view: ViewDep, party_id: PathId, freeze_id: PathId, data: Annotated[Plain, FORM]
+) -> Redirect:
+    """Release a freeze, as ``POST /api/v1/freezes/{id}/release`` does."""
+    await runner(view)(lambda call: units.unfreeze(call.work, call.actor, freeze_id=freeze_id), status=200)
+    return Redirect(f"/parties/{party_id}?done={freeze_id}", status_code=303)
+
+
+@get("/audit", name="console-audit", opt=reads(*SUPERVISORS))
+async def audit_page(view: ViewDep) -> Template:
+    """The ledger verified end to end and replayed against the database, now."""
+    async with view.platform.database.reads() as session:
+        found = await audit.report(session, view.platform.ledger)
+    return view.render("audit.html", report=found, verifier_key=view.platform.ledger.verifier_key)

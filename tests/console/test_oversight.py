@@ -1,0 +1,95 @@
+"""The regulator's view of the parties in the console: the parties listed with those frozen marked; a
+party's page with its holdings, cash and live freezes; freezing units or the party proposed there (a
+second regulator approves), a freeze released and a party unfreezed there; the ledger audit. Each is
+the API's use case, checked through the API; the API's own list of freezes too."""
+
+import pytest
+from httpx import Response
+
+from tests.console.test_sign_in import sign_in, token_of
+from tests.platform import Member, Platform
+
+pytestmark = pytest.mark.anyio
+
+
+async def press(platform: Platform, member: Member, page: str, action: str, **fields: str) -> Response:
+    await sign_in(platform, member.key)
+    shown = await platform.client.get(page)
+    assert f'action="{action}"' in shown.text, shown.text
+    data = {"csrf_token": token_of(shown), **fields}
+    return await platform.client.post(action, data=data, follow_redirects=False)
+
+
+async def approve(platform: Platform, answer: Response) -> None:
+    assert answer.status_code == 303, answer.text
+    proposal = answer.headers["location"].split("done=")[1]
+    approved = await platform.post(f"/api/v1/proposals/{proposal}/approve", await platform.colleague())
+    assert approved.status_code in (200, 201), approved.text
+
+
+async def test_a_regulator_freezes_units_from_a_party_page_and_releases_them(platform: Platform) -> None:
+    holder = await platform.onboard("enterprise")
+    issued = await platform.confirmed(holder, "EP")
+    regulator = await platform.regulator()
+    await sign_in(platform, regulator.key)
+    listed = await platform.client.get("/parties")
+    assert listed.status_code == 200 and f'href="/parties/{holder.party}"' in listed.text
+    page = f"/parties/{holder.party}"
+    shown = await platform.client.get(page)
+    assert "96.000" in shown.text and str(issued["id"]) in shown.text  # its holding
+
+    fields = {"issuance": str(issued["id"]), "quantity": "10.000", "reason": "环保督察：超标排放"}
+    too_many = await press(platform, regulator, page, f"{page}/freezes", **{**fields, "quantity": "1000.000"})
+    assert too_many.status_code >= 400 and "quantity" in too_many.text
+    await approve(platform, await press(platform, regulator, page, f"{page}/freezes", **fields))
+    (freeze,) = (await platform.get("/api/v1/freezes", regulator, owner=holder.party, status="live")).json()[
+        "items"
+    ]
+    assert freeze["quantity"] == "10.000" and freeze["reason"] == fields["reason"]
+    assert await platform.holdings(holder) == {
+        (issued["id"], "active"): "86.000",
+        (issued["id"], "frozen"): "10.000",
+    }
+
+    release = f"{page}/freezes/{freeze['id']}/release"
+    assert (await press(platform, regulator, page, release)).status_code == 303
+    assert (await platform.get("/api/v1/freezes", regulator, status="live")).json()["items"] == []
+    released = (await platform.get("/api/v1/freezes", regulator, status="released")).json()["items"]
+    assert [x["id"] for x in released] == [freeze["id"]] and released[0]["released_at"]
+    assert await platform.holdings(holder) == {(issued["id"], "active"): "96.000"}
+
+
+async def test_a_party_frozen_whole_is_marked_and_unfrozen_from_its_page(platform: Platform) -> None:
+    holder = await platform.onboard("enterprise")
+    regulator = await platform.regulator()
+    page = f"/parties/{holder.party}"
+    await approve(platform, await press(platform, regulator, page, f"{page}/freeze", reason="涉嫌操纵市场"))
+    assert "冻结于" in (await platform.client.get("/parties")).text
+    refused = await platform.post(
+        "/api/v1/transfers", holder, {"issuance": 1, "to": regulator.party, "quantity": "1"}
+    )
+    assert refused.status_code == 403  # frozen: it may only read
+
+    blank = await press(platform, regulator, page, f"{page}/unfreeze", reason=" ")
+    assert blank.status_code == 422 and "reason" in blank.text  # as the API: a blank reason
+    assert (await press(platform, regulator, page, f"{page}/unfreeze", reason="调查结束")).status_code == 303
+    assert "冻结于" not in (await platform.client.get(page)).text
+
+
+async def test_the_audit_page_verifies_the_ledger_and_only_supervisors_see_these_pages(
+    platform: Platform,
+) -> None:
+    holder = await platform.onboard("enterprise")
+    await platform.confirmed(holder, "CS")
+    await sign_in(platform, (await platform.regulator()).key)
+    audit = await platform.client.get("/audit")
+    assert audit.status_code == 200 and "账本核验通过" in audit.text and "无差异" in audit.text
+    await sign_in(platform, holder.key)
+    for path in ("/parties", f"/parties/{holder.party}", "/audit"):
+        assert (await platform.client.get(path)).status_code in (403, 404)
+    assert (await platform.get("/api/v1/freezes", holder)).status_code == 403
+
+
+async def test_the_api_refuses_a_freeze_status_it_does_not_know(platform: Platform) -> None:
+    answer = await platform.get("/api/v1/freezes", await platform.regulator(), status="frozen")
+    assert answer.status_code == 400 and answer.json()["field"] == "status"
