@@ -155,6 +155,7 @@ def router() -> Router:
             operations.offer,
             operations.sign,
             operations.decline,
+            operations.sell,
             operations.inventory_page,
             operations.list_package,
             auctions.listing_page,

@@ -31,6 +31,17 @@ class Plain:
     csrf_token: str
 
 
+@dataclass(frozen=True)
+class SaleForm:
+    """A listing's terms for units sold for their owner: a forced sale, a sale under mandate."""
+
+    csrf_token: str
+    mode: str
+    price: str
+    ends_at: str
+    deposit: str = ""
+
+
 def checked(schema: type[M], fields: dict[str, Any]) -> M:
     """``fields`` as ``schema`` takes them; else the API's 400."""
     try:
@@ -71,3 +82,10 @@ def in_cst(local: str) -> str:
     if moment.tzinfo is not None:
         return local
     return moment.replace(tzinfo=CHINA_STANDARD_TIME).isoformat()
+
+
+def sale_fields(mode: str, price: str, ends_at: str, deposit: str) -> dict[str, Any]:
+    """A listing's terms as a forced sale or a sale under mandate takes them (``SaleIn``): the end in
+    China Standard Time, the deposit only if given."""
+    fields = {"mode": mode, "price": price, "ends_at": in_cst(ends_at)}
+    return {**fields, "deposit": deposit} if deposit else fields

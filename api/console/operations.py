@@ -1,6 +1,7 @@
 """The storage-and-operation company's workplace (生态资源储蓄运营, 两山银行), and its depositors':
 acquisition contracts (收储) offered by the operator — buy-out, lease, custody or co-operation — and
-signed or declined by the depositor; the operator's inventory by right, with its county, city and
+signed or declined by the depositor, the units under a mandate listed by the operator for the
+depositor; the operator's inventory by right, with its county, city and
 province roll-ups, cost and mark; and a package (资产包) of its rights listed at a fixed price or by
 auction.
 
@@ -17,11 +18,21 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.access import HOLDERS, reads, writes
 from api.console import figures
-from api.console.forms import Done, Plain, checked, in_cst, made_id, runner, whole_number
+from api.console.forms import (
+    Done,
+    Plain,
+    SaleForm,
+    checked,
+    in_cst,
+    made_id,
+    runner,
+    sale_fields,
+    whole_number,
+)
 from api.console.signing_in import FORM
 from api.console.view import View, ViewDep
-from api.controllers.contracts import AS_DEPOSITOR, DEPOSITORS
-from api.schemas import ContractIn, ListingIn, PathId
+from api.controllers.contracts import AS_DEPOSITOR, AS_OPERATOR, DEPOSITORS
+from api.schemas import ContractIn, ListingIn, PathId, SaleIn
 from market import inventory, listings
 from registry import context as c
 from registry import contracts
@@ -94,6 +105,25 @@ async def sign(view: ViewDep, contract_id: PathId, data: Annotated[Plain, FORM])
 async def decline(view: ViewDep, contract_id: PathId, data: Annotated[Plain, FORM]) -> Redirect:
     await runner(view)(lambda call: contracts.decline(call.work, call.actor, contract_id), status=200)
     return Redirect(f"/contracts?done={contract_id}", status_code=303)
+
+
+@post(
+    "/contracts/{contract_id:str}/sell",
+    name="console-sell-mandate",
+    opt=writes(OPERATOR, subject=AS_OPERATOR),
+)
+async def sell(view: ViewDep, contract_id: PathId, data: Annotated[SaleForm, FORM]) -> Redirect:
+    """List the units under a mandate for their depositor, as ``POST /api/v1/contracts/{id}/sell``
+    does (no lower than the contract's floor price); the listing's page follows."""
+    terms = checked(SaleIn, sale_fields(data.mode, data.price, data.ends_at, data.deposit))
+    spec = listings.ListingSpec(items=(), **terms.model_dump())
+    answer = await runner(view)(
+        lambda call: listings.sale_under_mandate(
+            call.work, call.actor, contract_id, spec, fees_bps=call.fees.bps
+        ),
+        status=201,
+    )
+    return Redirect(f"/listings/{made_id(answer)}", status_code=303)
 
 
 @get("/inventory", name="console-inventory", opt=reads(OPERATOR))

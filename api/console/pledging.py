@@ -15,7 +15,7 @@ from litestar import post
 from litestar.response import Redirect
 
 from api.access import HOLDERS, writes
-from api.console.forms import Plain, checked, in_cst, made_id, runner, whole_number
+from api.console.forms import Plain, checked, made_id, runner, sale_fields, whole_number
 from api.console.signing_in import FORM
 from api.console.view import ViewDep
 from api.controllers.pledges import AS_BANK, AS_OWNER
@@ -57,7 +57,7 @@ class EnforceForm:
     csrf_token: str
     method: str
     valuation: str = ""  # 折价: an appraiser's valuation; empty for the value the owner agreed
-    mode: str = ""  # a forced sale's listing terms
+    mode: str = ""  # a forced sale's listing terms (``api.console.forms.SaleForm``)
     price: str = ""
     ends_at: str = ""
     deposit: str = ""
@@ -122,8 +122,7 @@ async def enforce(view: ViewDep, pledge_id: PathId, data: Annotated[EnforceForm,
     the bank is then shown."""
     fields: dict[str, Any] = {"method": data.method}
     if data.method == pledges.EnforcementMethod.SALE:
-        sale = {"mode": data.mode, "price": data.price, "ends_at": in_cst(data.ends_at)}
-        fields["sale"] = {**sale, **({"deposit": data.deposit} if data.deposit else {})}
+        fields["sale"] = sale_fields(data.mode, data.price, data.ends_at, data.deposit)
     elif data.valuation:
         fields["valuation"] = data.valuation
     asked = checked(EnforceIn, fields)

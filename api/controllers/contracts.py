@@ -13,6 +13,7 @@ from registry import context as c
 from registry import contracts
 
 AS_DEPOSITOR = party_to("contract", "contract_id", "depositor")
+AS_OPERATOR = party_to("contract", "contract_id", "operator")
 DEPOSITORS = (c.PartyKind.PERSON, c.PartyKind.COLLECTIVE, c.PartyKind.ENTERPRISE)
 
 
@@ -57,7 +58,7 @@ class ContractController(Controller):
     @post(
         "/{contract_id:str}/sell",
         summary="List the units under your mandate for the depositor (operator)",
-        opt=writes(c.PartyKind.OPERATOR, subject=party_to("contract", "contract_id", "operator")),
+        opt=writes(c.PartyKind.OPERATOR, subject=AS_OPERATOR),
     )
     async def sell(
         self, contract_id: PathId, data: JSONBody[SaleIn], act: ActDep

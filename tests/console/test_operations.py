@@ -9,6 +9,7 @@ import re
 import pytest
 from httpx import Response
 
+from market.pricing import CHINA_STANDARD_TIME
 from tests.console.test_sign_in import sign_in, token_of
 from tests.platform import START, Member, Platform
 
@@ -122,3 +123,40 @@ async def test_a_depositor_may_not_offer_and_an_operator_may_not_sign_for_its_de
     await sign_in(platform, household.key)
     assert (await platform.client.get("/inventory")).status_code == 403
     assert 'action="/contracts"' not in (await platform.client.get("/contracts")).text
+
+
+async def test_an_operator_lists_units_under_its_mandate_for_the_depositor(platform: Platform) -> None:
+    household, operator = (
+        await platform.onboard("person", "360982"),
+        await platform.onboard("operator", "361028"),
+    )
+    forest = await platform.confirmed(household, "FR")
+    body = {
+        "depositor": household.party,
+        "issuance": forest["id"],
+        "quantity": "156.35",
+        "term_start": TODAY.isoformat(),
+        "term_end": (TODAY + dt.timedelta(days=60)).isoformat(),
+        "mode": "cooperation",
+        "floor_price": "1000.00",
+    }
+    offered = await platform.post("/api/v1/contracts", operator, body)
+    assert (
+        await platform.post(f"/api/v1/contracts/{offered.json()['id']}/sign", household)
+    ).status_code == 200
+    action = f"/contracts/{offered.json()['id']}/sell"
+    await sign_in(platform, operator.key)
+    page = await platform.client.get("/contracts")
+    assert f'action="{action}"' in page.text and "¥1,000.00" in page.text  # the floor shown
+    ends = (
+        (platform.now + dt.timedelta(days=1))
+        .astimezone(CHINA_STANDARD_TIME)
+        .isoformat(timespec="minutes")[:16]
+    )
+    terms = {"csrf_token": token_of(page), "mode": "sealed", "ends_at": ends}
+    cheap = await platform.client.post(action, data={**terms, "price": "900.00"}, follow_redirects=False)
+    assert cheap.status_code == 422 and "price" in cheap.text  # below the floor, as the API refuses it
+    listed = await platform.client.post(action, data={**terms, "price": "1000.00"}, follow_redirects=False)
+    assert listed.status_code == 303 and listed.headers["location"].startswith("/listings/"), listed.text
+    listing = (await platform.get(f"/api/v1{listed.headers['location']}")).json()
+    assert listing["seller"] == household.party and listing["mode"] == "sealed"
