@@ -41,6 +41,7 @@ from api.console import (
     supervision,
     trading,
     transfers,
+    valuing,
 )
 from api.console.problems import error_page
 from api.console.sessions import Sessions, signed_in
@@ -176,6 +177,8 @@ def router() -> Router:
             pledging.agree_value,
             pledging.record_default,
             pledging.enforce,
+            valuing.valuation_list,
+            valuing.record,
             transfers.offer_list,
             transfers.propose,
             transfers.accept,

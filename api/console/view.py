@@ -54,6 +54,7 @@ NAVIGATION = (  # route name, label: shown to those the route admits
     ("console-collateral", N_("Collateral check")),
     ("console-pledges", N_("Pledges")),
     ("console-cash-desk", N_("Cash desk")),
+    ("console-valuations", N_("Valuations")),
     ("console-review", N_("Applications to confirm")),
     ("console-proposals", N_("Proposals")),
     ("console-cases", N_("Surveillance cases")),
