@@ -1,6 +1,7 @@
 """What waits on the signed-in user, counted in the header and listed at ``/inbox``: contracts offered
-to its party to sign, pledge requests to its bank to register, proposals another user made that it
-may decide, and for regulators the applications to confirm and the open surveillance cases.
+to its party to sign, negotiated offers made to it, pledge requests to its bank to register,
+proposals another user made that it may decide, and for regulators the applications to confirm and
+the open surveillance cases.
 
 Each is read by the same use case as its page, and shown only to a user who may open that page. It
 is worked out from the records as they are, when a page is drawn: nothing is stored, so nothing can
@@ -11,13 +12,18 @@ disagree with them. What has happened, rather than what waits, is the user's not
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from api.console.locale import N_
 from api.platform import Platform
-from market import cases
+from market import cases, negotiated
+from market.negotiated import OfferStatus
 from registry import context as c
 from registry import contracts, decisions, pledges, rights
 from registry.contracts import ContractStatus
 from registry.pledges import PledgeStatus
+
+OFFERS_COUNTED = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +41,10 @@ async def waiting(platform: Platform, actor: c.Actor, may: Callable[[str], bool]
             offered = await contracts.of_party(session, actor, status=ContractStatus.OFFERED)
             mine = [x for x in offered if x.depositor == actor.party_id]
             found.append(Waiting(N_("Contracts to sign"), len(mine), "/contracts"))
+        if may("console-accept-offer"):
+            found.append(
+                Waiting(N_("Offers to answer"), await _offers_to_answer(session, actor, platform), "/offers")
+            )
         if may("console-register-pledge"):
             asked = await pledges.of_party(session, actor, status=PledgeStatus.REQUESTED)
             mine_to_register = [x for x in asked if x.bank == actor.party_id]
@@ -49,3 +59,17 @@ async def waiting(platform: Platform, actor: c.Actor, may: Callable[[str], bool]
         if may("console-acknowledge"):
             found.append(Waiting(N_("Open surveillance cases"), await cases.count_open(session), "/cases"))
     return [item for item in found if item.count]
+
+
+async def _offers_to_answer(session: AsyncSession, actor: c.Actor, platform: Platform) -> int:
+    """Open negotiated offers naming the party as their buyer (the first page of them is plenty to count)."""
+    found = await negotiated.list_offers(
+        session,
+        actor,
+        status=OfferStatus.OPEN,
+        after=None,
+        limit=OFFERS_COUNTED,
+        bps=platform.fee_bps,
+        now=platform.now(),
+    )
+    return sum(1 for offer in found if offer.buyer == actor.party_id)

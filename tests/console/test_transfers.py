@@ -65,6 +65,7 @@ async def test_an_offer_made_in_the_console_is_accepted_declined_or_withdrawn(pl
     await sign_in(platform, buyer.key)
     received = await platform.client.get("/offers")
     assert f'action="/offers/{first}/accept"' in received.text and "¥4,500.00" in received.text
+    assert "待答复的协议转让要约" in (await platform.client.get("/inbox")).text  # waiting on the buyer
     stolen = await press(platform, stranger, first, "accept")
     api_stolen = await platform.post(f"/api/v1/offers/{first}/accept", stranger)
     assert stolen.status_code == api_stolen.status_code >= 400  # not its offer: as the API's guard answers
