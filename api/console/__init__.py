@@ -125,6 +125,7 @@ def router() -> Router:
             signing_in.sign_out,
             signing_in.account,
             trading.holdings_page,
+            trading.provenance,
             applying.applications,
             applying.apply,
             trading.trade,

@@ -1,7 +1,7 @@
 """The holder's workplace (enterprises, village collectives, persons and 两山银行 operators): what the
-party holds, with serial ranges, and its cash with what is reserved; the order ticket, which shows
-what an order comes to (years, value, fee, cash held) before it is sent; open orders, with cancel;
-fills, each with its printable trade confirmation (``api.console.documents``).
+party holds, with serial ranges and how it came by them, and its cash with what is reserved; the
+order ticket, which shows what an order comes to (years, value, fee, cash held) before it is sent;
+open orders, with cancel; fills, each with its printable trade confirmation (``api.console.documents``).
 
 Reads go through the API's read calls; orders go through the sequencer by the API's own runner
 (``api.work.Act``), their form's one-time key standing for the Idempotency-Key header, so a form sent
@@ -24,7 +24,7 @@ from api.console.signing_in import FORM
 from api.console.view import View, ViewDep
 from api.controllers.orders import OWN_ORDER
 from api.paging import Cursor, after_int, page
-from api.schemas import OrderIn, PathId
+from api.schemas import IssuancePath, OrderIn, PathId
 from market import data, orders, quotes
 from market.tables import OrderStatus, Side
 from registry import cash, holdings
@@ -57,6 +57,22 @@ async def holdings_page(view: ViewDep) -> Template:
         account = await cash.account(session, actor, actor.party_id)
         classes = await figures.class_names(session)
     return view.render("holdings.html", holdings=held, account=account, classes=classes)
+
+
+@get("/holdings/{issuance_id:int}", name="console-provenance", opt=reads(*HOLDERS))
+async def provenance(view: ViewDep, issuance_id: IssuancePath, cursor: Cursor = None) -> Template:
+    """How the party came by its units of one right and what has moved since, oldest first, with the
+    other side by name: the right's lines of ``GET /api/v1/parties/{id}/statement``."""
+    actor = view.actor
+    async with view.platform.database.reads() as session:
+        lines = await holdings.statement(
+            session, actor, actor.party_id, issuance_id=issuance_id, after=after_int(cursor), limit=FILLS_PAGE
+        )
+        names = await figures.party_names(session, {x.counterparty for x in lines if x.counterparty}, actor)
+    listed = page(lines, FILLS_PAGE, lambda line: line.id)
+    return view.render(
+        "provenance.html", issuance=issuance_id, lines=listed.items, following=listed.next_cursor, names=names
+    )
 
 
 @get("/trade", name="console-trade", opt=reads(*HOLDERS))

@@ -59,7 +59,7 @@ async def test_holdings_show_units_with_serials_and_cash_with_reserves(platform:
 
 
 async def test_an_order_from_the_ticket_trades_and_its_fill_has_a_confirmation(platform: Platform) -> None:
-    _, buyer, issued = await _market(platform)
+    seller, buyer, issued = await _market(platform)
     instrument = issued["instrument"]
     quote = await platform.client.get(
         "/trade/quote",
@@ -78,6 +78,12 @@ async def test_an_order_from_the_ticket_trades_and_its_fill_has_a_confirmation(p
     assert await platform.holdings(buyer) == {(issued["id"], "active"): "200"}
     trade = (await platform.get("/api/v1/fills", buyer)).json()["items"][0]["trade"]
     assert f'href="/trade/confirmations/{trade}"' in page.text
+
+    holding = f"/holdings/{issued['id']}"
+    assert f'href="{holding}"' in (await platform.client.get("/holdings")).text
+    provenance = await platform.client.get(holding)  # how the buyer came by its units: from the seller
+    assert provenance.status_code == 200 and "转入" in provenance.text and "200" in provenance.text
+    assert seller.party in provenance.text  # a village collective: by id, its name not the buyer's to read
 
 
 async def test_a_form_sent_twice_enters_one_order(platform: Platform) -> None:
