@@ -7,15 +7,16 @@ Public data names no party: the tape carries trade ids, prices, quantities and t
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, CompoundSelect, func, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from market import engine as e
 from market.errors import UnknownTrade
 from market.exchange import Exchange, Levels, Published, scales, terms_of
 from market.pricing import CHINA_STANDARD_TIME, trading_day
-from market.tables import FillRow, MarketRulesRow, OrderRow, OrderStatus
+from market.tables import BidRow, FillRow, ListingItemRow, MarketRulesRow, OfferRow, OrderRow, OrderStatus
 from registry import context as c
 from registry.quantities import Money, Quantity
 from registry.tables import InstrumentRow
@@ -187,6 +188,22 @@ async def own_fill(session: AsyncSession, actor: c.Actor, trade_id: str) -> OwnF
     if not found:
         raise UnknownTrade("trade", trade=trade_id)
     return found[0]
+
+
+async def traded_issuance(session: AsyncSession, trade_id: str) -> int | None:
+    """The right a trade delivered, whichever way it was struck: on the book (the sell order's), by a
+    negotiated offer, or by a listing's one item (a package's trade delivers several)."""
+    query: CompoundSelect[Any] = union_all(
+        select(OrderRow.issuance_id)
+        .join(FillRow, FillRow.sell_order_id == OrderRow.id)
+        .where(FillRow.trade_id == trade_id),
+        select(OfferRow.issuance_id).where(OfferRow.trade_id == trade_id),
+        select(ListingItemRow.issuance_id)
+        .join(BidRow, BidRow.listing_id == ListingItemRow.listing_id)
+        .where(BidRow.trade_id == trade_id),
+    )
+    found: int | None = (await session.execute(query)).scalar()
+    return found
 
 
 async def _own_fills(

@@ -2,7 +2,8 @@
 print stylesheet drops the console's chrome):
 
 - the trade confirmation (成交确认书), made from the trade's own ledger entry — the parties, what was
-  delivered (the serial ranges) and paid, each side's fee — for the trade's parties; its QR code
+  delivered (the serial ranges) and paid, each side's fee — for the trade's parties, whether it was
+  struck on the book, by a negotiated offer or a listing; its QR code
   opens the entry's page in the ledger explorer, where its inclusion proof is checked in the browser;
 - the certificate of a confirmed right (确权证明), public as the register is: the right's facts and
   its confirmation's ledger entry; its QR code opens the right's page in the public register;
@@ -18,7 +19,6 @@ from typing import Annotated, Any
 import segno
 from litestar import get, post
 from litestar.response import Redirect, Template
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.access import HOLDERS, public, reads, writes
@@ -31,11 +31,10 @@ from api.platform import Platform
 from api.schemas import CertificatePath, IssuancePath, PathId, RetireIn
 from market import data
 from market.errors import UnknownTrade
-from market.tables import FillRow, OrderRow
 from registry import certificates, units
 from registry import events as ev
 from registry.divisions import all_divisions
-from registry.tables import InstrumentRow
+from registry.tables import InstrumentRow, IssuanceRow
 from settlement.certificates import with_inclusion
 from settlement.merkle import leaf_hash
 
@@ -52,29 +51,35 @@ class Settled:
 
     seq: int
     leaf_hash: str
+    at: str  # RFC 3339, as the entry records it
     body: dict[str, Any]
 
 
 @get("/trade/confirmations/{trade_id:str}", name="console-confirmation", opt=reads(*HOLDERS))
 async def confirmation(view: ViewDep, trade_id: PathId) -> Template:
-    """A party's confirmation of one of its trades; to anyone else the trade does not exist."""
+    """A party's confirmation of one of its trades, struck on the book, by a negotiated offer or a
+    listing; to anyone else the trade does not exist."""
     actor = view.actor
     async with view.platform.database.reads() as session:
-        fill = await data.own_fill(session, actor, trade_id)
         entry = await settled_entry(session, view.platform, trade_id)
+        if actor.party_id not in (entry.body["seller"], entry.body["buyer"]):
+            raise UnknownTrade("trade", trade=trade_id)
         names = await figures.party_names(session, {entry.body["seller"], entry.body["buyer"]}, actor)
         classes = await figures.class_names(session)
-        instrument = await session.get(InstrumentRow, fill.instrument)
-        traded = (instrument.symbol, instrument.asset_class) if instrument else (fill.instrument, "")
+        issuance = await session.get(IssuanceRow, entry.body["issuance"])
+        assert issuance is not None  # the entry delivered it
+        instrument = (
+            await session.get(InstrumentRow, issuance.instrument_id) if issuance.instrument_id else None
+        )
     verify, qr = verification(view, f"/ledger/entry?seq={entry.seq}")
     return view.render(
         "confirmation.html",
-        fill=fill,
+        trade=trade_id,
         entry=entry,
         names=names,
         classes=classes,
-        symbol=traded[0],
-        asset_class=traded[1],
+        symbol=instrument.symbol if instrument else None,
+        asset_class=issuance.asset_class,
         verify=verify,
         qr=qr,
     )
@@ -82,12 +87,7 @@ async def confirmation(view: ViewDep, trade_id: PathId) -> Template:
 
 async def settled_entry(session: AsyncSession, platform: Platform, trade_id: str) -> Settled:
     """The ``trade.settled`` entry of ``trade_id``, among the entries about the issuance it delivered."""
-    delivered = (
-        select(OrderRow.issuance_id)
-        .join(FillRow, FillRow.sell_order_id == OrderRow.id)
-        .where(FillRow.trade_id == trade_id)
-    )
-    issuance = (await session.execute(delivered)).scalar()
+    issuance = await data.traded_issuance(session, trade_id)
     found = await entry_about(session, platform, issuance, {ev.TradeSettled.kind}, ("trade", trade_id))
     if found is None:
         raise UnknownTrade("trade", trade=trade_id)
@@ -103,7 +103,7 @@ async def entry_about(
     for seq, raw in await platform.ledger.about(session, issuance) if issuance is not None else []:
         entry = json.loads(raw)
         if entry["kind"] in kinds and entry["body"].get(naming[0]) == naming[1]:
-            found = Settled(seq, leaf_hash(raw).hex(), entry["body"])
+            found = Settled(seq, leaf_hash(raw).hex(), entry["at"], entry["body"])
     return found
 
 

@@ -125,8 +125,14 @@ async def test_a_fixed_price_is_bought_whole_and_an_unbid_listing_cancelled(plat
     )
     bought = await press(platform, buyer, listing, "buy")
     assert bought.status_code == 303, bought.text
-    assert (await state(platform, listing))["status"] == "sold"
+    sold = await state(platform, listing)
+    assert sold["status"] == "sold"
     assert await platform.holdings(buyer) == {(issued["id"], "active"): "10"}
+    trade = sold["results"][0]["trade"]
+    confirmation = f"/trade/confirmations/{trade}"
+    assert f'href="{confirmation}"' in (await platform.client.get(f"/listings/{listing}")).text
+    printed = await platform.client.get(confirmation)  # the buyer's 成交确认书 of a listing's trade
+    assert printed.status_code == 200 and "¥500.00" in printed.text and trade in printed.text
     again = await press(platform, buyer, other, "cancel")
     api = await platform.post(f"/api/v1/listings/{other}/cancel", buyer)
     assert again.status_code == api.status_code >= 400  # not its listing: as the API's guard answers

@@ -76,7 +76,12 @@ async def test_an_offer_made_in_the_console_is_accepted_declined_or_withdrawn(pl
     assert await status(platform, buyer, first) == "accepted"
     assert await platform.holdings(buyer) == {(issued["id"], "active"): "100"}
     trade = (await platform.get(f"/api/v1/offers/{first}", buyer)).json()["trade"]
-    assert trade in (await platform.client.get("/offers")).text  # the trade that settled it
+    assert f'href="/trade/confirmations/{trade}"' in (await platform.client.get("/offers")).text
+    printed = await platform.client.get(f"/trade/confirmations/{trade}")  # its 成交确认书
+    assert printed.status_code == 200 and "¥4,500.00" in printed.text
+    await sign_in(platform, stranger.key)
+    assert (await platform.client.get(f"/trade/confirmations/{trade}")).status_code == 404
+    await sign_in(platform, buyer.key)
     assert (await press(platform, buyer, second, "decline")).status_code == 303
     assert (await press(platform, seller, third, "withdraw")).status_code == 303
     assert [await status(platform, seller, x) for x in (second, third)] == ["declined", "withdrawn"]
