@@ -128,6 +128,7 @@ class Settings:
     sequencer_queue: int = QUEUED  # writes that may wait for the sequencer; beyond, 503
     webhook_interval_s: float = 2.0  # how often the dispatcher looks for entries to deliver
     webhook_plain_http: bool = False  # http:// endpoints allowed (development only)
+    webhook_private_addresses: bool = False  # endpoints at private addresses allowed (an intranet)
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -157,5 +158,9 @@ class Settings:
             webhook_interval_s=float(os.environ.get("LIANGSHAN_WEBHOOK_INTERVAL_S", "2")),
             webhook_plain_http=parse_flag(
                 os.environ.get("LIANGSHAN_WEBHOOK_PLAIN_HTTP", "no"), "LIANGSHAN_WEBHOOK_PLAIN_HTTP"
+            ),
+            webhook_private_addresses=parse_flag(
+                os.environ.get("LIANGSHAN_WEBHOOK_PRIVATE_ADDRESSES", "no"),
+                "LIANGSHAN_WEBHOOK_PRIVATE_ADDRESSES",
             ),
         )

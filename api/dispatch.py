@@ -4,11 +4,13 @@ its endpoint, signed per Standard Webhooks, and log the attempt (``settlement.de
 Subscriptions are served side by side, each in order: a round sends at most one entry to each, waits
 for all the answers, logs them in one write, and goes on while anything is due (up to ``ROUNDS``
 rounds a run). Nothing is sent inside a transaction, so a slow endpoint holds up no writer. Redirects
-are not followed: an endpoint answers for itself.
+are not followed: an endpoint answers for itself; nor is anything sent to a host that resolves to a
+private address unless the deployment allows it (``settlement.webhooks.Endpoints``).
 """
 
 import asyncio
 import logging
+import socket
 
 import httpx
 
@@ -53,7 +55,17 @@ async def _send(client: httpx.AsyncClient, platform: Platform, attempt: Attempt)
     message = standard_webhooks.message_id(attempt.webhook, attempt.seq)
     headers = {**standard_webhooks.headers(secret, message, at, attempt.body), "content-type": JSON}
     try:
+        if refused := platform.webhook_endpoints.refusal(await _addresses(attempt.url)):
+            return Outcome(attempt, at, None, refused)
         answer = await client.post(attempt.url, content=attempt.body, headers=headers)
-    except httpx.HTTPError as exc:
+    except (httpx.HTTPError, OSError) as exc:
         return Outcome(attempt, at, None, f"{type(exc).__name__}: {exc}")
     return Outcome(attempt, at, answer.status_code)
+
+
+async def _addresses(url: str) -> list[str]:
+    """The addresses the endpoint's host resolves to now. The connection resolves it again: a name
+    that changes its answer in between (DNS rebinding) is not stopped by this look."""
+    host = httpx.URL(url).host
+    found = await asyncio.get_running_loop().getaddrinfo(host, None, type=socket.SOCK_STREAM)
+    return [str(info[4][0]) for info in found]

@@ -25,6 +25,7 @@ from settlement.cosignature import Cosigner
 from settlement.ledger import Ledger, current_key, current_size
 from settlement.signing_key import SigningKeyError, load_or_create
 from settlement.unit_of_work import Clock, UnitOfWork, random_id, system_clock
+from settlement.webhooks import Endpoints
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +45,7 @@ class Platform:
     witnesses: tuple[Cosigner, ...] = ()  # whose cosignatures of checkpoints are kept and served
     surveillance: Thresholds = field(default_factory=Thresholds)  # when alerts are raised
     sequencer_queue: int = QUEUED  # writes that may wait for the sequencer
-    webhook_plain_http: bool = False  # http:// webhook endpoints allowed (development only)
+    webhook_endpoints: Endpoints = field(default_factory=Endpoints)  # where webhooks may deliver
     attestor: Attestor = field(init=False)
     sequencer: Sequencer = field(init=False)  # the one writer of units, cash and books (market.sequencer)
 
@@ -107,7 +108,7 @@ async def build_platform(settings: Settings, clock: Clock = system_clock) -> Asy
             witnesses=tuple(Cosigner.of(key) for key in settings.witnesses),
             surveillance=settings.surveillance,
             sequencer_queue=settings.sequencer_queue,
-            webhook_plain_http=settings.webhook_plain_http,
+            webhook_endpoints=Endpoints(settings.webhook_plain_http, settings.webhook_private_addresses),
         )
         async with platform.sequencer.running():
             yield platform

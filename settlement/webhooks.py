@@ -9,9 +9,11 @@ Secrets are shown once, when made, and kept sealed (``settlement.sealing``).
 """
 
 import datetime as dt
+import ipaddress
 import secrets
 from dataclasses import dataclass, replace
 from enum import StrEnum
+from urllib.parse import urlsplit
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -42,6 +44,43 @@ class UnknownEntryKind(InvalidInput):
 class PlainHttpEndpoint(InvalidInput):
     title = "Endpoint not https"
     template = "a webhook endpoint must be an https:// address"
+
+
+class PrivateEndpoint(InvalidInput):
+    title = "Endpoint not public"
+    template = "a webhook endpoint must be at a public address; {address} is private, loopback or link-local"
+
+
+@dataclass(frozen=True, slots=True)
+class Endpoints:
+    """Where webhooks may deliver: ``https://`` at public addresses, unless the deployment allows
+    ``http://`` (development) or private, loopback and link-local addresses (an intranet, development)
+    — the platform must not be made to post into its own network by whoever subscribes."""
+
+    plain_http: bool = False
+    private: bool = False
+
+    def check(self, url: str) -> None:
+        if not (url.startswith("https://") or (self.plain_http and url.startswith("http://"))):
+            raise PlainHttpEndpoint("url")
+        host = urlsplit(url).hostname or ""
+        try:
+            literal = ipaddress.ip_address(host)
+        except ValueError:
+            return  # a name: its addresses are checked when it is delivered to (``refusal``)
+        if not self.private and not public(literal):
+            raise PrivateEndpoint("url", address=host)
+
+    def refusal(self, addresses: list[str]) -> str | None:
+        """Why a delivery to a host resolved to ``addresses`` must not be sent, if it must not."""
+        if self.private:
+            return None
+        hidden = [address for address in addresses if not public(ipaddress.ip_address(address))]
+        return f"the endpoint resolves to {hidden[0]}, which is not a public address" if hidden else None
+
+
+def public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    return address.is_global and not address.is_multicast
 
 
 class TooManyWebhooks(RuleBroken):
@@ -91,11 +130,10 @@ def _webhook(row: WebhookRow) -> Webhook:
 
 
 async def subscribe(
-    work: c.Work, actor: c.Actor, *, url: str, kinds: list[str] | None, sealer: Sealer, plain_http: bool
+    work: c.Work, actor: c.Actor, *, url: str, kinds: list[str] | None, sealer: Sealer, endpoints: Endpoints
 ) -> NewWebhook:
     """Subscribe ``url`` to the entries naming the actor's party from now on."""
-    if not (url.startswith("https://") or (plain_http and url.startswith("http://"))):
-        raise PlainHttpEndpoint("url")
+    endpoints.check(url)
     known = entry_kinds()
     for index, kind in enumerate(kinds or ()):
         if kind not in known:

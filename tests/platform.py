@@ -138,7 +138,12 @@ class OverlappingClient(AsyncTestClient[Litestar]):
 
 @functools.cache
 def _app(
-    database_url: str, key_path: Path, fee_bps: int, limits: Limits, witnesses: tuple[str, ...] = ()
+    database_url: str,
+    key_path: Path,
+    fee_bps: int,
+    limits: Limits,
+    witnesses: tuple[str, ...] = (),
+    private_webhooks: bool = True,
 ) -> tuple[Litestar, Clock, Settings]:
     """The app for these settings, built once: building it (Litestar registers and inspects every
     route) costs more than a test's requests. Each test runs its own lifespan on it (a fresh platform,
@@ -148,7 +153,8 @@ def _app(
     clock and runs them itself (``Platform.advance``), so that nothing waits on the wall clock.
 
     Rate limits are off unless a test sets them: every test's requests come from one address, many
-    with the clock standing still."""
+    with the clock standing still. Webhooks may deliver to private addresses unless a test says not,
+    as a deployment does: the tests' receivers listen on http://127.0.0.1."""
     clock = Clock()
     settings = Settings(
         database_url=database_url,
@@ -157,7 +163,8 @@ def _app(
         expiry_interval_s=3600,
         market_interval_s=3600,
         webhook_interval_s=3600,
-        webhook_plain_http=True,  # the tests' receivers listen on http://127.0.0.1
+        webhook_plain_http=True,
+        webhook_private_addresses=private_webhooks,
         limits=limits,
         witnesses=witnesses,
     )
@@ -198,8 +205,9 @@ class Platform:
         fee_bps: int = 0,
         limits: Limits = UNLIMITED,
         witnesses: tuple[str, ...] = (),
+        private_webhooks: bool = True,
     ) -> AsyncIterator["Platform"]:
-        app, clock, settings = _app(database_url, key_path, fee_bps, limits, witnesses)
+        app, clock, settings = _app(database_url, key_path, fee_bps, limits, witnesses, private_webhooks)
         clock.reset()
         # The test client runs the app on its own event loop; the test reads and writes the database
         # through a platform of its own, built the same way, on the test's loop.

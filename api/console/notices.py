@@ -120,7 +120,7 @@ async def subscribe(view: ViewDep, data: Annotated[Subscription, FORM]) -> Templ
             url=asked.url,
             kinds=asked.kinds,
             sealer=call.platform.ledger.sealer,
-            plain_http=call.platform.webhook_plain_http,
+            endpoints=call.platform.webhook_endpoints,
         ),
         status=201,
     )

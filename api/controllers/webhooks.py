@@ -38,7 +38,7 @@ class WebhookController(Controller):
                 url=data.url,
                 kinds=data.kinds,
                 sealer=call.platform.ledger.sealer,
-                plain_http=call.platform.webhook_plain_http,
+                endpoints=call.platform.webhook_endpoints,
             )
         )
 

@@ -5,6 +5,7 @@ after its attempts — and nothing its party may not read."""
 
 import datetime as dt
 import json
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -234,3 +235,33 @@ async def test_a_rotation_of_the_ledgers_key_seals_the_secrets_again_under_the_n
     assert Sealer(signing_key.load(tmp_path / "new.key")).open(row.secret, row.id) == secret
     with pytest.raises(SealBroken):
         platform.core.ledger.sealer.open(row.secret, row.id)  # the retired key's seal is gone
+
+
+@pytest.fixture
+async def deployed(database_url: str, ledger_key: Path) -> AsyncIterator[Platform]:
+    """A platform whose webhooks deliver only to public addresses, as deployed (``http://`` still
+    allowed, for the tests' receiver)."""
+    async with Platform.start(database_url, ledger_key, private_webhooks=False) as running:
+        yield running
+
+
+@pytest.mark.parametrize(
+    "url", ["https://10.1.2.3/hook", "https://169.254.169.254/latest/meta-data", "https://[::1]/hook"]
+)
+async def test_an_endpoint_at_a_private_address_is_refused(deployed: Platform, url: str) -> None:
+    bank = await deployed.onboard("bank")
+    refused = await deployed.post("/api/v1/webhooks", bank, {"url": url})
+    assert refused.status_code == 422 and refused.json()["field"] == "url", refused.text
+    assert (await deployed.get("/api/v1/webhooks", bank)).json() == []
+
+
+async def test_nothing_is_sent_to_a_name_that_resolves_to_a_private_address(deployed: Platform) -> None:
+    bank, owner = await deployed.onboard("bank"), await deployed.onboard("enterprise")
+    with receiver() as endpoint:
+        by_name = endpoint.url.replace("127.0.0.1", "localhost")
+        made = await subscribe(deployed, bank, by_name)  # a name: looked up when it is delivered to
+        await pledge_asked(deployed, owner, bank)
+        await deployed.deliver()
+    assert endpoint.received == []
+    (attempt,) = await log(deployed, bank, made["webhook"]["id"])
+    assert attempt["status"] == "pending" and "not a public address" in attempt["last_error"]
