@@ -392,6 +392,14 @@ async def describe_user(session: AsyncSession, actor: c.Actor, user_id: str) -> 
     return await _described(session, row)
 
 
+async def users_of(session: AsyncSession, actor: c.Actor, party_id: str) -> list[User]:
+    """A party's users with their keys (never the keys themselves), oldest first: to its own users and
+    its supervisors."""
+    actor.require_sight_of(party_id)
+    query = select(UserRow).where(UserRow.party_id == party_id).order_by(UserRow.created_at, UserRow.id)
+    return [await _described(session, row) for row in (await session.execute(query)).scalars()]
+
+
 async def _described(session: AsyncSession, row: UserRow) -> User:
     query = select(ApiKeyRow).where(ApiKeyRow.user_id == row.id).order_by(ApiKeyRow.created_at, ApiKeyRow.id)
     keys = [_key(k) for k in (await session.execute(query)).scalars()]

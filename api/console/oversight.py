@@ -1,5 +1,5 @@
 """The regulator's view of the parties (参与方监管): every party, paged, with those frozen marked; a
-party's page with its record, holdings, cash and live freezes, where a regulator proposes to freeze
+party's page with its record, users, holdings, cash and live freezes, where a regulator proposes to freeze
 the party or some of its units (四眼原则: another regulator approves on the proposals page), unfreezes
 the party and releases a freeze; and the ledger audit, verified end to end and replayed against the
 database, as ``GET /api/v1/supervision/audit`` answers it.
@@ -18,11 +18,11 @@ from api.console import figures
 from api.console.forms import Done, Plain, checked, made_id, runner, whole_number
 from api.console.signing_in import FORM
 from api.console.supervision import Reason
-from api.console.view import KIND_LABELS, ViewDep
+from api.console.view import KIND_LABELS, ROLE_LABELS, ViewDep
 from api.paging import Cursor, after, page
 from api.schemas import EncumberIn, PathId, ReasonIn
 from market import audit
-from registry import cash, decisions, freezes, holdings, parties, party_sight, units
+from registry import cash, credentials, decisions, freezes, holdings, parties, party_sight, units
 from registry import context as c
 from registry.divisions import all_divisions
 
@@ -68,8 +68,10 @@ async def party_page(view: ViewDep, party_id: PathId, done: Done = None) -> Temp
             session, actor, owner=party_id, status=freezes.FreezeStatus.LIVE, after=None, limit=PARTIES_PAGE
         )
         classes = await figures.class_names(session)
+        users = await credentials.users_of(session, actor, party_id)
     return view.render(
         "party.html",
+        users=users,
         party=party,
         frozen_at=frozen.get(party_id),
         holdings=held,
@@ -78,6 +80,7 @@ async def party_page(view: ViewDep, party_id: PathId, done: Done = None) -> Temp
         freezes=live,
         classes=classes,
         kinds=KIND_LABELS,
+        roles=ROLE_LABELS,
         divisions=all_divisions(),
         done=done,
     )

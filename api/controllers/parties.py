@@ -104,6 +104,15 @@ class PartyController(Controller):
         )
 
     @get(
+        "/{party_id:str}/users",
+        summary="The party's users, their roles and keys' prefixes and use (the party itself, regulators)",
+        opt=reads(subject=OWN_OR_SUPERVISED),
+    )
+    async def users(self, party_id: PathId, platform: PlatformDep, actor: ActorDep) -> list[credentials.User]:
+        async with platform.database.reads() as session:
+            return await credentials.users_of(session, actor, party_id)
+
+    @get(
         "/{party_id:str}/holdings",
         summary="Units held, by issuance and state, with their serials (the party itself, regulators)",
         opt=reads(subject=OWN_OR_SUPERVISED),

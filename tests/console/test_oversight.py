@@ -37,6 +37,8 @@ async def test_a_regulator_freezes_units_from_a_party_page_and_releases_them(pla
     page = f"/parties/{holder.party}"
     shown = await platform.client.get(page)
     assert "96.000" in shown.text and str(issued["id"]) in shown.text  # its holding
+    (user,) = (await platform.get(f"/api/v1/parties/{holder.party}/users", regulator)).json()
+    assert user["name"] in shown.text and user["keys"][0]["prefix"] in shown.text  # its users
 
     fields = {"issuance": str(issued["id"]), "quantity": "10.000", "reason": "环保督察：超标排放"}
     too_many = await press(platform, regulator, page, f"{page}/freezes", **{**fields, "quantity": "1000.000"})
@@ -88,6 +90,9 @@ async def test_the_audit_page_verifies_the_ledger_and_only_supervisors_see_these
     for path in ("/parties", f"/parties/{holder.party}", "/audit"):
         assert (await platform.client.get(path)).status_code in (403, 404)
     assert (await platform.get("/api/v1/freezes", holder)).status_code == 403
+    assert len((await platform.get(f"/api/v1/parties/{holder.party}/users", holder)).json()) == 1  # its own
+    stranger = await platform.onboard("enterprise")
+    assert (await platform.get(f"/api/v1/parties/{holder.party}/users", stranger)).status_code == 404
 
 
 async def test_the_api_refuses_a_freeze_status_it_does_not_know(platform: Platform) -> None:
