@@ -161,7 +161,7 @@ async def _consent(client: AsyncTestClient[Litestar], managers: dict[str, Caller
 async def _webhook(client: AsyncTestClient[Litestar], managers: dict[str, Caller]) -> None:
     """The bank subscribes an endpoint: the webhook routes have one to read and delete."""
     made = await client.post(
-        "/api/v1/webhooks", json={"url": "https://127.0.0.1:9/hooks"}, headers=managers["bank"].headers
+        "/api/v1/webhooks", json={"url": "https://loans.example.cn/hooks"}, headers=managers["bank"].headers
     )
     assert made.status_code == 201, made.text
 

@@ -158,6 +158,30 @@ def test_a_collective_follows_its_application_to_its_certificate(
     playwright.expect(page.get_by_role("heading", level=1)).to_have_text("确权证明")
     photograph(page, shots, "right-certificate")
 
+    page.get_by_role("link", name="我的确权申请", exact=True).click()  # and applies for another right
+    page.get_by_label("资产类别").select_option("CS")
+    page.get_by_role("button", name="填写申请表").click()
+    attributes = fresh("CS", 7002)
+    page.get_by_label("行政区划").select_option("361028")
+    page.get_by_label("年份").fill("2025")
+    page.get_by_label("数量").fill("3000")
+    for name in ("project_id", "methodology", "verifier", "monitoring_start", "monitoring_end"):
+        page.locator(f'[name="attribute.{name}"]').fill(attributes[name])
+    page.locator('[name="attribute.standard"]').select_option(attributes["standard"])
+    page.locator('[name="attribute.project_type"]').select_option(attributes["project_type"])
+    page.locator('[name="attribute.parcels"]').fill("361028-012-003\n361028-012-004")
+    page.screenshot(path=shots / "application-form.zh-CN.png", full_page=True)
+    page.get_by_role("button", name="提交申请").click()
+    playwright.expect(page.get_by_role("status")).to_contain_text("已提交")
+    filed = page.get_by_role("status").locator("code").inner_text()
+    with platform.api() as api:
+        found = api.get(f"/api/v1/applications/{filed}", headers=platform.market.seller.headers).json()
+    assert (found["status"], found["quantity"], found["attributes"]["parcels"]) == (
+        "pending",
+        "3000",
+        ["361028-012-003", "361028-012-004"],
+    ), found
+
 
 def test_the_public_checks_an_entrys_proof_in_the_browser(
     platform: Served, page: "playwright.Page", shots: Path
@@ -224,6 +248,31 @@ def test_a_regulator_confirms_a_big_right_with_a_second_regulator(
         closed = api.get(f"/api/v1/supervision/cases/{case_id}", headers=platform.auth("REVIEWER")).json()
     assert closed["status"] == "closed" and closed["note"].startswith("经核查"), closed
 
+    page.get_by_role("link", name="参与方", exact=True).click()  # freezes units of an enterprise's
+    photograph(page, shots, "parties")
+    page.locator(f'a[href="/parties/{platform.party("ENTERPRISE")}"]').click()
+    freeze = page.locator('section[aria-labelledby="party-freezes"]')
+    freeze.get_by_label("数量", exact=True).fill("1")
+    freeze.get_by_label("理由").fill("环保督察：排放数据待核实")
+    freeze.get_by_role("button", name="提议冻结").click()
+    playwright.expect(page.get_by_role("status")).to_contain_text("已完成")
+    sign_in(page, platform.keys["REGULATOR_KEY"])  # the other regulator approves (四眼原则)
+    page.get_by_role("link", name="待复核", exact=True).click()
+    page.locator("tr", has_text="环保督察").get_by_role("button", name="批准").click()
+    playwright.expect(page.get_by_role("status")).to_contain_text("已决定")
+    page.goto(f"/parties/{platform.party('ENTERPRISE')}")
+    live = page.locator('section[aria-labelledby="party-freezes"] table')
+    playwright.expect(live).to_contain_text("环保督察")
+    photograph(page, shots, "party")
+    with platform.api() as api:
+        frozen = api.get("/api/v1/freezes", params={"status": "live"}, headers=platform.auth("REGULATOR"))
+    assert [x["reason"] for x in frozen.json()["items"]] == ["环保督察：排放数据待核实"], frozen.text
+    live.get_by_role("button", name="解除").click()
+    playwright.expect(page.locator("main")).to_contain_text("无。")
+    page.get_by_role("link", name="账本审计", exact=True).click()
+    playwright.expect(page.get_by_role("status")).to_contain_text("账本核验通过")
+    photograph(page, shots, "audit")
+
 
 def test_a_bank_checks_collateral_and_registers_a_pledge(
     platform: Served, page: "playwright.Page", shots: Path
@@ -246,18 +295,26 @@ def test_a_bank_checks_collateral_and_registers_a_pledge(
     page.locator("main").get_by_role("button", name="核验").click()
     playwright.expect(page.locator("main")).to_contain_text("¥900,000.00")
     photograph(page, shots, "collateral")
-    due = (dt.date.today() + dt.timedelta(days=180)).isoformat()
-    pledge = {
-        "issuance": right["issuance"],
-        "bank": platform.party("BANK"),
-        "quantity": right["quantity"],
-        "loan": "100000.00",
-        "loan_term_end": due,
-    }
-    with platform.api() as api:
-        requested = api.post("/api/v1/pledges", json=pledge, headers=owner)
-        assert requested.status_code == 201, requested.text
-    pledge_id = requested.json()["id"]
+    page.get_by_role("link", name="评估", exact=True).click()
+    page.get_by_label("权利编号").first.fill(str(right["issuance"]))
+    page.get_by_role("button", name="查看评估记录").click()
+    playwright.expect(page.locator("main table")).to_contain_text("¥900,000.00")
+    photograph(page, shots, "valuations")
+
+    sign_in(page, platform.keys["ENTERPRISE_KEY"])  # the owner asks the bank for a loan
+    page.get_by_role("link", name="质押", exact=True).click()
+    asking = page.locator('section[aria-labelledby="pledge-title"]')
+    asking.get_by_label("权利", exact=True).select_option(str(right["issuance"]))
+    asking.get_by_label("银行", exact=True).select_option(platform.party("BANK"))
+    asking.get_by_label("数量", exact=True).fill(right["quantity"])
+    asking.get_by_label("担保贷款金额（元）").fill("100000.00")
+    asking.get_by_label("贷款到期日").fill((dt.date.today() + dt.timedelta(days=180)).isoformat())
+    asking.get_by_label("违约后通知期（天）").fill("0")
+    asking.get_by_label("银行可依约提前宣布违约").check()
+    asking.get_by_role("button", name="向银行申请").click()
+    playwright.expect(page.get_by_role("status")).to_contain_text("已完成")
+    pledge_id = page.get_by_role("status").locator("code").inner_text()
+    sign_in(page, platform.keys["BANK_KEY"])
     page.get_by_role("link", name="质押", exact=True).click()
     photograph(page, shots, "pledges")
     page.locator(f"#pledge-{pledge_id}").get_by_role("button", name="办理质押登记").click()
@@ -269,6 +326,24 @@ def test_a_bank_checks_collateral_and_registers_a_pledge(
     photograph(page, shots, "pledge-notice")
     page.get_by_role("link", name="资金存管", exact=True).click()
     photograph(page, shots, "cash-desk")
+
+    page.get_by_role("link", name="质押", exact=True).click()  # the loan defaults; the bank sells
+    card = page.locator(f"#pledge-{pledge_id}")
+    card.get_by_label("违约原因").select_option("declared")
+    card.get_by_role("button", name="登记违约").click()
+    playwright.expect(page.locator(f"#pledge-{pledge_id}")).to_contain_text("已违约")
+    card = page.locator(f"#pledge-{pledge_id}")
+    card.get_by_label("出售方式").select_option("english")
+    card.get_by_label("单价或起拍单价（元）").fill("30.00")
+    card.get_by_label("截止时间（北京时间）").fill(
+        (dt.date.today() + dt.timedelta(days=7)).isoformat() + "T10:00"
+    )
+    card.get_by_role("button", name="挂牌强制变卖").click()
+    playwright.expect(page.locator("main")).to_contain_text("进行中")
+    listing = page.url.rsplit("/", 1)[-1]
+    with platform.api() as api:
+        sale = api.get(f"/api/v1/listings/{listing}").json()
+    assert sale["seller"] == me["id"] and sale["mode"] == "english", sale
 
 
 def test_an_operator_buys_out_a_collectives_right_and_lists_a_package(
@@ -362,3 +437,6 @@ def test_a_collective_auctions_units_and_offers_more_to_an_enterprise_which_bids
         own = platform.auth("ENTERPRISE")
         held = api.get(f"/api/v1/parties/{platform.party('ENTERPRISE')}/holdings", headers=own).json()
     assert ("active", "50") in [(h["state"], h["quantity"]) for h in held if h["issuance"] == issuance]
+    page.locator(f"#offer-{offer}").get_by_role("link", name="成交确认书").click()
+    playwright.expect(page.get_by_role("heading", level=1)).to_have_text("成交确认书")
+    playwright.expect(page.locator("main")).to_contain_text("¥2,250.00")  # 50 at 45.00
