@@ -20,6 +20,7 @@ from litestar.response import Redirect, Template
 from api.access import HOLDERS, reads, writes
 from api.console import figures
 from api.console.forms import Done, checked, made_id, runner, whole_number
+from api.console.locale import N_
 from api.console.signing_in import FORM
 from api.console.view import ViewDep
 from api.paging import Cursor, after, page
@@ -30,6 +31,37 @@ from registry.divisions import Division, all_divisions
 
 APPLICATIONS_PAGE = 20
 ATTRIBUTE = "attribute."  # a form field's prefix for the attribute it fills
+# the words for the attributes the shipped classes declare; a class defined later shows its own names
+ATTRIBUTE_WORDS = {
+    "project_id": N_("Project number"),
+    "standard": N_("Standard"),
+    "methodology": N_("Methodology"),
+    "project_type": N_("Project type"),
+    "monitoring_start": N_("Monitoring period starts"),
+    "monitoring_end": N_("Monitoring period ends"),
+    "verifier": N_("Verifier"),
+    "parcels": N_("Parcel numbers"),
+    "boundary": N_("Boundary"),
+    "area_ha": N_("Area (hectares)"),
+    "pollutant": N_("Pollutant"),
+    "medium": N_("Discharged into"),
+    "permit_no": N_("Discharge permit number"),
+    "basin": N_("River basin"),
+    "term_start": N_("Term starts"),
+    "term_end": N_("Term ends"),
+    "unit_no": N_("Real-estate unit number"),
+    "right_kind": N_("Kind of right"),
+    "lin_ban": N_("Forest compartment (林班)"),
+    "xiao_ban": N_("Sub-compartment (小班)"),
+    "place": N_("Location"),
+    "species": N_("Tree species"),
+    "forest_type": N_("Forest category"),
+    "form": N_("Form"),
+    "wetland_type": N_("Wetland type"),
+    "quality_grade": N_("Quality grade"),
+    "restoration_project": N_("Restoration project"),
+    "acceptance_date": N_("Accepted on"),
+}
 ClassChoice = Annotated[str | None, QueryParameter(max_length=8, description="the asset class to apply for")]
 
 
@@ -122,6 +154,7 @@ async def applications(
         fields=fields_of(chosen.attribute_schema) if chosen else [],
         divisions=divisions_by_city() if chosen else [],
         for_others=view.actor.kind == c.PartyKind.OPERATOR,
+        words=ATTRIBUTE_WORDS,
         done=done,
     )
 
