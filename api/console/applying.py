@@ -23,6 +23,7 @@ from api.console.forms import Done, checked, made_id, runner, whole_number
 from api.console.locale import N_
 from api.console.signing_in import FORM
 from api.console.view import ViewDep
+from api.controllers.applications import file_as_asked
 from api.paging import Cursor, after, page
 from api.schemas import ApplicationIn
 from registry import assets, rights
@@ -176,17 +177,5 @@ async def apply(view: ViewDep, data: Annotated[dict[str, str], FORM]) -> Redirec
             "attributes": attributes_from(data, fields_of(cls.attribute_schema)),
         },
     )
-    answer = await runner(view, data.get("form_key"))(
-        lambda call: rights.file_application(
-            call.work,
-            call.actor,
-            holder_id=asked.holder or call.actor.party_id,
-            asset_class=asked.asset_class,
-            division_code=asked.division,
-            vintage=asked.vintage,
-            quantity=asked.quantity,
-            attributes=asked.attributes,
-        ),
-        status=201,
-    )
+    answer = await file_as_asked(runner(view, data.get("form_key")), asked)
     return Redirect(f"/applications?done={made_id(answer)}", status_code=303)

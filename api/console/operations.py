@@ -31,7 +31,7 @@ from api.console.forms import (
 )
 from api.console.signing_in import FORM
 from api.console.view import View, ViewDep
-from api.controllers.contracts import AS_DEPOSITOR, AS_OPERATOR, DEPOSITORS
+from api.controllers.contracts import AS_DEPOSITOR, AS_OPERATOR, DEPOSITORS, sell_as_asked
 from api.schemas import ContractIn, ListingIn, PathId, SaleIn
 from market import inventory, listings
 from registry import context as c
@@ -116,13 +116,7 @@ async def sell(view: ViewDep, contract_id: PathId, data: Annotated[SaleForm, FOR
     """List the units under a mandate for their depositor, as ``POST /api/v1/contracts/{id}/sell``
     does (no lower than the contract's floor price); the listing's page follows."""
     terms = checked(SaleIn, sale_fields(data.mode, data.price, data.ends_at, data.deposit))
-    spec = listings.ListingSpec(items=(), **terms.model_dump())
-    answer = await runner(view)(
-        lambda call: listings.sale_under_mandate(
-            call.work, call.actor, contract_id, spec, fees_bps=call.fees.bps
-        ),
-        status=201,
-    )
+    answer = await sell_as_asked(runner(view), contract_id, terms)
     return Redirect(f"/listings/{made_id(answer)}", status_code=303)
 
 

@@ -18,9 +18,8 @@ from api.access import HOLDERS, writes
 from api.console.forms import Plain, checked, made_id, runner, sale_fields, whole_number
 from api.console.signing_in import FORM
 from api.console.view import ViewDep
-from api.controllers.pledges import AS_BANK, AS_OWNER
+from api.controllers.pledges import AS_BANK, AS_OWNER, enforce_as_asked
 from api.schemas import AgreedValueIn, DefaultIn, EnforceIn, PathId, PledgeIn
-from market import listings
 from registry import context as c
 from registry import enforcement, pledges
 
@@ -126,15 +125,7 @@ async def enforce(view: ViewDep, pledge_id: PathId, data: Annotated[EnforceForm,
     elif data.valuation:
         fields["valuation"] = data.valuation
     asked = checked(EnforceIn, fields)
+    answer = await enforce_as_asked(runner(view), pledge_id, asked)
     if asked.sale is None:
-        valuation = asked.valuation
-        await runner(view)(
-            lambda call: enforcement.take_at_value(call.work, call.actor, pledge_id, valuation), status=200
-        )
         return Redirect(f"/pledges?done={pledge_id}", status_code=303)
-    spec = listings.ListingSpec(items=(), **asked.sale.model_dump())
-    answer = await runner(view)(
-        lambda call: listings.forced_sale(call.work, call.actor, pledge_id, spec, fees_bps=call.fees.bps),
-        status=201,
-    )
     return Redirect(f"/listings/{made_id(answer)}", status_code=303)

@@ -25,18 +25,7 @@ class ApplicationController(Controller):
         opt=writes(*HOLDERS),
     )
     async def file(self, data: JSONBody[ApplicationIn], act: ActDep) -> Response[rights.Application]:
-        return await act(
-            lambda call: rights.file_application(
-                call.work,
-                call.actor,
-                holder_id=data.holder or call.actor.party_id,
-                asset_class=data.asset_class,
-                division_code=data.division,
-                vintage=data.vintage,
-                quantity=data.quantity,
-                attributes=data.attributes,
-            )
-        )
+        return await file_as_asked(act, data)
 
     @get(
         "",
@@ -105,6 +94,24 @@ class ApplicationController(Controller):
         return await act(
             lambda call: rights.reject_application(call.work, call.actor, application_id, data.reason)
         )
+
+
+async def file_as_asked(act: Act, asked: ApplicationIn) -> Response[Any]:
+    """File the application ``asked`` describes (201): the API's route and the console's form both
+    file by this."""
+    return await act(
+        lambda call: rights.file_application(
+            call.work,
+            call.actor,
+            holder_id=asked.holder or call.actor.party_id,
+            asset_class=asked.asset_class,
+            division_code=asked.division,
+            vintage=asked.vintage,
+            quantity=asked.quantity,
+            attributes=asked.attributes,
+        ),
+        status=201,
+    )
 
 
 async def confirm_or_propose(platform: Platform, act: Act, application_id: str) -> Response[Any]:

@@ -1,13 +1,15 @@
 """``/contracts``: acquisition contracts (收储) between operators (两山银行) and depositors, and sales
 under mandate."""
 
+from typing import Any
+
 from litestar import Controller, Response, get, post
 from litestar.params import JSONBody
 
 from api.access import ActorDep, party_to, reads, writes
 from api.platform import PlatformDep
 from api.schemas import ContractIn, ContractStatusQuery, PathId, SaleIn
-from api.work import ActDep
+from api.work import Act, ActDep
 from market import listings
 from registry import context as c
 from registry import contracts
@@ -63,9 +65,16 @@ class ContractController(Controller):
     async def sell(
         self, contract_id: PathId, data: JSONBody[SaleIn], act: ActDep
     ) -> Response[listings.Listing]:
-        spec = listings.ListingSpec(items=(), **data.model_dump())
-        return await act(
-            lambda call: listings.sale_under_mandate(
-                call.work, call.actor, contract_id, spec, fees_bps=call.fees.bps
-            )
-        )
+        return await sell_as_asked(act, contract_id, data)
+
+
+async def sell_as_asked(act: Act, contract_id: str, asked: SaleIn) -> Response[Any]:
+    """List the units under a mandate on the terms ``asked`` (201): the API's route and the console's
+    contracts page both sell by this."""
+    spec = listings.ListingSpec(items=(), **asked.model_dump())
+    return await act(
+        lambda call: listings.sale_under_mandate(
+            call.work, call.actor, contract_id, spec, fees_bps=call.fees.bps
+        ),
+        status=201,
+    )

@@ -1,6 +1,8 @@
 """``/pledges``: pledges (质押) from the owner's consent through the bank's registration to release, or
 to default, the owner's notice and lawful enforcement (折价 or forced sale)."""
 
+from typing import Any
+
 from litestar import Controller, Response, get, post
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import JSONBody
@@ -16,7 +18,7 @@ from api.schemas import (
     PledgeStatusQuery,
     RegisterPledgeIn,
 )
-from api.work import ActDep
+from api.work import Act, ActDep
 from market import listings
 from registry import context as c
 from registry import enforcement, pledges
@@ -133,13 +135,19 @@ class PledgeController(Controller):
     async def enforce(
         self, pledge_id: PathId, data: JSONBody[EnforceIn], act: ActDep
     ) -> Response[pledges.Pledge]:
-        if data.sale is None:  # the schema gives sale terms exactly for method sale
-            valuation = data.valuation
-            return await act(
-                lambda call: enforcement.take_at_value(call.work, call.actor, pledge_id, valuation)
-            )
-        spec = listings.ListingSpec(items=(), **data.sale.model_dump())
+        return await enforce_as_asked(act, pledge_id, data)
+
+
+async def enforce_as_asked(act: Act, pledge_id: str, asked: EnforceIn) -> Response[Any]:
+    """Enforce as ``asked``: 折价 (200, the pledge) or a forced sale (201, its listing). The API's
+    route and the console's pledges page both enforce by this."""
+    if asked.sale is None:  # the schema gives sale terms exactly for method sale
+        valuation = asked.valuation
         return await act(
-            lambda call: listings.forced_sale(call.work, call.actor, pledge_id, spec, fees_bps=call.fees.bps),
-            status=201,
+            lambda call: enforcement.take_at_value(call.work, call.actor, pledge_id, valuation), status=200
         )
+    spec = listings.ListingSpec(items=(), **asked.sale.model_dump())
+    return await act(
+        lambda call: listings.forced_sale(call.work, call.actor, pledge_id, spec, fees_bps=call.fees.bps),
+        status=201,
+    )
