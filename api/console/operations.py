@@ -37,9 +37,11 @@ from market import inventory, listings
 from registry import context as c
 from registry import contracts
 from registry.divisions import all_divisions
+from registry.quantities import Money
 
 OPERATOR = c.PartyKind.OPERATOR
 DUE_DAYS = 90  # contracts falling due within, as the API's report counts them by default
+BAR_LENGTH = 400  # the chart's longest bar, in its viewBox
 PICK, QUANTITY = "pick-", "quantity-"  # a package's lines: pick-N ticked, quantity-N its units
 
 
@@ -129,12 +131,34 @@ async def inventory_page(view: ViewDep, listed: Done = None) -> Template:
     return view.render(
         "inventory.html",
         report=report,
+        bars=city_bars(report.rollups),
         classes=classes,
         divisions=all_divisions(),
         listed=listed,
         pick=PICK,
         quantity=QUANTITY,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Bar:
+    """One city's market value in the inventory's chart, its bar's length scaled to the largest."""
+
+    division: str
+    value: Money
+    length: int  # of BAR_LENGTH
+
+
+def city_bars(rollups: list[inventory.Rollup]) -> list[Bar]:
+    """Market value by city (地级市), every asset class together, largest first: the chart drawn on the
+    server beside the roll-up's table."""
+    by_city: dict[str, Money] = {}
+    for roll in rollups:
+        if roll.level == "city":
+            by_city[roll.division] = by_city.get(roll.division, Money(0)) + Money.read(roll.market_value)
+    largest = max((value.fen for value in by_city.values()), default=0)
+    ranked = sorted(by_city.items(), key=lambda item: -item[1].fen)
+    return [Bar(city, value, BAR_LENGTH * value.fen // largest if largest else 0) for city, value in ranked]
 
 
 async def own_inventory(view: View, session: AsyncSession) -> inventory.Report:

@@ -64,6 +64,8 @@ async def test_an_operator_buys_out_a_right_and_lists_it_as_a_package(platform: 
     stock = await platform.client.get("/inventory")
     assert stock.status_code == 200, stock.text
     assert "资溪县" in stock.text or "361028" in stock.text
+    chart = stock.text.split('aria-label="各设区市市值"')[1].split("</svg>")[0]
+    assert "抚州市" in chart  # 资溪县's city, its bar in the chart drawn on the server
     assert f'name="pick-{forest["id"]}"' in stock.text and "¥180,000.00" in stock.text  # its cost
     key = re.search(r'name="form_key" value="([^"]+)"', stock.text)
     assert key is not None
