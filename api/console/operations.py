@@ -1,7 +1,7 @@
 """The storage-and-operation company's workplace (生态资源储蓄运营, 两山银行), and its depositors':
 acquisition contracts (收储) offered by the operator — buy-out, lease, custody or co-operation — and
-signed or declined by the depositor, the units under a mandate listed by the operator for the
-depositor; the operator's inventory by right, with its county, city and
+signed or declined by the depositor, with the payments made under it, the units under a mandate
+listed by the operator for the depositor; the operator's inventory by right, with its county, city and
 province roll-ups, cost and mark; and a package (资产包) of its rights listed at a fixed price or by
 auction.
 
@@ -9,6 +9,7 @@ Every form is the API's own body (``ContractIn``, ``ListingIn``), checked by its
 action the API's use case through its runner.
 """
 
+import json
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -32,15 +33,18 @@ from api.console.forms import (
 from api.console.signing_in import FORM
 from api.console.view import View, ViewDep
 from api.controllers.contracts import AS_DEPOSITOR, AS_OPERATOR, DEPOSITORS, sell_as_asked
+from api.platform import Platform
 from api.schemas import ContractIn, ListingIn, PathId, SaleIn
 from market import inventory, listings
 from registry import context as c
 from registry import contracts
+from registry import events as ev
 from registry.divisions import all_divisions
 from registry.quantities import Money
 
 OPERATOR = c.PartyKind.OPERATOR
 DUE_DAYS = 90  # contracts falling due within, as the API's report counts them by default
+PAYMENT_KINDS = {ev.ContractPaid.kind, ev.ContractProceeds.kind, ev.ContractDistributed.kind}
 BAR_LENGTH = 400  # the chart's longest bar, in its viewBox
 PICK, QUANTITY = "pick-", "quantity-"  # a package's lines: pick-N ticked, quantity-N its units
 
@@ -68,7 +72,36 @@ async def contract_list(view: ViewDep, done: Done = None) -> Template:
         names = await figures.party_names(
             session, {p for x in found for p in (x.operator, x.depositor)}, view.actor
         )
-    return view.render("contracts.html", contracts=found, names=names, done=done)
+        paid = await payments(session, view.platform, found)
+    return view.render("contracts.html", contracts=found, names=names, payments=paid, done=done)
+
+
+@dataclass(frozen=True, slots=True)
+class Payment:
+    """Money that moved under a contract, as its ledger entry says."""
+
+    seq: int
+    kind: str  # contract.paid | contract.proceeds | contract.distributed
+    amount: str
+    at: str
+
+
+async def payments(
+    session: AsyncSession, platform: Platform, found: list[contracts.Contract]
+) -> dict[str, list[Payment]]:
+    """Each contract's payments, oldest first: the yearly rent or minimum dividend and the end-of-term
+    share (operator to depositor), the depositor's payment of the operator's part of a sale, the
+    depositor's share of a package — read from the entries about the contracts' rights, which name both
+    parties."""
+    wanted = {x.id for x in found if x.status != contracts.ContractStatus.OFFERED}
+    paid: dict[str, list[Payment]] = {}
+    for issuance in sorted({x.issuance for x in found if x.id in wanted}):
+        for seq, raw in await platform.ledger.about(session, issuance):
+            entry = json.loads(raw)
+            if entry["kind"] in PAYMENT_KINDS and entry["body"]["contract"] in wanted:
+                payment = Payment(seq, entry["kind"], entry["body"]["amount"], entry["at"])
+                paid.setdefault(entry["body"]["contract"], []).append(payment)
+    return paid
 
 
 @post("/contracts", name="console-offer", opt=writes(OPERATOR))

@@ -162,3 +162,17 @@ async def test_an_operator_lists_units_under_its_mandate_for_the_depositor(platf
     assert listed.status_code == 303 and listed.headers["location"].startswith("/listings/"), listed.text
     listing = (await platform.get(f"/api/v1{listed.headers['location']}")).json()
     assert listing["seller"] == household.party and listing["mode"] == "sealed"
+
+
+async def test_a_leases_yearly_rent_shows_under_the_contract_for_both_parties(platform: Platform) -> None:
+    household, operator, offered = await lease_offered(platform)
+    contract = offered.json()["id"]
+    assert (await platform.post(f"/api/v1/contracts/{contract}/sign", household)).status_code == 200
+    await platform.deposit(operator, "5000.00")
+    await platform.advance(days=366)  # the first contract year is over: the scheduler pays its rent
+    assert (await platform.get("/api/v1/contracts", operator)).json()[0]["years_paid"] == 1
+    for member in (operator, household):
+        await sign_in(platform, member.key)
+        card = (await platform.client.get("/contracts")).text.split(f'id="contract-{contract}"')[1]
+        payments = card.split("</article>")[0]
+        assert "合同项下收付款" in payments and "¥1,000.00" in payments and "/ledger/entry?seq=" in payments
