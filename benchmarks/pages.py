@@ -80,6 +80,12 @@ def pages(server: Server, keys: dict[str, str]) -> dict[str, tuple[str, str | No
         "offers": ("/offers", "ENTERPRISE_KEY"),
         "inbox": ("/inbox", "ENTERPRISE_KEY"),
         "webhooks": ("/webhooks", "BANK_KEY"),
+        "application_form": ("/applications?asset_class=FR", "COLLECTIVE_KEY"),
+        "provenance": (f"/holdings/{market.issuance}", "BUYER_KEY"),
+        "parties": ("/parties", "REGULATOR_KEY"),
+        "party": (f"/parties/{keys['ENTERPRISE_PARTY']}", "REGULATOR_KEY"),
+        "valuations": (f"/valuations?issuance={market.issuance}", "OPERATOR_KEY"),
+        "audit": ("/audit", "REGULATOR_KEY"),
     }
 
 

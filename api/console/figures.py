@@ -76,9 +76,8 @@ async def class_names(session: AsyncSession) -> dict[str, tuple[str, str]]:
     return {code: (name, name_zh) for code, name, name_zh in rows.all()}
 
 
-async def banks(session: AsyncSession) -> list[tuple[str, str]]:
-    """Every bank's id and name (an organisation's name is public), by name: whom an owner may pledge to."""
-    query = (
-        select(PartyRow.id, PartyRow.name).where(PartyRow.kind == c.PartyKind.BANK).order_by(PartyRow.name)
-    )
+async def organisations(session: AsyncSession, *kinds: c.PartyKind) -> list[tuple[str, str]]:
+    """The id and name of every party of ``kinds`` (organisations, whose names are public), by name:
+    the banks an owner may pledge to, the buyers a seller may offer units to."""
+    query = select(PartyRow.id, PartyRow.name).where(PartyRow.kind.in_(kinds)).order_by(PartyRow.name)
     return [(party, name) for party, name in (await session.execute(query)).all()]

@@ -96,7 +96,7 @@ async def pledge_list(view: ViewDep, done: Done = None) -> Template:
         found = await pledges.of_party(session, actor, status=None)
         names = await figures.party_names(session, {p for x in found for p in (x.owner, x.bank)}, actor)
         held = await holdings.holdings(session, actor, actor.party_id) if asks else []
-        banks = await figures.banks(session) if asks else []
+        banks = await figures.organisations(session, BANK) if asks else []
     free = [x for x in held if x.state == "active"]
     return view.render(
         "pledges.html",

@@ -21,9 +21,11 @@ from api.controllers.offers import AS_BUYER, AS_SELLER
 from api.paging import Cursor, after, page
 from api.schemas import OfferIn, PathId
 from market import negotiated
+from registry import context as c
 from registry import holdings
 
 OFFERS_PAGE = 50
+BUYERS = (c.PartyKind.ENTERPRISE, c.PartyKind.OPERATOR)  # organisations, suggested by name
 
 
 @dataclass(frozen=True)
@@ -52,11 +54,19 @@ async def offer_list(view: ViewDep, cursor: Cursor = None, done: Done = None) ->
             now=platform.now(),
         )
         names = await figures.party_names(session, {p for x in found for p in (x.seller, x.buyer)}, actor)
-        held = await holdings.holdings(session, actor, actor.party_id) if view.may("console-propose") else []
+        proposes = view.may("console-propose")
+        held = await holdings.holdings(session, actor, actor.party_id) if proposes else []
+        buyers = await figures.organisations(session, *BUYERS) if proposes else []
     listed = page(found, OFFERS_PAGE, lambda offer: offer.id)
     free = [x for x in held if x.state == "active"]
     return view.render(
-        "offers.html", offers=listed.items, following=listed.next_cursor, names=names, free=free, done=done
+        "offers.html",
+        offers=listed.items,
+        following=listed.next_cursor,
+        names=names,
+        free=free,
+        buyers=[(party, name) for party, name in buyers if party != actor.party_id],
+        done=done,
     )
 
 

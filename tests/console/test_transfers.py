@@ -48,6 +48,9 @@ async def test_an_offer_made_in_the_console_is_accepted_declined_or_withdrawn(pl
     buyer, stranger = await platform.onboard("enterprise"), await platform.onboard("enterprise")
     await platform.deposit(buyer, "100000.00")
     fields = {"buyer": buyer.party, "issuance": str(issued["id"]), "quantity": "100", "price": "45.00"}
+    await sign_in(platform, seller.key)
+    page = await platform.client.get("/offers")
+    assert f'<option value="{buyer.party}">' in page.text  # the buyers suggested by name (organisations)
     bad = await offer(platform, seller, **{**fields, "buyer": "nobody"})
     api_body = {**fields, "issuance": issued["id"], "buyer": "nobody", "deadline": platform.later(days=1)}
     api = await platform.post("/api/v1/offers", seller, api_body)
