@@ -41,6 +41,7 @@ from api.console import (
     supervision,
     trading,
     transfers,
+    users,
     valuing,
 )
 from api.console.problems import error_page
@@ -123,7 +124,12 @@ def router() -> Router:
             signing_in.sign_in_form,
             signing_in.sign_in,
             signing_in.sign_out,
-            signing_in.account,
+            users.account,
+            users.issue_key,
+            users.rotate_key,
+            users.revoke_key,
+            users.disable,
+            users.add_user,
             trading.holdings_page,
             trading.provenance,
             applying.applications,

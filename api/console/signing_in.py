@@ -1,6 +1,6 @@
 """Signing in and out of the console: an API key exchanged for a session cookie
 (``api.console.sessions``), checked by the API's own credential lookup (``api.access.credential_of``)
-under the API's rate limits on keys (``api.rate_limits``), and the signed-in user's account page."""
+under the API's rate limits on keys (``api.rate_limits``); the account page is ``api.console.users``."""
 
 from dataclasses import dataclass
 from typing import Annotated
@@ -12,7 +12,7 @@ from litestar.exceptions import NotAuthorizedException
 from litestar.params import Body, QueryParameter
 from litestar.response import Redirect, Template
 
-from api.access import credential_of, public, reads
+from api.access import credential_of, public
 from api.console import sessions
 from api.console.view import StoreDep, ViewDep, who_is
 from api.rate_limits import Limiter, client_address
@@ -77,10 +77,3 @@ async def sign_out(view: ViewDep, store: StoreDep, data: Annotated[SignOut, FORM
     store.close(sessions.cookie_token(view.request.scope))
     gone = Cookie(key=sessions.COOKIE, value="", path="/", httponly=True, samesite="lax", max_age=0)
     return Redirect("/", status_code=303, cookies=[gone])
-
-
-@get("/account", name="console-account", opt=reads())
-async def account(view: ViewDep) -> Template:
-    session = view.request.scope.get("state", {}).get("session")
-    ends = min(session.seen + sessions.IDLE, session.started + sessions.LIFETIME) if session else None
-    return view.render("account.html", session_ends=ends)

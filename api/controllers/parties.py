@@ -3,6 +3,7 @@ and freezing a whole party (regulators, four eyes); ``/users``: a user's keys an
 lifetime (issue, rotate, revoke, disable)."""
 
 from dataclasses import dataclass
+from typing import Any
 
 from litestar import Controller, Response, get, post
 from litestar.openapi import ResponseSpec
@@ -10,9 +11,9 @@ from litestar.params import JSONBody
 
 from api.access import EVERYONE, ActorDep, party_to, reads, writes, writes_own
 from api.paging import Cursor, Limit, Page, after, after_int, page
-from api.platform import PlatformDep
+from api.platform import Platform, PlatformDep
 from api.schemas import IssuanceQuery, PartyIn, PathId, ReasonIn, RoleIn, RotationIn, UserIn
-from api.work import ActDep
+from api.work import Act, ActDep
 from registry import cash, credentials, decisions, holdings, parties, party_sight
 from registry import context as c
 
@@ -88,20 +89,7 @@ class PartyController(Controller):
     async def add_user(
         self, party_id: PathId, data: JSONBody[UserIn], platform: PlatformDep, act: ActDep
     ) -> Response[credentials.IssuedKey]:
-        async with platform.database.reads() as session:
-            four_eyes = await credentials.needs_four_eyes(session, party_id)
-        if four_eyes:
-            return await act(
-                lambda call: decisions.propose_user(
-                    call.work, call.actor, party_id=party_id, name=data.name, role=data.role
-                ),
-                status=202,
-            )
-        return await act(
-            lambda call: credentials.add_user(
-                call.work, call.actor, party_id=party_id, name=data.name, role=data.role
-            )
-        )
+        return await add_user_as_asked(platform, act, party_id, data)
 
     @get(
         "/{party_id:str}/users",
@@ -198,6 +186,26 @@ class PartyController(Controller):
         return await act(
             lambda call: parties.unfreeze_party(call.work, call.actor, party_id=party_id, reason=data.reason)
         )
+
+
+async def add_user_as_asked(platform: Platform, act: Act, party_id: str, asked: UserIn) -> Response[Any]:
+    """Add the user ``asked`` describes (201, its key), or for a party whose users take four eyes
+    propose it (202): the API's route and the console's account page both add users by this."""
+    async with platform.database.reads() as session:
+        four_eyes = await credentials.needs_four_eyes(session, party_id)
+    if four_eyes:
+        return await act(
+            lambda call: decisions.propose_user(
+                call.work, call.actor, party_id=party_id, name=asked.name, role=asked.role
+            ),
+            status=202,
+        )
+    return await act(
+        lambda call: credentials.add_user(
+            call.work, call.actor, party_id=party_id, name=asked.name, role=asked.role
+        ),
+        status=201,
+    )
 
 
 class MeController(Controller):
