@@ -140,6 +140,10 @@ def test_an_enterprise_enters_an_order_that_trades_prints_its_confirmation_and_r
     page.get_by_role("link", name="持仓与资金", exact=True).click()
     playwright.expect(page.locator("main")).to_contain_text("150")
     photograph(page, shots, "holdings")
+    page.get_by_role("link", name="取得经过").first.click()  # how it came by them: bought from the seller
+    playwright.expect(page.locator("main table")).to_contain_text("转入")
+    photograph(page, shots, "provenance")
+    page.get_by_role("link", name="持仓与资金", exact=True).click()
     retire = page.locator('section[aria-labelledby="retire-title"]')
     retire.get_by_label("数量", exact=True).fill("10")
     retire.get_by_label("受益方").fill("资溪县绿色出行")
@@ -326,6 +330,11 @@ def test_a_bank_checks_collateral_and_registers_a_pledge(
     photograph(page, shots, "pledge-notice")
     page.get_by_role("link", name="资金存管", exact=True).click()
     photograph(page, shots, "cash-desk")
+    page.get_by_role("link", name="Webhook 订阅", exact=True).click()
+    photograph(page, shots, "webhooks")
+    page.get_by_role("link", name="我的账户", exact=True).click()
+    playwright.expect(page.locator('section[aria-labelledby="keys-title"]')).to_contain_text("lsk_")
+    photograph(page, shots, "account")
 
     page.get_by_role("link", name="质押", exact=True).click()  # the loan defaults; the bank sells
     card = page.locator(f"#pledge-{pledge_id}")
