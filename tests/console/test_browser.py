@@ -143,7 +143,7 @@ def test_an_enterprise_enters_an_order_that_trades_prints_its_confirmation_and_r
     page.get_by_role("link", name="取得经过").first.click()  # how it came by them: bought from the seller
     playwright.expect(page.locator("main table")).to_contain_text("转入")
     photograph(page, shots, "provenance")
-    page.get_by_role("link", name="持仓与资金", exact=True).click()
+    page.goto("/holdings")
     retire = page.locator('section[aria-labelledby="retire-title"]')
     retire.get_by_label("数量", exact=True).fill("10")
     retire.get_by_label("受益方").fill("资溪县绿色出行")
