@@ -86,6 +86,7 @@ def pages(server: Server, keys: dict[str, str]) -> dict[str, tuple[str, str | No
         "party": (f"/parties/{keys['ENTERPRISE_PARTY']}", "REGULATOR_KEY"),
         "valuations": (f"/valuations?issuance={market.issuance}", "OPERATOR_KEY"),
         "audit": ("/audit", "REGULATOR_KEY"),
+        "audit_report": ("/audit/report", "REGULATOR_KEY"),
     }
 
 
@@ -101,6 +102,11 @@ def consented(http: httpx.Client, keys: dict[str, str]) -> str:
     granted = http.post(f"/api/v1/parties/{party['id']}/consents", json=consent, headers=owner)
     assert granted.status_code == 201, granted.text
     return f"/collateral?owner={party['credit_code']}&issuance={right}"
+
+
+# what is timed beside the pages but not held to their target: the audit verifies and replays the whole
+# ledger, work that grows with it (its page shows at once and fetches the run)
+RUNS = {"audit_report"}
 
 
 def run(report: Report) -> None:
@@ -120,6 +126,7 @@ def run(report: Report) -> None:
                 p95 = statistics.quantiles(found, n=20)[18]
                 report(f"console_{name}_p50_sqlite", statistics.median(found), "ms")
                 report(f"console_{name}_p95_sqlite", p95, "ms")
-                worst = max(worst, p95)
+                if name not in RUNS:
+                    worst = max(worst, p95)
             report("console_worst_page_p95_sqlite", worst, "ms")
             report("console_worst_page_p95_vs_target_sqlite", worst / TARGET_MS, "×")

@@ -179,6 +179,7 @@ def router() -> Router:
             oversight.freeze_units,
             oversight.release_freeze,
             oversight.audit_page,
+            oversight.audit_report,
             pledging.request,
             pledging.withdraw,
             pledging.agree_value,

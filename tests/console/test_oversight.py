@@ -85,9 +85,11 @@ async def test_the_audit_page_verifies_the_ledger_and_only_supervisors_see_these
     await platform.confirmed(holder, "CS")
     await sign_in(platform, (await platform.regulator()).key)
     audit = await platform.client.get("/audit")
-    assert audit.status_code == 200 and "账本核验通过" in audit.text and "无差异" in audit.text
+    assert audit.status_code == 200 and 'hx-get="/audit/report"' in audit.text  # run as the page loads
+    report = await platform.client.get("/audit/report", headers={"HX-Request": "true"})
+    assert "<html" not in report.text and "账本核验通过" in report.text and "无差异" in report.text
     await sign_in(platform, holder.key)
-    for path in ("/parties", f"/parties/{holder.party}", "/audit"):
+    for path in ("/parties", f"/parties/{holder.party}", "/audit", "/audit/report"):
         assert (await platform.client.get(path)).status_code in (403, 404)
     assert (await platform.get("/api/v1/freezes", holder)).status_code == 403
     assert len((await platform.get(f"/api/v1/parties/{holder.party}/users", holder)).json()) == 1  # its own
