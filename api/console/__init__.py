@@ -196,6 +196,7 @@ def router() -> Router:
             exports.statement_csv,
             exports.fills_csv,
             exports.inventory_csv,
+            exports.alerts_csv,
             static,
         ],
         include_in_schema=False,

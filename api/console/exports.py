@@ -1,7 +1,11 @@
 """The console's spreadsheet downloads: a party's holdings, its statement of unit movements and its
-fills, and an operator's inventory, as CSV in UTF-8 with a byte order mark (``api.spreadsheets``), so
-that spreadsheet programs on Chinese Windows read the names. Each reads what the API's own read
-serves the same user; a download holds at most ``ROWS`` rows, the oldest first."""
+fills, an operator's inventory and the regulators' surveillance alerts (cases), as CSV in UTF-8 with
+a byte order mark (``api.spreadsheets``), so that spreadsheet programs on Chinese Windows read the
+names. Each reads what the API's own read serves the same user; a download holds at most ``ROWS``
+rows, the oldest first."""
+
+import datetime as dt
+from dataclasses import dataclass
 
 from litestar import Response, get
 
@@ -9,7 +13,7 @@ from api.access import HOLDERS, reads
 from api.console.operations import own_inventory
 from api.console.view import View, ViewDep
 from api.spreadsheets import as_csv
-from market import data, inventory
+from market import cases, data, inventory
 from registry import context as c
 from registry import holdings
 
@@ -48,3 +52,51 @@ async def inventory_csv(view: ViewDep) -> Response[str]:
     async with view.platform.database.reads() as session:
         report = await own_inventory(view, session)
     return as_csv(report.lines, inventory.Line, _named(view, "inventory"), bom=True)
+
+
+@dataclass(frozen=True, slots=True)
+class Alert:
+    """A surveillance case as a spreadsheet row: its trades and parties listed in their cells."""
+
+    case: int
+    kind: str
+    severity: str
+    status: str
+    market: str
+    detail: str
+    opened_at: dt.datetime
+    trades: list[str]
+    parties: list[str]
+    closed_at: dt.datetime | None
+    note: str | None
+
+
+@get("/cases.csv", name="console-cases-csv", opt=reads(c.PartyKind.REGULATOR))
+async def alerts_csv(view: ViewDep) -> Response[str]:
+    async with view.platform.database.reads() as session:
+        found = await cases.list_cases(session, status=None, kind=None, market=None, after=None, limit=ROWS)
+    rows = [
+        Alert(
+            case.id,
+            case.kind,
+            case.severity,
+            case.status,
+            case.symbol or case.market,
+            case.detail,
+            case.opened_at,
+            [
+                f"{t.trade} {t.at.isoformat()} {t.seller.name}→{t.buyer.name} {t.quantity}@{t.price}"
+                for t in case.trades
+            ],
+            [f"{party.name} {party.id}" for party in case.parties],
+            case.closed.at if case.closed else None,
+            case.note,
+        )
+        for case in found
+    ]
+    return as_csv(rows, Alert, _named(view, "alerts"), bom=True)
+
+
+def _traded(trade: cases.CaseTrade) -> str:
+    parties = f"{trade.seller.name} → {trade.buyer.name}"
+    return f"{trade.trade} {trade.at.isoformat()} {parties} {trade.quantity} @ {trade.price}"

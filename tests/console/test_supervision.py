@@ -3,6 +3,8 @@ application, confirmed by two regulators above the class's threshold (四眼原�
 reason; proposals decided by another user than their proposer; surveillance cases taken up and
 closed with a note — each through the API's own use case, checked through the API."""
 
+import csv
+import io
 import re
 from typing import Any
 
@@ -92,12 +94,18 @@ async def test_a_case_is_taken_up_and_closed_with_a_note(platform: Platform) -> 
     again = await _post(platform, f"/cases/{number}/close", note="again")
     assert again.status_code == 409  # as the API answers a case not taken up
 
+    alerts = await platform.client.get("/cases.csv")  # the alerts for a spreadsheet, names readable
+    assert alerts.status_code == 200 and alerts.content.startswith("\ufeff".encode())
+    rows = list(csv.DictReader(io.StringIO(alerts.content.decode("utf-8-sig"))))
+    closed_row = next(row for row in rows if row["case"] == number)
+    assert closed_row["status"] == "closed" and closed_row["note"] == note and "→" in closed_row["trades"]
+
 
 async def test_the_regulators_pages_are_theirs_alone(platform: Platform) -> None:
     enterprise = await platform.onboard("enterprise")
     application = await _application(platform, enterprise, "10.000")
     await sign_in(platform, enterprise.key)
-    for path in ("/review", "/cases"):
+    for path in ("/review", "/cases", "/cases.csv"):
         assert (await platform.client.get(path)).status_code == 403
     assert (await _post(platform, f"/review/{application['id']}/confirm")).status_code == 403
     home = await platform.client.get("/")
