@@ -173,6 +173,7 @@ def router() -> Router:
             auctions.bid,
             auctions.cancel,
             oversight.party_list,
+            oversight.onboard,
             oversight.party_page,
             oversight.freeze_party,
             oversight.unfreeze_party,

@@ -153,7 +153,7 @@ async def applications(
         classes=classes,
         chosen=chosen,
         fields=fields_of(chosen.attribute_schema) if chosen else [],
-        divisions=divisions_by_city() if chosen else [],
+        by_city=divisions_by_city() if chosen else [],
         for_others=view.actor.kind == c.PartyKind.OPERATOR,
         words=ATTRIBUTE_WORDS,
         done=done,

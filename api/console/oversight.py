@@ -1,4 +1,5 @@
-"""The regulator's view of the parties (参与方监管): every party, paged, with those frozen marked; a
+"""The supervisors' view of the parties (参与方监管): every party, paged, with those frozen marked, and
+the registrar's form that onboards one (its first manager then added on its page); a
 party's page with its record, users, holdings, cash and live freezes, where a regulator proposes to freeze
 the party or some of its units (四眼原则: another regulator approves on the proposals page), unfreezes
 the party and releases a freeze; and the ledger audit, verified end to end and replayed against the
@@ -8,19 +9,21 @@ Every action is the API's use case through its runner, its form checked by the A
 """
 
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from litestar import get, post
 from litestar.response import Redirect, Template
 
 from api.access import SUPERVISORS, reads, writes
 from api.console import figures
+from api.console.applying import divisions_by_city
 from api.console.forms import Done, Plain, checked, made_id, runner, whole_number
 from api.console.signing_in import FORM
 from api.console.supervision import Reason
-from api.console.view import KIND_LABELS, ROLE_LABELS, ViewDep
+from api.console.view import KIND_LABELS, ROLE_LABELS, View, ViewDep
+from api.controllers.parties import onboard_as_asked
 from api.paging import Cursor, after, page
-from api.schemas import EncumberIn, PathId, ReasonIn
+from api.schemas import EncumberIn, PartyIn, PathId, ReasonIn
 from market import audit
 from registry import cash, credentials, decisions, freezes, holdings, parties, party_sight, units
 from registry import context as c
@@ -28,6 +31,16 @@ from registry.divisions import all_divisions
 
 PARTIES_PAGE = 50
 REGULATOR = c.PartyKind.REGULATOR
+
+
+@dataclass(frozen=True)
+class Onboarding:
+    csrf_token: str
+    form_key: str
+    kind: str
+    name: str
+    division: str
+    identifier: str  # a person's resident id, any other party's unified social credit code
 
 
 @dataclass(frozen=True)
@@ -52,12 +65,29 @@ async def party_list(view: ViewDep, cursor: Cursor = None) -> Template:
         frozen=frozen,
         kinds=KIND_LABELS,
         divisions=all_divisions(),
+        by_city=divisions_by_city(),
     )
+
+
+@post("/parties", name="console-onboard", opt=writes(c.PartyKind.REGISTRAR))
+async def onboard(view: ViewDep, data: Annotated[Onboarding, FORM]) -> Redirect:
+    """Onboard a party, as ``POST /api/v1/parties`` does; its page follows, to add its first manager."""
+    fields = {"kind": data.kind, "name": data.name, "division": data.division}
+    identifier = "resident_id" if data.kind == c.PartyKind.PERSON else "credit_code"
+    asked = checked(PartyIn, {**fields, identifier: data.identifier})
+    answer = await onboard_as_asked(runner(view, data.form_key), asked)
+    made = made_id(answer)
+    return Redirect(f"/parties/{made}?done={made}", status_code=303)
 
 
 @get("/parties/{party_id:str}", name="console-party", opt=reads(*SUPERVISORS))
 async def party_page(view: ViewDep, party_id: PathId, done: Done = None) -> Template:
-    """A party as its supervisors see it: record, holdings, cash and live freezes, with the actions."""
+    return await party_view(view, party_id, done=done)
+
+
+async def party_view(view: View, party_id: str, **shown: Any) -> Template:
+    """A party as its supervisors see it: record, users, holdings, cash and live freezes, with the
+    actions; ``shown``: what a form just did (a user's key issued, a proposal made)."""
     actor = view.actor
     async with view.platform.database.reads() as session:
         party = await party_sight.read_party(session, actor, party_id)
@@ -82,7 +112,7 @@ async def party_page(view: ViewDep, party_id: PathId, done: Done = None) -> Temp
         kinds=KIND_LABELS,
         roles=ROLE_LABELS,
         divisions=all_divisions(),
-        done=done,
+        **{"issued": None, "proposed": None, "done": None, **shown},
     )
 
 

@@ -17,6 +17,7 @@ from litestar.response import Redirect, Template
 from api.access import reads, writes, writes_own
 from api.console import sessions
 from api.console.forms import Done, Plain, checked, runner, whole_number
+from api.console.oversight import party_view
 from api.console.signing_in import FORM
 from api.console.view import ROLE_LABELS, View, ViewDep
 from api.controllers.parties import OWN_OR_SUPERVISED, OWN_PARTY_OR_SUPERVISED, add_user_as_asked
@@ -131,4 +132,7 @@ async def add_user(view: ViewDep, party_id: PathId, data: Annotated[NewUser, FOR
     asked = checked(UserIn, {"name": data.name, "role": data.role})
     answer = await add_user_as_asked(view.platform, runner(view, data.form_key), party_id, asked)
     made = json.loads(answer.content)
-    return await _account(view, **({"proposed": made} if answer.status_code == 202 else {"issued": made}))
+    shown = {"proposed": made} if answer.status_code == 202 else {"issued": made}
+    if party_id != view.actor.party_id:  # the registrar's first manager, on the party's page
+        return await party_view(view, party_id, **shown)
+    return await _account(view, **shown)

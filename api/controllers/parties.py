@@ -34,17 +34,7 @@ class PartyController(Controller):
 
     @post("", summary="Onboard a party (registrar)", opt=writes(c.PartyKind.REGISTRAR))
     async def onboard(self, data: JSONBody[PartyIn], act: ActDep) -> Response[parties.Party]:
-        return await act(
-            lambda call: parties.onboard_party(
-                call.work,
-                call.actor,
-                kind=data.kind,
-                name=data.name,
-                division_code=data.division,
-                credit_code=data.credit_code,
-                resident_id=data.resident_id,
-            )
-        )
+        return await onboard_as_asked(act, data)
 
     @get(
         "",
@@ -186,6 +176,23 @@ class PartyController(Controller):
         return await act(
             lambda call: parties.unfreeze_party(call.work, call.actor, party_id=party_id, reason=data.reason)
         )
+
+
+async def onboard_as_asked(act: Act, asked: PartyIn) -> Response[Any]:
+    """Onboard the party ``asked`` describes (201): the API's route and the console's parties page
+    both onboard by this."""
+    return await act(
+        lambda call: parties.onboard_party(
+            call.work,
+            call.actor,
+            kind=asked.kind,
+            name=asked.name,
+            division_code=asked.division,
+            credit_code=asked.credit_code,
+            resident_id=asked.resident_id,
+        ),
+        status=201,
+    )
 
 
 async def add_user_as_asked(platform: Platform, act: Act, party_id: str, asked: UserIn) -> Response[Any]:

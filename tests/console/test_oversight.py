@@ -3,11 +3,14 @@ party's page with its holdings, cash and live freezes; freezing units or the par
 second regulator approves), a freeze released and a party unfreezed there; the ledger audit. Each is
 the API's use case, checked through the API; the API's own list of freezes too."""
 
+import re
+
 import pytest
 from httpx import Response
 
+from tests.console.test_auctions import form_key
 from tests.console.test_sign_in import sign_in, token_of
-from tests.platform import Member, Platform
+from tests.platform import Member, Platform, credit_code
 
 pytestmark = pytest.mark.anyio
 
@@ -100,3 +103,42 @@ async def test_the_audit_page_verifies_the_ledger_and_only_supervisors_see_these
 async def test_the_api_refuses_a_freeze_status_it_does_not_know(platform: Platform) -> None:
     answer = await platform.get("/api/v1/freezes", await platform.regulator(), status="frozen")
     assert answer.status_code == 400 and answer.json()["field"] == "status"
+
+
+async def test_the_registrar_onboards_a_party_and_adds_its_first_manager(platform: Platform) -> None:
+    await sign_in(platform, platform.registrar.key)
+    page = await platform.client.get("/parties")
+    form = {
+        "csrf_token": token_of(page),
+        "form_key": form_key(page),
+        "kind": "enterprise",
+        "division": "361028",
+    }
+    code = credit_code("91", "361028", 777)
+    bad = await platform.client.post(
+        "/parties", data={**form, "name": "资溪县竹木加工有限公司", "identifier": code[:-1] + "0"}
+    )
+    api = await platform.post(
+        "/api/v1/parties",
+        platform.registrar,
+        {"kind": "enterprise", "name": "x", "division": "361028", "credit_code": code[:-1] + "0"},
+    )
+    assert (
+        bad.status_code == api.status_code >= 400 and api.json()["field"] in bad.text
+    )  # a wrong check digit
+    made = await platform.client.post(
+        "/parties",
+        data={**form, "name": "资溪县竹木加工有限公司", "identifier": code},
+        follow_redirects=False,
+    )
+    assert made.status_code == 303, made.text
+    party = made.headers["location"].split("?")[0].rsplit("/", 1)[1]
+    shown = await platform.client.get(made.headers["location"])
+    assert "资溪县竹木加工有限公司" in shown.text and f'action="/parties/{party}/users"' in shown.text
+
+    first = {"csrf_token": token_of(shown), "form_key": form_key(shown), "name": "张经理", "role": "manager"}
+    added = await platform.client.post(f"/parties/{party}/users", data=first)
+    key = re.search(r'<code class="secret">([^<]+)</code>', added.text)
+    assert added.status_code == 200 and key is not None, added.text
+    me = await platform.client.get("/api/v1/me", headers={"Authorization": f"Bearer {key.group(1)}"})
+    assert me.json()["party"]["id"] == party and me.json()["role"] == "manager"
