@@ -4,13 +4,17 @@ its endpoint, signed per Standard Webhooks, and log the attempt (``settlement.de
 Subscriptions are served side by side, each in order: a round sends at most one entry to each, waits
 for all the answers, logs them in one write, and goes on while anything is due (up to ``ROUNDS``
 rounds a run). Nothing is sent inside a transaction, so a slow endpoint holds up no writer. Redirects
-are not followed: an endpoint answers for itself; nor is anything sent to a host that resolves to a
-private address unless the deployment allows it (``settlement.webhooks.Endpoints``).
+are not followed: an endpoint answers for itself. The endpoint's host is looked up before each
+attempt, its addresses checked (nothing goes to one that is not public unless the deployment allows
+it: ``settlement.webhooks.Endpoints``), and the attempt connects to the address checked, naming the
+host in its ``Host`` header and to TLS, so a name cannot point elsewhere in between.
 """
 
 import asyncio
 import logging
 import socket
+from dataclasses import dataclass
+from typing import Any
 
 import httpx
 
@@ -18,6 +22,7 @@ from api.platform import Platform
 from market.sequencer import Command
 from settlement import deliveries, standard_webhooks
 from settlement.deliveries import Attempt, Outcome
+from settlement.webhooks import Endpoints
 
 log = logging.getLogger("liangshan")
 ROUNDS = 100
@@ -55,17 +60,37 @@ async def _send(client: httpx.AsyncClient, platform: Platform, attempt: Attempt)
     message = standard_webhooks.message_id(attempt.webhook, attempt.seq)
     headers = {**standard_webhooks.headers(secret, message, at, attempt.body), "content-type": JSON}
     try:
-        if refused := platform.webhook_endpoints.refusal(await _addresses(attempt.url)):
-            return Outcome(attempt, at, None, refused)
-        answer = await client.post(attempt.url, content=attempt.body, headers=headers)
-    except (httpx.HTTPError, OSError) as exc:
+        pinned = await _pinned(platform.webhook_endpoints, httpx.URL(attempt.url))
+        if isinstance(pinned, str):
+            return Outcome(attempt, at, None, pinned)
+        url, host = pinned
+        answer = await client.post(
+            url, content=attempt.body, headers={**headers, **host.headers}, extensions=host.extensions
+        )
+    except (httpx.HTTPError, httpx.InvalidURL, OSError, ValueError) as exc:
         return Outcome(attempt, at, None, f"{type(exc).__name__}: {exc}")
     return Outcome(attempt, at, answer.status_code)
 
 
-async def _addresses(url: str) -> list[str]:
-    """The addresses the endpoint's host resolves to now. The connection resolves it again: a name
-    that changes its answer in between (DNS rebinding) is not stopped by this look."""
-    host = httpx.URL(url).host
-    found = await asyncio.get_running_loop().getaddrinfo(host, None, type=socket.SOCK_STREAM)
-    return [str(info[4][0]) for info in found]
+@dataclass(frozen=True, slots=True)
+class Named:
+    """What the connection to an address says of the host it was asked for: its ``Host`` header, and
+    the name TLS presents (SNI) and checks the certificate against."""
+
+    headers: dict[str, str]
+    extensions: dict[str, Any]
+
+
+async def _pinned(endpoints: Endpoints, url: httpx.URL) -> tuple[httpx.URL, Named] | str:
+    """The endpoint's address, looked up now and checked (``Endpoints.refusal``), as the URL the
+    delivery connects to, so that a name that changes its answer after the look (DNS rebinding)
+    changes nothing; or why nothing may be sent."""
+    port = url.port or (443 if url.scheme == "https" else 80)
+    found = await asyncio.get_running_loop().getaddrinfo(url.raw_host, port, type=socket.SOCK_STREAM)
+    addresses = [str(info[4][0]) for info in found]
+    if not addresses:
+        return "the endpoint's host resolves to no address"
+    if refused := endpoints.refusal(addresses):
+        return refused
+    named = Named({"Host": url.netloc.decode("ascii")}, {"sni_hostname": url.raw_host.decode("ascii")})
+    return url.copy_with(host=addresses[0]), named

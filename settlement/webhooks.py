@@ -13,8 +13,8 @@ import ipaddress
 import secrets
 from dataclasses import dataclass, replace
 from enum import StrEnum
-from urllib.parse import urlsplit
 
+import httpx
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -48,14 +48,20 @@ class PlainHttpEndpoint(InvalidInput):
 
 class PrivateEndpoint(InvalidInput):
     title = "Endpoint not public"
-    template = "a webhook endpoint must be at a public address; {address} is private, loopback or link-local"
+    template = "a webhook endpoint must be at a public address; {address} is not one"
+
+
+class UnreadableEndpoint(InvalidInput):
+    title = "Endpoint not readable"
+    template = "the webhook endpoint's address cannot be read: {reason}"
 
 
 @dataclass(frozen=True, slots=True)
 class Endpoints:
     """Where webhooks may deliver: ``https://`` at public addresses, unless the deployment allows
-    ``http://`` (development) or private, loopback and link-local addresses (an intranet, development)
-    — the platform must not be made to post into its own network by whoever subscribes."""
+    ``http://`` (development) or addresses that are not public — private, loopback, link-local,
+    shared, reserved (an intranet, development): the platform must not be made to post into its own
+    network by whoever subscribes."""
 
     plain_http: bool = False
     private: bool = False
@@ -63,11 +69,16 @@ class Endpoints:
     def check(self, url: str) -> None:
         if not (url.startswith("https://") or (self.plain_http and url.startswith("http://"))):
             raise PlainHttpEndpoint("url")
-        host = urlsplit(url).hostname or ""
         try:
-            literal = ipaddress.ip_address(host)
+            host = httpx.URL(url).raw_host.decode("ascii")  # as the connection will name it (IDNA 2008)
+        except (httpx.InvalidURL, UnicodeError) as exc:
+            raise UnreadableEndpoint("url", reason=str(exc)) from exc
+        if not host:
+            raise UnreadableEndpoint("url", reason="it names no host")
+        try:
+            literal = ipaddress.ip_address(host.strip("[]"))
         except ValueError:
-            return  # a name: its addresses are checked when it is delivered to (``refusal``)
+            return  # a name: its addresses are checked each time it is delivered to (``refusal``)
         if not self.private and not public(literal):
             raise PrivateEndpoint("url", address=host)
 
@@ -80,7 +91,24 @@ class Endpoints:
 
 
 def public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
-    return address.is_global and not address.is_multicast
+    """Whether ``address`` is one the open internet routes to, an IPv6 address that carries an IPv4
+    one (mapped, compatible, 6to4, Teredo, NAT64) only if that one is too."""
+    if not address.is_global or address.is_multicast:
+        return False
+    return all(public(inner) for inner in _carried(address))
+
+
+# the IPv6 prefixes whose low 32 bits are an IPv4 address: NAT64, and the old IPv4-compatible form
+CARRYING = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("::/96"))
+
+
+def _carried(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    if isinstance(address, ipaddress.IPv4Address):
+        return []
+    inner = [address.ipv4_mapped, address.sixtofour, *(address.teredo or ())]
+    if any(address in prefix for prefix in CARRYING):
+        inner.append(ipaddress.IPv4Address(int(address) & 0xFFFFFFFF))
+    return [found for found in inner if found is not None]
 
 
 class TooManyWebhooks(RuleBroken):

@@ -246,7 +246,15 @@ async def deployed(database_url: str, ledger_key: Path) -> AsyncIterator[Platfor
 
 
 @pytest.mark.parametrize(
-    "url", ["https://10.1.2.3/hook", "https://169.254.169.254/latest/meta-data", "https://[::1]/hook"]
+    "url",
+    [
+        "https://10.1.2.3/hook",
+        "https://169.254.169.254/latest/meta-data",
+        "https://[::1]/hook",
+        "https://[::ffff:127.0.0.1]/hook",  # IPv4 in IPv6: mapped, and NAT64 to the metadata service
+        "https://[64:ff9b::a9fe:a9fe]/hook",
+        "https://[::1/hook",  # not an address at all: refused, not a 500
+    ],
 )
 async def test_an_endpoint_at_a_private_address_is_refused(deployed: Platform, url: str) -> None:
     bank = await deployed.onboard("bank")
@@ -265,3 +273,31 @@ async def test_nothing_is_sent_to_a_name_that_resolves_to_a_private_address(depl
     assert endpoint.received == []
     (attempt,) = await log(deployed, bank, made["webhook"]["id"])
     assert attempt["status"] == "pending" and "not a public address" in attempt["last_error"]
+
+
+async def test_a_delivery_connects_to_the_address_it_checked_naming_the_host(platform: Platform) -> None:
+    bank, owner = await platform.onboard("bank"), await platform.onboard("enterprise")
+    with receiver() as endpoint:
+        by_name = endpoint.url.replace("127.0.0.1", "localhost")
+        await subscribe(platform, bank, by_name)
+        await pledge_asked(platform, owner, bank)
+        await platform.deliver()
+    (message,) = endpoint.received
+    assert message.headers["host"] == by_name.split("/")[2]  # the name, though it went to the address
+
+
+async def test_an_endpoint_that_cannot_be_resolved_holds_up_no_one_else(platform: Platform) -> None:
+    bank, other, owner = (
+        await platform.onboard("bank"),
+        await platform.onboard("bank"),
+        await platform.onboard("enterprise"),
+    )
+    with receiver() as endpoint:
+        await subscribe(platform, bank, endpoint.url)
+        broken = await subscribe(platform, other, "https://a..b/hook")
+        await pledge_asked(platform, owner, bank)
+        await pledge_asked(platform, owner, other)
+        await platform.deliver()
+    assert len(endpoint.received) == 1  # the good endpoint had its entry
+    (attempt,) = await log(platform, other, broken["webhook"]["id"])
+    assert attempt["status"] == "pending" and attempt["last_error"]
