@@ -13,7 +13,6 @@ from sqlalchemy import ColumnElement, CompoundSelect, func, or_, select, union_a
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from market import engine as e
-from market.errors import UnknownTrade
 from market.exchange import Exchange, Levels, Published, scales, terms_of
 from market.pricing import CHINA_STANDARD_TIME, trading_day
 from market.tables import BidRow, FillRow, ListingItemRow, MarketRulesRow, OfferRow, OrderRow, OrderStatus
@@ -182,17 +181,10 @@ async def own_fills(session: AsyncSession, actor: c.Actor, *, after: int | None,
     return await _own_fills(session, actor, None if after is None else FillRow.id > after, limit)
 
 
-async def own_fill(session: AsyncSession, actor: c.Actor, trade_id: str) -> OwnFill:
-    """One of the actor's party's fills, by its trade; to anyone else it does not exist."""
-    found = await _own_fills(session, actor, FillRow.trade_id == trade_id, 1)
-    if not found:
-        raise UnknownTrade("trade", trade=trade_id)
-    return found[0]
-
-
 async def traded_issuance(session: AsyncSession, trade_id: str) -> int | None:
-    """The right a trade delivered, whichever way it was struck: on the book (the sell order's), by a
-    negotiated offer, or by a listing's one item (a package's trade delivers several)."""
+    """The right a ``trade.settled`` delivered, whichever way it was struck: on the book (the sell
+    order's), by a negotiated offer, or by a listing of one item. A package's trade is a
+    ``package.settled`` of several rights, which this does not name."""
     query: CompoundSelect[Any] = union_all(
         select(OrderRow.issuance_id)
         .join(FillRow, FillRow.sell_order_id == OrderRow.id)

@@ -153,8 +153,9 @@ def _app(
     clock and runs them itself (``Platform.advance``), so that nothing waits on the wall clock.
 
     Rate limits are off unless a test sets them: every test's requests come from one address, many
-    with the clock standing still. Webhooks may deliver to private addresses unless a test says not,
-    as a deployment does: the tests' receivers listen on http://127.0.0.1."""
+    with the clock standing still. Webhooks may deliver to addresses that are not public, unlike a
+    deployment's by default, since the tests' receivers listen on http://127.0.0.1; a test that says
+    so gets a deployment's rule (``private_webhooks=False``)."""
     clock = Clock()
     settings = Settings(
         database_url=database_url,

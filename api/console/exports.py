@@ -73,6 +73,8 @@ class Alert:
 
 @get("/cases.csv", name="console-cases-csv", opt=reads(c.PartyKind.REGULATOR))
 async def alerts_csv(view: ViewDep) -> Response[str]:
+    """Every surveillance case, oldest first, as the cases page shows them: a regulator's worklist to
+    keep or pass on."""
     async with view.platform.database.reads() as session:
         found = await cases.list_cases(session, status=None, kind=None, market=None, after=None, limit=ROWS)
     rows = [
@@ -84,10 +86,7 @@ async def alerts_csv(view: ViewDep) -> Response[str]:
             case.symbol or case.market,
             case.detail,
             case.opened_at,
-            [
-                f"{t.trade} {t.at.isoformat()} {t.seller.name}→{t.buyer.name} {t.quantity}@{t.price}"
-                for t in case.trades
-            ],
+            [_traded(trade) for trade in case.trades],
             [f"{party.name} {party.id}" for party in case.parties],
             case.closed.at if case.closed else None,
             case.note,
