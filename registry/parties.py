@@ -87,8 +87,34 @@ async def onboard_party(
     credit_code: str | None = None,
     resident_id: str | None = None,
 ) -> Party:
-    """Register a party, checking its identifier; natural persons by resident ID, others by credit code."""
+    """Register a party for the registrar. The registrar itself is the platform's own party, made once
+    when it is installed (``bootstrap``), and never onboarded: a second would split the platform's
+    fee account and its powers."""
     actor.require(c.PartyKind.REGISTRAR)
+    if kind == c.PartyKind.REGISTRAR:
+        raise RegistrarExists("kind")
+    return await _register(
+        work,
+        actor,
+        kind=kind,
+        name=name,
+        division_code=division_code,
+        credit_code=credit_code,
+        resident_id=resident_id,
+    )
+
+
+async def _register(
+    work: c.Work,
+    actor: c.Actor,
+    *,
+    kind: c.PartyKind,
+    name: str,
+    division_code: str,
+    credit_code: str | None,
+    resident_id: str | None,
+) -> Party:
+    """Register a party, checking its identifier; natural persons by resident ID, others by credit code."""
     division(division_code, on=work.now.date())
     credit_code, resident_id = _identifiers(kind, credit_code, resident_id)
     await _refuse_duplicate(work.session, credit_code, resident_id)
@@ -160,8 +186,14 @@ async def bootstrap(
     if (await work.session.execute(select(PartyRow.id).where(PartyRow.kind == kind))).first():
         raise roots[kind]("kind")
     system = c.Actor(ev.SYSTEM, c.PartyKind.REGISTRAR, ev.SYSTEM, c.Role.MANAGER)
-    party = await onboard_party(
-        work, system, kind=kind, name=name, division_code=division_code, credit_code=credit_code
+    party = await _register(
+        work,
+        system,
+        kind=kind,
+        name=name,
+        division_code=division_code,
+        credit_code=credit_code,
+        resident_id=None,
     )
     return await add_user(work, system, party_id=party.id, name=user_name, role=c.Role.MANAGER)
 

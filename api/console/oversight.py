@@ -40,7 +40,8 @@ class Onboarding:
     kind: str
     name: str
     division: str
-    identifier: str  # a person's resident id, any other party's unified social credit code
+    credit_code: str = ""  # an organisation's or a village collective's
+    resident_id: str = ""  # a person's
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,7 @@ async def party_list(view: ViewDep, cursor: Cursor = None) -> Template:
         kinds=KIND_LABELS,
         divisions=all_divisions(),
         by_city=divisions_by_city(),
+        onboarded=[kind for kind in KIND_LABELS if kind != c.PartyKind.REGISTRAR],
     )
 
 
@@ -73,8 +75,11 @@ async def party_list(view: ViewDep, cursor: Cursor = None) -> Template:
 async def onboard(view: ViewDep, data: Annotated[Onboarding, FORM]) -> Redirect:
     """Onboard a party, as ``POST /api/v1/parties`` does; its page follows, to add its first manager."""
     fields = {"kind": data.kind, "name": data.name, "division": data.division}
-    identifier = "resident_id" if data.kind == c.PartyKind.PERSON else "credit_code"
-    asked = checked(PartyIn, {**fields, identifier: data.identifier})
+    identifiers = {
+        "credit_code": data.credit_code.strip() or None,
+        "resident_id": data.resident_id.strip() or None,
+    }
+    asked = checked(PartyIn, {**fields, **identifiers})
     answer = await onboard_as_asked(runner(view, data.form_key), asked)
     made = made_id(answer)
     return Redirect(f"/parties/{made}?done={made}", status_code=303)

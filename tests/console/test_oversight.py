@@ -116,7 +116,7 @@ async def test_the_registrar_onboards_a_party_and_adds_its_first_manager(platfor
     }
     code = credit_code("91", "361028", 777)
     bad = await platform.client.post(
-        "/parties", data={**form, "name": "资溪县竹木加工有限公司", "identifier": code[:-1] + "0"}
+        "/parties", data={**form, "name": "资溪县竹木加工有限公司", "credit_code": code[:-1] + "0"}
     )
     api = await platform.post(
         "/api/v1/parties",
@@ -126,9 +126,18 @@ async def test_the_registrar_onboards_a_party_and_adds_its_first_manager(platfor
     assert (
         bad.status_code == api.status_code >= 400 and api.json()["field"] in bad.text
     )  # a wrong check digit
+    second = await platform.client.post(
+        "/parties", data={**form, "kind": "registrar", "name": "另一登记机构", "credit_code": code}
+    )
+    api = await platform.post(
+        "/api/v1/parties",
+        platform.registrar,
+        {"kind": "registrar", "name": "x", "division": "361028", "credit_code": code},
+    )
+    assert second.status_code == api.status_code == 409  # the registrar is made once, never onboarded
     made = await platform.client.post(
         "/parties",
-        data={**form, "name": "资溪县竹木加工有限公司", "identifier": code},
+        data={**form, "name": "资溪县竹木加工有限公司", "credit_code": code},
         follow_redirects=False,
     )
     assert made.status_code == 303, made.text
