@@ -180,6 +180,15 @@ async def propose_user(
     return ProposedUser(await _propose(work, actor, ProposalAction.ADD_USER, params), prefix, key)
 
 
+async def user_proposed(session: AsyncSession, party_id: str) -> bool:
+    """Whether a user of the party waits for a second pair of eyes (so a first manager is not
+    proposed twice)."""
+    query = select(ProposalRow.params).where(
+        ProposalRow.status == ProposalStatus.PENDING, ProposalRow.action == ProposalAction.ADD_USER
+    )
+    return any(params.get("party") == party_id for params in (await session.execute(query)).scalars())
+
+
 async def propose_role(work: c.Work, actor: c.Actor, *, user_id: str, role: c.Role) -> Proposal:
     """Propose changing a user's role (a manager of its party proposes)."""
     user = await credentials.require_may_propose_role(work.session, actor, user_id)

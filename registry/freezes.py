@@ -13,6 +13,7 @@ from registry import context as c
 from registry.assets import get_asset_class
 from registry.quantities import Quantity
 from registry.tables import FreezeRow, IssuanceRow, PartyRow
+from registry.units import UnknownFreeze
 
 
 class FreezeStatus(StrEnum):
@@ -59,6 +60,15 @@ async def list_freezes(
     return [
         await _freeze(session, row, asset_class) for row, asset_class in (await session.execute(query)).all()
     ]
+
+
+async def owner_of(session: AsyncSession, actor: c.Actor, freeze_id: str) -> str:
+    """Whose units a freeze holds."""
+    actor.require(c.PartyKind.REGULATOR, c.PartyKind.REGISTRAR, write=False)
+    row = await session.get(FreezeRow, freeze_id)
+    if row is None:
+        raise UnknownFreeze("freeze", freeze=freeze_id)
+    return row.owner_id
 
 
 async def _freeze(session: AsyncSession, row: FreezeRow, asset_class: str) -> Freeze:

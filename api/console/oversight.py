@@ -28,8 +28,10 @@ from market import audit
 from registry import cash, credentials, decisions, freezes, holdings, parties, party_sight, units
 from registry import context as c
 from registry.divisions import all_divisions
+from registry.units import UnknownFreeze
 
 PARTIES_PAGE = 50
+FREEZES_SHOWN = 1000  # a party's live freezes, all on its page (GET /api/v1/freezes pages them)
 REGULATOR = c.PartyKind.REGULATOR
 
 
@@ -100,13 +102,15 @@ async def party_view(view: View, party_id: str, **shown: Any) -> Template:
         held = await holdings.holdings(session, actor, party_id)
         account = await cash.account(session, actor, party_id)
         live = await freezes.list_freezes(
-            session, actor, owner=party_id, status=freezes.FreezeStatus.LIVE, after=None, limit=PARTIES_PAGE
+            session, actor, owner=party_id, status=freezes.FreezeStatus.LIVE, after=None, limit=FREEZES_SHOWN
         )
         classes = await figures.class_names(session)
         users = await credentials.users_of(session, actor, party_id)
+        awaited = await decisions.user_proposed(session, party_id) if not users else False
     return view.render(
         "party.html",
         users=users,
+        awaited=awaited,
         party=party,
         frozen_at=frozen.get(party_id),
         holdings=held,
@@ -171,7 +175,11 @@ async def freeze_units(view: ViewDep, party_id: PathId, data: Annotated[FreezeFo
 async def release_freeze(
     view: ViewDep, party_id: PathId, freeze_id: PathId, data: Annotated[Plain, FORM]
 ) -> Redirect:
-    """Release a freeze, as ``POST /api/v1/freezes/{id}/release`` does."""
+    """Release a freeze of the party's units, as ``POST /api/v1/freezes/{id}/release`` does; another
+    party's freeze is not found here."""
+    async with view.platform.database.reads() as session:
+        if await freezes.owner_of(session, view.actor, freeze_id) != party_id:
+            raise UnknownFreeze("freeze", freeze=freeze_id)
     await runner(view)(lambda call: units.unfreeze(call.work, call.actor, freeze_id=freeze_id), status=200)
     return Redirect(f"/parties/{party_id}?done={freeze_id}", status_code=303)
 

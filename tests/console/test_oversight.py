@@ -56,6 +56,9 @@ async def test_a_regulator_freezes_units_from_a_party_page_and_releases_them(pla
         (issued["id"], "frozen"): "10.000",
     }
 
+    elsewhere = f"/parties/{regulator.party}/freezes/{freeze['id']}/release"  # under another party's page
+    token = token_of(await platform.client.get(page))
+    assert (await platform.client.post(elsewhere, data={"csrf_token": token})).status_code == 404
     release = f"{page}/freezes/{freeze['id']}/release"
     assert (await press(platform, regulator, page, release)).status_code == 303
     assert (await platform.get("/api/v1/freezes", regulator, status="live")).json()["items"] == []
@@ -151,3 +154,20 @@ async def test_the_registrar_onboards_a_party_and_adds_its_first_manager(platfor
     assert added.status_code == 200 and key is not None, added.text
     me = await platform.client.get("/api/v1/me", headers={"Authorization": f"Bearer {key.group(1)}"})
     assert me.json()["party"]["id"] == party and me.json()["role"] == "manager"
+
+
+async def test_a_banks_first_manager_is_proposed_once(platform: Platform) -> None:
+    code = credit_code("91", "360100", 778)
+    made = await platform.post(
+        "/api/v1/parties",
+        platform.registrar,
+        {"kind": "bank", "name": "九江银行股份有限公司", "division": "360100", "credit_code": code},
+    )
+    bank = made.json()["id"]
+    await sign_in(platform, platform.registrar.key)
+    page = await platform.client.get(f"/parties/{bank}")
+    first = {"csrf_token": token_of(page), "form_key": form_key(page), "name": "赵经理", "role": "manager"}
+    proposed = await platform.client.post(f"/parties/{bank}/users", data=first)
+    assert proposed.status_code == 200 and "四眼原则" in proposed.text  # a bank's user takes four eyes
+    again = await platform.client.get(f"/parties/{bank}")
+    assert f'action="/parties/{bank}/users"' not in again.text and "等待另一位人员批准" in again.text
