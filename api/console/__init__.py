@@ -44,6 +44,7 @@ from api.console import (
     users,
     valuing,
 )
+from api.console.forms import LONG_FIELDS
 from api.console.problems import error_page
 from api.console.sessions import Sessions, signed_in
 from api.console.view import provide_view
@@ -51,8 +52,8 @@ from api.errors import HANDLERS
 from api.inputs import TooLong, UnexpectedBody, UnstorableText, storable
 
 HERE = Path(__file__).resolve().parent
-MAX_FORM_FIELD = 2000  # the longest text a console form sends (a case's closing note); each field is
-# then held to its own bound by the API's schema
+MAX_FORM_FIELD = 2000  # the longest text a console form sends (a case's closing note), unless its route
+# says otherwise (``LONG_FIELDS``); each field is then held to its own bound by the API's schema
 
 
 def environment() -> Environment:
@@ -85,12 +86,13 @@ async def check_form(request: Request[Any, Any, Any]) -> None:
         return
     if not request.route_handler.opt.get("body"):
         raise UnexpectedBody("/")
+    limit: int = request.route_handler.opt.get(LONG_FIELDS, MAX_FORM_FIELD)
     for name, value in (await request.form()).multi_items():
         text = value if isinstance(value, str) else ""
         if not storable(name) or not storable(text):
             raise UnstorableText(name)
-        if len(text) > MAX_FORM_FIELD:
-            raise TooLong(name, limit=MAX_FORM_FIELD)
+        if len(text) > limit:
+            raise TooLong(name, limit=limit)
 
 
 def router() -> Router:

@@ -19,11 +19,12 @@ from litestar.response import Redirect, Template
 
 from api.access import HOLDERS, reads, writes
 from api.console import figures
-from api.console.forms import Done, checked, made_id, runner, whole_number
+from api.console.forms import LONG_FIELDS, Done, checked, made_id, runner, whole_number
 from api.console.locale import N_
 from api.console.signing_in import FORM
 from api.console.view import ViewDep
 from api.controllers.applications import file_as_asked
+from api.inputs import MAX_BODY_BYTES
 from api.paging import Cursor, after, page
 from api.schemas import ApplicationIn
 from registry import assets, rights
@@ -160,7 +161,8 @@ async def applications(
     )
 
 
-@post("/applications", name="console-apply", opt=writes(*HOLDERS))
+# a parcel's boundary (GeoJSON) may run to thousands of points: the whole body's bound, as the API's
+@post("/applications", name="console-apply", opt={**writes(*HOLDERS), LONG_FIELDS: MAX_BODY_BYTES})
 async def apply(view: ViewDep, data: Annotated[dict[str, str], FORM]) -> Redirect:
     """File the application the form describes, as ``POST /api/v1/applications`` does; the form's
     fields are the class's, so they are read as they come."""

@@ -20,6 +20,7 @@ from api.work import Act
 from market.pricing import CHINA_STANDARD_TIME
 
 M = TypeVar("M", bound=BaseModel)
+LONG_FIELDS = "long_form_fields"  # a route's opt: the longest text its form's fields may send
 # the page a form's action leads back to names what it did, by id (POST, redirect, GET)
 Done = Annotated[str | None, QueryParameter(max_length=36, description="what was just done, by its id")]
 

@@ -2,11 +2,13 @@
 draws, filed through the API's use case (one application however often the form is sent), shown
 pending and then confirmed with its right; refusals as the API's, naming the field, filing nothing."""
 
+import json
 from typing import Any
 
 import pytest
 from httpx import Response
 
+from tests.api.test_parcels import LAT, LON, carbon, ring
 from tests.console.test_auctions import form_key
 from tests.console.test_sign_in import sign_in, token_of
 from tests.platform import ATTRIBUTES, QUANTITY, Member, Platform, fresh
@@ -111,3 +113,23 @@ async def test_an_operator_files_for_a_holder_and_others_may_not(platform: Platf
     api = await platform.apply(enterprise, "CS", holder=collective.party)
     assert refused.status_code == api.status_code >= 400
     assert len(await filed(platform, collective)) == 1
+
+
+async def test_a_boundary_of_many_points_is_filed_from_the_form(platform: Platform) -> None:
+    holder = await platform.onboard("collective", "361028")
+    west, south, side, steps = LON, LAT, 0.01, 60
+    edge = [side * i / steps for i in range(steps)]
+    points = [
+        *((west + d, south) for d in edge),
+        *((west + side, south + d) for d in edge),
+        *((west + side - d, south + side) for d in edge),
+        *((west, south + side - d) for d in edge),
+    ]
+    boundary = {"type": "Polygon", "coordinates": [ring(*points)]}
+    attributes = {**carbon(boundary), "project_id": "JX-FC-361028-BIG"}
+    form = as_form("CS", {**attributes, "boundary": json.dumps(boundary)})
+    assert len(form["attribute.boundary"]) > 5000  # past the 2,000 characters other forms' fields keep to
+    (sent,) = await file(platform, holder, form)
+    assert sent.status_code == 303, sent.text
+    (found,) = await filed(platform, holder)
+    assert len(found["attributes"]["boundary"]["coordinates"][0]) == len(points) + 1
