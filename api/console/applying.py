@@ -72,9 +72,9 @@ class Field:
     """One attribute of the class's schema, as the form asks for it."""
 
     name: str
-    kind: str  # choice | date | lines | json | text
+    kind: str  # choice | date | lines | json | number | boolean | text
     required: bool
-    choices: tuple[str, ...] = ()
+    choices: tuple[Any, ...] = ()  # an enum's values, as the schema gives them (strings or not)
     pattern: str | None = None
     max_length: int | None = None
 
@@ -86,14 +86,17 @@ def fields_of(schema: dict[str, Any]) -> list[Field]:
 
 
 def _field(name: str, rule: dict[str, Any], required: bool) -> Field:
+    kind = rule.get("type")
     if "enum" in rule:
-        return Field(name, "choice", required, tuple(map(str, rule["enum"])))
+        return Field(name, "choice", required, tuple(rule["enum"]))
     if rule.get("format") == "date":
         return Field(name, "date", required)
-    if rule.get("type") == "array" and rule.get("items", {}).get("type") == "string":
+    if kind == "array" and rule.get("items", {}).get("type") == "string":
         return Field(name, "lines", required)
-    if rule.get("type") in ("object", "array"):
+    if kind in ("object", "array"):
         return Field(name, "json", required)
+    if kind in ("integer", "number", "boolean"):
+        return Field(name, "boolean" if kind == "boolean" else "number", required)
     return Field(name, "text", required, pattern=rule.get("pattern"), max_length=rule.get("maxLength"))
 
 
@@ -104,15 +107,24 @@ def attributes_from(form: dict[str, str], fields: list[Field]) -> dict[str, Any]
     found: dict[str, Any] = {}
     for field in fields:
         text = form.get(ATTRIBUTE + field.name, "").strip()
-        if not text:
-            continue
-        if field.kind == "lines":
-            found[field.name] = [line.strip() for line in text.splitlines() if line.strip()]
-        elif field.kind == "json":
-            found[field.name] = _json_or_text(text)
-        else:
-            found[field.name] = text
+        if field.kind == "boolean":  # a checkbox: sent ticked, absent unticked
+            if text or field.required:
+                found[field.name] = text == "on"
+        elif text:
+            found[field.name] = _value(field, text)
     return found
+
+
+def _value(field: Field, text: str) -> Any:
+    """A field's text as the attribute's JSON value: an enum's own value, a list, a number or an
+    object parsed (what does not parse is passed on as text, for the schema to refuse), else text."""
+    if field.kind == "choice":
+        return next((value for value in field.choices if str(value) == text), text)
+    if field.kind == "lines":
+        return [line.strip() for line in text.splitlines() if line.strip()]
+    if field.kind in ("json", "number"):
+        return _json_or_text(text)
+    return text
 
 
 def _json_or_text(text: str) -> Any:

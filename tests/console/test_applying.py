@@ -133,3 +133,34 @@ async def test_a_boundary_of_many_points_is_filed_from_the_form(platform: Platfo
     assert sent.status_code == 303, sent.text
     (found,) = await filed(platform, holder)
     assert len(found["attributes"]["boundary"]["coordinates"][0]) == len(points) + 1
+
+
+async def test_a_class_defined_later_gets_typed_fields_from_its_schema(platform: Platform) -> None:
+    schema = {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["intake_grade", "metered", "permit_year"],
+        "properties": {
+            "intake_grade": {"enum": [1, 2, 3]},  # not strings: sent as the schema's own values
+            "metered": {"type": "boolean"},
+            "permit_year": {"type": "integer", "minimum": 2000},
+        },
+    }
+    water = {"code": "WR", "name": "Water use right", "name_zh": "用水权", "unit": "m3/a", "scale": 0,
+             "price_basis": "unit", "retirable": False, "fungible_by": ["division"], "term_attribute": None,
+             "attribute_schema": schema}  # fmt: skip
+    assert (await platform.post("/api/v1/asset-classes", platform.registrar, water)).status_code == 201
+    holder = await platform.onboard("enterprise")
+    form = {
+        "asset_class": "WR",
+        "division": "361028",
+        "vintage": "2024",
+        "quantity": "5000",
+        "attribute.intake_grade": "2",
+        "attribute.metered": "on",
+        "attribute.permit_year": "2024",
+    }
+    (sent,) = await file(platform, holder, form)
+    assert sent.status_code == 303, sent.text
+    (found,) = await filed(platform, holder)
+    assert found["attributes"] == {"intake_grade": 2, "metered": True, "permit_year": 2024}
