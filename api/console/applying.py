@@ -19,7 +19,16 @@ from litestar.response import Redirect, Template
 
 from api.access import HOLDERS, reads, writes
 from api.console import figures
-from api.console.forms import LONG_FIELDS, Done, checked, made_id, runner, whole_number
+from api.console.forms import (
+    LONG_FIELDS,
+    Done,
+    StatusChoice,
+    checked,
+    made_id,
+    runner,
+    status_of,
+    whole_number,
+)
 from api.console.locale import N_
 from api.console.signing_in import FORM
 from api.console.view import ViewDep
@@ -143,7 +152,11 @@ def divisions_by_city() -> list[tuple[Division, list[Division]]]:
 
 @get("/applications", name="console-applications", opt=reads(*HOLDERS))
 async def applications(
-    view: ViewDep, cursor: Cursor = None, asset_class: ClassChoice = None, done: Done = None
+    view: ViewDep,
+    cursor: Cursor = None,
+    status: StatusChoice = None,
+    asset_class: ClassChoice = None,
+    done: Done = None,
 ) -> Template:
     """The party's applications (pending, confirmed with the right, or rejected and why), as
     ``GET /api/v1/applications`` lists them, and the form for the class chosen (``?asset_class=``)."""
@@ -151,24 +164,25 @@ async def applications(
         found = await rights.list_applications(
             session,
             view.actor,
-            status=None,
+            status=status_of(rights.ApplicationStatus, status),
             after=after(cursor),
             limit=APPLICATIONS_PAGE,
             today=view.platform.now().date(),
         )
         classes = await figures.class_names(session)
-        chosen = await assets.get_asset_class(session, asset_class) if asset_class else None
+        form_class = await assets.get_asset_class(session, asset_class) if asset_class else None
     listed = page(found, APPLICATIONS_PAGE, lambda application: application.id)
     return view.render(
         "applications.html",
         applications=listed.items,
         following=listed.next_cursor,
         classes=classes,
-        chosen=chosen,
-        fields=fields_of(chosen.attribute_schema) if chosen else [],
-        by_city=divisions_by_city() if chosen else [],
+        form_class=form_class,
+        fields=fields_of(form_class.attribute_schema) if form_class else [],
+        by_city=divisions_by_city() if form_class else [],
         for_others=view.actor.kind == c.PartyKind.OPERATOR,
         words=ATTRIBUTE_WORDS,
+        chosen=status or "",
         done=done,
     )
 

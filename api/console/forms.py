@@ -7,6 +7,7 @@ makes one thing; and what the runner answered is read back for the page that fol
 import datetime as dt
 import json
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Annotated, Any, TypeVar
 
 from litestar import Response
@@ -41,6 +42,22 @@ class SaleForm:
     price: str
     ends_at: str
     deposit: str = ""
+
+
+# a list's status filter, as its form sends it: empty for any (``status_of`` reads it)
+StatusChoice = Annotated[str | None, QueryParameter(max_length=16, description="a status; empty for any")]
+E = TypeVar("E", bound=StrEnum)
+
+
+def status_of(kind: type[E], text: str | None) -> E | None:
+    """A status filter's choice: none for any, else one of ``kind``'s (refused as the API refuses an
+    unknown one, naming ``status``)."""
+    if not text:
+        return None
+    if text not in kind._value2member_map_:
+        message = "Input should be " + ", ".join(f"'{member}'" for member in kind)
+        raise ValidationException("invalid query", extra=[{"key": "status", "message": message}])
+    return kind(text)
 
 
 def checked(schema: type[M], fields: dict[str, Any]) -> M:

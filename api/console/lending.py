@@ -21,7 +21,7 @@ from litestar.response import Redirect, Template
 from api.access import party_to, reads, writes
 from api.console import figures
 from api.console.documents import entry_about, verification
-from api.console.forms import Done, Plain, checked, runner, whole_number
+from api.console.forms import Done, Plain, StatusChoice, checked, runner, status_of, whole_number
 from api.console.signing_in import FORM
 from api.console.view import View, ViewDep
 from api.controllers.pledges import AS_BANK
@@ -87,13 +87,13 @@ async def _attest(view: View, owner: str | None, issuance: str | None) -> tuple[
 
 
 @get("/pledges", name="console-pledges", opt=reads())
-async def pledge_list(view: ViewDep, done: Done = None) -> Template:
+async def pledge_list(view: ViewDep, status: StatusChoice = None, done: Done = None) -> Template:
     """The pledges the party holds as a bank or gave as an owner, in the order they were asked for,
     with what it may do."""
     actor = view.actor
     asks = view.may("console-request-pledge")
     async with view.platform.database.reads() as session:
-        found = await pledges.of_party(session, actor, status=None)
+        found = await pledges.of_party(session, actor, status=status_of(pledges.PledgeStatus, status))
         names = await figures.party_names(session, {p for x in found for p in (x.owner, x.bank)}, actor)
         held = await holdings.holdings(session, actor, actor.party_id) if asks else []
         banks = await figures.organisations(session, BANK) if asks else []
@@ -106,6 +106,7 @@ async def pledge_list(view: ViewDep, done: Done = None) -> Template:
         free=free,
         banks=banks,
         default_notice=NOTICE_DAYS,
+        chosen=status or "",
     )
 
 

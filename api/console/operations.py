@@ -23,11 +23,13 @@ from api.console.forms import (
     Done,
     Plain,
     SaleForm,
+    StatusChoice,
     checked,
     in_cst,
     made_id,
     runner,
     sale_fields,
+    status_of,
     whole_number,
 )
 from api.console.signing_in import FORM
@@ -65,15 +67,18 @@ class Offer:
 
 
 @get("/contracts", name="console-contracts", opt=reads(*HOLDERS))
-async def contract_list(view: ViewDep, done: Done = None) -> Template:
+async def contract_list(view: ViewDep, status: StatusChoice = None, done: Done = None) -> Template:
     """The party's contracts: an operator's offers and mandates, a depositor's offers to sign."""
     async with view.platform.database.reads() as session:
-        found = await contracts.of_party(session, view.actor, status=None)
+        chosen = status_of(contracts.ContractStatus, status)
+        found = await contracts.of_party(session, view.actor, status=chosen)
         names = await figures.party_names(
             session, {p for x in found for p in (x.operator, x.depositor)}, view.actor
         )
         paid = await payments(session, view.platform, found)
-    return view.render("contracts.html", contracts=found, names=names, payments=paid, done=done)
+    return view.render(
+        "contracts.html", contracts=found, names=names, payments=paid, done=done, chosen=status or ""
+    )
 
 
 @dataclass(frozen=True, slots=True)

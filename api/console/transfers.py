@@ -14,7 +14,17 @@ from litestar.response import Redirect, Template
 
 from api.access import HOLDERS, reads, writes
 from api.console import figures
-from api.console.forms import Done, Plain, checked, in_cst, made_id, runner, whole_number
+from api.console.forms import (
+    Done,
+    Plain,
+    StatusChoice,
+    checked,
+    in_cst,
+    made_id,
+    runner,
+    status_of,
+    whole_number,
+)
 from api.console.signing_in import FORM
 from api.console.view import View, ViewDep
 from api.controllers.offers import AS_BUYER, AS_SELLER
@@ -40,14 +50,16 @@ class OfferForm:
 
 
 @get("/offers", name="console-offers", opt=reads())
-async def offer_list(view: ViewDep, cursor: Cursor = None, done: Done = None) -> Template:
+async def offer_list(
+    view: ViewDep, cursor: Cursor = None, status: StatusChoice = None, done: Done = None
+) -> Template:
     """The offers the party made or received (a regulator: all), as ``GET /api/v1/offers`` lists them."""
     actor, platform = view.actor, view.platform
     async with platform.database.reads() as session:
         found = await negotiated.list_offers(
             session,
             actor,
-            status=None,
+            status=status_of(negotiated.OfferStatus, status),
             after=after(cursor),
             limit=OFFERS_PAGE,
             bps=platform.fee_bps,
@@ -66,6 +78,7 @@ async def offer_list(view: ViewDep, cursor: Cursor = None, done: Done = None) ->
         names=names,
         free=free,
         buyers=[(party, name) for party, name in buyers if party != actor.party_id],
+        chosen=status or "",
         done=done,
     )
 

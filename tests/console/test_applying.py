@@ -33,7 +33,7 @@ async def file(platform: Platform, member: Member, form: dict[str, str], times: 
     """The form sent ``times`` times as the page gave it (a double click sends it twice)."""
     await sign_in(platform, member.key)
     page = await platform.client.get("/applications", params={"asset_class": form["asset_class"]})
-    assert 'action="/applications"' in page.text, page.text
+    assert 'method="post" action="/applications"' in page.text, page.text
     sent = {"csrf_token": token_of(page), "form_key": form_key(page), **form}
     return [
         await platform.client.post("/applications", data=sent, follow_redirects=False) for _ in range(times)

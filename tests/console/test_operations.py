@@ -124,7 +124,7 @@ async def test_a_depositor_may_not_offer_and_an_operator_may_not_sign_for_its_de
     assert refused.status_code == 403
     await sign_in(platform, household.key)
     assert (await platform.client.get("/inventory")).status_code == 403
-    assert 'action="/contracts"' not in (await platform.client.get("/contracts")).text
+    assert 'method="post" action="/contracts"' not in (await platform.client.get("/contracts")).text
 
 
 async def test_an_operator_lists_units_under_its_mandate_for_the_depositor(platform: Platform) -> None:

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.anyio
 async def offer(platform: Platform, seller: Member, **fields: str) -> Response:
     await sign_in(platform, seller.key)
     page = await platform.client.get("/offers")
-    assert 'action="/offers"' in page.text, page.text
+    assert 'method="post" action="/offers"' in page.text, page.text
     tomorrow = (platform.now + dt.timedelta(days=1)).astimezone(CHINA_STANDARD_TIME).replace(tzinfo=None)
     form = {
         "csrf_token": token_of(page),
@@ -89,3 +89,11 @@ async def test_an_offer_made_in_the_console_is_accepted_declined_or_withdrawn(pl
     assert (await press(platform, seller, third, "withdraw")).status_code == 303
     assert [await status(platform, seller, x) for x in (second, third)] == ["declined", "withdrawn"]
     assert await platform.holdings(seller) == {(issued["id"], "active"): "900"}
+
+    shown = {x: f'id="offer-{x}"' for x in (first, second, third)}
+    accepted_only = (await platform.client.get("/offers", params={"status": "accepted"})).text
+    assert shown[first] in accepted_only and shown[second] not in accepted_only  # filtered by status
+    every = (await platform.client.get("/offers", params={"status": ""})).text  # the form's "any"
+    assert all(mark in every for mark in shown.values())
+    unknown = await platform.client.get("/offers", params={"status": "lost"})
+    assert unknown.status_code == 400 and "status" in unknown.text
