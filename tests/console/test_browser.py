@@ -201,6 +201,11 @@ def test_the_public_checks_an_entrys_proof_in_the_browser(
     photograph(page, shots, "ledger-entry")
     page.goto("/register")
     photograph(page, shots, "register")
+    page.locator("main table a").first.click()  # a right's page, with its status history
+    playwright.expect(page.get_by_role("heading", level=1)).to_be_visible()
+    photograph(page, shots, "right")
+    page.goto("/sign-in")
+    photograph(page, shots, "sign-in")
     page.get_by_role("link", name="市场", exact=True).click()
     photograph(page, shots, "market")
     page.locator("main table a").first.click()
