@@ -656,6 +656,25 @@ class Standing:
     bids: list[OwnBid]
 
 
+async def outbid_on(session: AsyncSession, party: str) -> list[str]:
+    """The open listings, oldest first, on which the party bid and holds no active bid now: outbid,
+    and free to bid again before the end."""
+    query = (
+        select(BidRow.listing_id, BidRow.status)
+        .join(ListingRow, ListingRow.id == BidRow.listing_id)
+        .where(
+            BidRow.party_id == party,
+            ListingRow.status == ListingStatus.OPEN,
+            BidRow.status.in_((BidStatus.ACTIVE, BidStatus.OUTBID)),
+        )
+        .order_by(ListingRow.created_at, BidRow.listing_id)
+    )
+    standing: dict[str, set[str]] = {}
+    for listing, status in (await session.execute(query)).all():
+        standing.setdefault(listing, set()).add(status)
+    return [listing for listing, statuses in standing.items() if BidStatus.ACTIVE not in statuses]
+
+
 async def standing(session: AsyncSession, listing_id: str, party: str) -> Standing:
     row = await session.get(ListingRow, listing_id)
     if row is None:

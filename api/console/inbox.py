@@ -1,5 +1,6 @@
 """What waits on the signed-in user, counted in the header and listed at ``/inbox``: contracts offered
-to its party to sign, negotiated offers made to it, pledge requests to its bank to register,
+to its party to sign, negotiated offers made to it, open auctions on which it was outbid (it may bid
+again), pledge requests to its bank to register,
 proposals another user made that it may decide, and for regulators the applications to confirm and
 the open surveillance cases.
 
@@ -16,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.console.locale import N_
 from api.platform import Platform
-from market import cases, negotiated
+from market import cases, listings, negotiated
 from market.negotiated import OfferStatus
 from registry import context as c
 from registry import contracts, decisions, pledges, rights
@@ -45,6 +46,10 @@ async def waiting(platform: Platform, actor: c.Actor, may: Callable[[str], bool]
             found.append(
                 Waiting(N_("Offers to answer"), await _offers_to_answer(session, actor, platform), "/offers")
             )
+        if may("console-bid"):
+            outbid = await listings.outbid_on(session, actor.party_id)
+            where = f"/listings/{outbid[0]}" if len(outbid) == 1 else "/market"
+            found.append(Waiting(N_("Auctions where you were outbid"), len(outbid), where))
         if may("console-register-pledge"):
             asked = await pledges.of_party(session, actor, status=PledgeStatus.REQUESTED)
             mine_to_register = [x for x in asked if x.bank == actor.party_id]

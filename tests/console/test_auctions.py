@@ -95,6 +95,10 @@ async def test_an_english_auction_is_listed_bid_on_and_won_in_the_console(platfo
     await sign_in(platform, first.key)
     mine = await platform.client.get(f"/listings/{listing}", params={"lang": "en"})
     assert "Outbid" in mine.text and "¥42.00" in mine.text  # its own bid, and the high bid
+    waiting = (await platform.client.get("/inbox")).text  # it may bid again: the inbox says where
+    assert "Auctions where you were outbid" in waiting and f'href="/listings/{listing}"' in waiting
+    await sign_in(platform, second.key)
+    assert "Auctions where you were outbid" not in (await platform.client.get("/inbox")).text
     await sign_in(platform, seller.key)
     own = await platform.client.get(f"/listings/{listing}")
     assert f'action="/listings/{listing}/cancel"' not in own.text  # it has bids
