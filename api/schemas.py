@@ -83,6 +83,7 @@ ListingStatusQuery = FromQuery[ListingStatus | None]
 OrderStatusQuery = FromQuery[OrderStatus | None]
 PledgeStatusQuery = FromQuery[PledgeStatus | None]
 ContractStatusQuery = FromQuery[ContractStatus | None]
+PartyKindQuery = FromQuery[PartyKind | None]
 FreezeStatusQuery = FromQuery[FreezeStatus | None]
 Format = FromQuery[Literal["json", "csv"]]
 

@@ -166,10 +166,13 @@ async def get_party(session: AsyncSession, actor: c.Actor, party_id: str, *, fie
 
 
 async def list_parties(
-    session: AsyncSession, actor: c.Actor, *, after: str | None, limit: int
+    session: AsyncSession, actor: c.Actor, *, kind: c.PartyKind | None, after: str | None, limit: int
 ) -> list[Party]:
+    """Parties by id; only those of ``kind``."""
     actor.require(c.PartyKind.REGISTRAR, c.PartyKind.REGULATOR, write=False)
     query = select(PartyRow).order_by(PartyRow.id).limit(limit)
+    if kind is not None:
+        query = query.where(PartyRow.kind == kind)
     if after is not None:
         query = query.where(PartyRow.id > after)
     return [_party(row) for row in (await session.execute(query)).scalars()]

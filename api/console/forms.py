@@ -49,14 +49,14 @@ StatusChoice = Annotated[str | None, QueryParameter(max_length=16, description="
 E = TypeVar("E", bound=StrEnum)
 
 
-def status_of(kind: type[E], text: str | None) -> E | None:
-    """A status filter's choice: none for any, else one of ``kind``'s (refused as the API refuses an
-    unknown one, naming ``status``)."""
+def status_of(kind: type[E], text: str | None, *, field: str = "status") -> E | None:
+    """A list filter's choice (a status, or ``field``): none for any, else one of ``kind``'s (refused
+    as the API refuses an unknown one, naming the field)."""
     if not text:
         return None
     if text not in kind._value2member_map_:
         message = "Input should be " + ", ".join(f"'{member}'" for member in kind)
-        raise ValidationException("invalid query", extra=[{"key": "status", "message": message}])
+        raise ValidationException("invalid query", extra=[{"key": field, "message": message}])
     return kind(text)
 
 

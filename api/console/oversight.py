@@ -12,12 +12,13 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from litestar import get, post
+from litestar.params import QueryParameter
 from litestar.response import Redirect, Template
 
 from api.access import SUPERVISORS, reads, writes
 from api.console import figures
 from api.console.applying import divisions_by_city
-from api.console.forms import Done, Plain, checked, made_id, runner, whole_number
+from api.console.forms import Done, Plain, checked, made_id, runner, status_of, whole_number
 from api.console.signing_in import FORM
 from api.console.supervision import Reason
 from api.console.view import KIND_LABELS, ROLE_LABELS, View, ViewDep
@@ -31,6 +32,9 @@ from registry.divisions import all_divisions
 from registry.units import UnknownFreeze
 
 PARTIES_PAGE = 50
+KindChoice = Annotated[
+    str | None, QueryParameter(max_length=16, description="a kind of party; empty for any")
+]
 FREEZES_SHOWN = 1000  # a party's live freezes, all on its page (GET /api/v1/freezes pages them)
 REGULATOR = c.PartyKind.REGULATOR
 
@@ -55,10 +59,14 @@ class FreezeForm:
 
 
 @get("/parties", name="console-parties", opt=reads(*SUPERVISORS))
-async def party_list(view: ViewDep, cursor: Cursor = None) -> Template:
-    """Every party, as ``GET /api/v1/parties`` lists them, with its kind, division and whether frozen."""
+async def party_list(view: ViewDep, kind: KindChoice = None, cursor: Cursor = None) -> Template:
+    """Every party (or those of a kind), as ``GET /api/v1/parties`` lists them, with its kind,
+    division and whether frozen."""
+    chosen = status_of(c.PartyKind, kind, field="kind")
     async with view.platform.database.reads() as session:
-        found = await parties.list_parties(session, view.actor, after=after(cursor), limit=PARTIES_PAGE)
+        found = await parties.list_parties(
+            session, view.actor, kind=chosen, after=after(cursor), limit=PARTIES_PAGE
+        )
         frozen = await freezes.frozen_parties(session, view.actor, {party.id for party in found})
     listed = page(found, PARTIES_PAGE, lambda party: party.id)
     return view.render(
@@ -70,6 +78,7 @@ async def party_list(view: ViewDep, cursor: Cursor = None) -> Template:
         divisions=all_divisions(),
         by_city=divisions_by_city(),
         onboarded=[kind for kind in KIND_LABELS if kind != c.PartyKind.REGISTRAR],
+        chosen=kind or "",
     )
 
 

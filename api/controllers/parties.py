@@ -12,7 +12,7 @@ from litestar.params import JSONBody
 from api.access import EVERYONE, ActorDep, party_to, reads, writes, writes_own
 from api.paging import Cursor, Limit, Page, after, after_int, page
 from api.platform import Platform, PlatformDep
-from api.schemas import IssuanceQuery, PartyIn, PathId, ReasonIn, RoleIn, RotationIn, UserIn
+from api.schemas import IssuanceQuery, PartyIn, PartyKindQuery, PathId, ReasonIn, RoleIn, RotationIn, UserIn
 from api.work import Act, ActDep
 from registry import cash, credentials, decisions, holdings, parties, party_sight
 from registry import context as c
@@ -42,10 +42,15 @@ class PartyController(Controller):
         opt=reads(c.PartyKind.REGISTRAR, c.PartyKind.REGULATOR),
     )
     async def list_parties(
-        self, platform: PlatformDep, actor: ActorDep, cursor: Cursor = None, limit: Limit = 50
+        self,
+        platform: PlatformDep,
+        actor: ActorDep,
+        kind: PartyKindQuery = None,
+        cursor: Cursor = None,
+        limit: Limit = 50,
     ) -> Page[parties.Party]:
         async with platform.database.reads() as session:
-            found = await parties.list_parties(session, actor, after=after(cursor), limit=limit)
+            found = await parties.list_parties(session, actor, kind=kind, after=after(cursor), limit=limit)
         return page(found, limit, lambda p: p.id)
 
     @get(

@@ -171,3 +171,19 @@ async def test_a_banks_first_manager_is_proposed_once(platform: Platform) -> Non
     assert proposed.status_code == 200 and "四眼原则" in proposed.text  # a bank's user takes four eyes
     again = await platform.client.get(f"/parties/{bank}")
     assert f'action="/parties/{bank}/users"' not in again.text and "等待另一位人员批准" in again.text
+
+
+async def test_the_parties_are_filtered_by_kind_as_the_api_filters_them(platform: Platform) -> None:
+    bank, enterprise = await platform.onboard("bank"), await platform.onboard("enterprise")
+    await sign_in(platform, (await platform.regulator()).key)
+    banks = (await platform.client.get("/parties", params={"kind": "bank"})).text
+    assert f'href="/parties/{bank.party}"' in banks and f'href="/parties/{enterprise.party}"' not in banks
+    api = (await platform.get("/api/v1/parties", await platform.regulator(), kind="bank")).json()["items"]
+    assert bank.party in {p["id"] for p in api} and all(p["kind"] == "bank" for p in api)
+    everyone = (await platform.client.get("/parties", params={"kind": ""})).text
+    assert f'href="/parties/{enterprise.party}"' in everyone
+    unknown = await platform.client.get("/parties", params={"kind": "bandit"})
+    assert unknown.status_code == 400 and "kind" in unknown.text
+    assert (
+        await platform.get("/api/v1/parties", await platform.regulator(), kind="bandit")
+    ).status_code == 400
