@@ -7,7 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from market.errors import (
@@ -224,6 +224,16 @@ async def get_offer(
     if row is None or not _sees(actor, row):
         raise NoSuchOffer("offer", offer=offer_id)
     return await _offer(session, row, bps=bps, now=now)
+
+
+async def count_to_answer(session: AsyncSession, party: str) -> int:
+    """The open offers naming ``party`` as their buyer: what waits on its answer."""
+    query = (
+        select(func.count())
+        .select_from(OfferRow)
+        .where(OfferRow.buyer_id == party, OfferRow.status == OfferStatus.OPEN)
+    )
+    return int((await session.execute(query)).scalar_one())
 
 
 async def list_offers(

@@ -13,18 +13,13 @@ disagree with them. What has happened, rather than what waits, is the user's not
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from api.console.locale import N_
 from api.platform import Platform
 from market import cases, listings, negotiated
-from market.negotiated import OfferStatus
 from registry import context as c
 from registry import contracts, decisions, pledges, rights
 from registry.contracts import ContractStatus
 from registry.pledges import PledgeStatus
-
-OFFERS_COUNTED = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,9 +38,8 @@ async def waiting(platform: Platform, actor: c.Actor, may: Callable[[str], bool]
             mine = [x for x in offered if x.depositor == actor.party_id]
             found.append(Waiting(N_("Contracts to sign"), len(mine), "/contracts"))
         if may("console-accept-offer"):
-            found.append(
-                Waiting(N_("Offers to answer"), await _offers_to_answer(session, actor, platform), "/offers")
-            )
+            answer = await negotiated.count_to_answer(session, actor.party_id)
+            found.append(Waiting(N_("Offers to answer"), answer, "/offers"))
         if may("console-bid"):
             outbid = await listings.outbid_on(session, actor.party_id)
             where = f"/listings/{outbid[0]}" if len(outbid) == 1 else "/market"
@@ -64,17 +58,3 @@ async def waiting(platform: Platform, actor: c.Actor, may: Callable[[str], bool]
         if may("console-acknowledge"):
             found.append(Waiting(N_("Open surveillance cases"), await cases.count_open(session), "/cases"))
     return [item for item in found if item.count]
-
-
-async def _offers_to_answer(session: AsyncSession, actor: c.Actor, platform: Platform) -> int:
-    """Open negotiated offers naming the party as their buyer (the first page of them is plenty to count)."""
-    found = await negotiated.list_offers(
-        session,
-        actor,
-        status=OfferStatus.OPEN,
-        after=None,
-        limit=OFFERS_COUNTED,
-        bps=platform.fee_bps,
-        now=platform.now(),
-    )
-    return sum(1 for offer in found if offer.buyer == actor.party_id)
